@@ -1,0 +1,278 @@
+// The `devnet` commands: argument parsing (node:util parseArgs), one function
+// per command over the Devnet API, output and exit codes. cli.ts runs main().
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { LOG_LEVELS } from '../node/config/schema.js'
+import { Devnet, type Progress } from './api.js'
+import { DEFAULT_BASE_PORT, DEFAULT_DEVNET_DIR, STOP_TIMEOUT_MS, UP_TIMEOUT_MS } from './constants.js'
+import { DevnetError, DevnetUsageError } from './errors.js'
+import type { LogLevel } from './generate.js'
+import { followFile } from './logs.js'
+import { formatTable, toJson, type NodeRow } from './table.js'
+
+export const USAGE = `usage: devnet <command> [options]
+
+commands:
+  up -n N        generate a devnet of N nodes (or reuse the stopped one in --dir),
+                 start every node and wait until all are healthy and agree on the roles
+      --committees K   committees (default 3 when N >= 6, else 1)
+      --base-port P    node i listens on P+i (p2p) and P+100+i (HTTP) (default ${DEFAULT_BASE_PORT})
+      --fresh          wipe a stopped devnet in --dir and generate a new one
+      --timeout S      seconds to wait for agreement (default ${UP_TIMEOUT_MS / 1000})
+      --log-level L    node log level (${LOG_LEVELS.join('|')}, default info)
+      --json           print only a JSON array of the nodes on stdout
+  status         the node table, live (--json as for up)
+  down           stop every node: SIGTERM, SIGKILL after --timeout S (default ${STOP_TIMEOUT_MS / 1000})
+      --clean          also delete the devnet folder
+  kill I         SIGKILL node I
+  pause I        SIGSTOP node I
+  resume I       SIGCONT node I
+  restart I      stop node I if it runs, start it again, wait until it is healthy
+      --timeout S      seconds to wait for it (default ${UP_TIMEOUT_MS / 1000})
+  logs I         print node I's log
+      -f, --follow     keep printing what is appended (Ctrl-C stops)
+
+every command:
+  --dir D        the devnet folder (default ${DEFAULT_DEVNET_DIR} in the working directory)
+  -h, --help     this text
+
+Errors print one line (and details) on stderr and exit 1; usage errors exit 2.`
+
+export interface Io {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Aborts on Ctrl-C; `logs -f` and the waits stop on it. */
+  signal: AbortSignal
+}
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options']
+
+const COMMON: Options = {
+  dir: { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+}
+
+const COMMANDS: Record<string, { options: Options, positionals: number, run: (args: Args, io: Io) => Promise<number> }> = {
+  up: {
+    options: {
+      nodes: { type: 'string', short: 'n' },
+      committees: { type: 'string' },
+      'base-port': { type: 'string' },
+      fresh: { type: 'boolean' },
+      timeout: { type: 'string' },
+      'log-level': { type: 'string' },
+      json: { type: 'boolean' }
+    },
+    positionals: 0,
+    run: up
+  },
+  status: { options: { json: { type: 'boolean' } }, positionals: 0, run: status },
+  down: { options: { clean: { type: 'boolean' }, timeout: { type: 'string' } }, positionals: 0, run: down },
+  kill: { options: {}, positionals: 1, run: async (a, io) => await signalCommand(a, io, 'kill') },
+  pause: { options: {}, positionals: 1, run: async (a, io) => await signalCommand(a, io, 'pause') },
+  resume: { options: {}, positionals: 1, run: async (a, io) => await signalCommand(a, io, 'resume') },
+  restart: { options: { timeout: { type: 'string' } }, positionals: 1, run: restart },
+  logs: { options: { follow: { type: 'boolean', short: 'f' } }, positionals: 1, run: logs }
+}
+
+interface Args {
+  dir: string
+  values: Record<string, string | boolean | undefined>
+  positionals: string[]
+}
+
+/** Runs one command; resolves to the exit code. */
+export async function main (argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const [name, ...rest] = argv
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      (name === undefined ? io.stderr : io.stdout).write(USAGE + '\n')
+      return name === undefined ? 2 : 0
+    }
+    const command = COMMANDS[name]
+    if (command === undefined) throw new DevnetUsageError(`unknown command ${JSON.stringify(name)} (see devnet --help)`)
+    const args = parse(name, command, rest)
+    if (args === 'help') {
+      io.stdout.write(USAGE + '\n')
+      return 0
+    }
+    return await command.run(args, io)
+  } catch (err) {
+    return report(err, io)
+  }
+}
+
+function parse (name: string, command: { options: Options, positionals: number }, argv: string[]): Args | 'help' {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new DevnetUsageError(`${name}: ${(err as Error).message}`)
+  }
+  const values = parsed.values as Args['values']
+  if (values.help === true) return 'help'
+  if (parsed.positionals.length !== command.positionals) {
+    throw new DevnetUsageError(command.positionals === 0
+      ? `${name} takes no arguments, got ${parsed.positionals.join(' ')}`
+      : `${name} takes a node number: devnet ${name} I`)
+  }
+  return { dir: typeof values.dir === 'string' ? values.dir : DEFAULT_DEVNET_DIR, values, positionals: parsed.positionals }
+}
+
+function report (err: unknown, io: Io): number {
+  if (err instanceof DevnetError) {
+    io.stderr.write(`devnet: ${err.message}\n${err.details.map(d => d + '\n').join('')}`)
+    return err instanceof DevnetUsageError ? 2 : 1
+  }
+  if (io.signal.aborted && (err as Error).name === 'AbortError') {
+    io.stderr.write('devnet: interrupted\n')
+    return 130
+  }
+  io.stderr.write(`devnet: ${(err as Error).message ?? String(err)}\n`)
+  return 1
+}
+
+// --- commands ---
+
+async function up (args: Args, io: Io): Promise<number> {
+  const { values } = args
+  const logLevel = str(values['log-level'])
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new DevnetUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`)
+  }
+  const nodes = optionalInt(values.nodes, '-n')
+  const committees = optionalInt(values.committees, '--committees')
+  const basePort = optionalInt(values['base-port'], '--base-port')
+  const progress = progressReporter(io)
+  const startedMs = performance.now()
+  let devnet: Devnet
+  try {
+    devnet = await Devnet.up({
+      dir: args.dir,
+      ...(nodes !== undefined ? { nodes } : {}),
+      ...(committees !== undefined ? { committees } : {}),
+      ...(basePort !== undefined ? { basePort } : {}),
+      ...(logLevel !== undefined ? { logLevel: logLevel as LogLevel } : {}),
+      fresh: values.fresh === true,
+      timeoutMs: secondsToMs(values.timeout, '--timeout') ?? UP_TIMEOUT_MS,
+      signal: io.signal,
+      onProgress: progress.update
+    })
+  } finally {
+    progress.done()
+  }
+  const rows = await devnet.status(io.signal)
+  const p = devnet.params
+  io.stderr.write(`devnet: ${devnet.size} nodes healthy, roles agreed after ${((performance.now() - startedMs) / 1000).toFixed(1)} s ` +
+    `(${p.committees} committees, tc=${p.tc}, tm=${p.tm}, managers=${p.managers}; ${devnet.dir})\n`)
+  printRows(rows, values.json === true, io)
+  return 0
+}
+
+async function status (args: Args, io: Io): Promise<number> {
+  const devnet = await Devnet.open(args.dir)
+  const rows = await devnet.status(io.signal)
+  if (args.values.json !== true) {
+    const p = devnet.params
+    const up = rows.filter(r => r.state !== 'down').length
+    io.stdout.write(`devnet ${devnet.dir}: ${up}/${devnet.size} nodes up; ${p.committees} committees, tc=${p.tc}, tm=${p.tm}, managers=${p.managers}\n`)
+  }
+  printRows(rows, args.values.json === true, io)
+  return 0
+}
+
+async function down (args: Args, io: Io): Promise<number> {
+  const devnet = await Devnet.open(args.dir)
+  const timeoutMs = secondsToMs(args.values.timeout, '--timeout')
+  const { stopped, killed } = await devnet.down({ clean: args.values.clean === true, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
+  const total = stopped.length + killed.length
+  io.stderr.write(total === 0
+    ? 'devnet: no node was running\n'
+    : `devnet: stopped ${total} node${total === 1 ? '' : 's'}${killed.length > 0 ? ` (${killed.map(i => `node ${i}`).join(', ')} needed SIGKILL)` : ''}\n`)
+  if (args.values.clean === true) io.stderr.write(`devnet: removed ${devnet.dir}\n`)
+  return 0
+}
+
+async function signalCommand (args: Args, io: Io, action: 'kill' | 'pause' | 'resume'): Promise<number> {
+  const devnet = await Devnet.open(args.dir)
+  const index = nodeIndex(args)
+  const { pid } = devnet.node(index)
+  await devnet[action](index)
+  const done = { kill: 'killed (SIGKILL)', pause: 'paused (SIGSTOP)', resume: 'resumed (SIGCONT)' }[action]
+  io.stderr.write(`devnet: node ${index} (pid ${pid ?? '-'}) ${done}\n`)
+  return 0
+}
+
+async function restart (args: Args, io: Io): Promise<number> {
+  const devnet = await Devnet.open(args.dir)
+  const index = nodeIndex(args)
+  const timeoutMs = secondsToMs(args.values.timeout, '--timeout')
+  await devnet.restart(index, { signal: io.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
+  io.stderr.write(`devnet: node ${index} restarted (pid ${devnet.node(index).pid ?? '-'}) and healthy\n`)
+  printRows(await devnet.status(io.signal), false, io)
+  return 0
+}
+
+async function logs (args: Args, io: Io): Promise<number> {
+  const devnet = await Devnet.open(args.dir)
+  const { paths } = devnet.node(nodeIndex(args))
+  if (args.values.follow === true) {
+    await followFile(paths.log, io.stdout, io.signal)
+    return 0
+  }
+  try {
+    io.stdout.write(await readFile(paths.log))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    io.stderr.write(`devnet: ${paths.log} does not exist yet (the node was never started)\n`)
+  }
+  return 0
+}
+
+// --- helpers ---
+
+function printRows (rows: NodeRow[], json: boolean, io: Io): void {
+  io.stdout.write(json ? JSON.stringify(toJson(rows)) + '\n' : formatTable(rows) + '\n')
+}
+
+/** "healthy 6/9, roles agreed: no" on stderr: rewritten in place on a terminal, one line per change otherwise. */
+function progressReporter (io: Io): { update: (p: Progress) => void, done: () => void } {
+  let last = ''
+  const tty = io.stderr.isTTY === true
+  return {
+    update: p => {
+      const text = `healthy ${p.healthy}/${p.total}, roles agreed: ${p.agreed ? 'yes' : 'no'}`
+      if (text === last) return
+      last = text
+      io.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`)
+    },
+    done: () => {
+      if (tty && last !== '') io.stderr.write('\n')
+    }
+  }
+}
+
+function str (v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}
+
+function optionalInt (v: string | boolean | undefined, name: string): number | undefined {
+  const s = str(v)
+  if (s === undefined) return undefined
+  if (!/^\d+$/.test(s)) throw new DevnetUsageError(`${name} must be a whole number, got ${JSON.stringify(s)}`)
+  return Number(s)
+}
+
+function secondsToMs (v: string | boolean | undefined, name: string): number | undefined {
+  const s = str(v)
+  if (s === undefined) return undefined
+  const seconds = Number(s)
+  if (s.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new DevnetUsageError(`${name} must be a positive number of seconds, got ${JSON.stringify(s)}`)
+  return Math.round(seconds * 1000)
+}
+
+function nodeIndex (args: Args): number {
+  const s = args.positionals[0] ?? ''
+  if (!/^\d+$/.test(s) || Number(s) < 1) throw new DevnetUsageError(`node number must be a whole number from 1, got ${JSON.stringify(s)}`)
+  return Number(s)
+}

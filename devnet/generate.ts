@@ -1,0 +1,115 @@
+// Generates a devnet folder: per node an identity, a random passphrase and a
+// config; one genesis; the state file. Built in a staging folder next to the
+// target and renamed into place, so a failure leaves nothing half-made.
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, relative } from 'node:path'
+import { generateNodeIdentity, writeIdentityFile } from '../node/identity.js'
+import { NodeConfigFileSchema, type NodeConfigFile } from '../node/config/schema.js'
+import { GenesisSchema, assignCommittee, type Genesis, type GenesisParams } from '../protocols/wire/genesis.js'
+import { DEVNET_HOST, DEVNET_NETWORK, IDENTITY_SCRYPT_N, PASSPHRASE_BYTES } from './constants.js'
+import { DevnetError } from './errors.js'
+import { GENESIS_FILE, httpPort, httpUrl, nodeId, nodePaths, p2pMultiaddr, p2pPort } from './layout.js'
+import { writeState, type DevnetNodeRecord, type DevnetState } from './state.js'
+
+export type LogLevel = NodeConfigFile['logLevel']
+
+export interface GenerateOptions {
+  /** Absolute path of the devnet folder; must not exist or be empty. */
+  dir: string
+  nodes: number
+  params: GenesisParams
+  basePort: number
+  logLevel: LogLevel
+}
+
+export async function generateDevnet (opts: GenerateOptions): Promise<DevnetState> {
+  await checkTargetIsFree(opts.dir)
+  await mkdir(dirname(opts.dir), { recursive: true })
+  const staging = await mkdtemp(join(dirname(opts.dir), `.${basename(opts.dir)}.staging-`))
+  try {
+    const state = await generateInto(staging, opts)
+    await rmdir(opts.dir).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err })
+    await rename(staging, opts.dir)
+    return state
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true })
+    throw err
+  }
+}
+
+async function checkTargetIsFree (dir: string): Promise<void> {
+  let entries: string[]
+  try {
+    entries = await readdir(dir)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw new DevnetError(`cannot use ${dir} as devnet folder: ${(err as Error).message}`)
+  }
+  if (entries.length > 0) {
+    throw new DevnetError(`${dir} exists and is not a devnet folder (no devnet.json); choose another --dir or remove it`)
+  }
+}
+
+async function generateInto (root: string, opts: GenerateOptions): Promise<DevnetState> {
+  const records: DevnetNodeRecord[] = []
+  const genesisNodes: Genesis['nodes'] = []
+  for (let index = 1; index <= opts.nodes; index++) {
+    const paths = nodePaths(root, index)
+    await mkdir(paths.data, { recursive: true })
+
+    const passphrase = randomBytes(PASSPHRASE_BYTES).toString('base64url')
+    await writeFile(paths.passphrase, passphrase + '\n', { mode: 0o600, flag: 'wx' })
+    const identity = await generateNodeIdentity()
+    await writeIdentityFile(paths.identity, passphrase, identity, { N: IDENTITY_SCRYPT_N })
+
+    const record: DevnetNodeRecord = {
+      index,
+      nodeId: nodeId(index),
+      peerId: identity.peerId,
+      committee: assignCommittee(index - 1, opts.params.committees),
+      p2pPort: p2pPort(opts.basePort, index),
+      httpPort: httpPort(opts.basePort, index),
+      multiaddr: p2pMultiaddr(p2pPort(opts.basePort, index)),
+      http: httpUrl(httpPort(opts.basePort, index))
+    }
+    records.push(record)
+    genesisNodes.push({
+      nodeId: record.nodeId,
+      peerId: record.peerId,
+      multiaddrs: [record.multiaddr],
+      http: record.http,
+      encryptionPublicKey: bytesToHex(identity.encryptionPublicKey),
+      committee: record.committee
+    })
+
+    // Paths relative to the config file, so the folder can be moved as a whole.
+    const config = NodeConfigFileSchema.parse({
+      nodeId: record.nodeId,
+      dataDir: relative(paths.dir, paths.data),
+      genesis: relative(paths.dir, join(root, GENESIS_FILE)),
+      identityFile: relative(paths.dir, paths.identity),
+      passphraseFile: relative(paths.dir, paths.passphrase),
+      listen: { p2p: [record.multiaddr], http: { host: DEVNET_HOST, port: record.httpPort } },
+      logLevel: opts.logLevel
+    } satisfies NodeConfigFile)
+    await writeFile(paths.config, JSON.stringify(config, null, 2) + '\n')
+  }
+
+  const genesis = GenesisSchema.safeParse({ version: 1, network: DEVNET_NETWORK, epoch: 0, params: opts.params, nodes: genesisNodes })
+  if (!genesis.success) {
+    throw new DevnetError(`generated genesis is invalid: ${genesis.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  }
+  await writeFile(join(root, GENESIS_FILE), JSON.stringify(genesis.data, null, 2) + '\n')
+
+  const state: DevnetState = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    basePort: opts.basePort,
+    params: opts.params,
+    nodes: records
+  }
+  await writeState(root, state)
+  return state
+}

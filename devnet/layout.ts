@@ -1,0 +1,57 @@
+// Where everything of a devnet lives on disk and which ports node i uses.
+//   <dir>/devnet.json           state: ports, peer ids, committees
+//   <dir>/genesis.json          the genesis every node loads
+//   <dir>/node-<i>/config.json  node config (paths relative to it)
+//   <dir>/node-<i>/passphrase   random passphrase, mode 0600
+//   <dir>/node-<i>/identity.json  sealed peer key + X25519 key
+//   <dir>/node-<i>/data/        the node's store
+//   <dir>/node-<i>/node.log     stdout + stderr of the node process
+//   <dir>/node-<i>/node.pid     pid while the devnet thinks it runs
+import { join } from 'node:path'
+import { DEVNET_HOST, HTTP_PORT_OFFSET } from './constants.js'
+
+export const STATE_FILE = 'devnet.json'
+export const GENESIS_FILE = 'genesis.json'
+
+export interface NodePaths {
+  dir: string
+  config: string
+  passphrase: string
+  identity: string
+  data: string
+  log: string
+  pid: string
+}
+
+export function nodeId (index: number): string {
+  return `node-${index}`
+}
+
+export function nodePaths (devnetDir: string, index: number): NodePaths {
+  const dir = join(devnetDir, nodeId(index))
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    passphrase: join(dir, 'passphrase'),
+    identity: join(dir, 'identity.json'),
+    data: join(dir, 'data'),
+    log: join(dir, 'node.log'),
+    pid: join(dir, 'node.pid')
+  }
+}
+
+export function p2pPort (basePort: number, index: number): number {
+  return basePort + index
+}
+
+export function httpPort (basePort: number, index: number): number {
+  return basePort + HTTP_PORT_OFFSET + index
+}
+
+export function p2pMultiaddr (port: number): string {
+  return `/ip4/${DEVNET_HOST}/tcp/${port}`
+}
+
+export function httpUrl (port: number): string {
+  return `http://${DEVNET_HOST}:${port}`
+}

@@ -1,0 +1,60 @@
+// The node table printed by `up`, `status` and `restart`, and its JSON form
+// for scripts. Pure formatting; the rows come from api.ts.
+import type { Role } from './health.js'
+
+/** healthy: answers /health; starting: process runs but does not answer (yet); paused: SIGSTOPped; down: no process. */
+export type NodeState = 'healthy' | 'starting' | 'paused' | 'down'
+
+export interface NodeRow {
+  index: number
+  peerId: string
+  committee: number
+  /** The roles the node reports for itself; undefined when it does not answer. */
+  roles: Role[] | undefined
+  http: string
+  pid: number | undefined
+  state: NodeState
+}
+
+/** All peer ids of Ed25519 keys start with 12D3KooW; the tail tells them apart. */
+export function shortPeerId (peerId: string): string {
+  return peerId.length > 16 ? `${peerId.slice(0, 4)}…${peerId.slice(-8)}` : peerId
+}
+
+function rolesText (row: NodeRow): string {
+  if (row.roles === undefined) return row.state === 'starting' ? '?' : '-'
+  return row.roles.length > 0 ? row.roles.join(',') : '-'
+}
+
+export function formatTable (rows: readonly NodeRow[]): string {
+  const header = ['node', 'peer id', 'committee', 'roles', 'http', 'pid', 'state']
+  const body = rows.map(r => [
+    String(r.index), shortPeerId(r.peerId), String(r.committee), rolesText(r), r.http, r.pid !== undefined ? String(r.pid) : '-', r.state
+  ])
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map(cells => (cells[c] as string).length)))
+  const line = (cells: string[]): string => cells.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ').trimEnd()
+  return [line(header), ...body.map(line)].join('\n')
+}
+
+export interface NodeJson {
+  index: number
+  pid: number | null
+  peerId: string
+  committee: number
+  roles: Role[]
+  http: string
+  state: NodeState
+}
+
+/** The `--json` form: one object per node; pid null when down, roles [] when unknown. */
+export function toJson (rows: readonly NodeRow[]): NodeJson[] {
+  return rows.map(r => ({
+    index: r.index,
+    pid: r.pid ?? null,
+    peerId: r.peerId,
+    committee: r.committee,
+    roles: r.roles ?? [],
+    http: r.http,
+    state: r.state
+  }))
+}

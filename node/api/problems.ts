@@ -1,0 +1,50 @@
+// Typed HTTP errors. Each carries its status and an RFC 9457 problem type; the
+// one error handler in app.ts turns them into application/problem+json.
+
+export const PROBLEM_BASE = 'https://shardsig.dev/problems/'
+
+export class HttpProblem extends Error {
+  constructor (
+    readonly status: number,
+    readonly problem: string,
+    readonly title: string,
+    detail?: string,
+    readonly extra: Record<string, unknown> = {}
+  ) {
+    super(detail ?? title)
+    this.name = 'HttpProblem'
+  }
+}
+
+export class NotFoundProblem extends HttpProblem {
+  constructor (detail: string) { super(404, 'not-found', 'Not Found', detail) }
+}
+
+export class MethodNotAllowedProblem extends HttpProblem {
+  constructor (method: string, path: string, allowed: string[]) {
+    super(405, 'method-not-allowed', 'Method Not Allowed', `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`)
+  }
+}
+
+export class PayloadTooLargeProblem extends HttpProblem {
+  constructor (limitBytes: number) {
+    super(413, 'payload-too-large', 'Payload Too Large', `request body exceeds ${limitBytes} bytes`)
+  }
+}
+
+export class BadRequestProblem extends HttpProblem {
+  constructor (detail: string, extra?: Record<string, unknown>) { super(400, 'bad-request', 'Bad Request', detail, extra) }
+}
+
+export class UnsupportedMediaTypeProblem extends HttpProblem {
+  constructor (got: string | undefined) {
+    super(415, 'unsupported-media-type', 'Unsupported Media Type', `expected application/json, got ${got ?? 'no content type'}`)
+  }
+}
+
+/** The node does not hold the role the route needs; `roles` is how it sees them (DESIGN 4). */
+export class MisdirectedProblem extends HttpProblem {
+  constructor (detail: string, roles: unknown) {
+    super(421, 'misdirected', 'Misdirected Request', detail, { roles })
+  }
+}

@@ -1,0 +1,5 @@
+export { ConfigError } from './errors.js'
+export { loadNodeConfig, NODE_USAGE } from './load.js'
+export { loadGenesis } from './genesis.js'
+export type { NodeConfig, NodeConfigFile } from './schema.js'
+export { NodeConfigFileSchema, LOG_LEVELS } from './schema.js'

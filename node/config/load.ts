@@ -1,0 +1,120 @@
+// Builds a NodeConfig from a config file, the environment and command-line
+// flags (flags win over the environment, which wins over the file).
+import { readFile } from 'node:fs/promises'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ConfigError } from './errors.js'
+import { NodeConfigFileSchema, type NodeConfig } from './schema.js'
+import { formatZodIssues } from './format.js'
+
+export const NODE_USAGE = `usage: shardsig-node --config FILE [options]
+
+options:
+  --config FILE            node config (JSON); env SHARDSIG_CONFIG
+  --data-dir DIR           overrides dataDir
+  --genesis FILE           overrides genesis
+  --http-port PORT         overrides listen.http.port
+  --passphrase-file FILE   file holding the store passphrase; env SHARDSIG_PASSPHRASE_FILE
+                           (or give the passphrase itself in env SHARDSIG_PASSPHRASE)
+  --log-level LEVEL        fatal|error|warn|info|debug|trace|silent; env SHARDSIG_LOG_LEVEL
+  -h, --help               this text`
+
+export interface LoadedArgs { help: boolean, config?: NodeConfig }
+
+export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): Promise<LoadedArgs> {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+        genesis: { type: 'string' },
+        'http-port': { type: 'string' },
+        'passphrase-file': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }))
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n${NODE_USAGE}`)
+  }
+  if (values.help === true) return { help: true }
+
+  const configPath = str(values.config) ?? env.SHARDSIG_CONFIG
+  if (configPath === undefined) throw new ConfigError(`no config file given (--config or SHARDSIG_CONFIG)\n${NODE_USAGE}`)
+  const absConfig = resolve(configPath)
+  const base = dirname(absConfig)
+  const raw = await readJson(absConfig)
+
+  const overridden = raw as Record<string, unknown>
+  const dataDir = str(values['data-dir'])
+  if (dataDir !== undefined) overridden.dataDir = resolve(dataDir)
+  const genesis = str(values.genesis)
+  if (genesis !== undefined) overridden.genesis = resolve(genesis)
+  const logLevel = str(values['log-level']) ?? env.SHARDSIG_LOG_LEVEL
+  if (logLevel !== undefined) overridden.logLevel = logLevel
+  const httpPort = str(values['http-port'])
+  if (httpPort !== undefined) {
+    const listen = (overridden.listen ?? {}) as Record<string, unknown>
+    const http = (listen.http ?? {}) as Record<string, unknown>
+    http.port = Number(httpPort)
+    listen.http = http
+    overridden.listen = listen
+  }
+
+  const parsed = NodeConfigFileSchema.safeParse(overridden)
+  if (!parsed.success) throw new ConfigError(`config ${absConfig} is invalid: ${formatZodIssues(parsed.error)}`)
+  const file = parsed.data
+  const at = (p: string): string => isAbsolute(p) ? p : join(base, p)
+
+  const passphraseFile = str(values['passphrase-file']) ?? env.SHARDSIG_PASSPHRASE_FILE ?? (file.passphraseFile !== undefined ? at(file.passphraseFile) : undefined)
+  const passphrase = passphraseFile !== undefined ? await readPassphraseFile(resolve(passphraseFile)) : env.SHARDSIG_PASSPHRASE
+  if (passphrase === undefined || passphrase.length === 0) {
+    throw new ConfigError('no passphrase given: set SHARDSIG_PASSPHRASE, or SHARDSIG_PASSPHRASE_FILE / --passphrase-file / passphraseFile in the config')
+  }
+
+  const dataDirAbs = at(file.dataDir)
+  return {
+    help: false,
+    config: {
+      nodeId: file.nodeId,
+      dataDir: dataDirAbs,
+      genesisPath: at(file.genesis),
+      identityFile: file.identityFile !== undefined ? at(file.identityFile) : join(dataDirAbs, 'identity.json'),
+      passphrase,
+      listen: file.listen,
+      logLevel: file.logLevel
+    }
+  }
+}
+
+function str (v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}
+
+async function readJson (path: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+async function readPassphraseFile (path: string): Promise<string> {
+  try {
+    // A trailing newline from `echo secret > file` is not part of the passphrase.
+    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '')
+  } catch (err) {
+    throw new ConfigError(`cannot read passphrase file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
+
+export { readJson }

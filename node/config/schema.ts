@@ -1,0 +1,35 @@
+// The node's configuration: what a config file, the environment and flags may
+// set, validated once. Paths in a config file are relative to that file.
+import { z } from 'zod'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const NodeConfigFileSchema = z.strictObject({
+  nodeId: z.string().min(1),
+  /** Folder for the store; the identity file defaults to `<dataDir>/identity.json`. */
+  dataDir: z.string().min(1),
+  genesis: z.string().min(1),
+  identityFile: z.string().min(1).optional(),
+  passphraseFile: z.string().min(1).optional(),
+  listen: z.strictObject({
+    p2p: z.array(z.string().startsWith('/')).min(1),
+    http: z.strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.int().min(0).max(65535)
+    })
+  }),
+  logLevel: z.enum(LOG_LEVELS).default('info')
+})
+
+export type NodeConfigFile = z.infer<typeof NodeConfigFileSchema>
+
+/** The resolved configuration `createNode` takes: absolute paths, the passphrase read. */
+export interface NodeConfig {
+  nodeId: string
+  dataDir: string
+  genesisPath: string
+  identityFile: string
+  passphrase: string
+  listen: { p2p: string[], http: { host: string, port: number } }
+  logLevel: typeof LOG_LEVELS[number]
+}

@@ -1,0 +1,101 @@
+// This node's view of the network: membership from genesis, liveness from
+// heartbeats, roles elected from both. Answers the discovery endpoints.
+import type { Genesis, GenesisNode } from '../../protocols/wire/genesis.js'
+import type { Endpoint, Health, Peers, WhoCl, WhoCm } from '../../protocols/wire/http.js'
+import { electRoles, rolesOf, type Roles } from '../../protocols/roles/index.js'
+import type { LivenessTracker } from './liveness.js'
+
+export interface NetworkViewInit {
+  genesis: Genesis
+  self: GenesisNode
+  liveness: LivenessTracker
+  /** Peer ids we hold an open connection to. */
+  connectedPeers: () => ReadonlySet<string>
+  startedAtMs: number
+  now?: () => number
+}
+
+export class NetworkView {
+  private readonly byPeerId: Map<string, GenesisNode>
+  private readonly now: () => number
+
+  constructor (private readonly init: NetworkViewInit) {
+    this.byPeerId = new Map(init.genesis.nodes.map(n => [n.peerId, n]))
+    this.now = init.now ?? Date.now
+  }
+
+  get epoch (): number {
+    return this.init.genesis.epoch
+  }
+
+  liveSet (): Set<string> {
+    return this.init.liveness.liveSet(this.byPeerId.keys(), this.now())
+  }
+
+  roles (): Roles {
+    const { genesis } = this.init
+    return electRoles({
+      epoch: genesis.epoch,
+      members: genesis.nodes.map(n => ({ peerId: n.peerId, committee: n.committee })),
+      live: this.liveSet(),
+      committees: genesis.params.committees,
+      managers: genesis.params.managers
+    })
+  }
+
+  whoCl (): WhoCl {
+    const roles = this.roles()
+    return {
+      epoch: roles.epoch,
+      committees: roles.committees.map(c => ({
+        committee: c.committee,
+        leader: this.endpoint(c.leader),
+        backup: this.endpoint(c.backup)
+      }))
+    }
+  }
+
+  whoCm (): WhoCm {
+    const roles = this.roles()
+    return { epoch: roles.epoch, managers: roles.managers.map(p => this.endpoint(p)).filter(e => e !== null) }
+  }
+
+  health (): Health {
+    const { self, genesis } = this.init
+    const live = this.liveSet()
+    return {
+      status: 'ok',
+      nodeId: self.nodeId,
+      peerId: self.peerId,
+      committee: self.committee,
+      epoch: genesis.epoch,
+      uptimeMs: Math.max(0, Math.round(this.now() - this.init.startedAtMs)),
+      peers: { live: live.size, connected: this.init.connectedPeers().size, total: genesis.nodes.length },
+      roles: rolesOf(this.roles(), self.peerId)
+    }
+  }
+
+  peers (): Peers {
+    const { self, genesis, liveness } = this.init
+    const now = this.now()
+    const connected = this.init.connectedPeers()
+    return {
+      self: { nodeId: self.nodeId, peerId: self.peerId },
+      peers: genesis.nodes.filter(n => n.peerId !== self.peerId).map(n => ({
+        nodeId: n.nodeId,
+        peerId: n.peerId,
+        committee: n.committee,
+        http: n.http,
+        connected: connected.has(n.peerId),
+        live: liveness.isLive(n.peerId, now),
+        lastHeartbeatAgoMs: liveness.lastHeardAgoMs(n.peerId, now)
+      }))
+    }
+  }
+
+  private endpoint (peerId: string | null): Endpoint | null {
+    if (peerId === null) return null
+    const node = this.byPeerId.get(peerId)
+    return node === undefined ? null : { peerId, http: node.http }
+  }
+}

@@ -1,0 +1,64 @@
+// The shardsig-node process: reads its config, starts the node, and stops it
+// cleanly on SIGTERM/SIGINT. Problems the operator must fix end with one line
+// on stderr and a non-zero exit, not a stack trace.
+import './polyfills.js'
+import { PortInUseError } from './api/serve.js'
+import { ConfigError, loadNodeConfig, NODE_USAGE } from './config/index.js'
+import { MalformedIdentityFileError } from './identity.js'
+import { createNode, type ShardsigNode } from './node.js'
+import { SHUTDOWN_TIMEOUT_MS } from '../protocols/constants.js'
+import {
+  MalformedSealedFileError, SealedFileNotFoundError, StoreLockedError, StoreOpenError, WrongPassphraseError
+} from './store/index.js'
+
+/** Exit code for "fix your configuration" failures. */
+const EXIT_CONFIG = 2
+/** Exit code for a start that failed for another reason (logged). */
+const EXIT_FAILURE = 1
+
+const OPERATOR_ERRORS = [
+  ConfigError, PortInUseError, WrongPassphraseError, StoreLockedError, StoreOpenError,
+  SealedFileNotFoundError, MalformedSealedFileError, MalformedIdentityFileError
+]
+
+async function main (): Promise<void> {
+  let node: ShardsigNode | undefined
+  try {
+    const loaded = await loadNodeConfig(process.argv.slice(2), process.env)
+    if (loaded.help || loaded.config === undefined) {
+      console.log(NODE_USAGE)
+      return
+    }
+    node = await createNode(loaded.config)
+  } catch (err) {
+    if (OPERATOR_ERRORS.some(cls => err instanceof cls)) {
+      console.error(`shardsig-node: ${(err as Error).message}`)
+      process.exit(EXIT_CONFIG)
+    }
+    console.error('shardsig-node: failed to start:', err)
+    process.exit(EXIT_FAILURE)
+  }
+
+  const running = node
+  let signals = 0
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      running.log.warn({ signal }, 'second signal: exiting now')
+      process.exit(EXIT_FAILURE)
+    }
+    running.log.info({ signal }, 'shutting down')
+    const force = setTimeout(() => {
+      running.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'graceful stop timed out: exiting')
+      process.exit(EXIT_FAILURE)
+    }, SHUTDOWN_TIMEOUT_MS)
+    force.unref()
+    running.stop().then(() => { process.exit(0) }, (err: unknown) => {
+      running.log.error({ err }, 'error while stopping')
+      process.exit(EXIT_FAILURE)
+    })
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+}
+
+await main()

@@ -1,0 +1,119 @@
+// createNode(config): starts one shardsig node — store, libp2p, heartbeats,
+// dialing of genesis peers, HTTP — and stops them in reverse order.
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { join } from 'node:path'
+import type { Genesis, GenesisNode } from '../protocols/wire/genesis.js'
+import { createApp } from './api/app.js'
+import { PortInUseError, serveHttp, type HttpListener } from './api/serve.js'
+import { ConfigError, loadGenesis, type NodeConfig } from './config/index.js'
+import { LivenessTracker } from './engine/liveness.js'
+import { NetworkView } from './engine/network-view.js'
+import { readIdentityFile, type NodeIdentity } from './identity.js'
+import { createLogger, type Logger } from './log.js'
+import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
+import { GenesisDialer } from './p2p/dialer.js'
+import { HeartbeatService } from './p2p/heartbeat.js'
+import { openStore, type KeyStore } from './store/index.js'
+
+export interface ShardsigNode {
+  readonly nodeId: string
+  readonly genesis: Genesis
+  readonly self: GenesisNode
+  readonly identity: NodeIdentity
+  readonly libp2p: ShardsigLibp2p
+  readonly store: KeyStore
+  readonly view: NetworkView
+  readonly http: HttpListener
+  readonly log: Logger
+  stop: () => Promise<void>
+}
+
+export interface CreateNodeOptions {
+  log?: Logger
+}
+
+export async function createNode (config: NodeConfig, opts: CreateNodeOptions = {}): Promise<ShardsigNode> {
+  const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId })
+  const startedAtMs = Date.now()
+  const genesis = await loadGenesis(config.genesisPath)
+  const self = genesis.nodes.find(n => n.nodeId === config.nodeId)
+  if (self === undefined) throw new ConfigError(`node id ${config.nodeId} is not in genesis ${config.genesisPath}`)
+
+  const identity = await readIdentityFile(config.identityFile, config.passphrase)
+  checkIdentityMatchesGenesis(identity, self, config)
+
+  // Everything opened so far is closed again if a later step fails.
+  const cleanups: Array<() => Promise<void>> = []
+  const unwind = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(err => log.warn({ err }, 'cleanup failed'))
+  }
+  try {
+    const store = await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase })
+    cleanups.push(async () => { await store.close() })
+
+    const libp2p = await createShardsigLibp2p({ privateKey: identity.libp2pKey, listen: config.listen.p2p })
+      .catch(err => { throw mapListenError(err, config.listen.p2p) })
+    cleanups.push(async () => { await libp2p.stop() })
+
+    const liveness = new LivenessTracker(self.peerId)
+    const view = new NetworkView({
+      genesis,
+      self,
+      liveness,
+      connectedPeers: () => new Set(libp2p.getConnections().map(c => c.remotePeer.toString())),
+      startedAtMs
+    })
+    const heartbeat = new HeartbeatService({
+      libp2p, liveness, nodeId: self.nodeId, epoch: genesis.epoch,
+      members: new Map(genesis.nodes.map(n => [n.peerId, n.nodeId])), log
+    })
+    heartbeat.start()
+    cleanups.push(async () => { heartbeat.stop() })
+    const dialer = new GenesisDialer(libp2p, genesis.nodes, log)
+    dialer.start()
+    cleanups.push(async () => { dialer.stop() })
+
+    const http = await serveHttp(createApp({ view, log }), config.listen.http.host, config.listen.http.port)
+    cleanups.push(async () => { await http.close() })
+
+    log.info({
+      peerId: self.peerId, committee: self.committee, epoch: genesis.epoch,
+      p2p: libp2p.getMultiaddrs().map(a => a.toString()), http: http.url
+    }, 'node started')
+
+    let stopping: Promise<void> | undefined
+    return {
+      nodeId: self.nodeId, genesis, self, identity, libp2p, store, view, http, log,
+      stop: async () => {
+        stopping ??= (async () => {
+          log.info('node stopping')
+          await unwind()
+          log.info('node stopped')
+        })()
+        await stopping
+      }
+    }
+  } catch (err) {
+    await unwind()
+    throw err
+  }
+}
+
+function checkIdentityMatchesGenesis (identity: NodeIdentity, self: GenesisNode, config: NodeConfig): void {
+  if (identity.peerId !== self.peerId) {
+    throw new ConfigError(`identity file ${config.identityFile} holds peer id ${identity.peerId}, but genesis lists ${self.peerId} for ${self.nodeId}`)
+  }
+  if (bytesToHex(identity.encryptionPublicKey) !== self.encryptionPublicKey) {
+    throw new ConfigError(`identity file ${config.identityFile} holds an encryption key that genesis does not list for ${self.nodeId}`)
+  }
+}
+
+function mapListenError (err: unknown, listen: string[]): unknown {
+  const e = err as NodeJS.ErrnoException & { errors?: unknown[] }
+  const text = `${e.message ?? ''} ${(e.errors ?? []).map(x => (x as Error).message).join(' ')}`
+  if (e.code === 'EADDRINUSE' || /EADDRINUSE|address already in use/i.test(text)) {
+    const m = /\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(listen[0] ?? '')
+    return new PortInUseError('p2p', m?.[1] ?? '?', Number(m?.[2] ?? 0))
+  }
+  return err
+}

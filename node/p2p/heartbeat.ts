@@ -1,0 +1,72 @@
+// Publishes our heartbeat every HEARTBEAT_INTERVAL_MS and feeds the heartbeats
+// of genesis members into the liveness tracker. Anything else on the topic is
+// rejected at the edge by the topic validator.
+import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { HEARTBEAT_INTERVAL_MS, MAX_GOSSIP_MESSAGE_BYTES, TOPIC_HEARTBEAT } from '../../protocols/constants.js'
+import { decodeHeartbeat, encodeHeartbeat } from '../../protocols/wire/heartbeat.js'
+import type { LivenessTracker } from '../engine/liveness.js'
+import type { Logger } from '../log.js'
+import type { ShardsigLibp2p } from './create-libp2p.js'
+
+export interface HeartbeatInit {
+  libp2p: ShardsigLibp2p
+  liveness: LivenessTracker
+  nodeId: string
+  epoch: number
+  /** Genesis members: peer id → node id. */
+  members: ReadonlyMap<string, string>
+  log: Logger
+  now?: () => number
+}
+
+export class HeartbeatService {
+  private seq = 0
+  private timer: NodeJS.Timeout | undefined
+  private readonly now: () => number
+
+  constructor (private readonly init: HeartbeatInit) {
+    this.now = init.now ?? Date.now
+  }
+
+  start (): void {
+    const pubsub = this.init.libp2p.services.pubsub
+    pubsub.topicValidators.set(TOPIC_HEARTBEAT, this.validate)
+    pubsub.addEventListener('message', this.onMessage)
+    pubsub.subscribe(TOPIC_HEARTBEAT)
+    this.publish()
+    this.timer = setInterval(() => { this.publish() }, HEARTBEAT_INTERVAL_MS)
+  }
+
+  stop (): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    const pubsub = this.init.libp2p.services.pubsub
+    pubsub.removeEventListener('message', this.onMessage)
+    pubsub.topicValidators.delete(TOPIC_HEARTBEAT)
+  }
+
+  private publish (): void {
+    const body = encodeHeartbeat({ v: 1, kind: 'heartbeat', nodeId: this.init.nodeId, epoch: this.init.epoch, seq: this.seq++ })
+    this.init.libp2p.services.pubsub.publish(TOPIC_HEARTBEAT, body).catch((err: Error) => {
+      // Publishing fails only while we are stopping or have no peers at all; the next beat retries.
+      this.init.log.debug({ err: err.message }, 'heartbeat publish failed')
+    })
+  }
+
+  private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {
+    if (msg.type !== 'signed' || msg.data.byteLength > MAX_GOSSIP_MESSAGE_BYTES) return TopicValidatorResult.Reject
+    const nodeId = this.init.members.get(msg.from.toString())
+    if (nodeId === undefined) return TopicValidatorResult.Reject
+    const hb = decodeHeartbeat(msg.data)
+    if (hb === undefined || hb.nodeId !== nodeId) return TopicValidatorResult.Reject
+    // A heartbeat from another epoch is not an attack, just not ours to count.
+    if (hb.epoch !== this.init.epoch) return TopicValidatorResult.Ignore
+    return TopicValidatorResult.Accept
+  }
+
+  private readonly onMessage = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    if (msg.topic !== TOPIC_HEARTBEAT || msg.type !== 'signed') return
+    this.init.liveness.heard(msg.from.toString(), this.now())
+  }
+}

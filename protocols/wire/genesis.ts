@@ -1,0 +1,74 @@
+// The genesis file: who is in the network, in which committee, and the sharing
+// parameters. Parsed and checked here, once, at the edge.
+import { z } from 'zod'
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected ${bytes} bytes as lowercase hex`)
+
+export const GenesisNodeSchema = z.strictObject({
+  nodeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'node ids are lowercase letters, digits and dashes'),
+  peerId: z.string().min(1),
+  multiaddrs: z.array(z.string().startsWith('/')).min(1),
+  http: z.url(),
+  /** X25519 public key that sub-shares for this node are sealed to (HPKE). */
+  encryptionPublicKey: hex(32),
+  /** 1-based committee index. */
+  committee: z.int().min(1)
+})
+
+export const GenesisParamsSchema = z.strictObject({
+  committees: z.int().min(1),
+  /** Committees needed to sign (outer threshold). */
+  tc: z.int().min(1),
+  /** Members of each chosen committee needed to sign (inner threshold). */
+  tm: z.int().min(1),
+  /** Communication managers elected from the live nodes. */
+  managers: z.int().min(1)
+})
+
+export const GenesisSchema = z.strictObject({
+  version: z.literal(1),
+  network: z.string().min(1).max(64),
+  epoch: z.int().min(0),
+  params: GenesisParamsSchema,
+  nodes: z.array(GenesisNodeSchema).min(1)
+}).superRefine((g, ctx) => {
+  const seen = { nodeId: new Set<string>(), peerId: new Set<string>(), http: new Set<string>() }
+  g.nodes.forEach((n, i) => {
+    for (const field of ['nodeId', 'peerId', 'http'] as const) {
+      if (seen[field].has(n[field])) ctx.addIssue({ code: 'custom', path: ['nodes', i, field], message: `duplicate ${field} ${n[field]}` })
+      seen[field].add(n[field])
+    }
+    if (n.committee > g.params.committees) {
+      ctx.addIssue({ code: 'custom', path: ['nodes', i, 'committee'], message: `committee ${n.committee} exceeds params.committees ${g.params.committees}` })
+    }
+  })
+  if (g.params.tc > g.params.committees) {
+    ctx.addIssue({ code: 'custom', path: ['params', 'tc'], message: `tc ${g.params.tc} exceeds committees ${g.params.committees}` })
+  }
+  for (let c = 1; c <= g.params.committees; c++) {
+    const size = g.nodes.filter(n => n.committee === c).length
+    if (size < g.params.tm) {
+      ctx.addIssue({ code: 'custom', path: ['params', 'tm'], message: `committee ${c} has ${size} members, fewer than tm ${g.params.tm}` })
+    }
+  }
+  if (g.params.managers > g.nodes.length) {
+    ctx.addIssue({ code: 'custom', path: ['params', 'managers'], message: `managers ${g.params.managers} exceeds node count ${g.nodes.length}` })
+  }
+})
+
+export type Genesis = z.infer<typeof GenesisSchema>
+export type GenesisNode = z.infer<typeof GenesisNodeSchema>
+export type GenesisParams = z.infer<typeof GenesisParamsSchema>
+
+/** Members of committee `c` in genesis order; a member's position is its 1-based index here. */
+export function committeeMembers (genesis: Genesis, committee: number): GenesisNode[] {
+  return genesis.nodes.filter(n => n.committee === committee)
+}
+
+/**
+ * Deterministic committee assignment used when a genesis is generated:
+ * node i (0-based) goes to committee (i mod K) + 1, so committees differ in size by at most one.
+ */
+export function assignCommittee (index: number, committees: number): number {
+  return (index % committees) + 1
+}

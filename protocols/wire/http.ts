@@ -1,0 +1,60 @@
+// Response bodies of the discovery endpoints every node serves. The node
+// builds them and clients parse them with the same schemas.
+import { z } from 'zod'
+
+export const RoleNameSchema = z.enum(['leader', 'backup', 'manager'])
+export type RoleName = z.infer<typeof RoleNameSchema>
+
+export const EndpointSchema = z.strictObject({ peerId: z.string(), http: z.string() })
+export type Endpoint = z.infer<typeof EndpointSchema>
+
+export const WhoClSchema = z.strictObject({
+  epoch: z.int(),
+  committees: z.array(z.strictObject({
+    committee: z.int(),
+    leader: EndpointSchema.nullable(),
+    backup: EndpointSchema.nullable()
+  }))
+})
+export type WhoCl = z.infer<typeof WhoClSchema>
+
+export const WhoCmSchema = z.strictObject({
+  epoch: z.int(),
+  managers: z.array(EndpointSchema)
+})
+export type WhoCm = z.infer<typeof WhoCmSchema>
+
+export const HealthSchema = z.strictObject({
+  status: z.literal('ok'),
+  nodeId: z.string(),
+  peerId: z.string(),
+  committee: z.int(),
+  epoch: z.int(),
+  uptimeMs: z.int(),
+  peers: z.strictObject({ live: z.int(), connected: z.int(), total: z.int() }),
+  roles: z.array(RoleNameSchema)
+})
+export type Health = z.infer<typeof HealthSchema>
+
+export const PeersSchema = z.strictObject({
+  self: z.strictObject({ nodeId: z.string(), peerId: z.string() }),
+  peers: z.array(z.strictObject({
+    nodeId: z.string(),
+    peerId: z.string(),
+    committee: z.int(),
+    http: z.string(),
+    connected: z.boolean(),
+    live: z.boolean(),
+    lastHeartbeatAgoMs: z.int().nullable()
+  }))
+})
+export type Peers = z.infer<typeof PeersSchema>
+
+/** RFC 9457 problem details, as every error is answered. */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string().optional()
+}).loose()
+export type Problem = z.infer<typeof ProblemSchema>

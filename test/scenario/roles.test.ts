@@ -1,0 +1,81 @@
+// Nine real nodes in one process (libp2p on 127.0.0.1, stores in a temp dir):
+// they agree on roles, re-elect a committee leader that stops, and settle
+// again when it comes back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rolesEqual, type Roles } from '../../protocols/roles/index.js'
+import { rawRequest } from '../helpers/raw-http.js'
+import { startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+
+/** The issue's bound for re-election after a leader stops. */
+const FAILOVER_BOUND_MS = 5_000
+
+function allAgree (cluster: InProcessCluster, expectedLive: number): boolean {
+  const nodes = cluster.running()
+  const views: Roles[] = nodes.map(n => n.view.roles())
+  return nodes.every(n => n.view.liveSet().size === expectedLive) &&
+    views.every(v => rolesEqual(v, views[0]!)) &&
+    views[0]!.committees.every(c => c.leader !== null)
+}
+
+describe('9 in-process nodes', () => {
+  let cluster: InProcessCluster
+
+  beforeAll(async () => {
+    cluster = await startInProcessCluster(9)
+    await waitUntil(() => allAgree(cluster, 9), AbortSignal.timeout(20_000))
+  }, 60_000)
+
+  afterAll(async () => { await cluster?.close() })
+
+  it('agree on one leader and backup per committee and on the managers', () => {
+    const roles = cluster.running()[0]!.view.roles()
+    expect(roles.committees).toHaveLength(3)
+    for (const c of roles.committees) {
+      const members = cluster.state.nodes.filter(n => n.committee === c.committee).map(n => n.peerId)
+      expect(members).toContain(c.leader)
+      expect(members).toContain(c.backup)
+      expect(c.leader).not.toBe(c.backup)
+    }
+    expect(roles.managers).toHaveLength(3)
+  })
+
+  it('elect the same new leader within 5 s when the leader of committee 1 stops, and settle back when it returns', async () => {
+    const before = cluster.running()[0]!.view.roles()
+    const oldLeader = before.committees[0]!.leader!
+    const oldBackup = before.committees[0]!.backup!
+    const index = cluster.state.nodes.findIndex(n => n.peerId === oldLeader)
+
+    await cluster.stop(index)
+    const tookMs = await waitUntil(() => allAgree(cluster, 8), AbortSignal.timeout(FAILOVER_BOUND_MS))
+    const after = cluster.running()[0]!.view.roles()
+    expect(after.committees[0]!.leader).toBe(oldBackup)
+    expect(after.managers).not.toContain(oldLeader)
+    // Rendezvous hashing moves only the roles the stopped node held.
+    expect(after.committees.slice(1)).toEqual(before.committees.slice(1))
+    console.log(`re-election after stopping the committee 1 leader: ${tookMs} ms`)
+
+    const back = await cluster.start(index)
+    expect(back.identity.peerId).toBe(oldLeader)
+    await waitUntil(() => allAgree(cluster, 9), AbortSignal.timeout(15_000))
+    expect(rolesEqual(cluster.running()[0]!.view.roles(), before)).toBe(true)
+  })
+
+  it('answers malformed and oversized requests to every endpoint with 4xx problem details and stays up', async () => {
+    const node = cluster.running()[0]!
+    const bad: Array<[string, { method: string, headers?: Record<string, string>, body?: string }]> = []
+    for (const path of ['/health', '/peers', '/who_cl', '/who_cm', '/new_user', '/sign_request', '/keys/x', '/nope']) {
+      bad.push([path, { method: 'POST', body: '{"unterminated', headers: { 'content-type': 'application/json' } }])
+      bad.push([path, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } }])
+      bad.push([path, { method: 'PUT', body: '[]', headers: { 'content-type': 'text/plain' } }])
+      bad.push([path + '?' + 'q='.repeat(1000), { method: 'DELETE' }])
+    }
+    for (const [path, init] of bad) {
+      const res = await rawRequest(node.http.url + path, init)
+      expect(res.status, `${init.method} ${path}`).toBeGreaterThanOrEqual(400)
+      expect(res.status, `${init.method} ${path}`).toBeLessThan(500)
+      expect(res.contentType).toBe('application/problem+json')
+      expect(JSON.parse(res.body).status).toBe(res.status)
+    }
+    expect((await fetch(node.http.url + '/health')).status).toBe(200)
+  })
+})

@@ -1,0 +1,89 @@
+import { pino } from 'pino'
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../../node/api/app.js'
+import { LivenessTracker } from '../../node/engine/liveness.js'
+import { NetworkView } from '../../node/engine/network-view.js'
+import { HealthSchema, PeersSchema, ProblemSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
+import { fakeGenesis } from '../helpers/genesis.js'
+
+function setup (livePeers: string[], nowMs = 10_000) {
+  const genesis = fakeGenesis(9, 3)
+  const self = genesis.nodes[0]!
+  const liveness = new LivenessTracker(self.peerId)
+  for (const p of livePeers) liveness.heard(p, nowMs - 500)
+  const view = new NetworkView({ genesis, self, liveness, connectedPeers: () => new Set(livePeers), startedAtMs: 0, now: () => nowMs })
+  return { app: createApp({ view, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
+}
+
+describe('discovery endpoints', () => {
+  it('answer with the documented shapes', async () => {
+    const { app } = setup(['peer-2', 'peer-3', 'peer-4'])
+    expect(HealthSchema.parse(await (await app.request('/health')).json()).peers).toEqual({ live: 4, connected: 3, total: 9 })
+    const peers = PeersSchema.parse(await (await app.request('/peers')).json())
+    expect(peers.peers).toHaveLength(8)
+    expect(peers.peers.find(p => p.peerId === 'peer-2')).toMatchObject({ live: true, connected: true, lastHeartbeatAgoMs: 500 })
+    expect(peers.peers.find(p => p.peerId === 'peer-9')).toMatchObject({ live: false, connected: false, lastHeartbeatAgoMs: null })
+    const whoCl = WhoClSchema.parse(await (await app.request('/who_cl')).json())
+    expect(whoCl.committees.map(c => c.committee)).toEqual([1, 2, 3])
+    const whoCm = WhoCmSchema.parse(await (await app.request('/who_cm')).json())
+    expect(whoCm.managers.length).toBe(3)
+  })
+
+  it('elects only live nodes, and names their HTTP URL from genesis', async () => {
+    const { app, genesis } = setup(['peer-2'])
+    const whoCl = WhoClSchema.parse(await (await app.request('/who_cl')).json())
+    const live = new Set(['peer-1', 'peer-2'])
+    for (const c of whoCl.committees) {
+      for (const role of [c.leader, c.backup]) {
+        if (role === null) continue
+        expect(live.has(role.peerId)).toBe(true)
+        expect(role.http).toBe(genesis.nodes.find(n => n.peerId === role.peerId)!.http)
+      }
+    }
+    // committee 3 (nodes 3, 6, 9) has no live member
+    expect(whoCl.committees[2]).toEqual({ committee: 3, leader: null, backup: null })
+    const whoCm = WhoCmSchema.parse(await (await app.request('/who_cm')).json())
+    expect(whoCm.managers.map(m => m.peerId).sort()).toEqual(['peer-1', 'peer-2'])
+  })
+
+  it('a peer silent for longer than the liveness window loses its role', async () => {
+    const genesis = fakeGenesis(9, 3)
+    const liveness = new LivenessTracker('peer-1')
+    let now = 0
+    for (const n of genesis.nodes) liveness.heard(n.peerId, now)
+    const view = new NetworkView({ genesis, self: genesis.nodes[0]!, liveness, connectedPeers: () => new Set(), startedAtMs: 0, now: () => now })
+    const leader2 = view.roles().committees[1]!.leader!
+    now = 3_001
+    for (const n of genesis.nodes) if (n.peerId !== leader2) liveness.heard(n.peerId, now)
+    expect(view.roles().committees[1]!.leader).not.toBe(leader2)
+    expect(view.liveSet().has(leader2)).toBe(false)
+  })
+})
+
+describe('bad input', () => {
+  it('answers unknown routes with 404 problem details', async () => {
+    const { app } = setup([])
+    const res = await app.request('/nope')
+    expect(res.status).toBe(404)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    expect(ProblemSchema.parse(await res.json()).status).toBe(404)
+  })
+
+  it('answers a wrong method on a discovery route with 405', async () => {
+    const { app } = setup([])
+    for (const path of ['/health', '/peers', '/who_cl', '/who_cm']) {
+      const res = await app.request(path, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } })
+      expect(res.status).toBe(405)
+      expect(ProblemSchema.parse(await res.json()).detail).toContain('GET')
+    }
+  })
+
+  it('rejects an oversized body with 413 before any handler runs', async () => {
+    const { app } = setup([])
+    for (const path of ['/health', '/who_cl', '/nope']) {
+      const res = await app.request(path, { method: 'POST', body: 'x'.repeat(2048), headers: { 'content-type': 'application/json' } })
+      expect(res.status).toBe(413)
+      expect(res.headers.get('content-type')).toBe('application/problem+json')
+    }
+  })
+})
