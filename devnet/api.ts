@@ -1,7 +1,7 @@
 // The devnet as a programmatic API: generate, start, watch and stop a local
 // network of node processes. The CLI (cli.ts), the e2e tests and the benchmark
 // all go through this class.
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { GenesisParams } from '../protocols/wire/genesis.js'
@@ -13,7 +13,7 @@ import { resolveNodeEntry } from './entry.js'
 import { DevnetError, DevnetTimeoutError, DevnetUsageError } from './errors.js'
 import { generateDevnet, type LogLevel } from './generate.js'
 import {
-  assessAgreement, fetchParsed, fetchView, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema,
+  assessAgreement, fetchParsed, nodeList, fetchView, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema,
   type Agreement, type Health, type NodeRef, type Peers, type WhoCl, type WhoCm
 } from './health.js'
 import { nodePaths, type NodePaths } from './layout.js'
@@ -42,7 +42,7 @@ export interface UpOptions {
   nodes?: number
   committees?: number
   basePort?: number
-  /** Wipe an existing (stopped) devnet and generate a new one. */
+  /** Wipe an existing (stopped) devnet and generate a new one (the old node count and committees unless -n is given, the old base port unless given). */
   fresh?: boolean
   logLevel?: LogLevel
   /** Deadline for every node healthy with roles agreed. */
@@ -71,6 +71,9 @@ export interface DevnetNode extends DevnetNodeRecord {
 }
 
 export class Devnet {
+  /** Size of each node's log when this object last started it: failure reports show only what came after. */
+  private readonly logOffsets = new Map<number, number>()
+
   private constructor (readonly dir: string, readonly state: DevnetState, private readonly entryOverride: string | undefined) {}
 
   /** Generates the devnet if `dir` holds none (else reuses its genesis and identities), starts every node and waits for agreement. */
@@ -85,6 +88,9 @@ export class Devnet {
       }
       await existing.removeStalePidFiles()
       if (opts.fresh === true) {
+        // A fresh devnet keeps the old shape unless told otherwise; only the identities are new.
+        const shape = opts.nodes === undefined ? { nodes: state.nodes.length, committees: state.params.committees } : {}
+        opts = { ...shape, basePort: state.basePort, ...definedOnly(opts) }
         await rm(dir, { recursive: true, force: true })
         state = undefined
       } else {
@@ -176,7 +182,7 @@ export class Devnet {
     while (!signal.aborted) {
       const dead = nodes.filter(i => this.node(i).process === 'down')
       if (dead.length > 0) {
-        throw new DevnetError(`${list(dead)} exited while waiting for the roles to agree`, await this.diagnose(dead.map(index => ({ index, reason: 'process exited' }))))
+        throw new DevnetError(`${nodeList(dead)} exited while waiting for the roles to agree`, await this.diagnose(dead.map(index => ({ index, reason: 'process exited' }))))
       }
       const agreement = await this.agreement(nodes, signal)
       if (signal.aborted) break
@@ -325,6 +331,7 @@ export class Devnet {
 
   private async spawn (entry: string, index: number): Promise<number> {
     const { paths } = this.node(index)
+    this.logOffsets.set(index, await stat(paths.log).then(s => s.size, () => 0))
     return await spawnNode({ entry, configPath: paths.config, passphrasePath: paths.passphrase, logPath: paths.log, pidPath: paths.pid, cwd: paths.dir })
   }
 
@@ -373,8 +380,8 @@ export class Devnet {
     for (const { index, reason } of nodes) {
       const n = this.node(index)
       out.push(`node ${index} (pid ${n.pid ?? '-'}, ${n.process}): ${reason}`)
-      const tail = await tailLines(n.paths.log, LOG_TAIL_LINES)
-      out.push(...(tail.length > 0 ? tail.map(line => `  | ${line}`) : [`  | (${n.paths.log} is empty)`]))
+      const tail = await tailLines(n.paths.log, LOG_TAIL_LINES, this.logOffsets.get(index) ?? 0)
+      out.push(...(tail.length > 0 ? tail.map(line => `  | ${line}`) : [`  | (nothing in ${n.paths.log})`]))
     }
     return out
   }
@@ -385,8 +392,8 @@ function withDeadline (signal: AbortSignal | undefined, timeoutMs: number): Abor
   return signal !== undefined ? AbortSignal.any([signal, deadline]) : deadline
 }
 
-function list (indices: readonly number[]): string {
-  return indices.length === 1 ? `node ${indices[0]}` : `nodes ${indices.join(', ')}`
+function definedOnly<T extends object> (o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 function checkBasePort (basePort: number): void {

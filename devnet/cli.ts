@@ -3,6 +3,12 @@
 import '../node/polyfills.js'
 import { main } from './commands.js'
 
+// `devnet status | head -1` closes our stdout early; that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
+
 const interrupt = new AbortController()
 // First Ctrl-C: let the running command stop cleanly (logs -f, waits); second: exit at once.
 process.once('SIGINT', () => {

@@ -162,9 +162,8 @@ async function up (args: Args, io: Io): Promise<number> {
     progress.done()
   }
   const rows = await devnet.status(io.signal)
-  const p = devnet.params
   io.stderr.write(`devnet: ${devnet.size} nodes healthy, roles agreed after ${((performance.now() - startedMs) / 1000).toFixed(1)} s ` +
-    `(${p.committees} committees, tc=${p.tc}, tm=${p.tm}, managers=${p.managers}; ${devnet.dir})\n`)
+    `(${paramsText(devnet)}; ${devnet.dir})\n`)
   printRows(rows, values.json === true, io)
   return 0
 }
@@ -173,9 +172,8 @@ async function status (args: Args, io: Io): Promise<number> {
   const devnet = await Devnet.open(args.dir)
   const rows = await devnet.status(io.signal)
   if (args.values.json !== true) {
-    const p = devnet.params
     const up = rows.filter(r => r.state !== 'down').length
-    io.stdout.write(`devnet ${devnet.dir}: ${up}/${devnet.size} nodes up; ${p.committees} committees, tc=${p.tc}, tm=${p.tm}, managers=${p.managers}\n`)
+    io.stdout.write(`devnet ${devnet.dir}: ${up}/${devnet.size} nodes up; ${paramsText(devnet)}\n`)
   }
   printRows(rows, args.values.json === true, io)
   return 0
@@ -230,6 +228,11 @@ async function logs (args: Args, io: Io): Promise<number> {
 }
 
 // --- helpers ---
+
+function paramsText (devnet: Devnet): string {
+  const p = devnet.params
+  return `${p.committees} committee${p.committees === 1 ? '' : 's'}, tc=${p.tc}, tm=${p.tm}, managers=${p.managers}`
+}
 
 function printRows (rows: NodeRow[], json: boolean, io: Io): void {
   io.stdout.write(json ? JSON.stringify(toJson(rows)) + '\n' : formatTable(rows) + '\n')

@@ -42,6 +42,6 @@ export const MAX_HTTP_RESPONSE_BYTES = 1024 * 1024
 
 // --- logs ---
 /** Lines of a node's log shown when it fails to come up. */
-export const LOG_TAIL_LINES = 15
+export const LOG_TAIL_LINES = 10
 /** `logs -f` checks the file for new bytes this often. */
 export const LOG_FOLLOW_INTERVAL_MS = 250

@@ -113,7 +113,7 @@ export function assessAgreement (views: readonly NodeView[], expected: readonly 
   const base = { total: expected.length, healthy: answered.length, unhealthy }
   if (expected.length === 0) return { ...base, agreed: false, reason: 'no node is running' }
   if (unhealthy.length > 0) {
-    return { ...base, agreed: false, reason: `${unhealthy.map(u => `node ${u.index}`).join(', ')} not healthy` }
+    return { ...base, agreed: false, reason: `${nodeList(unhealthy.map(u => u.index))} not healthy` }
   }
 
   const first = answered[0] as NodeView & { whoCl: WhoCl, whoCm: WhoCm }
@@ -132,4 +132,9 @@ export function assessAgreement (views: readonly NodeView[], expected: readonly 
     }
   }
   return { ...base, agreed: true, whoCl: first.whoCl, whoCm: first.whoCm }
+}
+
+/** "node 3" or "nodes 1, 4, 7". */
+export function nodeList (indices: readonly number[]): string {
+  return indices.length === 1 ? `node ${indices[0]}` : `nodes ${indices.join(', ')}`
 }

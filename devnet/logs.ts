@@ -7,8 +7,8 @@ import { LOG_FOLLOW_INTERVAL_MS } from './constants.js'
 /** Bytes read from the end of a log to find its last lines. */
 const TAIL_READ_BYTES = 64 * 1024
 
-/** The last `lines` lines of the file; [] when it does not exist. */
-export async function tailLines (path: string, lines: number): Promise<string[]> {
+/** The last `lines` lines of the file after byte `from`; [] when it does not exist. */
+export async function tailLines (path: string, lines: number, from = 0): Promise<string[]> {
   let handle
   try {
     handle = await open(path, 'r')
@@ -17,12 +17,12 @@ export async function tailLines (path: string, lines: number): Promise<string[]>
   }
   try {
     const { size } = await handle.stat()
-    const length = Math.min(size, TAIL_READ_BYTES)
-    const buffer = Buffer.alloc(length)
-    await handle.read(buffer, 0, length, size - length)
+    const start = Math.max(Math.min(from, size), size - TAIL_READ_BYTES)
+    const buffer = Buffer.alloc(size - start)
+    await handle.read(buffer, 0, buffer.length, start)
     const text = buffer.toString('utf8')
     // Drop a partial first line when we started mid-file.
-    const all = (length < size ? text.slice(text.indexOf('\n') + 1) : text).split('\n')
+    const all = (start > from ? text.slice(text.indexOf('\n') + 1) : text).split('\n')
     if (all.at(-1) === '') all.pop()
     return all.slice(-lines)
   } finally {

@@ -13,6 +13,11 @@ import { createLogger, type Logger } from './log.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
 import { GenesisDialer } from './p2p/dialer.js'
 import { HeartbeatService } from './p2p/heartbeat.js'
+import { BlameLog } from './engine/blame.js'
+import { KeyRegistry } from './engine/registry.js'
+import { ShareStore } from './engine/new-user/share-store.js'
+import { startNewUserService } from './engine/new-user/service.js'
+import { membershipOf } from '../protocols/wire/membership.js'
 import { openStore, type KeyStore } from './store/index.js'
 
 export interface ShardsigNode {
@@ -23,6 +28,9 @@ export interface ShardsigNode {
   readonly libp2p: ShardsigLibp2p
   readonly store: KeyStore
   readonly view: NetworkView
+  readonly registry: KeyRegistry
+  readonly shares: ShareStore
+  readonly blame: BlameLog
   readonly http: HttpListener
   readonly log: Logger
   stop: () => Promise<void>
@@ -55,12 +63,21 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       .catch(err => { throw mapListenError(err, config.listen.p2p) })
     cleanups.push(async () => { await libp2p.stop() })
 
+    const membership = membershipOf(genesis)
+    const blame = new BlameLog(store, log)
+    await blame.load()
+    const registry = new KeyRegistry({
+      libp2p, store, network: genesis.network, log,
+      peers: new Set(genesis.nodes.map(n => n.peerId).filter(p => p !== self.peerId))
+    })
     const liveness = new LivenessTracker(self.peerId)
     const view = new NetworkView({
       genesis,
       self,
       liveness,
       connectedPeers: () => new Set(libp2p.getConnections().map(c => c.remotePeer.toString())),
+      keyCount: () => registry.size(),
+      recentBlame: () => blame.recent(),
       startedAtMs
     })
     const heartbeat = new HeartbeatService({
@@ -69,11 +86,20 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     })
     heartbeat.start()
     cleanups.push(async () => { heartbeat.stop() })
+    await registry.start()
+    cleanups.push(async () => { await registry.stop() })
+    const shares = new ShareStore(store)
+    const newUser = await startNewUserService({
+      libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log
+    })
+    cleanups.push(async () => { await newUser.stop() })
+
     const dialer = new GenesisDialer(libp2p, genesis.nodes, log)
     dialer.start()
     cleanups.push(async () => { dialer.stop() })
 
-    const http = await serveHttp(createApp({ view, log }), config.listen.http.host, config.listen.http.port)
+    const app = createApp({ view, membership, registry, newUser: newUser.leader, log })
+    const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
     cleanups.push(async () => { await http.close() })
 
     log.info({
@@ -83,7 +109,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
     let stopping: Promise<void> | undefined
     return {
-      nodeId: self.nodeId, genesis, self, identity, libp2p, store, view, http, log,
+      nodeId: self.nodeId, genesis, self, identity, libp2p, store, view, registry, shares, blame, http, log,
       stop: async () => {
         stopping ??= (async () => {
           log.info('node stopping')

@@ -44,3 +44,19 @@ export function defaultManagerCount (nodeCount: number): number {
 
 // --- process lifecycle ---
 export const SHUTDOWN_TIMEOUT_MS = 10_000
+
+// --- new_user (docs/protocols/new_user.md) ---
+/** How long a member waits for the other members' digests in the verification game. */
+export const GAME_TIMEOUT_MS = 2_000
+/** How long game digests are remembered after the first one for a key. */
+export const GAME_DIGEST_TTL_MS = 60_000
+export const MAX_GAME_KEYS_TRACKED = 10_000
+/** The CL's deadline for relaying a bundle to its members and collecting receipts. */
+export const NEW_USER_RELAY_TIMEOUT_MS = 10_000
+/** A member's deadline for handling one delivery (verify, persist, game, receipt). */
+export const NEW_USER_MEMBER_TIMEOUT_MS = 8_000
+
+// --- key registry ---
+/** How many registry entries one anti-entropy answer carries at most. */
+export const REGISTRY_SYNC_BATCH = 50
+export const REGISTRY_SYNC_TIMEOUT_MS = 10_000

@@ -4,18 +4,20 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { MAX_HTTP_BODY_BYTES } from '../../protocols/constants.js'
-import type { Logger } from '../log.js'
+import type { Membership } from '../../protocols/wire/membership.js'
 import type { NetworkView } from '../engine/network-view.js'
-import { HttpProblem, MethodNotAllowedProblem, NotFoundProblem, PayloadTooLargeProblem, PROBLEM_BASE } from './problems.js'
+import type { Logger } from '../log.js'
+import { toProblem } from './error-map.js'
+import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, PROBLEM_BASE } from './problems.js'
+import { addDiscoveryRoutes } from './routes/discovery.js'
+import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
 
-export interface ApiDeps {
+export interface ApiDeps extends KeysDeps {
   view: NetworkView
+  membership: Membership
   log: Logger
   maxBodyBytes?: number
 }
-
-/** GET-only discovery routes; other methods on them answer 405. */
-const DISCOVERY_ROUTES = ['/health', '/peers', '/who_cl', '/who_cm'] as const
 
 export function createApp (deps: ApiDeps): Hono {
   const app = new Hono()
@@ -25,18 +27,13 @@ export function createApp (deps: ApiDeps): Hono {
     maxSize: maxBodyBytes,
     onError: () => { throw new PayloadTooLargeProblem(maxBodyBytes) }
   }))
-
-  app.get('/health', c => c.json(deps.view.health()))
-  app.get('/peers', c => c.json(deps.view.peers()))
-  app.get('/who_cl', c => c.json(deps.view.whoCl()))
-  app.get('/who_cm', c => c.json(deps.view.whoCm()))
-  for (const path of DISCOVERY_ROUTES) {
-    app.all(path, c => { throw new MethodNotAllowedProblem(c.req.method, path, ['GET', 'HEAD']) })
-  }
+  addDiscoveryRoutes(app, deps)
+  addKeyRoutes(app, deps)
 
   app.notFound(c => problemResponse(c, new NotFoundProblem(`no route ${c.req.method} ${c.req.path}`)))
   app.onError((err, c) => {
-    if (err instanceof HttpProblem) return problemResponse(c, err)
+    const problem = toProblem(err, deps.view)
+    if (problem !== undefined) return problemResponse(c, problem)
     if (err instanceof HTTPException) {
       return problemResponse(c, new HttpProblem(err.status, 'http-error', err.message === '' ? 'HTTP Error' : err.message))
     }

@@ -1,7 +1,7 @@
 // This node's view of the network: membership from genesis, liveness from
 // heartbeats, roles elected from both. Answers the discovery endpoints.
 import type { Genesis, GenesisNode } from '../../protocols/wire/genesis.js'
-import type { Endpoint, Health, Peers, WhoCl, WhoCm } from '../../protocols/wire/http.js'
+import type { BlameRecord, Endpoint, Health, Peers, WhoCl, WhoCm } from '../../protocols/wire/http.js'
 import { electRoles, rolesOf, type Roles } from '../../protocols/roles/index.js'
 import type { LivenessTracker } from './liveness.js'
 
@@ -11,6 +11,9 @@ export interface NetworkViewInit {
   liveness: LivenessTracker
   /** Peer ids we hold an open connection to. */
   connectedPeers: () => ReadonlySet<string>
+  /** Keys in the registry and recent blame, for /health. */
+  keyCount: () => number
+  recentBlame: () => BlameRecord[]
   startedAtMs: number
   now?: () => number
 }
@@ -22,6 +25,10 @@ export class NetworkView {
   constructor (private readonly init: NetworkViewInit) {
     this.byPeerId = new Map(init.genesis.nodes.map(n => [n.peerId, n]))
     this.now = init.now ?? Date.now
+  }
+
+  get selfPeerId (): string {
+    return this.init.self.peerId
   }
 
   get epoch (): number {
@@ -71,7 +78,9 @@ export class NetworkView {
       epoch: genesis.epoch,
       uptimeMs: Math.max(0, Math.round(this.now() - this.init.startedAtMs)),
       peers: { live: live.size, connected: this.init.connectedPeers().size, total: genesis.nodes.length },
-      roles: rolesOf(this.roles(), self.peerId)
+      roles: rolesOf(this.roles(), self.peerId),
+      keys: this.init.keyCount(),
+      blame: this.init.recentBlame()
     }
   }
 

@@ -24,6 +24,17 @@ export const WhoCmSchema = z.strictObject({
 })
 export type WhoCm = z.infer<typeof WhoCmSchema>
 
+export const BlameRecordSchema = z.strictObject({
+  at: z.int(),
+  culprit: z.string(),
+  reason: z.string(),
+  flow: z.enum(['new_user', 'sign']),
+  keyId: z.string().optional(),
+  committee: z.int().optional(),
+  detail: z.string()
+})
+export type BlameRecord = z.infer<typeof BlameRecordSchema>
+
 export const HealthSchema = z.strictObject({
   status: z.literal('ok'),
   nodeId: z.string(),
@@ -32,7 +43,11 @@ export const HealthSchema = z.strictObject({
   epoch: z.int(),
   uptimeMs: z.int(),
   peers: z.strictObject({ live: z.int(), connected: z.int(), total: z.int() }),
-  roles: z.array(RoleNameSchema)
+  roles: z.array(RoleNameSchema),
+  /** Keys in this node's registry. */
+  keys: z.int(),
+  /** Most recent blame records this node made, newest first. */
+  blame: z.array(BlameRecordSchema)
 })
 export type Health = z.infer<typeof HealthSchema>
 

@@ -4,6 +4,7 @@ import { createApp } from '../../node/api/app.js'
 import { LivenessTracker } from '../../node/engine/liveness.js'
 import { NetworkView } from '../../node/engine/network-view.js'
 import { HealthSchema, PeersSchema, ProblemSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
+import { membershipOf } from '../../protocols/wire/membership.js'
 import { fakeGenesis } from '../helpers/genesis.js'
 
 function setup (livePeers: string[], nowMs = 10_000) {
@@ -11,8 +12,13 @@ function setup (livePeers: string[], nowMs = 10_000) {
   const self = genesis.nodes[0]!
   const liveness = new LivenessTracker(self.peerId)
   for (const p of livePeers) liveness.heard(p, nowMs - 500)
-  const view = new NetworkView({ genesis, self, liveness, connectedPeers: () => new Set(livePeers), startedAtMs: 0, now: () => nowMs })
-  return { app: createApp({ view, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
+  const view = new NetworkView({ genesis, self, liveness, connectedPeers: () => new Set(livePeers), keyCount: () => 0, recentBlame: () => [], startedAtMs: 0, now: () => nowMs })
+  // The key routes are exercised against real nodes in test/scenario; here they only need to exist.
+  const keys = {
+    registry: { get: () => undefined },
+    newUser: { handle: async () => { throw new Error('new_user is not under test here') } }
+  }
+  return { app: createApp({ view, membership: membershipOf(genesis), ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
 }
 
 describe('discovery endpoints', () => {
@@ -51,7 +57,7 @@ describe('discovery endpoints', () => {
     const liveness = new LivenessTracker('peer-1')
     let now = 0
     for (const n of genesis.nodes) liveness.heard(n.peerId, now)
-    const view = new NetworkView({ genesis, self: genesis.nodes[0]!, liveness, connectedPeers: () => new Set(), startedAtMs: 0, now: () => now })
+    const view = new NetworkView({ genesis, self: genesis.nodes[0]!, liveness, connectedPeers: () => new Set(), keyCount: () => 0, recentBlame: () => [], startedAtMs: 0, now: () => now })
     const leader2 = view.roles().committees[1]!.leader!
     now = 3_001
     for (const n of genesis.nodes) if (n.peerId !== leader2) liveness.heard(n.peerId, now)

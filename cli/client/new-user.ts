@@ -1,0 +1,91 @@
+// The client's new_user (DESIGN 5): find the committee leaders, deal the key,
+// send each committee its bundle (falling back to the backup when the leader
+// fails), and check every receipt before reporting success.
+import { randomBytes as nodeRandomBytes } from 'node:crypto'
+import { dealNewUser } from '../../protocols/new-user/deal-bundles.js'
+import { checkReceipt, recordDigest } from '../../protocols/new-user/registry-entry.js'
+import type { SecretScalar } from '../../protocols/sharing/index.js'
+import { WhoClSchema } from '../../protocols/wire/http.js'
+import { DEFAULT_POLICY, type KeyRecord, type Policy, type Scheme } from '../../protocols/wire/key-record.js'
+import { MembershipSchema } from '../../protocols/wire/membership.js'
+import { NewUserResponseSchema, type NewUserBundle, type NewUserResponse } from '../../protocols/wire/new-user.js'
+import { callJson, ProblemError } from './http.js'
+
+export interface NewUserOptions {
+  node: string
+  scheme: Scheme
+  ownerSecretKey: Uint8Array
+  policy?: Partial<Policy>
+  /** Called for each committee as it finishes, for progress output. */
+  onCommittee?: (result: CommitteeOutcome) => void
+  signal?: AbortSignal
+}
+
+export interface CommitteeOutcome {
+  committee: number
+  via: string | null
+  response: NewUserResponse | null
+  error: string | null
+}
+
+export interface NewUserResult {
+  record: KeyRecord
+  committees: CommitteeOutcome[]
+  /** Committees whose receipts reached tm: the key can sign when at least tc did. */
+  confirmedCommittees: number
+  usable: boolean
+  secret: SecretScalar
+}
+
+export class NewUserFailedError extends Error {
+  constructor (readonly result: NewUserResult) {
+    super(`key ${result.record.keyId} reached only ${result.confirmedCommittees} committees, ${result.record.params.tc} needed: ` +
+      result.committees.filter(c => c.error !== null).map(c => `committee ${c.committee}: ${c.error}`).join('; '))
+    this.name = 'NewUserFailedError'
+  }
+}
+
+export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
+  const base = opts.node.replace(/\/$/, '')
+  const membership = await callJson('GET', `${base}/members`, MembershipSchema, undefined, { signal: opts.signal })
+  const whoCl = await callJson('GET', `${base}/who_cl`, WhoClSchema, undefined, { signal: opts.signal })
+  const dealt = await dealNewUser({
+    scheme: opts.scheme,
+    membership,
+    ownerSecretKey: opts.ownerSecretKey,
+    policy: { ...DEFAULT_POLICY, ...opts.policy },
+    nowMs: Date.now(),
+    randomBytes: n => new Uint8Array(nodeRandomBytes(n))
+  })
+  const digest = recordDigest(dealt.record)
+
+  const committees = await Promise.all(dealt.bundles.map(async (bundle): Promise<CommitteeOutcome> => {
+    const roles = whoCl.committees.find(c => c.committee === bundle.committee)
+    const candidates = [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http)
+    const outcome = await sendToCommittee(bundle, candidates, digest, dealt.record, opts.signal)
+    opts.onCommittee?.(outcome)
+    return outcome
+  }))
+  const confirmedCommittees = committees.filter(c => c.response !== null && c.response.receipts.length >= dealt.record.params.tm).length
+  const result: NewUserResult = { record: dealt.record, committees, confirmedCommittees, usable: confirmedCommittees >= dealt.record.params.tc, secret: dealt.secret }
+  if (!result.usable) throw new NewUserFailedError(result)
+  return result
+}
+
+async function sendToCommittee (bundle: NewUserBundle, candidates: string[], digest: string, record: KeyRecord, signal?: AbortSignal): Promise<CommitteeOutcome> {
+  const errors: string[] = []
+  if (candidates.length === 0) errors.push('no live committee leader')
+  for (const http of candidates) {
+    try {
+      const response = await callJson('POST', `${http}/new_user`, NewUserResponseSchema, bundle, { signal })
+      // Trust no node: every receipt must be signed by the member it names, for this record.
+      for (const r of response.receipts) checkReceipt(record, digest, r)
+      return { committee: bundle.committee, via: http, response, error: null }
+    } catch (err) {
+      // A 4xx other than 421 is about the bundle itself: the backup would say the same.
+      errors.push((err as Error).message)
+      if (err instanceof ProblemError && err.status >= 400 && err.status < 500 && err.status !== 421) break
+    }
+  }
+  return { committee: bundle.committee, via: null, response: null, error: errors.join('; ') }
+}

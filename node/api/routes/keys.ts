@@ -1,0 +1,29 @@
+// POST /new_user (committee leaders) and GET /keys/:keyId (every node).
+import type { Hono } from 'hono'
+import { KeyIdSchema } from '../../../protocols/wire/key-record.js'
+import { NewUserBundleSchema, type NewUserBundle, type NewUserResponse } from '../../../protocols/wire/new-user.js'
+import type { RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
+import { readJsonBody } from '../body.js'
+import { BadRequestProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
+
+export interface KeysDeps {
+  registry: { get: (keyId: string) => RegistryEntry | undefined }
+  newUser: { handle: (bundle: NewUserBundle) => Promise<NewUserResponse> }
+}
+
+export function addKeyRoutes (app: Hono, deps: KeysDeps): void {
+  app.post('/new_user', async c => {
+    const bundle = await readJsonBody(c, NewUserBundleSchema)
+    return c.json(await deps.newUser.handle(bundle))
+  })
+  app.all('/new_user', c => { throw new MethodNotAllowedProblem(c.req.method, '/new_user', ['POST']) })
+
+  app.get('/keys/:keyId', c => {
+    const keyId = c.req.param('keyId')
+    if (!KeyIdSchema.safeParse(keyId).success) throw new BadRequestProblem(`key id must be 16 bytes as lowercase hex, got ${JSON.stringify(keyId.slice(0, 64))}`)
+    const entry = deps.registry.get(keyId)
+    if (entry === undefined) throw new NotFoundProblem(`no key ${keyId} in this node's registry`)
+    return c.json(entry)
+  })
+  app.all('/keys/:keyId', c => { throw new MethodNotAllowedProblem(c.req.method, '/keys/:keyId', ['GET', 'HEAD']) })
+}

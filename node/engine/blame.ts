@@ -1,0 +1,38 @@
+// Blame records: which peer misbehaved, how, and in which flow. Persisted in
+// the store (so they survive restarts) and the recent ones shown in /health.
+import { randomBytes } from 'node:crypto'
+import type { BlameRecord } from '../../protocols/wire/http.js'
+import type { KeyStore } from '../store/index.js'
+import type { Logger } from '../log.js'
+
+export const BLAME_PREFIX = 'blame/'
+/** How many blame records /health shows (newest first). */
+export const RECENT_BLAME_COUNT = 20
+
+export type { BlameRecord }
+
+export class BlameLog {
+  private recentRecords: BlameRecord[] = []
+
+  constructor (private readonly store: KeyStore, private readonly log: Logger) {}
+
+  async load (): Promise<void> {
+    const all: BlameRecord[] = []
+    for await (const [, value] of this.store.iterate(BLAME_PREFIX)) {
+      all.push(JSON.parse(new TextDecoder().decode(value)) as BlameRecord)
+    }
+    this.recentRecords = all.sort((a, b) => b.at - a.at).slice(0, RECENT_BLAME_COUNT)
+  }
+
+  async record (entry: BlameRecord): Promise<void> {
+    // Time-ordered keys; the random suffix keeps two blames in one millisecond apart.
+    const key = `${BLAME_PREFIX}${entry.at.toString().padStart(15, '0')}-${randomBytes(4).toString('hex')}`
+    await this.store.putJson(key, entry, { sync: true })
+    this.recentRecords = [entry, ...this.recentRecords].slice(0, RECENT_BLAME_COUNT)
+    this.log.warn({ blame: entry }, 'peer blamed')
+  }
+
+  recent (): BlameRecord[] {
+    return [...this.recentRecords]
+  }
+}

@@ -1,0 +1,87 @@
+// The committee leader's part of new_user (DESIGN 5, step 3): check the
+// bundle, relay it to every member of the committee over
+// /shardsig/new-user/1.0.0 (ourselves included), collect and check the
+// signed receipts, and enter the record with its receipts into the registry.
+import { NEW_USER_RELAY_TIMEOUT_MS, PROTOCOL_NEW_USER } from '../../../protocols/constants.js'
+import { checkReceipt, InvalidRecordError, recordDigest } from '../../../protocols/new-user/registry-entry.js'
+import { NewUserRejection, verifyBundle } from '../../../protocols/new-user/verify-bundle.js'
+import type { Membership } from '../../../protocols/wire/membership.js'
+import { DeliverResponseSchema, type NewUserBundle, type NewUserResponse, type Receipt } from '../../../protocols/wire/new-user.js'
+import type { Logger } from '../../log.js'
+import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
+import { requestJson } from '../../p2p/direct.js'
+import type { NetworkView } from '../network-view.js'
+import type { KeyRegistry } from '../registry.js'
+import type { NewUserMember } from './member.js'
+
+export class NotCommitteeLeaderError extends Error {
+  constructor (readonly committee: number) {
+    super(`this node is not the leader or backup of committee ${committee}`)
+    this.name = 'NotCommitteeLeaderError'
+  }
+}
+
+/** Fewer than tm members of the committee confirmed: the key is not usable through this committee. */
+export class InsufficientReceiptsError extends Error {
+  constructor (readonly response: NewUserResponse, needed: number) {
+    super(`committee ${response.committee} confirmed key ${response.keyId} by ${response.receipts.length} receipts, ${needed} needed`)
+    this.name = 'InsufficientReceiptsError'
+  }
+}
+
+export interface LeaderInit {
+  libp2p: ShardsigLibp2p
+  view: NetworkView
+  membership: Membership
+  member: NewUserMember
+  registry: KeyRegistry
+  log: Logger
+}
+
+export class NewUserLeader {
+  constructor (private readonly init: LeaderInit) {}
+
+  async handle (bundle: NewUserBundle, signal: AbortSignal = AbortSignal.timeout(NEW_USER_RELAY_TIMEOUT_MS)): Promise<NewUserResponse> {
+    const { view, membership, registry, log } = this.init
+    const self = view.selfPeerId
+    const roles = view.roles().committees[bundle.committee - 1]
+    if (roles === undefined || (roles.leader !== self && roles.backup !== self)) throw new NotCommitteeLeaderError(bundle.committee)
+
+    const { record } = verifyBundle(bundle, membership)
+    const digest = recordDigest(record)
+    const registered = registry.digestOf(record.keyId)
+    if (registered !== undefined && registered !== digest) throw new NewUserRejection('conflict', `key ${record.keyId} is already registered with a different record`)
+
+    const members = membership.committees[bundle.committee - 1]!
+    const receipts: Receipt[] = []
+    const failures: NewUserResponse['failures'] = []
+    await Promise.all(members.map(async (m, i) => {
+      const member = i + 1
+      try {
+        const receipt = m.peerId === self
+          ? await this.init.member.accept(bundle, self, signal)
+          : await this.relay(m.peerId, bundle, signal)
+        checkReceipt(record, digest, receipt)
+        if (receipt.committee !== bundle.committee || receipt.member !== member) throw new InvalidRecordError(record.keyId, 'bad-receipt', `receipt names the wrong slot`)
+        receipts.push(receipt)
+      } catch (err) {
+        const code = err instanceof NewUserRejection || err instanceof InvalidRecordError ? err.code : 'unreachable'
+        failures.push({ member, peerId: m.peerId, code, reason: (err as Error).message })
+      }
+    }))
+    receipts.sort((a, b) => a.member - b.member)
+    failures.sort((a, b) => a.member - b.member)
+    const response: NewUserResponse = { keyId: record.keyId, committee: bundle.committee, receipts, failures }
+    log.info({ keyId: record.keyId, committee: bundle.committee, receipts: receipts.length, failures: failures.map(f => `${f.member}:${f.code}`) }, 'new_user relayed')
+
+    if (receipts.length < record.params.tm) throw new InsufficientReceiptsError(response, record.params.tm)
+    await registry.add({ record, receipts }, { gossip: true })
+    return response
+  }
+
+  private async relay (peerId: string, bundle: NewUserBundle, signal: AbortSignal): Promise<Receipt> {
+    const answer = await requestJson(this.init.libp2p, peerId, PROTOCOL_NEW_USER, { kind: 'deliver', bundle }, DeliverResponseSchema, { signal })
+    if (answer.kind === 'reject') throw new NewUserRejection(answer.code as NewUserRejection['code'], answer.reason)
+    return answer.receipt
+  }
+}

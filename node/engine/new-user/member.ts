@@ -1,0 +1,97 @@
+// A member receiving its part of a new key from a committee leader
+// (DESIGN 5, step 4): verify the bundle, open and check its sub-share,
+// persist it (synced), play the verification game, then sign a receipt.
+import { GAME_TIMEOUT_MS, PROTOCOL_VERSION } from '../../../protocols/constants.js'
+import { openShare, ShareOpenError } from '../../../protocols/crypto/share-seal.js'
+import { signAsPeer } from '../../../protocols/crypto/peer-signature.js'
+import { recordDigest } from '../../../protocols/new-user/registry-entry.js'
+import { NewUserRejection, verifyBundle } from '../../../protocols/new-user/verify-bundle.js'
+import { decodeScalar, scalarToHex, SecretScalar, SharingError, verifySubShare } from '../../../protocols/sharing/index.js'
+import type { Membership } from '../../../protocols/wire/membership.js'
+import { RECEIPT_KIND, type NewUserBundle, type Receipt } from '../../../protocols/wire/new-user.js'
+import type { NodeIdentity } from '../../identity.js'
+import type { Logger } from '../../log.js'
+import type { BlameLog } from '../blame.js'
+import type { KeyRegistry } from '../registry.js'
+import type { VerificationGame } from './game.js'
+import type { ShareStore } from './share-store.js'
+
+export interface MemberInit {
+  identity: NodeIdentity
+  membership: Membership
+  committee: number
+  /** Our 1-based position in our committee. */
+  position: number
+  shares: ShareStore
+  registry: KeyRegistry
+  game: VerificationGame
+  blame: BlameLog
+  log: Logger
+}
+
+export class NewUserMember {
+  private readonly seed: Uint8Array
+
+  constructor (private readonly init: MemberInit) {
+    // The Ed25519 seed of our libp2p key signs receipts; anyone checks them against our peer id.
+    this.seed = init.identity.libp2pKey.raw.subarray(0, 32)
+  }
+
+  /** Handles one delivery; `from` is the peer (the CL) that relayed it. Throws NewUserRejection. */
+  async accept (bundle: NewUserBundle, from: string, signal: AbortSignal): Promise<Receipt> {
+    const { membership, committee, position, log } = this.init
+    if (bundle.committee !== committee) throw new NewUserRejection('not-my-committee', `this node is in committee ${committee}, not ${bundle.committee}`)
+    const { record, nested } = verifyBundle(bundle, membership)
+    const digest = recordDigest(record)
+    const keyId = record.keyId
+
+    const registered = this.init.registry.digestOf(keyId)
+    if (registered !== undefined && registered !== digest) throw new NewUserRejection('conflict', `key ${keyId} is already registered with a different record`)
+
+    const existing = await this.init.shares.get(keyId, record.epoch)
+    if (existing !== undefined && existing.recordDigest !== digest) {
+      throw new NewUserRejection('conflict', `key ${keyId}: this member already holds a share for a different record`)
+    }
+    if (existing?.state === 'disputed') throw new NewUserRejection('equivocation', `key ${keyId}: this delivery was disputed earlier`)
+
+    if (existing === undefined) {
+      const mine = bundle.shares.find(s => s.member === position)!
+      const slot = { keyId, network: record.network, epoch: record.epoch, committee, member: position, peerId: this.init.identity.peerId }
+      let share: SecretScalar
+      try {
+        share = new SecretScalar(decodeScalar(record.scheme, await openShare(this.init.identity.encryptionSecret(), slot, mine)))
+        verifySubShare(record.scheme, nested.committees[committee - 1]!.innerCommitments, position, share, committee)
+      } catch (err) {
+        if (err instanceof ShareOpenError || err instanceof SharingError) throw new NewUserRejection('bad-share', `key ${keyId}: ${err.message}`)
+        throw err
+      }
+      await this.init.shares.put({
+        keyId, epoch: record.epoch, scheme: record.scheme, committee, member: position,
+        share: scalarToHex(record.scheme, share.expose()),
+        recordDigest: digest, state: 'active', receivedAt: Date.now()
+      })
+      log.info({ keyId, committee, member: position, from }, 'sub-share verified and stored')
+    }
+
+    // The game: only agree (and sign) once the other members saw the same record.
+    await this.init.game.publish({ v: PROTOCOL_VERSION, kind: 'game', keyId, committee, member: position, recordDigest: digest })
+    const expected = record.holders[committee - 1]!.map((_, i) => i + 1)
+    const outcome = await this.init.game.play(keyId, digest, expected, AbortSignal.any([signal, AbortSignal.timeout(GAME_TIMEOUT_MS)]))
+    if (outcome.mismatched.length > 0) {
+      await this.init.shares.put({ ...(await this.init.shares.get(keyId, record.epoch))!, state: 'disputed' })
+      await this.init.blame.record({
+        at: Date.now(), culprit: from, reason: 'equivocation', flow: 'new_user', keyId, committee,
+        detail: `members ${outcome.mismatched.map(m => m.member).join(', ')} received a different record for key ${keyId} than member ${position}`
+      })
+      throw new NewUserRejection('equivocation', `key ${keyId}: members of committee ${committee} received different records; the relaying CL ${from} is blamed`)
+    }
+    if (outcome.agreeing.length < record.params.tm) {
+      throw new NewUserRejection('game-incomplete', `key ${keyId}: only members ${outcome.agreeing.join(', ')} confirmed the record within ${GAME_TIMEOUT_MS} ms; ${record.params.tm} needed`)
+    }
+
+    await this.init.registry.add({ record, receipts: [] }, { gossip: false })
+    return signAsPeer<Omit<Receipt, 'signature'>>(RECEIPT_KIND, {
+      v: PROTOCOL_VERSION, keyId, committee, member: position, peerId: this.init.identity.peerId, recordDigest: digest
+    }, this.seed)
+  }
+}

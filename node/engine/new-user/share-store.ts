@@ -1,0 +1,42 @@
+// Where a member keeps its sub-shares: one sealed store record per key and
+// epoch, written with a synced write before any receipt is signed.
+import type { Scheme } from '../../../protocols/wire/key-record.js'
+import type { KeyStore } from '../../store/index.js'
+
+export const SHARE_PREFIX = 'share/'
+
+export interface StoredShare {
+  keyId: string
+  epoch: number
+  scheme: Scheme
+  committee: number
+  member: number
+  /** The sub-share scalar as hex; the store seals it, nothing else ever prints it. */
+  share: string
+  recordDigest: string
+  /** `disputed` when the verification game showed the CL equivocated: never used to sign. */
+  state: 'active' | 'disputed'
+  receivedAt: number
+}
+
+export function shareKey (keyId: string, epoch: number): string {
+  return `${SHARE_PREFIX}${keyId}/${epoch}`
+}
+
+export class ShareStore {
+  constructor (private readonly store: KeyStore) {}
+
+  async get (keyId: string, epoch: number): Promise<StoredShare | undefined> {
+    return await this.store.getJson<StoredShare>(shareKey(keyId, epoch))
+  }
+
+  async put (share: StoredShare): Promise<void> {
+    await this.store.putJson(shareKey(share.keyId, share.epoch), share, { sync: true })
+  }
+
+  async count (): Promise<number> {
+    let n = 0
+    for await (const _ of this.store.iterate(SHARE_PREFIX)) n++
+    return n
+  }
+}

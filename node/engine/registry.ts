@@ -1,0 +1,209 @@
+// The key registry every node keeps (DESIGN 5): owner-signed records with the
+// holders' receipts, persisted in the store, gossiped on TOPIC_REGISTRY, and
+// caught up by anti-entropy sync with each genesis peer on (re)connect.
+import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import {
+  MAX_DIRECT_MESSAGE_BYTES, PROTOCOL_REGISTRY_SYNC, REGISTRY_SYNC_BATCH, REGISTRY_SYNC_TIMEOUT_MS, TOPIC_REGISTRY
+} from '../../protocols/constants.js'
+import {
+  checkRegistryEntry, InvalidRecordError, mergeReceipts, recordDigest, type RegistryEntry
+} from '../../protocols/new-user/registry-entry.js'
+import { RegistryGossipSchema, SyncRequestSchema, SyncResponseSchema, type SyncRequest, type SyncResponse } from '../../protocols/wire/registry-sync.js'
+import type { Logger } from '../log.js'
+import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
+import { handleJson, requestJson } from '../p2p/direct.js'
+import type { KeyStore } from '../store/index.js'
+
+const REGISTRY_PREFIX = 'registry/'
+/** The gossip message is an entry plus a small envelope. */
+const MAX_REGISTRY_GOSSIP_BYTES = MAX_DIRECT_MESSAGE_BYTES
+
+export type AddResult = 'added' | 'updated' | 'unchanged'
+
+export class RecordConflictError extends Error {
+  constructor (readonly keyId: string) {
+    super(`key ${keyId} is already registered with a different record`)
+    this.name = 'RecordConflictError'
+  }
+}
+
+interface Held { entry: RegistryEntry, digest: string }
+
+export interface RegistryInit {
+  libp2p: ShardsigLibp2p
+  store: KeyStore
+  network: string
+  /** Genesis peers other than us: sync runs with them on connect. */
+  peers: ReadonlySet<string>
+  log: Logger
+}
+
+export class KeyRegistry {
+  private readonly entries = new Map<string, Held>()
+  private readonly syncing = new Set<string>()
+  /** Merges of one key run one after another: each reads, awaits the store, then writes. */
+  private readonly mergeQueue = new Map<string, Promise<unknown>>()
+  private stopped = false
+
+  constructor (private readonly init: RegistryInit) {}
+
+  async start (): Promise<void> {
+    for await (const [, value] of this.init.store.iterate(REGISTRY_PREFIX)) {
+      const entry = JSON.parse(new TextDecoder().decode(value)) as RegistryEntry
+      this.entries.set(entry.record.keyId, { entry, digest: recordDigest(entry.record) })
+    }
+    const { libp2p } = this.init
+    libp2p.services.pubsub.topicValidators.set(TOPIC_REGISTRY, this.validate)
+    libp2p.services.pubsub.addEventListener('message', this.onMessage)
+    libp2p.services.pubsub.subscribe(TOPIC_REGISTRY)
+    await handleJson({
+      libp2p,
+      protocol: PROTOCOL_REGISTRY_SYNC,
+      requestSchema: SyncRequestSchema,
+      malformed: () => ({ kind: 'entries', entries: [], more: false }),
+      handle: async (req) => this.answerSync(req),
+      timeoutMs: REGISTRY_SYNC_TIMEOUT_MS,
+      log: this.init.log
+    })
+    libp2p.addEventListener('peer:identify', this.onIdentify)
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    const { libp2p } = this.init
+    libp2p.removeEventListener('peer:identify', this.onIdentify)
+    libp2p.services.pubsub.removeEventListener('message', this.onMessage)
+    libp2p.services.pubsub.topicValidators.delete(TOPIC_REGISTRY)
+    await libp2p.unhandle(PROTOCOL_REGISTRY_SYNC)
+  }
+
+  get (keyId: string): RegistryEntry | undefined {
+    return this.entries.get(keyId)?.entry
+  }
+
+  digestOf (keyId: string): string | undefined {
+    return this.entries.get(keyId)?.digest
+  }
+
+  size (): number {
+    return this.entries.size
+  }
+
+  /** Adds a checked entry locally (throws RecordConflictError) and, when asked, gossips it. */
+  async add (entry: RegistryEntry, opts: { gossip: boolean }): Promise<AddResult> {
+    checkRegistryEntry(entry, this.init.network)
+    const result = await this.merge(entry)
+    if (opts.gossip && result !== 'unchanged') {
+      const held = this.entries.get(entry.record.keyId)!
+      const msg = new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'key', entry: held.entry }))
+      await this.init.libp2p.services.pubsub.publish(TOPIC_REGISTRY, msg).catch((err: Error) => {
+        // Anti-entropy delivers it later to whoever missed it.
+        this.init.log.debug({ keyId: entry.record.keyId, err: err.message }, 'registry publish failed')
+      })
+    }
+    return result
+  }
+
+  private async merge (entry: RegistryEntry): Promise<AddResult> {
+    const keyId = entry.record.keyId
+    const previous = this.mergeQueue.get(keyId) ?? Promise.resolve()
+    const next = previous.catch(() => {}).then(async () => await this.mergeNow(entry))
+    this.mergeQueue.set(keyId, next)
+    try {
+      return await next
+    } finally {
+      if (this.mergeQueue.get(keyId) === next) this.mergeQueue.delete(keyId)
+    }
+  }
+
+  private async mergeNow (entry: RegistryEntry): Promise<AddResult> {
+    const keyId = entry.record.keyId
+    const digest = recordDigest(entry.record)
+    const held = this.entries.get(keyId)
+    if (held !== undefined && held.digest !== digest) throw new RecordConflictError(keyId)
+    const receipts = mergeReceipts(held?.entry.receipts ?? [], entry.receipts)
+    if (held !== undefined && receipts.length === held.entry.receipts.length) return 'unchanged'
+    const merged: RegistryEntry = { record: entry.record, receipts }
+    await this.init.store.putJson(REGISTRY_PREFIX + keyId, merged, { sync: true })
+    this.entries.set(keyId, { entry: merged, digest })
+    return held === undefined ? 'added' : 'updated'
+  }
+
+  private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {
+    if (msg.type !== 'signed' || msg.data.byteLength > MAX_REGISTRY_GOSSIP_BYTES) return TopicValidatorResult.Reject
+    const entry = parseGossip(msg.data)
+    if (entry === undefined) return TopicValidatorResult.Reject
+    try {
+      checkRegistryEntry(entry, this.init.network)
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+    const held = this.entries.get(entry.record.keyId)
+    // A second, different record for a key: keep the first, do not spread the other.
+    if (held !== undefined && held.digest !== recordDigest(entry.record)) return TopicValidatorResult.Ignore
+    return TopicValidatorResult.Accept
+  }
+
+  private readonly onMessage = (evt: CustomEvent<Message>): void => {
+    if (evt.detail.topic !== TOPIC_REGISTRY) return
+    const entry = parseGossip(evt.detail.data)
+    if (entry === undefined) return
+    this.merge(entry).catch((err: Error) => {
+      this.init.log.warn({ keyId: entry.record.keyId, err: err.message }, 'registry entry from gossip not stored')
+    })
+  }
+
+  private answerSync (req: SyncRequest): SyncResponse {
+    const theirs = new Map(req.have.map(h => [h.keyId, h]))
+    const entries: RegistryEntry[] = []
+    let more = false
+    for (const [keyId, held] of this.entries) {
+      const t = theirs.get(keyId)
+      if (t !== undefined && (t.recordDigest !== held.digest || t.receipts >= held.entry.receipts.length)) continue
+      if (entries.length >= REGISTRY_SYNC_BATCH) { more = true; break }
+      entries.push(held.entry)
+    }
+    return { kind: 'entries', entries, more }
+  }
+
+  private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => {
+    const peer = evt.detail.peerId.toString()
+    if (!this.init.peers.has(peer) || this.syncing.has(peer)) return
+    this.syncing.add(peer)
+    this.syncWith(peer)
+      .catch((err: Error) => { this.init.log.debug({ peer, err: err.message }, 'registry sync failed') })
+      .finally(() => { this.syncing.delete(peer) })
+  }
+
+  /** Pulls every entry `peer` has that we lack (or hold with fewer receipts). */
+  async syncWith (peer: string): Promise<number> {
+    let pulled = 0
+    for (;;) {
+      if (this.stopped) return pulled
+      const have = [...this.entries.values()].map(h => ({ keyId: h.entry.record.keyId, recordDigest: h.digest, receipts: h.entry.receipts.length }))
+      const res = await requestJson(this.init.libp2p, peer, PROTOCOL_REGISTRY_SYNC, { kind: 'summary', have }, SyncResponseSchema,
+        { signal: AbortSignal.timeout(REGISTRY_SYNC_TIMEOUT_MS) })
+      let progressed = false
+      for (const entry of res.entries) {
+        try {
+          checkRegistryEntry(entry, this.init.network)
+          if (await this.merge(entry) !== 'unchanged') { pulled++; progressed = true }
+        } catch (err) {
+          if (!(err instanceof InvalidRecordError || err instanceof RecordConflictError)) throw err
+          this.init.log.warn({ peer, keyId: entry.record.keyId, err: err.message }, 'peer offered an invalid registry entry')
+        }
+      }
+      if (!res.more || !progressed) return pulled
+    }
+  }
+}
+
+function parseGossip (data: Uint8Array): RegistryEntry | undefined {
+  try {
+    const parsed = RegistryGossipSchema.safeParse(JSON.parse(new TextDecoder().decode(data)))
+    return parsed.success ? parsed.data.entry : undefined
+  } catch {
+    return undefined
+  }
+}

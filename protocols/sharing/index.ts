@@ -1,0 +1,19 @@
+// Nested threshold sharing for ed25519 and secp256k1 (BIP340) keys; see
+// docs/protocols/sharing.md. Pure: randomness is injected, no I/O.
+export { curveFor, SCHEMES, RANDOM_SCALAR_BYTES, SCALAR_BYTES } from './curves.js'
+export type { Curve, Point, RandomBytes, Scheme } from './curves.js'
+export { SecretScalar } from './secret.js'
+export {
+  SharingError, InvalidParamsError, InvalidPointError, InvalidScalarError, InvalidSubShareError,
+  InconsistentCommitteeError, InvalidPartyError, InvalidGroupKeyError
+} from './errors.js'
+export { randomPolynomial, evaluatePolynomial, commitPolynomial, evaluateCommitments, lagrangeAtZero } from './polynomial.js'
+export { dealNested, publicPart, validateParams } from './deal.js'
+export type { SharingParams, DealInput, MemberShare, CommitteePublic, CommitteeDeal, NestedPublic, NestedDeal } from './deal.js'
+export { publicShare, verifySubShare, verifyCommitteeConsistency, verifyNestedPublic } from './verify.js'
+export { signingCoefficient, validateParty, partyCoefficients } from './party.js'
+export type { Party, PartySigner } from './party.js'
+export {
+  encodePoint, decodePoint, encodeScalar, decodeScalar, pointToHex, pointFromHex, scalarToHex, scalarFromHex,
+  hasEvenY, xOnlyPublicKey
+} from './encoding.js'

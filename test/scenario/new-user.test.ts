@@ -1,0 +1,240 @@
+// new_user on nine real in-process nodes (libp2p on 127.0.0.1, stores in a
+// temp dir): the happy path for both schemes, hostile bundles, a committee
+// leader that equivocates, and a node that was down catching up.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { newUser } from '../../cli/client/new-user.js'
+import { callJson } from '../../cli/client/http.js'
+import { PROTOCOL_NEW_USER } from '../../protocols/constants.js'
+import { sealShare } from '../../protocols/crypto/share-seal.js'
+import { curveFor, encodeScalar, partyCoefficients, scalarFromHex } from '../../protocols/sharing/index.js'
+import { HealthSchema } from '../../protocols/wire/http.js'
+import { membershipOf, type Membership } from '../../protocols/wire/membership.js'
+import { DeliverResponseSchema, NewUserResponseSchema, type NewUserBundle } from '../../protocols/wire/new-user.js'
+import { RegistryEntrySchema } from '../../protocols/new-user/registry-entry.js'
+import { requestJson } from '../../node/p2p/direct.js'
+import type { ShardsigNode } from '../../node/node.js'
+import { startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { deal, flipHexByte, newOwner, resign } from '../helpers/owner.js'
+import { rawRequest } from '../helpers/raw-http.js'
+import { hexToBytes } from '@noble/hashes/utils.js'
+
+let cluster: InProcessCluster
+let membership: Membership
+
+function nodeOf (peerId: string): ShardsigNode {
+  return cluster.running().find(n => n.identity.peerId === peerId)!
+}
+
+function leaderOf (committee: number): ShardsigNode {
+  return nodeOf(cluster.running()[0]!.view.roles().committees[committee - 1]!.leader!)
+}
+
+async function post (node: ShardsigNode, bundle: unknown): Promise<{ status: number, body: any }> {
+  const res = await fetch(`${node.http.url}/new_user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bundle) })
+  return { status: res.status, body: await res.json() }
+}
+
+/** No node registered the key and no member stored a share for it. */
+async function nothingStored (keyId: string): Promise<void> {
+  for (const node of cluster.running()) {
+    expect(node.registry.get(keyId), node.nodeId).toBeUndefined()
+    expect(await node.shares.get(keyId, 0), node.nodeId).toBeUndefined()
+  }
+}
+
+beforeAll(async () => {
+  cluster = await startInProcessCluster(9, { basePortFrom: 24100 })
+  await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000))
+  membership = membershipOf(cluster.running()[0]!.genesis)
+}, 60_000)
+
+afterAll(async () => { await cluster?.close() })
+
+describe('new_user', () => {
+  for (const scheme of ['ed25519', 'secp256k1'] as const) {
+    it(`deals a ${scheme} key: every member verifies and stores its share, every node registers the record`, async () => {
+      const owner = newOwner()
+      const result = await newUser({ node: cluster.running()[4]!.http.url, scheme, ownerSecretKey: owner })
+      const { keyId } = result.record
+      expect(result.confirmedCommittees).toBe(3)
+      for (const c of result.committees) expect(c.response!.receipts.map(r => r.member)).toEqual([1, 2, 3])
+
+      await waitUntil(() => cluster.running().every(n => n.registry.get(keyId)?.receipts.length === 9), AbortSignal.timeout(5_000))
+      const entry = await callJson('GET', `${cluster.running()[8]!.http.url}/keys/${keyId}`, RegistryEntrySchema)
+      expect(entry.record).toEqual(result.record)
+
+      // Test-only: any valid party's shares, weighted by κ, give back the dealt key.
+      const curve = curveFor(scheme)
+      const params = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
+      for (const party of [new Map([[1, [1, 2]], [2, [2, 3]]]), new Map([[2, [1, 3]], [3, [1, 2]]])]) {
+        let x = 0n
+        for (const s of partyCoefficients(params, party)) {
+          const holder = nodeOf(membership.committees[s.committee - 1]![s.member - 1]!.peerId)
+          const stored = (await holder.shares.get(keyId, 0))!
+          x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(scheme, stored.share)))
+        }
+        expect(x).toBe(result.secret.expose())
+      }
+    })
+  }
+
+  it('answers an identical bundle twice with the same receipts (idempotent)', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    const bundle = dealt.bundles[0]!
+    const first = await post(leaderOf(1), bundle)
+    const second = await post(leaderOf(1), bundle)
+    expect(first.status).toBe(200)
+    expect(second.status).toBe(200)
+    expect(NewUserResponseSchema.parse(second.body).receipts.map(r => r.member)).toEqual([1, 2, 3])
+  })
+
+  it('rejects a different record for a registered key id with 409', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    expect((await post(leaderOf(1), dealt.bundles[0])).status).toBe(200)
+    const changed = resign(dealt.bundles[0]!, owner, { ...dealt.record, policy: { ...dealt.record.policy, ratePerMinute: 1 } })
+    const res = await post(leaderOf(1), changed)
+    expect(res.status).toBe(409)
+    expect(res.body.code).toBe('conflict')
+  })
+
+  it('sends a bundle to the backup, not only the leader; any other node answers 421 with the roles', async () => {
+    const dealt = await deal(membership, newOwner())
+    const roles = cluster.running()[0]!.view.roles().committees[1]!
+    const outsider = cluster.running().find(n => n.self.committee !== 2)!
+    const misdirected = await post(outsider, dealt.bundles[1])
+    expect(misdirected.status).toBe(421)
+    expect(misdirected.body.roles.committees[1].leader.peerId).toBe(roles.leader)
+    expect((await post(nodeOf(roles.backup!), dealt.bundles[1])).status).toBe(200)
+  })
+})
+
+describe('new_user rejects bad bundles and stores nothing', () => {
+  it('a wrong owner signature', async () => {
+    const dealt = await deal(membership, newOwner())
+    const bundle = { ...dealt.bundles[0]!, signature: flipHexByte(dealt.bundles[0]!.signature) }
+    const res = await post(leaderOf(1), bundle)
+    expect(res.status).toBe(400)
+    expect(res.body.code).toBe('bad-owner-signature')
+    await nothingStored(dealt.record.keyId)
+  })
+
+  it('a tampered sub-share the owner did not sign', async () => {
+    const dealt = await deal(membership, newOwner())
+    const b = dealt.bundles[0]!
+    const bundle = { ...b, shares: b.shares.map((s, i) => i === 0 ? { ...s, ciphertext: flipHexByte(s.ciphertext, 3) } : s) }
+    expect((await post(leaderOf(1), bundle)).body.code).toBe('bad-owner-signature')
+    await nothingStored(dealt.record.keyId)
+  })
+
+  it('a sub-share that does not match the commitments: members refuse, no receipts', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    const b = dealt.bundles[0]!
+    // Seal a wrong (random) scalar for every member, correctly addressed: only the Feldman check can catch it.
+    const curve = curveFor('ed25519')
+    const shares = await Promise.all(b.shares.map(async s => {
+      const slot = { keyId: b.record.keyId, network: membership.network, epoch: 0, committee: 1, member: s.member, peerId: s.peerId }
+      const wrong = encodeScalar('ed25519', curve.randomScalar(n => crypto.getRandomValues(new Uint8Array(n))))
+      return { member: s.member, peerId: s.peerId, ...(await sealShare(hexToBytes(membership.committees[0]![s.member - 1]!.encryptionPublicKey), slot, wrong)) }
+    }))
+    const res = await post(leaderOf(1), resign({ ...b, shares }, owner))
+    expect(res.status).toBe(502)
+    expect(res.body.result.failures.map((f: { code: string }) => f.code)).toEqual(['bad-share', 'bad-share', 'bad-share'])
+    await nothingStored(dealt.record.keyId)
+  })
+
+  it('a sub-share sealed under another slot (wrong AAD) does not open', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    const b = dealt.bundles[0]!
+    // Swap the ciphertexts of members 1 and 2 and fix their addressing: each is now sealed for the other's slot.
+    const swapped = b.shares.map((s, i) => i === 0 ? { ...b.shares[1]!, member: 1, peerId: s.peerId } : i === 1 ? { ...b.shares[0]!, member: 2, peerId: s.peerId } : s)
+    const res = await post(leaderOf(1), resign({ ...b, shares: swapped }, owner))
+    expect(res.status).toBe(502)
+    const failed = res.body.result.failures.map((f: { member: number, code: string }) => `${f.member}:${f.code}`)
+    expect(failed).toContain('1:bad-share')
+    expect(failed).toContain('2:bad-share')
+  })
+
+  it('inner commitments that do not continue the outer sharing: the CL refuses (400)', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    const inner = dealt.record.commitments.inner.map(c => [...c])
+    inner[0]![0] = dealt.record.commitments.inner[1]![0]!
+    const res = await post(leaderOf(1), resign(dealt.bundles[0]!, owner, { ...dealt.record, commitments: { ...dealt.record.commitments, inner } }))
+    expect(res.status).toBe(400)
+    expect(res.body.code).toBe('bad-commitments')
+    expect(res.body.detail).toContain('committee 1')
+    await nothingStored(dealt.record.keyId)
+  })
+
+  it('a changed higher inner commitment: only the members\' Feldman check can see it, they refuse (502)', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    const inner = dealt.record.commitments.inner.map(c => [...c])
+    inner[0]![1] = dealt.record.commitments.inner[1]![1]!
+    const res = await post(leaderOf(1), resign(dealt.bundles[0]!, owner, { ...dealt.record, commitments: { ...dealt.record.commitments, inner } }))
+    expect(res.status).toBe(502)
+    expect(res.body.result.receipts).toEqual([])
+    expect(new Set(res.body.result.failures.map((f: { code: string }) => f.code))).toEqual(new Set(['bad-share']))
+    await nothingStored(dealt.record.keyId)
+  })
+
+  it('an unknown scheme, a malformed body and an oversized body', async () => {
+    const dealt = await deal(membership, newOwner())
+    const unknown = await post(leaderOf(1), { ...dealt.bundles[0], record: { ...dealt.record, scheme: 'rsa' } })
+    expect(unknown.status).toBe(400)
+    expect(unknown.body.detail).toContain('record.scheme')
+    const malformed = await rawRequest(`${leaderOf(1).http.url}/new_user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"v":1,' })
+    expect(malformed.status).toBe(400)
+    const oversized = await rawRequest(`${leaderOf(1).http.url}/new_user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(300_000) }) })
+    expect(oversized.status).toBe(413)
+    await nothingStored(dealt.record.keyId)
+  })
+})
+
+describe('a committee leader that equivocates', () => {
+  it('is caught by the verification game: no receipt, the CL blamed in /health', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    const bundleA = dealt.bundles[2]!
+    // The same key with another policy: a second valid record the CL shows to other members.
+    const bundleB = resign(bundleA, owner, { ...dealt.record, policy: { ...dealt.record.policy, maxMessageBytes: 32 } })
+    const members = membership.committees[2]!.map(m => nodeOf(m.peerId))
+    const cl = members[0]!
+    const send = async (to: ShardsigNode, bundle: NewUserBundle) =>
+      await requestJson(cl.libp2p, to.identity.peerId, PROTOCOL_NEW_USER, { kind: 'deliver', bundle }, DeliverResponseSchema, { signal: AbortSignal.timeout(10_000) })
+    const [a, b] = await Promise.all([send(members[1]!, bundleA), send(members[2]!, bundleB)])
+    expect(a).toMatchObject({ kind: 'reject', code: 'equivocation' })
+    expect(b).toMatchObject({ kind: 'reject', code: 'equivocation' })
+
+    for (const member of [members[1]!, members[2]!]) {
+      const health = await callJson('GET', `${member.http.url}/health`, HealthSchema)
+      expect(health.blame[0]).toMatchObject({ culprit: cl.identity.peerId, reason: 'equivocation', keyId: dealt.record.keyId, committee: 3 })
+      expect((await member.shares.get(dealt.record.keyId, 0))?.state).toBe('disputed')
+      expect(member.registry.get(dealt.record.keyId)).toBeUndefined()
+    }
+  })
+})
+
+describe('a node that was down during new_user', () => {
+  it('has the record within seconds of coming back (anti-entropy)', async () => {
+    // A node holding no role, so the flow runs without it.
+    const roles = cluster.running()[0]!.view.roles()
+    const holders = new Set([...roles.committees.flatMap(c => [c.leader, c.backup]), ...roles.managers])
+    const index = cluster.state.nodes.findIndex(n => !holders.has(n.peerId))
+    await cluster.stop(index)
+    await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 8), AbortSignal.timeout(10_000))
+
+    const result = await newUser({ node: cluster.running()[0]!.http.url, scheme: 'secp256k1', ownerSecretKey: newOwner() })
+    const missing = result.committees.flatMap(c => c.response!.failures)
+    expect(missing.map(f => f.peerId)).toEqual([cluster.state.nodes[index]!.peerId])
+
+    const back = await cluster.start(index)
+    const tookMs = await waitUntil(() => back.registry.get(result.record.keyId) !== undefined, AbortSignal.timeout(10_000))
+    console.log(`registry caught up ${tookMs} ms after restart`)
+    expect(back.registry.get(result.record.keyId)!.record).toEqual(result.record)
+  })
+})
