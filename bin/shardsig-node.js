@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Runs the compiled entry point; `npm ci` builds dist/ through the prepare script.
+// Runs the bundled node entry point; `npm ci` builds it through the prepare script.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const entry = new URL('../dist/node/main.js', import.meta.url)
+const entry = new URL('../dist/shardsig-node.mjs', import.meta.url)
 if (!existsSync(fileURLToPath(entry))) {
   console.error('shardsig is not built yet: run `npm ci` (or `npm run build`) in ' + fileURLToPath(new URL('..', import.meta.url)))
   process.exit(2)

@@ -1,5 +1,5 @@
 // Finds the program the devnet runs for each node: bin/shardsig-node.js of
-// this checkout, which needs the compiled dist/node/main.js. Works both from
+// this checkout, which needs the bundled dist/shardsig-node.mjs. Works both from
 // dist/devnet/*.js and from devnet/*.ts (tests run the sources).
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -31,7 +31,7 @@ export function resolveNodeEntry (override?: string): string {
     return entry
   }
   const root = findRepoRoot()
-  const compiled = join(root, 'dist', 'node', 'main.js')
+  const compiled = join(root, 'dist', 'shardsig-node.mjs')
   if (!existsSync(compiled)) throw new DevnetError(`the node is not built (${compiled} is missing): run \`npm run build\` in ${root}`)
   return join(root, 'bin', 'shardsig-node.js')
 }

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { EXIT_POLL_INTERVAL_MS, KILL_WAIT_MS, STOP_TIMEOUT_MS } from './constants.js'
+import { EXIT_POLL_INTERVAL_MS, KILL_WAIT_MS, NODE_V8_FLAGS, STOP_TIMEOUT_MS } from './constants.js'
 import { DevnetError } from './errors.js'
 
 /** running: scheduled; paused: stopped by SIGSTOP; down: gone, a zombie, or the pid now belongs to another program. */
@@ -25,7 +25,7 @@ export async function spawnNode (opts: SpawnNodeOptions): Promise<number> {
   const logFd = openSync(opts.logPath, 'a')
   let pid: number | undefined
   try {
-    const child = spawn(process.execPath, [opts.entry, '--config', opts.configPath, '--passphrase-file', opts.passphrasePath], {
+    const child = spawn(process.execPath, [...NODE_V8_FLAGS, opts.entry, '--config', opts.configPath, '--passphrase-file', opts.passphrasePath], {
       cwd: opts.cwd,
       detached: true,
       stdio: ['ignore', logFd, logFd],

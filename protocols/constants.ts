@@ -34,7 +34,7 @@ export const DIAL_BACKOFF_INITIAL_MS = 250
 export const DIAL_BACKOFF_MAX_MS = 5_000
 export const DIAL_TIMEOUT_MS = 5_000
 /** How often the dialer checks that every genesis peer is connected. */
-export const DIAL_CHECK_INTERVAL_MS = 1_000
+export const DIAL_CHECK_INTERVAL_MS = 250
 
 // --- roles (DESIGN section 4) ---
 /** Communication managers when the genesis does not set a number: ceil(n / 4). */

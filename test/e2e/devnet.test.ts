@@ -24,12 +24,7 @@ const RESTART_TIMEOUT_MS = 30_000
 /** Kept when a test fails (test/artifacts/ is git-ignored). */
 const ARTIFACTS_DIR = join(import.meta.dirname, '..', 'artifacts', 'devnet-e2e')
 
-const repoRoot = join(import.meta.dirname, '..', '..')
-// Until the node program exists in the sources there is nothing to run; once it
-// does, a missing build is an error (resolveNodeEntry says "run npm run build").
-const nodeWritten = existsSync(join(repoRoot, 'node', 'main.ts'))
-
-describe.skipIf(!nodeWritten)('devnet e2e: 9 node processes', () => {
+describe('devnet e2e: 9 node processes', () => {
   let dir: string
   let devnet: Devnet | undefined
   let failed = false

@@ -67,12 +67,20 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
   return cluster
 }
 
-/** Polls `check` every `intervalMs` until it returns true; rejects when `signal` fires. */
-export async function waitUntil (check: () => boolean, signal: AbortSignal, intervalMs = 50): Promise<number> {
+/**
+ * Polls `check` every `intervalMs` until it returns true; rejects when `signal`
+ * fires, with `describe()` (the state that did not match) in the message.
+ */
+export async function waitUntil (check: () => boolean, signal: AbortSignal, describe: () => string = () => '', intervalMs = 50): Promise<number> {
   const started = Date.now()
   while (!check()) {
-    if (signal.aborted) throw new Error(`condition not met within deadline: ${String(signal.reason)}`)
+    if (signal.aborted) throw new Error(`condition not met within deadline (${String(signal.reason)}): ${describe()}`)
     await new Promise(resolve => setTimeout(resolve, intervalMs))
   }
   return Date.now() - started
+}
+
+/** Each running node's live-set size, for waitUntil's failure message. */
+export function describeLiveness (cluster: InProcessCluster): string {
+  return cluster.running().map(n => `${n.nodeId}: ${n.view.liveSet().size} live`).join(', ')
 }

@@ -13,7 +13,7 @@ import { DeliverResponseSchema, NewUserResponseSchema, type NewUserBundle } from
 import { RegistryEntrySchema } from '../../protocols/new-user/registry-entry.js'
 import { requestJson } from '../../node/p2p/direct.js'
 import type { ShardsigNode } from '../../node/node.js'
-import { startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { deal, flipHexByte, newOwner, resign } from '../helpers/owner.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
@@ -44,7 +44,7 @@ async function nothingStored (keyId: string): Promise<void> {
 
 beforeAll(async () => {
   cluster = await startInProcessCluster(9, { basePortFrom: 24100 })
-  await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000))
+  await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   membership = membershipOf(cluster.running()[0]!.genesis)
 }, 60_000)
 
@@ -226,7 +226,7 @@ describe('a node that was down during new_user', () => {
     const holders = new Set([...roles.committees.flatMap(c => [c.leader, c.backup]), ...roles.managers])
     const index = cluster.state.nodes.findIndex(n => !holders.has(n.peerId))
     await cluster.stop(index)
-    await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 8), AbortSignal.timeout(10_000))
+    await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 8), AbortSignal.timeout(10_000), () => describeLiveness(cluster))
 
     const result = await newUser({ node: cluster.running()[0]!.http.url, scheme: 'secp256k1', ownerSecretKey: newOwner() })
     const missing = result.committees.flatMap(c => c.response!.failures)

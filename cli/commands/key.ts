@@ -1,0 +1,20 @@
+// `shardsig key KEY_ID`: the registry record of a key as a node sees it.
+import { parseArgs } from 'node:util'
+import { RegistryEntrySchema } from '../../protocols/new-user/registry-entry.js'
+import { callJson } from '../client/http.js'
+import { UsageError, type Io } from '../io.js'
+
+export const KEY_USAGE = `usage: shardsig key KEY_ID [--node URL]
+
+Prints the key's public record and the holders that confirmed it (JSON).`
+
+export async function runKey (argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { node: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
+  if (values.help === true) { io.out(KEY_USAGE); return 0 }
+  const keyId = positionals[0]
+  if (keyId === undefined || positionals.length !== 1) throw new UsageError('give exactly one KEY_ID')
+  const node = (values.node ?? io.env.SHARDSIG_NODE ?? 'http://127.0.0.1:7201').replace(/\/$/, '')
+  const entry = await callJson('GET', `${node}/keys/${encodeURIComponent(keyId)}`, RegistryEntrySchema, undefined, { signal: io.signal })
+  io.out(JSON.stringify(entry, null, 2))
+  return 0
+}

@@ -1,0 +1,106 @@
+// `shardsig new-user`: deal a fresh key through the network's committee
+// leaders and write the key file a later `sign` needs.
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { parseArgs } from 'node:util'
+import { scalarToHex } from '../../protocols/sharing/index.js'
+import { DEFAULT_POLICY, PolicySchema, SchemeSchema, type Policy } from '../../protocols/wire/key-record.js'
+import { newUser, type CommitteeOutcome } from '../client/new-user.js'
+import { writeKeyFile, type KeyFile } from '../key-file.js'
+import { UsageError, type Io } from '../io.js'
+
+export const NEW_USER_USAGE = `usage: shardsig new-user [options]
+
+Deals a new key split across the network's committees; no node ever holds it.
+
+  --node URL               any node's HTTP URL (default $SHARDSIG_NODE or http://127.0.0.1:7201)
+  --scheme S               ed25519 | secp256k1 (BIP340) (default ed25519)
+  --out FILE               key file to write, mode 0600 (default <keyId>.key.json)
+  --force                  overwrite --out if it exists
+  --export-secret          also write the whole private key into the key file
+  --max-message-bytes N    policy: largest message the key signs (default ${DEFAULT_POLICY.maxMessageBytes})
+  --message-prefix HEX     policy: every message must start with these bytes
+  --rate-per-minute N      policy: most signatures per minute (default ${DEFAULT_POLICY.ratePerMinute})
+  --json                   print {keyId, scheme, groupPublicKey, keyFile, committees} on stdout only`
+
+export async function runNewUser (argv: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      node: { type: 'string' },
+      scheme: { type: 'string', default: 'ed25519' },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      'export-secret': { type: 'boolean', default: false },
+      'max-message-bytes': { type: 'string' },
+      'message-prefix': { type: 'string' },
+      'rate-per-minute': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help === true) { io.out(NEW_USER_USAGE); return 0 }
+  const scheme = SchemeSchema.safeParse(values.scheme)
+  if (!scheme.success) throw new UsageError(`--scheme must be ed25519 or secp256k1, got ${values.scheme}`)
+  const policy = parsePolicy(values)
+  const node = values.node ?? io.env.SHARDSIG_NODE ?? 'http://127.0.0.1:7201'
+
+  const owner = ed25519.utils.randomSecretKey()
+  io.progress(`dealing a ${scheme.data} key through ${node} ...`)
+  const result = await newUser({
+    node,
+    scheme: scheme.data,
+    ownerSecretKey: owner,
+    policy,
+    signal: io.signal,
+    onCommittee: c => { io.progress(describeCommittee(c)) }
+  })
+  const { record } = result
+  const keyFilePath = values.out ?? `${record.keyId}.key.json`
+  const keyFile: KeyFile = {
+    version: 1,
+    keyId: record.keyId,
+    scheme: record.scheme,
+    groupPublicKey: record.groupPublicKey,
+    network: record.network,
+    node,
+    owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(owner) },
+    createdAt: new Date(record.createdAt).toISOString(),
+    ...(values['export-secret'] === true ? { exportedSecret: scalarToHex(record.scheme, result.secret.expose()) } : {})
+  }
+  await writeKeyFile(keyFilePath, keyFile, values.force === true)
+
+  const committees = result.committees.map(c => ({ committee: c.committee, receipts: c.response?.receipts.length ?? 0, error: c.error }))
+  if (values.json === true) {
+    io.out(JSON.stringify({ keyId: record.keyId, scheme: record.scheme, groupPublicKey: record.groupPublicKey, keyFile: keyFilePath, committees }))
+  } else {
+    io.out(`key ${record.keyId} (${record.scheme}) confirmed by ${result.confirmedCommittees} of ${record.params.committees} committees (${record.params.tc} needed to sign)`)
+    io.out(`group public key ${record.groupPublicKey}`)
+    io.out(`key file ${keyFilePath}${values['export-secret'] === true ? ' (includes the exported private key)' : ''}`)
+  }
+  return 0
+}
+
+function describeCommittee (c: CommitteeOutcome): string {
+  if (c.response === null) return `  committee ${c.committee}: failed: ${c.error ?? 'unknown'}`
+  const failed = c.response.failures.map(f => `member ${f.member} ${f.code}`).join(', ')
+  return `  committee ${c.committee}: ${c.response.receipts.length} receipts via ${c.via ?? '?'}${failed === '' ? '' : ` (${failed})`}`
+}
+
+function parsePolicy (values: Record<string, string | boolean | undefined>): Policy {
+  const int = (name: string): number | undefined => {
+    const v = values[name]
+    if (typeof v !== 'string') return undefined
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got ${v}`)
+    return Number(v)
+  }
+  const prefix = values['message-prefix']
+  const parsed = PolicySchema.safeParse({
+    maxMessageBytes: int('max-message-bytes') ?? DEFAULT_POLICY.maxMessageBytes,
+    ratePerMinute: int('rate-per-minute') ?? DEFAULT_POLICY.ratePerMinute,
+    ...(typeof prefix === 'string' ? { messagePrefix: prefix.toLowerCase().replace(/^0x/, '') } : {})
+  })
+  if (!parsed.success) throw new UsageError(`bad policy: ${parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  return parsed.data
+}

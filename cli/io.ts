@@ -1,0 +1,16 @@
+// What a CLI command may touch: stdout for results, stderr for progress, the
+// environment, and a signal that fires on Ctrl-C.
+export interface Io {
+  out: (line: string) => void
+  progress: (line: string) => void
+  env: NodeJS.ProcessEnv
+  signal: AbortSignal
+}
+
+/** Wrong flags or arguments: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}

@@ -1,0 +1,56 @@
+// The key file `shardsig new-user` writes and `shardsig sign` will read: what a
+// later request needs (key id, scheme, group key, the owner auth key pair).
+// Written with mode 0600; never overwritten silently.
+import { readFile, writeFile } from 'node:fs/promises'
+import { z } from 'zod'
+import { hexString } from '../protocols/wire/hex.js'
+import { SchemeSchema } from '../protocols/wire/key-record.js'
+
+export const KeyFileSchema = z.strictObject({
+  version: z.literal(1),
+  keyId: hexString(16),
+  scheme: SchemeSchema,
+  groupPublicKey: z.string(),
+  network: z.string(),
+  /** The node the key was created through; later commands default to it. */
+  node: z.string(),
+  owner: z.strictObject({ publicKey: hexString(32), secretKey: hexString(32) }),
+  createdAt: z.string(),
+  /** Only with --export-secret: the whole private key. Anyone holding this file can sign without the network. */
+  exportedSecret: z.string().optional()
+})
+export type KeyFile = z.infer<typeof KeyFileSchema>
+
+export class KeyFileError extends Error {
+  constructor (readonly path: string, reason: string) {
+    super(`key file ${path}: ${reason}`)
+    this.name = 'KeyFileError'
+  }
+}
+
+export async function writeKeyFile (path: string, key: KeyFile, overwrite: boolean): Promise<void> {
+  try {
+    await writeFile(path, JSON.stringify(key, null, 2) + '\n', { mode: 0o600, flag: overwrite ? 'w' : 'wx' })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new KeyFileError(path, code === 'EEXIST' ? 'exists already (use --force to overwrite)' : (err as Error).message)
+  }
+}
+
+export async function readKeyFile (path: string): Promise<KeyFile> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new KeyFileError(path, (err as NodeJS.ErrnoException).code ?? (err as Error).message)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new KeyFileError(path, 'not JSON')
+  }
+  const parsed = KeyFileSchema.safeParse(json)
+  if (!parsed.success) throw new KeyFileError(path, parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; '))
+  return parsed.data
+}
