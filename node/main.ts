@@ -8,7 +8,7 @@ import { MalformedIdentityFileError } from './identity.js'
 import { createNode, type ShardsigNode } from './node.js'
 import { SHUTDOWN_TIMEOUT_MS } from '../protocols/constants.js'
 import {
-  MalformedSealedFileError, SealedFileNotFoundError, StoreLockedError, StoreOpenError, WrongPassphraseError
+  MalformedSealedFileError, SealedFileNotFoundError, StoreCorruptError, StoreLockedError, StoreOpenError, WrongPassphraseError
 } from './store/index.js'
 
 /** Exit code for "fix your configuration" failures. */
@@ -18,7 +18,7 @@ const EXIT_FAILURE = 1
 
 const OPERATOR_ERRORS = [
   ConfigError, PortInUseError, WrongPassphraseError, StoreLockedError, StoreOpenError,
-  SealedFileNotFoundError, MalformedSealedFileError, MalformedIdentityFileError
+  SealedFileNotFoundError, MalformedSealedFileError, MalformedIdentityFileError, StoreCorruptError
 ]
 
 async function main (): Promise<void> {

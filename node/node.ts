@@ -67,7 +67,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const blame = new BlameLog(store, log)
     await blame.load()
     const registry = new KeyRegistry({
-      libp2p, store, network: genesis.network, log,
+      libp2p, store, membership, log,
       peers: new Set(genesis.nodes.map(n => n.peerId).filter(p => p !== self.peerId))
     })
     const liveness = new LivenessTracker(self.peerId)
@@ -98,7 +98,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     dialer.start()
     cleanups.push(async () => { dialer.stop() })
 
-    const app = createApp({ view, membership, registry, newUser: newUser.leader, log })
+    const app = createApp({ view, membership, genesis, registry, newUser: newUser.leader, log })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
     cleanups.push(async () => { await http.close() })
 

@@ -8,8 +8,6 @@ export const PROTOCOL_VERSION = 1
 export const HEARTBEAT_INTERVAL_MS = 1_000
 /** A peer is live if a heartbeat from it arrived within this window. */
 export const LIVENESS_WINDOW_MS = 3_000
-/** A heartbeat whose timestamp is further than this from our clock is ignored. */
-export const HEARTBEAT_MAX_CLOCK_SKEW_MS = 30_000
 
 // --- gossipsub topics ---
 export const TOPIC_HEARTBEAT = '/shardsig/1/heartbeat'
@@ -57,6 +55,28 @@ export const NEW_USER_RELAY_TIMEOUT_MS = 10_000
 export const NEW_USER_MEMBER_TIMEOUT_MS = 8_000
 
 // --- key registry ---
-/** How many registry entries one anti-entropy answer carries at most. */
-export const REGISTRY_SYNC_BATCH = 50
+/** JSON bytes of entries one anti-entropy answer carries at most (one entry is ~3–5 KB). */
+export const REGISTRY_SYNC_BATCH_BYTES = 512 * 1024
+/** Size limit of a registry-sync message: the summary lists every key we hold (~110 bytes each). */
+export const MAX_REGISTRY_SYNC_MESSAGE_BYTES = 4 * 1024 * 1024
 export const REGISTRY_SYNC_TIMEOUT_MS = 10_000
+/** Besides on every (re)connect, each node syncs with one random peer this often. */
+export const REGISTRY_SYNC_INTERVAL_MS = 30_000
+
+// --- sign (docs/protocols/sign.md) ---
+/** A request may not ask to stay valid for longer than this. */
+export const MAX_SIGN_REQUEST_LIFETIME_MS = 5 * 60_000
+/** Clock skew tolerated between client, CM and signers when judging expiry. */
+export const SIGN_CLOCK_SKEW_MS = 5_000
+/** How long a signer waits for every party member's round-1 commitment. */
+export const ROUND_ONE_TIMEOUT_MS = 3_000
+/** How long a CM waits for a signer's round-2 share (new_party answer). */
+export const PARTY_TIMEOUT_MS = 5_000
+/** Most sessions a CM tries for one request before it fails it. */
+export const MAX_SIGN_ATTEMPTS = 4
+/** Longest `Prefer: wait=N` a CM honours. */
+export const MAX_PREFER_WAIT_S = 60
+/** Rate limits count signatures in this window. */
+export const RATE_WINDOW_MS = 60_000
+/** How long a CM keeps finished request results in memory (they stay in its store). */
+export const SIGN_RESULT_CACHE_MS = 10 * 60_000

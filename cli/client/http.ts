@@ -29,7 +29,8 @@ export async function callJson<T> (method: 'GET' | 'POST', url: string, schema: 
       method,
       headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: opts.signal ?? AbortSignal.timeout(CLIENT_REQUEST_TIMEOUT_MS)
+      // The caller's signal (Ctrl-C) and our own deadline, whichever fires first.
+      signal: opts.signal === undefined ? AbortSignal.timeout(CLIENT_REQUEST_TIMEOUT_MS) : AbortSignal.any([opts.signal, AbortSignal.timeout(CLIENT_REQUEST_TIMEOUT_MS)])
     })
   } catch (err) {
     throw new NodeUnreachableError(url, err)

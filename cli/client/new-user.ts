@@ -2,20 +2,30 @@
 // send each committee its bundle (falling back to the backup when the leader
 // fails), and check every receipt before reporting success.
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
-import { dealNewUser } from '../../protocols/new-user/deal-bundles.js'
+import { dealNewUser, type DealtNewUser } from '../../protocols/new-user/deal-bundles.js'
 import { checkReceipt, recordDigest } from '../../protocols/new-user/registry-entry.js'
 import type { SecretScalar } from '../../protocols/sharing/index.js'
 import { WhoClSchema } from '../../protocols/wire/http.js'
 import { DEFAULT_POLICY, type KeyRecord, type Policy, type Scheme } from '../../protocols/wire/key-record.js'
-import { MembershipSchema } from '../../protocols/wire/membership.js'
+import { GenesisSchema } from '../../protocols/wire/genesis.js'
+import { membershipOf } from '../../protocols/wire/membership.js'
 import { NewUserResponseSchema, type NewUserBundle, type NewUserResponse } from '../../protocols/wire/new-user.js'
 import { callJson, ProblemError } from './http.js'
 
 export interface NewUserOptions {
   node: string
+  /**
+   * The genesis digest the user trusts (out of band, e.g. from the operator). Without it the
+   * client trusts the node it asks for the membership; every honest node still refuses a key
+   * dealt against another membership, so a lying node gets no receipts, but a node that fakes
+   * the entire network can only be caught with this pin.
+   */
+  genesisDigest?: string
   scheme: Scheme
   ownerSecretKey: Uint8Array
   policy?: Partial<Policy>
+  /** Runs after dealing, before any bundle is sent (e.g. to save the owner key). */
+  beforeSend?: (dealt: DealtNewUser) => Promise<void>
   /** Called for each committee as it finishes, for progress output. */
   onCommittee?: (result: CommitteeOutcome) => void
   signal?: AbortSignal
@@ -45,11 +55,27 @@ export class NewUserFailedError extends Error {
   }
 }
 
-export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
+export class GenesisMismatchError extends Error {
+  constructor (readonly expected: string, readonly got: string, node: string) {
+    super(`${node} serves genesis ${got}, not the pinned ${expected}: refusing to deal a key to it`)
+    this.name = 'GenesisMismatchError'
+  }
+}
+
+/**
+ * Deals a key against the network `node` serves, without sending anything. The
+ * membership (peer ids, encryption keys) is derived here from the whole genesis,
+ * whose digest goes into the record, so every honest node can check what we
+ * were told.
+ */
+export async function dealThrough (opts: Pick<NewUserOptions, 'node' | 'scheme' | 'ownerSecretKey' | 'policy' | 'signal' | 'genesisDigest'>): Promise<DealtNewUser> {
   const base = opts.node.replace(/\/$/, '')
-  const membership = await callJson('GET', `${base}/members`, MembershipSchema, undefined, { signal: opts.signal })
-  const whoCl = await callJson('GET', `${base}/who_cl`, WhoClSchema, undefined, { signal: opts.signal })
-  const dealt = await dealNewUser({
+  const genesis = await callJson('GET', `${base}/genesis`, GenesisSchema, undefined, { signal: opts.signal })
+  const membership = membershipOf(genesis)
+  if (opts.genesisDigest !== undefined && opts.genesisDigest !== membership.genesisDigest) {
+    throw new GenesisMismatchError(opts.genesisDigest, membership.genesisDigest, base)
+  }
+  return await dealNewUser({
     scheme: opts.scheme,
     membership,
     ownerSecretKey: opts.ownerSecretKey,
@@ -57,6 +83,13 @@ export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
     nowMs: Date.now(),
     randomBytes: n => new Uint8Array(nodeRandomBytes(n))
   })
+}
+
+export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
+  const base = opts.node.replace(/\/$/, '')
+  const dealt = await dealThrough(opts)
+  await opts.beforeSend?.(dealt)
+  const whoCl = await callJson('GET', `${base}/who_cl`, WhoClSchema, undefined, { signal: opts.signal })
   const digest = recordDigest(dealt.record)
 
   const committees = await Promise.all(dealt.bundles.map(async (bundle): Promise<CommitteeOutcome> => {
@@ -78,8 +111,14 @@ async function sendToCommittee (bundle: NewUserBundle, candidates: string[], dig
   for (const http of candidates) {
     try {
       const response = await callJson('POST', `${http}/new_user`, NewUserResponseSchema, bundle, { signal })
-      // Trust no node: every receipt must be signed by the member it names, for this record.
-      for (const r of response.receipts) checkReceipt(record, digest, r)
+      // Trust no node: every receipt must be signed by the member it names, for this record and
+      // this committee, one per member — a CL cannot make a committee look confirmed.
+      const members = new Set<number>()
+      for (const r of response.receipts) {
+        checkReceipt(record, digest, r)
+        if (r.committee !== bundle.committee || members.has(r.member)) throw new Error(`${http} returned a receipt for committee ${r.committee} member ${r.member} twice or for the wrong committee`)
+        members.add(r.member)
+      }
       return { committee: bundle.committee, via: http, response, error: null }
     } catch (err) {
       // A 4xx other than 421 is about the bundle itself: the backup would say the same.

@@ -1,6 +1,6 @@
 // `shardsig key KEY_ID`: the registry record of a key as a node sees it.
 import { parseArgs } from 'node:util'
-import { RegistryEntrySchema } from '../../protocols/new-user/registry-entry.js'
+import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
 import { callJson } from '../client/http.js'
 import { UsageError, type Io } from '../io.js'
 
@@ -14,7 +14,7 @@ export async function runKey (argv: string[], io: Io): Promise<number> {
   const keyId = positionals[0]
   if (keyId === undefined || positionals.length !== 1) throw new UsageError('give exactly one KEY_ID')
   const node = (values.node ?? io.env.SHARDSIG_NODE ?? 'http://127.0.0.1:7201').replace(/\/$/, '')
-  const entry = await callJson('GET', `${node}/keys/${encodeURIComponent(keyId)}`, RegistryEntrySchema, undefined, { signal: io.signal })
+  const entry = await callJson('GET', `${node}/keys/${encodeURIComponent(keyId)}`, KeyInfoSchema, undefined, { signal: io.signal })
   io.out(JSON.stringify(entry, null, 2))
   return 0
 }

@@ -3,9 +3,11 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { parseArgs } from 'node:util'
-import { scalarToHex } from '../../protocols/sharing/index.js'
-import { DEFAULT_POLICY, PolicySchema, SchemeSchema, type Policy } from '../../protocols/wire/key-record.js'
-import { newUser, type CommitteeOutcome } from '../client/new-user.js'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { scalarToHex, type SecretScalar } from '../../protocols/sharing/index.js'
+import { DEFAULT_POLICY, PolicySchema, SchemeSchema, type KeyRecord, type Policy } from '../../protocols/wire/key-record.js'
+import { dealThrough, newUser, NewUserFailedError, type CommitteeOutcome } from '../client/new-user.js'
 import { writeKeyFile, type KeyFile } from '../key-file.js'
 import { UsageError, type Io } from '../io.js'
 
@@ -15,12 +17,15 @@ Deals a new key split across the network's committees; no node ever holds it.
 
   --node URL               any node's HTTP URL (default $SHARDSIG_NODE or http://127.0.0.1:7201)
   --scheme S               ed25519 | secp256k1 (BIP340) (default ed25519)
+  --genesis-digest HEX     refuse to deal unless the node serves this genesis (from your operator)
   --out FILE               key file to write, mode 0600 (default <keyId>.key.json)
   --force                  overwrite --out if it exists
   --export-secret          also write the whole private key into the key file
   --max-message-bytes N    policy: largest message the key signs (default ${DEFAULT_POLICY.maxMessageBytes})
   --message-prefix HEX     policy: every message must start with these bytes
   --rate-per-minute N      policy: most signatures per minute (default ${DEFAULT_POLICY.ratePerMinute})
+  --bundles-only DIR       deal and write DIR/bundle-<committee>.json and the key file, send nothing
+                           (then POST each bundle to its committee's leader yourself, e.g. with curl)
   --json                   print {keyId, scheme, groupPublicKey, keyFile, committees} on stdout only`
 
 export async function runNewUser (argv: string[], io: Io): Promise<number> {
@@ -37,6 +42,8 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
       'message-prefix': { type: 'string' },
       'rate-per-minute': { type: 'string' },
       json: { type: 'boolean', default: false },
+      'bundles-only': { type: 'string' },
+      'genesis-digest': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -47,29 +54,43 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
   const node = values.node ?? io.env.SHARDSIG_NODE ?? 'http://127.0.0.1:7201'
 
   const owner = ed25519.utils.randomSecretKey()
-  io.progress(`dealing a ${scheme.data} key through ${node} ...`)
-  const result = await newUser({
-    node,
-    scheme: scheme.data,
-    ownerSecretKey: owner,
-    policy,
-    signal: io.signal,
-    onCommittee: c => { io.progress(describeCommittee(c)) }
-  })
-  const { record } = result
-  const keyFilePath = values.out ?? `${record.keyId}.key.json`
-  const keyFile: KeyFile = {
-    version: 1,
-    keyId: record.keyId,
-    scheme: record.scheme,
-    groupPublicKey: record.groupPublicKey,
-    network: record.network,
-    node,
-    owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(owner) },
-    createdAt: new Date(record.createdAt).toISOString(),
-    ...(values['export-secret'] === true ? { exportedSecret: scalarToHex(record.scheme, result.secret.expose()) } : {})
+  const genesisDigest = values['genesis-digest']?.toLowerCase()
+  const bundlesDir = values['bundles-only']
+  if (bundlesDir !== undefined) {
+    const dealt = await dealThrough({ node, scheme: scheme.data, ownerSecretKey: owner, policy, signal: io.signal, genesisDigest })
+    await mkdir(bundlesDir, { recursive: true })
+    for (const b of dealt.bundles) await writeFile(join(bundlesDir, `bundle-${b.committee}.json`), JSON.stringify(b) + '\n')
+    const keyFilePath = values.out ?? `${dealt.record.keyId}.key.json`
+    await writeKeyFile(keyFilePath, keyFileOf(dealt.record, node, owner, values['export-secret'] === true ? dealt.secret : undefined), values.force === true)
+    io.out(values.json === true
+      ? JSON.stringify({ keyId: dealt.record.keyId, scheme: dealt.record.scheme, groupPublicKey: dealt.record.groupPublicKey, keyFile: keyFilePath, bundles: dealt.bundles.map(b => join(bundlesDir, `bundle-${b.committee}.json`)) })
+      : `key ${dealt.record.keyId}: wrote ${dealt.bundles.length} bundles to ${bundlesDir} and the key file ${keyFilePath}; nothing was sent`)
+    return 0
   }
-  await writeKeyFile(keyFilePath, keyFile, values.force === true)
+  io.progress(`dealing a ${scheme.data} key through ${node} ...`)
+  let keyFilePath = values.out
+  let result
+  try {
+    result = await newUser({
+      node,
+      scheme: scheme.data,
+      ownerSecretKey: owner,
+      policy,
+      signal: io.signal,
+      genesisDigest,
+      // The owner key exists nowhere else: save it before any bundle leaves this machine.
+      beforeSend: async dealt => {
+        keyFilePath ??= `${dealt.record.keyId}.key.json`
+        await writeKeyFile(keyFilePath, keyFileOf(dealt.record, node, owner, values['export-secret'] === true ? dealt.secret : undefined), values.force === true)
+      },
+      onCommittee: c => { io.progress(describeCommittee(c)) }
+    })
+  } catch (err) {
+    // A key that did not reach tc committees cannot sign: its key file would only mislead.
+    if (err instanceof NewUserFailedError && keyFilePath !== undefined) await rm(keyFilePath, { force: true })
+    throw err
+  }
+  const { record } = result
 
   const committees = result.committees.map(c => ({ committee: c.committee, receipts: c.response?.receipts.length ?? 0, error: c.error }))
   if (values.json === true) {
@@ -80,6 +101,20 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
     io.out(`key file ${keyFilePath}${values['export-secret'] === true ? ' (includes the exported private key)' : ''}`)
   }
   return 0
+}
+
+function keyFileOf (record: KeyRecord, node: string, owner: Uint8Array, exportedSecret?: SecretScalar): KeyFile {
+  return {
+    version: 1,
+    keyId: record.keyId,
+    scheme: record.scheme,
+    groupPublicKey: record.groupPublicKey,
+    network: record.network,
+    node,
+    owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(owner) },
+    createdAt: new Date(record.createdAt).toISOString(),
+    ...(exportedSecret !== undefined ? { exportedSecret: scalarToHex(record.scheme, exportedSecret.expose()) } : {})
+  }
 }
 
 function describeCommittee (c: CommitteeOutcome): string {

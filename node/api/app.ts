@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { MAX_HTTP_BODY_BYTES } from '../../protocols/constants.js'
+import type { Genesis } from '../../protocols/wire/genesis.js'
 import type { Membership } from '../../protocols/wire/membership.js'
 import type { NetworkView } from '../engine/network-view.js'
 import type { Logger } from '../log.js'
@@ -15,6 +16,7 @@ import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
 export interface ApiDeps extends KeysDeps {
   view: NetworkView
   membership: Membership
+  genesis: Genesis
   log: Logger
   maxBodyBytes?: number
 }
@@ -48,6 +50,6 @@ function problemResponse (c: Context, p: HttpProblem): Response {
   const body = { type: PROBLEM_BASE + p.problem, title: p.title, status: p.status, detail: p.message, ...p.extra }
   return new Response(JSON.stringify(body), {
     status: p.status,
-    headers: { 'content-type': 'application/problem+json' }
+    headers: { 'content-type': 'application/problem+json', ...p.headers }
   })
 }

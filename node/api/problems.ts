@@ -9,7 +9,9 @@ export class HttpProblem extends Error {
     readonly problem: string,
     readonly title: string,
     detail?: string,
-    readonly extra: Record<string, unknown> = {}
+    readonly extra: Record<string, unknown> = {},
+    /** Response headers the status calls for (e.g. Allow on 405). */
+    readonly headers: Record<string, string> = {}
   ) {
     super(detail ?? title)
     this.name = 'HttpProblem'
@@ -22,7 +24,7 @@ export class NotFoundProblem extends HttpProblem {
 
 export class MethodNotAllowedProblem extends HttpProblem {
   constructor (method: string, path: string, allowed: string[]) {
-    super(405, 'method-not-allowed', 'Method Not Allowed', `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`)
+    super(405, 'method-not-allowed', 'Method Not Allowed', `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, {}, { allow: allowed.join(', ') })
   }
 }
 

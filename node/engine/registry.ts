@@ -1,14 +1,18 @@
 // The key registry every node keeps (DESIGN 5): owner-signed records with the
 // holders' receipts, persisted in the store, gossiped on TOPIC_REGISTRY, and
-// caught up by anti-entropy sync with each genesis peer on (re)connect.
+// caught up by anti-entropy sync with each genesis peer on (re)connect and
+// with a random peer every REGISTRY_SYNC_INTERVAL_MS. Only entries that pass
+// checkRegistryEntry (the record fits this network, receipts from tc
+// committees × tm members) are stored or relayed.
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import {
-  MAX_DIRECT_MESSAGE_BYTES, PROTOCOL_REGISTRY_SYNC, REGISTRY_SYNC_BATCH, REGISTRY_SYNC_TIMEOUT_MS, TOPIC_REGISTRY
+  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_REGISTRY_SYNC, REGISTRY_SYNC_BATCH_BYTES,
+  REGISTRY_SYNC_INTERVAL_MS, REGISTRY_SYNC_TIMEOUT_MS, TOPIC_REGISTRY
 } from '../../protocols/constants.js'
-import {
-  checkRegistryEntry, InvalidRecordError, mergeReceipts, recordDigest, type RegistryEntry
-} from '../../protocols/new-user/registry-entry.js'
+import { NewUserRejection } from '../../protocols/new-user/check-record.js'
+import { checkRegistryEntry, mergeReceipts, recordDigest, type RegistryEntry } from '../../protocols/new-user/registry-entry.js'
+import type { Membership } from '../../protocols/wire/membership.js'
 import { RegistryGossipSchema, SyncRequestSchema, SyncResponseSchema, type SyncRequest, type SyncResponse } from '../../protocols/wire/registry-sync.js'
 import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
@@ -33,8 +37,8 @@ interface Held { entry: RegistryEntry, digest: string }
 export interface RegistryInit {
   libp2p: ShardsigLibp2p
   store: KeyStore
-  network: string
-  /** Genesis peers other than us: sync runs with them on connect. */
+  membership: Membership
+  /** Genesis peers other than us: the only ones whose gossip counts, and whom we sync with. */
   peers: ReadonlySet<string>
   log: Logger
 }
@@ -45,6 +49,7 @@ export class KeyRegistry {
   /** Merges of one key run one after another: each reads, awaits the store, then writes. */
   private readonly mergeQueue = new Map<string, Promise<unknown>>()
   private stopped = false
+  private timer: NodeJS.Timeout | undefined
 
   constructor (private readonly init: RegistryInit) {}
 
@@ -64,13 +69,22 @@ export class KeyRegistry {
       malformed: () => ({ kind: 'entries', entries: [], more: false }),
       handle: async (req) => this.answerSync(req),
       timeoutMs: REGISTRY_SYNC_TIMEOUT_MS,
+      maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES,
       log: this.init.log
     })
     libp2p.addEventListener('peer:identify', this.onIdentify)
+    // Gossip can be missed without a reconnect (a dropped message, a full queue): sync now and then anyway.
+    this.timer = setInterval(() => {
+      const connected = libp2p.getConnections().map(c => c.remotePeer.toString()).filter(p => this.init.peers.has(p))
+      const peer = connected[Math.floor(Math.random() * connected.length)]
+      if (peer !== undefined) this.startSync(peer)
+    }, REGISTRY_SYNC_INTERVAL_MS)
+    this.timer.unref()
   }
 
   async stop (): Promise<void> {
     this.stopped = true
+    if (this.timer !== undefined) clearInterval(this.timer)
     const { libp2p } = this.init
     libp2p.removeEventListener('peer:identify', this.onIdentify)
     libp2p.services.pubsub.removeEventListener('message', this.onMessage)
@@ -90,9 +104,9 @@ export class KeyRegistry {
     return this.entries.size
   }
 
-  /** Adds a checked entry locally (throws RecordConflictError) and, when asked, gossips it. */
+  /** Adds an entry after checkRegistryEntry (throws NewUserRejection or RecordConflictError) and gossips it. */
   async add (entry: RegistryEntry, opts: { gossip: boolean }): Promise<AddResult> {
-    checkRegistryEntry(entry, this.init.network)
+    checkRegistryEntry(entry, this.init.membership)
     const result = await this.merge(entry)
     if (opts.gossip && result !== 'unchanged') {
       const held = this.entries.get(entry.record.keyId)!
@@ -132,10 +146,12 @@ export class KeyRegistry {
 
   private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_REGISTRY_GOSSIP_BYTES) return TopicValidatorResult.Reject
+    // Only members of the network publish registry entries (the CL that collected the receipts).
+    if (!this.init.peers.has(msg.from.toString())) return TopicValidatorResult.Reject
     const entry = parseGossip(msg.data)
     if (entry === undefined) return TopicValidatorResult.Reject
     try {
-      checkRegistryEntry(entry, this.init.network)
+      checkRegistryEntry(entry, this.init.membership)
     } catch {
       return TopicValidatorResult.Reject
     }
@@ -154,22 +170,30 @@ export class KeyRegistry {
     })
   }
 
+  /** Entries the asker lacks or holds with fewer receipts, up to REGISTRY_SYNC_BATCH_BYTES of JSON. */
   private answerSync (req: SyncRequest): SyncResponse {
     const theirs = new Map(req.have.map(h => [h.keyId, h]))
     const entries: RegistryEntry[] = []
+    let bytes = 0
     let more = false
     for (const [keyId, held] of this.entries) {
       const t = theirs.get(keyId)
       if (t !== undefined && (t.recordDigest !== held.digest || t.receipts >= held.entry.receipts.length)) continue
-      if (entries.length >= REGISTRY_SYNC_BATCH) { more = true; break }
+      const size = JSON.stringify(held.entry).length
+      if (entries.length > 0 && bytes + size > REGISTRY_SYNC_BATCH_BYTES) { more = true; break }
       entries.push(held.entry)
+      bytes += size
     }
     return { kind: 'entries', entries, more }
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => {
     const peer = evt.detail.peerId.toString()
-    if (!this.init.peers.has(peer) || this.syncing.has(peer)) return
+    if (this.init.peers.has(peer)) this.startSync(peer)
+  }
+
+  private startSync (peer: string): void {
+    if (this.syncing.has(peer) || this.stopped) return
     this.syncing.add(peer)
     this.syncWith(peer)
       .catch((err: Error) => { this.init.log.debug({ peer, err: err.message }, 'registry sync failed') })
@@ -183,14 +207,14 @@ export class KeyRegistry {
       if (this.stopped) return pulled
       const have = [...this.entries.values()].map(h => ({ keyId: h.entry.record.keyId, recordDigest: h.digest, receipts: h.entry.receipts.length }))
       const res = await requestJson(this.init.libp2p, peer, PROTOCOL_REGISTRY_SYNC, { kind: 'summary', have }, SyncResponseSchema,
-        { signal: AbortSignal.timeout(REGISTRY_SYNC_TIMEOUT_MS) })
+        { signal: AbortSignal.timeout(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES })
       let progressed = false
       for (const entry of res.entries) {
         try {
-          checkRegistryEntry(entry, this.init.network)
+          checkRegistryEntry(entry, this.init.membership)
           if (await this.merge(entry) !== 'unchanged') { pulled++; progressed = true }
         } catch (err) {
-          if (!(err instanceof InvalidRecordError || err instanceof RecordConflictError)) throw err
+          if (!(err instanceof NewUserRejection || err instanceof RecordConflictError)) throw err
           this.init.log.warn({ peer, keyId: entry.record.keyId, err: err.message }, 'peer offered an invalid registry entry')
         }
       }

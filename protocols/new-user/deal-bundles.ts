@@ -51,6 +51,7 @@ export async function dealNewUser (input: DealNewUserInput): Promise<DealtNewUse
     groupPublicKey,
     ownerAuthKey: ownerPublicKey(input.ownerSecretKey),
     network: membership.network,
+    genesisDigest: membership.genesisDigest,
     epoch: membership.epoch,
     params: { committees, tc, tm },
     commitments: {

@@ -1,14 +1,14 @@
 // A registry entry = an owner-signed key record + the members' signed
 // receipts. Checked here in full before any node stores or relays it, so a
-// node cannot forge a record or a holder.
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+// node cannot forge a record, a holder, or a key nobody holds.
 import { z } from 'zod'
-import { verifyBody } from '../crypto/owner-auth.js'
 import { verifyPeerSignature } from '../crypto/peer-signature.js'
-import { canonicalJson } from '../wire/canonical.js'
-import { deriveKeyId, KEY_RECORD_KIND, KeyRecordSchema, type KeyRecord } from '../wire/key-record.js'
+import { KeyRecordSchema, type KeyRecord } from '../wire/key-record.js'
+import type { Membership } from '../wire/membership.js'
 import { RECEIPT_KIND, ReceiptSchema, type Receipt } from '../wire/new-user.js'
+import { checkRecord, NewUserRejection, recordDigest } from './check-record.js'
+
+export { recordDigest } from './check-record.js'
 
 export const RegistryEntrySchema = z.strictObject({
   record: KeyRecordSchema,
@@ -16,49 +16,53 @@ export const RegistryEntrySchema = z.strictObject({
 })
 export type RegistryEntry = z.infer<typeof RegistryEntrySchema>
 
-/** SHA-256 of the canonical record (signature included): what members compare in the game. */
-export function recordDigest (record: KeyRecord): string {
-  return bytesToHex(sha256(new TextEncoder().encode(canonicalJson(record))))
-}
-
-export class InvalidRecordError extends Error {
-  constructor (readonly keyId: string, readonly code: string, reason: string) {
-    super(`key ${keyId}: ${reason}`)
-    this.name = 'InvalidRecordError'
-  }
-}
-
-/** Owner signature and key id of a record; throws InvalidRecordError naming the key. */
-export function checkRecordSignature (record: KeyRecord): void {
-  if (deriveKeyId(record.scheme, record.groupPublicKey) !== record.keyId) {
-    throw new InvalidRecordError(record.keyId, 'bad-key-id', 'key id does not match scheme and group public key')
-  }
-  if (!verifyBody(KEY_RECORD_KIND, record, record.ownerAuthKey)) {
-    throw new InvalidRecordError(record.keyId, 'bad-owner-signature', 'owner signature on the key record does not verify')
-  }
-}
+/** GET /keys/:keyId: the entry plus what its receipts add up to. */
+export const KeyInfoSchema = z.strictObject({
+  ...RegistryEntrySchema.shape,
+  confirmedCommittees: z.array(z.int()),
+  /** At least tc committees confirmed: a party can sign with the key. */
+  usable: z.boolean()
+})
+export type KeyInfo = z.infer<typeof KeyInfoSchema>
 
 /** A receipt is valid for a record if its signer holds the slot it names and it covers this record. */
 export function checkReceipt (record: KeyRecord, digest: string, receipt: Receipt): void {
   const holder = record.holders[receipt.committee - 1]?.[receipt.member - 1]
+  const fail = (reason: string): never => { throw new NewUserRejection('bad-receipt', `key ${record.keyId}: ${reason}`) }
   if (receipt.keyId !== record.keyId || holder !== receipt.peerId) {
-    throw new InvalidRecordError(record.keyId, 'bad-receipt', `receipt from ${receipt.peerId} names committee ${receipt.committee} member ${receipt.member}, which it does not hold`)
+    fail(`receipt from ${receipt.peerId} names committee ${receipt.committee} member ${receipt.member}, which it does not hold`)
   }
-  if (receipt.recordDigest !== digest) {
-    throw new InvalidRecordError(record.keyId, 'bad-receipt', `receipt from ${receipt.peerId} covers a different record`)
-  }
-  if (!verifyPeerSignature(RECEIPT_KIND, receipt, receipt.peerId)) {
-    throw new InvalidRecordError(record.keyId, 'bad-receipt', `receipt signature of ${receipt.peerId} does not verify`)
+  if (receipt.recordDigest !== digest) fail(`receipt from ${receipt.peerId} covers a different record`)
+  if (!verifyPeerSignature(RECEIPT_KIND, receipt, receipt.peerId)) fail(`receipt signature of ${receipt.peerId} does not verify`)
+}
+
+/** Committees whose members signed at least tm distinct receipts. */
+export function confirmedCommittees (record: KeyRecord, receipts: readonly Receipt[]): number[] {
+  const members = new Map<number, Set<number>>()
+  for (const r of receipts) members.set(r.committee, (members.get(r.committee) ?? new Set()).add(r.member))
+  return [...members].filter(([, m]) => m.size >= record.params.tm).map(([c]) => c).sort((a, b) => a - b)
+}
+
+/**
+ * The whole entry against this network: the record (checkRecord), every
+ * receipt, and receipts of tm members from at least one committee. Each
+ * committee's leader only collects its own committee's receipts, so entries
+ * arrive per committee and merge; one confirmed committee is proof that real
+ * members verified real sub-shares of this record, which nobody can fake
+ * without the key. The key is usable once `isUsable` (tc committees).
+ */
+export function checkRegistryEntry (entry: RegistryEntry, membership: Membership): void {
+  checkRecord(entry.record, membership)
+  const digest = recordDigest(entry.record)
+  for (const r of entry.receipts) checkReceipt(entry.record, digest, r)
+  if (confirmedCommittees(entry.record, entry.receipts).length === 0) {
+    throw new NewUserRejection('unconfirmed', `key ${entry.record.keyId}: no committee confirmed the record with ${entry.record.params.tm} receipts`)
   }
 }
 
-export function checkRegistryEntry (entry: RegistryEntry, network: string): void {
-  if (entry.record.network !== network) {
-    throw new InvalidRecordError(entry.record.keyId, 'wrong-network', `record is for network ${entry.record.network}, not ${network}`)
-  }
-  checkRecordSignature(entry.record)
-  const digest = recordDigest(entry.record)
-  for (const r of entry.receipts) checkReceipt(entry.record, digest, r)
+/** Enough committees confirmed the key for a party to sign with it. */
+export function isUsable (entry: RegistryEntry): boolean {
+  return confirmedCommittees(entry.record, entry.receipts).length >= entry.record.params.tc
 }
 
 /** Union of two receipt lists, one per (committee, member), in slot order. */

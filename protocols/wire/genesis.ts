@@ -1,6 +1,9 @@
 // The genesis file: who is in the network, in which committee, and the sharing
 // parameters. Parsed and checked here, once, at the edge.
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
 import { z } from 'zod'
+import { canonicalJson } from './canonical.js'
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected ${bytes} bytes as lowercase hex`)
 
@@ -71,4 +74,13 @@ export function committeeMembers (genesis: Genesis, committee: number): GenesisN
  */
 export function assignCommittee (index: number, committees: number): number {
   return (index % committees) + 1
+}
+
+/**
+ * SHA-256 of "shardsig/v1/genesis\n" + JCS(genesis), lowercase hex. Key records
+ * carry it, so a record dealt against any other membership (a swapped
+ * encryption key, a fake member) is refused by every honest node.
+ */
+export function genesisDigest (genesis: Genesis): string {
+  return bytesToHex(sha256(new TextEncoder().encode(`shardsig/v1/genesis\n${canonicalJson(genesis)}`)))
 }

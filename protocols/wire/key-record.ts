@@ -35,6 +35,8 @@ export const KeyRecordSchema = z.strictObject({
   /** Ed25519 public key that signs this record and every request for the key. */
   ownerAuthKey: hexString(32),
   network: z.string().min(1).max(64),
+  /** genesisDigest() of the membership the key was dealt against; binds every member's encryption key. */
+  genesisDigest: hexString(32),
   epoch: z.int().min(0),
   params: z.strictObject({ committees: z.int().min(1).max(64), tc: z.int().min(1), tm: z.int().min(1) }),
   commitments: z.strictObject({

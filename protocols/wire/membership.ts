@@ -1,13 +1,16 @@
 // The membership a key is dealt against, derived from the genesis: who is in
-// which committee at which position, and their encryption keys. Served by
-// GET /members so clients can deal without reading the genesis file.
+// which committee at which position, and their encryption keys. Clients derive
+// it themselves from GET /genesis (checking its digest); GET /members serves it
+// for reading only.
 import { z } from 'zod'
 import type { Genesis } from './genesis.js'
-import { committeeMembers } from './genesis.js'
+import { committeeMembers, genesisDigest } from './genesis.js'
 import { hexString } from './hex.js'
 
 export const MembershipSchema = z.strictObject({
   network: z.string(),
+  /** genesisDigest() of the genesis this membership comes from. */
+  genesisDigest: hexString(32),
   epoch: z.int().min(0),
   params: z.strictObject({ committees: z.int().min(1), tc: z.int().min(1), tm: z.int().min(1) }),
   /** committees[c-1][m-1] is member m of committee c. */
@@ -28,7 +31,7 @@ export function membershipOf (genesis: Genesis): Membership {
     })))
   }
   const { committees: count, tc, tm } = genesis.params
-  return { network: genesis.network, epoch: genesis.epoch, params: { committees: count, tc, tm }, committees }
+  return { network: genesis.network, genesisDigest: genesisDigest(genesis), epoch: genesis.epoch, params: { committees: count, tc, tm }, committees }
 }
 
 /** Position (1-based) of a peer in its committee, or undefined. */

@@ -50,14 +50,20 @@ export const DeliverResponseSchema = z.discriminatedUnion('kind', [
 ])
 export type DeliverResponse = z.infer<typeof DeliverResponseSchema>
 
-/** The verification game: each member publishes what it received on its committee topic. */
+/**
+ * The verification game: each member publishes the record it received on its
+ * committee topic. The owner-signed record itself travels with its digest, so
+ * a mismatch is evidence (two records the owner signed), never a bare claim
+ * that a lying member could make to frame an honest leader.
+ */
 export const GameMessageSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   kind: z.literal('game'),
   keyId: KeyIdSchema,
   committee: z.int().min(1),
   member: z.int().min(1),
-  recordDigest: hexString(32)
+  recordDigest: hexString(32),
+  record: KeyRecordSchema
 })
 export type GameMessage = z.infer<typeof GameMessageSchema>
 

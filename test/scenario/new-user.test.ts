@@ -4,13 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newUser } from '../../cli/client/new-user.js'
 import { callJson } from '../../cli/client/http.js'
-import { PROTOCOL_NEW_USER } from '../../protocols/constants.js'
+import { committeeTopic, PROTOCOL_NEW_USER, TOPIC_REGISTRY } from '../../protocols/constants.js'
 import { sealShare } from '../../protocols/crypto/share-seal.js'
 import { curveFor, encodeScalar, partyCoefficients, scalarFromHex } from '../../protocols/sharing/index.js'
 import { HealthSchema } from '../../protocols/wire/http.js'
 import { membershipOf, type Membership } from '../../protocols/wire/membership.js'
 import { DeliverResponseSchema, NewUserResponseSchema, type NewUserBundle } from '../../protocols/wire/new-user.js'
-import { RegistryEntrySchema } from '../../protocols/new-user/registry-entry.js'
+import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
 import { requestJson } from '../../node/p2p/direct.js'
 import type { ShardsigNode } from '../../node/node.js'
 import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
@@ -60,8 +60,9 @@ describe('new_user', () => {
       for (const c of result.committees) expect(c.response!.receipts.map(r => r.member)).toEqual([1, 2, 3])
 
       await waitUntil(() => cluster.running().every(n => n.registry.get(keyId)?.receipts.length === 9), AbortSignal.timeout(5_000))
-      const entry = await callJson('GET', `${cluster.running()[8]!.http.url}/keys/${keyId}`, RegistryEntrySchema)
+      const entry = await callJson('GET', `${cluster.running()[8]!.http.url}/keys/${keyId}`, KeyInfoSchema)
       expect(entry.record).toEqual(result.record)
+      expect(entry).toMatchObject({ confirmedCommittees: [1, 2, 3], usable: true })
 
       // Test-only: any valid party's shares, weighted by κ, give back the dealt key.
       const curve = curveFor(scheme)
@@ -192,6 +193,44 @@ describe('new_user rejects bad bundles and stores nothing', () => {
     const oversized = await rawRequest(`${leaderOf(1).http.url}/new_user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(300_000) }) })
     expect(oversized.status).toBe(413)
     await nothingStored(dealt.record.keyId)
+  })
+})
+
+describe('a node that lies to the client or to the network', () => {
+  it('an entry node that swaps members\' encryption keys gets no receipt anywhere (wrong-genesis)', async () => {
+    // What a malicious entry node would serve: the real genesis with some encryption keys replaced by its own.
+    const genesis = structuredClone(cluster.running()[0]!.genesis)
+    genesis.nodes[2]!.encryptionPublicKey = genesis.nodes[0]!.encryptionPublicKey
+    genesis.nodes[4]!.encryptionPublicKey = genesis.nodes[0]!.encryptionPublicKey
+    const owner = newOwner()
+    const dealt = await deal(membershipOf(genesis), owner)
+    for (const bundle of dealt.bundles) {
+      const res = await post(leaderOf(bundle.committee), bundle)
+      expect(res.status).toBe(400)
+      expect(res.body.code).toBe('wrong-genesis')
+    }
+    await nothingStored(dealt.record.keyId)
+  })
+
+  it('registry gossip for a key no committee confirmed is not stored by anyone', async () => {
+    const dealt = await deal(membership, newOwner())
+    const liar = cluster.running()[3]!
+    await liar.libp2p.services.pubsub.publish(TOPIC_REGISTRY, new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'key', entry: { record: dealt.record, receipts: [] } })))
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    for (const node of cluster.running()) expect(node.registry.get(dealt.record.keyId), node.nodeId).toBeUndefined()
+  })
+
+  it('a member that publishes a made-up digest in the game cannot frame the CL: the key is dealt, nobody is blamed', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    const liar = nodeOf(membership.committees[0]![2]!.peerId)
+    const fake = { v: 1, kind: 'game', keyId: dealt.record.keyId, committee: 1, member: 3, recordDigest: 'ab'.repeat(32), record: dealt.record }
+    await liar.libp2p.services.pubsub.publish(committeeTopic(1), new TextEncoder().encode(JSON.stringify(fake)))
+    const blameBefore = cluster.running().map(n => n.blame.recent().length)
+    const res = await post(leaderOf(1), dealt.bundles[0])
+    expect(res.status).toBe(200)
+    expect(res.body.receipts).toHaveLength(3)
+    expect(cluster.running().map(n => n.blame.recent().length)).toEqual(blameBefore)
   })
 })
 

@@ -18,7 +18,7 @@ function setup (livePeers: string[], nowMs = 10_000) {
     registry: { get: () => undefined },
     newUser: { handle: async () => { throw new Error('new_user is not under test here') } }
   }
-  return { app: createApp({ view, membership: membershipOf(genesis), ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
+  return { app: createApp({ view, membership: membershipOf(genesis), genesis, ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
 }
 
 describe('discovery endpoints', () => {

@@ -1,17 +1,19 @@
 // GET /health, /peers, /who_cl, /who_cm, /members: how this node sees the network.
 import type { Hono } from 'hono'
+import type { Genesis } from '../../../protocols/wire/genesis.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import type { NetworkView } from '../../engine/network-view.js'
 import { MethodNotAllowedProblem } from '../problems.js'
 
-export function addDiscoveryRoutes (app: Hono, deps: { view: NetworkView, membership: Membership }): void {
+export function addDiscoveryRoutes (app: Hono, deps: { view: NetworkView, membership: Membership, genesis: Genesis }): void {
   const { view } = deps
   app.get('/health', c => c.json(view.health()))
   app.get('/peers', c => c.json(view.peers()))
   app.get('/who_cl', c => c.json(view.whoCl()))
   app.get('/who_cm', c => c.json(view.whoCm()))
   app.get('/members', c => c.json(deps.membership))
-  for (const path of ['/health', '/peers', '/who_cl', '/who_cm', '/members']) {
+  app.get('/genesis', c => c.json(deps.genesis))
+  for (const path of ['/health', '/peers', '/who_cl', '/who_cm', '/members', '/genesis']) {
     app.all(path, c => { throw new MethodNotAllowedProblem(c.req.method, path, ['GET', 'HEAD']) })
   }
 }

@@ -2,7 +2,7 @@
 import type { Hono } from 'hono'
 import { KeyIdSchema } from '../../../protocols/wire/key-record.js'
 import { NewUserBundleSchema, type NewUserBundle, type NewUserResponse } from '../../../protocols/wire/new-user.js'
-import type { RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
+import { confirmedCommittees, isUsable, type KeyInfo, type RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
 import { readJsonBody } from '../body.js'
 import { BadRequestProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
 
@@ -23,7 +23,8 @@ export function addKeyRoutes (app: Hono, deps: KeysDeps): void {
     if (!KeyIdSchema.safeParse(keyId).success) throw new BadRequestProblem(`key id must be 16 bytes as lowercase hex, got ${JSON.stringify(keyId.slice(0, 64))}`)
     const entry = deps.registry.get(keyId)
     if (entry === undefined) throw new NotFoundProblem(`no key ${keyId} in this node's registry`)
-    return c.json(entry)
+    const info: KeyInfo = { ...entry, confirmedCommittees: confirmedCommittees(entry.record, entry.receipts), usable: isUsable(entry) }
+    return c.json(info)
   })
   app.all('/keys/:keyId', c => { throw new MethodNotAllowedProblem(c.req.method, '/keys/:keyId', ['GET', 'HEAD']) })
 }

@@ -5,6 +5,7 @@
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { committeeTopic, GAME_DIGEST_TTL_MS, MAX_GOSSIP_MESSAGE_BYTES, MAX_GAME_KEYS_TRACKED } from '../../../protocols/constants.js'
+import { checkRecordSignature, recordDigest } from '../../../protocols/new-user/check-record.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import { GameMessageSchema, type GameMessage } from '../../../protocols/wire/new-user.js'
 import type { Logger } from '../../log.js'
@@ -108,6 +109,13 @@ export class VerificationGame {
     if (position === undefined) return TopicValidatorResult.Reject
     const parsed = parseGame(msg.data)
     if (parsed === undefined || parsed.member !== position || parsed.committee !== this.committee) return TopicValidatorResult.Reject
+    // The digest must be of a record the owner really signed, for the key it names.
+    if (parsed.record.keyId !== parsed.keyId || recordDigest(parsed.record) !== parsed.recordDigest) return TopicValidatorResult.Reject
+    try {
+      checkRecordSignature(parsed.record)
+    } catch {
+      return TopicValidatorResult.Reject
+    }
     return TopicValidatorResult.Accept
   }
 

@@ -3,13 +3,13 @@
 // /shardsig/new-user/1.0.0 (ourselves included), collect and check the
 // signed receipts, and enter the record with its receipts into the registry.
 import { NEW_USER_RELAY_TIMEOUT_MS, PROTOCOL_NEW_USER } from '../../../protocols/constants.js'
-import { checkReceipt, InvalidRecordError, recordDigest } from '../../../protocols/new-user/registry-entry.js'
+import { checkReceipt, recordDigest } from '../../../protocols/new-user/registry-entry.js'
+import { DirectProtocolError, requestJson } from '../../p2p/direct.js'
 import { NewUserRejection, verifyBundle } from '../../../protocols/new-user/verify-bundle.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import { DeliverResponseSchema, type NewUserBundle, type NewUserResponse, type Receipt } from '../../../protocols/wire/new-user.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
-import { requestJson } from '../../p2p/direct.js'
 import type { NetworkView } from '../network-view.js'
 import type { KeyRegistry } from '../registry.js'
 import type { NewUserMember } from './member.js'
@@ -43,6 +43,7 @@ export class NewUserLeader {
 
   async handle (bundle: NewUserBundle, signal: AbortSignal = AbortSignal.timeout(NEW_USER_RELAY_TIMEOUT_MS)): Promise<NewUserResponse> {
     const { view, membership, registry, log } = this.init
+    const startedAt = performance.now()
     const self = view.selfPeerId
     const roles = view.roles().committees[bundle.committee - 1]
     if (roles === undefined || (roles.leader !== self && roles.backup !== self)) throw new NotCommitteeLeaderError(bundle.committee)
@@ -62,17 +63,20 @@ export class NewUserLeader {
           ? await this.init.member.accept(bundle, self, signal)
           : await this.relay(m.peerId, bundle, signal)
         checkReceipt(record, digest, receipt)
-        if (receipt.committee !== bundle.committee || receipt.member !== member) throw new InvalidRecordError(record.keyId, 'bad-receipt', `receipt names the wrong slot`)
+        if (receipt.committee !== bundle.committee || receipt.member !== member) {
+          throw new NewUserRejection('bad-receipt', `key ${record.keyId}: receipt from ${m.peerId} names committee ${receipt.committee} member ${receipt.member}, not ${bundle.committee}/${member}`)
+        }
         receipts.push(receipt)
       } catch (err) {
-        const code = err instanceof NewUserRejection || err instanceof InvalidRecordError ? err.code : 'unreachable'
+        const code = err instanceof NewUserRejection ? err.code : err instanceof DirectProtocolError ? 'unreachable' : 'internal'
+        if (code === 'internal') log.error({ err, keyId: record.keyId, member }, 'delivery failed inside this node')
         failures.push({ member, peerId: m.peerId, code, reason: (err as Error).message })
       }
     }))
     receipts.sort((a, b) => a.member - b.member)
     failures.sort((a, b) => a.member - b.member)
     const response: NewUserResponse = { keyId: record.keyId, committee: bundle.committee, receipts, failures }
-    log.info({ keyId: record.keyId, committee: bundle.committee, receipts: receipts.length, failures: failures.map(f => `${f.member}:${f.code}`) }, 'new_user relayed')
+    log.info({ keyId: record.keyId, committee: bundle.committee, receipts: receipts.length, failures: failures.map(f => `${f.member}:${f.code}`), ms: Math.round(performance.now() - startedAt) }, 'new_user relayed')
 
     if (receipts.length < record.params.tm) throw new InsufficientReceiptsError(response, record.params.tm)
     await registry.add({ record, receipts }, { gossip: true })

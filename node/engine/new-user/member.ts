@@ -40,6 +40,7 @@ export class NewUserMember {
   /** Handles one delivery; `from` is the peer (the CL) that relayed it. Throws NewUserRejection. */
   async accept (bundle: NewUserBundle, from: string, signal: AbortSignal): Promise<Receipt> {
     const { membership, committee, position, log } = this.init
+    const startedAt = performance.now()
     if (bundle.committee !== committee) throw new NewUserRejection('not-my-committee', `this node is in committee ${committee}, not ${bundle.committee}`)
     const { record, nested } = verifyBundle(bundle, membership)
     const digest = recordDigest(record)
@@ -70,18 +71,21 @@ export class NewUserMember {
         share: scalarToHex(record.scheme, share.expose()),
         recordDigest: digest, state: 'active', receivedAt: Date.now()
       })
-      log.info({ keyId, committee, member: position, from }, 'sub-share verified and stored')
+      log.info({ keyId, committee, member: position, from, ms: Math.round(performance.now() - startedAt) }, 'sub-share verified and stored')
     }
 
     // The game: only agree (and sign) once the other members saw the same record.
-    await this.init.game.publish({ v: PROTOCOL_VERSION, kind: 'game', keyId, committee, member: position, recordDigest: digest })
+    await this.init.game.publish({ v: PROTOCOL_VERSION, kind: 'game', keyId, committee, member: position, recordDigest: digest, record })
     const expected = record.holders[committee - 1]!.map((_, i) => i + 1)
+    const gameStartedAt = performance.now()
     const outcome = await this.init.game.play(keyId, digest, expected, AbortSignal.any([signal, AbortSignal.timeout(GAME_TIMEOUT_MS)]))
+    log.info({ keyId, committee, member: position, agreeing: outcome.agreeing, mismatched: outcome.mismatched.length, gameMs: Math.round(performance.now() - gameStartedAt) }, 'verification game played')
     if (outcome.mismatched.length > 0) {
       await this.init.shares.put({ ...(await this.init.shares.get(keyId, record.epoch))!, state: 'disputed' })
       await this.init.blame.record({
         at: Date.now(), culprit: from, reason: 'equivocation', flow: 'new_user', keyId, committee,
-        detail: `members ${outcome.mismatched.map(m => m.member).join(', ')} received a different record for key ${keyId} than member ${position}`
+        detail: `members ${outcome.mismatched.map(m => m.member).join(', ')} received a different record for key ${keyId} than member ${position}; ` +
+          `both are signed by owner ${record.ownerAuthKey}, so the owner signed two records and this CL relayed one of them`
       })
       throw new NewUserRejection('equivocation', `key ${keyId}: members of committee ${committee} received different records; the relaying CL ${from} is blamed`)
     }
@@ -89,7 +93,6 @@ export class NewUserMember {
       throw new NewUserRejection('game-incomplete', `key ${keyId}: only members ${outcome.agreeing.join(', ')} confirmed the record within ${GAME_TIMEOUT_MS} ms; ${record.params.tm} needed`)
     }
 
-    await this.init.registry.add({ record, receipts: [] }, { gossip: false })
     return signAsPeer<Omit<Receipt, 'signature'>>(RECEIPT_KIND, {
       v: PROTOCOL_VERSION, keyId, committee, member: position, peerId: this.init.identity.peerId, recordDigest: digest
     }, this.seed)

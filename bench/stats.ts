@@ -1,0 +1,18 @@
+// Small statistics helpers for the benchmarks: percentiles over samples in ms.
+export function percentile (samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN
+  const sorted = [...samples].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[rank]!
+}
+
+export function summary (samples: readonly number[]): { n: number, p50: number, p95: number, p99: number, max: number } {
+  const round = (x: number): number => Math.round(x * 10) / 10
+  return {
+    n: samples.length,
+    p50: round(percentile(samples, 50)),
+    p95: round(percentile(samples, 95)),
+    p99: round(percentile(samples, 99)),
+    max: round(Math.max(...samples))
+  }
+}

@@ -1,0 +1,175 @@
+// A communication manager's part of the sign flow (DESIGN 5, sign steps 2–6):
+// accept an owner-signed request, pick a party, run sessions, blame and
+// replace silent or lying signers until one party signs, the request's
+// deadline passes or no valid party is left. Results are kept in the store.
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { checkSignRequest, SignRejection } from '../../../protocols/sign/check-request.js'
+import { selectParty } from '../../../protocols/sign/select-party.js'
+import { canonicalJson } from '../../../protocols/wire/canonical.js'
+import { PartyAnswerSchema, type PartyMember, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
+import type { Logger } from '../../log.js'
+import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
+import { requestJson } from '../../p2p/direct.js'
+import type { KeyStore } from '../../store/index.js'
+import type { BlameLog } from '../blame.js'
+import type { NetworkView } from '../network-view.js'
+import { runAttempt } from './attempt.js'
+import type { KeyMaterials } from './key-material.js'
+import type { RateLimiter } from './rate-limiter.js'
+
+const RESULT_PREFIX = 'cm-request/'
+
+export class NotManagerError extends Error {
+  constructor () {
+    super('this node is not a communication manager')
+    this.name = 'NotManagerError'
+  }
+}
+
+interface Stored { requestDigest: string, result: SignResult }
+
+interface Tracked extends Stored {
+  done: Promise<void>
+  finishedAt?: number
+}
+
+export interface CoordinatorInit {
+  libp2p: ShardsigLibp2p
+  view: NetworkView
+  keys: KeyMaterials
+  store: KeyStore
+  blame: BlameLog
+  rate: RateLimiter
+  log: Logger
+  now?: () => number
+}
+
+export class SignCoordinator {
+  private readonly requests = new Map<string, Tracked>()
+  /** Sessions each signer is in right now (party selection prefers the lightly loaded). */
+  private readonly signerLoad = new Map<string, number>()
+  private readonly controller = new AbortController()
+  private readonly now: () => number
+
+  constructor (private readonly init: CoordinatorInit) {
+    this.now = init.now ?? Date.now
+  }
+
+  stop (): void {
+    this.controller.abort(new Error('coordinator stopping'))
+  }
+
+  /** Sessions this CM runs now, for /health. */
+  pending (): number {
+    return [...this.requests.values()].filter(r => r.result.status === 'pending').length
+  }
+
+  /**
+   * Takes a request (idempotently: the same request under the same id gives
+   * the same tracked state, which is how a client fails over between CMs).
+   * Throws NotManagerError, or SignRejection for a request no signer would accept.
+   */
+  async submit (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {
+    const { view } = this.init
+    if (!view.roles().managers.includes(view.selfPeerId)) throw new NotManagerError()
+    const requestDigest = bytesToHex(sha256(new TextEncoder().encode(canonicalJson(request))))
+    const known = this.requests.get(request.requestId) ?? await this.load(request.requestId)
+    if (known !== undefined) {
+      if (known.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was already used for a different request`)
+      return { result: known.result, done: known.done }
+    }
+    const material = this.init.keys.get(request.keyId)
+    checkSignRequest(request, material.record, this.now())
+    if (!this.init.rate.tryTake(request.keyId, material.record.policy.ratePerMinute, this.now())) {
+      throw new SignRejection('rate-limited', `key ${request.keyId} is over its limit of ${material.record.policy.ratePerMinute} signatures per minute`)
+    }
+    const result: SignResult = { requestId: request.requestId, keyId: request.keyId, status: 'pending', scheme: material.record.scheme, groupPublicKey: material.record.groupPublicKey, attempts: 0 }
+    const tracked: Tracked = { requestDigest, result, done: Promise.resolve() }
+    tracked.done = this.run(request, tracked)
+    this.requests.set(request.requestId, tracked)
+    return { result, done: tracked.done }
+  }
+
+  /** The request's state from memory or, after a restart, from the store. */
+  async get (requestId: string): Promise<SignResult | undefined> {
+    return (this.requests.get(requestId) ?? await this.load(requestId))?.result
+  }
+
+  private async load (requestId: string): Promise<Tracked | undefined> {
+    const stored = await this.init.store.getJson<Stored>(RESULT_PREFIX + requestId)
+    if (stored === undefined) return undefined
+    // A request still pending in the store was cut off by a restart of this CM.
+    const result: SignResult = stored.result.status === 'pending'
+      ? { ...stored.result, status: 'failed', reason: 'the coordinating CM restarted while the request was pending; send it again' }
+      : stored.result
+    return { requestDigest: stored.requestDigest, result, done: Promise.resolve() }
+  }
+
+  private async run (request: SignRequest, tracked: Tracked): Promise<void> {
+    const { log, blame } = this.init
+    const { result } = tracked
+    await this.persist(tracked)
+    const excluded = new Set<string>()
+    const blamed: string[] = []
+    try {
+      const material = this.init.keys.get(request.keyId)
+      for (let attempt = 1; attempt <= MAX_SIGN_ATTEMPTS; attempt++) {
+        if (this.now() > request.expiresAt) return this.finish(tracked, { status: 'failed', reason: `expired before a party could sign${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
+        const selection = selectParty({
+          requestId: request.requestId, tc: material.record.params.tc, tm: material.record.params.tm,
+          holders: material.record.holders, live: this.init.view.liveSet(), load: this.signerLoad, excluded
+        })
+        if (!selection.ok) return this.finish(tracked, { status: 'failed', reason: `${selection.reason}${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
+        result.attempts = attempt
+        const sessionId = `${request.requestId}/${attempt}`
+        const party = selection.party
+        for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
+        const started = performance.now()
+        const outcome = await runAttempt(this.init.libp2p, material, request, sessionId, party, this.controller.signal)
+          .finally(() => { for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1) })
+        log.info({ requestId: request.requestId, sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
+        if (outcome.kind === 'completed') {
+          this.notifyCompleted(party, request.requestId, outcome.signature)
+          return this.finish(tracked, { status: 'completed', signature: outcome.signature, signers: party })
+        }
+        if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
+        for (const c of outcome.culprits) {
+          excluded.add(c.member.peerId)
+          blamed.push(`${c.member.peerId} (committee ${c.member.committee} member ${c.member.member}): ${c.reason}`)
+          await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}` })
+        }
+      }
+      return this.finish(tracked, { status: 'failed', reason: `no party signed in ${MAX_SIGN_ATTEMPTS} attempts; blamed: ${blamed.join('; ')}` })
+    } catch (err) {
+      if (err instanceof SignRejection) return this.finish(tracked, { status: 'failed', reason: err.message })
+      log.error({ err, requestId: request.requestId }, 'sign request failed inside the coordinator')
+      return this.finish(tracked, { status: 'failed', reason: 'the coordinator failed; see its log' })
+    }
+  }
+
+  private async finish (tracked: Tracked, outcome: Partial<SignResult> & { status: 'completed' | 'failed' }): Promise<void> {
+    Object.assign(tracked.result, outcome)
+    tracked.finishedAt = this.now()
+    await this.persist(tracked)
+    this.init.log.info({ requestId: tracked.result.requestId, status: tracked.result.status, attempts: tracked.result.attempts, reason: tracked.result.reason }, 'sign request finished')
+    // Finished results stay in the store; memory keeps only the recent ones.
+    for (const [id, t] of this.requests) {
+      if (t.finishedAt !== undefined && this.now() - t.finishedAt > SIGN_RESULT_CACHE_MS) this.requests.delete(id)
+    }
+  }
+
+  private async persist (tracked: Tracked): Promise<void> {
+    const stored: Stored = { requestDigest: tracked.requestDigest, result: tracked.result }
+    await this.init.store.putJson(RESULT_PREFIX + tracked.result.requestId, stored, { sync: tracked.result.status !== 'pending' })
+  }
+
+  /** Tells the party the request is done, so a later new_party for it is answered with the signature. */
+  private notifyCompleted (party: readonly PartyMember[], requestId: string, signature: string): void {
+    for (const p of party) {
+      requestJson(this.init.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'completed', requestId, signature }, PartyAnswerSchema, { signal: AbortSignal.timeout(5_000) })
+        .catch((err: Error) => { this.init.log.debug({ requestId, to: p.peerId, err: err.message }, 'completion notice not delivered') })
+    }
+  }
+}

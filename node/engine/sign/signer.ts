@@ -1,0 +1,205 @@
+// A signer's part of the sign flow (DESIGN 5, sign steps 4–5): check the
+// request and the party on its own, run FROST round 1, exchange round-1
+// commitments with the other party members over /shardsig/sign/1.0.0, then
+// compute the round-2 share and hand it to the coordinating CM. Nonces live
+// only in memory for one session and are consumed by round 2.
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import {
+  commit, commitmentListDigest, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
+  signerTag, signShare, verifySignature, type SigningCommitments, type SigningNonces, type SigningSession
+} from '../../../protocols/frost/index.js'
+import { checkParty, checkSignRequest, SignRejection } from '../../../protocols/sign/check-request.js'
+import { scalarFromHex, SecretScalar, curveFor } from '../../../protocols/sharing/index.js'
+import { canonicalJson } from '../../../protocols/wire/canonical.js'
+import { RoundOneAckSchema, type NewParty, type PartyAnswer, type PartyMember, type RoundOne } from '../../../protocols/wire/sign.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import type { Logger } from '../../log.js'
+import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
+import { requestJson } from '../../p2p/direct.js'
+import type { ShareStore } from '../new-user/share-store.js'
+import type { KeyMaterials } from './key-material.js'
+import { partyMap } from './key-material.js'
+import type { SignLedger } from './ledger.js'
+import type { RateLimiter } from './rate-limiter.js'
+
+/** Test-only faults, set through createNode options by the scenario harness; never from config. */
+export interface SignerFaults {
+  /** Send a signature share that is off by one: the CM must name this signer. */
+  corruptShare?: boolean
+}
+
+interface Session {
+  party: readonly PartyMember[]
+  frost: SigningSession
+  commitments: Map<string, SigningCommitments>
+  wake: () => void
+}
+
+/** Round-1 messages that arrive before our own new_party; kept briefly. */
+interface Early { at: number, from: string, msg: RoundOne }
+const MAX_EARLY_MESSAGES = 1_000
+
+export interface SignerInit {
+  libp2p: ShardsigLibp2p
+  selfPeerId: string
+  keys: KeyMaterials
+  shares: ShareStore
+  ledger: SignLedger
+  rate: RateLimiter
+  log: Logger
+  faults?: SignerFaults
+  now?: () => number
+}
+
+export class Signer {
+  private readonly sessions = new Map<string, Session>()
+  private readonly early: Early[] = []
+  private readonly now: () => number
+
+  constructor (private readonly init: SignerInit) {
+    this.now = init.now ?? Date.now
+  }
+
+  /** new_party from `coordinator`: answers with our share, completed-before, or a reject naming why. */
+  async onNewParty (np: NewParty, coordinator: string, signal: AbortSignal): Promise<PartyAnswer> {
+    const { request, sessionId, party } = np
+    const { log } = this.init
+    try {
+      const material = this.init.keys.get(request.keyId)
+      const { record } = material
+      checkSignRequest(request, record, this.now())
+      checkParty(party, record)
+      const me = party.find(p => p.peerId === this.init.selfPeerId)
+      if (me === undefined) throw new SignRejection('invalid-party', `this node (${this.init.selfPeerId}) is not in the party`)
+      const stored = await this.init.shares.get(record.keyId, record.epoch)
+      if (stored === undefined || stored.state !== 'active') throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId}`)
+
+      const requestDigest = bytesToHex(sha256(new TextEncoder().encode(canonicalJson(request))))
+      const previous = await this.init.ledger.get(request.requestId)
+      if (previous !== undefined) {
+        if (previous.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was used for a different request`)
+        if (previous.signature !== undefined) return { kind: 'completed-before', sessionId, signature: previous.signature }
+        if (previous.coordinator !== coordinator) {
+          throw new SignRejection('claimed-by-other-coordinator', `this signer already contributed to request ${request.requestId} coordinated by ${previous.coordinator}`)
+        }
+      } else if (!this.init.rate.tryTake(record.keyId, record.policy.ratePerMinute, this.now())) {
+        throw new SignRejection('rate-limited', `key ${record.keyId} is over its limit of ${record.policy.ratePerMinute} signatures per minute`)
+      }
+
+      const frost = createSession(material.params, material.nested.groupPublicKey, partyMap(party))
+      const key = { scheme: record.scheme, committee: me.committee, member: me.member, share: new SecretScalar(scalarFromHex(record.scheme, stored.share)) }
+      const round1 = commit(key)
+      const commitments = await this.exchange(sessionId, party, frost, me, round1.commitments, signal)
+
+      // Recorded (synced) before the share leaves: from now on we serve only this coordinator for this request.
+      if (previous === undefined) {
+        await this.init.ledger.recordContribution({ requestId: request.requestId, keyId: record.keyId, requestDigest, coordinator, expiresAt: request.expiresAt, message: request.message })
+      }
+      const message = hexToBytes(request.message)
+      let share = signShare(frost, key, round1.nonces, [...commitments.values()], message)
+      if (this.init.faults?.corruptShare === true) share = corrupt(record.scheme, share)
+      log.info({ requestId: request.requestId, sessionId, keyId: record.keyId, committee: me.committee, member: me.member }, 'signature share sent')
+      return {
+        kind: 'share',
+        sessionId,
+        commitment: encodeCommitments(round1.commitments),
+        commitmentListDigest: bytesToHex(commitmentListDigest(frost, [...commitments.values()])),
+        share: encodeSignatureShare(share)
+      }
+    } catch (err) {
+      if (err instanceof RoundOneTimeout) {
+        return { kind: 'reject', sessionId, code: 'round1-timeout', reason: err.message, missing: err.missing }
+      }
+      if (err instanceof SignRejection) {
+        log.info({ requestId: request.requestId, sessionId, code: err.code, reason: err.message }, 'sign request rejected')
+        return { kind: 'reject', sessionId, code: err.code, reason: err.message }
+      }
+      log.error({ err, requestId: request.requestId, sessionId }, 'signing failed inside this node')
+      return { kind: 'reject', sessionId, code: 'internal', reason: 'the signer failed; see its log' }
+    } finally {
+      this.sessions.delete(sessionId)
+    }
+  }
+
+  /** The CM reports the finished signature; we keep it only if it verifies. */
+  async onCompleted (requestId: string, signatureHex: string): Promise<void> {
+    const entry = await this.init.ledger.get(requestId)
+    if (entry === undefined || entry.signature !== undefined) return
+    const { record, nested } = this.init.keys.get(entry.keyId)
+    if (!verifySignature(record.scheme, nested.groupPublicKey, hexToBytes(entry.message), hexToBytes(signatureHex))) {
+      this.init.log.warn({ requestId }, 'ignored a completion notice whose signature does not verify')
+      return
+    }
+    await this.init.ledger.recordCompletion(requestId, signatureHex)
+  }
+
+  /** A round-1 commitment from another party member (authenticated by the stream's peer id). */
+  onRoundOne (msg: RoundOne, from: string): { kind: 'ack' } | { kind: 'reject', reason: string } {
+    const session = this.sessions.get(msg.sessionId)
+    if (session === undefined) {
+      // Our new_party may still be on its way; keep the message for a moment.
+      this.early.push({ at: this.now(), from, msg })
+      while (this.early.length > MAX_EARLY_MESSAGES || (this.early[0] !== undefined && this.now() - this.early[0].at > ROUND_ONE_TIMEOUT_MS)) this.early.shift()
+      return { kind: 'ack' }
+    }
+    return this.accept(session, msg, from)
+  }
+
+  private accept (session: Session, msg: RoundOne, from: string): { kind: 'ack' } | { kind: 'reject', reason: string } {
+    const sender = session.party.find(p => p.peerId === from)
+    if (sender === undefined || sender.committee !== msg.commitment.committee || sender.member !== msg.commitment.member) {
+      return { kind: 'reject', reason: `${from} is not committee ${msg.commitment.committee} member ${msg.commitment.member} of this party` }
+    }
+    try {
+      const c = decodeCommitments(session.frost.scheme, msg.commitment)
+      const tag = signerTag(c)
+      // The first commitment a member sends counts; a second, different one changes nothing.
+      if (!session.commitments.has(tag)) session.commitments.set(tag, c)
+      session.wake()
+      return { kind: 'ack' }
+    } catch (err) {
+      return { kind: 'reject', reason: (err as Error).message }
+    }
+  }
+
+  /** Sends our commitment to every other member and waits for theirs. */
+  private async exchange (sessionId: string, party: readonly PartyMember[], frost: SigningSession, me: PartyMember, own: SigningCommitments, signal: AbortSignal): Promise<Map<string, SigningCommitments>> {
+    let wake = (): void => {}
+    const session: Session = { party, frost, commitments: new Map([[signerTag(own), own]]), wake: () => { wake() } }
+    this.sessions.set(sessionId, session)
+    for (const e of this.early.filter(e => e.msg.sessionId === sessionId)) this.accept(session, e.msg, e.from)
+
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(ROUND_ONE_TIMEOUT_MS)])
+    const msg: RoundOne = { kind: 'round1', sessionId, commitment: encodeCommitments(own) }
+    for (const p of party) {
+      if (p.peerId === me.peerId) continue
+      requestJson(this.init.libp2p, p.peerId, PROTOCOL_SIGN, msg, RoundOneAckSchema, { signal: deadline }).catch((err: Error) => {
+        this.init.log.debug({ sessionId, to: p.peerId, err: err.message }, 'round-1 commitment not delivered')
+      })
+    }
+    while (session.commitments.size < party.length && !deadline.aborted) {
+      await new Promise<void>(resolve => {
+        wake = resolve
+        deadline.addEventListener('abort', () => { resolve() }, { once: true })
+      })
+    }
+    if (session.commitments.size < party.length) {
+      const missing = party.filter(p => !session.commitments.has(signerTag(p)))
+      throw new RoundOneTimeout(sessionId, missing)
+    }
+    return session.commitments
+  }
+}
+
+class RoundOneTimeout extends Error {
+  constructor (sessionId: string, readonly missing: PartyMember[]) {
+    super(`session ${sessionId}: no round-1 commitment from ${missing.map(m => `committee ${m.committee} member ${m.member} (${m.peerId})`).join(', ')} within ${ROUND_ONE_TIMEOUT_MS} ms`)
+    this.name = 'RoundOneTimeout'
+  }
+}
+
+function corrupt<T extends { share: Uint8Array }> (scheme: 'ed25519' | 'secp256k1', share: T): T {
+  const curve = curveFor(scheme)
+  return { ...share, share: curve.encodeScalar(curve.Fn.add(curve.decodeScalar(share.share), 1n)) }
+}

@@ -1,0 +1,52 @@
+// What every signer checks about a sign request on its own (DESIGN 5, sign
+// step 4), before it contributes anything: the owner's signature, expiry and
+// lifetime, and the key's policy. Pure: time is passed in.
+import { hexToBytes } from '@noble/hashes/utils.js'
+import { MAX_SIGN_REQUEST_LIFETIME_MS, SIGN_CLOCK_SKEW_MS } from '../constants.js'
+import { verifyBody } from '../crypto/owner-auth.js'
+import { validateParty, InvalidPartyError } from '../sharing/index.js'
+import type { KeyRecord } from '../wire/key-record.js'
+import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest } from '../wire/sign.js'
+
+export type SignRejectionCode =
+  | 'unknown-key' | 'bad-owner-signature' | 'expired' | 'lifetime-too-long' | 'message-too-large'
+  | 'prefix-mismatch' | 'rate-limited' | 'no-share' | 'invalid-party' | 'completed-before'
+  | 'claimed-by-other-coordinator' | 'conflict' | 'deleted' | 'internal'
+
+export class SignRejection extends Error {
+  constructor (readonly code: SignRejectionCode, reason: string) {
+    super(reason)
+    this.name = 'SignRejection'
+  }
+}
+
+export function checkSignRequest (request: SignRequest, record: KeyRecord, nowMs: number): void {
+  const fail = (code: SignRejectionCode, reason: string): never => { throw new SignRejection(code, `request ${request.requestId}: ${reason}`) }
+  if (request.keyId !== record.keyId) fail('unknown-key', `names key ${request.keyId}, checked against ${record.keyId}`)
+  if (!verifyBody(SIGN_REQUEST_KIND, request, record.ownerAuthKey)) fail('bad-owner-signature', 'the owner signature does not verify')
+  if (request.expiresAt + SIGN_CLOCK_SKEW_MS < nowMs) fail('expired', `expired at ${new Date(request.expiresAt).toISOString()}`)
+  if (request.expiresAt - nowMs > MAX_SIGN_REQUEST_LIFETIME_MS + SIGN_CLOCK_SKEW_MS) {
+    fail('lifetime-too-long', `expires ${Math.round((request.expiresAt - nowMs) / 1000)} s from now; at most ${MAX_SIGN_REQUEST_LIFETIME_MS / 1000} s allowed`)
+  }
+  const message = hexToBytes(request.message)
+  if (message.length > record.policy.maxMessageBytes) fail('message-too-large', `message is ${message.length} bytes; the key's policy allows ${record.policy.maxMessageBytes}`)
+  const prefix = record.policy.messagePrefix
+  if (prefix !== undefined && !request.message.startsWith(prefix)) fail('prefix-mismatch', `message does not start with the prefix ${prefix} the key's policy requires`)
+}
+
+/** The party must be exactly tc committees × tm members of this key, each at its own slot. */
+export function checkParty (party: readonly PartyMember[], record: KeyRecord): void {
+  for (const p of party) {
+    if (record.holders[p.committee - 1]?.[p.member - 1] !== p.peerId) {
+      throw new SignRejection('invalid-party', `party names ${p.peerId} as committee ${p.committee} member ${p.member}, which it does not hold`)
+    }
+  }
+  const byCommittee = new Map<number, number[]>()
+  for (const p of party) byCommittee.set(p.committee, [...(byCommittee.get(p.committee) ?? []), p.member])
+  try {
+    validateParty({ scheme: record.scheme, committees: record.params.committees, tc: record.params.tc, tm: record.params.tm, members: record.holders.map(h => h.length) }, byCommittee)
+  } catch (err) {
+    if (err instanceof InvalidPartyError) throw new SignRejection('invalid-party', err.message)
+    throw err
+  }
+}

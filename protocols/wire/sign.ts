@@ -1,0 +1,110 @@
+// Messages of the sign flow (docs/protocols/sign.md): the owner-signed sign
+// request a client posts to a communication manager, the new_party the CM
+// sends each signer over /shardsig/party/1.0.0, the round-1 commitments
+// signers exchange over /shardsig/sign/1.0.0, and the answers.
+import { z } from 'zod'
+import { PROTOCOL_VERSION } from '../constants.js'
+import { hexString, hexUpTo } from './hex.js'
+import { KeyIdSchema, MAX_POLICY_MESSAGE_BYTES, SchemeSchema } from './key-record.js'
+
+export const SIGN_REQUEST_KIND = 'sign_request'
+
+/** Client-chosen, unique per key owner; re-used unchanged when failing over to another CM. */
+export const RequestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'request ids are 8–64 characters of A–Z a–z 0–9 _ -')
+
+export const SignRequestSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  keyId: KeyIdSchema,
+  /** The message to sign, hex (BIP340: any length; Ed25519: the message itself, RFC 8032 PureEdDSA). */
+  message: hexUpTo(MAX_POLICY_MESSAGE_BYTES),
+  requestId: RequestIdSchema,
+  /** Unix time in ms after which no signer contributes. */
+  expiresAt: z.int().min(0),
+  /** Owner Ed25519 signature over "shardsig/v1/sign_request\n" + JCS(body without signature). */
+  signature: hexString(64)
+})
+export type SignRequest = z.infer<typeof SignRequestSchema>
+
+export const SignStatusSchema = z.enum(['pending', 'completed', 'failed'])
+
+export const SignResultSchema = z.strictObject({
+  requestId: RequestIdSchema,
+  keyId: KeyIdSchema,
+  status: SignStatusSchema,
+  scheme: SchemeSchema,
+  groupPublicKey: z.string(),
+  /** Present when completed: 64 bytes (Ed25519 R||S, BIP340 r||s). */
+  signature: hexString(64).optional(),
+  /** Present when completed: who signed, as (committee, member, peerId). */
+  signers: z.array(z.strictObject({ committee: z.int(), member: z.int(), peerId: z.string() })).optional(),
+  /** Present when failed: why, e.g. "no valid party left: committee 2 has 1 live member, 2 needed". */
+  reason: z.string().optional(),
+  /** Sessions tried (1 when the first party signed). */
+  attempts: z.int().min(0)
+})
+export type SignResult = z.infer<typeof SignResultSchema>
+
+export const PartyMemberSchema = z.strictObject({ committee: z.int().min(1), member: z.int().min(1), peerId: z.string().min(1).max(128) })
+export type PartyMember = z.infer<typeof PartyMemberSchema>
+
+/** CM → signer, over /shardsig/party/1.0.0; the signer answers on the same stream when it is done. */
+export const NewPartySchema = z.strictObject({
+  kind: z.literal('new_party'),
+  /** Unique per attempt: `<requestId>/<attempt>`. */
+  sessionId: z.string().min(1).max(80),
+  request: SignRequestSchema,
+  party: z.array(PartyMemberSchema).min(1).max(64)
+})
+export type NewParty = z.infer<typeof NewPartySchema>
+
+/**
+ * Round-1 commitments and round-2 shares as they travel; the scheme-specific
+ * lengths and point checks are protocols/frost's decodeCommitments /
+ * decodeSignatureShare, applied once the key (and so the scheme) is known.
+ */
+export const CommitmentWireSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64), hiding: hexUpTo(33), binding: hexUpTo(33) })
+export const ShareWireSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64), share: hexString(32) })
+
+/** Signer → signer, over /shardsig/sign/1.0.0: my round-1 commitment for a session. */
+export const RoundOneSchema = z.strictObject({
+  kind: z.literal('round1'),
+  sessionId: z.string().min(1).max(80),
+  commitment: CommitmentWireSchema
+})
+export type RoundOne = z.infer<typeof RoundOneSchema>
+
+export const RoundOneAckSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('ack') }),
+  z.strictObject({ kind: z.literal('reject'), reason: z.string().max(1024) })
+])
+
+/** CM → party members after aggregation, over /shardsig/party/1.0.0: the request is done. */
+export const CompletedSchema = z.strictObject({
+  kind: z.literal('completed'),
+  requestId: RequestIdSchema,
+  signature: hexString(64)
+})
+export const PartyRequestSchema = z.discriminatedUnion('kind', [NewPartySchema, CompletedSchema])
+
+/** Signer → CM: the answer to new_party. */
+export const PartyAnswerSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('share'),
+    sessionId: z.string(),
+    /** This signer's own round-1 commitment and the SHA-256 of the commitment list it signed over. */
+    commitment: CommitmentWireSchema,
+    commitmentListDigest: hexString(32),
+    share: ShareWireSchema
+  }),
+  z.strictObject({ kind: z.literal('completed-before'), sessionId: z.string(), signature: hexString(64) }),
+  z.strictObject({
+    kind: z.literal('reject'),
+    sessionId: z.string(),
+    code: z.string().max(64),
+    reason: z.string().max(1024),
+    /** With code round1-timeout: the party members whose commitment never arrived. */
+    missing: z.array(PartyMemberSchema).max(64).optional()
+  }),
+  z.strictObject({ kind: z.literal('noted') })
+])
+export type PartyAnswer = z.infer<typeof PartyAnswerSchema>
