@@ -3,18 +3,25 @@
 import '../node/polyfills.js'
 import { runKey, KEY_USAGE } from './commands/key.js'
 import { NEW_USER_USAGE, runNewUser } from './commands/new-user.js'
+import { runSign, runStatus, runVerify, SIGN_USAGE, STATUS_USAGE, VERIFY_USAGE } from './commands/sign.js'
 import { UsageError, type Io } from './io.js'
 
 const USAGE = `usage: shardsig <command> [options]
 
 commands:
   new-user     deal a new key across the committees and write its key file
+  sign         have the network sign a message with a key
+  verify       check a signature offline
+  status ID    the state of a sign request
   key KEY_ID   show a key's registry record
 
 Run \`shardsig <command> --help\` for a command's options.`
 
 const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number>, usage: string }> = {
   'new-user': { run: runNewUser, usage: NEW_USER_USAGE },
+  sign: { run: runSign, usage: SIGN_USAGE },
+  verify: { run: runVerify, usage: VERIFY_USAGE },
+  status: { run: runStatus, usage: STATUS_USAGE },
   key: { run: runKey, usage: KEY_USAGE }
 }
 

@@ -17,6 +17,8 @@ import { BlameLog } from './engine/blame.js'
 import { KeyRegistry } from './engine/registry.js'
 import { ShareStore } from './engine/new-user/share-store.js'
 import { startNewUserService } from './engine/new-user/service.js'
+import { startSignService } from './engine/sign/service.js'
+import type { SignerFaults } from './engine/sign/signer.js'
 import { membershipOf } from '../protocols/wire/membership.js'
 import { openStore, type KeyStore } from './store/index.js'
 
@@ -38,6 +40,8 @@ export interface ShardsigNode {
 
 export interface CreateNodeOptions {
   log?: Logger
+  /** Test-only faults for the scenario harness; there is no config, flag or env that sets them. */
+  faults?: SignerFaults
 }
 
 export async function createNode (config: NodeConfig, opts: CreateNodeOptions = {}): Promise<ShardsigNode> {
@@ -93,12 +97,14 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log
     })
     cleanups.push(async () => { await newUser.stop() })
+    const sign = await startSignService({ libp2p, view, membership, registry, shares, store, blame, log, faults: opts.faults })
+    cleanups.push(async () => { await sign.stop() })
 
     const dialer = new GenesisDialer(libp2p, genesis.nodes, log)
     dialer.start()
     cleanups.push(async () => { dialer.stop() })
 
-    const app = createApp({ view, membership, genesis, registry, newUser: newUser.leader, log })
+    const app = createApp({ view, membership, genesis, registry, newUser: newUser.leader, sign: sign.coordinator, log })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
     cleanups.push(async () => { await http.close() })
 

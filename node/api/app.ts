@@ -12,8 +12,9 @@ import { toProblem } from './error-map.js'
 import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, PROBLEM_BASE } from './problems.js'
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
+import { addSignRoutes, type SignDeps } from './routes/sign.js'
 
-export interface ApiDeps extends KeysDeps {
+export interface ApiDeps extends KeysDeps, SignDeps {
   view: NetworkView
   membership: Membership
   genesis: Genesis
@@ -31,6 +32,7 @@ export function createApp (deps: ApiDeps): Hono {
   }))
   addDiscoveryRoutes(app, deps)
   addKeyRoutes(app, deps)
+  addSignRoutes(app, deps)
 
   app.notFound(c => problemResponse(c, new NotFoundProblem(`no route ${c.req.method} ${c.req.path}`)))
   app.onError((err, c) => {

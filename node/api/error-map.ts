@@ -4,10 +4,25 @@ import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../engine/ne
 import type { NetworkView } from '../engine/network-view.js'
 import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
 import { HttpProblem, MisdirectedProblem } from './problems.js'
+import { NotManagerError } from '../engine/sign/coordinator.js'
+import { SignRejection } from '../../protocols/sign/check-request.js'
+
+/** HTTP status of a sign request the CM refuses outright; 400 for the rest. */
+const SIGN_REJECTION_STATUS: Record<string, number> = {
+  'bad-owner-signature': 403,
+  'unknown-key': 404,
+  conflict: 409,
+  'rate-limited': 429,
+  deleted: 410
+}
 
 export function toProblem (err: unknown, view: NetworkView): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err
   if (err instanceof NotCommitteeLeaderError) return new MisdirectedProblem(err.message, view.whoCl())
+  if (err instanceof NotManagerError) return new MisdirectedProblem(err.message, view.whoCm())
+  if (err instanceof SignRejection) {
+    return new HttpProblem(SIGN_REJECTION_STATUS[err.code] ?? 400, `sign-${err.code}`, 'Sign Request Refused', err.message, { code: err.code })
+  }
   if (err instanceof RecordConflictError) return new HttpProblem(409, 'conflict', 'Conflict', err.message, { code: 'conflict' })
   if (err instanceof NewUserRejection) {
     return err.code === 'conflict'

@@ -1,7 +1,9 @@
 // What every signer checks about a sign request on its own (DESIGN 5, sign
 // step 4), before it contributes anything: the owner's signature, expiry and
 // lifetime, and the key's policy. Pure: time is passed in.
-import { hexToBytes } from '@noble/hashes/utils.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { canonicalJson } from '../wire/canonical.js'
 import { MAX_SIGN_REQUEST_LIFETIME_MS, SIGN_CLOCK_SKEW_MS } from '../constants.js'
 import { verifyBody } from '../crypto/owner-auth.js'
 import { validateParty, InvalidPartyError } from '../sharing/index.js'
@@ -49,4 +51,13 @@ export function checkParty (party: readonly PartyMember[], record: KeyRecord): v
     if (err instanceof InvalidPartyError) throw new SignRejection('invalid-party', err.message)
     throw err
   }
+}
+
+/**
+ * What makes two requests "the same request": key, message and request id. A
+ * client retrying (or failing over) re-signs with a later expiry, which is the
+ * same request; another message under the same id is a conflict.
+ */
+export function requestIdentity (request: SignRequest): string {
+  return bytesToHex(sha256(new TextEncoder().encode(canonicalJson({ keyId: request.keyId, message: request.message, requestId: request.requestId }))))
 }

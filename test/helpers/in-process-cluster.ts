@@ -12,6 +12,7 @@ import { findFreeBasePort } from '../../devnet/ports.js'
 import type { DevnetState } from '../../devnet/state.js'
 import { loadNodeConfig, type NodeConfig } from '../../node/config/index.js'
 import { createNode, type ShardsigNode } from '../../node/node.js'
+import type { SignerFaults } from '../../node/engine/sign/signer.js'
 
 export interface InProcessCluster {
   dir: string
@@ -25,7 +26,7 @@ export interface InProcessCluster {
   close: () => Promise<void>
 }
 
-export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number } = {}): Promise<InProcessCluster> {
+export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, faults?: ReadonlyMap<number, SignerFaults> } = {}): Promise<InProcessCluster> {
   const root = await mkdtemp(join(tmpdir(), 'shardsig-scenario-'))
   const dir = join(root, 'net')
   const basePort = await findFreeBasePort(opts.basePortFrom ?? 23100, n)
@@ -43,7 +44,7 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
     configs,
     nodes,
     start: async (i) => {
-      const node = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }) })
+      const node = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), faults: opts.faults?.get(i) })
       nodes[i] = node
       return node
     },

@@ -16,7 +16,8 @@ function setup (livePeers: string[], nowMs = 10_000) {
   // The key routes are exercised against real nodes in test/scenario; here they only need to exist.
   const keys = {
     registry: { get: () => undefined },
-    newUser: { handle: async () => { throw new Error('new_user is not under test here') } }
+    newUser: { handle: async () => { throw new Error('new_user is not under test here') } },
+    sign: { submit: async () => { throw new Error('sign is not under test here') }, get: async () => undefined }
   }
   return { app: createApp({ view, membership: membershipOf(genesis), genesis, ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
 }

@@ -8,7 +8,7 @@ import {
   verifySignature, verifyingShares, type SignatureShare, type SigningCommitments
 } from '../../../protocols/frost/index.js'
 import type { SignRejectionCode } from '../../../protocols/sign/check-request.js'
-import { PartyAnswerSchema, type PartyAnswer, type PartyMember, type SignRequest } from '../../../protocols/wire/sign.js'
+import { PartyAnswerSchema, type NewParty, type PartyAnswer, type PartyMember, type SignRequest } from '../../../protocols/wire/sign.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
@@ -23,11 +23,22 @@ export type AttemptOutcome =
 /** Rejections that are about the request itself: another party would say the same. */
 const FATAL_CODES = new Set(['bad-owner-signature', 'expired', 'lifetime-too-long', 'message-too-large', 'prefix-mismatch', 'rate-limited', 'conflict', 'claimed-by-other-coordinator', 'unknown-key', 'deleted'])
 
-export async function runAttempt (libp2p: ShardsigLibp2p, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal): Promise<AttemptOutcome> {
+/** How the CM reaches party members: over libp2p, or directly when the member is this node. */
+export interface PartyTransport {
+  libp2p: ShardsigLibp2p
+  selfPeerId: string
+  local: (np: NewParty, signal: AbortSignal) => Promise<PartyAnswer>
+}
+
+export async function runAttempt (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal): Promise<AttemptOutcome> {
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(PARTY_TIMEOUT_MS)])
+  const np: NewParty = { kind: 'new_party', sessionId, request, party }
   const answers = await Promise.all(party.map(async member => {
     try {
-      return { member, answer: await requestJson(libp2p, member.peerId, PROTOCOL_PARTY, { kind: 'new_party', sessionId, request, party }, PartyAnswerSchema, { signal: deadline }) }
+      const answer = member.peerId === transport.selfPeerId
+        ? await transport.local(np, deadline)
+        : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, np, PartyAnswerSchema, { signal: deadline })
+      return { member, answer }
     } catch (err) {
       return { member, error: (err as Error).message }
     }

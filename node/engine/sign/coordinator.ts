@@ -2,12 +2,9 @@
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
 import { MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
-import { checkSignRequest, SignRejection } from '../../../protocols/sign/check-request.js'
+import { checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { selectParty } from '../../../protocols/sign/select-party.js'
-import { canonicalJson } from '../../../protocols/wire/canonical.js'
 import { PartyAnswerSchema, type PartyMember, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
@@ -15,7 +12,7 @@ import { requestJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
-import { runAttempt } from './attempt.js'
+import { runAttempt, type PartyTransport } from './attempt.js'
 import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
 
@@ -37,6 +34,8 @@ interface Tracked extends Stored {
 
 export interface CoordinatorInit {
   libp2p: ShardsigLibp2p
+  /** This node's own signer: the CM may be in the party it picks. */
+  localSigner: { onNewParty: PartyTransport['local'], onCompleted: (requestId: string, signature: string) => Promise<void> }
   view: NetworkView
   keys: KeyMaterials
   store: KeyStore
@@ -74,7 +73,7 @@ export class SignCoordinator {
   async submit (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {
     const { view } = this.init
     if (!view.roles().managers.includes(view.selfPeerId)) throw new NotManagerError()
-    const requestDigest = bytesToHex(sha256(new TextEncoder().encode(canonicalJson(request))))
+    const requestDigest = requestIdentity(request)
     const known = this.requests.get(request.requestId) ?? await this.load(request.requestId)
     if (known !== undefined) {
       if (known.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was already used for a different request`)
@@ -127,7 +126,8 @@ export class SignCoordinator {
         const party = selection.party
         for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
         const started = performance.now()
-        const outcome = await runAttempt(this.init.libp2p, material, request, sessionId, party, this.controller.signal)
+        const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty }
+        const outcome = await runAttempt(transport, material, request, sessionId, party, this.controller.signal)
           .finally(() => { for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1) })
         log.info({ requestId: request.requestId, sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
         if (outcome.kind === 'completed') {
@@ -168,6 +168,10 @@ export class SignCoordinator {
   /** Tells the party the request is done, so a later new_party for it is answered with the signature. */
   private notifyCompleted (party: readonly PartyMember[], requestId: string, signature: string): void {
     for (const p of party) {
+      if (p.peerId === this.init.view.selfPeerId) {
+        this.init.localSigner.onCompleted(requestId, signature).catch((err: Error) => { this.init.log.warn({ requestId, err: err.message }, 'could not record completion') })
+        continue
+      }
       requestJson(this.init.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'completed', requestId, signature }, PartyAnswerSchema, { signal: AbortSignal.timeout(5_000) })
         .catch((err: Error) => { this.init.log.debug({ requestId, to: p.peerId, err: err.message }, 'completion notice not delivered') })
     }

@@ -11,7 +11,7 @@ export const LEDGER_PREFIX = 'signed/'
 export interface LedgerEntry {
   requestId: string
   keyId: string
-  /** SHA-256 of the canonical request: a different request under the same id is a conflict. */
+  /** requestIdentity(): another key or message under the same id is a conflict. */
   requestDigest: string
   coordinator: string
   expiresAt: number

@@ -9,11 +9,9 @@ import {
   commit, commitmentListDigest, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
   signerTag, signShare, verifySignature, type SigningCommitments, type SigningNonces, type SigningSession
 } from '../../../protocols/frost/index.js'
-import { checkParty, checkSignRequest, SignRejection } from '../../../protocols/sign/check-request.js'
+import { checkParty, checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { scalarFromHex, SecretScalar, curveFor } from '../../../protocols/sharing/index.js'
-import { canonicalJson } from '../../../protocols/wire/canonical.js'
 import { RoundOneAckSchema, type NewParty, type PartyAnswer, type PartyMember, type RoundOne } from '../../../protocols/wire/sign.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
@@ -75,7 +73,7 @@ export class Signer {
       const stored = await this.init.shares.get(record.keyId, record.epoch)
       if (stored === undefined || stored.state !== 'active') throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId}`)
 
-      const requestDigest = bytesToHex(sha256(new TextEncoder().encode(canonicalJson(request))))
+      const requestDigest = requestIdentity(request)
       const previous = await this.init.ledger.get(request.requestId)
       if (previous !== undefined) {
         if (previous.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was used for a different request`)

@@ -1,0 +1,45 @@
+// POST /sign_request (communication managers) and GET /sign_request/:requestId.
+// `Prefer: wait=N` (RFC 7240) makes the POST wait up to N s for the result.
+import type { Hono } from 'hono'
+import { MAX_PREFER_WAIT_S } from '../../../protocols/constants.js'
+import { RequestIdSchema, SignRequestSchema, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
+import { readJsonBody } from '../body.js'
+import { BadRequestProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
+
+export interface SignDeps {
+  sign: {
+    submit: (request: SignRequest) => Promise<{ result: SignResult, done: Promise<void> }>
+    get: (requestId: string) => Promise<SignResult | undefined>
+  }
+}
+
+/** The N of `Prefer: wait=N`, capped; undefined when the client did not ask to wait. */
+export function preferWaitSeconds (header: string | undefined): number | undefined {
+  const m = /(?:^|[,;\s])wait=(\d{1,6})(?:$|[,;\s])/i.exec(header ?? '')
+  return m === null ? undefined : Math.min(Number(m[1]), MAX_PREFER_WAIT_S)
+}
+
+export function addSignRoutes (app: Hono, deps: SignDeps): void {
+  app.post('/sign_request', async c => {
+    const request = await readJsonBody(c, SignRequestSchema)
+    const { result, done } = await deps.sign.submit(request)
+    const wait = preferWaitSeconds(c.req.header('prefer'))
+    if (wait !== undefined && result.status === 'pending') {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([done, new Promise(resolve => { timer = setTimeout(resolve, wait * 1000) })])
+      clearTimeout(timer)
+      c.header('preference-applied', `wait=${wait}`)
+    }
+    return c.json(result, result.status === 'pending' ? 202 : 200)
+  })
+  app.all('/sign_request', c => { throw new MethodNotAllowedProblem(c.req.method, '/sign_request', ['POST']) })
+
+  app.get('/sign_request/:requestId', async c => {
+    const requestId = c.req.param('requestId')
+    if (!RequestIdSchema.safeParse(requestId).success) throw new BadRequestProblem(`malformed request id ${JSON.stringify(requestId.slice(0, 80))}`)
+    const result = await deps.sign.get(requestId)
+    if (result === undefined) throw new NotFoundProblem(`this node coordinates no request ${requestId}`)
+    return c.json(result)
+  })
+  app.all('/sign_request/:requestId', c => { throw new MethodNotAllowedProblem(c.req.method, '/sign_request/:requestId', ['GET', 'HEAD']) })
+}

@@ -1,0 +1,92 @@
+// Assembles the sign flow on a node: the signer behind /shardsig/party/1.0.0
+// (new_party, completed) and /shardsig/sign/1.0.0 (round-1 commitments), and
+// the coordinator used by POST /sign_request when this node is a manager.
+import { PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import type { Membership } from '../../../protocols/wire/membership.js'
+import { PartyRequestSchema, RoundOneSchema, type PartyAnswer } from '../../../protocols/wire/sign.js'
+import type { Logger } from '../../log.js'
+import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
+import { handleJson } from '../../p2p/direct.js'
+import type { KeyStore } from '../../store/index.js'
+import type { BlameLog } from '../blame.js'
+import type { NetworkView } from '../network-view.js'
+import type { ShareStore } from '../new-user/share-store.js'
+import type { KeyRegistry } from '../registry.js'
+import { SignCoordinator } from './coordinator.js'
+import { KeyMaterials } from './key-material.js'
+import { SignLedger } from './ledger.js'
+import { RateLimiter } from './rate-limiter.js'
+import { Signer, type SignerFaults } from './signer.js'
+
+export interface SignServiceInit {
+  libp2p: ShardsigLibp2p
+  view: NetworkView
+  membership: Membership
+  registry: KeyRegistry
+  shares: ShareStore
+  store: KeyStore
+  blame: BlameLog
+  log: Logger
+  faults?: SignerFaults
+}
+
+export interface SignService {
+  coordinator: SignCoordinator
+  stop: () => Promise<void>
+}
+
+/** A signer's new_party answer may take round 1 plus the store write; leave room beyond the CM's own deadline. */
+const PARTY_HANDLER_TIMEOUT_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
+
+export async function startSignService (init: SignServiceInit): Promise<SignService> {
+  const { libp2p, log } = init
+  const members = new Set(init.membership.committees.flat().map(m => m.peerId))
+  const keys = new KeyMaterials(init.registry, init.membership)
+  const signer = new Signer({
+    libp2p, selfPeerId: init.view.selfPeerId, keys, shares: init.shares, ledger: new SignLedger(init.store),
+    rate: new RateLimiter(), log, faults: init.faults
+  })
+  const coordinator = new SignCoordinator({
+    libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log,
+    localSigner: {
+      onNewParty: async (np, signal) => await signer.onNewParty(np, init.view.selfPeerId, signal),
+      onCompleted: async (requestId, signature) => { await signer.onCompleted(requestId, signature) }
+    }
+  })
+
+  await handleJson({
+    libp2p,
+    protocol: PROTOCOL_PARTY,
+    requestSchema: PartyRequestSchema,
+    malformed: (reason): PartyAnswer => ({ kind: 'reject', sessionId: '', code: 'malformed', reason }),
+    timeoutMs: PARTY_HANDLER_TIMEOUT_MS,
+    log,
+    handle: async (req, { peerId, signal }): Promise<PartyAnswer> => {
+      // Any member may be a manager in someone's view; strangers coordinate nothing here.
+      if (!members.has(peerId)) return { kind: 'reject', sessionId: req.kind === 'new_party' ? req.sessionId : '', code: 'not-a-member', reason: `${peerId} is not in this network` }
+      if (req.kind === 'completed') {
+        await signer.onCompleted(req.requestId, req.signature)
+        return { kind: 'noted' }
+      }
+      return await signer.onNewParty(req, peerId, signal)
+    }
+  })
+  await handleJson({
+    libp2p,
+    protocol: PROTOCOL_SIGN,
+    requestSchema: RoundOneSchema,
+    malformed: reason => ({ kind: 'reject', reason }),
+    timeoutMs: ROUND_ONE_TIMEOUT_MS,
+    log,
+    handle: async (msg, { peerId }) => signer.onRoundOne(msg, peerId)
+  })
+
+  return {
+    coordinator,
+    stop: async () => {
+      coordinator.stop()
+      await libp2p.unhandle(PROTOCOL_PARTY)
+      await libp2p.unhandle(PROTOCOL_SIGN)
+    }
+  }
+}

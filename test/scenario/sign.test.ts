@@ -1,0 +1,178 @@
+// sign on nine real in-process nodes: both schemes checked by independent
+// verifiers, idempotent retries, bad requests refused by the CM and by every
+// signer on its own, a signer that sends a corrupted share identified and
+// replaced, rate limits, and a clear failure when no valid party is left.
+import { schnorr } from '@noble/curves/secp256k1.js'
+import { hexToBytes } from '@noble/hashes/utils.js'
+import { createPublicKey, verify as nodeVerify } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildSignRequest, newRequestId, sign } from '../../cli/client/sign.js'
+import type { KeyFile } from '../../cli/key-file.js'
+import type { ShardsigNode } from '../../node/node.js'
+import { requestJson } from '../../node/p2p/direct.js'
+import { PROTOCOL_PARTY } from '../../protocols/constants.js'
+import { selectParty } from '../../protocols/sign/select-party.js'
+import { HealthSchema } from '../../protocols/wire/http.js'
+import { PartyAnswerSchema, type SignRequest } from '../../protocols/wire/sign.js'
+import { callJson } from '../../cli/client/http.js'
+import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { makeKey } from '../helpers/keys.js'
+import { flipHexByte } from '../helpers/owner.js'
+
+/** Node index (0-based) whose signer corrupts every share it sends. */
+const FAULTY = 4
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+
+let cluster: InProcessCluster
+let edKey: KeyFile
+let btcKey: KeyFile
+
+const url = (i = 0): string => cluster.running()[i]!.http.url
+const managers = (): ShardsigNode[] => cluster.running()[0]!.view.roles().managers.map(p => cluster.running().find(n => n.identity.peerId === p)!)
+const faultyPeer = (): string => cluster.state.nodes[FAULTY]!.peerId
+
+function verifiesIndependently (key: KeyFile, message: Uint8Array, signature: string): boolean {
+  if (key.scheme === 'ed25519') {
+    const publicKey = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(key.groupPublicKey, 'hex')]), format: 'der', type: 'spki' })
+    return nodeVerify(null, message, publicKey, Buffer.from(signature, 'hex'))
+  }
+  return schnorr.verify(hexToBytes(signature), message, hexToBytes(key.groupPublicKey).subarray(1))
+}
+
+/** A request id whose first party (all live, nobody loaded) includes — or avoids — the faulty signer. */
+function requestIdWhoseParty (key: KeyFile, includesFaulty: boolean): string {
+  const holders = [1, 2, 3].map(c => cluster.state.nodes.filter(n => n.committee === c).map(n => n.peerId))
+  for (;;) {
+    const requestId = newRequestId()
+    const sel = selectParty({ requestId, tc: 2, tm: 2, holders, live: new Set(cluster.state.nodes.map(n => n.peerId)), load: new Map(), excluded: new Set() })
+    if (sel.ok && sel.party.some(p => p.peerId === faultyPeer()) === includesFaulty) return requestId
+  }
+}
+
+async function post (node: ShardsigNode, body: unknown): Promise<{ status: number, body: any }> {
+  const res = await fetch(`${node.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=20' }, body: JSON.stringify(body) })
+  return { status: res.status, body: await res.json() }
+}
+
+beforeAll(async () => {
+  cluster = await startInProcessCluster(9, { basePortFrom: 25100, faults: new Map([[FAULTY, { corruptShare: true }]]) })
+  await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
+  edKey = await makeKey(url(), 'ed25519', { messagePrefix: undefined })
+  btcKey = await makeKey(url(), 'secp256k1', { maxMessageBytes: 64, messagePrefix: 'cafe', ratePerMinute: 1000 })
+  await waitUntil(() => cluster.running().every(n => n.registry.size() >= 2), AbortSignal.timeout(5_000))
+}, 90_000)
+
+afterAll(async () => { await cluster?.close() })
+
+describe('sign', () => {
+  it('signs with an ed25519 key: the signature verifies with node:crypto', async () => {
+    const message = new TextEncoder().encode('pay 10 to bob')
+    const result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(edKey, false) })
+    expect(result).toMatchObject({ status: 'completed', attempts: 1, scheme: 'ed25519' })
+    expect(result.signers).toHaveLength(4)
+    expect(verifiesIndependently(edKey, message, result.signature!)).toBe(true)
+    expect(verifiesIndependently(edKey, new TextEncoder().encode('pay 99 to bob'), result.signature!)).toBe(false)
+  })
+
+  it('signs with a BIP340 key: the signature verifies with schnorr.verify', async () => {
+    const message = hexToBytes('cafe' + 'ab'.repeat(30))
+    const result = await sign({ node: url(3), key: btcKey, message, requestId: requestIdWhoseParty(btcKey, false) })
+    expect(result.status).toBe('completed')
+    expect(verifiesIndependently(btcKey, message, result.signature!)).toBe(true)
+  })
+
+  it('identifies a signer that sends a corrupted share, blames it and completes with another party', async () => {
+    const message = new TextEncoder().encode('corrupted share test')
+    const result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(edKey, true) })
+    expect(result).toMatchObject({ status: 'completed', attempts: 2 })
+    expect(result.signers!.map(s => s.peerId)).not.toContain(faultyPeer())
+    expect(verifiesIndependently(edKey, message, result.signature!)).toBe(true)
+    const blamed = (await Promise.all(managers().map(async m => (await callJson('GET', `${m.http.url}/health`, HealthSchema)).blame))).flat()
+    expect(blamed).toContainEqual(expect.objectContaining({ culprit: faultyPeer(), reason: 'invalid-share', flow: 'sign' }))
+  })
+
+  it('answers the same request id again with the same signature, and refuses it for another message (409)', async () => {
+    const requestId = requestIdWhoseParty(edKey, false)
+    const message = new TextEncoder().encode('idempotent')
+    const first = await sign({ node: url(), key: edKey, message, requestId })
+    const again = await sign({ node: url(), key: edKey, message, requestId })
+    expect(again.signature).toBe(first.signature)
+    const cm = managers()[0]!
+    const other = await post(cm, buildSignRequest(edKey, new TextEncoder().encode('something else'), requestId, Date.now() + 30_000))
+    expect(other.status).toBe(409)
+  })
+})
+
+describe('a CM refuses bad sign requests with a clear 4xx', () => {
+  const fresh = (key: KeyFile, message = 'cafe01', expiresInMs = 30_000): SignRequest =>
+    buildSignRequest(key, hexToBytes(message), newRequestId(), Date.now() + expiresInMs)
+
+  it.each([
+    ['expired', () => fresh(btcKey, 'cafe01', -60_000), 400, 'expired'],
+    ['asking for too long a lifetime', () => fresh(btcKey, 'cafe01', 3_600_000), 400, 'lifetime-too-long'],
+    ['wrongly signed', () => ({ ...fresh(btcKey), signature: flipHexByte(fresh(btcKey).signature) }), 403, 'bad-owner-signature'],
+    ['over the key\'s message size', () => fresh(btcKey, 'cafe' + '00'.repeat(100)), 400, 'message-too-large'],
+    ['without the required prefix', () => fresh(btcKey, 'beef01'), 400, 'prefix-mismatch'],
+    ['for an unknown key', () => ({ ...fresh(btcKey), keyId: '00'.repeat(16) }), 404, 'unknown-key']
+  ])('%s', async (_name, body, status, code) => {
+    const res = await post(managers()[0]!, body())
+    expect(res.status).toBe(status)
+    expect(res.body.code).toBe(code)
+  })
+
+  it('malformed, oversized or sent to a node that is no manager', async () => {
+    const cm = managers()[0]!
+    expect((await post(cm, { v: 1, keyId: 'zz' })).status).toBe(400)
+    expect((await post(cm, { ...fresh(btcKey), extra: 1 })).status).toBe(400)
+    const big = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(400_000) }) }).catch(() => undefined)
+    if (big !== undefined) expect(big.status).toBe(413)
+    const notCm = cluster.running().find(n => !managers().includes(n))!
+    const res = await post(notCm, fresh(btcKey))
+    expect(res.status).toBe(421)
+    expect(res.body.roles.managers.map((m: { peerId: string }) => m.peerId)).toEqual(managers().map(m => m.identity.peerId))
+  })
+})
+
+describe('every signer checks a request on its own', () => {
+  it('refuses a new_party from a CM that skipped the checks', async () => {
+    // A lying CM: a real node sends new_party directly, with requests a CM should have refused.
+    const liar = cluster.running()[0]!
+    const party = (await sign({ node: url(), key: btcKey, message: hexToBytes('cafe02'), requestId: requestIdWhoseParty(btcKey, false) })).signers!
+    const target = party.find(p => p.peerId !== liar.identity.peerId)!
+    const cases: Array<[SignRequest, string]> = [
+      [buildSignRequest(btcKey, hexToBytes('cafe03'), newRequestId(), Date.now() - 60_000), 'expired'],
+      [{ ...buildSignRequest(btcKey, hexToBytes('cafe03'), newRequestId(), Date.now() + 30_000), message: 'cafe04' }, 'bad-owner-signature'],
+      [buildSignRequest(btcKey, hexToBytes('beef'), newRequestId(), Date.now() + 30_000), 'prefix-mismatch'],
+      [buildSignRequest(btcKey, hexToBytes('cafe' + '00'.repeat(80)), newRequestId(), Date.now() + 30_000), 'message-too-large']
+    ]
+    for (const [request, code] of cases) {
+      const answer = await requestJson(liar.libp2p, target.peerId, PROTOCOL_PARTY, { kind: 'new_party', sessionId: `${request.requestId}/1`, request, party }, PartyAnswerSchema, { signal: AbortSignal.timeout(10_000) })
+      expect(answer, code).toMatchObject({ kind: 'reject', code })
+    }
+    // A party that is not tc committees × tm members of the key.
+    const request = buildSignRequest(btcKey, hexToBytes('cafe05'), newRequestId(), Date.now() + 30_000)
+    const answer = await requestJson(liar.libp2p, target.peerId, PROTOCOL_PARTY, { kind: 'new_party', sessionId: `${request.requestId}/1`, request, party: party.slice(0, 3) }, PartyAnswerSchema, { signal: AbortSignal.timeout(10_000) })
+    expect(answer).toMatchObject({ kind: 'reject', code: 'invalid-party' })
+  })
+
+  it('enforces the key\'s rate limit itself', async () => {
+    const limited = await makeKey(url(), 'secp256k1', { ratePerMinute: 2 })
+    await waitUntil(() => cluster.running().every(n => n.registry.get(limited.keyId) !== undefined), AbortSignal.timeout(5_000))
+    for (let i = 0; i < 2; i++) expect((await sign({ node: url(), key: limited, message: hexToBytes('01') })).status).toBe('completed')
+    const third = await post(managers()[0]!, buildSignRequest(limited, hexToBytes('02'), newRequestId(), Date.now() + 30_000))
+    expect(third.status).toBe(429)
+  })
+})
+
+describe('when no valid party is left', () => {
+  it('fails the request with a reason that says which committees fall short', async () => {
+    // Stop two of the three members of committees 2 and 3: only committee 1 can still sign, and tc = 2.
+    // Node 1 (index 0, committee 1) stays up and is where the client asks for managers.
+    const victims = [2, 3].flatMap(c => cluster.state.nodes.map((n, i) => ({ n, i })).filter(({ n }) => n.committee === c).slice(0, 2))
+    for (const v of victims) await cluster.stop(v.i)
+    await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 5), AbortSignal.timeout(10_000), () => describeLiveness(cluster))
+    const result = await sign({ node: url(), key: edKey, message: hexToBytes('aa') })
+    expect(result.status).toBe('failed')
+    expect(result.reason).toMatch(/committee 2 has 1 usable member.*committee 3 has 1 usable member/)
+  })
+})
