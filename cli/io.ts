@@ -14,3 +14,9 @@ export class UsageError extends Error {
     this.name = 'UsageError'
   }
 }
+
+/** SHARDSIG_NODE when set to something; an empty variable counts as unset. */
+export function envNode (io: Io): string | undefined {
+  const v = io.env.SHARDSIG_NODE
+  return v === undefined || v.trim() === '' ? undefined : v
+}

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util'
 import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
 import { callJson } from '../client/http.js'
-import { UsageError, type Io } from '../io.js'
+import { envNode, UsageError, type Io } from '../io.js'
 
 export const KEY_USAGE = `usage: shardsig key KEY_ID [--node URL]
 
@@ -13,7 +13,7 @@ export async function runKey (argv: string[], io: Io): Promise<number> {
   if (values.help === true) { io.out(KEY_USAGE); return 0 }
   const keyId = positionals[0]
   if (keyId === undefined || positionals.length !== 1) throw new UsageError('give exactly one KEY_ID')
-  const node = (values.node ?? io.env.SHARDSIG_NODE ?? 'http://127.0.0.1:7201').replace(/\/$/, '')
+  const node = (values.node ?? envNode(io) ?? 'http://127.0.0.1:7201').replace(/\/$/, '')
   const entry = await callJson('GET', `${node}/keys/${encodeURIComponent(keyId)}`, KeyInfoSchema, undefined, { signal: io.signal })
   io.out(JSON.stringify(entry, null, 2))
   return 0

@@ -9,7 +9,7 @@ import { scalarToHex, type SecretScalar } from '../../protocols/sharing/index.js
 import { DEFAULT_POLICY, PolicySchema, SchemeSchema, type KeyRecord, type Policy } from '../../protocols/wire/key-record.js'
 import { dealThrough, newUser, NewUserFailedError, type CommitteeOutcome } from '../client/new-user.js'
 import { writeKeyFile, type KeyFile } from '../key-file.js'
-import { UsageError, type Io } from '../io.js'
+import { envNode, UsageError, type Io } from '../io.js'
 
 export const NEW_USER_USAGE = `usage: shardsig new-user [options]
 
@@ -51,7 +51,7 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
   const scheme = SchemeSchema.safeParse(values.scheme)
   if (!scheme.success) throw new UsageError(`--scheme must be ed25519 or secp256k1, got ${values.scheme}`)
   const policy = parsePolicy(values)
-  const node = values.node ?? io.env.SHARDSIG_NODE ?? 'http://127.0.0.1:7201'
+  const node = values.node ?? envNode(io) ?? 'http://127.0.0.1:7201'
 
   const owner = ed25519.utils.randomSecretKey()
   const genesisDigest = values['genesis-digest']?.toLowerCase()

@@ -6,7 +6,7 @@ import { verifySignature } from '../../protocols/frost/index.js'
 import { pointFromHex } from '../../protocols/sharing/index.js'
 import { sign, signStatus } from '../client/sign.js'
 import { readKeyFile } from '../key-file.js'
-import { UsageError, type Io } from '../io.js'
+import { envNode, UsageError, type Io } from '../io.js'
 
 export const SIGN_USAGE = `usage: shardsig sign --key FILE --message HEX|@FILE [options]
 
@@ -49,7 +49,7 @@ export async function runSign (argv: string[], io: Io): Promise<number> {
   const key = await readKeyFile(values.key)
   const message = await readMessage(values.message)
   const result = await sign({
-    node: values.node ?? io.env.SHARDSIG_NODE ?? key.node,
+    node: values.node ?? envNode(io) ?? key.node,
     key, message, requestId: values['request-id'], wait: values['no-wait'] !== true, signal: io.signal,
     onFailover: (from, why) => { io.progress(`manager ${from} failed (${why}); trying the next`) }
   })
@@ -80,7 +80,7 @@ export async function runStatus (argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { node: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } })
   if (values.help === true) { io.out(STATUS_USAGE); return 0 }
   if (positionals.length !== 1) throw new UsageError('give exactly one REQUEST_ID')
-  const node = values.node ?? io.env.SHARDSIG_NODE
+  const node = values.node ?? envNode(io)
   if (node === undefined) throw new UsageError('--node is required: the manager that coordinates the request')
   const result = await signStatus(node, positionals[0]!, io.signal)
   io.out(values.json === true ? JSON.stringify(result) : `${result.requestId}: ${result.status}${result.signature !== undefined ? ` ${result.signature}` : ''}${result.reason !== undefined ? `: ${result.reason}` : ''}`)

@@ -1,0 +1,88 @@
+// sign with real node processes: the CLI signs with both schemes (checked here
+// with independent verifiers), and a request completes although one party
+// member was kill -9'd and another SIGSTOPped, with both blamed.
+import { schnorr } from '@noble/curves/secp256k1.js'
+import { hexToBytes } from '@noble/hashes/utils.js'
+import { readFile } from 'node:fs/promises'
+import { createPublicKey, verify as nodeVerify } from 'node:crypto'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { newRequestId, sign } from '../../cli/client/sign.js'
+import { KeyFileSchema, type KeyFile } from '../../cli/key-file.js'
+import { callJson } from '../../cli/client/http.js'
+import { selectParty } from '../../protocols/sign/select-party.js'
+import { HealthSchema, WhoCmSchema } from '../../protocols/wire/http.js'
+import { runCli, useE2eDevnet } from '../helpers/e2e-devnet.js'
+
+const net = useE2eDevnet('sign-e2e', { basePortFrom: 20100 })
+const keys: Partial<Record<'ed25519' | 'secp256k1', KeyFile>> = {}
+
+function verifiesIndependently (key: KeyFile, message: Uint8Array, signature: string): boolean {
+  if (key.scheme === 'ed25519') {
+    const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(key.groupPublicKey, 'hex')])
+    return nodeVerify(null, message, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(signature, 'hex'))
+  }
+  return schnorr.verify(hexToBytes(signature), message, hexToBytes(key.groupPublicKey).subarray(1))
+}
+
+describe('sign e2e: 9 node processes', () => {
+  for (const scheme of ['ed25519', 'secp256k1'] as const) {
+    it(`\`shardsig new-user\` then \`shardsig sign\` (${scheme}); the signature verifies independently`, async () => {
+      const devnet = net.devnet()
+      const keyPath = join(net.dir(), `${scheme}.key.json`)
+      const made = await runCli(['new-user', '--node', devnet.node(2).http, '--scheme', scheme, '--out', keyPath])
+      expect(made.code, made.stderr).toBe(0)
+      const key = KeyFileSchema.parse(JSON.parse(await readFile(keyPath, 'utf8')))
+      keys[scheme] = key
+      const message = '5349474e2074686973'
+      const res = await runCli(['sign', '--key', keyPath, '--message', message, '--json'])
+      expect(res.code, res.stderr).toBe(0)
+      const out = JSON.parse(res.stdout) as { status: string, signature: string, scheme: string, groupPublicKey: string }
+      expect(out).toMatchObject({ status: 'completed', scheme, groupPublicKey: key.groupPublicKey })
+      expect(verifiesIndependently(key, hexToBytes(message), out.signature)).toBe(true)
+      const verified = await runCli(['verify', '--key', keyPath, '--message', message, '--signature', out.signature])
+      expect(verified.stdout.trim()).toBe('valid')
+    })
+  }
+
+  it('completes although one party member is kill -9\'d and one paused, and blames both', async () => {
+    const devnet = net.devnet()
+    const key = keys.ed25519!
+    const { managers } = await callJson('GET', `${devnet.node(1).http}/who_cm`, WhoCmSchema)
+    const cm = managers[0]!.peerId
+    // Choose a request id whose first party has, in each of its two committees, a member that is not the CM.
+    const holders = [1, 2, 3].map(c => devnet.nodes().filter(n => n.committee === c).map(n => n.peerId))
+    const live = new Set(devnet.nodes().map(n => n.peerId))
+    let requestId = ''
+    let victims: string[] = []
+    for (;;) {
+      requestId = newRequestId()
+      const sel = selectParty({ requestId, tc: 2, tm: 2, holders, live, load: new Map(), excluded: new Set() })
+      if (!sel.ok) continue
+      const committees = [...new Set(sel.party.map(p => p.committee))]
+      victims = committees.map(c => sel.party.find(p => p.committee === c && p.peerId !== cm)?.peerId).filter((p): p is string => p !== undefined)
+      if (victims.length === 2) break
+    }
+    const [killed, paused] = victims.map(p => devnet.indexOfPeer(p)!)
+    await devnet.kill(killed!)
+    await devnet.pause(paused!)
+    try {
+      const message = new TextEncoder().encode('signers crash and stall')
+      const started = Date.now()
+      const result = await sign({ node: devnet.node(1).http, key, message, requestId })
+      console.info(`sign e2e: completed after a kill -9 and a SIGSTOP in ${Date.now() - started} ms, ${result.attempts} attempts`)
+      expect(result.status, result.reason).toBe('completed')
+      expect(result.attempts).toBeGreaterThanOrEqual(2)
+      expect(result.signers!.map(s => s.peerId)).not.toContain(victims[0])
+      expect(result.signers!.map(s => s.peerId)).not.toContain(victims[1])
+      expect(verifiesIndependently(key, message, result.signature!)).toBe(true)
+      const cmNode = devnet.nodes().find(n => n.peerId === cm)!
+      const health = await callJson('GET', `${cmNode.http}/health`, HealthSchema)
+      const culprits = health.blame.filter(b => b.flow === 'sign' && b.detail.includes(requestId)).map(b => b.culprit)
+      expect(new Set(culprits)).toEqual(new Set(victims))
+    } finally {
+      await devnet.resume(paused!)
+      await devnet.start(killed!)
+    }
+  })
+})
