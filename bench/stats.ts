@@ -16,3 +16,16 @@ export function summary (samples: readonly number[]): { n: number, p50: number, 
     max: round(Math.max(...samples))
   }
 }
+
+/** The middle value (mean of the two middle ones for an even count); NaN for no samples. */
+export function median (samples: readonly number[]): number {
+  if (samples.length === 0) return Number.NaN
+  const sorted = [...samples].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** Rounded to 0.1, as the reports print milliseconds. */
+export function round1 (x: number): number {
+  return Math.round(x * 10) / 10
+}

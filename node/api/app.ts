@@ -1,6 +1,6 @@
 // The HTTP app every node serves, built from injected dependencies so tests
 // can call app.request() without a socket. One error handler for everything.
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { MAX_HTTP_BODY_BYTES } from '../../protocols/constants.js'
@@ -34,21 +34,21 @@ export function createApp (deps: ApiDeps): Hono {
   addKeyRoutes(app, deps)
   addSignRoutes(app, deps)
 
-  app.notFound(c => problemResponse(c, new NotFoundProblem(`no route ${c.req.method} ${c.req.path}`)))
+  app.notFound(c => problemResponse(new NotFoundProblem(`no route ${c.req.method} ${c.req.path}`)))
   app.onError((err, c) => {
     const problem = toProblem(err, deps.view)
-    if (problem !== undefined) return problemResponse(c, problem)
+    if (problem !== undefined) return problemResponse(problem)
     if (err instanceof HTTPException) {
-      return problemResponse(c, new HttpProblem(err.status, 'http-error', err.message === '' ? 'HTTP Error' : err.message))
+      return problemResponse(new HttpProblem(err.status, 'http-error', err.message === '' ? 'HTTP Error' : err.message))
     }
     // Unexpected: log it with the route, answer without internals.
     deps.log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error in HTTP handler')
-    return problemResponse(c, new HttpProblem(500, 'internal', 'Internal Server Error', 'the node failed to handle this request; see its log'))
+    return problemResponse(new HttpProblem(500, 'internal', 'Internal Server Error', 'the node failed to handle this request; see its log'))
   })
   return app
 }
 
-function problemResponse (c: Context, p: HttpProblem): Response {
+function problemResponse (p: HttpProblem): Response {
   const body = { type: PROBLEM_BASE + p.problem, title: p.title, status: p.status, detail: p.message, ...p.extra }
   return new Response(JSON.stringify(body), {
     status: p.status,

@@ -2,7 +2,6 @@
 // devnet API: everyone agrees on the roles, a killed committee leader is
 // replaced within the issue's 5 s bound, and a restarted node rejoins with its
 // old peer id. Needs `npm run build` first (`npm test` does it).
-import { existsSync } from 'node:fs'
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

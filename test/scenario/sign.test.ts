@@ -40,7 +40,7 @@ function verifiesIndependently (key: KeyFile, message: Uint8Array, signature: st
 }
 
 /** A request id whose first party (all live, nobody loaded) includes — or avoids — the faulty signer. */
-function requestIdWhoseParty (key: KeyFile, includesFaulty: boolean): string {
+function requestIdWhoseParty (includesFaulty: boolean): string {
   const holders = [1, 2, 3].map(c => cluster.state.nodes.filter(n => n.committee === c).map(n => n.peerId))
   for (;;) {
     const requestId = newRequestId()
@@ -67,7 +67,7 @@ afterAll(async () => { await cluster?.close() })
 describe('sign', () => {
   it('signs with an ed25519 key: the signature verifies with node:crypto', async () => {
     const message = new TextEncoder().encode('pay 10 to bob')
-    const result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(edKey, false) })
+    const result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(false) })
     expect(result).toMatchObject({ status: 'completed', attempts: 1, scheme: 'ed25519' })
     expect(result.signers).toHaveLength(4)
     expect(verifiesIndependently(edKey, message, result.signature!)).toBe(true)
@@ -76,14 +76,14 @@ describe('sign', () => {
 
   it('signs with a BIP340 key: the signature verifies with schnorr.verify', async () => {
     const message = hexToBytes('cafe' + 'ab'.repeat(30))
-    const result = await sign({ node: url(3), key: btcKey, message, requestId: requestIdWhoseParty(btcKey, false) })
+    const result = await sign({ node: url(3), key: btcKey, message, requestId: requestIdWhoseParty(false) })
     expect(result.status).toBe('completed')
     expect(verifiesIndependently(btcKey, message, result.signature!)).toBe(true)
   })
 
   it('identifies a signer that sends a corrupted share, blames it and completes with another party', async () => {
     const message = new TextEncoder().encode('corrupted share test')
-    const result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(edKey, true) })
+    const result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(true) })
     expect(result).toMatchObject({ status: 'completed', attempts: 2 })
     expect(result.signers!.map(s => s.peerId)).not.toContain(faultyPeer())
     expect(verifiesIndependently(edKey, message, result.signature!)).toBe(true)
@@ -92,7 +92,7 @@ describe('sign', () => {
   })
 
   it('answers the same request id again with the same signature, and refuses it for another message (409)', async () => {
-    const requestId = requestIdWhoseParty(edKey, false)
+    const requestId = requestIdWhoseParty(false)
     const message = new TextEncoder().encode('idempotent')
     const first = await sign({ node: url(), key: edKey, message, requestId })
     const again = await sign({ node: url(), key: edKey, message, requestId })
@@ -137,7 +137,7 @@ describe('every signer checks a request on its own', () => {
   it('refuses a new_party from a CM that skipped the checks', async () => {
     // A lying CM: a real node sends new_party directly, with requests a CM should have refused.
     const liar = cluster.running()[0]!
-    const party = (await sign({ node: url(), key: btcKey, message: hexToBytes('cafe02'), requestId: requestIdWhoseParty(btcKey, false) })).signers!
+    const party = (await sign({ node: url(), key: btcKey, message: hexToBytes('cafe02'), requestId: requestIdWhoseParty(false) })).signers!
     const target = party.find(p => p.peerId !== liar.identity.peerId)!
     const cases: Array<[SignRequest, string]> = [
       [buildSignRequest(btcKey, hexToBytes('cafe03'), newRequestId(), Date.now() - 60_000), 'expired'],

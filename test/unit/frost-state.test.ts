@@ -2,7 +2,6 @@
 // the flat identifier mapping is as documented, and malformed wire data is refused at the edge.
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import {
   aggregate, commit, commitmentListDigest, createSession, decodeCommitments, decodeSignatureShare, encodeCommitments, InvalidWireError, NonceReuseError,
@@ -10,17 +9,9 @@ import {
 } from '../../protocols/frost/index.js'
 import {
   curveFor, dealNested, InvalidGroupKeyError, lagrangeAtZero, partyCoefficients, SecretScalar, SCHEMES,
-  type NestedDeal, type RandomBytes, type Scheme, type SharingParams
+  type NestedDeal, type Scheme, type SharingParams
 } from '../../protocols/sharing/index.js'
-
-function seeded (seed: string): RandomBytes {
-  let counter = 0
-  return (n: number) => {
-    const out = new Uint8Array(n)
-    for (let off = 0; off < n; off += 32) out.set(sha256(utf8ToBytes(`${seed}/${counter++}`)).subarray(0, n - off), off)
-    return out
-  }
-}
+import { seeded } from '../helpers/deterministic.js'
 
 function keyOf (deal: NestedDeal, committee: number, member: number): SignerKey {
   const share = deal.committees[committee - 1]!.shares.find(s => s.member === member)!.share

@@ -3,8 +3,6 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { schnorr } from '@noble/curves/secp256k1.js'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { utf8ToBytes } from '@noble/hashes/utils.js'
 import {
   aggregate, AggregationError, commit, createSession, decodeCommitments, decodeSignatureShare, encodeCommitments,
   encodeSignatureShare, InvalidShareError, signShare, SigningSetError, verifyingShares, verifyShare, verifySignature,
@@ -12,41 +10,10 @@ import {
 } from '../../protocols/frost/index.js'
 import {
   curveFor, dealNested, encodePoint, publicPart, SCHEMES, xOnlyPublicKey,
-  type NestedDeal, type Party, type RandomBytes, type Scheme, type SharingParams
+  type NestedDeal, type Party, type Scheme, type SharingParams
 } from '../../protocols/sharing/index.js'
-
-/** Deterministic randomBytes: SHA-256(seed "/" counter) blocks, so every run replays. */
-function seeded (seed: string): RandomBytes {
-  let counter = 0
-  return (n: number) => {
-    const out = new Uint8Array(n)
-    for (let off = 0; off < n; off += 32) out.set(sha256(utf8ToBytes(`${seed}/${counter++}`)).subarray(0, n - off), off)
-    return out
-  }
-}
-
-function subsets<T> (xs: readonly T[], k: number): T[][] {
-  if (k === 0) return [[]]
-  if (xs.length < k) return []
-  const [head, ...rest] = xs as [T, ...T[]]
-  return [...subsets(rest, k - 1).map(s => [head, ...s]), ...subsets(rest, k)]
-}
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1)
-
-/** Every party of exactly tc committees × tm members. */
-function allParties (p: SharingParams): Party[] {
-  let parties: Array<Map<number, number[]>> = []
-  for (const cs of subsets(range(p.committees), p.tc)) {
-    let acc: Array<Map<number, number[]>> = [new Map()]
-    for (const c of cs) {
-      const choices = subsets(range(p.members[c - 1] ?? 0), p.tm)
-      acc = acc.flatMap(m => choices.map(ms => new Map([...m, [c, ms]])))
-    }
-    parties = parties.concat(acc)
-  }
-  return parties
-}
+import { allParties, range, seeded } from '../helpers/deterministic.js'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
 
 /** All parties, or an evenly spread sample of 12 when there are more than 30. */
 function partiesToTry (p: SharingParams): Party[] {

@@ -2,25 +2,15 @@
 // shares and commitments are caught with the culprit named; bad encodings never decode.
 import { describe, expect, it } from 'vitest'
 import { inspect } from 'node:util'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import {
   curveFor, dealNested, decodePoint, decodeScalar, InconsistentCommitteeError, InvalidGroupKeyError, InvalidPartyError,
   InvalidPointError, InvalidScalarError, InvalidSubShareError, partyCoefficients, pointFromHex, pointToHex, publicPart,
   scalarFromHex, scalarToHex, SecretScalar, SCHEMES, signingCoefficient, validateParams, validateParty, verifyCommitteeConsistency,
-  verifyNestedPublic, verifySubShare, xOnlyPublicKey, type RandomBytes, type Scheme, type SharingParams
+  verifyNestedPublic, verifySubShare, xOnlyPublicKey, type Scheme, type SharingParams
 } from '../../protocols/sharing/index.js'
-
-function seeded (seed: string): RandomBytes {
-  let counter = 0
-  return (n: number) => {
-    const out = new Uint8Array(n)
-    for (let off = 0; off < n; off += 32) out.set(sha256(utf8ToBytes(`${seed}/${counter++}`)).subarray(0, n - off), off)
-    return out
-  }
-}
+import { seeded } from '../helpers/deterministic.js'
 
 function thrown (f: () => unknown): unknown {
   try { f() } catch (err) { return err }

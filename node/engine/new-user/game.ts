@@ -27,7 +27,7 @@ export class VerificationGame {
   /** peer id → member position in our committee. */
   private readonly positions: Map<string, number>
 
-  constructor (private readonly libp2p: ShardsigLibp2p, private readonly membership: Membership, private readonly committee: number, private readonly log: Logger) {
+  constructor (private readonly libp2p: ShardsigLibp2p, membership: Membership, private readonly committee: number, private readonly log: Logger) {
     this.topic = committeeTopic(committee)
     this.positions = new Map((membership.committees[committee - 1] ?? []).map((m, i) => [m.peerId, i + 1]))
   }

@@ -7,7 +7,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import {
   commit, commitmentListDigest, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
-  signerTag, signShare, verifySignature, type SigningCommitments, type SigningNonces, type SigningSession
+  signerTag, signShare, verifySignature, type SigningCommitments, type SigningSession
 } from '../../../protocols/frost/index.js'
 import { checkParty, checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { scalarFromHex, SecretScalar, curveFor } from '../../../protocols/sharing/index.js'
