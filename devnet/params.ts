@@ -2,7 +2,9 @@
 // The rule (also in docs/devnet.md):
 //   committees K = 3 when N >= 6, else 1 (or as given, 1 <= K <= N)
 //   tc = majority of the committees, floor(K / 2) + 1 (never more than K)
-//   tm = majority of the smallest committee, floor(floor(N / K) / 2) + 1
+//   tm = majority of the largest committee, floor(ceil(N / K) / 2) + 1, when every
+//        committee has that many members (so any two signing parties share a
+//        signer: docs/protocols/sign.md); else majority of the smallest
 //   managers = defaultManagerCount(N) = ceil(N / 4)
 // For 9 nodes: 3 committees of 3, tc = 2, tm = 2, 3 managers.
 import { defaultManagerCount } from '../protocols/constants.js'
@@ -34,7 +36,18 @@ export function chooseParams (nodes: number, committees: number = defaultCommitt
   return {
     committees,
     tc: Math.min(majority(committees), committees),
-    tm: majority(smallestCommitteeSize(nodes, committees)),
+    tm: intersectingTm(nodes, committees),
     managers: defaultManagerCount(nodes)
   }
+}
+
+/**
+ * The inner threshold: a strict majority of the largest committee, so that two
+ * parties always share a member in every committee they share (2·tm > size),
+ * provided the smallest committee can still field tm members.
+ */
+export function intersectingTm (nodes: number, committees: number): number {
+  const largest = Math.ceil(nodes / committees)
+  const smallest = smallestCommitteeSize(nodes, committees)
+  return majority(largest) <= smallest ? majority(largest) : majority(smallest)
 }

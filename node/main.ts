@@ -22,7 +22,35 @@ const OPERATOR_ERRORS = [
 ]
 
 async function main (): Promise<void> {
+  // Signals are handled from the first moment: one that arrives while the node
+  // is still starting stops it as soon as it is up.
   let node: ShardsigNode | undefined
+  let stopRequested: NodeJS.Signals | undefined
+  let signals = 0
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      node?.log.warn({ signal }, 'second signal: exiting now')
+      process.exit(EXIT_FAILURE)
+    }
+    if (node === undefined) {
+      stopRequested = signal
+      return
+    }
+    const running = node
+    running.log.info({ signal }, 'shutting down')
+    const force = setTimeout(() => {
+      running.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'graceful stop timed out: exiting')
+      process.exit(EXIT_FAILURE)
+    }, SHUTDOWN_TIMEOUT_MS)
+    force.unref()
+    running.stop().then(() => { process.exit(0) }, (err: unknown) => {
+      running.log.error({ err }, 'error while stopping')
+      process.exit(EXIT_FAILURE)
+    })
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+
   try {
     const loaded = await loadNodeConfig(process.argv.slice(2), process.env)
     if (loaded.help || loaded.config === undefined) {
@@ -38,27 +66,10 @@ async function main (): Promise<void> {
     console.error('shardsig-node: failed to start:', err)
     process.exit(EXIT_FAILURE)
   }
-
-  const running = node
-  let signals = 0
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) {
-      running.log.warn({ signal }, 'second signal: exiting now')
-      process.exit(EXIT_FAILURE)
-    }
-    running.log.info({ signal }, 'shutting down')
-    const force = setTimeout(() => {
-      running.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'graceful stop timed out: exiting')
-      process.exit(EXIT_FAILURE)
-    }, SHUTDOWN_TIMEOUT_MS)
-    force.unref()
-    running.stop().then(() => { process.exit(0) }, (err: unknown) => {
-      running.log.error({ err }, 'error while stopping')
-      process.exit(EXIT_FAILURE)
-    })
+  if (stopRequested !== undefined) {
+    signals = 0
+    shutdown(stopRequested)
   }
-  process.on('SIGTERM', shutdown)
-  process.on('SIGINT', shutdown)
 }
 
 await main()

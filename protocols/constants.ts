@@ -72,6 +72,11 @@ export const SIGN_CLOCK_SKEW_MS = 5_000
 export const ROUND_ONE_TIMEOUT_MS = 3_000
 /** How long a CM waits for a signer's round-2 share (new_party answer). */
 export const PARTY_TIMEOUT_MS = 5_000
+/**
+ * A signer's claim for a coordinator before it sent a share: another CM may take
+ * the request over after this (the first CM died mid-round). Longer than a session.
+ */
+export const CLAIM_LEASE_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
 /** Most sessions a CM tries for one request before it fails it. */
 export const MAX_SIGN_ATTEMPTS = 4
 /** Longest `Prefer: wait=N` a CM honours. */

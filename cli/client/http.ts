@@ -20,7 +20,12 @@ export class NodeUnreachableError extends Error {
   }
 }
 
-export interface CallOptions { signal?: AbortSignal, headers?: Record<string, string> }
+export interface CallOptions {
+  signal?: AbortSignal
+  headers?: Record<string, string>
+  /** Deadline of this call (default CLIENT_REQUEST_TIMEOUT_MS); longer when the server is asked to wait. */
+  timeoutMs?: number
+}
 
 export async function callJson<T> (method: 'GET' | 'POST', url: string, schema: z.ZodType<T>, body?: unknown, opts: CallOptions = {}): Promise<T> {
   let res: Response
@@ -30,7 +35,7 @@ export async function callJson<T> (method: 'GET' | 'POST', url: string, schema: 
       headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       // The caller's signal (Ctrl-C) and our own deadline, whichever fires first.
-      signal: opts.signal === undefined ? AbortSignal.timeout(CLIENT_REQUEST_TIMEOUT_MS) : AbortSignal.any([opts.signal, AbortSignal.timeout(CLIENT_REQUEST_TIMEOUT_MS)])
+      signal: opts.signal === undefined ? AbortSignal.timeout(opts.timeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS) : AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS)])
     })
   } catch (err) {
     throw new NodeUnreachableError(url, err)

@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { WhoCmSchema } from '../../protocols/wire/http.js'
 import { SIGN_REQUEST_KIND, SignResultSchema, type SignRequest, type SignResult } from '../../protocols/wire/sign.js'
 import type { KeyFile } from '../key-file.js'
-import { callJson, NodeUnreachableError, ProblemError } from './http.js'
+import { callJson, CLIENT_REQUEST_TIMEOUT_MS, NodeUnreachableError, ProblemError } from './http.js'
 
 /** Default validity of a request: long enough to fail over and retry, short enough to be useless later. */
 export const DEFAULT_REQUEST_LIFETIME_MS = 60_000
@@ -57,11 +57,14 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
   for (const manager of managers) {
     try {
       let result = await callJson('POST', `${manager.http}/sign_request`, SignResultSchema, request, {
-        signal: opts.signal, headers: opts.wait === false ? {} : { prefer: `wait=${PREFER_WAIT_S}` }
+        signal: opts.signal,
+        headers: opts.wait === false ? {} : { prefer: `wait=${PREFER_WAIT_S}` },
+        // The manager holds the answer up to PREFER_WAIT_S: do not give up on it (and fail over) before that.
+        timeoutMs: opts.wait === false ? undefined : PREFER_WAIT_S * 1000 + CLIENT_REQUEST_TIMEOUT_MS
       })
       while (opts.wait !== false && result.status === 'pending' && Date.now() < request.expiresAt) {
         await new Promise(resolve => setTimeout(resolve, POLL_INTERVAL_MS))
-        result = await callJson('GET', `${manager.http}/sign_request/${request.requestId}`, SignResultSchema, undefined, { signal: opts.signal })
+        result = await signStatus(manager.http, request.requestId, opts.signal, request.keyId)
       }
       if (result.status === 'completed') checkResult(opts.key, opts.message, result, manager.http)
       return result
@@ -82,6 +85,7 @@ function checkResult (key: KeyFile, message: Uint8Array, result: SignResult, man
   if (!ok) throw new SignatureInvalidError(manager)
 }
 
-export async function signStatus (node: string, requestId: string, signal?: AbortSignal): Promise<SignResult> {
-  return await callJson('GET', `${node.replace(/\/$/, '')}/sign_request/${encodeURIComponent(requestId)}`, SignResultSchema, undefined, { signal })
+export async function signStatus (node: string, requestId: string, signal?: AbortSignal, keyId?: string): Promise<SignResult> {
+  const query = keyId === undefined ? '' : `?keyId=${keyId}`
+  return await callJson('GET', `${node.replace(/\/$/, '')}/sign_request/${encodeURIComponent(requestId)}${query}`, SignResultSchema, undefined, { signal })
 }

@@ -9,7 +9,7 @@ import { KeyIdSchema, MAX_POLICY_MESSAGE_BYTES, SchemeSchema } from './key-recor
 
 export const SIGN_REQUEST_KIND = 'sign_request'
 
-/** Client-chosen, unique per key owner; re-used unchanged when failing over to another CM. */
+/** Client-chosen, unique per key (the same id under another key is another request); re-used when failing over to another CM. */
 export const RequestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'request ids are 8–64 characters of A–Z a–z 0–9 _ -')
 
 export const SignRequestSchema = z.strictObject({
@@ -81,6 +81,7 @@ export const RoundOneAckSchema = z.discriminatedUnion('kind', [
 /** CM → party members after aggregation, over /shardsig/party/1.0.0: the request is done. */
 export const CompletedSchema = z.strictObject({
   kind: z.literal('completed'),
+  keyId: KeyIdSchema,
   requestId: RequestIdSchema,
   signature: hexString(64)
 })
@@ -91,9 +92,9 @@ export const PartyAnswerSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('share'),
     sessionId: z.string(),
-    /** This signer's own round-1 commitment and the SHA-256 of the commitment list it signed over. */
+    /** This signer's own round-1 commitment, and the whole list it signed over (the CM compares them). */
     commitment: CommitmentWireSchema,
-    commitmentListDigest: hexString(32),
+    commitments: z.array(CommitmentWireSchema).min(1).max(64),
     share: ShareWireSchema
   }),
   z.strictObject({ kind: z.literal('completed-before'), sessionId: z.string(), signature: hexString(64) }),

@@ -64,12 +64,14 @@ describe('sign e2e: 9 node processes', () => {
       if (victims.length === 2) break
     }
     const [killed, paused] = victims.map(p => devnet.indexOfPeer(p)!)
+    // Ask a node that stays up: the CM itself.
+    const entry = devnet.nodes().find(n => n.peerId === cm)!.http
     await devnet.kill(killed!)
     await devnet.pause(paused!)
     try {
       const message = new TextEncoder().encode('signers crash and stall')
       const started = Date.now()
-      const result = await sign({ node: devnet.node(1).http, key, message, requestId })
+      const result = await sign({ node: entry, key, message, requestId })
       console.info(`sign e2e: completed after a kill -9 and a SIGSTOP in ${Date.now() - started} ms, ${result.attempts} attempts`)
       expect(result.status, result.reason).toBe('completed')
       expect(result.attempts).toBeGreaterThanOrEqual(2)

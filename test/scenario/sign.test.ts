@@ -164,6 +164,23 @@ describe('every signer checks a request on its own', () => {
   })
 })
 
+describe('the client', () => {
+  it('fails over to the next manager with the same request id when the first one is gone', async () => {
+    const first = managers()[0]!
+    const index = cluster.nodes.indexOf(first)
+    const asker = cluster.running().find(n => n !== first)!
+    await cluster.stop(index)
+    // Within the liveness window every node still lists the stopped manager first.
+    const failovers: string[] = []
+    const requestId = newRequestId()
+    const result = await sign({ node: asker.http.url, key: btcKey, message: hexToBytes('cafe10'), requestId, onFailover: from => { failovers.push(from) } })
+    expect(failovers).toEqual([first.http.url])
+    expect(result).toMatchObject({ status: 'completed', requestId })
+    await cluster.start(index)
+    await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(15_000), () => describeLiveness(cluster))
+  })
+})
+
 describe('when no valid party is left', () => {
   it('fails the request with a reason that says which committees fall short', async () => {
     // Stop two of the three members of committees 2 and 3: only committee 1 can still sign, and tc = 2.

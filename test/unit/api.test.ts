@@ -17,7 +17,7 @@ function setup (livePeers: string[], nowMs = 10_000) {
   const keys = {
     registry: { get: () => undefined },
     newUser: { handle: async () => { throw new Error('new_user is not under test here') } },
-    sign: { submit: async () => { throw new Error('sign is not under test here') }, get: async () => undefined }
+    sign: { submit: async () => { throw new Error('sign is not under test here') }, get: async () => [] }
   }
   return { app: createApp({ view, membership: membershipOf(genesis), genesis, ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
 }

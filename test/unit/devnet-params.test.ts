@@ -34,11 +34,16 @@ describe('chooseParams', () => {
     expect(chooseParams(6)).toEqual({ committees: 3, tc: 2, tm: 2, managers: 2 })
   })
 
-  it('takes tm from the smallest committee when sizes differ', () => {
-    // 10 nodes in 3 committees: sizes 4, 3, 3; majority of 3 is 2.
-    expect(chooseParams(10)).toEqual({ committees: 3, tc: 2, tm: 2, managers: 3 })
-    // 12 nodes in 5 committees: sizes 3, 3, 2, 2, 2; majority of 2 is 2.
+  it('takes tm as a majority of the largest committee, so any two parties share a signer', () => {
+    // 10 nodes in 3 committees: sizes 4, 3, 3; a majority of 4 is 3, which every committee can field.
+    expect(chooseParams(10)).toEqual({ committees: 3, tc: 2, tm: 3, managers: 3 })
+    // 12 nodes in 5 committees: sizes 3, 3, 2, 2, 2; a majority of 3 is 2.
     expect(chooseParams(12, 5)).toEqual({ committees: 5, tc: 3, tm: 2, managers: 3 })
+    for (let n = 1; n <= 30; n++) {
+      const p = chooseParams(n)
+      const largest = Math.ceil(n / p.committees)
+      if (largest >= 2 && Math.floor(n / p.committees) >= Math.floor(largest / 2) + 1) expect(2 * p.tm, `n=${n}`).toBeGreaterThan(largest)
+    }
   })
 
   it('keeps tc within the committee count', () => {

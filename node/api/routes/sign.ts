@@ -4,12 +4,12 @@ import type { Hono } from 'hono'
 import { MAX_PREFER_WAIT_S } from '../../../protocols/constants.js'
 import { RequestIdSchema, SignRequestSchema, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import { readJsonBody } from '../body.js'
-import { BadRequestProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
+import { BadRequestProblem, HttpProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
 
 export interface SignDeps {
   sign: {
     submit: (request: SignRequest) => Promise<{ result: SignResult, done: Promise<void> }>
-    get: (requestId: string) => Promise<SignResult | undefined>
+    get: (requestId: string, keyId?: string) => Promise<SignResult[]>
   }
 }
 
@@ -37,9 +37,13 @@ export function addSignRoutes (app: Hono, deps: SignDeps): void {
   app.get('/sign_request/:requestId', async c => {
     const requestId = c.req.param('requestId')
     if (!RequestIdSchema.safeParse(requestId).success) throw new BadRequestProblem(`malformed request id ${JSON.stringify(requestId.slice(0, 80))}`)
-    const result = await deps.sign.get(requestId)
-    if (result === undefined) throw new NotFoundProblem(`this node coordinates no request ${requestId}`)
-    return c.json(result)
+    const keyId = c.req.query('keyId')
+    const results = await deps.sign.get(requestId, keyId)
+    if (results.length === 0) throw new NotFoundProblem(`this node coordinates no request ${requestId}${keyId !== undefined ? ` for key ${keyId}` : ''}`)
+    if (results.length > 1) {
+      throw new HttpProblem(409, 'ambiguous-request-id', 'Conflict', `request id ${requestId} is used with ${results.length} keys here: add ?keyId=`, { keyIds: results.map(r => r.keyId) })
+    }
+    return c.json(results[0])
   })
   app.all('/sign_request/:requestId', c => { throw new MethodNotAllowedProblem(c.req.method, '/sign_request/:requestId', ['GET', 'HEAD']) })
 }

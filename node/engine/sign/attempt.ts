@@ -1,27 +1,24 @@
 // One signing session run by a CM: send new_party to every party member,
-// collect their answers, and turn them into a signature or a list of culprits
-// (silent, invalid share, inconsistent commitments) and fatal rejections.
+// collect their answers, judge them (protocols/sign/judge.ts), and turn them
+// into a signature, a fatal refusal, or culprits to exclude and blame.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { PARTY_TIMEOUT_MS, PROTOCOL_PARTY } from '../../../protocols/constants.js'
 import {
-  aggregate, commitmentListDigest, createSession, decodeCommitments, decodeSignatureShare, InvalidShareError,
-  verifySignature, verifyingShares, type SignatureShare, type SigningCommitments
+  aggregate, createSession, decodeSignatureShare, InvalidShareError,
+  verifySignature, verifyingShares, type SignatureShare
 } from '../../../protocols/frost/index.js'
-import type { SignRejectionCode } from '../../../protocols/sign/check-request.js'
+import { judgeCommitments, judgeRefusals, tagOf, type Answered, type Culprit, type ShareAnswer } from '../../../protocols/sign/judge.js'
 import { PartyAnswerSchema, type NewParty, type PartyAnswer, type PartyMember, type SignRequest } from '../../../protocols/wire/sign.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
 
-export interface Culprit { member: PartyMember, reason: 'silent' | 'invalid-share' | 'inconsistent-commitments' | 'no-share' | 'malformed-answer', detail: string }
-
 export type AttemptOutcome =
   | { kind: 'completed', signature: string }
   | { kind: 'retry', culprits: Culprit[] }
-  | { kind: 'fatal', code: SignRejectionCode | string, reason: string }
+  | { kind: 'fatal', code: string, reason: string }
 
-/** Rejections that are about the request itself: another party would say the same. */
-const FATAL_CODES = new Set(['bad-owner-signature', 'expired', 'lifetime-too-long', 'message-too-large', 'prefix-mismatch', 'rate-limited', 'conflict', 'claimed-by-other-coordinator', 'unknown-key', 'deleted'])
+export type { Culprit }
 
 /** How the CM reaches party members: over libp2p, or directly when the member is this node. */
 export interface PartyTransport {
@@ -30,10 +27,10 @@ export interface PartyTransport {
   local: (np: NewParty, signal: AbortSignal) => Promise<PartyAnswer>
 }
 
-export async function runAttempt (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal): Promise<AttemptOutcome> {
+export async function runAttempt (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal, nowMs: number = Date.now()): Promise<AttemptOutcome> {
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(PARTY_TIMEOUT_MS)])
   const np: NewParty = { kind: 'new_party', sessionId, request, party }
-  const answers = await Promise.all(party.map(async member => {
+  const answers: Answered[] = await Promise.all(party.map(async (member): Promise<Answered> => {
     try {
       const answer = member.peerId === transport.selfPeerId
         ? await transport.local(np, deadline)
@@ -52,62 +49,37 @@ export async function runAttempt (transport: PartyTransport, material: KeyMateri
       return { kind: 'completed', signature: a.answer.signature }
     }
   }
-  const fatal = answers.find(a => a.answer?.kind === 'reject' && FATAL_CODES.has(a.answer.code))?.answer as Extract<PartyAnswer, { kind: 'reject' }> | undefined
-  if (fatal !== undefined) return { kind: 'fatal', code: fatal.code, reason: fatal.reason }
+  const culprits = judgeRefusals(answers, record, request, nowMs)
+  if ('fatal' in culprits) return culprits.fatal
+  if (culprits.list.length > 0) return { kind: 'retry', culprits: culprits.list }
 
-  const culprits: Culprit[] = []
-  const tagOf = (m: { committee: number, member: number }): string => `${m.committee}/${m.member}`
-  const byTag = new Map(party.map(m => [tagOf(m), m]))
-  const reportedMissing = new Map<string, number>()
-  for (const a of answers) {
-    if (a.answer === undefined) culprits.push({ member: a.member, reason: 'silent', detail: a.error ?? 'no answer' })
-    else if (a.answer.kind === 'reject') {
-      if (a.answer.code === 'round1-timeout') for (const m of a.answer.missing ?? []) reportedMissing.set(tagOf(m), (reportedMissing.get(tagOf(m)) ?? 0) + 1)
-      else culprits.push({ member: a.member, reason: a.answer.code === 'no-share' ? 'no-share' : 'malformed-answer', detail: a.answer.reason })
-    }
-  }
-  // A member others never heard from in round 1 is silent, even if it answered us.
-  for (const [tag] of reportedMissing) {
-    const m = byTag.get(tag)
-    if (m !== undefined && !culprits.some(c => c.member.peerId === m.peerId)) culprits.push({ member: m, reason: 'silent', detail: 'its round-1 commitment did not reach the other signers' })
-  }
-  if (culprits.length > 0) return { kind: 'retry', culprits }
+  const shares = answers as Array<{ member: PartyMember, answer: ShareAnswer }>
+  const judged = judgeCommitments(shares, record.scheme)
+  if (judged.culprits.length > 0) return { kind: 'retry', culprits: judged.culprits }
 
   const frost = createSession(material.params, nested.groupPublicKey, partyMap(party))
-  const commitments: SigningCommitments[] = []
-  const shares: SignatureShare[] = []
-  for (const a of answers) {
-    const answer = a.answer as Extract<PartyAnswer, { kind: 'share' }>
+  const decoded: SignatureShare[] = []
+  for (const { member, answer } of shares) {
     try {
-      const c = decodeCommitments(record.scheme, answer.commitment)
       const s = decodeSignatureShare(record.scheme, answer.share)
-      if (tagOf(c) !== tagOf(a.member) || tagOf(s) !== tagOf(a.member)) throw new Error('answer names another signer')
-      commitments.push(c)
-      shares.push(s)
+      if (tagOf(s) !== tagOf(member)) throw new Error('the share names another signer')
+      decoded.push(s)
     } catch (err) {
-      culprits.push({ member: a.member, reason: 'malformed-answer', detail: (err as Error).message })
+      judged.culprits.push({ member, reason: 'malformed-answer', detail: (err as Error).message, blame: true })
     }
   }
-  if (culprits.length > 0) return { kind: 'retry', culprits }
-
-  // Every signer must have signed over the same commitment list as we aggregate with.
-  const digest = bytesToHex(commitmentListDigest(frost, commitments))
-  for (const a of answers) {
-    const answer = a.answer as Extract<PartyAnswer, { kind: 'share' }>
-    if (answer.commitmentListDigest !== digest) culprits.push({ member: a.member, reason: 'inconsistent-commitments', detail: 'signed over a different round-1 commitment list' })
-  }
-  if (culprits.length > 0) return { kind: 'retry', culprits }
+  if (judged.culprits.length > 0) return { kind: 'retry', culprits: judged.culprits }
 
   try {
-    const signature = aggregate(frost, verifyingShares(frost, nested.committees), commitments, message, shares)
+    const signature = aggregate(frost, verifyingShares(frost, nested.committees), judged.commitments, message, decoded)
     return { kind: 'completed', signature: bytesToHex(signature) }
   } catch (err) {
-    if (err instanceof InvalidShareError) {
-      return {
-        kind: 'retry',
-        culprits: err.culprits.map(c => ({ member: byTag.get(tagOf(c))!, reason: 'invalid-share' as const, detail: 'its signature share does not verify against its public share' }))
-      }
+    if (!(err instanceof InvalidShareError)) throw err
+    const byTag = new Map(party.map(m => [tagOf(m), m]))
+    return {
+      kind: 'retry',
+      culprits: err.culprits.map(c => ({ member: byTag.get(tagOf(c))!, reason: 'invalid-share' as const, detail: 'its signature share does not verify against its public share', blame: true }))
     }
-    throw err
   }
 }
+

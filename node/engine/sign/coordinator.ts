@@ -3,9 +3,10 @@
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
 import { MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { verifyBody } from '../../../protocols/crypto/owner-auth.js'
 import { checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { selectParty } from '../../../protocols/sign/select-party.js'
-import { PartyAnswerSchema, type PartyMember, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
+import { PartyAnswerSchema, SIGN_REQUEST_KIND, type PartyMember, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
@@ -17,6 +18,28 @@ import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
 
 const RESULT_PREFIX = 'cm-request/'
+
+/** Request ids are scoped by key: another owner cannot squat an id a user will choose. */
+function trackKey (keyId: string, requestId: string): string {
+  return `${keyId}/${requestId}`
+}
+
+/** Stored under the request id first, so GET /sign_request/:id finds it by prefix. */
+function storeKey (keyId: string, requestId: string): string {
+  return `${RESULT_PREFIX}${requestId}/${keyId}`
+}
+
+/** A request still pending in the store was cut off by a restart of this CM. */
+function restored (stored: Stored): Tracked {
+  const result: SignResult = stored.result.status === 'pending'
+    ? {
+        ...stored.result,
+        status: 'failed',
+        reason: 'the coordinating CM restarted while the request was pending; signers that already sent it a share sign this request id for no other CM, so retry with a new request id'
+      }
+    : stored.result
+  return { requestDigest: stored.requestDigest, result, done: Promise.resolve() }
+}
 
 export class NotManagerError extends Error {
   constructor () {
@@ -35,7 +58,7 @@ interface Tracked extends Stored {
 export interface CoordinatorInit {
   libp2p: ShardsigLibp2p
   /** This node's own signer: the CM may be in the party it picks. */
-  localSigner: { onNewParty: PartyTransport['local'], onCompleted: (requestId: string, signature: string) => Promise<void> }
+  localSigner: { onNewParty: PartyTransport['local'], onCompleted: (keyId: string, requestId: string, signature: string) => Promise<void> }
   view: NetworkView
   keys: KeyMaterials
   store: KeyStore
@@ -60,11 +83,6 @@ export class SignCoordinator {
     this.controller.abort(new Error('coordinator stopping'))
   }
 
-  /** Sessions this CM runs now, for /health. */
-  pending (): number {
-    return [...this.requests.values()].filter(r => r.result.status === 'pending').length
-  }
-
   /**
    * Takes a request (idempotently: the same request under the same id gives
    * the same tracked state, which is how a client fails over between CMs).
@@ -74,12 +92,14 @@ export class SignCoordinator {
     const { view } = this.init
     if (!view.roles().managers.includes(view.selfPeerId)) throw new NotManagerError()
     const requestDigest = requestIdentity(request)
-    const known = this.requests.get(request.requestId) ?? await this.load(request.requestId)
+    const material = this.init.keys.get(request.keyId)
+    const known = this.requests.get(trackKey(request.keyId, request.requestId)) ?? await this.load(request.keyId, request.requestId)
     if (known !== undefined) {
-      if (known.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was already used for a different request`)
+      if (known.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was already used with key ${request.keyId} for another message`)
+      // Only the owner may learn a request's state this way: its signature must still verify.
+      if (!verifyBody(SIGN_REQUEST_KIND, request, material.record.ownerAuthKey)) throw new SignRejection('bad-owner-signature', `request ${request.requestId}: the owner signature does not verify`)
       return { result: known.result, done: known.done }
     }
-    const material = this.init.keys.get(request.keyId)
     checkSignRequest(request, material.record, this.now())
     if (!this.init.rate.tryTake(request.keyId, material.record.policy.ratePerMinute, this.now())) {
       throw new SignRejection('rate-limited', `key ${request.keyId} is over its limit of ${material.record.policy.ratePerMinute} signatures per minute`)
@@ -87,23 +107,27 @@ export class SignCoordinator {
     const result: SignResult = { requestId: request.requestId, keyId: request.keyId, status: 'pending', scheme: material.record.scheme, groupPublicKey: material.record.groupPublicKey, attempts: 0 }
     const tracked: Tracked = { requestDigest, result, done: Promise.resolve() }
     tracked.done = this.run(request, tracked)
-    this.requests.set(request.requestId, tracked)
+    this.requests.set(trackKey(request.keyId, request.requestId), tracked)
     return { result, done: tracked.done }
   }
 
-  /** The request's state from memory or, after a restart, from the store. */
-  async get (requestId: string): Promise<SignResult | undefined> {
-    return (this.requests.get(requestId) ?? await this.load(requestId))?.result
+  /**
+   * The states of a request id this CM coordinated, from memory or, after a
+   * restart, from the store; one per key that used the id (usually one).
+   */
+  async get (requestId: string, keyId?: string): Promise<SignResult[]> {
+    const found = new Map<string, SignResult>()
+    for (const t of this.requests.values()) if (t.result.requestId === requestId) found.set(t.result.keyId, t.result)
+    for await (const [, value] of this.init.store.iterate(`${RESULT_PREFIX}${requestId}/`)) {
+      const stored = JSON.parse(new TextDecoder().decode(value)) as Stored
+      if (!found.has(stored.result.keyId)) found.set(stored.result.keyId, restored(stored).result)
+    }
+    return [...found.values()].filter(r => keyId === undefined || r.keyId === keyId)
   }
 
-  private async load (requestId: string): Promise<Tracked | undefined> {
-    const stored = await this.init.store.getJson<Stored>(RESULT_PREFIX + requestId)
-    if (stored === undefined) return undefined
-    // A request still pending in the store was cut off by a restart of this CM.
-    const result: SignResult = stored.result.status === 'pending'
-      ? { ...stored.result, status: 'failed', reason: 'the coordinating CM restarted while the request was pending; send it again' }
-      : stored.result
-    return { requestDigest: stored.requestDigest, result, done: Promise.resolve() }
+  private async load (keyId: string, requestId: string): Promise<Tracked | undefined> {
+    const stored = await this.init.store.getJson<Stored>(storeKey(keyId, requestId))
+    return stored === undefined ? undefined : restored(stored)
   }
 
   private async run (request: SignRequest, tracked: Tracked): Promise<void> {
@@ -122,23 +146,24 @@ export class SignCoordinator {
         })
         if (!selection.ok) return this.finish(tracked, { status: 'failed', reason: `${selection.reason}${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
         result.attempts = attempt
+        if (attempt > 1) await this.persist(tracked)
         const sessionId = `${request.requestId}/${attempt}`
         const party = selection.party
         for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
         const started = performance.now()
         const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty }
-        const outcome = await runAttempt(transport, material, request, sessionId, party, this.controller.signal)
+        const outcome = await runAttempt(transport, material, request, sessionId, party, this.controller.signal, this.now())
           .finally(() => { for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1) })
         log.info({ requestId: request.requestId, sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
         if (outcome.kind === 'completed') {
-          this.notifyCompleted(party, request.requestId, outcome.signature)
+          this.notifyCompleted(party, request.keyId, request.requestId, outcome.signature)
           return this.finish(tracked, { status: 'completed', signature: outcome.signature, signers: party })
         }
         if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
         for (const c of outcome.culprits) {
           excluded.add(c.member.peerId)
           blamed.push(`${c.member.peerId} (committee ${c.member.committee} member ${c.member.member}): ${c.reason}`)
-          await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}` })
+          if (c.blame) await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}` })
         }
       }
       return this.finish(tracked, { status: 'failed', reason: `no party signed in ${MAX_SIGN_ATTEMPTS} attempts; blamed: ${blamed.join('; ')}` })
@@ -162,17 +187,17 @@ export class SignCoordinator {
 
   private async persist (tracked: Tracked): Promise<void> {
     const stored: Stored = { requestDigest: tracked.requestDigest, result: tracked.result }
-    await this.init.store.putJson(RESULT_PREFIX + tracked.result.requestId, stored, { sync: tracked.result.status !== 'pending' })
+    await this.init.store.putJson(storeKey(tracked.result.keyId, tracked.result.requestId), stored, { sync: tracked.result.status !== 'pending' })
   }
 
   /** Tells the party the request is done, so a later new_party for it is answered with the signature. */
-  private notifyCompleted (party: readonly PartyMember[], requestId: string, signature: string): void {
+  private notifyCompleted (party: readonly PartyMember[], keyId: string, requestId: string, signature: string): void {
     for (const p of party) {
       if (p.peerId === this.init.view.selfPeerId) {
-        this.init.localSigner.onCompleted(requestId, signature).catch((err: Error) => { this.init.log.warn({ requestId, err: err.message }, 'could not record completion') })
+        this.init.localSigner.onCompleted(keyId, requestId, signature).catch((err: Error) => { this.init.log.warn({ requestId, err: err.message }, 'could not record completion') })
         continue
       }
-      requestJson(this.init.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'completed', requestId, signature }, PartyAnswerSchema, { signal: AbortSignal.timeout(5_000) })
+      requestJson(this.init.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'completed', keyId, requestId, signature }, PartyAnswerSchema, { signal: AbortSignal.timeout(5_000) })
         .catch((err: Error) => { this.init.log.debug({ requestId, to: p.peerId, err: err.message }, 'completion notice not delivered') })
     }
   }

@@ -19,6 +19,11 @@ export class KeyMaterials {
 
   constructor (private readonly registry: KeyRegistry, private readonly membership: Membership) {}
 
+  /** recordDigest of the registered record, to match a stored share against it. */
+  digestOf (keyId: string): string | undefined {
+    return this.registry.digestOf(keyId)
+  }
+
   /** The key's material, or a SignRejection: unknown, or not yet confirmed by tc committees. */
   get (keyId: string): KeyMaterial {
     const entry: RegistryEntry | undefined = this.registry.get(keyId)

@@ -1,9 +1,13 @@
-// A signer's memory of the requests it contributed to, in the store (so it
-// survives restarts): which coordinator it gave a round-2 share for a request,
-// and the final signature once the coordinator reported completion. This is
-// what keeps one request from completing twice with different signatures:
-// any two valid parties share a signer (docs/protocols/sign.md), and that
-// signer contributes to one coordinator only.
+// A signer's memory of the requests it took part in, in the store (so it
+// survives restarts). This is what keeps one request from completing twice
+// with different signatures: any two valid parties share a signer when
+// 2·tc > committees and 2·tm > every committee's size (docs/protocols/sign.md),
+// and that signer works for one coordinator per request only.
+//
+// A signer claims a request for a coordinator before round 1 (synced). While
+// it has sent no share the claim is a lease, so a request whose CM died can be
+// taken over by another CM once the lease ends; once a share left, the claim
+// is for good. Claims are checked and taken under a per-request lock.
 import type { KeyStore } from '../../store/index.js'
 
 export const LEDGER_PREFIX = 'signed/'
@@ -11,9 +15,13 @@ export const LEDGER_PREFIX = 'signed/'
 export interface LedgerEntry {
   requestId: string
   keyId: string
-  /** requestIdentity(): another key or message under the same id is a conflict. */
+  /** requestIdentity(): another message under the same key and id is a conflict. */
   requestDigest: string
   coordinator: string
+  /** A round-2 share went to `coordinator`: no other coordinator gets one for this request. */
+  contributed: boolean
+  /** Until then (ms) the claim holds even without a share. */
+  leaseUntil: number
   expiresAt: number
   /** The message (hex), to check a completion notice's signature before keeping it. */
   message: string
@@ -21,21 +29,69 @@ export interface LedgerEntry {
   signature?: string
 }
 
+export type ClaimResult =
+  | { kind: 'claimed', entry: LedgerEntry, first: boolean }
+  | { kind: 'completed', signature: string }
+  | { kind: 'conflict' }
+  | { kind: 'held', by: string }
+
 export class SignLedger {
+  private readonly locks = new Map<string, Promise<unknown>>()
+
   constructor (private readonly store: KeyStore) {}
 
-  async get (requestId: string): Promise<LedgerEntry | undefined> {
-    return await this.store.getJson<LedgerEntry>(LEDGER_PREFIX + requestId)
+  private key (keyId: string, requestId: string): string {
+    return `${LEDGER_PREFIX}${keyId}/${requestId}`
+  }
+
+  async get (keyId: string, requestId: string): Promise<LedgerEntry | undefined> {
+    return await this.store.getJson<LedgerEntry>(this.key(keyId, requestId))
+  }
+
+  /** Claims the request for `candidate.coordinator`, or says why not. */
+  async claim (candidate: Omit<LedgerEntry, 'contributed' | 'signature'>, nowMs: number): Promise<ClaimResult> {
+    return await this.locked(candidate.keyId, candidate.requestId, async () => {
+      const previous = await this.get(candidate.keyId, candidate.requestId)
+      if (previous !== undefined) {
+        if (previous.requestDigest !== candidate.requestDigest) return { kind: 'conflict' }
+        if (previous.signature !== undefined) return { kind: 'completed', signature: previous.signature }
+        const heldByOther = previous.coordinator !== candidate.coordinator && (previous.contributed || nowMs < previous.leaseUntil)
+        if (heldByOther) return { kind: 'held', by: previous.coordinator }
+      }
+      const entry: LedgerEntry = {
+        ...candidate,
+        // Same coordinator again (a retry): keep what it already got from us.
+        contributed: previous?.coordinator === candidate.coordinator ? previous.contributed : false
+      }
+      await this.store.putJson(this.key(entry.keyId, entry.requestId), entry, { sync: true })
+      return { kind: 'claimed', entry, first: previous === undefined }
+    })
   }
 
   /** Written (synced) before the round-2 share leaves this node. */
   async recordContribution (entry: LedgerEntry): Promise<void> {
-    await this.store.putJson(LEDGER_PREFIX + entry.requestId, entry, { sync: true })
+    await this.locked(entry.keyId, entry.requestId, async () => {
+      await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...entry, contributed: true }, { sync: true })
+    })
   }
 
-  async recordCompletion (requestId: string, signature: string): Promise<void> {
-    const entry = await this.get(requestId)
-    if (entry === undefined || entry.signature !== undefined) return
-    await this.store.putJson(LEDGER_PREFIX + requestId, { ...entry, signature }, { sync: true })
+  async recordCompletion (keyId: string, requestId: string, signature: string): Promise<void> {
+    await this.locked(keyId, requestId, async () => {
+      const entry = await this.get(keyId, requestId)
+      if (entry === undefined || entry.signature !== undefined) return
+      await this.store.putJson(this.key(keyId, requestId), { ...entry, signature }, { sync: true })
+    })
+  }
+
+  private async locked<T> (keyId: string, requestId: string, fn: () => Promise<T>): Promise<T> {
+    const id = `${keyId}/${requestId}`
+    const previous = this.locks.get(id) ?? Promise.resolve()
+    const next = previous.catch(() => {}).then(fn)
+    this.locks.set(id, next)
+    try {
+      return await next
+    } finally {
+      if (this.locks.get(id) === next) this.locks.delete(id)
+    }
   }
 }

@@ -50,7 +50,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log,
     localSigner: {
       onNewParty: async (np, signal) => await signer.onNewParty(np, init.view.selfPeerId, signal),
-      onCompleted: async (requestId, signature) => { await signer.onCompleted(requestId, signature) }
+      onCompleted: async (keyId, requestId, signature) => { await signer.onCompleted(keyId, requestId, signature) }
     }
   })
 
@@ -65,7 +65,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
       // Any member may be a manager in someone's view; strangers coordinate nothing here.
       if (!members.has(peerId)) return { kind: 'reject', sessionId: req.kind === 'new_party' ? req.sessionId : '', code: 'not-a-member', reason: `${peerId} is not in this network` }
       if (req.kind === 'completed') {
-        await signer.onCompleted(req.requestId, req.signature)
+        await signer.onCompleted(req.keyId, req.requestId, req.signature)
         return { kind: 'noted' }
       }
       return await signer.onNewParty(req, peerId, signal)
@@ -78,7 +78,8 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     malformed: reason => ({ kind: 'reject', reason }),
     timeoutMs: ROUND_ONE_TIMEOUT_MS,
     log,
-    handle: async (msg, { peerId }) => signer.onRoundOne(msg, peerId)
+    // Only network members sign; anything else is refused before it reaches a session.
+    handle: async (msg, { peerId }) => members.has(peerId) ? signer.onRoundOne(msg, peerId) : { kind: 'reject' as const, reason: `${peerId} is not in this network` }
   })
 
   return {

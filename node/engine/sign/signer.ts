@@ -3,10 +3,10 @@
 // commitments with the other party members over /shardsig/sign/1.0.0, then
 // compute the round-2 share and hand it to the coordinating CM. Nonces live
 // only in memory for one session and are consumed by round 2.
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { hexToBytes } from '@noble/hashes/utils.js'
+import { CLAIM_LEASE_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import {
-  commit, commitmentListDigest, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
+  commit, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
   signerTag, signShare, verifySignature, type SigningCommitments, type SigningSession
 } from '../../../protocols/frost/index.js'
 import { checkParty, checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
@@ -37,6 +37,8 @@ interface Session {
 /** Round-1 messages that arrive before our own new_party; kept briefly. */
 interface Early { at: number, from: string, msg: RoundOne }
 const MAX_EARLY_MESSAGES = 1_000
+/** One peer cannot fill the buffer and push out other peers' commitments. */
+const MAX_EARLY_MESSAGES_PER_PEER = 64
 
 export interface SignerInit {
   libp2p: ShardsigLibp2p
@@ -71,17 +73,20 @@ export class Signer {
       const me = party.find(p => p.peerId === this.init.selfPeerId)
       if (me === undefined) throw new SignRejection('invalid-party', `this node (${this.init.selfPeerId}) is not in the party`)
       const stored = await this.init.shares.get(record.keyId, record.epoch)
-      if (stored === undefined || stored.state !== 'active') throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId}`)
+      if (stored === undefined || stored.state !== 'active' || stored.recordDigest !== this.init.keys.digestOf(record.keyId)) {
+        throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId}`)
+      }
 
-      const requestDigest = requestIdentity(request)
-      const previous = await this.init.ledger.get(request.requestId)
-      if (previous !== undefined) {
-        if (previous.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was used for a different request`)
-        if (previous.signature !== undefined) return { kind: 'completed-before', sessionId, signature: previous.signature }
-        if (previous.coordinator !== coordinator) {
-          throw new SignRejection('claimed-by-other-coordinator', `this signer already contributed to request ${request.requestId} coordinated by ${previous.coordinator}`)
-        }
-      } else if (!this.init.rate.tryTake(record.keyId, record.policy.ratePerMinute, this.now())) {
+      const now = this.now()
+      const claim = await this.init.ledger.claim({
+        requestId: request.requestId, keyId: record.keyId, requestDigest: requestIdentity(request), coordinator,
+        leaseUntil: now + CLAIM_LEASE_MS, expiresAt: request.expiresAt, message: request.message
+      }, now)
+      if (claim.kind === 'conflict') throw new SignRejection('conflict', `request id ${request.requestId} was used for another message with key ${record.keyId}`)
+      if (claim.kind === 'completed') return { kind: 'completed-before', sessionId, signature: claim.signature }
+      if (claim.kind === 'held') throw new SignRejection('claimed-by-other-coordinator', `request ${request.requestId} is being coordinated by ${claim.by}`)
+      // One token per request, not per session: a retry of the same request does not count again.
+      if (claim.first && !this.init.rate.tryTake(record.keyId, record.policy.ratePerMinute, now)) {
         throw new SignRejection('rate-limited', `key ${record.keyId} is over its limit of ${record.policy.ratePerMinute} signatures per minute`)
       }
 
@@ -91,9 +96,7 @@ export class Signer {
       const commitments = await this.exchange(sessionId, party, frost, me, round1.commitments, signal)
 
       // Recorded (synced) before the share leaves: from now on we serve only this coordinator for this request.
-      if (previous === undefined) {
-        await this.init.ledger.recordContribution({ requestId: request.requestId, keyId: record.keyId, requestDigest, coordinator, expiresAt: request.expiresAt, message: request.message })
-      }
+      await this.init.ledger.recordContribution(claim.entry)
       const message = hexToBytes(request.message)
       let share = signShare(frost, key, round1.nonces, [...commitments.values()], message)
       if (this.init.faults?.corruptShare === true) share = corrupt(record.scheme, share)
@@ -102,7 +105,7 @@ export class Signer {
         kind: 'share',
         sessionId,
         commitment: encodeCommitments(round1.commitments),
-        commitmentListDigest: bytesToHex(commitmentListDigest(frost, [...commitments.values()])),
+        commitments: [...commitments.values()].map(encodeCommitments),
         share: encodeSignatureShare(share)
       }
     } catch (err) {
@@ -121,22 +124,23 @@ export class Signer {
   }
 
   /** The CM reports the finished signature; we keep it only if it verifies. */
-  async onCompleted (requestId: string, signatureHex: string): Promise<void> {
-    const entry = await this.init.ledger.get(requestId)
+  async onCompleted (keyId: string, requestId: string, signatureHex: string): Promise<void> {
+    const entry = await this.init.ledger.get(keyId, requestId)
     if (entry === undefined || entry.signature !== undefined) return
     const { record, nested } = this.init.keys.get(entry.keyId)
     if (!verifySignature(record.scheme, nested.groupPublicKey, hexToBytes(entry.message), hexToBytes(signatureHex))) {
       this.init.log.warn({ requestId }, 'ignored a completion notice whose signature does not verify')
       return
     }
-    await this.init.ledger.recordCompletion(requestId, signatureHex)
+    await this.init.ledger.recordCompletion(keyId, requestId, signatureHex)
   }
 
   /** A round-1 commitment from another party member (authenticated by the stream's peer id). */
   onRoundOne (msg: RoundOne, from: string): { kind: 'ack' } | { kind: 'reject', reason: string } {
     const session = this.sessions.get(msg.sessionId)
     if (session === undefined) {
-      // Our new_party may still be on its way; keep the message for a moment.
+      // Our new_party may still be on its way; keep the message for a moment, a few per sender at most.
+      if (this.early.filter(e => e.from === from).length >= MAX_EARLY_MESSAGES_PER_PEER) return { kind: 'reject', reason: 'too many round-1 messages for sessions this signer does not know' }
       this.early.push({ at: this.now(), from, msg })
       while (this.early.length > MAX_EARLY_MESSAGES || (this.early[0] !== undefined && this.now() - this.early[0].at > ROUND_ONE_TIMEOUT_MS)) this.early.shift()
       return { kind: 'ack' }

@@ -1,0 +1,115 @@
+// How a CM judges one signing session's answers (docs/protocols/sign.md):
+// silence, refusals and round-1 accusations, and the round-1 commitments every
+// signer reports. Pure. A single lying signer must not get an honest one
+// blamed, so every accusation is weighed against the party's majority and the
+// CM's own checks of the request.
+import { decodeCommitments, type SigningCommitments } from '../frost/index.js'
+import type { Scheme } from '../sharing/index.js'
+import type { KeyRecord } from '../wire/key-record.js'
+import type { PartyAnswer, PartyMember, SignRequest } from '../wire/sign.js'
+import { checkSignRequest, SignRejection } from './check-request.js'
+
+export type CulpritReason =
+  | 'silent' | 'invalid-share' | 'equivocated-commitments' | 'misreported-commitments' | 'false-report'
+  | 'false-rejection' | 'no-share' | 'rate-limited' | 'malformed-answer'
+
+export interface Culprit {
+  member: PartyMember
+  reason: CulpritReason
+  detail: string
+  /** false: excluded from this request's next parties, but not a fault (e.g. its own rate limit). */
+  blame: boolean
+}
+
+/** Refusals about the request itself, which the CM can check for itself. */
+const REQUEST_CODES = new Set(['bad-owner-signature', 'expired', 'lifetime-too-long', 'message-too-large', 'prefix-mismatch'])
+/** Refusals from a signer's own safety state: the request cannot go on. */
+const FATAL_CODES = new Set(['conflict', 'claimed-by-other-coordinator'])
+
+export type Answered = { member: PartyMember, answer: PartyAnswer, error?: undefined } | { member: PartyMember, answer?: undefined, error: string }
+export type ShareAnswer = Extract<PartyAnswer, { kind: 'share' }>
+
+export const tagOf = (m: { committee: number, member: number }): string => `${m.committee}/${m.member}`
+
+/** Silence, refusals and round-1 accusations, judged against the CM's own checks and the party's majority. */
+export function judgeRefusals (answers: Answered[], record: KeyRecord, request: SignRequest, nowMs: number): { list: Culprit[] } | { fatal: { kind: 'fatal', code: string, reason: string } } {
+  const list: Culprit[] = []
+  const accusations = new Map<string, PartyMember[]>()
+  for (const a of answers) {
+    if (a.answer === undefined) { list.push({ member: a.member, reason: 'silent', detail: a.error, blame: true }); continue }
+    if (a.answer.kind !== 'reject') continue
+    const { code, reason } = a.answer
+    if (FATAL_CODES.has(code)) return { fatal: { kind: 'fatal', code, reason } }
+    if (REQUEST_CODES.has(code)) {
+      try {
+        checkSignRequest(request, record, nowMs)
+      } catch (err) {
+        if (err instanceof SignRejection) return { fatal: { kind: 'fatal', code: err.code, reason: err.message } }
+        throw err
+      }
+      list.push({ member: a.member, reason: 'false-rejection', detail: `refused with ${code} although the request passes that check: ${reason}`, blame: true })
+    } else if (code === 'round1-timeout') {
+      for (const m of a.answer.missing ?? []) accusations.set(tagOf(m), [...(accusations.get(tagOf(m)) ?? []), a.member])
+    } else if (code === 'rate-limited') {
+      list.push({ member: a.member, reason: 'rate-limited', detail: reason, blame: false })
+    } else {
+      list.push({ member: a.member, reason: code === 'no-share' || code === 'unknown-key' ? 'no-share' : 'malformed-answer', detail: reason, blame: true })
+    }
+  }
+  // A member the majority of the others never heard from in round 1 is silent; a minority accuser is not believed.
+  const byTag = new Map(answers.map(a => [tagOf(a.member), a.member]))
+  for (const [tag, accusers] of accusations) {
+    const accused = byTag.get(tag)
+    if (accused === undefined || list.some(c => c.member.peerId === accused.peerId)) continue
+    if (accusers.length * 2 > answers.length - 1) {
+      list.push({ member: accused, reason: 'silent', detail: `${accusers.length} of the other ${answers.length - 1} signers never got its round-1 commitment`, blame: true })
+    } else {
+      for (const accuser of accusers) {
+        if (!list.some(c => c.member.peerId === accuser.peerId)) list.push({ member: accuser, reason: 'false-report', detail: `claimed not to have committee ${accused.committee} member ${accused.member}'s commitment, which the others had`, blame: true })
+      }
+    }
+  }
+  return { list }
+}
+
+/**
+ * Every signer reports its own commitment and the list it signed over. For each
+ * member the majority of all reports is the truth: a member whose own report
+ * differs equivocated; a signer whose list differs misreported.
+ */
+export function judgeCommitments (shares: Array<{ member: PartyMember, answer: ShareAnswer }>, scheme: Scheme): { commitments: SigningCommitments[], culprits: Culprit[] } {
+  const culprits: Culprit[] = []
+  const blame = (member: PartyMember, reason: CulpritReason, detail: string): void => {
+    if (!culprits.some(c => c.member.peerId === member.peerId)) culprits.push({ member, reason, detail, blame: true })
+  }
+  const commitments: SigningCommitments[] = []
+  for (const { member, answer } of shares) {
+    const views = new Map<string, { count: number, value: typeof answer.commitment }>()
+    const viewOf = new Map<string, string>()
+    for (const s of shares) {
+      const v = s.member.peerId === member.peerId ? s.answer.commitment : s.answer.commitments.find(c => tagOf(c) === tagOf(member))
+      if (v === undefined) { blame(s.member, 'misreported-commitments', `its list lacks committee ${member.committee} member ${member.member}`); continue }
+      const key = `${v.hiding}/${v.binding}`
+      viewOf.set(s.member.peerId, key)
+      views.set(key, { count: (views.get(key)?.count ?? 0) + 1, value: v })
+    }
+    const [majorityKey, majority] = [...views].sort((a, b) => b[1].count - a[1].count)[0] ?? []
+    if (majorityKey === undefined || majority === undefined || majority.count * 2 <= shares.length) {
+      blame(member, 'equivocated-commitments', 'the party saw no majority value for its round-1 commitment')
+      continue
+    }
+    for (const s of shares) {
+      if (viewOf.get(s.member.peerId) === majorityKey) continue
+      if (s.member.peerId === member.peerId) blame(member, 'equivocated-commitments', 'sent different round-1 commitments to different signers')
+      else blame(s.member, 'misreported-commitments', `reported another commitment for committee ${member.committee} member ${member.member} than the party saw`)
+    }
+    try {
+      const c = decodeCommitments(scheme, majority.value)
+      if (tagOf(c) !== tagOf(member)) throw new Error('the commitment names another signer')
+      commitments.push(c)
+    } catch (err) {
+      blame(member, 'malformed-answer', (err as Error).message)
+    }
+  }
+  return { commitments, culprits }
+}

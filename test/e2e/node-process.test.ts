@@ -1,0 +1,110 @@
+// The node process as an operator meets it: each configuration mistake ends
+// with exactly one clear line on stderr and exit code 2, never a stack trace;
+// SIGTERM stops a running node cleanly.
+import { execFile, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateDevnet } from '../../devnet/generate.js'
+import { nodePaths } from '../../devnet/layout.js'
+import { chooseParams } from '../../devnet/params.js'
+import { findFreeBasePort } from '../../devnet/ports.js'
+
+const NODE_BIN = join(import.meta.dirname, '..', '..', 'bin', 'shardsig-node.js')
+const EXIT_CONFIG = 2
+
+let root: string
+let dir: string
+let basePort: number
+
+async function runNode (args: string[], env: Record<string, string> = {}): Promise<{ code: number, stderr: string }> {
+  try {
+    await promisify(execFile)(process.execPath, [NODE_BIN, ...args], { timeout: 60_000, env: { PATH: process.env.PATH ?? '', ...env } })
+    return { code: 0, stderr: '' }
+  } catch (err) {
+    const e = err as { code?: number, stderr?: string }
+    return { code: typeof e.code === 'number' ? e.code : -1, stderr: e.stderr ?? '' }
+  }
+}
+
+function expectOneClearLine (res: { code: number, stderr: string }, contains: string): void {
+  expect(res.code).toBe(EXIT_CONFIG)
+  const lines = res.stderr.trim().split('\n')
+  expect(lines, res.stderr).toHaveLength(1)
+  expect(lines[0]).toMatch(/^shardsig-node: /)
+  expect(lines[0]).toContain(contains)
+  expect(res.stderr).not.toMatch(/\n\s+at /)
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'shardsig-node-process-'))
+  dir = join(root, 'net')
+  basePort = await findFreeBasePort(21100, 3)
+  await generateDevnet({ dir, nodes: 3, params: chooseParams(3), basePort, logLevel: 'info' })
+})
+
+afterAll(async () => { await rm(root, { recursive: true, force: true }) })
+
+describe('shardsig-node configuration errors', () => {
+  it('a missing passphrase', async () => {
+    expectOneClearLine(await runNode(['--config', nodePaths(dir, 1).config]), 'no passphrase given')
+  })
+
+  it('a wrong passphrase', async () => {
+    expectOneClearLine(await runNode(['--config', nodePaths(dir, 1).config], { SHARDSIG_PASSPHRASE: 'not the passphrase' }), 'wrong passphrase')
+  })
+
+  it('a malformed genesis', async () => {
+    const bad = join(root, 'bad-genesis.json')
+    await writeFile(bad, JSON.stringify({ version: 1, network: 'x', epoch: 0, params: { committees: 1, tc: 2, tm: 1, managers: 1 }, nodes: [] }))
+    const res = await runNode(['--config', nodePaths(dir, 1).config, '--passphrase-file', nodePaths(dir, 1).passphrase, '--genesis', bad])
+    expectOneClearLine(res, 'is invalid')
+  })
+
+  it('a genesis that is not JSON', async () => {
+    const bad = join(root, 'not-json.json')
+    await writeFile(bad, '{ nope')
+    expectOneClearLine(await runNode(['--config', nodePaths(dir, 1).config, '--passphrase-file', nodePaths(dir, 1).passphrase, '--genesis', bad]), 'not valid JSON')
+  })
+
+  it('an HTTP port in use', async () => {
+    const config = JSON.parse(await readFile(nodePaths(dir, 2).config, 'utf8')) as { listen: { http: { port: number } } }
+    const blocker = createServer()
+    await new Promise<void>(resolve => blocker.listen(config.listen.http.port, '127.0.0.1', resolve))
+    try {
+      expectOneClearLine(await runNode(['--config', nodePaths(dir, 2).config, '--passphrase-file', nodePaths(dir, 2).passphrase]), `port 127.0.0.1:${config.listen.http.port} is already in use`)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('an unknown flag', async () => {
+    const res = await runNode(['--config', nodePaths(dir, 1).config, '--bogus'])
+    expect(res.code).toBe(EXIT_CONFIG)
+    expect(res.stderr).toContain("Unknown option '--bogus'")
+  })
+})
+
+describe('shardsig-node lifecycle', () => {
+  it('stops cleanly on SIGTERM, closing HTTP, libp2p and the store in order', async () => {
+    const child = spawn(process.execPath, [NODE_BIN, '--config', nodePaths(dir, 3).config, '--passphrase-file', nodePaths(dir, 3).passphrase], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (b: Buffer) => { out += b.toString() })
+    const started = await new Promise<boolean>(resolve => {
+      const timer = setTimeout(() => { resolve(false) }, 45_000)
+      child.stdout.on('data', () => { if (out.includes('"node started"')) { clearTimeout(timer); resolve(true) } })
+    })
+    expect(started, out).toBe(true)
+    child.kill('SIGTERM')
+    const code = await new Promise<number | null>(resolve => child.on('exit', c => { resolve(c) }))
+    expect(code).toBe(0)
+    expect(out).toContain('"node stopping"')
+    expect(out).toContain('"node stopped"')
+    // No secret of the node reached its log.
+    const passphrase = (await readFile(nodePaths(dir, 3).passphrase, 'utf8')).trim()
+    expect(out).not.toContain(passphrase)
+  })
+})

@@ -1,0 +1,89 @@
+// How a CM weighs a session's answers: one lying signer must not get an honest
+// one blamed, and a refusal the CM can check itself is believed only if true.
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { describe, expect, it } from 'vitest'
+import { signBody } from '../../protocols/crypto/owner-auth.js'
+import { encodePoint, curveFor } from '../../protocols/sharing/index.js'
+import { judgeCommitments, judgeRefusals, type Answered, type ShareAnswer } from '../../protocols/sign/judge.js'
+import type { KeyRecord } from '../../protocols/wire/key-record.js'
+import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
+
+const owner = ed25519.utils.randomSecretKey()
+const party: PartyMember[] = [[1, 1], [1, 2], [2, 1], [2, 2]].map(([committee, member]) => ({ committee: committee!, member: member!, peerId: `p${committee}${member}` }))
+const [a, b, c, d] = party as [PartyMember, PartyMember, PartyMember, PartyMember]
+const record = { keyId: '11'.repeat(16), ownerAuthKey: bytesToHex(ed25519.getPublicKey(owner)), policy: { maxMessageBytes: 64, ratePerMinute: 100 } } as unknown as KeyRecord
+const request = signBody(SIGN_REQUEST_KIND, { v: 1, keyId: record.keyId, message: 'aa', requestId: 'req-00000001', expiresAt: Date.now() + 30_000 }, owner) as SignRequest
+
+const share = (m: PartyMember): Answered => ({ member: m, answer: { kind: 'share', sessionId: 's', commitment: commitmentOf(m), commitments: party.map(m => commitmentOf(m)), share: { committee: m.committee, member: m.member, share: '00'.repeat(32) } } })
+const timeout = (m: PartyMember, missing: PartyMember[]): Answered => ({ member: m, answer: { kind: 'reject', sessionId: 's', code: 'round1-timeout', reason: 'missing', missing } })
+const reject = (m: PartyMember, code: string): Answered => ({ member: m, answer: { kind: 'reject', sessionId: 's', code, reason: code } })
+
+function point (seed: number): string {
+  const curve = curveFor('ed25519')
+  return bytesToHex(encodePoint('ed25519', curve.mulBase(BigInt(seed))))
+}
+function commitmentOf (m: PartyMember, variant = 0): { committee: number, member: number, hiding: string, binding: string } {
+  const n = m.committee * 10 + m.member + variant * 100
+  return { committee: m.committee, member: m.member, hiding: point(n), binding: point(n + 1000) }
+}
+
+describe('judgeRefusals', () => {
+  it('blames a member whom the majority of the others never heard from in round 1', () => {
+    const r = judgeRefusals([timeout(a, [d]), timeout(b, [d]), timeout(c, [d]), share(d)], record, request, Date.now())
+    expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p22', 'silent']])
+  })
+
+  it('does not believe a lone accuser: the accuser is blamed, not the accused', () => {
+    const r = judgeRefusals([timeout(a, [d]), share(b), share(c), share(d)], record, request, Date.now())
+    expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'false-report']])
+  })
+
+  it('blames a signer that refuses a request the CM checked and found valid (false rejection)', () => {
+    const r = judgeRefusals([reject(a, 'bad-owner-signature'), share(b), share(c), share(d)], record, request, Date.now())
+    expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'false-rejection']])
+  })
+
+  it('ends the request when the refusal is true (the request really expired)', () => {
+    const r = judgeRefusals([reject(a, 'expired'), share(b), share(c), share(d)], record, request, request.expiresAt + 60_000)
+    expect(r).toEqual({ fatal: expect.objectContaining({ kind: 'fatal', code: 'expired' }) })
+  })
+
+  it('stops on a signer\'s safety refusal and excludes a rate-limited signer without blame', () => {
+    expect(judgeRefusals([reject(a, 'claimed-by-other-coordinator'), share(b), share(c), share(d)], record, request, Date.now())).toEqual({ fatal: expect.objectContaining({ code: 'claimed-by-other-coordinator' }) })
+    const r = judgeRefusals([reject(a, 'rate-limited'), share(b), share(c), share(d)], record, request, Date.now())
+    expect('list' in r && r.list).toEqual([expect.objectContaining({ reason: 'rate-limited', blame: false })])
+  })
+
+  it('blames silence', () => {
+    const r = judgeRefusals([{ member: a, error: 'deadline exceeded' }, share(b), share(c), share(d)], record, request, Date.now())
+    expect('list' in r && r.list.map(x => x.reason)).toEqual(['silent'])
+  })
+})
+
+describe('judgeCommitments', () => {
+  const shares = (answers: Answered[]): Array<{ member: PartyMember, answer: ShareAnswer }> => answers as Array<{ member: PartyMember, answer: ShareAnswer }>
+
+  it('accepts a party that saw the same commitments', () => {
+    const r = judgeCommitments(shares(party.map(share)), 'ed25519')
+    expect(r.culprits).toEqual([])
+    expect(r.commitments).toHaveLength(4)
+  })
+
+  it('blames a member that sent different round-1 commitments to different signers (equivocation)', () => {
+    // d reports one commitment to the CM but the others all saw another one.
+    const answers = party.map(share)
+    const dAnswer = answers[3]!.answer as ShareAnswer
+    answers[3] = { member: d, answer: { ...dAnswer, commitment: commitmentOf(d, 1), commitments: [...dAnswer.commitments.slice(0, 3), commitmentOf(d, 1)] } }
+    const r = judgeCommitments(shares(answers), 'ed25519')
+    expect(r.culprits.map(x => [x.member.peerId, x.reason])).toEqual([['p22', 'equivocated-commitments']])
+  })
+
+  it('blames a signer that misreports another member\'s commitment, not that member', () => {
+    const answers = party.map(share)
+    const aAnswer = answers[0]!.answer as ShareAnswer
+    answers[0] = { member: a, answer: { ...aAnswer, commitments: aAnswer.commitments.map((x, i) => i === 3 ? commitmentOf(d, 2) : x) } }
+    const r = judgeCommitments(shares(answers), 'ed25519')
+    expect(r.culprits.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'misreported-commitments']])
+  })
+})
