@@ -77,6 +77,13 @@ export const PARTY_TIMEOUT_MS = 5_000
  * the request over after this (the first CM died mid-round). Longer than a session.
  */
 export const CLAIM_LEASE_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
+/**
+ * Sessions one CM runs at once; further requests wait for a slot (up to their
+ * own expiry). Without a bound, a burst makes every signer slow, round 1 times
+ * out and honest signers are blamed as silent. ~4 sessions × 4 signers keep two
+ * cores busy on ed25519 with the current (noble) crypto.
+ */
+export const MAX_CONCURRENT_SESSIONS_PER_CM = 4
 /** Most sessions a CM tries for one request before it fails it. */
 export const MAX_SIGN_ATTEMPTS = 4
 /** Longest `Prefer: wait=N` a CM honours. */

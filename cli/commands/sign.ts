@@ -23,7 +23,7 @@ export const VERIFY_USAGE = `usage: shardsig verify --key FILE --message HEX|@FI
 
 Checks a signature against the key's group public key, offline (exit 0 valid, 1 invalid).`
 
-export const STATUS_USAGE = `usage: shardsig status REQUEST_ID --node URL [--json]
+export const STATUS_USAGE = `usage: shardsig status REQUEST_ID --node URL [--key-id ID] [--json]
 
 The state of a sign request, asked from the manager that coordinates it.`
 
@@ -77,12 +77,12 @@ export async function runVerify (argv: string[], io: Io): Promise<number> {
 }
 
 export async function runStatus (argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { node: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } })
+  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { node: { type: 'string' }, 'key-id': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } })
   if (values.help === true) { io.out(STATUS_USAGE); return 0 }
   if (positionals.length !== 1) throw new UsageError('give exactly one REQUEST_ID')
   const node = values.node ?? envNode(io)
   if (node === undefined) throw new UsageError('--node is required: the manager that coordinates the request')
-  const result = await signStatus(node, positionals[0]!, io.signal)
+  const result = await signStatus(node, positionals[0]!, io.signal, values['key-id'])
   io.out(values.json === true ? JSON.stringify(result) : `${result.requestId}: ${result.status}${result.signature !== undefined ? ` ${result.signature}` : ''}${result.reason !== undefined ? `: ${result.reason}` : ''}`)
   return 0
 }

@@ -13,7 +13,7 @@ import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest } from '../wire/s
 export type SignRejectionCode =
   | 'unknown-key' | 'bad-owner-signature' | 'expired' | 'lifetime-too-long' | 'message-too-large'
   | 'prefix-mismatch' | 'rate-limited' | 'no-share' | 'invalid-party' | 'completed-before'
-  | 'claimed-by-other-coordinator' | 'conflict' | 'deleted' | 'internal'
+  | 'claimed-by-other-coordinator' | 'leased-by-other-coordinator' | 'conflict' | 'deleted' | 'internal'
 
 export class SignRejection extends Error {
   constructor (readonly code: SignRejectionCode, reason: string) {

@@ -32,14 +32,25 @@ export type ShareAnswer = Extract<PartyAnswer, { kind: 'share' }>
 export const tagOf = (m: { committee: number, member: number }): string => `${m.committee}/${m.member}`
 
 /** Silence, refusals and round-1 accusations, judged against the CM's own checks and the party's majority. */
-export function judgeRefusals (answers: Answered[], record: KeyRecord, request: SignRequest, nowMs: number): { list: Culprit[] } | { fatal: { kind: 'fatal', code: string, reason: string } } {
+export function judgeRefusals (answers: Answered[], record: KeyRecord, request: SignRequest, nowMs: number): { list: Culprit[], waitMs: number } | { fatal: { kind: 'fatal', code: string, reason: string } } {
   const list: Culprit[] = []
+  let waitMs = 0
   const accusations = new Map<string, PartyMember[]>()
   for (const a of answers) {
     if (a.answer === undefined) { list.push({ member: a.member, reason: 'silent', detail: a.error, blame: true }); continue }
-    if (a.answer.kind !== 'reject') continue
+    if (a.answer.kind === 'share') continue
+    if (a.answer.kind !== 'reject') {
+      // A `noted`, or a `completed-before` whose signature did not verify: not an answer to new_party.
+      list.push({ member: a.member, reason: 'malformed-answer', detail: `answered new_party with ${a.answer.kind}`, blame: true })
+      continue
+    }
     const { code, reason } = a.answer
     if (FATAL_CODES.has(code)) return { fatal: { kind: 'fatal', code, reason } }
+    if (code === 'leased-by-other-coordinator') {
+      // Another CM holds a lease that ends soon (it may have died): wait and try again, nobody to blame.
+      waitMs = Math.max(waitMs, a.answer.retryAfterMs ?? 0)
+      continue
+    }
     if (REQUEST_CODES.has(code)) {
       try {
         checkSignRequest(request, record, nowMs)
@@ -69,7 +80,7 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
       }
     }
   }
-  return { list }
+  return { list, waitMs }
 }
 
 /**

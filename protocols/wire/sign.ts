@@ -104,7 +104,9 @@ export const PartyAnswerSchema = z.discriminatedUnion('kind', [
     code: z.string().max(64),
     reason: z.string().max(1024),
     /** With code round1-timeout: the party members whose commitment never arrived. */
-    missing: z.array(PartyMemberSchema).max(64).optional()
+    missing: z.array(PartyMemberSchema).max(64).optional(),
+    /** With code leased-by-other-coordinator: when the other CM's lease ends. */
+    retryAfterMs: z.int().min(0).max(60_000).optional()
   }),
   z.strictObject({ kind: z.literal('noted') })
 ])

@@ -55,6 +55,18 @@ describe('judgeRefusals', () => {
     expect('list' in r && r.list).toEqual([expect.objectContaining({ reason: 'rate-limited', blame: false })])
   })
 
+  it('treats an answer that is neither a share nor a refusal as malformed, instead of reading it as a share', () => {
+    const noted: Answered = { member: a, answer: { kind: 'noted' } }
+    const r = judgeRefusals([noted, share(b), share(c), share(d)], record, request, Date.now())
+    expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'malformed-answer']])
+  })
+
+  it('waits out another CM\'s lease instead of blaming or failing', () => {
+    const leased: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'leased-by-other-coordinator', reason: 'leased', retryAfterMs: 1_500 } }
+    const r = judgeRefusals([leased, share(b), share(c), share(d)], record, request, Date.now())
+    expect(r).toEqual({ list: [], waitMs: 1_500 })
+  })
+
   it('blames silence', () => {
     const r = judgeRefusals([{ member: a, error: 'deadline exceeded' }, share(b), share(c), share(d)], record, request, Date.now())
     expect('list' in r && r.list.map(x => x.reason)).toEqual(['silent'])

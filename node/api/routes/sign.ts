@@ -2,6 +2,7 @@
 // `Prefer: wait=N` (RFC 7240) makes the POST wait up to N s for the result.
 import type { Hono } from 'hono'
 import { MAX_PREFER_WAIT_S } from '../../../protocols/constants.js'
+import { KeyIdSchema } from '../../../protocols/wire/key-record.js'
 import { RequestIdSchema, SignRequestSchema, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import { readJsonBody } from '../body.js'
 import { BadRequestProblem, HttpProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
@@ -38,6 +39,7 @@ export function addSignRoutes (app: Hono, deps: SignDeps): void {
     const requestId = c.req.param('requestId')
     if (!RequestIdSchema.safeParse(requestId).success) throw new BadRequestProblem(`malformed request id ${JSON.stringify(requestId.slice(0, 80))}`)
     const keyId = c.req.query('keyId')
+    if (keyId !== undefined && !KeyIdSchema.safeParse(keyId).success) throw new BadRequestProblem('keyId must be 16 bytes as lowercase hex')
     const results = await deps.sign.get(requestId, keyId)
     if (results.length === 0) throw new NotFoundProblem(`this node coordinates no request ${requestId}${keyId !== undefined ? ` for key ${keyId}` : ''}`)
     if (results.length > 1) {

@@ -17,6 +17,8 @@ export type AttemptOutcome =
   | { kind: 'completed', signature: string }
   | { kind: 'retry', culprits: Culprit[] }
   | { kind: 'fatal', code: string, reason: string }
+  /** Some signer is leased to another CM: try the same party again after `ms`. */
+  | { kind: 'wait', ms: number }
 
 export type { Culprit }
 
@@ -52,6 +54,7 @@ export async function runAttempt (transport: PartyTransport, material: KeyMateri
   const culprits = judgeRefusals(answers, record, request, nowMs)
   if ('fatal' in culprits) return culprits.fatal
   if (culprits.list.length > 0) return { kind: 'retry', culprits: culprits.list }
+  if (culprits.waitMs > 0) return { kind: 'wait', ms: culprits.waitMs }
 
   const shares = answers as Array<{ member: PartyMember, answer: ShareAnswer }>
   const judged = judgeCommitments(shares, record.scheme)

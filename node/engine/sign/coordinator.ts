@@ -2,7 +2,10 @@
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
-import { MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { MAX_CONCURRENT_SESSIONS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { Semaphore } from './semaphore.js'
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { verifyBody } from '../../../protocols/crypto/owner-auth.js'
 import { checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { selectParty } from '../../../protocols/sign/select-party.js'
@@ -18,6 +21,10 @@ import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
 
 const RESULT_PREFIX = 'cm-request/'
+const SESSION_ID_BYTES = 12
+/** How often one request waits out another CM's lease before giving up. */
+const MAX_LEASE_WAITS = 2
+const LEASE_WAIT_SLACK_MS = 100
 
 /** Request ids are scoped by key: another owner cannot squat an id a user will choose. */
 function trackKey (keyId: string, requestId: string): string {
@@ -73,6 +80,8 @@ export class SignCoordinator {
   /** Sessions each signer is in right now (party selection prefers the lightly loaded). */
   private readonly signerLoad = new Map<string, number>()
   private readonly controller = new AbortController()
+  private readonly slots = new Semaphore(MAX_CONCURRENT_SESSIONS_PER_CM)
+  private readonly submitting = new Map<string, Promise<unknown>>()
   private readonly now: () => number
 
   constructor (private readonly init: CoordinatorInit) {
@@ -89,6 +98,20 @@ export class SignCoordinator {
    * Throws NotManagerError, or SignRejection for a request no signer would accept.
    */
   async submit (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {
+    // Two copies of one request arriving together must not both start: the second waits for the first.
+    const key = trackKey(request.keyId, request.requestId)
+    const inFlight = this.submitting.get(key)
+    if (inFlight !== undefined) await inFlight.catch(() => {})
+    const attempt = this.submitOnce(request)
+    this.submitting.set(key, attempt)
+    try {
+      return await attempt
+    } finally {
+      if (this.submitting.get(key) === attempt) this.submitting.delete(key)
+    }
+  }
+
+  private async submitOnce (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {
     const { view } = this.init
     if (!view.roles().managers.includes(view.selfPeerId)) throw new NotManagerError()
     const requestDigest = requestIdentity(request)
@@ -136,6 +159,7 @@ export class SignCoordinator {
     await this.persist(tracked)
     const excluded = new Set<string>()
     const blamed: string[] = []
+    let waits = 0
     try {
       const material = this.init.keys.get(request.keyId)
       for (let attempt = 1; attempt <= MAX_SIGN_ATTEMPTS; attempt++) {
@@ -145,24 +169,39 @@ export class SignCoordinator {
           holders: material.record.holders, live: this.init.view.liveSet(), load: this.signerLoad, excluded
         })
         if (!selection.ok) return this.finish(tracked, { status: 'failed', reason: `${selection.reason}${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
+        // Back-pressure: wait for a session slot, no longer than the request may live.
+        const slot = await this.slots.acquire(AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(0, request.expiresAt - this.now()))]))
+          .catch(() => undefined)
+        if (slot === undefined) return this.finish(tracked, { status: 'failed', reason: `expired while waiting for a free session slot (${MAX_CONCURRENT_SESSIONS_PER_CM} per manager)` })
         result.attempts = attempt
-        if (attempt > 1) await this.persist(tracked)
-        const sessionId = `${request.requestId}/${attempt}`
+        await this.persist(tracked)
+        // Random, so no one can guess a session id and interfere with it; the log ties it to the request.
+        const sessionId = randomBytes(SESSION_ID_BYTES).toString('base64url')
         const party = selection.party
         for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
         const started = performance.now()
         const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty }
         const outcome = await runAttempt(transport, material, request, sessionId, party, this.controller.signal, this.now())
-          .finally(() => { for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1) })
+          .finally(() => {
+            for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
+            slot()
+          })
         log.info({ requestId: request.requestId, sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
         if (outcome.kind === 'completed') {
           this.notifyCompleted(party, request.keyId, request.requestId, outcome.signature)
           return this.finish(tracked, { status: 'completed', signature: outcome.signature, signers: party })
         }
         if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
+        if (outcome.kind === 'wait') {
+          // A signer is leased to another CM (perhaps one that died): wait for the lease, then try again.
+          if (waits++ >= MAX_LEASE_WAITS) return this.finish(tracked, { status: 'failed', reason: 'signers stayed leased to another manager' })
+          attempt--
+          await sleep(Math.min(outcome.ms + LEASE_WAIT_SLACK_MS, Math.max(0, request.expiresAt - this.now())), undefined, { signal: this.controller.signal }).catch(() => {})
+          continue
+        }
         for (const c of outcome.culprits) {
           excluded.add(c.member.peerId)
-          blamed.push(`${c.member.peerId} (committee ${c.member.committee} member ${c.member.member}): ${c.reason}`)
+          if (c.blame) blamed.push(`${c.member.peerId} (committee ${c.member.committee} member ${c.member.member}): ${c.reason}`)
           if (c.blame) await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}` })
         }
       }

@@ -33,7 +33,10 @@ export type ClaimResult =
   | { kind: 'claimed', entry: LedgerEntry, first: boolean }
   | { kind: 'completed', signature: string }
   | { kind: 'conflict' }
+  /** For good: a share went to `by`. */
   | { kind: 'held', by: string }
+  /** For now: `by` holds a lease until `until`. */
+  | { kind: 'leased', by: string, until: number }
 
 export class SignLedger {
   private readonly locks = new Map<string, Promise<unknown>>()
@@ -55,8 +58,10 @@ export class SignLedger {
       if (previous !== undefined) {
         if (previous.requestDigest !== candidate.requestDigest) return { kind: 'conflict' }
         if (previous.signature !== undefined) return { kind: 'completed', signature: previous.signature }
-        const heldByOther = previous.coordinator !== candidate.coordinator && (previous.contributed || nowMs < previous.leaseUntil)
-        if (heldByOther) return { kind: 'held', by: previous.coordinator }
+        if (previous.coordinator !== candidate.coordinator) {
+          if (previous.contributed) return { kind: 'held', by: previous.coordinator }
+          if (nowMs < previous.leaseUntil) return { kind: 'leased', by: previous.coordinator, until: previous.leaseUntil }
+        }
       }
       const entry: LedgerEntry = {
         ...candidate,
@@ -68,10 +73,25 @@ export class SignLedger {
     })
   }
 
-  /** Written (synced) before the round-2 share leaves this node. */
-  async recordContribution (entry: LedgerEntry): Promise<void> {
+  /**
+   * Written (synced) before the round-2 share leaves this node. False when the
+   * claim was lost meanwhile (a session outlived its lease and another CM took
+   * the request over): then no share may leave.
+   */
+  async recordContribution (entry: LedgerEntry): Promise<boolean> {
+    return await this.locked(entry.keyId, entry.requestId, async () => {
+      const current = await this.get(entry.keyId, entry.requestId)
+      if (current === undefined || current.coordinator !== entry.coordinator || current.requestDigest !== entry.requestDigest) return false
+      await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...current, contributed: true }, { sync: true })
+      return true
+    })
+  }
+
+  /** Undoes a first claim that led nowhere (e.g. the key's rate limit was reached). */
+  async release (entry: LedgerEntry): Promise<void> {
     await this.locked(entry.keyId, entry.requestId, async () => {
-      await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...entry, contributed: true }, { sync: true })
+      const current = await this.get(entry.keyId, entry.requestId)
+      if (current !== undefined && !current.contributed && current.coordinator === entry.coordinator) await this.store.delete(this.key(entry.keyId, entry.requestId))
     })
   }
 

@@ -28,6 +28,8 @@ export interface SignerFaults {
 }
 
 interface Session {
+  /** The coordinator that started it. */
+  owner: string
   party: readonly PartyMember[]
   frost: SigningSession
   commitments: Map<string, SigningCommitments>
@@ -84,19 +86,24 @@ export class Signer {
       }, now)
       if (claim.kind === 'conflict') throw new SignRejection('conflict', `request id ${request.requestId} was used for another message with key ${record.keyId}`)
       if (claim.kind === 'completed') return { kind: 'completed-before', sessionId, signature: claim.signature }
-      if (claim.kind === 'held') throw new SignRejection('claimed-by-other-coordinator', `request ${request.requestId} is being coordinated by ${claim.by}`)
+      if (claim.kind === 'held') throw new SignRejection('claimed-by-other-coordinator', `this signer already sent a share for request ${request.requestId} to ${claim.by}`)
+      if (claim.kind === 'leased') return { kind: 'reject', sessionId, code: 'leased-by-other-coordinator', reason: `request ${request.requestId} is leased to ${claim.by}`, retryAfterMs: Math.max(0, claim.until - now) }
       // One token per request, not per session: a retry of the same request does not count again.
       if (claim.first && !this.init.rate.tryTake(record.keyId, record.policy.ratePerMinute, now)) {
+        await this.init.ledger.release(claim.entry)
         throw new SignRejection('rate-limited', `key ${record.keyId} is over its limit of ${record.policy.ratePerMinute} signatures per minute`)
       }
+      if (this.sessions.has(sessionId)) throw new SignRejection('conflict', `session ${sessionId} is already running here`)
 
       const frost = createSession(material.params, material.nested.groupPublicKey, partyMap(party))
       const key = { scheme: record.scheme, committee: me.committee, member: me.member, share: new SecretScalar(scalarFromHex(record.scheme, stored.share)) }
       const round1 = commit(key)
-      const commitments = await this.exchange(sessionId, party, frost, me, round1.commitments, signal)
+      const commitments = await this.exchange(sessionId, coordinator, party, frost, me, round1.commitments, signal)
 
       // Recorded (synced) before the share leaves: from now on we serve only this coordinator for this request.
-      await this.init.ledger.recordContribution(claim.entry)
+      if (!await this.init.ledger.recordContribution(claim.entry)) {
+        throw new SignRejection('claimed-by-other-coordinator', `request ${request.requestId} was taken over by another coordinator while this session ran`)
+      }
       const message = hexToBytes(request.message)
       let share = signShare(frost, key, round1.nonces, [...commitments.values()], message)
       if (this.init.faults?.corruptShare === true) share = corrupt(record.scheme, share)
@@ -119,7 +126,8 @@ export class Signer {
       log.error({ err, requestId: request.requestId, sessionId }, 'signing failed inside this node')
       return { kind: 'reject', sessionId, code: 'internal', reason: 'the signer failed; see its log' }
     } finally {
-      this.sessions.delete(sessionId)
+      // Only the session this call created: a refused duplicate must not end someone else's.
+      if (this.sessions.get(sessionId)?.owner === coordinator) this.sessions.delete(sessionId)
     }
   }
 
@@ -140,9 +148,10 @@ export class Signer {
     const session = this.sessions.get(msg.sessionId)
     if (session === undefined) {
       // Our new_party may still be on its way; keep the message for a moment, a few per sender at most.
+      while (this.early[0] !== undefined && this.now() - this.early[0].at > ROUND_ONE_TIMEOUT_MS) this.early.shift()
       if (this.early.filter(e => e.from === from).length >= MAX_EARLY_MESSAGES_PER_PEER) return { kind: 'reject', reason: 'too many round-1 messages for sessions this signer does not know' }
       this.early.push({ at: this.now(), from, msg })
-      while (this.early.length > MAX_EARLY_MESSAGES || (this.early[0] !== undefined && this.now() - this.early[0].at > ROUND_ONE_TIMEOUT_MS)) this.early.shift()
+      while (this.early.length > MAX_EARLY_MESSAGES) this.early.shift()
       return { kind: 'ack' }
     }
     return this.accept(session, msg, from)
@@ -166,11 +175,12 @@ export class Signer {
   }
 
   /** Sends our commitment to every other member and waits for theirs. */
-  private async exchange (sessionId: string, party: readonly PartyMember[], frost: SigningSession, me: PartyMember, own: SigningCommitments, signal: AbortSignal): Promise<Map<string, SigningCommitments>> {
+  private async exchange (sessionId: string, owner: string, party: readonly PartyMember[], frost: SigningSession, me: PartyMember, own: SigningCommitments, signal: AbortSignal): Promise<Map<string, SigningCommitments>> {
     let wake = (): void => {}
-    const session: Session = { party, frost, commitments: new Map([[signerTag(own), own]]), wake: () => { wake() } }
+    const session: Session = { owner, party, frost, commitments: new Map([[signerTag(own), own]]), wake: () => { wake() } }
     this.sessions.set(sessionId, session)
     for (const e of this.early.filter(e => e.msg.sessionId === sessionId)) this.accept(session, e.msg, e.from)
+    this.early.splice(0, this.early.length, ...this.early.filter(e => e.msg.sessionId !== sessionId))
 
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(ROUND_ONE_TIMEOUT_MS)])
     const msg: RoundOne = { kind: 'round1', sessionId, commitment: encodeCommitments(own) }

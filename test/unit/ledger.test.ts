@@ -1,0 +1,76 @@
+// A signer's ledger on a real store: one coordinator per request, a lease that
+// a second coordinator can take over only while no share was sent.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { SignLedger, type LedgerEntry } from '../../node/engine/sign/ledger.js'
+import { openStore, type KeyStore } from '../../node/store/index.js'
+
+let dir: string
+let store: KeyStore
+let ledger: SignLedger
+const T0 = 1_000_000
+
+const claimBy = (coordinator: string, over: Partial<LedgerEntry> = {}): Omit<LedgerEntry, 'contributed' | 'signature'> =>
+  ({ requestId: 'req-00000001', keyId: 'ab'.repeat(16), requestDigest: 'd1', coordinator, leaseUntil: T0 + 8_000, expiresAt: T0 + 60_000, message: '00', ...over })
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'shardsig-ledger-'))
+  store = await openStore({ path: dir, passphrase: 'test', scrypt: { N: 2 ** 10 } })
+  ledger = new SignLedger(store)
+})
+afterEach(async () => {
+  await store.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('SignLedger', () => {
+  it('gives a request to one coordinator at a time: a second one is told about the lease', async () => {
+    expect(await ledger.claim(claimBy('cm-a'), T0)).toMatchObject({ kind: 'claimed', first: true })
+    expect(await ledger.claim(claimBy('cm-b'), T0 + 1_000)).toEqual({ kind: 'leased', by: 'cm-a', until: T0 + 8_000 })
+    expect(await ledger.claim(claimBy('cm-a'), T0 + 1_000)).toMatchObject({ kind: 'claimed', first: false })
+  })
+
+  it('lets another coordinator take over a lease that ended with no share sent (the first CM died)', async () => {
+    await ledger.claim(claimBy('cm-a'), T0)
+    const taken = await ledger.claim(claimBy('cm-b', { leaseUntil: T0 + 20_000 }), T0 + 9_000)
+    expect(taken).toMatchObject({ kind: 'claimed', entry: { coordinator: 'cm-b' } })
+  })
+
+  it('never hands a request to a second coordinator once a share went to the first', async () => {
+    const claim = await ledger.claim(claimBy('cm-a'), T0)
+    if (claim.kind !== 'claimed') throw new Error('no claim')
+    expect(await ledger.recordContribution(claim.entry)).toBe(true)
+    expect(await ledger.claim(claimBy('cm-b'), T0 + 60_000)).toEqual({ kind: 'held', by: 'cm-a' })
+  })
+
+  it('refuses to record a share for a claim another coordinator took over meanwhile', async () => {
+    const slow = await ledger.claim(claimBy('cm-a'), T0)
+    if (slow.kind !== 'claimed') throw new Error('no claim')
+    await ledger.claim(claimBy('cm-b', { leaseUntil: T0 + 20_000 }), T0 + 9_000)
+    expect(await ledger.recordContribution(slow.entry)).toBe(false)
+  })
+
+  it('answers a completed request with its signature, another message under the id with conflict', async () => {
+    const claim = await ledger.claim(claimBy('cm-a'), T0)
+    if (claim.kind !== 'claimed') throw new Error('no claim')
+    await ledger.recordContribution(claim.entry)
+    await ledger.recordCompletion(claim.entry.keyId, claim.entry.requestId, 'ff'.repeat(64))
+    expect(await ledger.claim(claimBy('cm-b'), T0)).toEqual({ kind: 'completed', signature: 'ff'.repeat(64) })
+    expect(await ledger.claim(claimBy('cm-a', { requestDigest: 'other' }), T0)).toEqual({ kind: 'conflict' })
+  })
+
+  it('scopes request ids by key', async () => {
+    await ledger.claim(claimBy('cm-a'), T0)
+    expect(await ledger.claim(claimBy('cm-b', { keyId: 'cd'.repeat(16) }), T0)).toMatchObject({ kind: 'claimed', first: true })
+  })
+
+  it('releases a first claim that led nowhere, and two concurrent claims never both win', async () => {
+    const claim = await ledger.claim(claimBy('cm-a'), T0)
+    if (claim.kind !== 'claimed') throw new Error('no claim')
+    await ledger.release(claim.entry)
+    const [x, y] = await Promise.all([ledger.claim(claimBy('cm-x'), T0), ledger.claim(claimBy('cm-y'), T0)])
+    expect([x.kind, y.kind].sort()).toEqual(['claimed', 'leased'])
+  })
+})
