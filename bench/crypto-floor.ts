@@ -1,6 +1,8 @@
 // The in-process crypto floor of one signature for the devnet's party (2 of 3
 // committees × 2 of 3 members = 4 signers): the same protocols/frost calls the
 // nodes make, with no network, HTTP, store or logging. Used by bench/sign.ts.
+// Each call is timed in process CPU time as well as wall time: on a shared,
+// busy machine wall time also counts the time other processes held the core.
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
@@ -22,7 +24,7 @@ const MESSAGE_BYTES = 32
 
 const randomBytes: RandomBytes = n => new Uint8Array(nodeRandomBytes(n))
 
-/** Median ms of each step, per call (one signer's, or the coordinator's, or the client's). */
+/** Median ms of each step, per call (one signer's, or the coordinator's, or the client's), in CPU time. */
 export interface FloorOps {
   /** createSession: party coefficients; every signer and the CM compute it once per session. */
   createSession: number
@@ -51,20 +53,38 @@ export interface CryptoFloor {
   iterations: number
   signers: number
   ops: FloorOps
-  /** Median over iterations of: one signer's createSession + commit + signShare, then the CM's createSession + verifyingShares + aggregate, then the client's verify. */
+  /** The same steps in wall time: higher than `ops` by what other processes took from this one. */
+  opsWallMs: FloorOps
+  /** Median over iterations (CPU time) of: one signer's createSession + commit + signShare, then the CM's createSession + verifyingShares + aggregate, then the client's verify. */
   criticalPathMs: number
-  /** Median over iterations of all of it on one core: 4 signers' rounds, the CM's work and the client's verify. */
+  /** Median over iterations (CPU time) of all of it on one core: 4 signers' rounds, the CM's work and the client's verify. */
   cpuPerSignatureMs: number
   /** cpuPerSignatureMs plus wire decoding and the owner signature (1 sign, 5 verifies): closer to what the nodes compute. */
   cpuWithWireAndAuthMs: number
+  /** The three figures above in wall time. */
+  wallMs: { criticalPath: number, perSignature: number, withWireAndAuth: number }
   /** 1000 / cpuPerSignatureMs × cores: what the floor alone would allow on this machine. */
   ceilingSignaturesPerS: number
 }
 
-function timed<T> (samples: number[], f: () => T): T {
+interface Timings { cpu: Record<keyof FloorOps, number[]>, wall: Record<keyof FloorOps, number[]> }
+
+function emptyTimings (): Timings {
+  const empty = (): Record<keyof FloorOps, number[]> => ({
+    createSession: [], commit: [], signShare: [], verifyingShares: [], aggregate: [], verify: [],
+    signerWireDecode: [], coordinatorWireDecode: [], ownerSign: [], ownerVerify: []
+  })
+  return { cpu: empty(), wall: empty() }
+}
+
+/** Runs `f`, adding its CPU time (user + system of this process) and wall time to `op`'s samples. */
+function timed<T> (into: Timings, op: keyof FloorOps, f: () => T): T {
+  const cpu = process.cpuUsage()
   const t = performance.now()
   const out = f()
-  samples.push(performance.now() - t)
+  into.wall[op].push(performance.now() - t)
+  const used = process.cpuUsage(cpu)
+  into.cpu[op].push((used.user + used.system) / 1000)
   return out
 }
 
@@ -86,59 +106,67 @@ export function measureCryptoFloor (scheme: Scheme, opts: { iterations: number, 
     owner: { publicKey: ownerPublic, secretKey: bytesToHex(owner) }, createdAt: new Date().toISOString()
   }
 
-  const s: Record<keyof FloorOps, number[]> = {
-    createSession: [], commit: [], signShare: [], verifyingShares: [], aggregate: [], verify: [],
-    signerWireDecode: [], coordinatorWireDecode: [], ownerSign: [], ownerVerify: []
-  }
-  const critical: number[] = []
-  const cpu: number[] = []
-  const cpuAll: number[] = []
+  const all = emptyTimings()
+  const totals = { cpu: emptyTotals(), wall: emptyTotals() }
   for (let i = 0; i < opts.warmup + opts.iterations; i++) {
     const message = randomBytes(MESSAGE_BYTES)
-    const it: Record<keyof FloorOps, number[]> = {
-      createSession: [], commit: [], signShare: [], verifyingShares: [], aggregate: [], verify: [],
-      signerWireDecode: [], coordinatorWireDecode: [], ownerSign: [], ownerVerify: []
-    }
-    const request = timed(it.ownerSign, () => buildSignRequest(keyFile, message, `bench-${i}-floor`, Date.now() + 60_000))
+    const t = emptyTimings()
+    const request = timed(t, 'ownerSign', () => buildSignRequest(keyFile, message, `bench-${i}-floor`, Date.now() + 60_000))
     for (let v = 0; v < 1 + keys.length; v++) {
-      if (!timed(it.ownerVerify, () => verifyBody(SIGN_REQUEST_KIND, request, ownerPublic))) throw new Error('owner signature does not verify')
+      if (!timed(t, 'ownerVerify', () => verifyBody(SIGN_REQUEST_KIND, request, ownerPublic))) throw new Error('owner signature does not verify')
     }
     // Each signer builds its own session, as the nodes do.
-    const sessions = keys.map(() => timed(it.createSession, () => createSession(params, deal.groupPublicKey, PARTY)))
-    const round1 = keys.map(k => timed(it.commit, () => commit(k)))
+    const sessions = keys.map(() => timed(t, 'createSession', () => createSession(params, deal.groupPublicKey, PARTY)))
+    const round1 = keys.map(k => timed(t, 'commit', () => commit(k)))
     const wire = round1.map(r => encodeCommitments(r.commitments))
     for (let j = 0; j < keys.length; j++) {
-      timed(it.signerWireDecode, () => wire.filter((_, o) => o !== j).map(w => decodeCommitments(scheme, w)))
+      timed(t, 'signerWireDecode', () => wire.filter((_, o) => o !== j).map(w => decodeCommitments(scheme, w)))
     }
     const commitments = round1.map(r => r.commitments)
-    const shares = keys.map((k, j) => timed(it.signShare, () => signShare(sessions[j]!, k, round1[j]!.nonces, commitments, message)))
+    const shares = keys.map((k, j) => timed(t, 'signShare', () => signShare(sessions[j]!, k, round1[j]!.nonces, commitments, message)))
     const shareWire = shares.map(encodeSignatureShare)
-    timed(it.coordinatorWireDecode, () => [wire.map(w => decodeCommitments(scheme, w)), shareWire.map(w => decodeSignatureShare(scheme, w))])
-    const cmSession = timed(it.createSession, () => createSession(params, deal.groupPublicKey, PARTY))
-    const vs = timed(it.verifyingShares, () => verifyingShares(cmSession, committees))
-    const signature = timed(it.aggregate, () => aggregate(cmSession, vs, commitments, message, shares))
-    if (!timed(it.verify, () => verifySignature(scheme, deal.groupPublicKey, message, signature))) throw new Error(`${scheme}: the aggregated signature does not verify`)
+    timed(t, 'coordinatorWireDecode', () => [wire.map(w => decodeCommitments(scheme, w)), shareWire.map(w => decodeSignatureShare(scheme, w))])
+    const cmSession = timed(t, 'createSession', () => createSession(params, deal.groupPublicKey, PARTY))
+    const vs = timed(t, 'verifyingShares', () => verifyingShares(cmSession, committees))
+    const signature = timed(t, 'aggregate', () => aggregate(cmSession, vs, commitments, message, shares))
+    if (!timed(t, 'verify', () => verifySignature(scheme, deal.groupPublicKey, message, signature))) throw new Error(`${scheme}: the aggregated signature does not verify`)
     if (i < opts.warmup) continue
 
-    for (const k of Object.keys(s) as Array<keyof FloorOps>) s[k].push(...it[k])
-    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0)
-    // Signers' sessions are it.createSession[0..3], the CM's is the last one.
-    const signerRounds = sum(it.createSession.slice(0, keys.length)) + sum(it.commit) + sum(it.signShare)
-    const coordinator = it.createSession[keys.length]! + it.verifyingShares[0]! + it.aggregate[0]!
-    critical.push(signerRounds / keys.length + coordinator + it.verify[0]!)
-    cpu.push(signerRounds + coordinator + it.verify[0]!)
-    cpuAll.push(signerRounds + coordinator + it.verify[0]! + sum(it.signerWireDecode) + it.coordinatorWireDecode[0]! + it.ownerSign[0]! + sum(it.ownerVerify))
+    for (const k of Object.keys(all.cpu) as Array<keyof FloorOps>) {
+      all.cpu[k].push(...t.cpu[k])
+      all.wall[k].push(...t.wall[k])
+    }
+    addTotals(totals.cpu, t.cpu, keys.length)
+    addTotals(totals.wall, t.wall, keys.length)
   }
-  const ops = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round1(median(v))])) as unknown as FloorOps
-  const cpuMs = median(cpu)
+  const medians = (x: Record<keyof FloorOps, number[]>): FloorOps => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, round1(median(v))])) as unknown as FloorOps
+  const cpuMs = median(totals.cpu.perSignature)
   return {
     scheme,
     iterations: opts.iterations,
     signers: keys.length,
-    ops,
-    criticalPathMs: round1(median(critical)),
+    ops: medians(all.cpu),
+    opsWallMs: medians(all.wall),
+    criticalPathMs: round1(median(totals.cpu.criticalPath)),
     cpuPerSignatureMs: round1(cpuMs),
-    cpuWithWireAndAuthMs: round1(median(cpuAll)),
+    cpuWithWireAndAuthMs: round1(median(totals.cpu.withWireAndAuth)),
+    wallMs: { criticalPath: round1(median(totals.wall.criticalPath)), perSignature: round1(median(totals.wall.perSignature)), withWireAndAuth: round1(median(totals.wall.withWireAndAuth)) },
     ceilingSignaturesPerS: round1(1000 / cpuMs * opts.cores)
   }
+}
+
+interface Totals { criticalPath: number[], perSignature: number[], withWireAndAuth: number[] }
+
+function emptyTotals (): Totals {
+  return { criticalPath: [], perSignature: [], withWireAndAuth: [] }
+}
+
+/** One signature's totals from its per-call times (`signers` createSession entries first, the CM's last). */
+function addTotals (into: Totals, it: Record<keyof FloorOps, number[]>, signers: number): void {
+  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0)
+  const signerRounds = sum(it.createSession.slice(0, signers)) + sum(it.commit) + sum(it.signShare)
+  const coordinator = it.createSession[signers]! + it.verifyingShares[0]! + it.aggregate[0]!
+  into.criticalPath.push(signerRounds / signers + coordinator + it.verify[0]!)
+  into.perSignature.push(signerRounds + coordinator + it.verify[0]!)
+  into.withWireAndAuth.push(signerRounds + coordinator + it.verify[0]! + sum(it.signerWireDecode) + it.coordinatorWireDecode[0]! + it.ownerSign[0]! + sum(it.ownerVerify))
 }

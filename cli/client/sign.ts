@@ -2,7 +2,7 @@
 // manager, failing over to the next manager with the same requestId when one
 // does not answer, and checking the returned signature itself.
 import { hexToBytes } from '@noble/hashes/utils.js'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { verifySignature } from '../../protocols/frost/index.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { pointFromHex } from '../../protocols/sharing/index.js'
@@ -54,7 +54,7 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
   const { managers } = await callJson('GET', `${base}/who_cm`, WhoCmSchema, undefined, { signal: opts.signal })
   if (managers.length === 0) throw new Error(`${base} knows no live communication manager`)
   const errors: string[] = []
-  for (const manager of managers) {
+  for (const manager of managerOrder(managers, request.requestId)) {
     try {
       let result = await callJson('POST', `${manager.http}/sign_request`, SignResultSchema, request, {
         signal: opts.signal,
@@ -77,6 +77,16 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
     }
   }
   throw new Error(`no communication manager took the request: ${errors.join('; ')}`)
+}
+
+/**
+ * The managers rotated by a hash of the request id: requests spread over all
+ * managers (one CM would otherwise take every session), and a retry of the same
+ * request tries them in the same order.
+ */
+export function managerOrder<T> (managers: readonly T[], requestId: string): T[] {
+  const start = createHash('sha256').update(requestId).digest().readUInt32BE(0) % managers.length
+  return [...managers.slice(start), ...managers.slice(0, start)]
 }
 
 function checkResult (key: KeyFile, message: Uint8Array, result: SignResult, manager: string): void {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { newRequestId, sign } from '../../cli/client/sign.js'
+import { managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import { KeyFileSchema, type KeyFile } from '../../cli/key-file.js'
 import { callJson } from '../../cli/client/http.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
@@ -49,14 +49,15 @@ describe('sign e2e: 9 node processes', () => {
     const devnet = net.devnet()
     const key = keys.ed25519!
     const { managers } = await callJson('GET', `${devnet.node(1).http}/who_cm`, WhoCmSchema)
-    const cm = managers[0]!.peerId
-    // Choose a request id whose first party has, in each of its two committees, a member that is not the CM.
+    let cm = ''
+    // Choose a request id whose first party has, in each of its two committees, a member that is not its CM.
     const holders = [1, 2, 3].map(c => devnet.nodes().filter(n => n.committee === c).map(n => n.peerId))
     const live = new Set(devnet.nodes().map(n => n.peerId))
     let requestId = ''
     let victims: string[] = []
     for (;;) {
       requestId = newRequestId()
+      cm = managerOrder(managers, requestId)[0]!.peerId
       const sel = selectParty({ requestId, tc: 2, tm: 2, holders, live, load: new Map(), excluded: new Set() })
       if (!sel.ok) continue
       const committees = [...new Set(sel.party.map(p => p.committee))]

@@ -6,7 +6,7 @@ import { schnorr } from '@noble/curves/secp256k1.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildSignRequest, newRequestId, sign } from '../../cli/client/sign.js'
+import { buildSignRequest, managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import type { KeyFile } from '../../cli/key-file.js'
 import type { ShardsigNode } from '../../node/node.js'
 import { requestJson } from '../../node/p2p/direct.js'
@@ -97,7 +97,7 @@ describe('sign', () => {
     const first = await sign({ node: url(), key: edKey, message, requestId })
     const again = await sign({ node: url(), key: edKey, message, requestId })
     expect(again.signature).toBe(first.signature)
-    const cm = managers()[0]!
+    const cm = managerOrder(managers(), requestId)[0]!
     const other = await post(cm, buildSignRequest(edKey, new TextEncoder().encode('something else'), requestId, Date.now() + 30_000))
     expect(other.status).toBe(409)
   })
@@ -155,24 +155,48 @@ describe('every signer checks a request on its own', () => {
     expect(answer).toMatchObject({ kind: 'reject', code: 'invalid-party' })
   })
 
-  it('enforces the key\'s rate limit itself', async () => {
+  it('a CM enforces the key\'s rate limit', async () => {
     const limited = await makeKey(url(), 'secp256k1', { ratePerMinute: 2 })
     await waitUntil(() => cluster.running().every(n => n.registry.get(limited.keyId) !== undefined), AbortSignal.timeout(5_000))
-    for (let i = 0; i < 2; i++) expect((await sign({ node: url(), key: limited, message: hexToBytes('01') })).status).toBe('completed')
-    const third = await post(managers()[0]!, buildSignRequest(limited, hexToBytes('02'), newRequestId(), Date.now() + 30_000))
+    // One CM sees all three; each node enforces the limit on its own share of the work.
+    const cm = managers()[0]!
+    for (let i = 0; i < 2; i++) {
+      const res = await post(cm, buildSignRequest(limited, hexToBytes(`0${i}`), newRequestId(), Date.now() + 30_000))
+      expect(res.body.status).toBe('completed')
+    }
+    const third = await post(cm, buildSignRequest(limited, hexToBytes('02'), newRequestId(), Date.now() + 30_000))
     expect(third.status).toBe(429)
+  })
+
+  it('a signer enforces the rate limit for its own part, whatever a CM says', async () => {
+    const once = await makeKey(url(), 'secp256k1', { ratePerMinute: 1 })
+    await waitUntil(() => cluster.running().every(n => n.registry.get(once.keyId) !== undefined), AbortSignal.timeout(5_000))
+    const first = await sign({ node: url(), key: once, message: hexToBytes('01') })
+    expect(first.status).toBe('completed')
+    const party = first.signers!
+    const liar = cluster.running().find(n => !party.some(p => p.peerId === n.identity.peerId))!
+    const request = buildSignRequest(once, hexToBytes('02'), newRequestId(), Date.now() + 30_000)
+    const answer = await requestJson(liar.libp2p, party[0]!.peerId, PROTOCOL_PARTY, { kind: 'new_party', sessionId: 'rate-test-session', request, party }, PartyAnswerSchema, { signal: AbortSignal.timeout(10_000) })
+    expect(answer).toMatchObject({ kind: 'reject', code: 'rate-limited' })
   })
 })
 
 describe('the client', () => {
+  it('spreads requests over all managers, and keeps one order per request id', () => {
+    const firsts = new Set(Array.from({ length: 60 }, (_, i) => managerOrder(['a', 'b', 'c'], `req-${String(i).padStart(8, '0')}`)[0]))
+    expect(firsts).toEqual(new Set(['a', 'b', 'c']))
+    expect(managerOrder(['a', 'b', 'c'], 'req-00000042')).toEqual(managerOrder(['a', 'b', 'c'], 'req-00000042'))
+  })
+
   it('fails over to the next manager with the same request id when the first one is gone', async () => {
-    const first = managers()[0]!
+    // The manager this request id tries first.
+    const requestId = newRequestId()
+    const first = managerOrder(managers(), requestId)[0]!
     const index = cluster.nodes.indexOf(first)
     const asker = cluster.running().find(n => n !== first)!
     await cluster.stop(index)
-    // Within the liveness window every node still lists the stopped manager first.
+    // Within the liveness window every node still lists the stopped manager.
     const failovers: string[] = []
-    const requestId = newRequestId()
     const result = await sign({ node: asker.http.url, key: btcKey, message: hexToBytes('cafe10'), requestId, onFailover: from => { failovers.push(from) } })
     expect(failovers).toEqual([first.http.url])
     expect(result).toMatchObject({ status: 'completed', requestId })

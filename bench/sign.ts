@@ -1,0 +1,487 @@
+// Sign benchmark (`npm run bench`, issue #5): on a fresh 9-node devnet
+// (3 committees × 3, tc=2, tm=2), per scheme: client-observed latency of
+// `sign()` at concurrency 1, signatures/s at concurrency 32 with failures by
+// reason, the in-process crypto floor of the same party (bench/crypto-floor.ts),
+// and where the time goes, from the CMs' and signers' logs. Prints tables and
+// writes bench/results/sign.json.
+import '../node/polyfills.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { newUser } from '../cli/client/new-user.js'
+import { newRequestId, sign } from '../cli/client/sign.js'
+import type { KeyFile } from '../cli/key-file.js'
+import { Devnet } from '../devnet/api.js'
+import { findRepoRoot } from '../devnet/entry.js'
+import { findFreeBasePort } from '../devnet/ports.js'
+import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../protocols/constants.js'
+import type { Scheme } from '../protocols/wire/key-record.js'
+import { measureCryptoFloor, type CryptoFloor } from './crypto-floor.js'
+import { median, round1, summary } from './stats.js'
+
+const NODES = 9
+const BENCH_BASE_PORT = 18900
+const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
+/** Signatures that must complete before measuring: the key reaches every node's registry, connections and JIT warm up. */
+const WARMUP_SIGNATURES = 5
+const WARMUP_TIMEOUT_MS = 60_000
+const WARMUP_RETRY_MS = 500
+const SEQUENTIAL_REQUESTS = 60
+const CONCURRENCY = 32
+const CONCURRENT_REQUESTS = 320
+const MESSAGE_BYTES = 32
+/** High enough that neither the CM's nor any signer's rate limit caps the run. */
+const BENCH_POLICY = { ratePerMinute: 100_000, maxMessageBytes: 4096 }
+const FLOOR_ITERATIONS = 30
+const FLOOR_WARMUP = 3
+/** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS_PER_S = 100
+/** How long the idle devnet's CPU use (heartbeats, gossip) is sampled, to be taken out of the per-signature figures. */
+const IDLE_SAMPLE_MS = 5_000
+/** Quiet time before sampling: start-up work (registry sync, first dials) or the last requests' completion notices. */
+const IDLE_SETTLE_MS = 3_000
+
+type Phase = 'warmup' | 'sequential' | 'concurrent'
+
+interface PhaseCost { wallMs: number, nodeCpuMs: number, clientCpuMs: number }
+
+interface Sample {
+  requestId: string
+  phase: Phase
+  /** Wall clock (Date.now) when the client call began: node logs use the same clock. */
+  startedAt: number
+  latencyMs: number
+  ok: boolean
+  /** Why it did not complete, normalised so that equal causes count together. */
+  failure?: string
+  attempts?: number
+  failovers: number
+}
+
+async function main (): Promise<void> {
+  const cores = cpus().length
+  const loadAtStart = loadavg().map(round1)
+  process.stderr.write(`load average at start: ${loadAtStart.join(' ')} on ${cores} cpus\n`)
+
+  // The floor first, before nine node processes compete for the cores.
+  const floors: Partial<Record<Scheme, CryptoFloor>> = {}
+  for (const scheme of SCHEMES) {
+    process.stderr.write(`crypto floor ${scheme} ...\n`)
+    floors[scheme] = measureCryptoFloor(scheme, { iterations: FLOOR_ITERATIONS, warmup: FLOOR_WARMUP, cores })
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'shardsig-bench-sign-'))
+  let devnet: Devnet | undefined
+  try {
+    process.stderr.write('starting a 9-node devnet ...\n')
+    const net = await Devnet.up({ dir: join(dir, 'net'), nodes: NODES, basePort: await findFreeBasePort(BENCH_BASE_PORT, NODES), timeoutMs: 60_000 })
+    devnet = net
+    const node = devnet.node(1).http
+    const samples: Record<string, Sample[]> = {}
+    const runs: Record<string, { keyId: string, cost: Record<Phase, PhaseCost> }> = {}
+    const idleAtStart = await idleNodesCpuMsPerS(devnet)
+
+    for (const scheme of SCHEMES) {
+      process.stderr.write(`${scheme}: new key ...\n`)
+      const key = await makeKey(node, scheme)
+      const list: Sample[] = []
+      samples[scheme] = list
+      const cost = {} as Record<Phase, PhaseCost>
+      const measured = async (phase: Phase, run: () => Promise<void>): Promise<void> => {
+        const cpuBefore = nodesCpuMs(net)
+        const clientBefore = process.cpuUsage()
+        const t = performance.now()
+        await run()
+        const used = process.cpuUsage(clientBefore)
+        cost[phase] = { wallMs: performance.now() - t, nodeCpuMs: nodesCpuMs(net) - cpuBefore, clientCpuMs: (used.user + used.system) / 1000 }
+      }
+
+      await measured('warmup', async () => { await warmUp(node, key, list) })
+      await measured('sequential', async () => {
+        for (let i = 0; i < SEQUENTIAL_REQUESTS; i++) {
+          list.push(await signOnce(node, key, 'sequential'))
+          process.stderr.write(`\r${scheme} sequential: ${i + 1}/${SEQUENTIAL_REQUESTS}`)
+        }
+        process.stderr.write('\n')
+      })
+      await measured('concurrent', async () => {
+        let next = 0
+        let done = 0
+        await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+          while (next < CONCURRENT_REQUESTS) {
+            next++
+            list.push(await signOnce(node, key, 'concurrent'))
+            process.stderr.write(`\r${scheme} concurrency ${CONCURRENCY}: ${++done}/${CONCURRENT_REQUESTS}`)
+          }
+        }))
+        process.stderr.write('\n')
+      })
+      runs[scheme] = { keyId: key.keyId, cost }
+    }
+
+    // The idle rate after the runs is the one subtracted: the nodes are warm then, as they were during the runs.
+    const idleNodeCpuMsPerS = await idleNodesCpuMsPerS(devnet)
+    const logs = await readNodeLogs(devnet)
+    const results: Record<string, unknown> = {}
+    for (const scheme of SCHEMES) {
+      const list = samples[scheme]!
+      const run = runs[scheme]!
+      const floor = floors[scheme]!
+      const seq = list.filter(s => s.phase === 'sequential')
+      const conc = list.filter(s => s.phase === 'concurrent')
+      const concCompleted = conc.filter(s => s.ok).length
+      const seqCompleted = seq.filter(s => s.ok).length
+      results[scheme] = {
+        keyId: run.keyId,
+        warmup: { requests: list.filter(s => s.phase === 'warmup').length, failures: failuresByReason(list.filter(s => s.phase === 'warmup')) },
+        sequential: {
+          requests: seq.length,
+          completed: seqCompleted,
+          latencyMs: summary(seq.filter(s => s.ok).map(s => s.latencyMs)),
+          failures: failuresByReason(seq),
+          failedAtClientButCompletedAtACm: completedBehindClientsBack(seq, logs),
+          ...cpuPerSignature(run.cost.sequential, seqCompleted, idleNodeCpuMsPerS),
+          breakdown: breakdown(seq, logs)
+        },
+        concurrent: {
+          concurrency: CONCURRENCY,
+          requests: conc.length,
+          completed: concCompleted,
+          wallMs: Math.round(run.cost.concurrent.wallMs),
+          signaturesPerS: round1(concCompleted / (run.cost.concurrent.wallMs / 1000)),
+          latencyMs: summary(conc.filter(s => s.ok).map(s => s.latencyMs)),
+          failures: failuresByReason(conc),
+          failedLatencyMs: conc.some(s => !s.ok) ? summary(conc.filter(s => !s.ok).map(s => s.latencyMs)) : null,
+          failedAtClientButCompletedAtACm: completedBehindClientsBack(conc, logs),
+          requestsSeenByMoreThanOneCm: conc.filter(s => new Set((logs.sessions.get(s.requestId) ?? []).map(x => x.node)).size > 1).length,
+          retried: conc.filter(s => (s.attempts ?? 1) > 1).length,
+          clientFailovers: conc.reduce((a, s) => a + s.failovers, 0),
+          ...cpuPerSignature(run.cost.concurrent, concCompleted, idleNodeCpuMsPerS),
+          breakdown: breakdown(conc, logs)
+        },
+        cryptoFloor: floor,
+        // Every request, for digging into oddities: what the CMs' logs say beside what the client saw.
+        samples: list.map(s => ({
+          requestId: s.requestId, phase: s.phase, latencyMs: round1(s.latencyMs), ok: s.ok, attempts: s.attempts, failovers: s.failovers, failure: s.failure,
+          cm: (logs.finished.get(s.requestId) ?? []).map(f => ({ node: f.node, status: f.status, attempts: f.attempts })),
+          sessions: (logs.sessions.get(s.requestId) ?? []).map(x => ({ node: x.node, outcome: x.outcome, ms: x.ms }))
+        }))
+      }
+    }
+
+    const result = {
+      at: new Date().toISOString(),
+      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', totalMemMb: Math.round(totalmem() / 2 ** 20), loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map(round1) },
+      nodes: NODES,
+      params: devnet.params,
+      counts: {
+        warmupSignatures: WARMUP_SIGNATURES, sequentialRequests: SEQUENTIAL_REQUESTS, concurrency: CONCURRENCY,
+        concurrentRequests: CONCURRENT_REQUESTS, floorIterations: FLOOR_ITERATIONS, messageBytes: MESSAGE_BYTES
+      },
+      policy: BENCH_POLICY,
+      constants: { ROUND_ONE_TIMEOUT_MS, PARTY_TIMEOUT_MS },
+      idleNodesCpuMsPerS: { afterStart: round1(idleAtStart), afterRuns: round1(idleNodeCpuMsPerS) },
+      results,
+      logs: { sessionsByCm: logs.sessionsByNode, sessionOutcomes: logs.sessionOutcomes, rejections: logs.rejections, warnings: logs.warnings }
+    }
+    printReport(result.results as Record<Scheme, SchemeResult>, result.machine, logs, round1(idleNodeCpuMsPerS))
+    const out = join(findRepoRoot(), 'bench', 'results')
+    await mkdir(out, { recursive: true })
+    await writeFile(join(out, 'sign.json'), JSON.stringify(result, null, 2) + '\n')
+    console.log(`\nwritten to ${join(out, 'sign.json')}`)
+  } finally {
+    await devnet?.down()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+// --- the client side ---
+
+/** A key made through the real new_user flow, as the key file a client signs with (as test/helpers/keys.ts does). */
+async function makeKey (node: string, scheme: Scheme): Promise<KeyFile> {
+  const owner = ed25519.utils.randomSecretKey()
+  const { record } = await newUser({ node, scheme, ownerSecretKey: owner, policy: BENCH_POLICY })
+  return {
+    version: 1, keyId: record.keyId, scheme, groupPublicKey: record.groupPublicKey, network: record.network, node,
+    owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(owner) }, createdAt: new Date().toISOString()
+  }
+}
+
+/** One `sign()` end to end, never throwing: a thrown error or a failed result becomes a failure reason. */
+async function signOnce (node: string, key: KeyFile, phase: Phase): Promise<Sample> {
+  const requestId = newRequestId()
+  let failovers = 0
+  const startedAt = Date.now()
+  const t = performance.now()
+  try {
+    const result = await sign({ node, key, message: new Uint8Array(randomBytes(MESSAGE_BYTES)), requestId, onFailover: () => { failovers++ } })
+    const latencyMs = performance.now() - t
+    const ok = result.status === 'completed'
+    return {
+      requestId, phase, startedAt, latencyMs, ok, attempts: result.attempts, failovers,
+      // sign() polls a pending request until it expires, then hands back the pending result.
+      ...(ok ? {} : { failure: result.status === 'pending' ? 'still pending when the request expired' : `${result.status}: ${normalise(result.reason ?? '(no reason)')}` })
+    }
+  } catch (err) {
+    return { requestId, phase, startedAt, latencyMs: performance.now() - t, ok: false, failovers, failure: `${(err as Error).name}: ${normalise((err as Error).message)}` }
+  }
+}
+
+/** Signs until WARMUP_SIGNATURES complete: the first may fail while the new key spreads through the registry. */
+async function warmUp (node: string, key: KeyFile, list: Sample[]): Promise<void> {
+  const deadline = performance.now() + WARMUP_TIMEOUT_MS
+  let completed = 0
+  while (completed < WARMUP_SIGNATURES) {
+    if (performance.now() > deadline) throw new Error(`${key.scheme}: only ${completed} of ${WARMUP_SIGNATURES} warm-up signatures in ${WARMUP_TIMEOUT_MS} ms: ${list.at(-1)?.failure ?? ''}`)
+    const s = await signOnce(node, key, 'warmup')
+    list.push(s)
+    if (s.ok) completed++
+    else await sleep(WARMUP_RETRY_MS)
+  }
+}
+
+/** Request ids, peer ids, hex and numbers out, so that one cause is one line. */
+function normalise (reason: string): string {
+  return reason
+    .replace(/https?:\/\/[^\s/]+/g, '<node>')
+    .replace(/\b12D3Koo[A-Za-z0-9]+/g, '<peer>')
+    .replace(/\b[0-9a-f]{16,}\b/g, '<hex>')
+    .replace(/(request|session) [A-Za-z0-9_/-]{8,}/g, '$1 <id>')
+    .replace(/\/sign_request\/[A-Za-z0-9_-]+/g, '/sign_request/<id>')
+    .replace(/\d+/g, 'N')
+    .replace(/usable members?\b/g, 'usable member(s)')
+    .slice(0, 240)
+}
+
+/** Requests the client saw fail although a CM logged them completed (e.g. the client timed out and failed over). */
+function completedBehindClientsBack (samples: readonly Sample[], logs: NodeLogs): number {
+  return samples.filter(s => !s.ok && (logs.finished.get(s.requestId) ?? []).some(f => f.status === 'completed')).length
+}
+
+function failuresByReason (samples: readonly Sample[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const s of samples) if (!s.ok) out[s.failure ?? '?'] = (out[s.failure ?? '?'] ?? 0) + 1
+  return out
+}
+
+/**
+ * CPU of all nine node processes and of this client process per completed signature; the nodes'
+ * also net of what the idle devnet burns in the same time. Work spent on failed requests counts
+ * against the completed ones.
+ */
+function cpuPerSignature (cost: PhaseCost, signatures: number, idleNodeCpuMsPerS: number): { nodeCpuMsPerSignature: number | null, nodeCpuMsPerSignatureNetOfIdle: number | null, clientCpuMsPerSignature: number | null } {
+  const per = (ms: number): number | null => signatures > 0 ? round1(ms / signatures) : null
+  return {
+    nodeCpuMsPerSignature: per(cost.nodeCpuMs),
+    nodeCpuMsPerSignatureNetOfIdle: per(cost.nodeCpuMs - idleNodeCpuMsPerS * cost.wallMs / 1000),
+    clientCpuMsPerSignature: per(cost.clientCpuMs)
+  }
+}
+
+/** CPU ms per second that all nodes use with no request in flight. */
+async function idleNodesCpuMsPerS (devnet: Devnet): Promise<number> {
+  await sleep(IDLE_SETTLE_MS)
+  const before = nodesCpuMs(devnet)
+  const t = performance.now()
+  await sleep(IDLE_SAMPLE_MS)
+  return (nodesCpuMs(devnet) - before) / ((performance.now() - t) / 1000)
+}
+
+/** utime + stime of every running node process, in ms. */
+function nodesCpuMs (devnet: Devnet): number {
+  let total = 0
+  for (const n of devnet.nodes()) {
+    if (n.pid === undefined) continue
+    try {
+      // Fields after "(comm)": state is field 3, utime 14, stime 15 (man 5 proc).
+      const stat = readFileSync(`/proc/${n.pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      total += (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS_PER_S
+    } catch {
+      // A node that exited counts nothing; the log warnings will say why.
+    }
+  }
+  return total
+}
+
+// --- the nodes' side, from their logs ---
+
+interface SessionEnd { node: number, sessionId: string, outcome: string, ms: number, at: number }
+interface Finished { node: number, at: number, status: string, attempts: number }
+
+interface NodeLogs {
+  sessions: Map<string, SessionEnd[]>
+  /** sessionId → times the party members logged 'signature share sent'. */
+  sharesSent: Map<string, number[]>
+  /** requestId → every 'sign request finished' (more than one when the client failed over to another CM). */
+  finished: Map<string, Finished[]>
+  sessionsByNode: Record<string, number>
+  sessionOutcomes: Record<string, number>
+  rejections: Record<string, number>
+  /** Every warn/error message (pino level ≥ 40), with a count and the first example. */
+  warnings: Record<string, { count: number, example: string }>
+}
+
+interface LogLine { level?: number, time?: string, msg?: string, requestId?: string, sessionId?: string, outcome?: string, ms?: number, status?: string, attempts?: number, code?: string, reason?: string }
+
+async function readNodeLogs (devnet: Devnet): Promise<NodeLogs> {
+  const logs: NodeLogs = { sessions: new Map(), sharesSent: new Map(), finished: new Map(), sessionsByNode: {}, sessionOutcomes: {}, rejections: {}, warnings: {} }
+  for (const n of devnet.nodes()) {
+    const text = await readFile(n.paths.log, 'utf8').catch(() => '')
+    for (const raw of text.split('\n')) {
+      if (raw.trim() === '') continue
+      let line: LogLine
+      try {
+        line = JSON.parse(raw) as LogLine
+      } catch {
+        // Not pino: something the process wrote to stderr itself (a crash, a warning from Node).
+        add(logs.warnings, `node ${n.index} stderr: ${normalise(raw).slice(0, 120)}`, raw)
+        continue
+      }
+      const at = Date.parse(line.time ?? '')
+      if (line.msg === 'signing session ended' && line.requestId !== undefined) {
+        const list = logs.sessions.get(line.requestId) ?? []
+        list.push({ node: n.index, sessionId: line.sessionId ?? '', outcome: line.outcome ?? '?', ms: line.ms ?? Number.NaN, at })
+        logs.sessions.set(line.requestId, list)
+        logs.sessionsByNode[`node ${n.index}`] = (logs.sessionsByNode[`node ${n.index}`] ?? 0) + 1
+        logs.sessionOutcomes[line.outcome ?? '?'] = (logs.sessionOutcomes[line.outcome ?? '?'] ?? 0) + 1
+      } else if (line.msg === 'signature share sent' && line.sessionId !== undefined) {
+        logs.sharesSent.set(line.sessionId, [...(logs.sharesSent.get(line.sessionId) ?? []), at])
+      } else if (line.msg === 'sign request finished' && line.requestId !== undefined) {
+        logs.finished.set(line.requestId, [...(logs.finished.get(line.requestId) ?? []), { node: n.index, at, status: line.status ?? '?', attempts: line.attempts ?? 0 }])
+      } else if (line.msg === 'sign request rejected') {
+        const key = `${line.code ?? '?'}: ${normalise(line.reason ?? '')}`
+        logs.rejections[key] = (logs.rejections[key] ?? 0) + 1
+      }
+      if ((line.level ?? 0) >= 40) add(logs.warnings, `${line.level === 40 ? 'warn' : 'error'}: ${line.msg ?? '?'}`, raw)
+    }
+  }
+  return logs
+}
+
+function add (into: Record<string, { count: number, example: string }>, key: string, example: string): void {
+  const entry = into[key] ?? { count: 0, example: example.slice(0, 400) }
+  entry.count++
+  into[key] = entry
+}
+
+/**
+ * Medians over the completed requests of a phase, on one wall clock (client and nodes share the
+ * machine; log times have 1 ms resolution):
+ *   client start → CM session start  GET /who_cm, POST /sign_request, request checks, store write
+ *   session start → last share sent  new_party to the party, each signer's checks, round 1 exchange, ledger sync, signShare
+ *   last share sent → session end    answers back to the CM, decode, aggregate (+ verify)
+ *   session end → request finished   the CM's synced store write
+ *   finished → client done           HTTP answer, the client's parse and signature check
+ */
+function breakdown (samples: readonly Sample[], logs: NodeLogs): Record<string, number | null> {
+  const parts = { clientMs: [] as number[], cmSessionMs: [] as number[], gapMs: [] as number[], toSessionStartMs: [] as number[], sessionToLastShareMs: [] as number[], lastShareToSessionEndMs: [] as number[], sessionEndToFinishedMs: [] as number[], finishedToClientMs: [] as number[] }
+  let matched = 0
+  for (const s of samples) {
+    if (!s.ok) continue
+    // Only the CM that completed the request: after a client failover another CM may have run sessions too.
+    const all = logs.sessions.get(s.requestId) ?? []
+    const cm = all.find(x => x.outcome === 'completed')?.node
+    const sessions = all.filter(x => x.node === cm)
+    const last = sessions.at(-1)
+    if (cm === undefined || last === undefined) continue
+    matched++
+    const sessionMs = sessions.reduce((a, x) => a + x.ms, 0)
+    const firstStart = Math.min(...sessions.map(x => x.at - x.ms))
+    const clientEnd = s.startedAt + s.latencyMs
+    parts.clientMs.push(s.latencyMs)
+    parts.cmSessionMs.push(sessionMs)
+    parts.gapMs.push(s.latencyMs - sessionMs)
+    parts.toSessionStartMs.push(firstStart - s.startedAt)
+    const shares = logs.sharesSent.get(last.sessionId)
+    if (shares !== undefined && shares.length > 0) {
+      const lastShare = Math.max(...shares)
+      parts.sessionToLastShareMs.push(lastShare - (last.at - last.ms))
+      parts.lastShareToSessionEndMs.push(last.at - lastShare)
+    }
+    const finished = logs.finished.get(s.requestId)?.find(x => x.node === cm)
+    if (finished !== undefined) {
+      parts.sessionEndToFinishedMs.push(finished.at - last.at)
+      parts.finishedToClientMs.push(clientEnd - finished.at)
+    }
+  }
+  const out: Record<string, number | null> = { matchedRequests: matched }
+  for (const [k, v] of Object.entries(parts)) out[`${k}P50`] = v.length > 0 ? round1(median(v)) : null
+  return out
+}
+
+// --- report ---
+
+interface SchemeResult {
+  sequential: { requests: number, completed: number, latencyMs: ReturnType<typeof summary>, failures: Record<string, number>, nodeCpuMsPerSignature: number | null, nodeCpuMsPerSignatureNetOfIdle: number | null, breakdown: Record<string, number | null> }
+  concurrent: { requests: number, completed: number, signaturesPerS: number, wallMs: number, latencyMs: ReturnType<typeof summary>, failures: Record<string, number>, retried: number, clientFailovers: number, failedAtClientButCompletedAtACm: number, requestsSeenByMoreThanOneCm: number, nodeCpuMsPerSignature: number | null, nodeCpuMsPerSignatureNetOfIdle: number | null, clientCpuMsPerSignature: number | null, breakdown: Record<string, number | null> }
+  warmup: { requests: number, failures: Record<string, number> }
+  cryptoFloor: CryptoFloor
+}
+
+function table (header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)))
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  console.log(line(header))
+  for (const r of rows) console.log(line(r))
+}
+
+function printReport (results: Record<Scheme, SchemeResult>, machine: { node: string, cpus: number, loadAverageAtStart: number[], loadAverageAtEnd: number[] }, logs: NodeLogs, idleNodesCpuMsPerS: number): void {
+  const f = (x: number | null | undefined): string => x === null || x === undefined || Number.isNaN(x) ? '-' : String(x)
+  console.log(`sign bench: ${NODES} nodes (3 committees × 3, tc=2, tm=2), Node ${machine.node}, ${machine.cpus} cpus, load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end`)
+  console.log(`concurrency 1: ${SEQUENTIAL_REQUESTS} sequential sign() after ${WARMUP_SIGNATURES} warm-up; concurrency ${CONCURRENCY}: ${CONCURRENT_REQUESTS} requests\n`)
+  table(
+    ['scheme', 'c=1 p50', 'p95', 'p99 ms', `c=${CONCURRENCY} sig/s`, 'p50', 'p95 ms', 'failed', 'floor crit.', 'floor CPU ms', 'floor max sig/s', `nodes CPU ms/sig c=1 / c=${CONCURRENCY}`],
+    SCHEMES.map(s => {
+      const r = results[s]
+      const failed = r.concurrent.requests - r.concurrent.completed
+      return [s, f(r.sequential.latencyMs.p50), f(r.sequential.latencyMs.p95), f(r.sequential.latencyMs.p99), f(r.concurrent.signaturesPerS),
+        f(r.concurrent.latencyMs.p50), f(r.concurrent.latencyMs.p95), `${failed}/${r.concurrent.requests}`,
+        f(r.cryptoFloor.criticalPathMs), f(r.cryptoFloor.cpuPerSignatureMs), f(r.cryptoFloor.ceilingSignaturesPerS), `${f(r.sequential.nodeCpuMsPerSignatureNetOfIdle)} / ${f(r.concurrent.nodeCpuMsPerSignatureNetOfIdle)}`]
+    })
+  )
+  console.log(`(floor: one process, no network, CPU time; crit. = one signer + CM + client verify; nodes CPU = all 9 processes per completed signature, net of the idle devnet's ${f(idleNodesCpuMsPerS)} ms/s)`)
+  console.log('\nwhere the time goes (medians, ms, completed requests; CM session from its log):')
+  table(
+    ['scheme', 'phase', 'client', 'CM session', 'gap', '→session', 'session→last share', 'last share→end', 'end→finished', 'finished→client'],
+    SCHEMES.flatMap(s => (['sequential', 'concurrent'] as const).map(phase => {
+      const b = results[s][phase].breakdown
+      return [s, phase === 'sequential' ? 'c=1' : `c=${CONCURRENCY}`, f(b.clientMsP50), f(b.cmSessionMsP50), f(b.gapMsP50), f(b.toSessionStartMsP50), f(b.sessionToLastShareMsP50), f(b.lastShareToSessionEndMsP50), f(b.sessionEndToFinishedMsP50), f(b.finishedToClientMsP50)]
+    }))
+  )
+  console.log('\ncrypto floor, one process, no network (median CPU ms per call; wall-time totals in the last column):')
+  table(
+    ['scheme', 'createSession', 'commit', 'signShare', 'verifyingShares', 'aggregate', 'verify', 'wire decode signer/CM', 'owner sign/verify', 'CPU+wire+auth', 'wall crit. / CPU / +wire+auth'],
+    SCHEMES.map(s => {
+      const o = results[s].cryptoFloor.ops
+      return [s, f(o.createSession), f(o.commit), f(o.signShare), f(o.verifyingShares), f(o.aggregate), f(o.verify), `${o.signerWireDecode} / ${o.coordinatorWireDecode}`, `${o.ownerSign} / ${o.ownerVerify}`, f(results[s].cryptoFloor.cpuWithWireAndAuthMs),
+        `${results[s].cryptoFloor.wallMs.criticalPath} / ${results[s].cryptoFloor.wallMs.perSignature} / ${results[s].cryptoFloor.wallMs.withWireAndAuth}`]
+    })
+  )
+  for (const s of SCHEMES) {
+    const r = results[s]
+    const all = { ...prefixed('warm-up', r.warmup.failures), ...prefixed('c=1', r.sequential.failures), ...prefixed(`c=${CONCURRENCY}`, r.concurrent.failures) }
+    if (Object.keys(all).length > 0) {
+      console.log(`\n${s} failures by reason:`)
+      for (const [reason, count] of Object.entries(all)) console.log(`  ${count} × ${reason}`)
+    }
+    if (r.concurrent.retried > 0 || r.concurrent.clientFailovers > 0) {
+      console.log(`${s} c=${CONCURRENCY}: ${r.concurrent.retried} requests needed more than one session, ${r.concurrent.clientFailovers} client failovers, ` +
+        `${r.concurrent.requestsSeenByMoreThanOneCm} requests ran at more than one CM, ${r.concurrent.failedAtClientButCompletedAtACm} failed at the client although a CM completed them`)
+    }
+  }
+  console.log(`\nsessions per CM: ${Object.entries(logs.sessionsByNode).map(([k, v]) => `${k}: ${v}`).join(', ')}; outcomes: ${Object.entries(logs.sessionOutcomes).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  for (const [reason, count] of Object.entries(logs.rejections)) console.log(`signer rejections: ${count} × ${reason}`)
+  for (const [msg, w] of Object.entries(logs.warnings)) console.log(`node log ${msg}: ${w.count}×`)
+}
+
+function prefixed (prefix: string, counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${prefix}: ${k}`, v]))
+}
+
+await main()
