@@ -69,8 +69,11 @@ export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): P
   const file = parsed.data
   const at = (p: string): string => isAbsolute(p) ? p : join(base, p)
 
-  const passphraseFile = str(values['passphrase-file']) ?? env.SHARDSIG_PASSPHRASE_FILE ?? (file.passphraseFile !== undefined ? at(file.passphraseFile) : undefined)
-  const passphrase = passphraseFile !== undefined ? await readPassphraseFile(resolve(passphraseFile)) : env.SHARDSIG_PASSPHRASE
+  // Flags win over the environment, which wins over the config file.
+  const flagFile = str(values['passphrase-file']) ?? env.SHARDSIG_PASSPHRASE_FILE
+  const passphrase = flagFile !== undefined
+    ? await readPassphraseFile(resolve(flagFile))
+    : env.SHARDSIG_PASSPHRASE ?? (file.passphraseFile !== undefined ? await readPassphraseFile(at(file.passphraseFile)) : undefined)
   if (passphrase === undefined || passphrase.length === 0) {
     throw new ConfigError('no passphrase given: set SHARDSIG_PASSPHRASE, or SHARDSIG_PASSPHRASE_FILE / --passphrase-file / passphraseFile in the config')
   }

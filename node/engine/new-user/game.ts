@@ -52,17 +52,29 @@ export class VerificationGame {
   }
 
   /**
-   * Waits until every member in `expected` has published, or `signal` fires,
-   * then compares. A mismatch is final as soon as it is seen.
+   * Waits until every member in `expected` has published, or `minAgreeing`
+   * members agree and `graceMs` more passed, or `signal` fires; then compares.
+   * A mismatch is final as soon as it is seen.
    */
-  async play (keyId: string, recordDigest: string, expected: number[], signal: AbortSignal): Promise<GameOutcome> {
+  async play (keyId: string, recordDigest: string, expected: number[], opts: { minAgreeing: number, graceMs: number, signal: AbortSignal }): Promise<GameOutcome> {
+    const { signal } = opts
+    let graceEndsAt: number | undefined
     for (;;) {
       const outcome = this.outcome(keyId, recordDigest)
       const heard = this.digests.get(keyId)?.byMember
       const complete = expected.every(m => heard?.has(m) === true)
       if (outcome.mismatched.length > 0 || complete || signal.aborted) return outcome
+      if (outcome.agreeing.length >= opts.minAgreeing) graceEndsAt ??= Date.now() + opts.graceMs
+      if (graceEndsAt !== undefined && Date.now() >= graceEndsAt) return outcome
       await new Promise<void>(resolve => {
-        const wake = (): void => { this.waiters.delete(wake); signal.removeEventListener('abort', wake); resolve() }
+        let timer: NodeJS.Timeout | undefined
+        const wake = (): void => {
+          this.waiters.delete(wake)
+          signal.removeEventListener('abort', wake)
+          clearTimeout(timer)
+          resolve()
+        }
+        if (graceEndsAt !== undefined) timer = setTimeout(wake, Math.max(0, graceEndsAt - Date.now()))
         this.waiters.add(wake)
         signal.addEventListener('abort', wake, { once: true })
       })

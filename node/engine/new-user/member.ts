@@ -1,7 +1,7 @@
 // A member receiving its part of a new key from a committee leader
 // (DESIGN 5, step 4): verify the bundle, open and check its sub-share,
 // persist it (synced), play the verification game, then sign a receipt.
-import { GAME_TIMEOUT_MS, PROTOCOL_VERSION } from '../../../protocols/constants.js'
+import { GAME_GRACE_MS, GAME_TIMEOUT_MS, PROTOCOL_VERSION } from '../../../protocols/constants.js'
 import { openShare, ShareOpenError } from '../../../protocols/crypto/share-seal.js'
 import { signAsPeer } from '../../../protocols/crypto/peer-signature.js'
 import { recordDigest } from '../../../protocols/new-user/registry-entry.js'
@@ -78,7 +78,9 @@ export class NewUserMember {
     await this.init.game.publish({ v: PROTOCOL_VERSION, kind: 'game', keyId, committee, member: position, recordDigest: digest, record })
     const expected = record.holders[committee - 1]!.map((_, i) => i + 1)
     const gameStartedAt = performance.now()
-    const outcome = await this.init.game.play(keyId, digest, expected, AbortSignal.any([signal, AbortSignal.timeout(GAME_TIMEOUT_MS)]))
+    const outcome = await this.init.game.play(keyId, digest, expected, {
+      minAgreeing: record.params.tm, graceMs: GAME_GRACE_MS, signal: AbortSignal.any([signal, AbortSignal.timeout(GAME_TIMEOUT_MS)])
+    })
     log.info({ keyId, committee, member: position, agreeing: outcome.agreeing, mismatched: outcome.mismatched.length, gameMs: Math.round(performance.now() - gameStartedAt) }, 'verification game played')
     if (outcome.mismatched.length > 0) {
       await this.init.shares.put({ ...(await this.init.shares.get(keyId, record.epoch))!, state: 'disputed' })
