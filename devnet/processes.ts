@@ -1,7 +1,7 @@
 // The node processes: spawning them detached, pid files, asking Linux what a
 // pid is doing (/proc), signalling and waiting for an exit.
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EXIT_POLL_INTERVAL_MS, KILL_WAIT_MS, NODE_V8_FLAGS, STOP_TIMEOUT_MS } from './constants.js'
@@ -72,6 +72,14 @@ const HAS_PROC = existsSync('/proc/self/stat')
  * What `pid` is doing. `marker` (the node's config path) must appear in the
  * process's command line, so a pid reused by another program counts as down.
  */
+function threadsLeft (pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length
+  } catch {
+    return 0
+  }
+}
+
 export function processState (pid: number, marker?: string): ProcessState {
   if (!HAS_PROC) return signalZeroAlive(pid) ? 'running' : 'down'
   let stat: string
@@ -82,10 +90,14 @@ export function processState (pid: number, marker?: string): ProcessState {
   } catch {
     return 'down'
   }
-  if (marker !== undefined && !cmdline.split('\0').includes(marker)) return 'down'
   // The state letter follows the command name, which is in parentheses and may itself hold ") ".
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-  if (state === 'Z' || state === 'X' || state === 'x') return 'down'
+  // The thread-group leader turns zombie while its other threads (libuv's pool)
+  // may still be exiting, holding the shared file table and so the store's lock.
+  if (state === 'Z' || state === 'X' || state === 'x') return threadsLeft(pid) <= 1 ? 'down' : 'running'
+  // A dying process loses its cmdline (exit_mm) before it closes its files and
+  // locks (exit_files): empty means "still exiting", not "another process".
+  if (marker !== undefined && cmdline !== '' && !cmdline.split('\0').includes(marker)) return 'down'
   if (state === 'T' || state === 't') return 'paused'
   return 'running'
 }
