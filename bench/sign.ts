@@ -6,7 +6,6 @@
 // writes bench/results/sign.json.
 import '../node/polyfills.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -15,7 +14,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newUser } from '../cli/client/new-user.js'
 import { newRequestId, sign } from '../cli/client/sign.js'
-import type { KeyFile } from '../cli/key-file.js'
+import { keyFileOf, type KeyFile } from '../cli/key-file.js'
 import { Devnet } from '../devnet/api.js'
 import { findRepoRoot } from '../devnet/entry.js'
 import { findFreeBasePort } from '../devnet/ports.js'
@@ -207,10 +206,7 @@ async function main (): Promise<void> {
 async function makeKey (node: string, scheme: Scheme): Promise<KeyFile> {
   const owner = ed25519.utils.randomSecretKey()
   const { record } = await newUser({ node, scheme, ownerSecretKey: owner, policy: BENCH_POLICY })
-  return {
-    version: 1, keyId: record.keyId, scheme, groupPublicKey: record.groupPublicKey, network: record.network, node,
-    owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(owner) }, createdAt: new Date().toISOString()
-  }
+  return keyFileOf(record, node, owner)
 }
 
 /** One `sign()` end to end, never throwing: a thrown error or a failed result becomes a failure reason. */

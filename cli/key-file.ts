@@ -4,7 +4,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { hexString } from '../protocols/wire/hex.js'
-import { SchemeSchema } from '../protocols/wire/key-record.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { scalarToHex, type SecretScalar } from '../protocols/sharing/index.js'
+import { SchemeSchema, type KeyRecord } from '../protocols/wire/key-record.js'
 
 export const KeyFileSchema = z.strictObject({
   version: z.literal(1),
@@ -20,6 +22,21 @@ export const KeyFileSchema = z.strictObject({
   exportedSecret: z.string().optional()
 })
 export type KeyFile = z.infer<typeof KeyFileSchema>
+
+/** What a later `sign` needs of a key just dealt; `exportedSecret` only on request. */
+export function keyFileOf (record: KeyRecord, node: string, ownerSecretKey: Uint8Array, exportedSecret?: SecretScalar): KeyFile {
+  return {
+    version: 1,
+    keyId: record.keyId,
+    scheme: record.scheme,
+    groupPublicKey: record.groupPublicKey,
+    network: record.network,
+    node,
+    owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(ownerSecretKey) },
+    createdAt: new Date(record.createdAt).toISOString(),
+    ...(exportedSecret !== undefined ? { exportedSecret: scalarToHex(record.scheme, exportedSecret.expose()) } : {})
+  }
+}
 
 export class KeyFileError extends Error {
   constructor (readonly path: string, reason: string) {

@@ -1,14 +1,12 @@
 // `shardsig new-user`: deal a fresh key through the network's committee
 // leaders and write the key file a later `sign` needs.
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
 import { parseArgs } from 'node:util'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { scalarToHex, type SecretScalar } from '../../protocols/sharing/index.js'
-import { DEFAULT_POLICY, PolicySchema, SchemeSchema, type KeyRecord, type Policy } from '../../protocols/wire/key-record.js'
+import { DEFAULT_POLICY, PolicySchema, SchemeSchema, type Policy } from '../../protocols/wire/key-record.js'
 import { dealThrough, newUser, NewUserFailedError, type CommitteeOutcome } from '../client/new-user.js'
-import { writeKeyFile, type KeyFile } from '../key-file.js'
+import { keyFileOf, writeKeyFile } from '../key-file.js'
 import { envNode, UsageError, type Io } from '../io.js'
 
 export const NEW_USER_USAGE = `usage: shardsig new-user [options]
@@ -101,20 +99,6 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
     io.out(`key file ${keyFilePath}${values['export-secret'] === true ? ' (includes the exported private key)' : ''}`)
   }
   return 0
-}
-
-function keyFileOf (record: KeyRecord, node: string, owner: Uint8Array, exportedSecret?: SecretScalar): KeyFile {
-  return {
-    version: 1,
-    keyId: record.keyId,
-    scheme: record.scheme,
-    groupPublicKey: record.groupPublicKey,
-    network: record.network,
-    node,
-    owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(owner) },
-    createdAt: new Date(record.createdAt).toISOString(),
-    ...(exportedSecret !== undefined ? { exportedSecret: scalarToHex(record.scheme, exportedSecret.expose()) } : {})
-  }
 }
 
 function describeCommittee (c: CommitteeOutcome): string {

@@ -17,6 +17,7 @@ import { RegistryGossipSchema, SyncRequestSchema, SyncResponseSchema, type SyncR
 import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
 import { handleJson, requestJson } from '../p2p/direct.js'
+import { KeyedLock } from './keyed-lock.js'
 import type { KeyStore } from '../store/index.js'
 
 const REGISTRY_PREFIX = 'registry/'
@@ -47,7 +48,7 @@ export class KeyRegistry {
   private readonly entries = new Map<string, Held>()
   private readonly syncing = new Set<string>()
   /** Merges of one key run one after another: each reads, awaits the store, then writes. */
-  private readonly mergeQueue = new Map<string, Promise<unknown>>()
+  private readonly mergeLock = new KeyedLock()
   private stopped = false
   private timer: NodeJS.Timeout | undefined
 
@@ -120,15 +121,7 @@ export class KeyRegistry {
   }
 
   private async merge (entry: RegistryEntry): Promise<AddResult> {
-    const keyId = entry.record.keyId
-    const previous = this.mergeQueue.get(keyId) ?? Promise.resolve()
-    const next = previous.catch(() => {}).then(async () => await this.mergeNow(entry))
-    this.mergeQueue.set(keyId, next)
-    try {
-      return await next
-    } finally {
-      if (this.mergeQueue.get(keyId) === next) this.mergeQueue.delete(keyId)
-    }
+    return await this.mergeLock.run(entry.record.keyId, async () => await this.mergeNow(entry))
   }
 
   private async mergeNow (entry: RegistryEntry): Promise<AddResult> {

@@ -1,15 +1,11 @@
 // Keys made through the real new_user flow, as key files a client signs with.
-import { bytesToHex } from '@noble/hashes/utils.js'
 import { newUser } from '../../cli/client/new-user.js'
-import type { KeyFile } from '../../cli/key-file.js'
+import { keyFileOf, type KeyFile } from '../../cli/key-file.js'
 import type { Policy, Scheme } from '../../protocols/wire/key-record.js'
 import { newOwner } from './owner.js'
 
 export async function makeKey (node: string, scheme: Scheme, policy: Partial<Policy> = {}): Promise<KeyFile> {
   const owner = newOwner()
   const { record } = await newUser({ node, scheme, ownerSecretKey: owner, policy })
-  return {
-    version: 1, keyId: record.keyId, scheme, groupPublicKey: record.groupPublicKey, network: record.network, node,
-    owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(owner) }, createdAt: new Date().toISOString()
-  }
+  return keyFileOf(record, node, owner)
 }

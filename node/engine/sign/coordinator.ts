@@ -4,6 +4,7 @@
 // deadline passes or no valid party is left. Results are kept in the store.
 import { MAX_CONCURRENT_SESSIONS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
+import { KeyedLock } from '../keyed-lock.js'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { verifyBody } from '../../../protocols/crypto/owner-auth.js'
@@ -81,7 +82,7 @@ export class SignCoordinator {
   private readonly signerLoad = new Map<string, number>()
   private readonly controller = new AbortController()
   private readonly slots = new Semaphore(MAX_CONCURRENT_SESSIONS_PER_CM)
-  private readonly submitting = new Map<string, Promise<unknown>>()
+  private readonly intake = new KeyedLock()
   private readonly now: () => number
 
   constructor (private readonly init: CoordinatorInit) {
@@ -98,17 +99,8 @@ export class SignCoordinator {
    * Throws NotManagerError, or SignRejection for a request no signer would accept.
    */
   async submit (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {
-    // Two copies of one request arriving together must not both start: the second waits for the first.
-    const key = trackKey(request.keyId, request.requestId)
-    const inFlight = this.submitting.get(key)
-    if (inFlight !== undefined) await inFlight.catch(() => {})
-    const attempt = this.submitOnce(request)
-    this.submitting.set(key, attempt)
-    try {
-      return await attempt
-    } finally {
-      if (this.submitting.get(key) === attempt) this.submitting.delete(key)
-    }
+    // Copies of one request arriving together must not both start: each waits for the one before.
+    return await this.intake.run(trackKey(request.keyId, request.requestId), async () => await this.submitOnce(request))
   }
 
   private async submitOnce (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {

@@ -9,6 +9,7 @@
 // taken over by another CM once the lease ends; once a share left, the claim
 // is for good. Claims are checked and taken under a per-request lock.
 import type { KeyStore } from '../../store/index.js'
+import { KeyedLock } from '../keyed-lock.js'
 
 export const LEDGER_PREFIX = 'signed/'
 
@@ -39,7 +40,7 @@ export type ClaimResult =
   | { kind: 'leased', by: string, until: number }
 
 export class SignLedger {
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly locks = new KeyedLock()
 
   constructor (private readonly store: KeyStore) {}
 
@@ -104,14 +105,6 @@ export class SignLedger {
   }
 
   private async locked<T> (keyId: string, requestId: string, fn: () => Promise<T>): Promise<T> {
-    const id = `${keyId}/${requestId}`
-    const previous = this.locks.get(id) ?? Promise.resolve()
-    const next = previous.catch(() => {}).then(fn)
-    this.locks.set(id, next)
-    try {
-      return await next
-    } finally {
-      if (this.locks.get(id) === next) this.locks.delete(id)
-    }
+    return await this.locks.run(`${keyId}/${requestId}`, fn)
   }
 }
