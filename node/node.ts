@@ -97,7 +97,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log
     })
     cleanups.push(async () => { await newUser.stop() })
-    const sign = await startSignService({ libp2p, view, membership, registry, shares, store, blame, log, faults: opts.faults })
+    const sign = await startSignService({ libp2p, view, membership, registry, shares, store, blame, log, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
     cleanups.push(async () => { await sign.stop() })
 
     const dialer = new GenesisDialer(libp2p, genesis.nodes, log)

@@ -91,6 +91,14 @@ export const CLAIM_LEASE_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
  * cores busy on ed25519 with the current (noble) crypto.
  */
 export const MAX_CONCURRENT_SESSIONS_PER_CM = 4
+/**
+ * Requests one CM holds unfinished (running or waiting for a slot); beyond it
+ * the CM answers 429 with Retry-After and clients go to another manager. At
+ * ~4 ed25519 signatures/s per CM this is ~30 s of queue, the default lifetime.
+ */
+export const MAX_PENDING_REQUESTS_PER_CM = 128
+/** Retry-After a busy CM sends with its 429. */
+export const CM_BUSY_RETRY_AFTER_S = 2
 /** Most sessions a CM tries for one request before it fails it. */
 export const MAX_SIGN_ATTEMPTS = 4
 /** Longest `Prefer: wait=N` a CM honours. */

@@ -69,8 +69,9 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
       if (result.status === 'completed') checkResult(opts.key, opts.message, result, manager.http)
       return result
     } catch (err) {
-      // A manager that is gone, or no longer a manager (421), or broken (5xx): the next one takes the same request.
-      const retryable = err instanceof NodeUnreachableError || (err instanceof ProblemError && (err.status === 421 || err.status >= 500))
+      // A manager that is gone, no longer a manager (421), full (429 coordinator-busy), restarted or broken (5xx): the next one takes the same request.
+      const retryable = err instanceof NodeUnreachableError ||
+        (err instanceof ProblemError && (err.status === 421 || err.status >= 500 || err.problem?.code === 'coordinator-busy'))
       if (!retryable) throw err
       errors.push((err as Error).message)
       opts.onFailover?.(manager.http, (err as Error).message)

@@ -4,7 +4,7 @@ import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../engine/ne
 import type { NetworkView } from '../engine/network-view.js'
 import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
 import { HttpProblem, MisdirectedProblem } from './problems.js'
-import { NotManagerError } from '../engine/sign/coordinator.js'
+import { CoordinatorBusyError, CoordinatorRestartedError, NotManagerError } from '../engine/sign/coordinator.js'
 import { SignRejection } from '../../protocols/sign/check-request.js'
 
 /** HTTP status of a sign request the CM refuses outright; 400 for the rest. */
@@ -20,6 +20,12 @@ export function toProblem (err: unknown, view: NetworkView): HttpProblem | undef
   if (err instanceof HttpProblem) return err
   if (err instanceof NotCommitteeLeaderError) return new MisdirectedProblem(err.message, view.whoCl())
   if (err instanceof NotManagerError) return new MisdirectedProblem(err.message, view.whoCm())
+  if (err instanceof CoordinatorBusyError) {
+    return new HttpProblem(429, 'coordinator-busy', 'Too Many Requests', err.message, { code: 'coordinator-busy', pending: err.pending }, { 'retry-after': String(err.retryAfterS) })
+  }
+  if (err instanceof CoordinatorRestartedError) {
+    return new HttpProblem(503, 'coordinator-restarted', 'Service Unavailable', err.message, { code: 'coordinator-restarted' })
+  }
   if (err instanceof SignRejection) {
     return new HttpProblem(SIGN_REJECTION_STATUS[err.code] ?? 400, `sign-${err.code}`, 'Sign Request Refused', err.message, { code: err.code })
   }

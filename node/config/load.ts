@@ -88,7 +88,8 @@ export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): P
       identityFile: file.identityFile !== undefined ? at(file.identityFile) : join(dataDirAbs, 'identity.json'),
       passphrase,
       listen: file.listen,
-      logLevel: file.logLevel
+      logLevel: file.logLevel,
+      limits: file.limits ?? {}
     }
   }
 }

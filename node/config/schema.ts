@@ -18,7 +18,12 @@ export const NodeConfigFileSchema = z.strictObject({
       port: z.int().min(0).max(65535)
     })
   }),
-  logLevel: z.enum(LOG_LEVELS).default('info')
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** Operator limits; each defaults to its constant in protocols/constants.ts. */
+  limits: z.strictObject({
+    /** Unfinished sign requests this node holds as a manager before it answers 429 (MAX_PENDING_REQUESTS_PER_CM). */
+    maxPendingSignRequests: z.int().min(1).max(100_000).optional()
+  }).optional()
 })
 
 export type NodeConfigFile = z.infer<typeof NodeConfigFileSchema>
@@ -32,4 +37,5 @@ export interface NodeConfig {
   passphrase: string
   listen: { p2p: string[], http: { host: string, port: number } }
   logLevel: typeof LOG_LEVELS[number]
+  limits: { maxPendingSignRequests?: number }
 }

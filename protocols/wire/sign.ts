@@ -85,7 +85,33 @@ export const CompletedSchema = z.strictObject({
   requestId: RequestIdSchema,
   signature: hexString(64)
 })
-export const PartyRequestSchema = z.discriminatedUnion('kind', [NewPartySchema, CompletedSchema])
+
+/**
+ * What a signer keeps (in its ledger) of the one session it sent a share to:
+ * enough for another CM to finish that session if its own CM died after the
+ * shares left (docs/protocols/sign.md, "Session recovery"). The share is no
+ * secret once sent; the nonces behind it are gone.
+ */
+export const ContributionSchema = z.strictObject({
+  sessionId: z.string().min(1).max(80),
+  /** The CM the share was for. */
+  coordinator: z.string().min(1).max(128),
+  party: z.array(PartyMemberSchema).min(1).max(64),
+  /** The round-1 commitments the share was computed over, this signer's among them. */
+  commitments: z.array(CommitmentWireSchema).min(1).max(64),
+  share: ShareWireSchema
+})
+export type Contribution = z.infer<typeof ContributionSchema>
+
+/** CM → party member of a dead CM's session: send me what you contributed to session `sessionId` of this request. */
+export const RecoverSchema = z.strictObject({
+  kind: z.literal('recover'),
+  request: SignRequestSchema,
+  sessionId: z.string().min(1).max(80)
+})
+export type Recover = z.infer<typeof RecoverSchema>
+
+export const PartyRequestSchema = z.discriminatedUnion('kind', [NewPartySchema, CompletedSchema, RecoverSchema])
 
 /** Signer → CM: the answer to new_party. */
 export const PartyAnswerSchema = z.discriminatedUnion('kind', [
@@ -98,6 +124,8 @@ export const PartyAnswerSchema = z.discriminatedUnion('kind', [
     share: ShareWireSchema
   }),
   z.strictObject({ kind: z.literal('completed-before'), sessionId: z.string(), signature: hexString(64) }),
+  /** This signer already sent a share for the request in another CM's session: here it is, to finish that session. */
+  z.strictObject({ kind: z.literal('contributed'), sessionId: z.string(), contribution: ContributionSchema }),
   z.strictObject({
     kind: z.literal('reject'),
     sessionId: z.string(),

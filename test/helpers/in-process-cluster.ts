@@ -26,7 +26,7 @@ export interface InProcessCluster {
   close: () => Promise<void>
 }
 
-export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, faults?: ReadonlyMap<number, SignerFaults> } = {}): Promise<InProcessCluster> {
+export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, faults?: ReadonlyMap<number, SignerFaults>, limits?: NodeConfig['limits'] } = {}): Promise<InProcessCluster> {
   const root = await mkdtemp(join(tmpdir(), 'shardsig-scenario-'))
   const dir = join(root, 'net')
   const basePort = await findFreeBasePort(opts.basePortFrom ?? 23100, n)
@@ -34,7 +34,7 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
   const configs: NodeConfig[] = []
   for (let i = 1; i <= n; i++) {
     const loaded = await loadNodeConfig(['--config', nodePaths(dir, i).config], {})
-    configs.push(loaded.config!)
+    configs.push({ ...loaded.config!, limits: { ...loaded.config!.limits, ...opts.limits } })
   }
   const nodes: Array<ShardsigNode | undefined> = new Array(n).fill(undefined)
   const silent = pino({ level: process.env.SHARDSIG_TEST_LOG ?? 'silent' })

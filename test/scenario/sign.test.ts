@@ -13,7 +13,7 @@ import { requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_PARTY } from '../../protocols/constants.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
 import { HealthSchema } from '../../protocols/wire/http.js'
-import { PartyAnswerSchema, type SignRequest } from '../../protocols/wire/sign.js'
+import { PartyAnswerSchema, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
 import { callJson } from '../../cli/client/http.js'
 import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { makeKey } from '../helpers/keys.js'
@@ -203,6 +203,51 @@ describe('the client', () => {
     expect(result).toMatchObject({ status: 'completed', requestId })
     await cluster.start(index)
     await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(15_000), () => describeLiveness(cluster))
+  })
+})
+
+describe('session recovery: a CM died after the shares left', () => {
+  /** Plays a CM that sends new_party to `party`, collects every share and dies before aggregating. */
+  async function dyingCm (request: SignRequest, party: PartyMember[]): Promise<ShardsigNode> {
+    const dead = cluster.running().find(n => !party.some(p => p.peerId === n.identity.peerId) && !managers().includes(n))!
+    const sessionId = `dead-${request.requestId}`
+    const answers = await Promise.all(party.map(async p => await requestJson(dead.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'new_party', sessionId, request, party }, PartyAnswerSchema, { signal: AbortSignal.timeout(15_000) })))
+    expect(answers.map(a => a.kind)).toEqual(party.map(() => 'share'))
+    return dead
+  }
+
+  function partyFor (requestId: string, excluded: string[] = []): PartyMember[] {
+    const holders = [1, 2, 3].map(c => cluster.state.nodes.filter(n => n.committee === c).map(n => n.peerId))
+    const sel = selectParty({ requestId, tc: 2, tm: 2, holders, live: new Set(cluster.state.nodes.map(n => n.peerId)), load: new Map(), excluded: new Set([faultyPeer(), ...excluded]) })
+    if (!sel.ok) throw new Error(sel.reason)
+    return sel.party
+  }
+
+  it('another CM finishes the dead CM\'s session: the same party, one signature', async () => {
+    const requestId = requestIdWhoseParty(false)
+    const request = buildSignRequest(btcKey, hexToBytes('cafe20'), requestId, Date.now() + 60_000)
+    const party = partyFor(requestId)
+    await dyingCm(request, party)
+    const res = await post(managers()[0]!, request)
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body).toMatchObject({ status: 'completed', signers: party })
+    expect(verifiesIndependently(btcKey, hexToBytes('cafe20'), res.body.signature)).toBe(true)
+    // Every other manager answers the same request with the same signature (the signers now know it).
+    const again = await post(managers()[1]!, request)
+    expect(again.body).toMatchObject({ status: 'completed', signature: res.body.signature })
+  })
+
+  it('asks the dead session\'s members that are not in its own party for their shares', async () => {
+    const requestId = requestIdWhoseParty(false)
+    const request = buildSignRequest(btcKey, hexToBytes('cafe21'), requestId, Date.now() + 60_000)
+    // The dead CM used a party that differs from the one the live CM picks first in one member.
+    const first = partyFor(requestId)
+    const party = partyFor(requestId, [first[0]!.peerId])
+    expect(party).not.toEqual(first)
+    await dyingCm(request, party)
+    const res = await post(managers()[0]!, request)
+    expect(res.body).toMatchObject({ status: 'completed', signers: party })
+    expect(verifiesIndependently(btcKey, hexToBytes('cafe21'), res.body.signature)).toBe(true)
   })
 })
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SignLedger, type LedgerEntry } from '../../node/engine/sign/ledger.js'
+import type { Contribution } from '../../protocols/wire/sign.js'
 import { openStore, type KeyStore } from '../../node/store/index.js'
 
 let dir: string
@@ -12,7 +13,12 @@ let store: KeyStore
 let ledger: SignLedger
 const T0 = 1_000_000
 
-const claimBy = (coordinator: string, over: Partial<LedgerEntry> = {}): Omit<LedgerEntry, 'contributed' | 'signature'> =>
+const contributionTo = (coordinator: string, sessionId = 'session-1'): Contribution => ({
+  sessionId, coordinator, party: [{ committee: 1, member: 1, peerId: 'p1' }],
+  commitments: [{ committee: 1, member: 1, hiding: 'aa', binding: 'bb' }], share: { committee: 1, member: 1, share: '11'.repeat(32) }
+})
+
+const claimBy = (coordinator: string, over: Partial<LedgerEntry> = {}): Omit<LedgerEntry, 'contributed' | 'signature' | 'contribution'> =>
   ({ requestId: 'req-00000001', keyId: 'ab'.repeat(16), requestDigest: 'd1', coordinator, leaseUntil: T0 + 8_000, expiresAt: T0 + 60_000, message: '00', ...over })
 
 beforeEach(async () => {
@@ -38,24 +44,26 @@ describe('SignLedger', () => {
     expect(taken).toMatchObject({ kind: 'claimed', entry: { coordinator: 'cm-b' } })
   })
 
-  it('never hands a request to a second coordinator once a share went to the first', async () => {
+  it('never hands a request to a second coordinator once a share went to the first, but tells it which session got the share', async () => {
     const claim = await ledger.claim(claimBy('cm-a'), T0)
     if (claim.kind !== 'claimed') throw new Error('no claim')
-    expect(await ledger.recordContribution(claim.entry)).toBe(true)
-    expect(await ledger.claim(claimBy('cm-b'), T0 + 60_000)).toEqual({ kind: 'held', by: 'cm-a' })
+    expect(await ledger.recordContribution(claim.entry, contributionTo('cm-a'))).toBe(true)
+    expect(await ledger.claim(claimBy('cm-b'), T0 + 60_000)).toEqual({ kind: 'held', by: 'cm-a', contribution: contributionTo('cm-a') })
+    // The contribution survives a retry by the same coordinator until it contributes again.
+    expect(await ledger.claim(claimBy('cm-a'), T0 + 1_000)).toMatchObject({ kind: 'claimed', entry: { contributed: true, contribution: contributionTo('cm-a') } })
   })
 
   it('refuses to record a share for a claim another coordinator took over meanwhile', async () => {
     const slow = await ledger.claim(claimBy('cm-a'), T0)
     if (slow.kind !== 'claimed') throw new Error('no claim')
     await ledger.claim(claimBy('cm-b', { leaseUntil: T0 + 20_000 }), T0 + 9_000)
-    expect(await ledger.recordContribution(slow.entry)).toBe(false)
+    expect(await ledger.recordContribution(slow.entry, contributionTo('cm-a'))).toBe(false)
   })
 
   it('answers a completed request with its signature, another message under the id with conflict', async () => {
     const claim = await ledger.claim(claimBy('cm-a'), T0)
     if (claim.kind !== 'claimed') throw new Error('no claim')
-    await ledger.recordContribution(claim.entry)
+    await ledger.recordContribution(claim.entry, contributionTo('cm-a'))
     await ledger.recordCompletion(claim.entry.keyId, claim.entry.requestId, 'ff'.repeat(64))
     expect(await ledger.claim(claimBy('cm-b'), T0)).toEqual({ kind: 'completed', signature: 'ff'.repeat(64) })
     expect(await ledger.claim(claimBy('cm-a', { requestDigest: 'other' }), T0)).toEqual({ kind: 'conflict' })

@@ -8,7 +8,7 @@ import {
   verifySignature, verifyingShares, type SignatureShare
 } from '../../../protocols/frost/index.js'
 import { judgeCommitments, judgeRefusals, tagOf, type Answered, type Culprit, type ShareAnswer } from '../../../protocols/sign/judge.js'
-import { PartyAnswerSchema, type NewParty, type PartyAnswer, type PartyMember, type SignRequest } from '../../../protocols/wire/sign.js'
+import { PartyAnswerSchema, type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type SignRequest } from '../../../protocols/wire/sign.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
@@ -19,6 +19,8 @@ export type AttemptOutcome =
   | { kind: 'fatal', code: string, reason: string }
   /** Some signer is leased to another CM: try the same party again after `ms`. */
   | { kind: 'wait', ms: number }
+  /** Signers already sent shares to another CM's session (peer id → what they sent): finish that one (recover.ts). */
+  | { kind: 'recover', contributions: Map<string, Contribution> }
 
 export type { Culprit }
 
@@ -27,6 +29,7 @@ export interface PartyTransport {
   libp2p: ShardsigLibp2p
   selfPeerId: string
   local: (np: NewParty, signal: AbortSignal) => Promise<PartyAnswer>
+  localRecover: (req: Recover) => Promise<PartyAnswer>
 }
 
 export async function runAttempt (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal, nowMs: number = Date.now()): Promise<AttemptOutcome> {
@@ -51,6 +54,9 @@ export async function runAttempt (transport: PartyTransport, material: KeyMateri
       return { kind: 'completed', signature: a.answer.signature }
     }
   }
+  const contributed = new Map<string, Contribution>()
+  for (const a of answers) if (a.answer?.kind === 'contributed') contributed.set(a.member.peerId, a.answer.contribution)
+  if (contributed.size > 0) return { kind: 'recover', contributions: contributed }
   const culprits = judgeRefusals(answers, record, request, nowMs)
   if ('fatal' in culprits) return culprits.fatal
   if (culprits.list.length > 0) return { kind: 'retry', culprits: culprits.list }

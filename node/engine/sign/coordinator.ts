@@ -2,7 +2,7 @@
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
-import { MAX_CONCURRENT_SESSIONS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { CM_BUSY_RETRY_AFTER_S, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { randomBytes } from 'node:crypto'
@@ -18,6 +18,7 @@ import type { KeyStore } from '../../store/index.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import { runAttempt, type PartyTransport } from './attempt.js'
+import { recoverSession } from './recover.js'
 import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
 
@@ -37,17 +38,18 @@ function storeKey (keyId: string, requestId: string): string {
   return `${RESULT_PREFIX}${requestId}/${keyId}`
 }
 
-/** A request still pending in the store was cut off by a restart of this CM. */
+/**
+ * A request still pending in the store was cut off by a restart of this CM. It
+ * does not run it again (its old session may still be finished by another CM,
+ * and a second session could give a second signature): another CM takes it.
+ */
 function restored (stored: Stored): Tracked {
-  const result: SignResult = stored.result.status === 'pending'
-    ? {
-        ...stored.result,
-        status: 'failed',
-        reason: 'the coordinating CM restarted while the request was pending; signers that already sent it a share sign this request id for no other CM, so retry with a new request id'
-      }
-    : stored.result
-  return { requestDigest: stored.requestDigest, result, done: Promise.resolve() }
+  if (stored.result.status !== 'pending') return { requestDigest: stored.requestDigest, result: stored.result, done: Promise.resolve() }
+  const result: SignResult = { ...stored.result, status: 'failed', reason: CUT_OFF_REASON }
+  return { requestDigest: stored.requestDigest, result, done: Promise.resolve(), cutOff: true }
 }
+
+const CUT_OFF_REASON = 'the coordinating CM restarted while the request was pending; another manager finishes it under the same request id'
 
 export class NotManagerError extends Error {
   constructor () {
@@ -56,23 +58,44 @@ export class NotManagerError extends Error {
   }
 }
 
+/** This CM already holds MAX_PENDING_REQUESTS_PER_CM unfinished requests (429 with Retry-After). */
+export class CoordinatorBusyError extends Error {
+  readonly retryAfterS = CM_BUSY_RETRY_AFTER_S
+  constructor (readonly pending: number) {
+    super(`this manager has ${pending} unfinished requests, its limit; try another manager or again in ${CM_BUSY_RETRY_AFTER_S} s`)
+    this.name = 'CoordinatorBusyError'
+  }
+}
+
+/** The request was cut off by a restart of this CM: the client should send it to another manager (503). */
+export class CoordinatorRestartedError extends Error {
+  constructor (readonly requestId: string) {
+    super(`request ${requestId}: ${CUT_OFF_REASON}`)
+    this.name = 'CoordinatorRestartedError'
+  }
+}
+
 interface Stored { requestDigest: string, result: SignResult }
 
 interface Tracked extends Stored {
   done: Promise<void>
   finishedAt?: number
+  /** Restored after a restart cut it off: sent on to another manager. */
+  cutOff?: boolean
 }
 
 export interface CoordinatorInit {
   libp2p: ShardsigLibp2p
   /** This node's own signer: the CM may be in the party it picks. */
-  localSigner: { onNewParty: PartyTransport['local'], onCompleted: (keyId: string, requestId: string, signature: string) => Promise<void> }
+  localSigner: { onNewParty: PartyTransport['local'], onRecover: PartyTransport['localRecover'], onCompleted: (keyId: string, requestId: string, signature: string) => Promise<void> }
   view: NetworkView
   keys: KeyMaterials
   store: KeyStore
   blame: BlameLog
   rate: RateLimiter
   log: Logger
+  /** Default MAX_PENDING_REQUESTS_PER_CM. */
+  maxPendingRequests?: number
   now?: () => number
 }
 
@@ -83,6 +106,7 @@ export class SignCoordinator {
   private readonly controller = new AbortController()
   private readonly slots = new Semaphore(MAX_CONCURRENT_SESSIONS_PER_CM)
   private readonly intake = new KeyedLock()
+  private pending = 0
   private readonly now: () => number
 
   constructor (private readonly init: CoordinatorInit) {
@@ -113,15 +137,18 @@ export class SignCoordinator {
       if (known.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was already used with key ${request.keyId} for another message`)
       // Only the owner may learn a request's state this way: its signature must still verify.
       if (!verifyBody(SIGN_REQUEST_KIND, request, material.record.ownerAuthKey)) throw new SignRejection('bad-owner-signature', `request ${request.requestId}: the owner signature does not verify`)
+      if (known.cutOff === true) throw new CoordinatorRestartedError(request.requestId)
       return { result: known.result, done: known.done }
     }
     checkSignRequest(request, material.record, this.now())
+    if (this.pending >= (this.init.maxPendingRequests ?? MAX_PENDING_REQUESTS_PER_CM)) throw new CoordinatorBusyError(this.pending)
     if (!this.init.rate.tryTake(request.keyId, material.record.policy.ratePerMinute, this.now())) {
       throw new SignRejection('rate-limited', `key ${request.keyId} is over its limit of ${material.record.policy.ratePerMinute} signatures per minute`)
     }
     const result: SignResult = { requestId: request.requestId, keyId: request.keyId, status: 'pending', scheme: material.record.scheme, groupPublicKey: material.record.groupPublicKey, attempts: 0 }
     const tracked: Tracked = { requestDigest, result, done: Promise.resolve() }
-    tracked.done = this.run(request, tracked)
+    this.pending++
+    tracked.done = this.run(request, tracked).finally(() => { this.pending-- })
     this.requests.set(trackKey(request.keyId, request.requestId), tracked)
     return { result, done: tracked.done }
   }
@@ -172,7 +199,7 @@ export class SignCoordinator {
         const party = selection.party
         for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
         const started = performance.now()
-        const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty }
+        const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover }
         const outcome = await runAttempt(transport, material, request, sessionId, party, this.controller.signal, this.now())
           .finally(() => {
             for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
@@ -184,6 +211,13 @@ export class SignCoordinator {
           return this.finish(tracked, { status: 'completed', signature: outcome.signature, signers: party })
         }
         if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
+        if (outcome.kind === 'recover') {
+          const recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
+          log.info({ requestId: request.requestId, sessionId: recovered.kind === 'completed' ? recovered.sessionId : undefined, outcome: recovered.kind }, 'recovered another manager\'s session')
+          if (recovered.kind === 'failed') return this.finish(tracked, { status: 'failed', reason: recovered.reason })
+          this.notifyCompleted(recovered.signers, request.keyId, request.requestId, recovered.signature)
+          return this.finish(tracked, { status: 'completed', signature: recovered.signature, signers: recovered.signers })
+        }
         if (outcome.kind === 'wait') {
           // A signer is leased to another CM (perhaps one that died): wait for the lease, then try again.
           if (waits++ >= MAX_LEASE_WAITS) return this.finish(tracked, { status: 'failed', reason: 'signers stayed leased to another manager' })

@@ -7,7 +7,10 @@
 // A signer claims a request for a coordinator before round 1 (synced). While
 // it has sent no share the claim is a lease, so a request whose CM died can be
 // taken over by another CM once the lease ends; once a share left, the claim
-// is for good. Claims are checked and taken under a per-request lock.
+// is for good. With the share the ledger keeps the session it went to, so
+// another CM can finish that session if the first one died (session recovery,
+// docs/protocols/sign.md). Claims are checked and taken under a per-request lock.
+import type { Contribution } from '../../../protocols/wire/sign.js'
 import type { KeyStore } from '../../store/index.js'
 import { KeyedLock } from '../keyed-lock.js'
 
@@ -28,14 +31,16 @@ export interface LedgerEntry {
   message: string
   /** Set when the coordinator reported the finished signature. */
   signature?: string
+  /** The session our share went to (the latest one, when the coordinator retried with us). */
+  contribution?: Contribution
 }
 
 export type ClaimResult =
   | { kind: 'claimed', entry: LedgerEntry, first: boolean }
   | { kind: 'completed', signature: string }
   | { kind: 'conflict' }
-  /** For good: a share went to `by`. */
-  | { kind: 'held', by: string }
+  /** For good: a share went to `by`, in the session `contribution` describes. */
+  | { kind: 'held', by: string, contribution?: Contribution }
   /** For now: `by` holds a lease until `until`. */
   | { kind: 'leased', by: string, until: number }
 
@@ -53,21 +58,22 @@ export class SignLedger {
   }
 
   /** Claims the request for `candidate.coordinator`, or says why not. */
-  async claim (candidate: Omit<LedgerEntry, 'contributed' | 'signature'>, nowMs: number): Promise<ClaimResult> {
+  async claim (candidate: Omit<LedgerEntry, 'contributed' | 'signature' | 'contribution'>, nowMs: number): Promise<ClaimResult> {
     return await this.locked(candidate.keyId, candidate.requestId, async () => {
       const previous = await this.get(candidate.keyId, candidate.requestId)
       if (previous !== undefined) {
         if (previous.requestDigest !== candidate.requestDigest) return { kind: 'conflict' }
         if (previous.signature !== undefined) return { kind: 'completed', signature: previous.signature }
         if (previous.coordinator !== candidate.coordinator) {
-          if (previous.contributed) return { kind: 'held', by: previous.coordinator }
+          if (previous.contributed) return { kind: 'held', by: previous.coordinator, contribution: previous.contribution }
           if (nowMs < previous.leaseUntil) return { kind: 'leased', by: previous.coordinator, until: previous.leaseUntil }
         }
       }
       const entry: LedgerEntry = {
         ...candidate,
         // Same coordinator again (a retry): keep what it already got from us.
-        contributed: previous?.coordinator === candidate.coordinator ? previous.contributed : false
+        contributed: previous?.coordinator === candidate.coordinator ? previous.contributed : false,
+        contribution: previous?.coordinator === candidate.coordinator ? previous.contribution : undefined
       }
       await this.store.putJson(this.key(entry.keyId, entry.requestId), entry, { sync: true })
       return { kind: 'claimed', entry, first: previous === undefined }
@@ -79,11 +85,11 @@ export class SignLedger {
    * claim was lost meanwhile (a session outlived its lease and another CM took
    * the request over): then no share may leave.
    */
-  async recordContribution (entry: LedgerEntry): Promise<boolean> {
+  async recordContribution (entry: LedgerEntry, contribution: Contribution): Promise<boolean> {
     return await this.locked(entry.keyId, entry.requestId, async () => {
       const current = await this.get(entry.keyId, entry.requestId)
       if (current === undefined || current.coordinator !== entry.coordinator || current.requestDigest !== entry.requestDigest) return false
-      await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...current, contributed: true }, { sync: true })
+      await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...current, contributed: true, contribution }, { sync: true })
       return true
     })
   }

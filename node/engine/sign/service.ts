@@ -28,6 +28,8 @@ export interface SignServiceInit {
   blame: BlameLog
   log: Logger
   faults?: SignerFaults
+  /** Operator limit (config limits.maxPendingSignRequests). */
+  maxPendingRequests?: number
 }
 
 export interface SignService {
@@ -47,9 +49,10 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     rate: new RateLimiter(), log, faults: init.faults
   })
   const coordinator = new SignCoordinator({
-    libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log,
+    libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, maxPendingRequests: init.maxPendingRequests,
     localSigner: {
       onNewParty: async (np, signal) => await signer.onNewParty(np, init.view.selfPeerId, signal),
+      onRecover: async req => await signer.onRecover(req),
       onCompleted: async (keyId, requestId, signature) => { await signer.onCompleted(keyId, requestId, signature) }
     }
   })
@@ -63,11 +66,12 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     log,
     handle: async (req, { peerId, signal }): Promise<PartyAnswer> => {
       // Any member may be a manager in someone's view; strangers coordinate nothing here.
-      if (!members.has(peerId)) return { kind: 'reject', sessionId: req.kind === 'new_party' ? req.sessionId : '', code: 'not-a-member', reason: `${peerId} is not in this network` }
+      if (!members.has(peerId)) return { kind: 'reject', sessionId: req.kind === 'completed' ? '' : req.sessionId, code: 'not-a-member', reason: `${peerId} is not in this network` }
       if (req.kind === 'completed') {
         await signer.onCompleted(req.keyId, req.requestId, req.signature)
         return { kind: 'noted' }
       }
+      if (req.kind === 'recover') return await signer.onRecover(req)
       return await signer.onNewParty(req, peerId, signal)
     }
   })

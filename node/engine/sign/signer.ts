@@ -11,7 +11,7 @@ import {
 } from '../../../protocols/frost/index.js'
 import { checkParty, checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { scalarFromHex, SecretScalar, curveFor } from '../../../protocols/sharing/index.js'
-import { RoundOneAckSchema, type NewParty, type PartyAnswer, type PartyMember, type RoundOne } from '../../../protocols/wire/sign.js'
+import { RoundOneAckSchema, type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type RoundOne } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
@@ -86,7 +86,11 @@ export class Signer {
       }, now)
       if (claim.kind === 'conflict') throw new SignRejection('conflict', `request id ${request.requestId} was used for another message with key ${record.keyId}`)
       if (claim.kind === 'completed') return { kind: 'completed-before', sessionId, signature: claim.signature }
-      if (claim.kind === 'held') throw new SignRejection('claimed-by-other-coordinator', `this signer already sent a share for request ${request.requestId} to ${claim.by}`)
+      if (claim.kind === 'held') {
+        // Our share went to another CM's session: hand it over so this CM can finish that session (it may have died).
+        if (claim.contribution !== undefined) return { kind: 'contributed', sessionId, contribution: claim.contribution }
+        throw new SignRejection('claimed-by-other-coordinator', `this signer already sent a share for request ${request.requestId} to ${claim.by}`)
+      }
       if (claim.kind === 'leased') return { kind: 'reject', sessionId, code: 'leased-by-other-coordinator', reason: `request ${request.requestId} is leased to ${claim.by}`, retryAfterMs: Math.max(0, claim.until - now) }
       // One token per request, not per session: a retry of the same request does not count again.
       if (claim.first && !this.init.rate.tryTake(record.keyId, record.policy.ratePerMinute, now)) {
@@ -100,20 +104,23 @@ export class Signer {
       const round1 = commit(key)
       const commitments = await this.exchange(sessionId, coordinator, party, frost, me, round1.commitments, signal)
 
-      // Recorded (synced) before the share leaves: from now on we serve only this coordinator for this request.
-      if (!await this.init.ledger.recordContribution(claim.entry)) {
-        throw new SignRejection('claimed-by-other-coordinator', `request ${request.requestId} was taken over by another coordinator while this session ran`)
-      }
       const message = hexToBytes(request.message)
       let share = signShare(frost, key, round1.nonces, [...commitments.values()], message)
       if (this.init.faults?.corruptShare === true) share = corrupt(record.scheme, share)
+      const contribution: Contribution = {
+        sessionId, coordinator, party: [...party], commitments: [...commitments.values()].map(encodeCommitments), share: encodeSignatureShare(share)
+      }
+      // Recorded (synced) before the share leaves: from now on we serve only this coordinator for this request.
+      if (!await this.init.ledger.recordContribution(claim.entry, contribution)) {
+        throw new SignRejection('claimed-by-other-coordinator', `request ${request.requestId} was taken over by another coordinator while this session ran`)
+      }
       log.info({ requestId: request.requestId, sessionId, keyId: record.keyId, committee: me.committee, member: me.member }, 'signature share sent')
       return {
         kind: 'share',
         sessionId,
         commitment: encodeCommitments(round1.commitments),
-        commitments: [...commitments.values()].map(encodeCommitments),
-        share: encodeSignatureShare(share)
+        commitments: contribution.commitments,
+        share: contribution.share
       }
     } catch (err) {
       if (err instanceof RoundOneTimeout) {
@@ -128,6 +135,27 @@ export class Signer {
     } finally {
       // Only the session this call created: a refused duplicate must not end someone else's.
       if (this.sessions.get(sessionId)?.owner === coordinator) this.sessions.delete(sessionId)
+    }
+  }
+
+  /**
+   * Another CM finishes session `sessionId` of a request whose CM died (session
+   * recovery): our part of it, if we sent one. Only for a request the owner
+   * signed and that is still valid; the share is no secret once sent.
+   */
+  async onRecover (req: Recover): Promise<PartyAnswer> {
+    const { request, sessionId } = req
+    try {
+      const { record } = this.init.keys.get(request.keyId)
+      checkSignRequest(request, record, this.now())
+      const entry = await this.init.ledger.get(record.keyId, request.requestId)
+      if (entry !== undefined && entry.requestDigest !== requestIdentity(request)) throw new SignRejection('conflict', `request id ${request.requestId} was used for another message with key ${record.keyId}`)
+      if (entry?.signature !== undefined) return { kind: 'completed-before', sessionId, signature: entry.signature }
+      if (entry?.contribution?.sessionId !== sessionId) throw new SignRejection('no-contribution', `this signer sent no share to session ${sessionId}`)
+      return { kind: 'contributed', sessionId, contribution: entry.contribution }
+    } catch (err) {
+      if (err instanceof SignRejection) return { kind: 'reject', sessionId, code: err.code, reason: err.message }
+      throw err
     }
   }
 

@@ -1,0 +1,77 @@
+// Session recovery on the CM (docs/protocols/sign.md): some party members
+// answered that they already sent a share to another CM's session for this
+// request. Ask every member of that session for its part and aggregate the
+// session as its CM would have; the judging is protocols/sign/recover-session.ts.
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { PARTY_TIMEOUT_MS, PROTOCOL_PARTY } from '../../../protocols/constants.js'
+import {
+  aggregate, createSession, decodeCommitments, decodeSignatureShare, InvalidShareError, verifyingShares, verifySignature
+} from '../../../protocols/frost/index.js'
+import { tagOf } from '../../../protocols/sign/judge.js'
+import { assembleSession, reportedSessions } from '../../../protocols/sign/recover-session.js'
+import { PartyAnswerSchema, type Contribution, type PartyMember, type Recover, type SignRequest } from '../../../protocols/wire/sign.js'
+import { requestJson } from '../../p2p/direct.js'
+import type { PartyTransport } from './attempt.js'
+import { partyMap, type KeyMaterial } from './key-material.js'
+
+export type RecoveryOutcome =
+  | { kind: 'completed', signature: string, signers: PartyMember[], sessionId: string }
+  | { kind: 'failed', reason: string }
+
+/**
+ * Tries each session the `reported` contributions name, most reported first;
+ * `known` maps peer id → contribution already in hand.
+ */
+export async function recoverSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, known: ReadonlyMap<string, Contribution>, signal: AbortSignal): Promise<RecoveryOutcome> {
+  const reasons: string[] = []
+  for (const sessionId of reportedSessions([...known.values()])) {
+    const outcome = await finishSession(transport, material, request, sessionId, known, signal)
+    if (outcome.kind === 'completed') return outcome
+    reasons.push(outcome.reason)
+  }
+  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}` }
+}
+
+async function finishSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, known: ReadonlyMap<string, Contribution>, signal: AbortSignal): Promise<RecoveryOutcome> {
+  const party = [...known.values()].find(c => c.sessionId === sessionId)!.party
+  const byMember = new Map([...known].filter(([, c]) => c.sessionId === sessionId))
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(PARTY_TIMEOUT_MS)])
+  const ask: Recover = { kind: 'recover', request, sessionId }
+  let completedBefore: string | undefined
+  await Promise.all(party.filter(m => !byMember.has(m.peerId)).map(async member => {
+    try {
+      const answer = member.peerId === transport.selfPeerId
+        ? await transport.localRecover(ask)
+        : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, ask, PartyAnswerSchema, { signal: deadline })
+      if (answer.kind === 'contributed' && answer.contribution.sessionId === sessionId) byMember.set(member.peerId, answer.contribution)
+      if (answer.kind === 'completed-before') completedBefore = answer.signature
+    } catch {
+      // Unreachable: it counts as missing below.
+    }
+  }))
+  const message = hexToBytes(request.message)
+  const { record, nested } = material
+  if (completedBefore !== undefined) {
+    // The dead CM (or another) finished it after all and told this member: that signature, if it verifies.
+    if (verifySignature(record.scheme, nested.groupPublicKey, message, hexToBytes(completedBefore))) {
+      return { kind: 'completed', signature: completedBefore, signers: party, sessionId }
+    }
+  }
+  const assembled = assembleSession(sessionId, byMember)
+  if (assembled.kind === 'incomplete') {
+    return { kind: 'failed', reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}`).join(', ')}` }
+  }
+  if (assembled.kind === 'inconsistent') return { kind: 'failed', reason: `session ${sessionId}: ${assembled.detail}` }
+  try {
+    const frost = createSession(material.params, nested.groupPublicKey, partyMap(assembled.party))
+    const commitments = assembled.contributions[0]!.commitments.map(c => decodeCommitments(record.scheme, c))
+    const shares = assembled.contributions.map(c => decodeSignatureShare(record.scheme, c.share))
+    const signature = aggregate(frost, verifyingShares(frost, nested.committees), commitments, message, shares)
+    return { kind: 'completed', signature: bytesToHex(signature), signers: assembled.party, sessionId }
+  } catch (err) {
+    if (err instanceof InvalidShareError) {
+      return { kind: 'failed', reason: `session ${sessionId}: the shares of ${err.culprits.map(c => `committee ${tagOf(c).replace('/', ' member ')}`).join(', ')} do not verify` }
+    }
+    return { kind: 'failed', reason: `session ${sessionId}: ${(err as Error).message}` }
+  }
+}
