@@ -1,19 +1,21 @@
-// The only file that calls a FROST implementation: RFC 9591 round functions over flat identifiers
-// (§5.1 commit, §5.2 sign, §5.3 aggregate, §5.4 verify_signature_share). Today @noble/curves.
-import { ed25519_FROST } from '@noble/curves/ed25519.js'
-import { schnorr_FROST } from '@noble/curves/secp256k1.js'
-import type { FROST, FrostPublic } from '@noble/curves/abstract/frost.js'
-import type { RandomBytes, Scheme } from '../sharing/index.js'
+// RFC 9591 round functions over flat identifiers (§5.1 commit, §5.2 sign, §5.3 aggregate, §5.4
+// verify_signature_share) with the RFC's own Lagrange coefficients: the form the published test
+// vectors use. The nested rounds use the same code (rfc9591.ts) with κ instead of λ.
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { curveFor, type RandomBytes, type Scheme } from '../sharing/index.js'
+import { groupFor } from './group/select.js'
+import type { Element, GroupBackend } from './group/types.js'
+import { aggregateRound, commitRound, prepare, signRound, verifyShareRound, type ElementCommitment, type Prepared, type RawNonces } from './rfc9591.js'
+import { suiteFor, type Suite } from './suite.js'
+import { verifyEncoded } from './verify-signature.js'
+
+export type { RawNonces } from './rfc9591.js'
 
 /** One flat participant's round-1 commitments, as the RFC's commitment_list holds them. */
 export interface FlatCommitment { identifier: string, hiding: Uint8Array, binding: Uint8Array }
 
-/** Secret nonces (d, e) as serialised scalars. */
-export interface RawNonces { hiding: Uint8Array, binding: Uint8Array }
-
 /**
- * RFC 9591 signing over flat identifiers, byte-compatible with the suite's test vectors. A faster
- * implementation replaces `nobleBackend` by implementing exactly this (docs/protocols/frost.md).
+ * RFC 9591 signing over flat identifiers, byte-compatible with the suite's test vectors.
  * Identifiers are the suite's serialised scalars as lowercase hex (`identifier(n)`).
  */
 export interface FrostBackend {
@@ -34,57 +36,83 @@ export interface FrostBackend {
     commitmentList: readonly FlatCommitment[], message: Uint8Array, shares: Readonly<Record<string, Uint8Array>>): Uint8Array
 }
 
-/**
- * noble's FROST wants a whole key package; only `commitments[0]` (the group key) and the
- * verifying shares are read. `signers` is set to the list length, which noble checks against.
- */
-function publicPackage (groupPublicKey: Uint8Array, participants: number, verifyingShares: Readonly<Record<string, Uint8Array>>): FrostPublic {
-  const shares = Object.fromEntries(Object.entries(verifyingShares).map(([id, bytes]) => [id, owned(bytes)]))
-  return { signers: { min: participants, max: participants }, commitments: [owned(groupPublicKey)], verifyingShares: shares }
+/** A canonical non-zero identifier from its hex form. */
+function parseIdentifier (suite: Suite, hex: string): bigint {
+  const id = suite.scalarValue(hexToBytes(hex))
+  if (id === 0n || id >= suite.order || bytesToHex(suite.serializeScalar(id)) !== hex) throw new RangeError(`invalid identifier ${hex}`)
+  return id
 }
 
-/** noble's package types want ArrayBuffer-backed arrays; a copy is one (and the caller's stays untouched). */
-function owned (bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(bytes)
+/** §4.2 derive_interpolating_value: λ_i = Π_{j≠i} j/(j−i) over the list's identifiers. */
+function lagrange (scheme: Scheme, ids: readonly bigint[], i: bigint): bigint {
+  const { Fn } = curveFor(scheme)
+  let num = 1n
+  let den = 1n
+  for (const j of ids) {
+    if (j === i) continue
+    num = Fn.mul(num, j)
+    den = Fn.mul(den, Fn.sub(j, i))
+  }
+  return Fn.mul(num, Fn.inv(den))
 }
 
-function nobleBackend (scheme: Scheme, suite: string, frost: FROST): FrostBackend {
-  const list = (l: readonly FlatCommitment[]) => l.map(c => ({ identifier: c.identifier, hiding: c.hiding, binding: c.binding }))
-  return Object.freeze({
-    scheme,
-    suite,
-    identifier: (n: number) => frost.Identifier.fromNumber(n),
-    commit (signingShare: Uint8Array, randomBytes: RandomBytes) {
-      // noble copies the identifier into its output and reads nothing else from it; ours carries none.
-      const { nonces, commitments } = frost.commit({ identifier: frost.Identifier.fromNumber(1), signingShare },
-        (n?: number) => owned(randomBytes(n ?? 32)))
-      return { nonces, hiding: commitments.hiding, binding: commitments.binding }
-    },
-    signShare (identifier, signingShare, groupPublicKey, nonces, commitmentList, message) {
-      // Never validateSecret here: it checks the share against a dealer's flat commitments, which
-      // nested (κ-adjusted) shares do not have.
-      return frost.signShare({ identifier, signingShare }, publicPackage(groupPublicKey, commitmentList.length, {}),
-        nonces, list(commitmentList), message)
-    },
-    verifyShare (identifier, verifyingShare, groupPublicKey, commitmentList, message, share) {
-      const pub = publicPackage(groupPublicKey, commitmentList.length, { [identifier]: verifyingShare })
-      return frost.verifyShare(pub, list(commitmentList), message, identifier, share)
-    },
-    aggregate (groupPublicKey, verifyingShares, commitmentList, message, shares) {
-      const pub = publicPackage(groupPublicKey, commitmentList.length, verifyingShares)
-      return frost.aggregate(pub, list(commitmentList), message, { ...shares })
-    }
-  } satisfies FrostBackend)
-}
-
-const BACKENDS: Record<Scheme, FrostBackend> = {
-  // FROST(Ed25519, SHA-512): the output is an RFC 8032 signature.
-  ed25519: nobleBackend('ed25519', 'FROST-ED25519-SHA512-v1', ed25519_FROST),
-  // FROST(secp256k1, SHA-256) with BIP340 output (frost-secp256k1-tr compatible, no Taproot tweak).
-  secp256k1: nobleBackend('secp256k1', 'FROST-secp256k1-SHA256-TR-v1', schnorr_FROST)
+function prepared (group: GroupBackend, suite: Suite, groupKey: Uint8Array, list: readonly FlatCommitment[], message: Uint8Array): { prep: Prepared, ids: bigint[] } {
+  const elements: ElementCommitment[] = list.map(c => ({ identifier: parseIdentifier(suite, c.identifier), hiding: group.decode(c.hiding), binding: group.decode(c.binding) }))
+  const ids = elements.map(e => e.identifier)
+  if (new Set(ids).size !== ids.length) throw new RangeError('the commitment list repeats an identifier')
+  group.decode(groupKey)
+  return { prep: prepare(group, suite, groupKey, elements, message), ids }
 }
 
 export function frostBackend (scheme: Scheme): FrostBackend {
-  if (typeof scheme !== 'string' || !Object.hasOwn(BACKENDS, scheme)) throw new RangeError(`unknown scheme ${String(scheme)}`)
-  return BACKENDS[scheme]
+  const suite = suiteFor(scheme)
+  return Object.freeze({
+    scheme,
+    suite: suite.contextString,
+    identifier (n: number): string {
+      if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`an identifier is an integer >= 1, got ${n}`)
+      return bytesToHex(suite.serializeScalar(BigInt(n)))
+    },
+    commit (signingShare: Uint8Array, randomBytes: RandomBytes) {
+      const group = groupFor(scheme)
+      const { nonces, hiding, binding } = commitRound(group, suite, signingShare, randomBytes)
+      return { nonces, hiding: group.encode(hiding).slice(), binding: group.encode(binding).slice() }
+    },
+    signShare (identifier, signingShare, groupPublicKey, nonces, commitmentList, message) {
+      if (nonces.hiding.every(b => b === 0) || nonces.binding.every(b => b === 0)) throw new Error('signing nonces already used')
+      const group = groupFor(scheme)
+      const own = commitmentList.find(c => c.identifier === identifier)
+      const expect = (k: Uint8Array) => group.encode(group.mulBase(k))
+      if (own === undefined || Buffer.compare(own.hiding, expect(nonces.hiding)) !== 0 || Buffer.compare(own.binding, expect(nonces.binding)) !== 0) {
+        throw new Error('the commitment list lacks this signer or carries other commitments for it')
+      }
+      const { prep, ids } = prepared(group, suite, groupPublicKey, commitmentList, message)
+      const id = parseIdentifier(suite, identifier)
+      return signRound(prep, nonces, [id], signingShare, lagrange(scheme, ids, id))
+    },
+    verifyShare (identifier, verifyingShare, groupPublicKey, commitmentList, message, share) {
+      try {
+        const group = groupFor(scheme)
+        const { prep, ids } = prepared(group, suite, groupPublicKey, commitmentList, message)
+        const id = parseIdentifier(suite, identifier)
+        const y: Element = group.decode(verifyingShare)
+        return verifyShareRound(prep, [id], share, y, lagrange(scheme, ids, id))
+      } catch {
+        return false
+      }
+    },
+    aggregate (groupPublicKey, verifyingShares, commitmentList, message, shares) {
+      const group = groupFor(scheme)
+      const { prep } = prepared(group, suite, groupPublicKey, commitmentList, message)
+      if (Object.keys(shares).length !== commitmentList.length) throw new Error('aggregation failed: one share per commitment expected')
+      for (const c of commitmentList) group.decode(verifyingShares[c.identifier] ?? new Uint8Array())
+      const signature = aggregateRound(prep, commitmentList.map(c => {
+        const s = shares[c.identifier]
+        if (s === undefined) throw new Error(`aggregation failed: no share for ${c.identifier}`)
+        return s
+      }))
+      if (!verifyEncoded(scheme, groupPublicKey, message, signature)) throw new Error('aggregation failed: the signature does not verify')
+      return signature
+    }
+  } satisfies FrostBackend)
 }

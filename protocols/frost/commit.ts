@@ -1,9 +1,12 @@
 // Round 1 (RFC 9591 §5.1 commit): fresh nonces (d, e) hedged with the signer's sub-share, and
 // their commitments D = d·G, E = e·G. Independent of the party and the message.
-import { randomBytes as systemRandomBytes } from '@noble/hashes/utils.js'
-import { curveFor, type RandomBytes } from '../sharing/index.js'
-import { frostBackend } from './backend.js'
+import { getRandomValues } from 'node:crypto'
+import type { RandomBytes } from '../sharing/index.js'
+import { rememberCommitments } from './elements.js'
+import { groupFor } from './group/select.js'
 import { SigningNonces } from './nonces.js'
+import { commitRound } from './rfc9591.js'
+import { suiteFor } from './suite.js'
 import type { SignerKey, SigningCommitments } from './types.js'
 
 export interface Round1 {
@@ -13,14 +16,26 @@ export interface Round1 {
   commitments: SigningCommitments
 }
 
+// The system CSPRNG straight into a fresh array (not Node's shared Buffer pool).
+const systemRandomBytes: RandomBytes = n => getRandomValues(new Uint8Array(n))
+
 /**
  * Signer `key` starts a signing session. `randomBytes` defaults to the system CSPRNG; tests inject
  * a seeded one (it is called twice with 32: hiding, then binding, as in the RFC's vectors).
  * The hedge is the raw sub-share s_{c,m}: nonces never depend on the party.
  */
 export function commit (key: SignerKey, randomBytes: RandomBytes = systemRandomBytes): Round1 {
-  const curve = curveFor(key.scheme)
-  const { nonces, hiding, binding } = frostBackend(key.scheme).commit(curve.encodeScalar(key.share.expose()), randomBytes)
-  const commitments: SigningCommitments = { committee: key.committee, member: key.member, hiding, binding }
-  return { nonces: new SigningNonces(key.scheme, commitments, nonces), commitments }
+  const group = groupFor(key.scheme)
+  const suite = suiteFor(key.scheme)
+  const share = suite.serializeScalar(key.share.expose())
+  try {
+    const { nonces, hiding, binding } = commitRound(group, suite, share, randomBytes)
+    const commitments: SigningCommitments = {
+      committee: key.committee, member: key.member, hiding: group.encode(hiding).slice(), binding: group.encode(binding).slice()
+    }
+    rememberCommitments(commitments, group, hiding, binding)
+    return { nonces: new SigningNonces(key.scheme, commitments, nonces), commitments }
+  } finally {
+    share.fill(0)
+  }
 }

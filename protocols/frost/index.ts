@@ -24,6 +24,9 @@ export {
   encodeSignatureShare, decodeSignatureShare
 } from './wire.js'
 export type { SigningCommitmentsWire, SignatureShareWire } from './wire.js'
-// Low level, flat identifiers: for test vectors and a future faster implementation, not for callers.
+// Low level, flat identifiers and RFC Lagrange coefficients: for the published test vectors, not for callers.
 export { frostBackend } from './backend.js'
 export type { FrostBackend, FlatCommitment, RawNonces } from './backend.js'
+// Which library does the group operations (chosen once; SHARDSIG_CRYPTO_BACKEND overrides).
+export { cryptoBackend, cryptoBackendInfo, selectBackend, setCryptoBackend, CRYPTO_BACKEND_ENV } from './group/select.js'
+export type { BackendPreference, CryptoBackend } from './group/select.js'

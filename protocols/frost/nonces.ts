@@ -1,7 +1,7 @@
 // Round-1 secret state (RFC 9591 §5.1 nonces d, e) as its own type: used once, never serialised,
 // printed redacted. Only protocols/frost can read it (the store below is not exported from index).
 import type { Scheme } from '../sharing/index.js'
-import type { RawNonces } from './backend.js'
+import type { RawNonces } from './rfc9591.js'
 import { NonceReuseError } from './errors.js'
 import type { SignerId, SigningCommitments } from './types.js'
 

@@ -1,22 +1,27 @@
 // A signing session's public facts, computed alike by every signer and the coordinator from the
-// key's parameters, its group key and the party: flat FROST identifiers and the κ/λ_flat factors.
+// key's parameters, its group key and the party: flat FROST identifiers and each signer's κ.
 import {
-  curveFor, encodePoint, hasEvenY, InvalidGroupKeyError, lagrangeAtZero, partyCoefficients,
+  curveFor, InvalidGroupKeyError, lagrangeAtZero, partyCoefficients,
   type Party, type Point, type Scheme, type SharingParams
 } from '../sharing/index.js'
-import { frostBackend } from './backend.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { encodeOnce } from './elements.js'
+import { suiteFor } from './suite.js'
 import type { SignerId } from './types.js'
 
 export interface SessionSigner extends SignerId {
-  /** κ = λ_c·μ_m, so that x = Σ κ·s_{c,m} over the party. */
+  /** κ = λ_c·μ_m, so that x = Σ κ·s_{c,m} over the party: the coefficient round 2 uses. */
   kappa: bigint
   /**
-   * What the signer multiplies its sub-share by (and the coordinator its public share Y_{c,m}):
-   * κ/λ_flat, so that noble's own Lagrange coefficient λ_flat turns it back into κ·s.
+   * κ/λ_flat, with λ_flat this signer's Lagrange coefficient over the flat identifiers: what a
+   * signer would scale its share by to use a flat RFC 9591 implementation (such as noble's)
+   * unchanged. Kept for that; the rounds here take κ directly.
    */
   factor: bigint
-  /** The flat FROST identifiers this signer plays: one, or two for a party of one signer. */
+  /** The flat FROST identifiers this signer plays, serialised as hex: one, or two for a party of one signer. */
   identifiers: readonly string[]
+  /** The same identifiers as integers. */
+  flatIds: readonly bigint[]
 }
 
 export interface SigningSession {
@@ -28,39 +33,63 @@ export interface SigningSession {
   readonly signers: readonly SessionSigner[]
 }
 
-/**
- * Builds the session of `party` for a key. Throws `InvalidPartyError` unless the party is exactly
- * tc committees × tm members, and `InvalidGroupKeyError` for a secp256k1 key with odd Y.
- *
- * Flat identifiers are 1..N in (committee, member) order. FROST implementations want N ≥ 2
- * (noble and frost-rs refuse a single signer), so a party of one signer (tc = tm = 1) plays
- * identifiers 1 and 2 with its whole share at both: λ_1 + λ_2 = 1, so the sum is κ·s again.
- */
-export function createSession (params: SharingParams, groupPublicKey: Point, party: Party): SigningSession {
+/** The signers of a party without the group key: the same for every key of one shape. */
+const SHAPE_CACHE_ENTRIES = 1024
+const shapes = new Map<string, readonly SessionSigner[]>()
+
+function shapeKey (params: SharingParams, party: Party): string {
+  const { scheme, committees, tc, tm, members } = params
+  const parts = [...party].map(([c, ms]) => `${String(c)}:${Array.isArray(ms) ? ms.map(String).join(',') : String(ms)}`)
+  return `${String(scheme)}|${String(committees)}|${String(tc)}|${String(tm)}|${Array.isArray(members) ? members.map(String).join(',') : String(members)}|${parts.join(';')}`
+}
+
+function signersOf (params: SharingParams, party: Party): readonly SessionSigner[] {
   const { scheme } = params
   const curve = curveFor(scheme)
-  const groupKeyBytes = encodePoint(scheme, groupPublicKey)
-  if (scheme === 'secp256k1' && !hasEvenY(groupPublicKey)) {
-    throw new InvalidGroupKeyError('secp256k1 group key has odd Y; BIP340 needs even Y')
-  }
-  const backend = frostBackend(scheme)
+  const suite = suiteFor(scheme)
+  const identifier = (n: number) => ({ hex: bytesToHex(suite.serializeScalar(BigInt(n))), id: BigInt(n) })
   const coefficients = partyCoefficients(params, party)
-  let signers: SessionSigner[]
   const only = coefficients[0]
   if (coefficients.length === 1 && only !== undefined) {
-    const identifiers = [backend.identifier(1), backend.identifier(2)]
-    signers = [{ committee: only.committee, member: only.member, kappa: only.kappa, factor: only.kappa, identifiers }]
-  } else {
-    const flat = coefficients.map((_, i) => i + 1)
-    signers = coefficients.map(({ committee, member, kappa }, i) => ({
+    const ids = [identifier(1), identifier(2)]
+    return [{ committee: only.committee, member: only.member, kappa: only.kappa, factor: only.kappa, identifiers: ids.map(i => i.hex), flatIds: ids.map(i => i.id) }]
+  }
+  const flat = coefficients.map((_, i) => i + 1)
+  return coefficients.map(({ committee, member, kappa }, i) => {
+    const id = identifier(i + 1)
+    return {
       committee,
       member,
       kappa,
       factor: curve.Fn.mul(kappa, curve.Fn.inv(lagrangeAtZero(curve, flat, i + 1))),
-      identifiers: [backend.identifier(i + 1)]
-    }))
+      identifiers: [id.hex],
+      flatIds: [id.id]
+    }
+  })
+}
+
+/**
+ * Builds the session of `party` for a key. Throws `InvalidPartyError` unless the party is exactly
+ * tc committees × tm members, and `InvalidGroupKeyError` for a secp256k1 key with odd Y.
+ *
+ * Flat identifiers are 1..N in (committee, member) order. A party of one signer (tc = tm = 1)
+ * plays identifiers 1 and 2 with one nonce pair, as it did with noble (which refuses fewer than
+ * two participants): its signatures keep the same form, and R = 2D + (ρ_1 + ρ_2)·E.
+ */
+export function createSession (params: SharingParams, groupPublicKey: Point, party: Party): SigningSession {
+  const { scheme } = params
+  const groupKeyBytes = encodeOnce(scheme, groupPublicKey).slice()
+  if (scheme === 'secp256k1' && groupKeyBytes[0] !== 0x02) {
+    throw new InvalidGroupKeyError('secp256k1 group key has odd Y; BIP340 needs even Y')
   }
-  return Object.freeze({ scheme, groupPublicKey, groupKeyBytes, signers: Object.freeze(signers.map(s => Object.freeze(s))) })
+  const key = shapeKey(params, party)
+  let signers = shapes.get(key)
+  if (signers === undefined) {
+    signers = Object.freeze(signersOf(params, party).map(s => Object.freeze({ ...s, identifiers: Object.freeze(s.identifiers), flatIds: Object.freeze(s.flatIds) })))
+    if (shapes.size >= SHAPE_CACHE_ENTRIES) shapes.delete(shapes.keys().next().value as string)
+    shapes.set(key, signers)
+  }
+  return Object.freeze({ scheme, groupPublicKey, groupKeyBytes, signers })
 }
 
 /** The session's entry for `signer`, or undefined when it is not in the party. */

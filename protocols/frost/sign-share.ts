@@ -1,20 +1,25 @@
-// Round 2 (RFC 9591 §5.2 sign): the signer scales its sub-share by κ/λ_flat for this party and
-// signs with the library's round function, consuming its round-1 nonces.
-import { equalBytes } from '@noble/curves/utils.js'
-import { curveFor } from '../sharing/index.js'
-import { frostBackend } from './backend.js'
+// Round 2 (RFC 9591 §5.2 sign): the signer answers with z = d + e·ρ + κ·s·c for this party,
+// consuming its round-1 nonces. κ is the nested coefficient (no flat Lagrange coefficient).
+import { groupFor } from './group/select.js'
 import { OwnCommitmentMismatchError, SigningSetError } from './errors.js'
 import { takeNonces, type SigningNonces } from './nonces.js'
+import { prepare, signRound } from './rfc9591.js'
 import { sessionSigner, type SigningSession } from './session.js'
-import { flatCommitmentList } from './signing-set.js'
-import type { SignatureShare, SignerKey, SigningCommitments } from './types.js'
+import { bySigner, elementCommitmentList } from './signing-set.js'
+import { suiteFor } from './suite.js'
+import { signerTag, type SignatureShare, type SignerKey, type SigningCommitments } from './types.js'
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
 
 /**
  * Signer `key` answers round 2 for `message`. Order matters and is part of the contract:
  * 1. the nonces are taken first (a second call throws `NonceReuseError`, whatever happened before);
  * 2. the commitments must be exactly the party's signers (`SigningSetError`) and must carry this
- *    signer's own commitments unchanged (`OwnCommitmentMismatchError`);
- * 3. the share `κ/λ_flat · s_{c,m}` is signed under each of the signer's flat identifiers.
+ *    signer's own commitments unchanged (`OwnCommitmentMismatchError`); every other point was
+ *    checked when it was decoded (`InvalidWireError` for one built by hand that does not decode);
+ * 3. the share κ·s_{c,m} is signed under the signer's flat identifier(s).
  * Call it only after checking the request itself (owner signature, policy, party validity).
  */
 export function signShare (
@@ -27,29 +32,22 @@ export function signShare (
     throw new RangeError('these nonces belong to another signer')
   }
   const raw = takeNonces(nonces)
-  let effective: Uint8Array | undefined
+  let share: Uint8Array | undefined
   try {
     const me = sessionSigner(session, key)
     if (me === undefined) throw new SigningSetError('signers', [], [{ committee: key.committee, member: key.member }], [])
-    const list = flatCommitmentList(session, commitments)
-    const mine = list.find(c => c.identifier === me.identifiers[0])
-    if (mine === undefined || !equalBytes(mine.hiding, nonces.commitments.hiding) || !equalBytes(mine.binding, nonces.commitments.binding)) {
+    const mine = bySigner(session, commitments, 'commitments').get(signerTag(key))
+    if (mine === undefined || !sameBytes(mine.hiding, nonces.commitments.hiding) || !sameBytes(mine.binding, nonces.commitments.binding)) {
       throw new OwnCommitmentMismatchError(key)
     }
-
-    const curve = curveFor(session.scheme)
-    const backend = frostBackend(session.scheme)
-    effective = curve.encodeScalar(curve.Fn.mul(me.factor, key.share.expose()))
-    let z = 0n
-    for (const identifier of me.identifiers) {
-      // noble zeroes the nonce bytes it is given; a lone signer signs twice, so each call gets a copy.
-      const copy = { hiding: raw.hiding.slice(), binding: raw.binding.slice() }
-      const share = backend.signShare(identifier, effective, session.groupKeyBytes, copy, list, message)
-      z = curve.Fn.add(z, curve.decodeScalar(share))
-    }
-    return { committee: key.committee, member: key.member, share: curve.encodeScalar(z) }
+    const list = elementCommitmentList(session, commitments)
+    const suite = suiteFor(session.scheme)
+    const prep = prepare(groupFor(session.scheme), suite, session.groupKeyBytes, list, message)
+    share = suite.serializeScalar(key.share.expose())
+    const z = signRound(prep, raw, me.flatIds, share, me.kappa)
+    return { committee: key.committee, member: key.member, share: z }
   } finally {
-    effective?.fill(0)
+    share?.fill(0)
     raw.hiding.fill(0)
     raw.binding.fill(0)
   }

@@ -2,8 +2,9 @@
 // session's signers, once each; the RFC's flat commitment_list and its digest are built from them.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
-import type { FlatCommitment } from './backend.js'
+import { commitmentElements } from './elements.js'
 import { SigningSetError } from './errors.js'
+import type { ElementCommitment } from './rfc9591.js'
 import type { SigningSession } from './session.js'
 import { signerTag, type SignerId, type SigningCommitments } from './types.js'
 
@@ -28,15 +29,17 @@ export function bySigner<T extends SignerId> (session: SigningSession, items: re
 }
 
 /**
- * RFC 9591's commitment_list for the session: each signer's commitments under each of its flat
- * identifiers (a lone signer's pair appears under both of its identifiers).
+ * RFC 9591's commitment_list for the session, as validated elements: each signer's commitments
+ * under each of its flat identifiers (a lone signer's pair appears under both of its identifiers).
+ * Throws `SigningSetError` (structure) before `InvalidWireError` (a point that does not decode).
  */
-export function flatCommitmentList (session: SigningSession, commitments: readonly SigningCommitments[]): FlatCommitment[] {
+export function elementCommitmentList (session: SigningSession, commitments: readonly SigningCommitments[]): ElementCommitment[] {
   const byTag = bySigner(session, commitments, 'commitments')
   return session.signers.flatMap(s => {
     const c = byTag.get(signerTag(s))
     if (c === undefined) throw new Error('unreachable: bySigner checked every signer')
-    return s.identifiers.map(identifier => ({ identifier, hiding: c.hiding, binding: c.binding }))
+    const { hiding, binding } = commitmentElements(session.scheme, c)
+    return s.flatIds.map(identifier => ({ identifier, hiding, binding }))
   })
 }
 

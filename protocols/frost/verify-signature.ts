@@ -1,36 +1,90 @@
 // Verifies a final signature with the scheme's ordinary single-key verifier, independent of the
-// FROST backend: RFC 8032 Ed25519 (strict decoding, not ZIP-215) or BIP340 Schnorr.
-import { ed25519 } from '@noble/curves/ed25519.js'
-import { schnorr } from '@noble/curves/secp256k1.js'
-import { encodePoint, xOnlyPublicKey, type Point, type Scheme } from '../sharing/index.js'
+// FROST rounds: RFC 8032 Ed25519 through node:crypto (OpenSSL), BIP340 Schnorr through the group
+// backend (libsecp256k1 when it loads) following BIP340's verification algorithm step by step.
+import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto'
+import { bytesToNumberBE } from '@noble/curves/utils.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { InvalidGroupKeyError, type Point, type Scheme } from '../sharing/index.js'
+import { encodeOnce } from './elements.js'
+import { groupFor } from './group/select.js'
+import type { Element, GroupBackend } from './group/types.js'
+import { suiteFor } from './suite.js'
 
 export const SIGNATURE_BYTES = 64
+
+/** Group keys seen lately, per scheme and encoding: their KeyObject (ed25519) or decoded element. */
+const KEY_CACHE_ENTRIES = 1024
+const keys = new Map<string, KeyObject | { group: GroupBackend, element: Element }>()
+function remember<T extends KeyObject | { group: GroupBackend, element: Element }> (id: string, value: T): T {
+  if (keys.size >= KEY_CACHE_ENTRIES) keys.delete(keys.keys().next().value as string)
+  keys.set(id, value)
+  return value
+}
 
 /**
  * Whether `signature` (64 bytes: R ‖ z for ed25519, BIP340 r ‖ s for secp256k1) signs `message`
  * under the group key. Throws `InvalidGroupKeyError` for a secp256k1 key with odd Y.
  */
 export function verifySignature (scheme: Scheme, groupPublicKey: Point, message: Uint8Array, signature: Uint8Array): boolean {
+  return verifyEncoded(scheme, encodeOnce(scheme, groupPublicKey), message, signature)
+}
+
+/** `verifySignature` for an encoded group key (32 bytes ed25519; 33 bytes, prefix 02, secp256k1). */
+export function verifyEncoded (scheme: Scheme, groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (scheme === 'secp256k1' && groupKey[0] !== 0x02) throw new InvalidGroupKeyError('secp256k1 group key has odd Y; BIP340 needs even Y')
   if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return false
   switch (scheme) {
-    case 'ed25519': {
-      const key = encodePoint(scheme, groupPublicKey)
-      return falseOnThrow(() => ed25519.verify(signature, message, key, { zip215: false }))
-    }
-    case 'secp256k1': {
-      const key = xOnlyPublicKey(groupPublicKey)
-      return falseOnThrow(() => schnorr.verify(signature, message, key))
-    }
-    default:
-      throw new RangeError(`unknown scheme ${String(scheme)}`)
+    case 'ed25519': return verifyEd25519(groupKey, message, signature)
+    case 'secp256k1': return verifyBip340(groupKey, message, signature)
+    default: throw new RangeError(`unknown scheme ${String(scheme)}`)
   }
 }
 
-// noble throws for some malformed signatures (e.g. an R that is not a point) instead of returning false.
-function falseOnThrow (check: () => boolean): boolean {
+// SubjectPublicKeyInfo for an Ed25519 key (RFC 8410) is this prefix and the 32 key bytes.
+const ED25519_SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
+
+/**
+ * OpenSSL checks S < ℓ and the cofactorless equation [S]B = R + [k]A, comparing R by its bytes,
+ * so non-canonical R and small-order components in R fail; A is a checked group key.
+ */
+function verifyEd25519 (groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const id = `ed25519:${bytesToHex(groupKey)}`
+  let key = keys.get(id) as KeyObject | undefined
+  if (key === undefined) {
+    try {
+      key = remember(id, createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, groupKey]), format: 'der', type: 'spki' }))
+    } catch {
+      return false
+    }
+  }
   try {
-    return check()
+    return nodeVerify(null, message, key, signature)
   } catch {
+    return false
+  }
+}
+
+/** BIP340 Verify: P = lift_x(x), e = H_challenge(r ‖ x ‖ m), R = s·G − e·P, even Y and x(R) = r. */
+function verifyBip340 (groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const group = groupFor('secp256k1')
+  const suite = suiteFor('secp256k1')
+  const n = suite.order
+  const r = signature.subarray(0, 32)
+  const s = bytesToNumberBE(signature.subarray(32))
+  if (s >= n) return false
+  try {
+    const id = `secp256k1:${group.name}:${bytesToHex(groupKey)}`
+    const cached = keys.get(id) as { group: GroupBackend, element: Element } | undefined
+    const P = cached?.group === group ? cached.element : remember(id, { group, element: group.decode(groupKey) }).element
+    const rPoint = new Uint8Array(33)
+    rPoint[0] = 0x02
+    rPoint.set(r, 1)
+    const e = suite.challenge(rPoint, groupKey, message)
+    const R = e === 0n ? group.mulBase(signature.subarray(32)) : group.addBase(group.mul(P, n - e), s)
+    const encoded = group.encode(R)
+    return encoded[0] === 0x02 && Buffer.compare(encoded.subarray(1), r) === 0
+  } catch {
+    // R at infinity, s = 0 with e = 0, or a key that does not decode: not a valid signature.
     return false
   }
 }

@@ -2,7 +2,11 @@
 // the edge: exact lengths, canonical points of the scheme (not the identity) and scalars < order.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { z } from 'zod'
-import { curveFor, SCALAR_BYTES, type Scheme } from '../sharing/index.js'
+import { SCALAR_BYTES, type Scheme } from '../sharing/index.js'
+import { rememberCommitments } from './elements.js'
+import { groupFor } from './group/select.js'
+import type { Element } from './group/types.js'
+import { suiteFor } from './suite.js'
 import { hexString } from '../wire/hex.js'
 import { InvalidWireError } from './errors.js'
 import { SIGNATURE_BYTES } from './verify-signature.js'
@@ -46,30 +50,34 @@ function parse<T> (schema: z.ZodType<T>, value: unknown, what: string): T {
   return result.data
 }
 
-/** Parses and checks wire commitments; throws `InvalidWireError` (both points must decode strictly). */
+/**
+ * Parses and checks wire commitments; throws `InvalidWireError`. This is where a received point is
+ * validated (on the curve, canonical, not the identity, torsion-free for ed25519), once: the rounds
+ * reuse the elements decoded here.
+ */
 export function decodeCommitments (scheme: Scheme, value: unknown): SigningCommitments {
   const wire = parse(commitmentsWireSchema(scheme), value, `${scheme} commitments`)
-  const curve = curveFor(scheme)
-  const point = (hex: string, field: string): Uint8Array => {
+  const group = groupFor(scheme)
+  const point = (hex: string, field: string): { bytes: Uint8Array, element: Element } => {
     const bytes = hexToBytes(hex)
     try {
-      curve.decodePoint(bytes)
+      return { bytes, element: group.decode(bytes) }
     } catch (err) {
       throw new InvalidWireError(`${scheme} commitments: ${field}: ${(err as Error).message}`)
     }
-    return bytes
   }
-  return { committee: wire.committee, member: wire.member, hiding: point(wire.hiding, 'hiding'), binding: point(wire.binding, 'binding') }
+  const hiding = point(wire.hiding, 'hiding')
+  const binding = point(wire.binding, 'binding')
+  const commitments: SigningCommitments = { committee: wire.committee, member: wire.member, hiding: hiding.bytes, binding: binding.bytes }
+  rememberCommitments(commitments, group, hiding.element, binding.element)
+  return commitments
 }
 
 /** Parses and checks a wire signature share; throws `InvalidWireError` unless it is a scalar < order. */
 export function decodeSignatureShare (scheme: Scheme, value: unknown): SignatureShare {
   const wire = parse(signatureShareWireSchema(scheme), value, `${scheme} signature share`)
   const bytes = hexToBytes(wire.share)
-  try {
-    curveFor(scheme).decodeScalar(bytes)
-  } catch (err) {
-    throw new InvalidWireError(`${scheme} signature share: ${(err as Error).message}`)
-  }
+  const suite = suiteFor(scheme)
+  if (suite.scalarValue(bytes) >= suite.order) throw new InvalidWireError(`${scheme} signature share: scalar is not below the group order`)
   return { committee: wire.committee, member: wire.member, share: bytes }
 }

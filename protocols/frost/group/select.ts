@@ -1,0 +1,91 @@
+// Which library does the group operations, chosen once: native addons first (sodium-native for
+// ed25519, secp256k1 for secp256k1), noble for a scheme whose addon does not load. The
+// SHARDSIG_CRYPTO_BACKEND environment variable overrides (auto | native | noble); see
+// docs/decisions/0005-crypto-backend.md.
+import { createRequire } from 'node:module'
+import type { Scheme } from '../../sharing/index.js'
+import { sodiumEd25519, type SodiumEd25519 } from './ed25519-sodium.js'
+import { nobleEd25519, nobleSecp256k1 } from './noble.js'
+import { nativeSecp256k1, type Secp256k1Native } from './secp256k1-native.js'
+import type { GroupBackend } from './types.js'
+
+export const CRYPTO_BACKEND_ENV = 'SHARDSIG_CRYPTO_BACKEND'
+export type BackendPreference = 'auto' | 'native' | 'noble'
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'native', 'noble']
+
+export interface CryptoBackend {
+  /** `native` (both addons), `noble` (neither) or `mixed`. */
+  readonly name: 'native' | 'noble' | 'mixed'
+  readonly ed25519: GroupBackend
+  readonly secp256k1: GroupBackend
+  /** Why a scheme is not native, when it is not; empty otherwise. */
+  readonly notes: readonly string[]
+}
+
+// Addons are CommonJS; createRequire also works from the esbuild bundle, which keeps them external.
+const require = createRequire(import.meta.url)
+
+function loadAddon<T> (id: string): { lib: T } | { error: string } {
+  try {
+    return { lib: require(id) as T }
+  } catch (err) {
+    return { error: `${id} did not load: ${(err as Error).message.split('\n')[0] ?? ''}` }
+  }
+}
+
+function parsePreference (value: string | undefined): BackendPreference {
+  const v = (value ?? '').trim().toLowerCase()
+  if (v === '') return 'auto'
+  if ((PREFERENCES as readonly string[]).includes(v)) return v as BackendPreference
+  throw new RangeError(`${CRYPTO_BACKEND_ENV}=${value} is not one of ${PREFERENCES.join(', ')}`)
+}
+
+/**
+ * Loads the backend for `preference` (default: the environment variable, else `auto`).
+ * `native` throws when an addon does not load (for CI and benchmarks that must measure it);
+ * `auto` falls back to noble per scheme and says why in `notes`.
+ */
+export function selectBackend (preference: BackendPreference = parsePreference(process.env[CRYPTO_BACKEND_ENV])): CryptoBackend {
+  const notes: string[] = []
+  let ed25519 = nobleEd25519()
+  let secp256k1 = nobleSecp256k1()
+  if (preference !== 'noble') {
+    // `secp256k1/bindings` is the addon alone; the package's main entry would fall back to elliptic.
+    const sodium = loadAddon<SodiumEd25519>('sodium-native')
+    const secp = loadAddon<Secp256k1Native>('secp256k1/bindings')
+    if ('lib' in sodium) ed25519 = sodiumEd25519(sodium.lib)
+    else notes.push(sodium.error)
+    if ('lib' in secp) secp256k1 = nativeSecp256k1(secp.lib)
+    else notes.push(secp.error)
+    if (preference === 'native' && notes.length > 0) throw new Error(`${CRYPTO_BACKEND_ENV}=native: ${notes.join('; ')}`)
+  }
+  const nativeCount = [ed25519, secp256k1].filter(g => g.name !== 'noble').length
+  const name = nativeCount === 2 ? 'native' : nativeCount === 0 ? 'noble' : 'mixed'
+  return Object.freeze({ name, ed25519, secp256k1, notes: Object.freeze(notes) })
+}
+
+let active: CryptoBackend | undefined
+
+/** The process's backend, selected on first use. */
+export function cryptoBackend (): CryptoBackend {
+  active ??= selectBackend()
+  return active
+}
+
+/** Replaces the process's backend: for tests and benchmarks that compare backends, never for a node. */
+export function setCryptoBackend (backend: CryptoBackend): void {
+  active = backend
+}
+
+export function groupFor (scheme: Scheme): GroupBackend {
+  const b = cryptoBackend()
+  if (scheme === 'ed25519') return b.ed25519
+  if (scheme === 'secp256k1') return b.secp256k1
+  throw new RangeError(`unknown scheme ${String(scheme)}`)
+}
+
+/** What a node logs and shows in /health. */
+export function cryptoBackendInfo (): { name: string, ed25519: string, secp256k1: string } {
+  const b = cryptoBackend()
+  return { name: b.name, ed25519: b.ed25519.name, secp256k1: b.secp256k1.name }
+}
