@@ -1,11 +1,14 @@
-// Published FROST vectors replayed through protocols/frost's backend (flat identifiers) and its
-// round-1 `commit`: nonces, commitments, signature shares and signatures must match byte for byte.
+// Published FROST vectors replayed through protocols/frost's own RFC 9591 rounds (flat identifiers,
+// RFC Lagrange coefficients) and its round-1 `commit`, on every group backend: nonces, commitments,
+// signature shares and signatures must match byte for byte.
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { commit, frostBackend, type FlatCommitment, type RawNonces } from '../../protocols/frost/index.js'
+import {
+  commit, cryptoBackend, frostBackend, selectBackend, setCryptoBackend, type BackendPreference, type FlatCommitment, type RawNonces
+} from '../../protocols/frost/index.js'
 import { curveFor, SecretScalar, type Scheme } from '../../protocols/sharing/index.js'
 
 interface Participant { id: number, share: string, hidingRandomness: string, bindingRandomness: string,
@@ -91,47 +94,55 @@ function independentlyVerifies (scheme: Scheme, sig: Uint8Array, msg: Uint8Array
   return nodeVerify(null, msg, key, sig) && ed25519.verify(sig, msg, groupKey, { zip215: false })
 }
 
-describe.each(VECTORS)('$scheme vectors ($source)', v => {
-  const backend = frostBackend(v.scheme)
-  const msg = hexToBytes(v.message)
-  const groupKey = hexToBytes(v.groupPublicKey)
+const BACKENDS: BackendPreference[] = ['native', 'noble']
 
-  it('round 1 reproduces the nonces and commitments from the given randomness', () => {
-    for (const p of v.signers) {
-      const out = backend.commit(hexToBytes(p.share), replay(p.hidingRandomness, p.bindingRandomness))
-      expect(bytesToHex(out.nonces.hiding)).toBe(p.hidingNonce)
-      expect(bytesToHex(out.nonces.binding)).toBe(p.bindingNonce)
-      expect(bytesToHex(out.hiding)).toBe(p.hidingCommitment)
-      expect(bytesToHex(out.binding)).toBe(p.bindingCommitment)
-    }
-  })
+describe.each(BACKENDS)('backend %s', preference => {
+  const before = cryptoBackend()
+  beforeAll(() => { setCryptoBackend(selectBackend(preference)) })
+  afterAll(() => { setCryptoBackend(before) })
 
-  it('the nested commit() hedges with the raw share exactly like the RFC commit', () => {
-    const p = v.signers[0]!
-    const share = new SecretScalar(curveFor(v.scheme).decodeScalar(hexToBytes(p.share)))
-    const { commitments } = commit({ scheme: v.scheme, committee: 1, member: 1, share }, replay(p.hidingRandomness, p.bindingRandomness))
-    expect(bytesToHex(commitments.hiding)).toBe(p.hidingCommitment)
-    expect(bytesToHex(commitments.binding)).toBe(p.bindingCommitment)
-  })
+  describe.each(VECTORS)('$scheme vectors ($source)', v => {
+    const backend = frostBackend(v.scheme)
+    const msg = hexToBytes(v.message)
+    const groupKey = hexToBytes(v.groupPublicKey)
 
-  it('round 2 and aggregation reproduce the signature shares and the signature', () => {
-    const list: FlatCommitment[] = v.signers.map(p => ({
-      identifier: backend.identifier(p.id), hiding: hexToBytes(p.hidingCommitment), binding: hexToBytes(p.bindingCommitment)
-    }))
-    const shares: Record<string, Uint8Array> = {}
-    const verifyingShares: Record<string, Uint8Array> = {}
-    for (const p of v.signers) {
-      const id = backend.identifier(p.id)
-      const nonces: RawNonces = { hiding: hexToBytes(p.hidingNonce), binding: hexToBytes(p.bindingNonce) }
-      const share = backend.signShare(id, hexToBytes(p.share), groupKey, nonces, list, msg)
-      expect(bytesToHex(share)).toBe(p.sigShare)
-      expect(nonces.hiding.every(b => b === 0)).toBe(true) // the library zeroes used nonces
-      verifyingShares[id] = curveFor(v.scheme).encodePoint(curveFor(v.scheme).mulBase(curveFor(v.scheme).decodeScalar(hexToBytes(p.share))))
-      expect(backend.verifyShare(id, verifyingShares[id], groupKey, list, msg, share)).toBe(true)
-      shares[id] = share
-    }
-    const sig = backend.aggregate(groupKey, verifyingShares, list, msg, shares)
-    expect(bytesToHex(sig)).toBe(v.sig)
-    expect(independentlyVerifies(v.scheme, sig, msg, groupKey)).toBe(true)
+    it('round 1 reproduces the nonces and commitments from the given randomness', () => {
+      for (const p of v.signers) {
+        const out = backend.commit(hexToBytes(p.share), replay(p.hidingRandomness, p.bindingRandomness))
+        expect(bytesToHex(out.nonces.hiding)).toBe(p.hidingNonce)
+        expect(bytesToHex(out.nonces.binding)).toBe(p.bindingNonce)
+        expect(bytesToHex(out.hiding)).toBe(p.hidingCommitment)
+        expect(bytesToHex(out.binding)).toBe(p.bindingCommitment)
+      }
+    })
+
+    it('the nested commit() hedges with the raw share exactly like the RFC commit', () => {
+      const p = v.signers[0]!
+      const share = new SecretScalar(curveFor(v.scheme).decodeScalar(hexToBytes(p.share)))
+      const { commitments } = commit({ scheme: v.scheme, committee: 1, member: 1, share }, replay(p.hidingRandomness, p.bindingRandomness))
+      expect(bytesToHex(commitments.hiding)).toBe(p.hidingCommitment)
+      expect(bytesToHex(commitments.binding)).toBe(p.bindingCommitment)
+    })
+
+    it('round 2 and aggregation reproduce the signature shares and the signature', () => {
+      const list: FlatCommitment[] = v.signers.map(p => ({
+        identifier: backend.identifier(p.id), hiding: hexToBytes(p.hidingCommitment), binding: hexToBytes(p.bindingCommitment)
+      }))
+      const shares: Record<string, Uint8Array> = {}
+      const verifyingShares: Record<string, Uint8Array> = {}
+      for (const p of v.signers) {
+        const id = backend.identifier(p.id)
+        const nonces: RawNonces = { hiding: hexToBytes(p.hidingNonce), binding: hexToBytes(p.bindingNonce) }
+        const share = backend.signShare(id, hexToBytes(p.share), groupKey, nonces, list, msg)
+        expect(bytesToHex(share)).toBe(p.sigShare)
+        expect(nonces.hiding.every(b => b === 0)).toBe(true) // round 2 zeroes used nonces
+        verifyingShares[id] = curveFor(v.scheme).encodePoint(curveFor(v.scheme).mulBase(curveFor(v.scheme).decodeScalar(hexToBytes(p.share))))
+        expect(backend.verifyShare(id, verifyingShares[id], groupKey, list, msg, share)).toBe(true)
+        shares[id] = share
+      }
+      const sig = backend.aggregate(groupKey, verifyingShares, list, msg, shares)
+      expect(bytesToHex(sig)).toBe(v.sig)
+      expect(independentlyVerifies(v.scheme, sig, msg, groupKey)).toBe(true)
+    })
   })
 })
