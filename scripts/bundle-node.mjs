@@ -11,8 +11,9 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // classic-level loads its native addon relative to its own package folder.
-  external: ['classic-level'],
+  // Native addons load their binaries relative to their own package folders: classic-level (the
+  // store), sodium-native and secp256k1 (FROST group operations, protocols/frost/group/select.ts).
+  external: ['classic-level', 'sodium-native', 'secp256k1'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __shardsigCreateRequire } from 'node:module'; const require = __shardsigCreateRequire(import.meta.url);" },
   logLevel: 'warning'
