@@ -3,7 +3,7 @@
 // of the reference implementation (frost-secp256k1-tr), which noble calls schnorr_FROST.
 // Hashes go through node:crypto; hash-to-field is RFC 9380 §5.3.1 expand_message_xmd.
 import { createHash, type Hash } from 'node:crypto'
-import { bytesToNumberBE, bytesToNumberLE, numberToBytesBE, numberToBytesLE } from '@noble/curves/utils.js'
+import { bigintFromBE, bigintFromLE, bigintToBE32, bigintToLE32 } from './bytes.js'
 import type { Scheme } from '../sharing/index.js'
 
 export interface Suite {
@@ -36,17 +36,17 @@ function ed25519Suite (): Suite {
   const nonce = prefix('nonce')
   const msgTag = prefix('msg')
   const comTag = prefix('com')
-  const reduce = (wide: Uint8Array) => bytesToNumberLE(wide) % order
+  const reduce = (wide: Uint8Array) => bigintFromLE(wide) % order
   return Object.freeze({
     scheme: 'ed25519' as const,
     contextString,
     order,
-    serializeScalar: (k: bigint) => numberToBytesLE(k, 32),
-    scalarValue: (b: Uint8Array) => bytesToNumberLE(b),
+    serializeScalar: (k: bigint) => bigintToLE32(k),
+    scalarValue: (b: Uint8Array) => bigintFromLE(b),
     nonceHash: (m: Uint8Array) => digest(createHash('sha512').update(nonce).update(m)),
     bindingFactors (p: Uint8Array, ids: readonly bigint[]): bigint[] {
       const base = createHash('sha512').update(rho).update(p)
-      return ids.map(id => reduce(digest(base.copy().update(numberToBytesLE(id, 32)))))
+      return ids.map(id => reduce(digest(base.copy().update(bigintToLE32(id)))))
     },
     H4: (m: Uint8Array) => digest(createHash('sha512').update(msgTag).update(m)),
     H5: (m: Uint8Array) => digest(createHash('sha512').update(comTag).update(m)),
@@ -89,19 +89,19 @@ function secp256k1TrSuite (): Suite {
     scheme: 'secp256k1' as const,
     contextString,
     order,
-    serializeScalar: (k: bigint) => numberToBytesBE(k, 32),
-    scalarValue: (b: Uint8Array) => bytesToNumberBE(b),
+    serializeScalar: (k: bigint) => bigintToBE32(k),
+    scalarValue: (b: Uint8Array) => bigintFromBE(b),
     nonceHash: (m: Uint8Array) => nonce.finish(nonce.start().update(m)),
     bindingFactors (p: Uint8Array, ids: readonly bigint[]): bigint[] {
       const base = rho.start().update(p)
-      return ids.map(id => bytesToNumberBE(rho.finish(base.copy().update(numberToBytesBE(id, 32)))) % order)
+      return ids.map(id => bigintFromBE(rho.finish(base.copy().update(bigintToBE32(id)))) % order)
     },
     H4: (m: Uint8Array) => digest(createHash('sha256').update(msgTag).update(m)),
     H5: (m: Uint8Array) => digest(createHash('sha256').update(comTag).update(m)),
     // BIP340 challenge over x(R) and x(PK); both arrive as 33-byte compressed points.
     challenge (R: Uint8Array, PK: Uint8Array, m: Uint8Array): bigint {
       const h = createHash('sha256').update(tag).update(tag).update(R.subarray(1)).update(PK.subarray(1)).update(m)
-      return bytesToNumberBE(digest(h)) % order
+      return bigintFromBE(digest(h)) % order
     }
   })
 }

@@ -2,7 +2,7 @@
 // FROST rounds: RFC 8032 Ed25519 through node:crypto (OpenSSL), BIP340 Schnorr through the group
 // backend (libsecp256k1 when it loads) following BIP340's verification algorithm step by step.
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto'
-import { bytesToNumberBE } from '@noble/curves/utils.js'
+import { bigintFromBE } from './bytes.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { InvalidGroupKeyError, type Point, type Scheme } from '../sharing/index.js'
 import { encodeOnce } from './elements.js'
@@ -70,7 +70,7 @@ function verifyBip340 (groupKey: Uint8Array, message: Uint8Array, signature: Uin
   const suite = suiteFor('secp256k1')
   const n = suite.order
   const r = signature.subarray(0, 32)
-  const s = bytesToNumberBE(signature.subarray(32))
+  const s = bigintFromBE(signature.subarray(32))
   if (s >= n) return false
   try {
     const id = `secp256k1:${group.name}:${bytesToHex(groupKey)}`

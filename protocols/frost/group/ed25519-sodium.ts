@@ -1,7 +1,7 @@
 // edwards25519 on libsodium through the `sodium-native` addon: crypto_scalarmult_ed25519_*_noclamp,
 // crypto_core_ed25519_add/sub/is_valid_point, crypto_core_ed25519_scalar_reduce. Elements are
 // their canonical 32-byte encodings; libsodium decodes (and checks) them inside every call.
-import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js'
+import { bigintFromLE, bigintToLE32 } from '../bytes.js'
 import { InvalidPointError } from '../../sharing/index.js'
 import { bigintResponse } from './scalars.js'
 import type { Element, GroupBackend } from './types.js'
@@ -19,7 +19,7 @@ export interface SodiumEd25519 {
 
 const ORDER = 2n ** 252n + 27742317777372353535851937790883648493n
 /** The identity's encoding (y = 1): never an Element, only a sum that must be refused. */
-const IDENTITY = numberToBytesLE(1n, 32)
+const IDENTITY = bigintToLE32(1n)
 
 export function sodiumEd25519 (sodium: SodiumEd25519): GroupBackend {
   const el = (b: Uint8Array): Element => b as unknown as Element
@@ -48,13 +48,13 @@ export function sodiumEd25519 (sodium: SodiumEd25519): GroupBackend {
     },
     mul (p: Element, k: bigint): Element {
       const q = new Uint8Array(32)
-      sodium.crypto_scalarmult_ed25519_noclamp(q, numberToBytesLE(k, 32), bytes(p))
+      sodium.crypto_scalarmult_ed25519_noclamp(q, bigintToLE32(k), bytes(p))
       return el(q)
     },
     addBase (p: Element, k: bigint): Element {
       if (k === 0n) return p
       const kg = new Uint8Array(32)
-      sodium.crypto_scalarmult_ed25519_base_noclamp(kg, numberToBytesLE(k, 32))
+      sodium.crypto_scalarmult_ed25519_base_noclamp(kg, bigintToLE32(k))
       const q = new Uint8Array(32)
       sodium.crypto_core_ed25519_add(q, kg, bytes(p))
       return notIdentity(q, 'k·G + P')
@@ -83,6 +83,6 @@ export function sodiumEd25519 (sodium: SodiumEd25519): GroupBackend {
     },
     // libsodium has constant-time scalar add/negate, but sodium-native does not bind
     // crypto_core_ed25519_scalar_mul: the products are bigint, as in noble (docs/decisions/0005).
-    response: r => numberToBytesLE(bigintResponse(r, ORDER, bytesToNumberLE), 32)
+    response: r => bigintToLE32(bigintResponse(r, ORDER, bigintFromLE))
   } satisfies GroupBackend)
 }

@@ -3,7 +3,7 @@
 // a point is decoded (and checked) once, not at every operation.
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { bytesToNumberBE, bytesToNumberLE, numberToBytesBE, numberToBytesLE } from '@noble/curves/utils.js'
+import { bigintFromBE, bigintFromLE, bigintToBE32, bigintToLE32 } from '../bytes.js'
 import type { EdwardsPoint } from '@noble/curves/abstract/edwards.js'
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
 import { curveFor, InvalidPointError, type Scheme } from '../../sharing/index.js'
@@ -16,8 +16,8 @@ function nobleGroup (scheme: Scheme): GroupBackend {
   const curve = curveFor(scheme)
   const Cons = scheme === 'ed25519' ? ed25519.Point : secp256k1.Point
   const le = scheme === 'ed25519'
-  const value = le ? bytesToNumberLE : bytesToNumberBE
-  const toBytes = (k: bigint) => le ? numberToBytesLE(k, 32) : numberToBytesBE(k, 32)
+  const value = le ? bigintFromLE : bigintFromBE
+  const toBytes = (k: bigint) => le ? bigintToLE32(k) : bigintToBE32(k)
   const el = (p: P): Element => p as unknown as Element
   const point = (e: Element): P => e as unknown as P
   const nonZero = (p: P, what: string): Element => {

@@ -1,7 +1,7 @@
 // secp256k1 on libsecp256k1 through the `secp256k1` addon (v5, prebuilt): publicKeyCreate,
 // publicKeyTweakMul/TweakAdd/Combine/Negate, and privateKeyTweakMul/TweakAdd/Negate for the
 // secret scalars (constant time in libsecp256k1). Elements are 33-byte compressed points.
-import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js'
+import { bigintFromBE, bigintToBE32 } from '../bytes.js'
 import { InvalidPointError } from '../../sharing/index.js'
 import { bigintResponse, mod } from './scalars.js'
 import type { Element, GroupBackend, ResponseInput } from './types.js'
@@ -24,7 +24,7 @@ const ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141
 export function nativeSecp256k1 (lib: Secp256k1Native): GroupBackend {
   const el = (b: Uint8Array): Element => b as unknown as Element
   const bytes = (p: Element): Uint8Array => p as unknown as Uint8Array
-  const scalar = (k: bigint): Uint8Array => numberToBytesBE(k, 32)
+  const scalar = (k: bigint): Uint8Array => bigintToBE32(k)
 
   /** z = ±(slots·d + ρ·e) + w·s with libsecp256k1's scalar functions; each call works on a copy. */
   function constantTime (r: ResponseInput): Uint8Array {
@@ -63,13 +63,13 @@ export function nativeSecp256k1 (lib: Secp256k1Native): GroupBackend {
     negate: (p: Element) => el(lib.publicKeyNegate(bytes(p), true)),
     equals: (p: Element, q: Element) => Buffer.compare(bytes(p), bytes(q)) === 0,
     // 48 bytes reduced mod n: libsecp256k1 has no wide reduction, so this one is bigint.
-    nonce: (wide: Uint8Array) => scalar(bytesToNumberBE(wide) % ORDER),
+    nonce: (wide: Uint8Array) => scalar(bigintFromBE(wide) % ORDER),
     response (r: ResponseInput): Uint8Array {
       try {
         return constantTime(r)
       } catch {
         // libsecp256k1 refuses a zero operand or result (probability ~2^-256 each): plain arithmetic.
-        return scalar(bigintResponse(r, ORDER, bytesToNumberBE))
+        return scalar(bigintResponse(r, ORDER, bigintFromBE))
       }
     }
   } satisfies GroupBackend)
