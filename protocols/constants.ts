@@ -99,6 +99,14 @@ export const MAX_CONCURRENT_SESSIONS_PER_CM = 4
 export const MAX_PENDING_REQUESTS_PER_CM = 128
 /** Retry-After a busy CM sends with its 429. */
 export const CM_BUSY_RETRY_AFTER_S = 2
+/**
+ * How long a CM keeps looking for a valid party before it fails a request for
+ * lack of one: after a restart (its own or the network's) liveness needs a
+ * few heartbeats to fill in, and a party that is missing for a moment is not
+ * a reason to fail. Two liveness windows.
+ */
+export const NO_PARTY_GRACE_MS = 2 * LIVENESS_WINDOW_MS
+export const NO_PARTY_POLL_MS = 250
 /** Most sessions a CM tries for one request before it fails it. */
 export const MAX_SIGN_ATTEMPTS = 4
 /** Longest `Prefer: wait=N` a CM honours. */

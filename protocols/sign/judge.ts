@@ -11,7 +11,7 @@ import { checkSignRequest, SignRejection } from './check-request.js'
 
 export type CulpritReason =
   | 'silent' | 'invalid-share' | 'equivocated-commitments' | 'misreported-commitments' | 'false-report'
-  | 'false-rejection' | 'no-share' | 'rate-limited' | 'malformed-answer'
+  | 'false-rejection' | 'no-share' | 'rate-limited' | 'malformed-answer' | 'session-abandoned'
 
 export interface Culprit {
   member: PartyMember
@@ -63,6 +63,9 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
       for (const m of a.answer.missing ?? []) accusations.set(tagOf(m), [...(accusations.get(tagOf(m)) ?? []), a.member])
     } else if (code === 'rate-limited') {
       list.push({ member: a.member, reason: 'rate-limited', detail: reason, blame: false })
+    } else if (code === 'session-abandoned') {
+      // Another CM's recover reached it first (this CM looked dead to it): no fault, but this session is over.
+      list.push({ member: a.member, reason: 'session-abandoned', detail: reason, blame: false })
     } else {
       list.push({ member: a.member, reason: code === 'no-share' || code === 'unknown-key' ? 'no-share' : 'malformed-answer', detail: reason, blame: true })
     }

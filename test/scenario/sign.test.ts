@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSignRequest, managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import type { KeyFile } from '../../cli/key-file.js'
 import type { ShardsigNode } from '../../node/node.js'
+import type { SignerFaults } from '../../node/engine/sign/signer.js'
 import { requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_PARTY } from '../../protocols/constants.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
@@ -22,6 +23,9 @@ import { flipHexByte } from '../helpers/owner.js'
 
 /** Node index (0-based) whose signer corrupts every share it sends. */
 const FAULTY = 4
+/** Node index (0-based) whose signer can be told to withhold its answers (test-only fault, switched per test). */
+const WITHHOLDER = 5
+const withholderFaults: SignerFaults = {}
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 
 let cluster: InProcessCluster
@@ -56,7 +60,7 @@ async function post (node: ShardsigNode, body: unknown): Promise<{ status: numbe
 }
 
 beforeAll(async () => {
-  cluster = await startInProcessCluster(9, { basePortFrom: 25100, faults: new Map([[FAULTY, { corruptShare: true }]]) })
+  cluster = await startInProcessCluster(9, { basePortFrom: 25100, faults: new Map([[FAULTY, { corruptShare: true }], [WITHHOLDER, withholderFaults]]) })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   edKey = await makeKey(url(), 'ed25519', { messagePrefix: undefined })
   btcKey = await makeKey(url(), 'secp256k1', { maxMessageBytes: 64, messagePrefix: 'cafe', ratePerMinute: 1000 })
@@ -161,9 +165,10 @@ describe('every signer checks a request on its own', () => {
     await waitUntil(() => cluster.running().every(n => n.registry.get(limited.keyId) !== undefined), AbortSignal.timeout(5_000))
     // One CM sees all three; each node enforces the limit on its own share of the work.
     const cm = managers()[0]!
+    // Parties without the faulty signer: a retry would spend the honest signers' own tokens twice.
     for (let i = 0; i < 2; i++) {
-      const res = await post(cm, buildSignRequest(limited, hexToBytes(`0${i}`), newRequestId(), Date.now() + 30_000))
-      expect(res.body.status).toBe('completed')
+      const res = await post(cm, buildSignRequest(limited, hexToBytes(`0${i}`), requestIdWhoseParty(false), Date.now() + 30_000))
+      expect(res.body.status, res.body.reason).toBe('completed')
     }
     const third = await post(cm, buildSignRequest(limited, hexToBytes('02'), newRequestId(), Date.now() + 30_000))
     expect(third.status).toBe(429)
@@ -235,6 +240,40 @@ describe('session recovery: a CM died after the shares left', () => {
     // Every other manager answers the same request with the same signature (the signers now know it).
     const again = await post(managers()[1]!, request)
     expect(again.body).toMatchObject({ status: 'completed', signature: res.body.signature })
+  })
+
+  it('a member whose answer is lost after it sent its share: the CM fetches the share and finishes the same session', async () => {
+    const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
+    let requestId = ''
+    for (;;) {
+      requestId = requestIdWhoseParty(false)
+      const party = partyFor(requestId)
+      if (party.some(p => p.peerId === withholder) && !managers().some(m => m.identity.peerId === withholder)) break
+    }
+    withholderFaults.withholdAnswer = true
+    try {
+      const request = buildSignRequest(btcKey, hexToBytes('cafe22'), requestId, Date.now() + 60_000)
+      const res = await post(managers()[0]!, request)
+      // One session, with the member that never answered among the signers: its share came by recover.
+      expect(res.body).toMatchObject({ status: 'completed', attempts: 1 })
+      expect(res.body.signers.map((s: PartyMember) => s.peerId)).toContain(withholder)
+      expect(verifiesIndependently(btcKey, hexToBytes('cafe22'), res.body.signature)).toBe(true)
+    } finally {
+      withholderFaults.withholdAnswer = false
+    }
+  })
+
+  it('a member asked for a session it has not contributed to never contributes to it afterwards', async () => {
+    const requestId = requestIdWhoseParty(false)
+    const request = buildSignRequest(btcKey, hexToBytes('cafe23'), requestId, Date.now() + 60_000)
+    const party = partyFor(requestId)
+    const asker = cluster.running().find(n => !party.some(p => p.peerId === n.identity.peerId))!
+    const sessionId = `poisoned-${requestId}`
+    const target = party[0]!
+    const recover = await requestJson(asker.libp2p, target.peerId, PROTOCOL_PARTY, { kind: 'recover', request, sessionId }, PartyAnswerSchema, { signal: AbortSignal.timeout(10_000) })
+    expect(recover).toMatchObject({ kind: 'reject', code: 'no-contribution' })
+    const answers = await Promise.all(party.map(async p => await requestJson(asker.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'new_party', sessionId, request, party }, PartyAnswerSchema, { signal: AbortSignal.timeout(15_000) })))
+    expect(answers[0]).toMatchObject({ kind: 'reject', code: 'session-abandoned' })
   })
 
   it('asks the dead session\'s members that are not in its own party for their shares', async () => {

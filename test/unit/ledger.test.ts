@@ -47,17 +47,36 @@ describe('SignLedger', () => {
   it('never hands a request to a second coordinator once a share went to the first, but tells it which session got the share', async () => {
     const claim = await ledger.claim(claimBy('cm-a'), T0)
     if (claim.kind !== 'claimed') throw new Error('no claim')
-    expect(await ledger.recordContribution(claim.entry, contributionTo('cm-a'))).toBe(true)
+    expect(await ledger.recordContribution(claim.entry, contributionTo('cm-a'))).toBe('recorded')
     expect(await ledger.claim(claimBy('cm-b'), T0 + 60_000)).toEqual({ kind: 'held', by: 'cm-a', contribution: contributionTo('cm-a') })
     // The contribution survives a retry by the same coordinator until it contributes again.
     expect(await ledger.claim(claimBy('cm-a'), T0 + 1_000)).toMatchObject({ kind: 'claimed', entry: { contributed: true, contribution: contributionTo('cm-a') } })
+  })
+
+  it('hands a sent share to a recover, and abandons a session it sent nothing to for good', async () => {
+    const claim = await ledger.claim(claimBy('cm-a'), T0)
+    if (claim.kind !== 'claimed') throw new Error('no claim')
+    const template = claimBy('cm-a')
+    // Asked before its share was ready: the session is abandoned here, and the share never recorded.
+    expect(await ledger.recoverOrAbandon(template, 'session-1')).toEqual({ kind: 'abandoned' })
+    expect(await ledger.recordContribution(claim.entry, contributionTo('cm-a', 'session-1'))).toBe('abandoned')
+    // Another session of the same coordinator is not affected, and a recover then gets its share.
+    expect(await ledger.recordContribution(claim.entry, contributionTo('cm-a', 'session-2'))).toBe('recorded')
+    expect(await ledger.recoverOrAbandon(template, 'session-2')).toEqual({ kind: 'contributed', contribution: contributionTo('cm-a', 'session-2') })
+    expect(await ledger.recoverOrAbandon({ ...template, requestDigest: 'other' }, 'session-2')).toEqual({ kind: 'conflict' })
+  })
+
+  it('a recover for a request it never saw leaves a mark, not a claim: the first real claim still takes a rate token', async () => {
+    expect(await ledger.recoverOrAbandon(claimBy('cm-a'), 'session-x')).toEqual({ kind: 'abandoned' })
+    const claim = await ledger.claim(claimBy('cm-b'), T0)
+    expect(claim).toMatchObject({ kind: 'claimed', first: true, entry: { coordinator: 'cm-b', abandoned: ['session-x'] } })
   })
 
   it('refuses to record a share for a claim another coordinator took over meanwhile', async () => {
     const slow = await ledger.claim(claimBy('cm-a'), T0)
     if (slow.kind !== 'claimed') throw new Error('no claim')
     await ledger.claim(claimBy('cm-b', { leaseUntil: T0 + 20_000 }), T0 + 9_000)
-    expect(await ledger.recordContribution(slow.entry, contributionTo('cm-a'))).toBe(false)
+    expect(await ledger.recordContribution(slow.entry, contributionTo('cm-a'))).toBe('lost')
   })
 
   it('answers a completed request with its signature, another message under the id with conflict', async () => {

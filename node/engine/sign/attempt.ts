@@ -12,6 +12,7 @@ import { PartyAnswerSchema, type Contribution, type NewParty, type PartyAnswer, 
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
+import { finishSession } from './recover.js'
 
 export type AttemptOutcome =
   | { kind: 'completed', signature: string }
@@ -59,7 +60,20 @@ export async function runAttempt (transport: PartyTransport, material: KeyMateri
   if (contributed.size > 0) return { kind: 'recover', contributions: contributed }
   const culprits = judgeRefusals(answers, record, request, nowMs)
   if ('fatal' in culprits) return culprits.fatal
-  if (culprits.list.length > 0) return { kind: 'retry', culprits: culprits.list }
+  if (culprits.list.length > 0) {
+    // Members that did not answer may still have sent their share (the answer was lost or late).
+    // Before another session, ask them: they hand it over or never contribute to this session.
+    if (culprits.list.every(c => c.reason === 'silent') && answers.every(a => a.answer === undefined || a.answer.kind === 'share')) {
+      const known = new Map(answers.flatMap(a => a.answer?.kind === 'share'
+        ? [[a.member.peerId, { sessionId, coordinator: transport.selfPeerId, party, commitments: a.answer.commitments, share: a.answer.share }] as const]
+        : []))
+      if (known.size > 0) {
+        const finished = await finishSession(transport, material, request, sessionId, known, signal)
+        if (finished.kind === 'completed') return { kind: 'completed', signature: finished.signature }
+      }
+    }
+    return { kind: 'retry', culprits: culprits.list }
+  }
   if (culprits.waitMs > 0) return { kind: 'wait', ms: culprits.waitMs }
 
   const shares = answers as Array<{ member: PartyMember, answer: ShareAnswer }>

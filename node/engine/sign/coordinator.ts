@@ -2,7 +2,7 @@
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
-import { CM_BUSY_RETRY_AFTER_S, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { CM_BUSY_RETRY_AFTER_S, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { randomBytes } from 'node:crypto'
@@ -179,6 +179,7 @@ export class SignCoordinator {
     const excluded = new Set<string>()
     const blamed: string[] = []
     let waits = 0
+    let noPartySince: number | undefined
     try {
       const material = this.init.keys.get(request.keyId)
       for (let attempt = 1; attempt <= MAX_SIGN_ATTEMPTS; attempt++) {
@@ -187,7 +188,18 @@ export class SignCoordinator {
           requestId: request.requestId, tc: material.record.params.tc, tm: material.record.params.tm,
           holders: material.record.holders, live: this.init.view.liveSet(), load: this.signerLoad, excluded
         })
-        if (!selection.ok) return this.finish(tracked, { status: 'failed', reason: `${selection.reason}${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
+        if (!selection.ok) {
+          // Liveness may still be filling in (a restart): look again for a while before giving up.
+          noPartySince ??= this.now()
+          if (this.now() - noPartySince < NO_PARTY_GRACE_MS && this.now() + NO_PARTY_POLL_MS < request.expiresAt) {
+            attempt--
+            await sleep(NO_PARTY_POLL_MS, undefined, { signal: this.controller.signal }).catch(() => {})
+            if (this.controller.signal.aborted) return this.finish(tracked, { status: 'failed', reason: 'the manager is shutting down' })
+            continue
+          }
+          return this.finish(tracked, { status: 'failed', reason: `${selection.reason}${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
+        }
+        noPartySince = undefined
         // Back-pressure: wait for a session slot, no longer than the request may live.
         const slot = await this.slots.acquire(AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(0, request.expiresAt - this.now()))]))
           .catch(() => undefined)

@@ -33,7 +33,15 @@ export interface LedgerEntry {
   signature?: string
   /** The session our share went to (the latest one, when the coordinator retried with us). */
   contribution?: Contribution
+  /**
+   * Sessions a CM asked us for (recover) before we contributed: we never
+   * contribute to them, so a session judged unfinishable stays so.
+   */
+  abandoned?: string[]
 }
+
+/** Abandoned session ids kept per request (a request has a few sessions at most). */
+const MAX_ABANDONED_SESSIONS = 16
 
 export type ClaimResult =
   | { kind: 'claimed', entry: LedgerEntry, first: boolean }
@@ -58,7 +66,7 @@ export class SignLedger {
   }
 
   /** Claims the request for `candidate.coordinator`, or says why not. */
-  async claim (candidate: Omit<LedgerEntry, 'contributed' | 'signature' | 'contribution'>, nowMs: number): Promise<ClaimResult> {
+  async claim (candidate: Omit<LedgerEntry, 'contributed' | 'signature' | 'contribution' | 'abandoned'>, nowMs: number): Promise<ClaimResult> {
     return await this.locked(candidate.keyId, candidate.requestId, async () => {
       const previous = await this.get(candidate.keyId, candidate.requestId)
       if (previous !== undefined) {
@@ -73,24 +81,48 @@ export class SignLedger {
         ...candidate,
         // Same coordinator again (a retry): keep what it already got from us.
         contributed: previous?.coordinator === candidate.coordinator ? previous.contributed : false,
-        contribution: previous?.coordinator === candidate.coordinator ? previous.contribution : undefined
+        contribution: previous?.coordinator === candidate.coordinator ? previous.contribution : undefined,
+        abandoned: previous?.abandoned
       }
       await this.store.putJson(this.key(entry.keyId, entry.requestId), entry, { sync: true })
-      return { kind: 'claimed', entry, first: previous === undefined }
+      return { kind: 'claimed', entry, first: previous === undefined || previous.coordinator === '' }
     })
   }
 
   /**
-   * Written (synced) before the round-2 share leaves this node. False when the
+   * Written (synced) before the round-2 share leaves this node. 'lost' when the
    * claim was lost meanwhile (a session outlived its lease and another CM took
-   * the request over): then no share may leave.
+   * the request over), 'abandoned' when a recover declared the session
+   * unfinishable first: in both cases no share may leave.
    */
-  async recordContribution (entry: LedgerEntry, contribution: Contribution): Promise<boolean> {
+  async recordContribution (entry: LedgerEntry, contribution: Contribution): Promise<'recorded' | 'lost' | 'abandoned'> {
     return await this.locked(entry.keyId, entry.requestId, async () => {
       const current = await this.get(entry.keyId, entry.requestId)
-      if (current === undefined || current.coordinator !== entry.coordinator || current.requestDigest !== entry.requestDigest) return false
+      if (current === undefined || current.coordinator !== entry.coordinator || current.requestDigest !== entry.requestDigest) return 'lost'
+      if (current.abandoned?.includes(contribution.sessionId) === true) return 'abandoned'
       await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...current, contributed: true, contribution }, { sync: true })
-      return true
+      return 'recorded'
+    })
+  }
+
+  /**
+   * Answers a CM's recover for `sessionId`: our contribution to it if we sent
+   * one; otherwise the session is marked abandoned here (synced) and we never
+   * contribute to it, so the CM's judgement "incomplete" cannot be overtaken
+   * by a share of ours that was still on its way.
+   */
+  async recoverOrAbandon (template: Pick<LedgerEntry, 'requestId' | 'keyId' | 'requestDigest' | 'expiresAt' | 'message'>, sessionId: string):
+  Promise<{ kind: 'contributed', contribution: Contribution } | { kind: 'completed', signature: string } | { kind: 'conflict' } | { kind: 'abandoned' }> {
+    return await this.locked(template.keyId, template.requestId, async () => {
+      const current = await this.get(template.keyId, template.requestId)
+      if (current !== undefined && current.requestDigest !== template.requestDigest) return { kind: 'conflict' }
+      if (current?.signature !== undefined) return { kind: 'completed', signature: current.signature }
+      if (current?.contribution?.sessionId === sessionId) return { kind: 'contributed', contribution: current.contribution }
+      // No claim yet: an empty one (no coordinator, lease over) that any CM may take, carrying the mark.
+      const base: LedgerEntry = current ?? { ...template, coordinator: '', leaseUntil: 0, contributed: false }
+      const abandoned = [...new Set([...(base.abandoned ?? []), sessionId])].slice(-MAX_ABANDONED_SESSIONS)
+      await this.store.putJson(this.key(template.keyId, template.requestId), { ...base, abandoned }, { sync: true })
+      return { kind: 'abandoned' }
     })
   }
 

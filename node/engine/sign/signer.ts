@@ -25,6 +25,8 @@ import type { RateLimiter } from './rate-limiter.js'
 export interface SignerFaults {
   /** Send a signature share that is off by one: the CM must name this signer. */
   corruptShare?: boolean
+  /** Record the share, then never answer (a lost answer): the CM must fetch it with recover. */
+  withholdAnswer?: boolean
 }
 
 interface Session {
@@ -111,8 +113,14 @@ export class Signer {
         sessionId, coordinator, party: [...party], commitments: [...commitments.values()].map(encodeCommitments), share: encodeSignatureShare(share)
       }
       // Recorded (synced) before the share leaves: from now on we serve only this coordinator for this request.
-      if (!await this.init.ledger.recordContribution(claim.entry, contribution)) {
+      const recorded = await this.init.ledger.recordContribution(claim.entry, contribution)
+      if (recorded === 'abandoned') throw new SignRejection('session-abandoned', `session ${sessionId} was declared unfinishable by a recover before this signer's share was ready`)
+      if (recorded === 'lost') {
         throw new SignRejection('claimed-by-other-coordinator', `request ${request.requestId} was taken over by another coordinator while this session ran`)
+      }
+      if (this.init.faults?.withholdAnswer === true) {
+        await new Promise(resolve => { signal.addEventListener('abort', resolve, { once: true }) })
+        throw new SignRejection('internal', 'withheld (test fault)')
       }
       log.info({ requestId: request.requestId, sessionId, keyId: record.keyId, committee: me.committee, member: me.member }, 'signature share sent')
       return {
@@ -148,11 +156,13 @@ export class Signer {
     try {
       const { record } = this.init.keys.get(request.keyId)
       checkSignRequest(request, record, this.now())
-      const entry = await this.init.ledger.get(record.keyId, request.requestId)
-      if (entry !== undefined && entry.requestDigest !== requestIdentity(request)) throw new SignRejection('conflict', `request id ${request.requestId} was used for another message with key ${record.keyId}`)
-      if (entry?.signature !== undefined) return { kind: 'completed-before', sessionId, signature: entry.signature }
-      if (entry?.contribution?.sessionId !== sessionId) throw new SignRejection('no-contribution', `this signer sent no share to session ${sessionId}`)
-      return { kind: 'contributed', sessionId, contribution: entry.contribution }
+      const found = await this.init.ledger.recoverOrAbandon({
+        requestId: request.requestId, keyId: record.keyId, requestDigest: requestIdentity(request), expiresAt: request.expiresAt, message: request.message
+      }, sessionId)
+      if (found.kind === 'conflict') throw new SignRejection('conflict', `request id ${request.requestId} was used for another message with key ${record.keyId}`)
+      if (found.kind === 'completed') return { kind: 'completed-before', sessionId, signature: found.signature }
+      if (found.kind === 'abandoned') throw new SignRejection('no-contribution', `this signer sent no share to session ${sessionId}, and now never will`)
+      return { kind: 'contributed', sessionId, contribution: found.contribution }
     } catch (err) {
       if (err instanceof SignRejection) return { kind: 'reject', sessionId, code: err.code, reason: err.message }
       throw err
