@@ -1,0 +1,2 @@
+// Shapes shared by the chaos harness files.
+export interface SignerRef { committee: number, member: number, peerId: string }
