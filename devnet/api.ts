@@ -4,9 +4,10 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { isDeepStrictEqual } from 'node:util'
 import type { GenesisParams } from '../protocols/wire/genesis.js'
 import {
-  DEFAULT_BASE_PORT, DEFAULT_DEVNET_DIR, HTTP_PORT_OFFSET, HTTP_REQUEST_TIMEOUT_MS, LOG_TAIL_LINES, MAX_DEVNET_NODES,
+  DEFAULT_BASE_PORT, DEFAULT_DEVNET_DIR, DEVNET_HOST, HTTP_PORT_OFFSET, HTTP_REQUEST_TIMEOUT_MS, LOG_TAIL_LINES, MAX_DEVNET_NODES,
   POLL_INTERVAL_MS, PORT_RELEASE_TIMEOUT_MS, RESTART_TIMEOUT_MS, STOP_TIMEOUT_MS, UP_TIMEOUT_MS
 } from './constants.js'
 import { resolveNodeEntry } from './entry.js'
@@ -19,12 +20,12 @@ import {
 import { nodePaths, type NodePaths } from './layout.js'
 import { tailLines } from './logs.js'
 import { chooseParams } from './params.js'
-import { describeTaken, nodePortClaims, takenPorts, waitForPorts } from './ports.js'
+import { describeTaken, nodePortClaims, takenPorts, waitForPorts, type PortClaim } from './ports.js'
 import {
   killProcess, processState, readPidFile, removePidFile, sendSignal, spawnNode, stopProcess,
   type ProcessState
 } from './processes.js'
-import { readState, type DevnetNodeRecord, type DevnetState } from './state.js'
+import { readState, writeState, type DevnetNodeRecord, type DevnetState } from './state.js'
 import type { NodeRow } from './table.js'
 
 export interface Progress {
@@ -51,6 +52,18 @@ export interface UpOptions {
   onProgress?: (progress: Progress) => void
   /** Script to run instead of bin/shardsig-node.js (it gets --config and --passphrase-file). */
   nodeEntry?: string
+  /**
+   * Address of each node (node i at [i-1]): it listens there for p2p and HTTP,
+   * and the genesis announces it. Default 127.0.0.1 for every node. Only when
+   * generating; a reused devnet must have been generated with the same hosts.
+   */
+  hosts?: string[]
+  /**
+   * Command each node is started through, e.g. `i => ['ip', 'netns', 'exec', ns(i)]`;
+   * it must exec the node in place (the pid is the node's). Stored in the state,
+   * so `open`, `start` and `restart` use it too; an `up` without it clears it.
+   */
+  wrapCommand?: (index: number) => string[]
 }
 
 export interface WaitOptions {
@@ -89,7 +102,7 @@ export class Devnet {
       await existing.removeStalePidFiles()
       if (opts.fresh === true) {
         // A fresh devnet keeps the old shape unless told otherwise; only the identities are new.
-        const shape = opts.nodes === undefined ? { nodes: state.nodes.length, committees: state.params.committees } : {}
+        const shape = opts.nodes === undefined ? { nodes: state.nodes.length, committees: state.params.committees, hosts: state.nodes.map(hostOf) } : {}
         opts = { ...shape, basePort: state.basePort, ...definedOnly(opts) }
         await rm(dir, { recursive: true, force: true })
         state = undefined
@@ -103,11 +116,28 @@ export class Devnet {
       const basePort = opts.basePort ?? DEFAULT_BASE_PORT
       const params = chooseParams(opts.nodes, opts.committees)
       checkBasePort(basePort)
-      state = await generateDevnet({ dir, nodes: opts.nodes, params, basePort, logLevel: opts.logLevel ?? 'info' })
+      state = await generateDevnet({ dir, nodes: opts.nodes, params, basePort, logLevel: opts.logLevel ?? 'info', ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}) })
     }
+    state = await storeWrappers(dir, state, opts.wrapCommand)
     const devnet = new Devnet(dir, state, opts.nodeEntry)
     await devnet.startAll(opts)
     return devnet
+  }
+
+  /**
+   * Generates a devnet without starting it (`devnet genesis`): with `hosts`,
+   * the genesis and configs of a network whose nodes run elsewhere.
+   */
+  static async generate (opts: { dir?: string, hosts?: string[], nodes?: number, committees?: number, basePort?: number, logLevel?: LogLevel }): Promise<Devnet> {
+    const dir = resolve(opts.dir ?? DEFAULT_DEVNET_DIR)
+    if (await readState(dir) !== undefined) throw new DevnetError(`there is already a devnet in ${dir}: remove it or choose another --dir`)
+    const nodes = opts.nodes ?? opts.hosts?.length
+    if (nodes === undefined) throw new DevnetUsageError('give the hosts (--hosts) or the node count')
+    const basePort = opts.basePort ?? DEFAULT_BASE_PORT
+    checkBasePort(basePort)
+    const params = chooseParams(nodes, opts.committees)
+    const state = await generateDevnet({ dir, nodes, params, basePort, logLevel: opts.logLevel ?? 'info', ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}) })
+    return new Devnet(dir, state, undefined)
   }
 
   /** The devnet in `dir`, running or not. */
@@ -247,7 +277,7 @@ export class Devnet {
     await removePidFile(node.paths.pid)
     const entry = resolveNodeEntry(this.entryOverride)
     // Ports of a node that just stopped can take a moment to be released.
-    const taken = await waitForPorts(nodePortClaims(this.state.basePort, index), withDeadline(opts.signal, PORT_RELEASE_TIMEOUT_MS))
+    const taken = await waitForPorts(this.portClaims([index]), withDeadline(opts.signal, PORT_RELEASE_TIMEOUT_MS))
     if (taken.length > 0) throw new DevnetError(`cannot start node ${index}: port ${describeTaken(taken)} in use`)
     await this.spawn(entry, index)
     if (opts.wait !== false) await this.waitHealthy(index, opts)
@@ -330,14 +360,23 @@ export class Devnet {
   }
 
   private async spawn (entry: string, index: number): Promise<number> {
-    const { paths } = this.node(index)
+    const { paths, wrapper } = this.node(index)
     this.logOffsets.set(index, await stat(paths.log).then(s => s.size, () => 0))
-    return await spawnNode({ entry, configPath: paths.config, passphrasePath: paths.passphrase, logPath: paths.log, pidPath: paths.pid, cwd: paths.dir })
+    return await spawnNode({ entry, configPath: paths.config, passphrasePath: paths.passphrase, logPath: paths.log, pidPath: paths.pid, cwd: paths.dir, ...(wrapper !== undefined ? { wrapper } : {}) })
+  }
+
+  /**
+   * The ports these nodes will bind, on their own hosts. A wrapped node binds
+   * somewhere this process cannot probe (another network namespace): its own
+   * bind error, in its log, reports a taken port.
+   */
+  private portClaims (indices: readonly number[]): PortClaim[] {
+    return indices.map(i => this.node(i)).filter(n => n.wrapper === undefined).flatMap(n => nodePortClaims(this.state.basePort, n.index, hostOf(n)))
   }
 
   private async startAll (opts: UpOptions): Promise<void> {
     const entry = resolveNodeEntry(this.entryOverride)
-    const taken = await takenPorts(this.indices().flatMap(i => nodePortClaims(this.state.basePort, i)))
+    const taken = await takenPorts(this.portClaims(this.indices()))
     if (taken.length > 0) {
       throw new DevnetError(`port${taken.length > 1 ? 's' : ''} ${describeTaken(taken)} in use: stop what holds ${taken.length > 1 ? 'them' : 'it'} or choose another --base-port`)
     }
@@ -387,6 +426,24 @@ export class Devnet {
   }
 }
 
+/** Older state files have no host: their nodes are on DEVNET_HOST. */
+function hostOf (node: DevnetNodeRecord): string {
+  return node.host ?? DEVNET_HOST
+}
+
+/** The wrapper of every node as `up` was told (none: no wrapper), written to the state when it changed. */
+async function storeWrappers (dir: string, state: DevnetState, wrapCommand: UpOptions['wrapCommand']): Promise<DevnetState> {
+  const nodes = state.nodes.map(({ wrapper: _old, ...n }) => {
+    const wrapper = wrapCommand?.(n.index)
+    if (wrapper !== undefined && wrapper.length === 0) throw new DevnetUsageError(`wrapCommand(${n.index}) gave an empty command`)
+    return wrapper !== undefined ? { ...n, wrapper } : n
+  })
+  if (isDeepStrictEqual(nodes, state.nodes)) return state
+  const next = { ...state, nodes }
+  await writeState(dir, next)
+  return next
+}
+
 function withDeadline (signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
   const deadline = AbortSignal.timeout(timeoutMs)
   return signal !== undefined ? AbortSignal.any([signal, deadline]) : deadline
@@ -409,6 +466,7 @@ function checkReuse (dir: string, state: DevnetState, opts: UpOptions): void {
   if (opts.nodes !== undefined && opts.nodes !== state.nodes.length) mismatch.push(`${state.nodes.length} nodes`)
   if (opts.committees !== undefined && opts.committees !== state.params.committees) mismatch.push(`${state.params.committees} committees`)
   if (opts.basePort !== undefined && opts.basePort !== state.basePort) mismatch.push(`base port ${state.basePort}`)
+  if (opts.hosts !== undefined && !isDeepStrictEqual(opts.hosts, state.nodes.map(hostOf))) mismatch.push(`hosts ${state.nodes.map(hostOf).join(',')}`)
   if (mismatch.length > 0) {
     throw new DevnetUsageError(`the devnet in ${dir} was generated with ${mismatch.join(', ')}; use --fresh to generate a new one (new peer ids)`)
   }

@@ -8,7 +8,8 @@ import { DEFAULT_BASE_PORT, DEFAULT_DEVNET_DIR, STOP_TIMEOUT_MS, UP_TIMEOUT_MS }
 import { DevnetError, DevnetUsageError } from './errors.js'
 import type { LogLevel } from './generate.js'
 import { followFile } from './logs.js'
-import { formatTable, toJson, type NodeRow } from './table.js'
+import { parseHostList } from './hosts.js'
+import { formatTable, shortPeerId, toJson, type NodeRow } from './table.js'
 
 export const USAGE = `usage: devnet <command> [options]
 
@@ -21,6 +22,13 @@ commands:
       --timeout S      seconds to wait for agreement (default ${UP_TIMEOUT_MS / 1000})
       --log-level L    node log level (${LOG_LEVELS.join('|')}, default info)
       --json           print only a JSON array of the nodes on stdout
+  genesis --hosts H1,H2,...
+                 generate (do not start) a network of one node per address: the genesis
+                 and each node's folder (config, identity, passphrase), for nodes that
+                 run on other machines; copy genesis.json and node-I/ to host I
+      --committees K   as for up
+      --base-port P    as for up: node I uses P+I (p2p) and P+100+I (HTTP) on its host
+      --log-level L    as for up
   status         the node table, live (--json as for up)
   down           stop every node: SIGTERM, SIGKILL after --timeout S (default ${STOP_TIMEOUT_MS / 1000})
       --clean          also delete the devnet folder
@@ -65,6 +73,11 @@ const COMMANDS: Record<string, { options: Options, positionals: number, run: (ar
     },
     positionals: 0,
     run: up
+  },
+  genesis: {
+    options: { hosts: { type: 'string' }, committees: { type: 'string' }, 'base-port': { type: 'string' }, 'log-level': { type: 'string' } },
+    positionals: 0,
+    run: genesis
   },
   status: { options: { json: { type: 'boolean' } }, positionals: 0, run: status },
   down: { options: { clean: { type: 'boolean' }, timeout: { type: 'string' } }, positionals: 0, run: down },
@@ -136,10 +149,7 @@ function report (err: unknown, io: Io): number {
 
 async function up (args: Args, io: Io): Promise<number> {
   const { values } = args
-  const logLevel = str(values['log-level'])
-  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new DevnetUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`)
-  }
+  const logLevel = logLevelOption(values)
   const nodes = optionalInt(values.nodes, '-n')
   const committees = optionalInt(values.committees, '--committees')
   const basePort = optionalInt(values['base-port'], '--base-port')
@@ -152,7 +162,7 @@ async function up (args: Args, io: Io): Promise<number> {
       ...(nodes !== undefined ? { nodes } : {}),
       ...(committees !== undefined ? { committees } : {}),
       ...(basePort !== undefined ? { basePort } : {}),
-      ...(logLevel !== undefined ? { logLevel: logLevel as LogLevel } : {}),
+      ...(logLevel !== undefined ? { logLevel } : {}),
       fresh: values.fresh === true,
       timeoutMs: secondsToMs(values.timeout, '--timeout') ?? UP_TIMEOUT_MS,
       signal: io.signal,
@@ -165,6 +175,28 @@ async function up (args: Args, io: Io): Promise<number> {
   io.stderr.write(`devnet: ${devnet.size} nodes healthy, roles agreed after ${((performance.now() - startedMs) / 1000).toFixed(1)} s ` +
     `(${paramsText(devnet)}; ${devnet.dir})\n`)
   printRows(rows, values.json === true, io)
+  return 0
+}
+
+async function genesis (args: Args, io: Io): Promise<number> {
+  const { values } = args
+  const hostList = str(values.hosts)
+  if (hostList === undefined) throw new DevnetUsageError('genesis: give the nodes\' addresses, --hosts H1,H2,...')
+  const logLevel = logLevelOption(values)
+  const committees = optionalInt(values.committees, '--committees')
+  const basePort = optionalInt(values['base-port'], '--base-port')
+  const devnet = await Devnet.generate({
+    dir: args.dir,
+    hosts: parseHostList(hostList),
+    ...(committees !== undefined ? { committees } : {}),
+    ...(basePort !== undefined ? { basePort } : {}),
+    ...(logLevel !== undefined ? { logLevel } : {})
+  })
+  io.stderr.write(`devnet: generated ${devnet.size} nodes in ${devnet.dir} (${paramsText(devnet)}); ` +
+    'copy genesis.json and node-I/ side by side to host I, then run there: shardsig-node --config node-I/config.json\n')
+  const rows = devnet.nodes().map(n => [`node-${n.index}`, shortPeerId(n.peerId), `committee ${n.committee}`, n.multiaddr, n.http])
+  const widths = rows.reduce((w, r) => r.map((cell, c) => Math.max(cell.length, w[c] ?? 0)), [] as number[])
+  io.stdout.write(rows.map(r => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n') + '\n')
   return 0
 }
 
@@ -253,6 +285,14 @@ function progressReporter (io: Io): { update: (p: Progress) => void, done: () =>
       if (tty && last !== '') io.stderr.write('\n')
     }
   }
+}
+
+function logLevelOption (values: Args['values']): LogLevel | undefined {
+  const logLevel = str(values['log-level'])
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new DevnetUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`)
+  }
+  return logLevel as LogLevel | undefined
 }
 
 function str (v: string | boolean | undefined): string | undefined {

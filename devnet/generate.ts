@@ -8,8 +8,9 @@ import { basename, dirname, join, relative } from 'node:path'
 import { generateNodeIdentity, writeIdentityFile } from '../node/identity.js'
 import { NodeConfigFileSchema, type NodeConfigFile } from '../node/config/schema.js'
 import { GenesisSchema, assignCommittee, type Genesis, type GenesisParams } from '../protocols/wire/genesis.js'
-import { DEVNET_HOST, DEVNET_NETWORK, IDENTITY_SCRYPT_N, PASSPHRASE_BYTES } from './constants.js'
+import { DEVNET_NETWORK, IDENTITY_SCRYPT_N, PASSPHRASE_BYTES } from './constants.js'
 import { DevnetError } from './errors.js'
+import { checkHosts } from './hosts.js'
 import { GENESIS_FILE, httpPort, httpUrl, nodeId, nodePaths, p2pMultiaddr, p2pPort } from './layout.js'
 import { writeState, type DevnetNodeRecord, type DevnetState } from './state.js'
 
@@ -22,6 +23,8 @@ export interface GenerateOptions {
   params: GenesisParams
   basePort: number
   logLevel: LogLevel
+  /** Address of node i at [i-1] (checked by checkHosts); default 127.0.0.1 for every node. */
+  hosts?: readonly string[]
 }
 
 export async function generateDevnet (opts: GenerateOptions): Promise<DevnetState> {
@@ -53,6 +56,7 @@ async function checkTargetIsFree (dir: string): Promise<void> {
 }
 
 async function generateInto (root: string, opts: GenerateOptions): Promise<DevnetState> {
+  const hosts = checkHosts(opts.hosts, opts.nodes)
   const records: DevnetNodeRecord[] = []
   const genesisNodes: Genesis['nodes'] = []
   for (let index = 1; index <= opts.nodes; index++) {
@@ -64,6 +68,7 @@ async function generateInto (root: string, opts: GenerateOptions): Promise<Devne
     const identity = await generateNodeIdentity()
     await writeIdentityFile(paths.identity, passphrase, identity, { N: IDENTITY_SCRYPT_N })
 
+    const host = hosts[index - 1] as string
     const record: DevnetNodeRecord = {
       index,
       nodeId: nodeId(index),
@@ -71,8 +76,9 @@ async function generateInto (root: string, opts: GenerateOptions): Promise<Devne
       committee: assignCommittee(index - 1, opts.params.committees),
       p2pPort: p2pPort(opts.basePort, index),
       httpPort: httpPort(opts.basePort, index),
-      multiaddr: p2pMultiaddr(p2pPort(opts.basePort, index)),
-      http: httpUrl(httpPort(opts.basePort, index))
+      multiaddr: p2pMultiaddr(p2pPort(opts.basePort, index), host),
+      http: httpUrl(httpPort(opts.basePort, index), host),
+      host
     }
     records.push(record)
     genesisNodes.push({
@@ -91,7 +97,7 @@ async function generateInto (root: string, opts: GenerateOptions): Promise<Devne
       genesis: relative(paths.dir, join(root, GENESIS_FILE)),
       identityFile: relative(paths.dir, paths.identity),
       passphraseFile: relative(paths.dir, paths.passphrase),
-      listen: { p2p: [record.multiaddr], http: { host: DEVNET_HOST, port: record.httpPort } },
+      listen: { p2p: [record.multiaddr], http: { host, port: record.httpPort } },
       logLevel: opts.logLevel
     } satisfies NodeConfigFile)
     await writeFile(paths.config, JSON.stringify(config, null, 2) + '\n')

@@ -7,6 +7,7 @@
 //   <dir>/node-<i>/data/        the node's store
 //   <dir>/node-<i>/node.log     stdout + stderr of the node process
 //   <dir>/node-<i>/node.pid     pid while the devnet thinks it runs
+import { isIPv6 } from 'node:net'
 import { join } from 'node:path'
 import { DEVNET_HOST, HTTP_PORT_OFFSET } from './constants.js'
 
@@ -48,10 +49,11 @@ export function httpPort (basePort: number, index: number): number {
   return basePort + HTTP_PORT_OFFSET + index
 }
 
-export function p2pMultiaddr (port: number): string {
-  return `/ip4/${DEVNET_HOST}/tcp/${port}`
+/** `host` is an IP address literal (devnet/hosts.ts checks it); the devnet's own default is loopback. */
+export function p2pMultiaddr (port: number, host: string = DEVNET_HOST): string {
+  return `/${isIPv6(host) ? 'ip6' : 'ip4'}/${host}/tcp/${port}`
 }
 
-export function httpUrl (port: number): string {
-  return `http://${DEVNET_HOST}:${port}`
+export function httpUrl (port: number, host: string = DEVNET_HOST): string {
+  return `http://${isIPv6(host) ? `[${host}]` : host}:${port}`
 }

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { DEVNET_HOST, EXIT_POLL_INTERVAL_MS, HTTP_PORT_OFFSET } from './constants.js'
 import { httpPort, p2pPort } from './layout.js'
 
-export interface PortClaim { port: number, label: string }
+/** A port a node will bind, on its host (default DEVNET_HOST). */
+export interface PortClaim { port: number, label: string, host?: string }
 
 /** Resolves to undefined when the port can be bound, else to the error code (EADDRINUSE, EACCES, ...). */
 export async function probePort (port: number, host = DEVNET_HOST): Promise<string | undefined> {
@@ -20,14 +21,14 @@ export async function probePort (port: number, host = DEVNET_HOST): Promise<stri
 
 /** The claims whose port cannot be bound, with the reason. */
 export async function takenPorts (claims: readonly PortClaim[], host = DEVNET_HOST): Promise<Array<PortClaim & { code: string }>> {
-  const results = await Promise.all(claims.map(async c => ({ ...c, code: await probePort(c.port, host) })))
+  const results = await Promise.all(claims.map(async c => ({ ...c, code: await probePort(c.port, c.host ?? host) })))
   return results.filter((r): r is PortClaim & { code: string } => r.code !== undefined)
 }
 
-export function nodePortClaims (basePort: number, index: number): PortClaim[] {
+export function nodePortClaims (basePort: number, index: number, host?: string): PortClaim[] {
   return [
-    { port: p2pPort(basePort, index), label: `node ${index} p2p` },
-    { port: httpPort(basePort, index), label: `node ${index} HTTP` }
+    { port: p2pPort(basePort, index), label: `node ${index} p2p`, ...(host !== undefined ? { host } : {}) },
+    { port: httpPort(basePort, index), label: `node ${index} HTTP`, ...(host !== undefined ? { host } : {}) }
   ]
 }
 

@@ -18,6 +18,12 @@ export interface SpawnNodeOptions {
   logPath: string
   pidPath: string
   cwd: string
+  /**
+   * Command to start the node through, e.g. `['ip', 'netns', 'exec', NS]`. It
+   * must exec the node in place (not fork it), so the pid is the node's: the
+   * pid file, signals and the /proc checks all assume that.
+   */
+  wrapper?: readonly string[]
 }
 
 /** Starts a node detached from this process, its stdout and stderr appended to the log; returns its pid. */
@@ -25,7 +31,8 @@ export async function spawnNode (opts: SpawnNodeOptions): Promise<number> {
   const logFd = openSync(opts.logPath, 'a')
   let pid: number | undefined
   try {
-    const child = spawn(process.execPath, [...NODE_V8_FLAGS, opts.entry, '--config', opts.configPath, '--passphrase-file', opts.passphrasePath], {
+    const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...NODE_V8_FLAGS, opts.entry, '--config', opts.configPath, '--passphrase-file', opts.passphrasePath]
+    const child = spawn(command as string, args, {
       cwd: opts.cwd,
       detached: true,
       stdio: ['ignore', logFd, logFd],
@@ -38,7 +45,7 @@ export async function spawnNode (opts: SpawnNodeOptions): Promise<number> {
   } finally {
     closeSync(logFd)
   }
-  if (pid === undefined) throw new DevnetError(`could not start ${process.execPath} ${opts.entry}`)
+  if (pid === undefined) throw new DevnetError(`could not start ${[...(opts.wrapper ?? []), process.execPath].join(' ')} ${opts.entry}`)
   await writeFile(opts.pidPath, `${pid}\n`)
   return pid
 }

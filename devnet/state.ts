@@ -15,7 +15,11 @@ export const DevnetNodeRecordSchema = z.strictObject({
   p2pPort: z.int().min(1).max(65535),
   httpPort: z.int().min(1).max(65535),
   multiaddr: z.string(),
-  http: z.string()
+  http: z.string(),
+  /** The address the node listens on and the genesis announces; absent in older state files (127.0.0.1). */
+  host: z.string().optional(),
+  /** Command the node process is started through (e.g. `ip netns exec NS`), as the last `up` set it. */
+  wrapper: z.array(z.string().min(1)).min(1).optional()
 })
 
 export const DevnetStateSchema = z.strictObject({
