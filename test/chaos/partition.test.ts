@@ -183,6 +183,22 @@ describe.skipIf(!support.ok)('chaos: network partition, 9 node processes in netw
     }
   }
 
+  /** Pairs (node, peer across the cut) whose libp2p connection the node still reports open, of all such pairs. */
+  async function crossCutConnections (sides: Record<Side, number[]>): Promise<{ open: number, of: number }> {
+    let open = 0
+    let of = 0
+    await Promise.all(devnet!.indices().map(async i => {
+      const other = new Set((sides.minority.includes(i) ? sides.majority : sides.minority).map(j => devnet!.node(j).peerId))
+      const peers = await devnet!.peers(i).catch(() => undefined)
+      for (const p of peers?.peers ?? []) {
+        if (!other.has(p.peerId)) continue
+        of++
+        if (p.connected) open++
+      }
+    }))
+    return { open, of }
+  }
+
   /** Every completed result any of `nodes` holds for a request id, as `keyId/requestId → signatures`. */
   async function completedOn (nodes: readonly number[], requests: readonly Sent[]): Promise<Map<string, Set<string>>> {
     const found = new Map<string, Set<string>>()
@@ -235,6 +251,8 @@ describe.skipIf(!support.ok)('chaos: network partition, 9 node processes in netw
 
     // While still cut off: the minority's own nodes hold no completed signature for any request of this cut.
     const minorityCompleted = await completedOn(minority, results)
+    const stalled = await crossCutConnections(sides)
+    const cutMs = performance.now() - cutAt
     const bySide = (side: Side): Sent[] => results.filter(r => r.side === side)
 
     await lab!.heal()
@@ -267,7 +285,7 @@ describe.skipIf(!support.ok)('chaos: network partition, 9 node processes in netw
         `; failovers ${rs.reduce((n, r) => n + r.answer.failovers.length, 0)}, no manager reachable ${rs.filter(r => r.answer.rediscoveries > 0).length}×`)
       for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) console.info(`    failed ${n}× ${reason}`)
     }
-    console.info(`  views split ${fmtMs(split)} after the cut; after the heal: roles agreed in ${fmtMs(agreedMs)}, every key signed via both sides in ${fmtMs(recoveredMs)}`)
+    console.info(`  views split ${fmtMs(split)} after the cut; ${fmtMs(cutMs)} after the cut ${stalled.open} of ${stalled.of} connections across it were still open; after the heal: roles agreed in ${fmtMs(agreedMs)}, every key signed via both sides in ${fmtMs(recoveredMs)}`)
 
     for (const r of bySide('majority')) {
       expect(r.answer.result?.status, `majority request ${r.requestId}: ${r.answer.result?.reason ?? r.answer.error ?? ''}`).toBe('completed')
