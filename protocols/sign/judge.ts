@@ -75,6 +75,8 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
   for (const [tag, accusers] of accusations) {
     const accused = byTag.get(tag)
     if (accused === undefined || list.some(c => c.member.peerId === accused.peerId)) continue
+    // A member that refused outright (e.g. leased to another CM) never ran round 1: its refusal is judged above, not its silence.
+    if (answers.some(a => a.member.peerId === accused.peerId && a.answer?.kind === 'reject')) continue
     if (accusers.length * 2 > answers.length - 1) {
       list.push({ member: accused, reason: 'silent', detail: `${accusers.length} of the other ${answers.length - 1} signers never got its round-1 commitment`, blame: true })
     } else {

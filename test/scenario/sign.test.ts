@@ -276,6 +276,24 @@ describe('session recovery: a CM died after the shares left', () => {
     expect(answers[0]).toMatchObject({ kind: 'reject', code: 'session-abandoned' })
   })
 
+  it('a recover for a session a member is still in (round 1) waits for it to end, then hands over the share', async () => {
+    const requestId = requestIdWhoseParty(false)
+    const request = buildSignRequest(btcKey, hexToBytes('cafe24'), requestId, Date.now() + 60_000)
+    const party = partyFor(requestId)
+    const dead = cluster.running().find(n => !party.some(p => p.peerId === n.identity.peerId) && !managers().includes(n))!
+    const asker = cluster.running().find(n => n !== dead && !party.some(p => p.peerId === n.identity.peerId))!
+    const sessionId = `slow-${requestId}`
+    const newParty = async (p: PartyMember) => await requestJson(dead.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'new_party', sessionId, request, party }, PartyAnswerSchema, { signal: AbortSignal.timeout(15_000) })
+    // The dead CM reached three members at once and the fourth late: the first three wait in round 1.
+    const early = party.slice(0, 3).map(newParty)
+    await new Promise(resolve => setTimeout(resolve, 300))
+    const recovered = requestJson(asker.libp2p, party[0]!.peerId, PROTOCOL_PARTY, { kind: 'recover', request, sessionId }, PartyAnswerSchema, { signal: AbortSignal.timeout(15_000) })
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    const late = newParty(party[3]!)
+    expect((await Promise.all([...early, late])).map(a => a.kind)).toEqual(['share', 'share', 'share', 'share'])
+    expect(await recovered).toMatchObject({ kind: 'contributed', contribution: { sessionId } })
+  })
+
   it('asks the dead session\'s members that are not in its own party for their shares', async () => {
     const requestId = requestIdWhoseParty(false)
     const request = buildSignRequest(btcKey, hexToBytes('cafe21'), requestId, Date.now() + 60_000)

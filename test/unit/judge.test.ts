@@ -67,6 +67,13 @@ describe('judgeRefusals', () => {
     expect(r).toEqual({ list: [], waitMs: 1_500 })
   })
 
+  it('does not blame a leased member as silent when the others, waiting for its commitment, time out in round 1', () => {
+    const leased: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'leased-by-other-coordinator', reason: 'leased', retryAfterMs: 1_500 } }
+    const timedOut = (m: typeof b): Answered => ({ member: m, answer: { kind: 'reject', sessionId: 's', code: 'round1-timeout', reason: 'no commitment', missing: [a] } })
+    const r = judgeRefusals([leased, timedOut(b), timedOut(c), timedOut(d)], record, request, Date.now())
+    expect(r).toEqual({ list: [], waitMs: 1_500 })
+  })
+
   it('blames silence', () => {
     const r = judgeRefusals([{ member: a, error: 'deadline exceeded' }, share(b), share(c), share(d)], record, request, Date.now())
     expect('list' in r && r.list.map(x => x.reason)).toEqual(['silent'])

@@ -4,6 +4,7 @@
 // compute the round-2 share and hand it to the coordinating CM. Nonces live
 // only in memory for one session and are consumed by round 2.
 import { hexToBytes } from '@noble/hashes/utils.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { CLAIM_LEASE_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import {
   commit, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
@@ -56,8 +57,13 @@ export interface SignerInit {
   now?: () => number
 }
 
+/** How long a recover waits for this signer's own run of the session to end (round 1 plus the share). */
+const RECOVER_WAIT_MS = ROUND_ONE_TIMEOUT_MS + 1_000
+
 export class Signer {
   private readonly sessions = new Map<string, Session>()
+  /** new_party handlings in progress, by session id. */
+  private readonly running = new Map<string, Promise<PartyAnswer>>()
   private readonly early: Early[] = []
   private readonly now: () => number
 
@@ -67,6 +73,18 @@ export class Signer {
 
   /** new_party from `coordinator`: answers with our share, completed-before, or a reject naming why. */
   async onNewParty (np: NewParty, coordinator: string, signal: AbortSignal): Promise<PartyAnswer> {
+    // A recover for this session waits until we are done with it (see onRecover).
+    if (this.running.has(np.sessionId)) return await this.handleNewParty(np, coordinator, signal)
+    const handled = this.handleNewParty(np, coordinator, signal)
+    this.running.set(np.sessionId, handled)
+    try {
+      return await handled
+    } finally {
+      this.running.delete(np.sessionId)
+    }
+  }
+
+  private async handleNewParty (np: NewParty, coordinator: string, signal: AbortSignal): Promise<PartyAnswer> {
     const { request, sessionId, party } = np
     const { log } = this.init
     try {
@@ -119,6 +137,8 @@ export class Signer {
         throw new SignRejection('claimed-by-other-coordinator', `request ${request.requestId} was taken over by another coordinator while this session ran`)
       }
       if (this.init.faults?.withholdAnswer === true) {
+        // As if the answer were lost on the way: done here, nothing reaches the CM.
+        this.running.delete(sessionId)
         await new Promise(resolve => { signal.addEventListener('abort', resolve, { once: true }) })
         throw new SignRejection('internal', 'withheld (test fault)')
       }
@@ -154,6 +174,9 @@ export class Signer {
   async onRecover (req: Recover): Promise<PartyAnswer> {
     const { request, sessionId } = req
     try {
+      // Still in round 1 of that session (its CM died, the others' commitments still coming): let it finish first.
+      const running = this.running.get(sessionId)
+      if (running !== undefined) await Promise.race([running, sleep(RECOVER_WAIT_MS)])
       const { record } = this.init.keys.get(request.keyId)
       checkSignRequest(request, record, this.now())
       const found = await this.init.ledger.recoverOrAbandon({
