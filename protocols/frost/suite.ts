@@ -2,7 +2,7 @@
 // serialisation. FROST(Ed25519, SHA-512) is §6.1; the secp256k1 one is the BIP340 ("-TR") variant
 // of the reference implementation (frost-secp256k1-tr), which noble calls schnorr_FROST.
 // Hashes go through node:crypto; hash-to-field is RFC 9380 §5.3.1 expand_message_xmd.
-import { createHash, type Hash } from 'node:crypto'
+import { createHash, hash, type Hash } from 'node:crypto'
 import { bigintFromBE, bigintFromLE, bigintToBE32, bigintToLE32 } from './bytes.js'
 import type { Scheme } from '../sharing/index.js'
 
@@ -49,28 +49,39 @@ function ed25519Suite (): Suite {
       return ids.map(id => reduce(digest(base.copy().update(bigintToLE32(id)))))
     },
     H4: (m: Uint8Array) => digest(createHash('sha512').update(msgTag).update(m)),
-    H5: (m: Uint8Array) => digest(createHash('sha512').update(comTag).update(m)),
+    H5: (m: Uint8Array) => new Uint8Array(hash('sha512', Buffer.concat([comTag, m]), 'buffer')),
     // RFC 9591 §6.1: H2 has no prefix, so the signature is an ordinary RFC 8032 one.
     challenge: (R: Uint8Array, PK: Uint8Array, m: Uint8Array) => reduce(digest(createHash('sha512').update(R).update(PK).update(m)))
   })
 }
 
-/** RFC 9380 §5.3.1 expand_message_xmd with SHA-256 for 48 bytes (hash_to_field with k = 128, one scalar), split so a common prefix is hashed once. */
+/**
+ * RFC 9380 §5.3.1 expand_message_xmd with SHA-256 for 48 bytes (hash_to_field with k = 128, one
+ * scalar), split so that a common prefix of many inputs is hashed once (`start`, then `copy`).
+ */
 function xmdSha256 (dst: Buffer): { start (): Hash, finish (h: Hash): Uint8Array } {
   const LEN = 48
   const dstPrime = Buffer.concat([dst, Buffer.of(dst.length)])
   const zPad = Buffer.alloc(64)
+  const tail0 = Buffer.concat([Buffer.of(0, LEN, 0), dstPrime])
   return {
     start: () => createHash('sha256').update(zPad),
     finish (h: Hash): Uint8Array {
-      const b0 = h.update(Buffer.of(0, LEN, 0)).update(dstPrime).digest()
-      const b1 = createHash('sha256').update(b0).update(Buffer.of(1)).update(dstPrime).digest()
-      const x = Buffer.alloc(32)
-      for (let i = 0; i < 32; i++) x[i] = b0[i]! ^ b1[i]!
-      const b2 = createHash('sha256').update(x).update(Buffer.of(2)).update(dstPrime).digest()
+      // b_0 = H(Z_pad ‖ msg ‖ I2OSP(48, 2) ‖ 0 ‖ DST'), b_1 = H(b_0 ‖ 1 ‖ DST'), b_2 = H((b_0 ⊕ b_1) ‖ 2 ‖ DST')
+      const b0 = h.update(tail0).digest()
+      const block = Buffer.alloc(33 + dstPrime.length)
+      b0.copy(block)
+      block[32] = 1
+      dstPrime.copy(block, 33)
+      const b1 = hash('sha256', block, 'buffer')
+      for (let i = 0; i < 32; i++) block[i] = b0[i]! ^ b1[i]!
+      block[32] = 2
+      const b2 = hash('sha256', block, 'buffer')
       const out = new Uint8Array(LEN)
       out.set(b1)
       out.set(b2.subarray(0, LEN - 32), 32)
+      block.fill(0)
+      b0.fill(0)
       return out
     }
   }
@@ -97,7 +108,7 @@ function secp256k1TrSuite (): Suite {
       return ids.map(id => bigintFromBE(rho.finish(base.copy().update(bigintToBE32(id)))) % order)
     },
     H4: (m: Uint8Array) => digest(createHash('sha256').update(msgTag).update(m)),
-    H5: (m: Uint8Array) => digest(createHash('sha256').update(comTag).update(m)),
+    H5: (m: Uint8Array) => new Uint8Array(hash('sha256', Buffer.concat([comTag, m]), 'buffer')),
     // BIP340 challenge over x(R) and x(PK); both arrive as 33-byte compressed points.
     challenge (R: Uint8Array, PK: Uint8Array, m: Uint8Array): bigint {
       const h = createHash('sha256').update(tag).update(tag).update(R.subarray(1)).update(PK.subarray(1)).update(m)
