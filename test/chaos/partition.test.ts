@@ -16,6 +16,9 @@
 // unserved), and no node on its side holds a completed result; no request id
 // ever completes with two different signatures, on any node; after the heal
 // every node agrees on the roles again and every key signs via both sides.
+// Each cut gets fresh client processes, and a client that reaches no manager
+// at all asks for the managers again (test/helpers/netns-client/worker.ts);
+// docs/threat-model.md (Partitions) says why and what a run shows.
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { hexToBytes } from '@noble/hashes/utils.js'

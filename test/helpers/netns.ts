@@ -63,6 +63,8 @@ async function probe (): Promise<NetnsSupport> {
     await runIp(['netns', 'add', ns])
     await runIp(['-n', ns, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1'])
     await runIp(['-n', ns, 'link', 'set', 'lo', 'up'])
+    // `ip netns exec` also needs a private mount namespace (it remounts /sys).
+    await runIp(['netns', 'exec', ns, process.execPath, '-e', ''])
     return { ok: true }
   } catch (err) {
     return { ok: false, reason: `cannot create a network namespace with a veth pair: ${(err as Error).message}` }
