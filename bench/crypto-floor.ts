@@ -15,7 +15,7 @@ import { dealNested, publicPart, type Party, type RandomBytes, type Scheme, type
 import { buildSignRequest } from '../cli/client/sign.js'
 import { SIGN_REQUEST_KIND } from '../protocols/wire/sign.js'
 import type { KeyFile } from '../cli/key-file.js'
-import { median, round1 } from './stats.js'
+import { median, round1, round2 } from './stats.js'
 
 /** The devnet's sharing shape (devnet/params.ts for 9 nodes) and the party every session uses. */
 const DEVNET_SHAPE = { committees: 3, tc: 2, tm: 2, members: [3, 3, 3] } as const
@@ -32,7 +32,7 @@ export interface FloorOps {
   commit: number
   /** One signer's round 2. */
   signShare: number
-  /** CM: (κ/λ_flat)·Y for the 4 signers. */
+  /** CM: the 4 signers' verifying shares Y_{c,m} (computed once per key record and member, then cached). */
   verifyingShares: number
   /** CM: RFC 9591 aggregate, which already checks the result with the ordinary verifier. */
   aggregate: number
@@ -139,7 +139,7 @@ export function measureCryptoFloor (scheme: Scheme, opts: { iterations: number, 
     addTotals(totals.cpu, t.cpu, keys.length)
     addTotals(totals.wall, t.wall, keys.length)
   }
-  const medians = (x: Record<keyof FloorOps, number[]>): FloorOps => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, round1(median(v))])) as unknown as FloorOps
+  const medians = (x: Record<keyof FloorOps, number[]>): FloorOps => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, round2(median(v))])) as unknown as FloorOps
   const cpuMs = median(totals.cpu.perSignature)
   return {
     scheme,
@@ -147,10 +147,10 @@ export function measureCryptoFloor (scheme: Scheme, opts: { iterations: number, 
     signers: keys.length,
     ops: medians(all.cpu),
     opsWallMs: medians(all.wall),
-    criticalPathMs: round1(median(totals.cpu.criticalPath)),
-    cpuPerSignatureMs: round1(cpuMs),
-    cpuWithWireAndAuthMs: round1(median(totals.cpu.withWireAndAuth)),
-    wallMs: { criticalPath: round1(median(totals.wall.criticalPath)), perSignature: round1(median(totals.wall.perSignature)), withWireAndAuth: round1(median(totals.wall.withWireAndAuth)) },
+    criticalPathMs: round2(median(totals.cpu.criticalPath)),
+    cpuPerSignatureMs: round2(cpuMs),
+    cpuWithWireAndAuthMs: round2(median(totals.cpu.withWireAndAuth)),
+    wallMs: { criticalPath: round2(median(totals.wall.criticalPath)), perSignature: round2(median(totals.wall.perSignature)), withWireAndAuth: round2(median(totals.wall.withWireAndAuth)) },
     ceilingSignaturesPerS: round1(1000 / cpuMs * opts.cores)
   }
 }

@@ -29,3 +29,8 @@ export function median (samples: readonly number[]): number {
 export function round1 (x: number): number {
   return Math.round(x * 10) / 10
 }
+
+/** Rounded to 0.01: sub-millisecond figures (the crypto floor with native group operations). */
+export function round2 (x: number): number {
+  return Math.round(x * 100) / 100
+}
