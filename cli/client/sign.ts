@@ -3,6 +3,7 @@
 // does not answer, and checking the returned signature itself.
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { createHash, randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { verifySignature } from '../../protocols/frost/index.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { pointFromHex } from '../../protocols/sharing/index.js'
@@ -10,13 +11,22 @@ import { PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { WhoCmSchema } from '../../protocols/wire/http.js'
 import { SIGN_REQUEST_KIND, SignResultSchema, type SignRequest, type SignResult } from '../../protocols/wire/sign.js'
 import type { KeyFile } from '../key-file.js'
-import { callJson, CLIENT_REQUEST_TIMEOUT_MS, NodeUnreachableError, ProblemError } from './http.js'
+import { callJson, NodeUnreachableError, ProblemError } from './http.js'
 
 /** Default validity of a request: long enough to fail over and retry, short enough to be useless later. */
 export const DEFAULT_REQUEST_LIFETIME_MS = 60_000
-/** How long the client asks a CM to hold the answer open (Prefer: wait). */
-export const PREFER_WAIT_S = 30
+/**
+ * How long the client asks a CM to hold the answer open (Prefer: wait); after
+ * that it polls. Short, so that a manager that went silent (killed, cut off,
+ * or a pooled connection that stalls) is noticed within seconds, not at the
+ * end of one long wait, and the next manager takes the request.
+ */
+export const PREFER_WAIT_S = 5
+/** Deadline of one status poll. */
+const POLL_TIMEOUT_MS = 5_000
 const POLL_INTERVAL_MS = 200
+/** Pause before asking for the managers again when none of them took the request. */
+const MANAGERS_RETRY_PAUSE_MS = 500
 
 export interface SignOptions {
   node: string
@@ -51,33 +61,44 @@ export function buildSignRequest (key: KeyFile, message: Uint8Array, requestId: 
 export async function sign (opts: SignOptions): Promise<SignResult> {
   const base = opts.node.replace(/\/$/, '')
   const request = buildSignRequest(opts.key, opts.message, opts.requestId ?? newRequestId(), Date.now() + (opts.lifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS))
-  const { managers } = await callJson('GET', `${base}/who_cm`, WhoCmSchema, undefined, { signal: opts.signal })
-  if (managers.length === 0) throw new Error(`${base} knows no live communication manager`)
   const errors: string[] = []
-  for (const manager of managerOrder(managers, request.requestId)) {
-    try {
-      let result = await callJson('POST', `${manager.http}/sign_request`, SignResultSchema, request, {
-        signal: opts.signal,
-        headers: opts.wait === false ? {} : { prefer: `wait=${PREFER_WAIT_S}` },
-        // The manager holds the answer up to PREFER_WAIT_S: do not give up on it (and fail over) before that.
-        timeoutMs: opts.wait === false ? undefined : PREFER_WAIT_S * 1000 + CLIENT_REQUEST_TIMEOUT_MS
-      })
-      while (opts.wait !== false && result.status === 'pending' && Date.now() < request.expiresAt) {
-        await new Promise(resolve => setTimeout(resolve, POLL_INTERVAL_MS))
-        result = await signStatus(manager.http, request.requestId, opts.signal, request.keyId)
+  // Until the request expires: ask for the managers (again: the view changes when managers die or a
+  // network splits), and offer the request to each in turn, the same request every time.
+  for (let round = 0; round === 0 || Date.now() + MANAGERS_RETRY_PAUSE_MS < request.expiresAt; round++) {
+    if (round > 0) await sleep(MANAGERS_RETRY_PAUSE_MS, undefined, { signal: opts.signal })
+    const { managers } = await callJson('GET', `${base}/who_cm`, WhoCmSchema, undefined, { signal: opts.signal })
+    if (managers.length === 0) { errors.push(`${base} knows no live communication manager`); continue }
+    for (const manager of managerOrder(managers, request.requestId)) {
+      try {
+        return await offer(manager.http, request, opts)
+      } catch (err) {
+        // A manager that is gone, no longer a manager (421), full (429 coordinator-busy), restarted or broken (5xx): the next one takes the same request.
+        const retryable = err instanceof NodeUnreachableError ||
+          (err instanceof ProblemError && (err.status === 421 || err.status >= 500 || err.problem?.code === 'coordinator-busy'))
+        if (!retryable) throw err
+        errors.push((err as Error).message)
+        opts.onFailover?.(manager.http, (err as Error).message)
       }
-      if (result.status === 'completed') checkResult(opts.key, opts.message, result, manager.http)
-      return result
-    } catch (err) {
-      // A manager that is gone, no longer a manager (421), full (429 coordinator-busy), restarted or broken (5xx): the next one takes the same request.
-      const retryable = err instanceof NodeUnreachableError ||
-        (err instanceof ProblemError && (err.status === 421 || err.status >= 500 || err.problem?.code === 'coordinator-busy'))
-      if (!retryable) throw err
-      errors.push((err as Error).message)
-      opts.onFailover?.(manager.http, (err as Error).message)
     }
+    if (opts.wait === false) break
   }
-  throw new Error(`no communication manager took the request: ${errors.join('; ')}`)
+  throw new Error(`no communication manager took the request: ${errors.slice(-6).join('; ')}`)
+}
+
+/** One manager: post the request, then (unless told not to wait) poll until it is decided or expires. */
+async function offer (manager: string, request: SignRequest, opts: SignOptions): Promise<SignResult> {
+  let result = await callJson('POST', `${manager}/sign_request`, SignResultSchema, request, {
+    signal: opts.signal,
+    headers: opts.wait === false ? {} : { prefer: `wait=${PREFER_WAIT_S}` },
+    // The manager holds the answer up to PREFER_WAIT_S: do not give up on it (and fail over) before that.
+    timeoutMs: opts.wait === false ? undefined : PREFER_WAIT_S * 1000 + POLL_TIMEOUT_MS
+  })
+  while (opts.wait !== false && result.status === 'pending' && Date.now() < request.expiresAt) {
+    await sleep(POLL_INTERVAL_MS, undefined, { signal: opts.signal })
+    result = await signStatus(manager, request.requestId, opts.signal, request.keyId, POLL_TIMEOUT_MS)
+  }
+  if (result.status === 'completed') checkResult(opts.key, opts.message, result, manager)
+  return result
 }
 
 /**
@@ -96,7 +117,7 @@ function checkResult (key: KeyFile, message: Uint8Array, result: SignResult, man
   if (!ok) throw new SignatureInvalidError(manager)
 }
 
-export async function signStatus (node: string, requestId: string, signal?: AbortSignal, keyId?: string): Promise<SignResult> {
+export async function signStatus (node: string, requestId: string, signal?: AbortSignal, keyId?: string, timeoutMs?: number): Promise<SignResult> {
   const query = keyId === undefined ? '' : `?keyId=${keyId}`
-  return await callJson('GET', `${node.replace(/\/$/, '')}/sign_request/${encodeURIComponent(requestId)}${query}`, SignResultSchema, undefined, { signal })
+  return await callJson('GET', `${node.replace(/\/$/, '')}/sign_request/${encodeURIComponent(requestId)}${query}`, SignResultSchema, undefined, { signal, timeoutMs })
 }
