@@ -2,6 +2,7 @@
 // dialing of genesis peers, HTTP — and stops them in reverse order.
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { join } from 'node:path'
+import { cryptoBackendInfo } from '../protocols/frost/index.js'
 import type { Genesis, GenesisNode } from '../protocols/wire/genesis.js'
 import { createApp } from './api/app.js'
 import { PortInUseError, serveHttp, type HttpListener } from './api/serve.js'
@@ -53,6 +54,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
   const identity = await readIdentityFile(config.identityFile, config.passphrase)
   checkIdentityMatchesGenesis(identity, self, config)
+  // FROST's group-operation library, chosen once (SHARDSIG_CRYPTO_BACKEND may override): before anything starts.
+  const cryptoBackend = cryptoBackendInfo()
 
   // Everything opened so far is closed again if a later step fails.
   const cleanups: Array<() => Promise<void>> = []
@@ -110,7 +113,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
     log.info({
       peerId: self.peerId, committee: self.committee, epoch: genesis.epoch,
-      p2p: libp2p.getMultiaddrs().map(a => a.toString()), http: http.url
+      p2p: libp2p.getMultiaddrs().map(a => a.toString()), http: http.url, cryptoBackend
     }, 'node started')
 
     let stopping: Promise<void> | undefined

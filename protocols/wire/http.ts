@@ -47,7 +47,13 @@ export const HealthSchema = z.strictObject({
   /** Keys in this node's registry. */
   keys: z.int(),
   /** Most recent blame records this node made, newest first. */
-  blame: z.array(BlameRecordSchema)
+  blame: z.array(BlameRecordSchema),
+  /**
+   * Which library does FROST's group operations (protocols/frost/group/select.ts): `name` is
+   * `native`, `noble` or `mixed`; per scheme e.g. `sodium-native`, `secp256k1-native`, `noble`.
+   * Optional so that nodes from before issue #8 still parse.
+   */
+  cryptoBackend: z.strictObject({ name: z.string(), ed25519: z.string(), secp256k1: z.string() }).optional()
 })
 export type Health = z.infer<typeof HealthSchema>
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../../node/api/app.js'
 import { LivenessTracker } from '../../node/engine/liveness.js'
 import { NetworkView } from '../../node/engine/network-view.js'
+import { cryptoBackendInfo } from '../../protocols/frost/index.js'
 import { HealthSchema, PeersSchema, ProblemSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import { fakeGenesis } from '../helpers/genesis.js'
@@ -23,6 +24,13 @@ function setup (livePeers: string[], nowMs = 10_000) {
 }
 
 describe('discovery endpoints', () => {
+  it("/health names the library that does FROST's group operations", async () => {
+    const { app } = setup([])
+    const health = HealthSchema.parse(await (await app.request('/health')).json())
+    expect(health.cryptoBackend).toEqual(cryptoBackendInfo())
+    expect(health.cryptoBackend?.name).toMatch(/^(native|noble|mixed)$/)
+  })
+
   it('answer with the documented shapes', async () => {
     const { app } = setup(['peer-2', 'peer-3', 'peer-4'])
     expect(HealthSchema.parse(await (await app.request('/health')).json()).peers).toEqual({ live: 4, connected: 3, total: 9 })

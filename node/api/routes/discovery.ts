@@ -1,5 +1,6 @@
 // GET /health, /peers, /who_cl, /who_cm, /members: how this node sees the network.
 import type { Hono } from 'hono'
+import { cryptoBackendInfo } from '../../../protocols/frost/index.js'
 import type { Genesis } from '../../../protocols/wire/genesis.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import type { NetworkView } from '../../engine/network-view.js'
@@ -7,7 +8,7 @@ import { MethodNotAllowedProblem } from '../problems.js'
 
 export function addDiscoveryRoutes (app: Hono, deps: { view: NetworkView, membership: Membership, genesis: Genesis }): void {
   const { view } = deps
-  app.get('/health', c => c.json(view.health()))
+  app.get('/health', c => c.json({ ...view.health(), cryptoBackend: cryptoBackendInfo() }))
   app.get('/peers', c => c.json(view.peers()))
   app.get('/who_cl', c => c.json(view.whoCl()))
   app.get('/who_cm', c => c.json(view.whoCm()))
