@@ -61,6 +61,8 @@ describe('chaos: crashes', () => {
       extra: { recoverMs: longestStallMs(completedAt(outcomes), started, Date.now()), extra: { newUsers: newUsers.length, newUsersUsable: made.length } }
     })
     expect(report.completedPercent, JSON.stringify(report.failedByReason)).toBeGreaterThanOrEqual(99.5)
+    // Keys made under fire must survive the later scenarios too (a committee down, every node restarted).
+    keys.push(...made)
   }, SCENARIO_TIMEOUT_MS)
 
   it('3: the CM handling requests is killed mid-flight: clients fail over with the same request ids', async () => {

@@ -19,10 +19,9 @@
 // Each cut gets fresh client processes, and a client that reaches no manager
 // at all asks for the managers again (test/helpers/netns-client/worker.ts);
 // docs/threat-model.md (Partitions) says why and what a run shows.
-import { schnorr } from '@noble/curves/secp256k1.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
-import { createPublicKey, randomInt, verify as nodeVerify } from 'node:crypto'
+import { randomInt } from 'node:crypto'
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,6 +34,7 @@ import { Devnet } from '../../devnet/api.js'
 import { SignResultSchema } from '../../protocols/wire/sign.js'
 import { seeded, subsets } from '../helpers/deterministic.js'
 import { canUseNetns, createLab, type Lab } from '../helpers/netns.js'
+import { verifiesIndependently } from '../helpers/verify.js'
 import { bundleSignClient, SignClientProcess, type WorkerAnswer } from '../helpers/netns-client/index.js'
 
 const support = await canUseNetns()
@@ -77,14 +77,6 @@ interface Sent {
   answer: WorkerAnswer
 }
 
-function verifiesIndependently (key: KeyFile, messageHex: string, signature: string): boolean {
-  const message = hexToBytes(messageHex)
-  if (key.scheme === 'ed25519') {
-    const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(key.groupPublicKey, 'hex')])
-    return nodeVerify(null, message, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(signature, 'hex'))
-  }
-  return schnorr.verify(hexToBytes(signature), message, hexToBytes(key.groupPublicKey).subarray(1))
-}
 
 function outcomeOf (a: WorkerAnswer): 'completed' | 'failed' | 'unserved' {
   if (a.result?.status === 'completed') return 'completed'
@@ -292,7 +284,7 @@ describe.skipIf(!support.ok)('chaos: network partition, 9 node processes in netw
 
     for (const r of bySide('majority')) {
       expect(r.answer.result?.status, `majority request ${r.requestId}: ${r.answer.result?.reason ?? r.answer.error ?? ''}`).toBe('completed')
-      expect(verifiesIndependently(r.key, r.message, r.answer.result!.signature!), `majority request ${r.requestId} verifies`).toBe(true)
+      expect(verifiesIndependently(r.key, hexToBytes(r.message), r.answer.result!.signature!), `majority request ${r.requestId} verifies`).toBe(true)
     }
     for (const r of bySide('minority')) {
       expect(r.answer.result?.status, `minority request ${r.requestId} must not complete`).not.toBe('completed')
@@ -302,7 +294,7 @@ describe.skipIf(!support.ok)('chaos: network partition, 9 node processes in netw
     expect([...minorityCompleted.keys()], 'requests completed by nodes on the minority side while cut off').toEqual([])
     for (const r of after) {
       expect(r.answer.result?.status, `after the heal, ${r.key.scheme} via the ${r.side} (node ${r.entry}): ${r.answer.result?.reason ?? r.answer.error ?? ''}`).toBe('completed')
-      expect(verifiesIndependently(r.key, r.message, r.answer.result!.signature!)).toBe(true)
+      expect(verifiesIndependently(r.key, hexToBytes(r.message), r.answer.result!.signature!)).toBe(true)
     }
   }
 

@@ -1,10 +1,8 @@
 // sign with real node processes: the CLI signs with both schemes (checked here
 // with independent verifiers), and a request completes although one party
 // member was kill -9'd and another SIGSTOPped, with both blamed.
-import { schnorr } from '@noble/curves/secp256k1.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { readFile } from 'node:fs/promises'
-import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
@@ -13,17 +11,11 @@ import { callJson } from '../../cli/client/http.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
 import { HealthSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { runCli, useE2eDevnet } from '../helpers/e2e-devnet.js'
+import { verifiesIndependently } from '../helpers/verify.js'
 
 const net = useE2eDevnet('sign-e2e', { basePortFrom: 20100 })
 const keys: Partial<Record<'ed25519' | 'secp256k1', KeyFile>> = {}
 
-function verifiesIndependently (key: KeyFile, message: Uint8Array, signature: string): boolean {
-  if (key.scheme === 'ed25519') {
-    const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(key.groupPublicKey, 'hex')])
-    return nodeVerify(null, message, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(signature, 'hex'))
-  }
-  return schnorr.verify(hexToBytes(signature), message, hexToBytes(key.groupPublicKey).subarray(1))
-}
 
 describe('sign e2e: 9 node processes', () => {
   for (const scheme of ['ed25519', 'secp256k1'] as const) {

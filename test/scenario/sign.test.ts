@@ -2,9 +2,7 @@
 // verifiers, idempotent retries, bad requests refused by the CM and by every
 // signer on its own, a signer that sends a corrupted share identified and
 // replaced, rate limits, and a clear failure when no valid party is left.
-import { schnorr } from '@noble/curves/secp256k1.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
-import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSignRequest, managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import type { KeyFile } from '../../cli/key-file.js'
@@ -20,13 +18,13 @@ import { describeLiveness, startInProcessCluster, waitUntil, type InProcessClust
 import { makeKey } from '../helpers/keys.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { flipHexByte } from '../helpers/owner.js'
+import { verifiesIndependently } from '../helpers/verify.js'
 
 /** Node index (0-based) whose signer corrupts every share it sends. */
 const FAULTY = 4
 /** Node index (0-based) whose signer can be told to withhold its answers (test-only fault, switched per test). */
 const WITHHOLDER = 5
 const withholderFaults: SignerFaults = {}
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 
 let cluster: InProcessCluster
 let edKey: KeyFile
@@ -36,13 +34,6 @@ const url = (i = 0): string => cluster.running()[i]!.http.url
 const managers = (): ShardsigNode[] => cluster.running()[0]!.view.roles().managers.map(p => cluster.running().find(n => n.identity.peerId === p)!)
 const faultyPeer = (): string => cluster.state.nodes[FAULTY]!.peerId
 
-function verifiesIndependently (key: KeyFile, message: Uint8Array, signature: string): boolean {
-  if (key.scheme === 'ed25519') {
-    const publicKey = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(key.groupPublicKey, 'hex')]), format: 'der', type: 'spki' })
-    return nodeVerify(null, message, publicKey, Buffer.from(signature, 'hex'))
-  }
-  return schnorr.verify(hexToBytes(signature), message, hexToBytes(key.groupPublicKey).subarray(1))
-}
 
 /** A request id whose first party (all live, nobody loaded) includes — or avoids — the faulty signer. */
 function requestIdWhoseParty (includesFaulty: boolean): string {
