@@ -35,6 +35,14 @@ const TARGET_RATIO = 1.5
 
 const randomBytes: RandomBytes = n => getRandomValues(new Uint8Array(n))
 
+/**
+ * A full collection before each measurement (`node --expose-gc`, as `npm run bench:frost` runs it),
+ * so that one measurement's garbage (noble's BigInts) is not collected inside another's timings.
+ */
+function settle (): void {
+  (globalThis as { gc?: () => void }).gc?.()
+}
+
 /** CPU time (user + system) of `f` in ms, and its result. */
 function cpu<T> (f: () => T): [T, number] {
   const start = process.cpuUsage()
@@ -205,11 +213,14 @@ async function main (): Promise<void> {
       process.stderr.write(`${scheme}: round ${round + 1} of ${ROUNDS} ...\n`)
       for (const p of available) {
         setCryptoBackend(selectBackend(p))
-        const f = measureCryptoFloor(scheme, { iterations: ITERATIONS[p === 'native' ? 'native' : 'noble'] / ROUNDS, warmup: WARMUP, cores })
+        settle()
+        const f = measureCryptoFloor(scheme, { iterations: ITERATIONS[p === 'native' ? 'native' : 'noble'] / ROUNDS, warmup: WARMUP, cores, frostOnly: true })
         ours[p]!.push({ criticalPathMs: f.criticalPathMs, cpuPerSignatureMs: f.cpuPerSignatureMs })
       }
       setCryptoBackend(chosen)
+      settle()
       reference.push(measureNobleFrost(scheme, ITERATIONS.reference / ROUNDS))
+      settle()
       floors.push(measureFloor(floor, ITERATIONS.floor / ROUNDS))
     }
     const mid = (xs: PathFigures[]): PathFigures => ({

@@ -1,20 +1,22 @@
-// Scalar <-> byte conversions on Node's native hex codec (fewer allocations than going through
-// @noble's generic helpers, on the hot path of every round). Outputs are fresh arrays, never
+// Scalar <-> byte conversions on the hot path of every round, with Node's own codecs (DataView
+// 64-bit reads, the hex writer) rather than generic helpers. Outputs are fresh arrays, never
 // slices of Node's shared Buffer pool, because secret scalars pass through here too.
 
-/** Unsigned big-endian bytes to an integer. */
+/** Unsigned big-endian bytes to an integer (64 bits at a time when the length allows). */
 export function bigintFromBE (bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n
-  return BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex'))
+  if (bytes.length % 8 !== 0) return bytes.length === 0 ? 0n : BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex'))
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
+  let value = 0n
+  for (let i = 0; i < bytes.length; i += 8) value = (value << 64n) | view.getBigUint64(i)
+  return value
 }
 
-/** Unsigned little-endian bytes to an integer. */
+/** Unsigned little-endian bytes to an integer (lengths that are multiples of 8 bytes). */
 export function bigintFromLE (bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n
-  const reversed = new Uint8Array(bytes.length)
-  for (let i = 0; i < bytes.length; i++) reversed[i] = bytes[bytes.length - 1 - i]!
-  const value = BigInt('0x' + Buffer.from(reversed.buffer).toString('hex'))
-  reversed.fill(0)
+  if (bytes.length % 8 !== 0) throw new RangeError('little-endian input must be a multiple of 8 bytes')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
+  let value = 0n
+  for (let i = bytes.length - 8; i >= 0; i -= 8) value = (value << 64n) | view.getBigUint64(i, true)
   return value
 }
 
