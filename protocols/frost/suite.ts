@@ -2,7 +2,7 @@
 // serialisation. FROST(Ed25519, SHA-512) is §6.1; the secp256k1 one is the BIP340 ("-TR") variant
 // of the reference implementation (frost-secp256k1-tr), which noble calls schnorr_FROST.
 // Hashes go through node:crypto; hash-to-field is RFC 9380 §5.3.1 expand_message_xmd.
-import { createHash, hash, type Hash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { bigintFromBE, bigintFromLE, bigintToBE32, bigintToLE32 } from './bytes.js'
 import type { Scheme } from '../sharing/index.js'
 
@@ -17,7 +17,7 @@ export interface Suite {
   scalarValue (bytes: Uint8Array): bigint
   /** H3 before reduction: the group backend reduces it (constant time where it can). */
   nonceHash (randomAndShare: Uint8Array): Uint8Array
-  /** ρ_i = H1(prefix ‖ SerializeScalar(i)) for each identifier (RFC 9591 §4.4), sharing the prefix's hashing. */
+  /** ρ_i = H1(prefix ‖ SerializeScalar(i)) for each identifier (RFC 9591 §4.4). */
   bindingFactors (prefix: Uint8Array, identifiers: readonly bigint[]): bigint[]
   H4 (msg: Uint8Array): Uint8Array
   H5 (msg: Uint8Array): Uint8Array
@@ -25,8 +25,22 @@ export interface Suite {
   challenge (R: Uint8Array, PK: Uint8Array, msg: Uint8Array): bigint
 }
 
-const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8')
-const digest = (h: Hash): Uint8Array => new Uint8Array(h.digest())
+const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'))
+
+/** The parts end to end in a fresh array (never Node's Buffer pool: nonce inputs are secret). */
+function join (parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/** One-shot node:crypto digests: cheaper than a Hash object for the short inputs of FROST. */
+const sha512 = (data: Uint8Array): Buffer => hash('sha512', data, 'buffer')
+const sha256 = (data: Uint8Array): Buffer => hash('sha256', data, 'buffer')
 
 function ed25519Suite (): Suite {
   const contextString = 'FROST-ED25519-SHA512-v1'
@@ -43,45 +57,53 @@ function ed25519Suite (): Suite {
     order,
     serializeScalar: (k: bigint) => bigintToLE32(k),
     scalarValue: (b: Uint8Array) => bigintFromLE(b),
-    nonceHash: (m: Uint8Array) => digest(createHash('sha512').update(nonce).update(m)),
-    bindingFactors (p: Uint8Array, ids: readonly bigint[]): bigint[] {
-      const base = createHash('sha512').update(rho).update(p)
-      return ids.map(id => reduce(digest(base.copy().update(bigintToLE32(id)))))
+    nonceHash (m: Uint8Array): Uint8Array {
+      const input = join([nonce, m])
+      const wide = sha512(input)
+      const out = new Uint8Array(wide)
+      input.fill(0)
+      wide.fill(0)
+      return out
     },
-    H4: (m: Uint8Array) => digest(createHash('sha512').update(msgTag).update(m)),
-    H5: (m: Uint8Array) => new Uint8Array(hash('sha512', Buffer.concat([comTag, m]), 'buffer')),
+    bindingFactors (p: Uint8Array, ids: readonly bigint[]): bigint[] {
+      // rho ‖ prefix ‖ SerializeScalar(i): one buffer, the identifier's slot rewritten for each.
+      const input = join([rho, p, new Uint8Array(32)])
+      return ids.map(id => {
+        input.set(bigintToLE32(id), rho.length + p.length)
+        return reduce(sha512(input))
+      })
+    },
+    H4: (m: Uint8Array) => new Uint8Array(sha512(join([msgTag, m]))),
+    H5: (m: Uint8Array) => new Uint8Array(sha512(join([comTag, m]))),
     // RFC 9591 §6.1: H2 has no prefix, so the signature is an ordinary RFC 8032 one.
-    challenge: (R: Uint8Array, PK: Uint8Array, m: Uint8Array) => reduce(digest(createHash('sha512').update(R).update(PK).update(m)))
+    challenge: (R: Uint8Array, PK: Uint8Array, m: Uint8Array) => reduce(sha512(join([R, PK, m])))
   })
 }
 
 /**
  * RFC 9380 §5.3.1 expand_message_xmd with SHA-256 for 48 bytes (hash_to_field with k = 128, one
- * scalar), split so that a common prefix of many inputs is hashed once (`start`, then `copy`).
+ * scalar). `input` is `Z_pad ‖ msg ‖ I2OSP(48, 2) ‖ 0 ‖ DST'`, laid out by `frame` so that a caller
+ * hashing many messages with a common prefix can rewrite only the part that changes.
  */
-function xmdSha256 (dst: Buffer): { start (): Hash, finish (h: Hash): Uint8Array } {
+function xmdSha256 (dst: Uint8Array): { frame (msgLength: number): { input: Uint8Array, msgAt: number }, expand (input: Uint8Array): Uint8Array } {
   const LEN = 48
-  const dstPrime = Buffer.concat([dst, Buffer.of(dst.length)])
-  const zPad = Buffer.alloc(64)
-  const tail0 = Buffer.concat([Buffer.of(0, LEN, 0), dstPrime])
+  const Z_PAD = 64
+  const dstPrime = join([dst, Uint8Array.of(dst.length)])
+  const tail = join([Uint8Array.of(0, LEN, 0), dstPrime])
   return {
-    start: () => createHash('sha256').update(zPad),
-    finish (h: Hash): Uint8Array {
-      // b_0 = H(Z_pad ‖ msg ‖ I2OSP(48, 2) ‖ 0 ‖ DST'), b_1 = H(b_0 ‖ 1 ‖ DST'), b_2 = H((b_0 ⊕ b_1) ‖ 2 ‖ DST')
-      const b0 = h.update(tail0).digest()
-      const block = Buffer.alloc(33 + dstPrime.length)
-      b0.copy(block)
-      block[32] = 1
-      dstPrime.copy(block, 33)
-      const b1 = hash('sha256', block, 'buffer')
+    frame: (msgLength: number) => ({ input: join([new Uint8Array(Z_PAD + msgLength), tail]), msgAt: Z_PAD }),
+    expand (input: Uint8Array): Uint8Array {
+      // b_0 = H(input), b_1 = H(b_0 ‖ 1 ‖ DST'), b_2 = H((b_0 ⊕ b_1) ‖ 2 ‖ DST'); output b_1 ‖ b_2[0..16).
+      const b0 = sha256(input)
+      const block = join([b0, Uint8Array.of(1), dstPrime])
+      const b1 = sha256(block)
       for (let i = 0; i < 32; i++) block[i] = b0[i]! ^ b1[i]!
       block[32] = 2
-      const b2 = hash('sha256', block, 'buffer')
+      const b2 = sha256(block)
       const out = new Uint8Array(LEN)
       out.set(b1)
       out.set(b2.subarray(0, LEN - 32), 32)
-      block.fill(0)
-      b0.fill(0)
+      for (const secret of [block, b0, b1, b2]) secret.fill(0)
       return out
     }
   }
@@ -95,25 +117,33 @@ function secp256k1TrSuite (): Suite {
   const nonce = xmdSha256(prefix('nonce'))
   const msgTag = prefix('msg')
   const comTag = prefix('com')
-  const tag = createHash('sha256').update('BIP0340/challenge').digest()
+  const tag = new Uint8Array(sha256(utf8('BIP0340/challenge')))
   return Object.freeze({
     scheme: 'secp256k1' as const,
     contextString,
     order,
     serializeScalar: (k: bigint) => bigintToBE32(k),
     scalarValue: (b: Uint8Array) => bigintFromBE(b),
-    nonceHash: (m: Uint8Array) => nonce.finish(nonce.start().update(m)),
-    bindingFactors (p: Uint8Array, ids: readonly bigint[]): bigint[] {
-      const base = rho.start().update(p)
-      return ids.map(id => bigintFromBE(rho.finish(base.copy().update(bigintToBE32(id)))) % order)
+    nonceHash (m: Uint8Array): Uint8Array {
+      const { input, msgAt } = nonce.frame(m.length)
+      input.set(m, msgAt)
+      const out = nonce.expand(input)
+      input.fill(0)
+      return out
     },
-    H4: (m: Uint8Array) => digest(createHash('sha256').update(msgTag).update(m)),
-    H5: (m: Uint8Array) => new Uint8Array(hash('sha256', Buffer.concat([comTag, m]), 'buffer')),
+    bindingFactors (p: Uint8Array, ids: readonly bigint[]): bigint[] {
+      const { input, msgAt } = rho.frame(p.length + 32)
+      input.set(p, msgAt)
+      return ids.map(id => {
+        input.set(bigintToBE32(id), msgAt + p.length)
+        return bigintFromBE(rho.expand(input)) % order
+      })
+    },
+    H4: (m: Uint8Array) => new Uint8Array(sha256(join([msgTag, m]))),
+    H5: (m: Uint8Array) => new Uint8Array(sha256(join([comTag, m]))),
     // BIP340 challenge over x(R) and x(PK); both arrive as 33-byte compressed points.
-    challenge (R: Uint8Array, PK: Uint8Array, m: Uint8Array): bigint {
-      const h = createHash('sha256').update(tag).update(tag).update(R.subarray(1)).update(PK.subarray(1)).update(m)
-      return bigintFromBE(digest(h)) % order
-    }
+    challenge: (R: Uint8Array, PK: Uint8Array, m: Uint8Array) =>
+      bigintFromBE(sha256(join([tag, tag, R.subarray(1), PK.subarray(1), m]))) % order
   })
 }
 
