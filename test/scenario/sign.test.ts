@@ -258,7 +258,11 @@ describe('session recovery: a CM died after the shares left', () => {
     const requestId = requestIdWhoseParty(false)
     const request = buildSignRequest(btcKey, hexToBytes('cafe23'), requestId, Date.now() + 60_000)
     const party = partyFor(requestId)
-    const asker = cluster.running().find(n => !party.some(p => p.peerId === n.identity.peerId))!
+    // Only a manager (in the member's view) may send recover.
+    const asker = managers().find(n => !party.some(p => p.peerId === n.identity.peerId))!
+    const stranger = cluster.running().find(n => !managers().includes(n) && !party.some(p => p.peerId === n.identity.peerId))!
+    const refused = await requestJson(stranger.libp2p, party[0]!.peerId, PROTOCOL_PARTY, { kind: 'recover', request, sessionId: 'x-session' }, PartyAnswerSchema, { signal: AbortSignal.timeout(10_000) })
+    expect(refused).toMatchObject({ kind: 'reject', code: 'not-a-manager' })
     const sessionId = `poisoned-${requestId}`
     const target = party[0]!
     const recover = await requestJson(asker.libp2p, target.peerId, PROTOCOL_PARTY, { kind: 'recover', request, sessionId }, PartyAnswerSchema, { signal: AbortSignal.timeout(10_000) })
@@ -272,7 +276,7 @@ describe('session recovery: a CM died after the shares left', () => {
     const request = buildSignRequest(btcKey, hexToBytes('cafe24'), requestId, Date.now() + 60_000)
     const party = partyFor(requestId)
     const dead = cluster.running().find(n => !party.some(p => p.peerId === n.identity.peerId) && !managers().includes(n))!
-    const asker = cluster.running().find(n => n !== dead && !party.some(p => p.peerId === n.identity.peerId))!
+    const asker = managers().find(n => !party.some(p => p.peerId === n.identity.peerId))!
     const sessionId = `slow-${requestId}`
     const newParty = async (p: PartyMember) => await requestJson(dead.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'new_party', sessionId, request, party }, PartyAnswerSchema, { signal: AbortSignal.timeout(15_000) })
     // The dead CM reached three members at once and the fourth late: the first three wait in round 1.
@@ -283,6 +287,37 @@ describe('session recovery: a CM died after the shares left', () => {
     const late = newParty(party[3]!)
     expect((await Promise.all([...early, late])).map(a => a.kind)).toEqual(['share', 'share', 'share', 'share'])
     expect(await recovered).toMatchObject({ kind: 'contributed', contribution: { sessionId } })
+  })
+
+  it('a CM shut down mid-request blames no one, and after its restart sends the request on (503) to a manager that finishes it', async () => {
+    const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
+    let requestId = ''
+    let cm: ShardsigNode
+    for (;;) {
+      requestId = requestIdWhoseParty(false)
+      cm = managerOrder(managers(), requestId)[0]!
+      if (partyFor(requestId).some(p => p.peerId === withholder) && cm.identity.peerId !== withholder) break
+    }
+    const cmIndex = cluster.nodes.indexOf(cm)
+    const request = buildSignRequest(btcKey, hexToBytes('cafe25'), requestId, Date.now() + 60_000)
+    withholderFaults.withholdAnswer = true
+    try {
+      // The session waits for the withholder; the CM is shut down meanwhile.
+      const first = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
+      expect(first.status).toBe(202)
+      await new Promise(resolve => setTimeout(resolve, 500))
+      await cluster.stop(cmIndex)
+    } finally {
+      withholderFaults.withholdAnswer = false
+    }
+    const restarted = await cluster.start(cmIndex)
+    expect(restarted.blame.recent().filter(b => b.detail.includes(requestId))).toEqual([])
+    const again = await post(restarted, request)
+    expect(again.status).toBe(503)
+    expect(again.body).toMatchObject({ code: 'coordinator-restarted' })
+    const result = await sign({ node: url(), key: btcKey, message: hexToBytes('cafe25'), requestId })
+    expect(result.status, result.reason).toBe('completed')
+    await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(15_000), () => describeLiveness(cluster))
   })
 
   it('asks the dead session\'s members that are not in its own party for their shares', async () => {

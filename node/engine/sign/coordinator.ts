@@ -172,7 +172,26 @@ export class SignCoordinator {
     return stored === undefined ? undefined : restored(stored)
   }
 
+  /** Never rejects: a failure to record (e.g. a full disk) is logged and leaves the request failed in memory. */
   private async run (request: SignRequest, tracked: Tracked): Promise<void> {
+    try {
+      await this.coordinate(request, tracked)
+    } catch (err) {
+      this.init.log.error({ err, requestId: request.requestId }, 'could not record a sign request\'s state')
+      if (tracked.result.status === 'pending' && !this.stopping()) Object.assign(tracked.result, { status: 'failed', reason: 'the coordinator failed; see its log' })
+    }
+  }
+
+  /**
+   * While the node shuts down the request is left pending, unblamed: its
+   * stored pending state makes this CM send it on (503) after a restart,
+   * and another manager finishes it.
+   */
+  private stopping (): boolean {
+    return this.controller.signal.aborted
+  }
+
+  private async coordinate (request: SignRequest, tracked: Tracked): Promise<void> {
     const { log, blame } = this.init
     const { result } = tracked
     await this.persist(tracked)
@@ -194,7 +213,7 @@ export class SignCoordinator {
           if (this.now() - noPartySince < NO_PARTY_GRACE_MS && this.now() + NO_PARTY_POLL_MS < request.expiresAt) {
             attempt--
             await sleep(NO_PARTY_POLL_MS, undefined, { signal: this.controller.signal }).catch(() => {})
-            if (this.controller.signal.aborted) return this.finish(tracked, { status: 'failed', reason: 'the manager is shutting down' })
+            if (this.stopping()) return
             continue
           }
           return this.finish(tracked, { status: 'failed', reason: `${selection.reason}${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
@@ -203,6 +222,7 @@ export class SignCoordinator {
         // Back-pressure: wait for a session slot, no longer than the request may live.
         const slot = await this.slots.acquire(AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(0, request.expiresAt - this.now()))]))
           .catch(() => undefined)
+        if (this.stopping()) { slot?.(); return }
         if (slot === undefined) return this.finish(tracked, { status: 'failed', reason: `expired while waiting for a free session slot (${MAX_CONCURRENT_SESSIONS_PER_CM} per manager)` })
         result.attempts = attempt
         await this.persist(tracked)
@@ -217,6 +237,8 @@ export class SignCoordinator {
             for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
             slot()
           })
+        // Sessions cut short by our own shutdown say nothing about the signers.
+        if (this.stopping() && outcome.kind !== 'completed') return
         log.info({ requestId: request.requestId, sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
         if (outcome.kind === 'completed') {
           this.notifyCompleted(party, request.keyId, request.requestId, outcome.signature)
@@ -225,6 +247,7 @@ export class SignCoordinator {
         if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
         if (outcome.kind === 'recover') {
           const recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
+          if (this.stopping() && recovered.kind !== 'completed') return
           log.info({ requestId: request.requestId, sessionId: recovered.kind === 'completed' ? recovered.sessionId : undefined, outcome: recovered.kind }, 'recovered another manager\'s session')
           if (recovered.kind === 'failed') return this.finish(tracked, { status: 'failed', reason: recovered.reason })
           this.notifyCompleted(recovered.signers, request.keyId, request.requestId, recovered.signature)
@@ -235,6 +258,7 @@ export class SignCoordinator {
           if (waits++ >= MAX_LEASE_WAITS) return this.finish(tracked, { status: 'failed', reason: 'signers stayed leased to another manager' })
           attempt--
           await sleep(Math.min(outcome.ms + LEASE_WAIT_SLACK_MS, Math.max(0, request.expiresAt - this.now())), undefined, { signal: this.controller.signal }).catch(() => {})
+          if (this.stopping()) return
           continue
         }
         for (const c of outcome.culprits) {

@@ -130,7 +130,10 @@ export class SignLedger {
   async release (entry: LedgerEntry): Promise<void> {
     await this.locked(entry.keyId, entry.requestId, async () => {
       const current = await this.get(entry.keyId, entry.requestId)
-      if (current !== undefined && !current.contributed && current.coordinator === entry.coordinator) await this.store.delete(this.key(entry.keyId, entry.requestId))
+      if (current === undefined || current.contributed || current.coordinator !== entry.coordinator) return
+      // Abandoned-session marks outlive the claim.
+      if (current.abandoned !== undefined) await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...current, coordinator: '', leaseUntil: 0 }, { sync: true })
+      else await this.store.delete(this.key(entry.keyId, entry.requestId))
     })
   }
 

@@ -8,6 +8,7 @@ export class Semaphore {
 
   /** Resolves with a release function once a slot is free; rejects when `signal` fires first. */
   async acquire (signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) throw signal.reason
     if (this.held < this.size) {
       this.held++
       return this.releaser()
