@@ -1,9 +1,11 @@
 // FROST benchmark (`npm run bench:frost`, issue #8): for the devnet's default party (2 of 3
 // committees × 2 of 3 members = 4 signers), per scheme, the median critical path (commit + one
-// signer's share + aggregate + verify) and CPU per signature of protocols/frost on each available
-// backend (bench/crypto-floor.ts, the same calls the nodes make), of noble's FROST as shardsig used
-// it before (test/helpers/noble-frost.ts), and of the bare group operations those rounds need, all
-// in one run and in process CPU time. Prints a table; writes bench/results/frost.json.
+// signer's share + aggregate + verify) and CPU per signature of protocols/frost on the chosen
+// backend and on noble (bench/crypto-floor.ts: the calls the nodes make), of noble's FROST as
+// shardsig used it before (test/helpers/noble-frost.ts), and of the bare group operations the
+// rounds need, in one run, in process CPU time. Our path and the floor are measured back to back
+// in short rounds and compared round by round, so that a busy machine hits both alike.
+// Prints a table; writes bench/results/frost.json.
 import '../node/polyfills.js'
 import { generateKeyPairSync, getRandomValues, sign as nodeSign, verify as nodeVerify } from 'node:crypto'
 import { createRequire } from 'node:module'
@@ -12,7 +14,7 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
-import { createSession, cryptoBackend, selectBackend, setCryptoBackend, type BackendPreference } from '../protocols/frost/index.js'
+import { createSession, cryptoBackend, selectBackend, setCryptoBackend } from '../protocols/frost/index.js'
 import type { Element, GroupBackend } from '../protocols/frost/group/types.js'
 import {
   curveFor, dealNested, publicPart, xOnlyPublicKey, type Party, type RandomBytes, type Scheme, type SharingParams
@@ -27,9 +29,11 @@ const PARTY: Party = new Map([[1, [1, 2]], [2, [1, 2]]])
 const SIGNERS = 4
 const MESSAGE_BYTES = 32
 /** Iterations per measurement: enough for a stable median, short enough for a ≤ 60 s run on a busy machine. */
-const ITERATIONS: Record<'native' | 'noble' | 'reference' | 'floor', number> = { native: 200, noble: 20, reference: 12, floor: 400 }
-/** Each measurement runs in this many rounds, interleaved with the others. */
-const ROUNDS = 4
+/** Rounds per scheme; our path and the floor run in every round, the slow paths every SLOW_EVERY-th. */
+const ROUNDS = 16
+const SLOW_EVERY = 4
+/** Signatures (or floor paths) per round: a ≤ 60 s run on a busy machine, medians stable to a few %. */
+const PER_ROUND = { ours: 12, floor: 25, noble: 4, reference: 3 }
 const WARMUP = 2
 const TARGET_RATIO = 1.5
 
@@ -181,8 +185,8 @@ interface SchemeResult {
   floorCriticalPathMs: number
   nobleCriticalPathMs: number
   backend: string
-  /** Extra detail: every backend measured, noble's CPU per signature, critical path ÷ floor. */
-  byBackend: Record<string, PathFigures & { group: string }>
+  /** Extra detail: our path per group backend measured, noble's CPU per signature, critical path ÷ floor (median of the rounds' ratios). */
+  byBackend: Record<string, PathFigures>
   nobleCpuPerSignatureMs: number
   ratioToFloor: number
 }
@@ -191,62 +195,65 @@ async function main (): Promise<void> {
   const cores = cpus().length
   process.stderr.write(`load average at start: ${loadavg().map(round1).join(' ')} on ${cores} cpus\n`)
   const startedAt = Date.now()
-  const preferences: BackendPreference[] = ['native', 'noble']
-  const available = preferences.filter(p => {
-    try {
-      selectBackend(p)
-      return true
-    } catch (err) {
-      process.stderr.write(`backend ${p} not available: ${(err as Error).message}\n`)
-      return false
-    }
-  })
   const chosen = cryptoBackend()
+  if (chosen.notes.length > 0) process.stderr.write(`backend notes: ${chosen.notes.join('; ')}\n`)
+  const noble = selectBackend('noble')
   const results: Partial<Record<Scheme, SchemeResult>> = {}
   for (const scheme of SCHEMES) {
-    // Rounds of every measurement in turn, so that a change in the machine's load hits them alike.
-    const ours: Record<string, PathFigures[]> = Object.fromEntries(available.map(p => [p, []]))
+    // Short rounds, each measuring our path on the chosen backend and the floor back to back, so
+    // that a change in the machine's load hits both alike; the ratio is the median of the rounds'.
+    // The slow paths (our rounds on noble, noble's FROST) are measured every SLOW_EVERY rounds.
+    const ours: PathFigures[] = []
+    const onNoble: PathFigures[] = []
     const reference: PathFigures[] = []
     const floors: number[] = []
+    const ratios: number[] = []
     const floor = floorPath(chosen[scheme])
+    const fallback = chosen[scheme].name !== 'noble'
     for (let round = 0; round < ROUNDS; round++) {
-      process.stderr.write(`${scheme}: round ${round + 1} of ${ROUNDS} ...\n`)
-      for (const p of available) {
-        setCryptoBackend(selectBackend(p))
-        settle()
-        const f = measureCryptoFloor(scheme, { iterations: ITERATIONS[p === 'native' ? 'native' : 'noble'] / ROUNDS, warmup: WARMUP, cores, frostOnly: true })
-        ours[p]!.push({ criticalPathMs: f.criticalPathMs, cpuPerSignatureMs: f.cpuPerSignatureMs })
-      }
       setCryptoBackend(chosen)
       settle()
-      reference.push(measureNobleFrost(scheme, ITERATIONS.reference / ROUNDS))
+      const f = measureCryptoFloor(scheme, { iterations: PER_ROUND.ours, warmup: 1, cores, frostOnly: true })
       settle()
-      floors.push(measureFloor(floor, ITERATIONS.floor / ROUNDS))
+      const floorMs = measureFloor(floor, PER_ROUND.floor)
+      ours.push({ criticalPathMs: f.criticalPathMs, cpuPerSignatureMs: f.cpuPerSignatureMs })
+      floors.push(floorMs)
+      ratios.push(f.criticalPathMs / floorMs)
+      if (round % SLOW_EVERY !== 0) continue
+      process.stderr.write(`${scheme}: round ${round + 1} of ${ROUNDS} ...\n`)
+      if (fallback) {
+        setCryptoBackend(noble)
+        settle()
+        const n = measureCryptoFloor(scheme, { iterations: PER_ROUND.noble, warmup: 1, cores, frostOnly: true })
+        onNoble.push({ criticalPathMs: n.criticalPathMs, cpuPerSignatureMs: n.cpuPerSignatureMs })
+        setCryptoBackend(chosen)
+      }
+      settle()
+      reference.push(measureNobleFrost(scheme, PER_ROUND.reference))
     }
     const mid = (xs: PathFigures[]): PathFigures => ({
       criticalPathMs: round2(median(xs.map(x => x.criticalPathMs))), cpuPerSignatureMs: round2(median(xs.map(x => x.cpuPerSignatureMs)))
     })
-    const byBackend: SchemeResult['byBackend'] = {}
-    for (const p of available) byBackend[p] = { ...mid(ours[p]!), group: selectBackend(p)[scheme].name }
-    const noble = mid(reference)
-    const floorMs = round2(median(floors))
-    const mine = byBackend[chosen.name === 'noble' ? 'noble' : 'native'] ?? byBackend.noble!
+    const mine = mid(ours)
+    const byBackend: SchemeResult['byBackend'] = { [chosen[scheme].name]: mine }
+    if (fallback) byBackend.noble = mid(onNoble)
+    const nobleFrost = mid(reference)
     results[scheme] = {
       criticalPathMs: mine.criticalPathMs,
       cpuPerSignatureMs: mine.cpuPerSignatureMs,
-      floorCriticalPathMs: floorMs,
-      nobleCriticalPathMs: noble.criticalPathMs,
+      floorCriticalPathMs: round2(median(floors)),
+      nobleCriticalPathMs: nobleFrost.criticalPathMs,
       backend: chosen[scheme].name,
       byBackend,
-      nobleCpuPerSignatureMs: noble.cpuPerSignatureMs,
-      ratioToFloor: round2(mine.criticalPathMs / floorMs)
+      nobleCpuPerSignatureMs: nobleFrost.cpuPerSignatureMs,
+      ratioToFloor: round2(median(ratios))
     }
   }
 
   const rows: string[][] = [['scheme', 'path', 'critical path ms', 'CPU/signature ms', '× floor']]
   for (const scheme of SCHEMES) {
     const r = results[scheme]!
-    for (const [p, f] of Object.entries(r.byBackend)) rows.push([scheme, `protocols/frost on ${p} (${f.group})`, String(f.criticalPathMs), String(f.cpuPerSignatureMs), String(round2(f.criticalPathMs / r.floorCriticalPathMs))])
+    for (const [name, f] of Object.entries(r.byBackend)) rows.push([scheme, `protocols/frost on ${name}`, String(f.criticalPathMs), String(f.cpuPerSignatureMs), String(name === r.backend ? r.ratioToFloor : round2(f.criticalPathMs / r.floorCriticalPathMs))])
     rows.push([scheme, "noble's FROST (before #8)", String(r.nobleCriticalPathMs), String(r.nobleCpuPerSignatureMs), String(round2(r.nobleCriticalPathMs / r.floorCriticalPathMs))])
     rows.push([scheme, `group-operation floor (${r.backend})`, String(r.floorCriticalPathMs), '', '1'])
   }

@@ -37,10 +37,15 @@ export interface SigningSession {
 const SHAPE_CACHE_ENTRIES = 1024
 const shapes = new Map<string, readonly SessionSigner[]>()
 
-function shapeKey (params: SharingParams, party: Party): string {
+/** The cache key of a shape and party; undefined (no caching) for values JSON cannot carry. */
+function shapeKey (params: SharingParams, party: Party): string | undefined {
   const { scheme, committees, tc, tm, members } = params
-  const parts = [...party].map(([c, ms]) => `${String(c)}:${Array.isArray(ms) ? ms.map(String).join(',') : String(ms)}`)
-  return `${String(scheme)}|${String(committees)}|${String(tc)}|${String(tm)}|${Array.isArray(members) ? members.map(String).join(',') : String(members)}|${parts.join(';')}`
+  try {
+    // JSON keeps types apart ("1" is not 1); only inputs that pass validation are ever cached.
+    return JSON.stringify([scheme, committees, tc, tm, members, [...party]])
+  } catch {
+    return undefined
+  }
 }
 
 function signersOf (params: SharingParams, party: Party): readonly SessionSigner[] {
@@ -83,11 +88,13 @@ export function createSession (params: SharingParams, groupPublicKey: Point, par
     throw new InvalidGroupKeyError('secp256k1 group key has odd Y; BIP340 needs even Y')
   }
   const key = shapeKey(params, party)
-  let signers = shapes.get(key)
+  let signers = key === undefined ? undefined : shapes.get(key)
   if (signers === undefined) {
     signers = Object.freeze(signersOf(params, party).map(s => Object.freeze({ ...s, identifiers: Object.freeze(s.identifiers), flatIds: Object.freeze(s.flatIds) })))
-    if (shapes.size >= SHAPE_CACHE_ENTRIES) shapes.delete(shapes.keys().next().value as string)
-    shapes.set(key, signers)
+    if (key !== undefined) {
+      if (shapes.size >= SHAPE_CACHE_ENTRIES) shapes.delete(shapes.keys().next().value as string)
+      shapes.set(key, signers)
+    }
   }
   return Object.freeze({ scheme, groupPublicKey, groupKeyBytes, signers })
 }
