@@ -9,7 +9,7 @@ import type { Membership } from '../../protocols/wire/membership.js'
 import type { NetworkView } from '../engine/network-view.js'
 import type { Logger } from '../log.js'
 import { toProblem } from './error-map.js'
-import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, PROBLEM_BASE } from './problems.js'
+import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, problemResponse } from './problems.js'
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
 import { addSignRoutes, type SignDeps } from './routes/sign.js'
@@ -46,12 +46,4 @@ export function createApp (deps: ApiDeps): Hono {
     return problemResponse(new HttpProblem(500, 'internal', 'Internal Server Error', 'the node failed to handle this request; see its log'))
   })
   return app
-}
-
-function problemResponse (p: HttpProblem): Response {
-  const body = { type: PROBLEM_BASE + p.problem, title: p.title, status: p.status, detail: p.message, ...p.extra }
-  return new Response(JSON.stringify(body), {
-    status: p.status,
-    headers: { 'content-type': 'application/problem+json', ...p.headers }
-  })
 }

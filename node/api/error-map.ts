@@ -36,6 +36,13 @@ export function toProblem (err: unknown, view: NetworkView): HttpProblem | undef
       : new HttpProblem(400, 'new-user-rejected', 'Bad Request', err.message, { code: err.code })
   }
   if (err instanceof InsufficientReceiptsError) {
+    // Members that refused the sub-share dealt to them would refuse it from any CL: when too few are left
+    // to confirm, the client dealt a bad bundle (4xx, no point trying the backup CL), not a network failure.
+    const { receipts, failures } = err.response
+    const refused = failures.filter(f => f.code === 'bad-share').length
+    if (receipts.length + failures.length - refused < err.needed) {
+      return new HttpProblem(400, 'new-user-rejected', 'Bad Request', `${err.message}: ${refused} of the committee's members refused their sub-share`, { code: 'bad-share', result: err.response })
+    }
     return new HttpProblem(502, 'insufficient-receipts', 'Bad Gateway', err.message, { result: err.response })
   }
   return undefined

@@ -44,6 +44,23 @@ export class UnsupportedMediaTypeProblem extends HttpProblem {
   }
 }
 
+/** The HTTP layer refused the request before any route saw it (a malformed request line, header or length). */
+export class MalformedHttpProblem extends HttpProblem {
+  constructor (status: number, problem: string, title: string, detail: string) { super(status, problem, title, detail) }
+}
+
+/** The one JSON shape of every error answer (RFC 9457). */
+export function problemJson (p: HttpProblem): string {
+  return JSON.stringify({ type: PROBLEM_BASE + p.problem, title: p.title, status: p.status, detail: p.message, ...p.extra })
+}
+
+export function problemResponse (p: HttpProblem): Response {
+  return new Response(problemJson(p), {
+    status: p.status,
+    headers: { 'content-type': 'application/problem+json', ...p.headers }
+  })
+}
+
 /** The node does not hold the role the route needs; `roles` is how it sees them (DESIGN 4). */
 export class MisdirectedProblem extends HttpProblem {
   constructor (detail: string, roles: unknown) {

@@ -141,7 +141,9 @@ describe('new_user rejects bad bundles and stores nothing', () => {
       return { member: s.member, peerId: s.peerId, ...(await sealShare(hexToBytes(membership.committees[0]![s.member - 1]!.encryptionPublicKey), slot, wrong)) }
     }))
     const res = await post(leaderOf(1), resign({ ...b, shares }, owner))
-    expect(res.status).toBe(502)
+    // Every member refused its share: the bundle is bad, not the network (400, not 502; the backup would say the same).
+    expect(res.status).toBe(400)
+    expect(res.body.code).toBe('bad-share')
     expect(res.body.result.failures.map((f: { code: string }) => f.code)).toEqual(['bad-share', 'bad-share', 'bad-share'])
     await nothingStored(dealt.record.keyId)
   })
@@ -153,7 +155,9 @@ describe('new_user rejects bad bundles and stores nothing', () => {
     // Swap the ciphertexts of members 1 and 2 and fix their addressing: each is now sealed for the other's slot.
     const swapped = b.shares.map((s, i) => i === 0 ? { ...b.shares[1]!, member: 1, peerId: s.peerId } : i === 1 ? { ...b.shares[0]!, member: 2, peerId: s.peerId } : s)
     const res = await post(leaderOf(1), resign({ ...b, shares: swapped }, owner))
-    expect(res.status).toBe(502)
+    // Two of three members refused: one is left, tm = 2 are needed, so no CL could confirm this bundle.
+    expect(res.status).toBe(400)
+    expect(res.body.code).toBe('bad-share')
     const failed = res.body.result.failures.map((f: { member: number, code: string }) => `${f.member}:${f.code}`)
     expect(failed).toContain('1:bad-share')
     expect(failed).toContain('2:bad-share')
@@ -171,13 +175,14 @@ describe('new_user rejects bad bundles and stores nothing', () => {
     await nothingStored(dealt.record.keyId)
   })
 
-  it('a changed higher inner commitment: only the members\' Feldman check can see it, they refuse (502)', async () => {
+  it('a changed higher inner commitment: only the members\' Feldman check can see it, they refuse (400 bad-share)', async () => {
     const owner = newOwner()
     const dealt = await deal(membership, owner)
     const inner = dealt.record.commitments.inner.map(c => [...c])
     inner[0]![1] = dealt.record.commitments.inner[1]![1]!
     const res = await post(leaderOf(1), resign(dealt.bundles[0]!, owner, { ...dealt.record, commitments: { ...dealt.record.commitments, inner } }))
-    expect(res.status).toBe(502)
+    expect(res.status).toBe(400)
+    expect(res.body.code).toBe('bad-share')
     expect(res.body.result.receipts).toEqual([])
     expect(new Set(res.body.result.failures.map((f: { code: string }) => f.code))).toEqual(new Set(['bad-share']))
     await nothingStored(dealt.record.keyId)

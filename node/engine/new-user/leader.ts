@@ -23,7 +23,7 @@ export class NotCommitteeLeaderError extends Error {
 
 /** Fewer than tm members of the committee confirmed: the key is not usable through this committee. */
 export class InsufficientReceiptsError extends Error {
-  constructor (readonly response: NewUserResponse, needed: number) {
+  constructor (readonly response: NewUserResponse, readonly needed: number) {
     super(`committee ${response.committee} confirmed key ${response.keyId} by ${response.receipts.length} receipts, ${needed} needed`)
     this.name = 'InsufficientReceiptsError'
   }
