@@ -90,12 +90,17 @@ function xmdSha256 (dst: Uint8Array): { frame (msgLength: number): { input: Uint
   const Z_PAD = 64
   const dstPrime = join([dst, Uint8Array.of(dst.length)])
   const tail = join([Uint8Array.of(0, LEN, 0), dstPrime])
+  // b_1's and b_2's input, 32 + 1 + |DST'| bytes, reused (and wiped) by every call.
+  // Buffer.alloc, not Buffer.from: an array of its own, never a slice of Node's shared pool.
+  const block = Buffer.alloc(33 + dstPrime.length)
+  block.set(dstPrime, 33)
   return {
     frame: (msgLength: number) => ({ input: join([new Uint8Array(Z_PAD + msgLength), tail]), msgAt: Z_PAD }),
     expand (input: Uint8Array): Uint8Array {
       // b_0 = H(input), b_1 = H(b_0 ‖ 1 ‖ DST'), b_2 = H((b_0 ⊕ b_1) ‖ 2 ‖ DST'); output b_1 ‖ b_2[0..16).
       const b0 = sha256(input)
-      const block = join([b0, Uint8Array.of(1), dstPrime])
+      b0.copy(block)
+      block[32] = 1
       const b1 = sha256(block)
       for (let i = 0; i < 32; i++) block[i] = b0[i]! ^ b1[i]!
       block[32] = 2
@@ -103,7 +108,8 @@ function xmdSha256 (dst: Uint8Array): { frame (msgLength: number): { input: Uint
       const out = new Uint8Array(LEN)
       out.set(b1)
       out.set(b2.subarray(0, LEN - 32), 32)
-      for (const secret of [block, b0, b1, b2]) secret.fill(0)
+      for (const secret of [b0, b1, b2]) secret.fill(0)
+      block.fill(0, 0, 33)
       return out
     }
   }
