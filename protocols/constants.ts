@@ -22,6 +22,21 @@ export const PROTOCOL_PARTY = '/shardsig/party/1.0.0'
 export const PROTOCOL_SIGN = '/shardsig/sign/1.0.0'
 export const PROTOCOL_REGISTRY_SYNC = '/shardsig/registry-sync/1.0.0'
 
+// --- streams of the direct protocols (per connection, per protocol, each direction) ---
+// A handler holds a stream until its answer or its deadline, and buffers at
+// most one message of the protocol's size limit: these caps bound what one
+// connection can tie up (streams × message bytes, for the handler deadline).
+// Further inbound streams are reset by libp2p at once; the node itself never
+// opens more than its peers accept.
+/** new_party and completion notices: a CM runs ≤ MAX_CONCURRENT_SESSIONS_PER_CM sessions; notices are short. ≤ 8 MiB buffered. */
+export const MAX_PARTY_STREAMS_PER_CONNECTION = 32
+/** Round-1 commitments: one stream per session a pair of signers shares, from every CM's sessions. ≤ 8 MiB buffered. */
+export const MAX_SIGN_STREAMS_PER_CONNECTION = 32
+/** Deliveries from a CL: one stream per bundle being relayed. ≤ 8 MiB buffered. */
+export const MAX_NEW_USER_STREAMS_PER_CONNECTION = 32
+/** Anti-entropy runs one exchange at a time per peer and direction; messages are up to 4 MiB. ≤ 16 MiB buffered. */
+export const MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION = 4
+
 // --- size limits ---
 export const MAX_HTTP_BODY_BYTES = 256 * 1024
 export const MAX_GOSSIP_MESSAGE_BYTES = 64 * 1024
@@ -115,3 +130,14 @@ export const MAX_PREFER_WAIT_S = 60
 export const RATE_WINDOW_MS = 60_000
 /** How long a CM keeps finished request results in memory (they stay in its store). */
 export const SIGN_RESULT_CACHE_MS = 10 * 60_000
+
+/** The stream cap of a direct protocol (above); libp2p's default (32 in, 64 out) for anything else. */
+export function maxStreamsPerConnection (protocol: string): number | undefined {
+  switch (protocol) {
+    case PROTOCOL_PARTY: return MAX_PARTY_STREAMS_PER_CONNECTION
+    case PROTOCOL_SIGN: return MAX_SIGN_STREAMS_PER_CONNECTION
+    case PROTOCOL_NEW_USER: return MAX_NEW_USER_STREAMS_PER_CONNECTION
+    case PROTOCOL_REGISTRY_SYNC: return MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION
+    default: return undefined
+  }
+}

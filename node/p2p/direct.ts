@@ -5,7 +5,7 @@ import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import type { z } from 'zod'
-import { MAX_DIRECT_MESSAGE_BYTES } from '../../protocols/constants.js'
+import { MAX_DIRECT_MESSAGE_BYTES, maxStreamsPerConnection } from '../../protocols/constants.js'
 import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
 
@@ -27,7 +27,7 @@ export async function requestJson<T> (
   let stream: Stream | undefined
   try {
     stream = await libp2p.dialProtocol(peerIdFromString(peerId), protocol, { signal: opts.signal })
-    const lp = lpStream(stream, { maxDataLength: maxBytes })
+    const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) })
     await lp.write(encoder.encode(JSON.stringify(body)), { signal: opts.signal })
     const answer = await lp.read({ signal: opts.signal })
     await stream.close({ signal: opts.signal }).catch(() => {})
@@ -55,11 +55,12 @@ export interface JsonHandlerInit<Req> {
 
 export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void> {
   const maxBytes = init.maxBytes ?? MAX_DIRECT_MESSAGE_BYTES
+  const maxStreams = maxStreamsPerConnection(init.protocol)
   await init.libp2p.handle(init.protocol, async (stream, connection) => {
     const signal = AbortSignal.timeout(init.timeoutMs)
     const peerId = connection.remotePeer.toString()
     try {
-      const lp = lpStream(stream, { maxDataLength: maxBytes })
+      const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) })
       const raw = await lp.read({ signal })
       let answer: unknown
       let json: unknown
@@ -79,5 +80,14 @@ export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void
       init.log.debug({ protocol: init.protocol, peer: peerId, err: (err as Error).message }, 'direct protocol stream failed')
       stream.abort(err as Error)
     }
-  })
+  }, maxStreams === undefined ? {} : { maxInboundStreams: maxStreams, maxOutboundStreams: maxStreams })
+}
+
+/**
+ * What one stream may buffer unread: one message and its length prefix. (The
+ * reader's default is 4 MiB whatever the message limit, so a peer could make
+ * every stream of a 256 KiB protocol hold 4 MiB of bytes sent past its message.)
+ */
+function readBufferBytes (maxMessageBytes: number): number {
+  return maxMessageBytes + 16
 }

@@ -105,7 +105,7 @@ const hexJunk: fc.Arbitrary<string> = fc.oneof(
 )
 
 /** JSON values of the wrong type for any field. */
-const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
+export const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(null, true, false, 0, -1, 1.5, 2 ** 53, -(2 ** 60), '', 'x', [], {}, [[]], { v: 1 }),
   hexJunk,
   fc.jsonValue({ maxDepth: 3 }),
@@ -150,7 +150,7 @@ function pathsOf (value: unknown, prefix: Array<string | number> = []): Array<Ar
 }
 
 /** A correct body with one place broken: a wrong type, bad hex, a huge array, deep nesting, or an extra field. */
-function nearMiss (template: unknown): fc.Arbitrary<string> {
+export function nearMiss (template: unknown): fc.Arbitrary<string> {
   const paths = pathsOf(template)
   // Replacing a value by an equal one (committee 1 by 1) leaves a correct request.
   const correct = JSON.stringify(template)
