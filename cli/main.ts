@@ -3,7 +3,8 @@
 import '../node/polyfills.js'
 import { runKey, KEY_USAGE } from './commands/key.js'
 import { NEW_USER_USAGE, runNewUser } from './commands/new-user.js'
-import { runSign, runStatus, runVerify, SIGN_USAGE, STATUS_USAGE, VERIFY_USAGE } from './commands/sign.js'
+import { runSign, runVerify, SIGN_USAGE, VERIFY_USAGE } from './commands/sign.js'
+import { runStatus, STATUS_USAGE } from './commands/status.js'
 import { UsageError, type Io } from './io.js'
 
 const USAGE = `usage: shardsig <command> [options]
@@ -12,7 +13,7 @@ commands:
   new-user     deal a new key across the committees and write its key file
   sign         have the network sign a message with a key
   verify       check a signature offline
-  status ID    the state of a sign request
+  status       the network as a table (--watch, --json); status ID: a sign request
   key KEY_ID   show a key's registry record
 
 Run \`shardsig <command> --help\` for a command's options.`

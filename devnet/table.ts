@@ -1,5 +1,6 @@
 // The node table printed by `up`, `status` and `restart`, and its JSON form
 // for scripts. Pure formatting; the rows come from api.ts.
+import { formatColumns } from '../cli/table.js'
 import type { Role } from './health.js'
 
 /** healthy: answers /health; starting: process runs but does not answer (yet); paused: SIGSTOPped; down: no process. */
@@ -31,9 +32,7 @@ export function formatTable (rows: readonly NodeRow[]): string {
   const body = rows.map(r => [
     String(r.index), shortPeerId(r.peerId), String(r.committee), rolesText(r), r.http, r.pid !== undefined ? String(r.pid) : '-', r.state
   ])
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map(cells => (cells[c] as string).length)))
-  const line = (cells: string[]): string => cells.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ').trimEnd()
-  return [line(header), ...body.map(line)].join('\n')
+  return formatColumns(header, body)
 }
 
 export interface NodeJson {

@@ -1,10 +1,10 @@
-// `shardsig sign`, `shardsig verify` and `shardsig status`.
+// `shardsig sign` and `shardsig verify`.
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { verifySignature } from '../../protocols/frost/index.js'
 import { pointFromHex } from '../../protocols/sharing/index.js'
-import { sign, signStatus } from '../client/sign.js'
+import { sign } from '../client/sign.js'
 import { readKeyFile } from '../key-file.js'
 import { envNode, UsageError, type Io } from '../io.js'
 
@@ -22,10 +22,6 @@ Asks the network to sign a message with the key; no node ever holds the whole ke
 export const VERIFY_USAGE = `usage: shardsig verify --key FILE --message HEX|@FILE --signature HEX
 
 Checks a signature against the key's group public key, offline (exit 0 valid, 1 invalid).`
-
-export const STATUS_USAGE = `usage: shardsig status REQUEST_ID --node URL [--key-id ID] [--json]
-
-The state of a sign request, asked from the manager that coordinates it.`
 
 async function readMessage (value: string | undefined): Promise<Uint8Array> {
   if (value === undefined) throw new UsageError('--message is required')
@@ -74,15 +70,4 @@ export async function runVerify (argv: string[], io: Io): Promise<number> {
   const valid = /^[0-9a-f]{128}$/.test(sig) && verifySignature(key.scheme, pointFromHex(key.scheme, key.groupPublicKey), message, hexToBytes(sig))
   io.out(valid ? 'valid' : 'invalid')
   return valid ? 0 : 1
-}
-
-export async function runStatus (argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { node: { type: 'string' }, 'key-id': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } })
-  if (values.help === true) { io.out(STATUS_USAGE); return 0 }
-  if (positionals.length !== 1) throw new UsageError('give exactly one REQUEST_ID')
-  const node = values.node ?? envNode(io)
-  if (node === undefined) throw new UsageError('--node is required: the manager that coordinates the request')
-  const result = await signStatus(node, positionals[0]!, io.signal, values['key-id'])
-  io.out(values.json === true ? JSON.stringify(result) : `${result.requestId}: ${result.status}${result.signature !== undefined ? ` ${result.signature}` : ''}${result.reason !== undefined ? `: ${result.reason}` : ''}`)
-  return 0
 }

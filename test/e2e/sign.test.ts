@@ -5,6 +5,7 @@ import { hexToBytes } from '@noble/hashes/utils.js'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import { KeyFileSchema, type KeyFile } from '../../cli/key-file.js'
 import { callJson } from '../../cli/client/http.js'
@@ -75,9 +76,25 @@ describe('sign e2e: 9 node processes', () => {
       const health = await callJson('GET', `${cmNode.http}/health`, HealthSchema)
       const culprits = health.blame.filter(b => b.flow === 'sign' && b.detail.includes(requestId)).map(b => b.culprit)
       expect(new Set(culprits)).toEqual(new Set(victims))
+      // `shardsig status` shows the killed node down and the blame its CM recorded.
+      const table = await runCli(['status', '--node', entry])
+      expect(table.code, table.stderr).toBe(0)
+      const killedRow = table.stdout.split('\n').find(l => l.startsWith(`${devnet.node(killed!).nodeId} `))
+      expect(killedRow).toMatch(/DOWN/)
+      const json = await runCli(['status', '--node', entry, '--json'])
+      const status = NetworkStatusJson.parse(JSON.parse(json.stdout))
+      expect(status.nodes).toHaveLength(9)
+      expect(status.nodes.find(n => n.peerId === victims[0])).toMatchObject({ live: false, answers: false })
+      expect(status.nodes.filter(n => n.roles.includes('manager')).length).toBe(devnet.params.managers)
+      expect(status.nodes.find(n => n.peerId === cm)?.lastBlame?.flow).toBe('sign')
     } finally {
       await devnet.resume(paused!)
       await devnet.start(killed!)
     }
   })
+})
+
+/** The parts of `shardsig status --json` this test reads. */
+const NetworkStatusJson = z.object({
+  nodes: z.array(z.object({ peerId: z.string(), live: z.boolean(), answers: z.boolean(), roles: z.array(z.string()), lastBlame: z.object({ flow: z.string() }).optional() }))
 })
