@@ -22,7 +22,7 @@ import { membershipOf } from '../../protocols/wire/membership.js'
 import { DeliverResponseSchema } from '../../protocols/wire/new-user.js'
 import { useE2eDevnet } from '../helpers/e2e-devnet.js'
 import { deal, newOwner, resign } from '../helpers/owner.js'
-import { ChaosClient, type SignOutcome } from './harness/client.js'
+import { ChaosClient, keysOfEveryScheme, type SignOutcome } from './harness/client.js'
 import { FaultLog } from './harness/faults.js'
 import { createRng, scaled, scenarioRng, type Rng } from './harness/rng.js'
 import { conclude } from './harness/scenario.js'
@@ -42,11 +42,7 @@ beforeAll(async () => {
   const devnet = net.devnet()
   rng = scenarioRng('8-byzantine')
   const setup = new ChaosClient(devnet, createRng(rng.seed + 1))
-  for (const scheme of ['ed25519', 'secp256k1'] as const) {
-    const made = await setup.newUser(scheme)
-    if (made.key === undefined) throw new Error(`could not make a ${scheme} key: ${made.reason ?? ''}`)
-    keys.push(made.key)
-  }
+  keys.push(...await keysOfEveryScheme(setup))
   // A node that is no manager, so the managers stay where they are.
   const { managers } = await callJson('GET', `${devnet.node(1).http}/who_cm`, WhoCmSchema)
   byzantineIndex = rng.pick(devnet.nodes().filter(n => !managers.some(m => m.peerId === n.peerId)).map(n => n.index))

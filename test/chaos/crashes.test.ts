@@ -12,7 +12,7 @@ import { callJson } from '../../cli/client/http.js'
 import type { KeyFile } from '../../cli/key-file.js'
 import { WhoCmSchema } from '../../protocols/wire/http.js'
 import { useE2eDevnet } from '../helpers/e2e-devnet.js'
-import { ChaosClient, type NewUserOutcome, type SignOutcome } from './harness/client.js'
+import { ChaosClient, keysOfEveryScheme, type NewUserOutcome, type SignOutcome } from './harness/client.js'
 import { FaultLog, killRandomNodes, longestStallMs, RESTART_TIMEOUT_MS } from './harness/faults.js'
 import { signStream } from './harness/load.js'
 import { createRng, scaled, scenarioRng } from './harness/rng.js'
@@ -24,12 +24,7 @@ const keys: KeyFile[] = []
 const SCENARIO_TIMEOUT_MS = scaled(240_000, 900_000)
 
 beforeAll(async () => {
-  const client = new ChaosClient(net.devnet(), createRng(1))
-  for (const scheme of ['ed25519', 'secp256k1'] as const) {
-    const made = await client.newUser(scheme)
-    if (made.key === undefined) throw new Error(`could not make a ${scheme} key: ${made.reason ?? ''}`)
-    keys.push(made.key)
-  }
+  keys.push(...await keysOfEveryScheme(new ChaosClient(net.devnet(), createRng(1))))
 }, 60_000)
 
 const completedAt = (outcomes: readonly SignOutcome[]): number[] => outcomes.filter(o => o.status === 'completed').map(o => o.startedAt + o.latencyMs)

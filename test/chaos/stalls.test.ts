@@ -12,7 +12,7 @@ import { selectParty } from '../../protocols/sign/select-party.js'
 import { HealthSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { useE2eDevnet } from '../helpers/e2e-devnet.js'
 import { newOwner } from '../helpers/owner.js'
-import { ChaosClient, type SignOutcome } from './harness/client.js'
+import { ChaosClient, keysOfEveryScheme, type SignOutcome } from './harness/client.js'
 import { FaultLog, RESTART_TIMEOUT_MS } from './harness/faults.js'
 import { createRng, scaled, scenarioRng } from './harness/rng.js'
 import { conclude } from './harness/scenario.js'
@@ -24,12 +24,7 @@ const SCENARIO_TIMEOUT_MS = scaled(180_000, 900_000)
 const REGISTRY_SPREAD_TIMEOUT_MS = 15_000
 
 beforeAll(async () => {
-  const client = new ChaosClient(net.devnet(), createRng(2))
-  for (const scheme of ['ed25519', 'secp256k1'] as const) {
-    const made = await client.newUser(scheme)
-    if (made.key === undefined) throw new Error(`could not make a ${scheme} key: ${made.reason ?? ''}`)
-    keys.push(made.key)
-  }
+  keys.push(...await keysOfEveryScheme(new ChaosClient(net.devnet(), createRng(2))))
 }, 60_000)
 
 describe('chaos: stalls', () => {

@@ -108,3 +108,14 @@ export class ChaosClient {
 export function messageOf (outcome: SignOutcome): Uint8Array {
   return hexToBytes(outcome.message)
 }
+
+/** One key of each scheme, made before the faults start (the setup of every chaos file). */
+export async function keysOfEveryScheme (client: ChaosClient): Promise<KeyFile[]> {
+  const keys: KeyFile[] = []
+  for (const scheme of ['ed25519', 'secp256k1'] as const) {
+    const made = await client.newUser(scheme)
+    if (made.key === undefined) throw new Error(`could not make a ${scheme} key: ${made.reason ?? ''}`)
+    keys.push(made.key)
+  }
+  return keys
+}
