@@ -66,7 +66,10 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const store = await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase })
     cleanups.push(async () => { await store.close() })
 
-    const libp2p = await createShardsigLibp2p({ privateKey: identity.libp2pKey, listen: config.listen.p2p })
+    const libp2p = await createShardsigLibp2p({
+      privateKey: identity.libp2pKey, listen: config.listen.p2p,
+      network: { committees: genesis.params.committees, nodes: genesis.nodes.length }
+    })
       .catch(err => { throw mapListenError(err, config.listen.p2p) })
     cleanups.push(async () => { await libp2p.stop() })
 

@@ -8,7 +8,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { MAX_GOSSIP_MESSAGE_BYTES } from '../../protocols/constants.js'
+import { committeeTopic, MAX_GOSSIP_MESSAGE_BYTES, TOPIC_HEARTBEAT, TOPIC_REGISTRY } from '../../protocols/constants.js'
 
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
 export type Services = {
@@ -28,6 +28,54 @@ const INBOUND_CONNECTIONS_PER_SECOND = 1_000
 export interface Libp2pInit {
   privateKey: PrivateKey
   listen: string[]
+  /** From the genesis: which committee topics to score, and how many members may share one IP. Absent: a client, not a node. */
+  network?: { committees: number, nodes: number }
+}
+
+/**
+ * Gossipsub peer scoring counts only what our topic validators say: each
+ * message they reject (or one with a bad signature) adds 1 to the sender's
+ * invalid-delivery counter on that topic, and the topic adds
+ * INVALID_MESSAGE_WEIGHT × counter² to its score. With gossipsub's default
+ * thresholds (gossip −10, publish −50, graylist −80): 1 rejected message costs
+ * −10 (still served), 2 cost −40 (no gossip exchanged with it), 3 cost −90 and
+ * the peer is graylisted: everything it sends is dropped unread. The counter
+ * decays ×INVALID_MESSAGE_DECAY every second (halves in ~6.6 s), so a one-off
+ * is forgiven within seconds, while a flood of n messages keeps the sender out
+ * for about log(2.8 / n) / log(0.9) s (n = 1,000: ~56 s) — and once it is
+ * graylisted, its further messages are not even counted.
+ *
+ * Every other score component is off (weight 0): honest nodes never send what
+ * our validators reject (they are deterministic, and a message from another
+ * epoch or a second record is ignored, not rejected), and mesh-delivery
+ * penalties would punish quiet committee topics. So honest peers stay at 0.
+ */
+// The package does not export its score types; take them from the options.
+type PeerScoreParams = NonNullable<NonNullable<Parameters<typeof gossipsub>[0]>['scoreParams']>
+type TopicScoreParams = NonNullable<PeerScoreParams['topics']>[string]
+
+const INVALID_MESSAGE_WEIGHT = -10
+const INVALID_MESSAGE_DECAY = 0.9
+
+function scoredTopic (): Partial<TopicScoreParams> {
+  return {
+    topicWeight: 1,
+    timeInMeshWeight: 0,
+    firstMessageDeliveriesWeight: 0,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: INVALID_MESSAGE_WEIGHT,
+    invalidMessageDeliveriesDecay: INVALID_MESSAGE_DECAY
+  }
+}
+
+function scoreParams (network: NonNullable<Libp2pInit['network']>): Partial<PeerScoreParams> {
+  const topics = [TOPIC_HEARTBEAT, TOPIC_REGISTRY, ...Array.from({ length: network.committees }, (_, i) => committeeTopic(i + 1))]
+  return {
+    topics: Object.fromEntries(topics.map(t => [t, scoredTopic() as TopicScoreParams])),
+    // Gossipsub penalises more than 10 peers on one IP; a devnet runs every member on 127.0.0.1.
+    IPColocationFactorThreshold: Math.max(10, network.nodes)
+  }
 }
 
 export async function createShardsigLibp2p (init: Libp2pInit): Promise<ShardsigLibp2p> {
@@ -48,7 +96,8 @@ export async function createShardsigLibp2p (init: Libp2pInit): Promise<ShardsigL
         // Topics may have no other subscriber yet (first node up, or a lone committee member).
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
-        maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES * 4
+        maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES * 4,
+        ...(init.network !== undefined ? { scoreParams: scoreParams(init.network) } : {})
       })
     }
   })
