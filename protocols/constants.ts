@@ -131,6 +131,20 @@ export const RATE_WINDOW_MS = 60_000
 /** How long a CM keeps finished request results in memory (they stay in its store). */
 export const SIGN_RESULT_CACHE_MS = 10 * 60_000
 
+// Status page (GET /, /status, /status/stream).
+/** Finished sign requests a CM keeps in memory for its status page, newest first. */
+export const RECENT_SIGN_REQUESTS_COUNT = 50
+/** Open status streams (SSE) one node serves at once; one more is answered 503. */
+export const MAX_STATUS_STREAM_CLIENTS = 16
+/** How often a status stream sends a snapshot. */
+export const STATUS_STREAM_INTERVAL_MS = 1_000
+/** A status stream is closed after this long (the browser reconnects), so no client holds a slot for ever. */
+export const STATUS_STREAM_MAX_MS = 10 * 60_000
+/** Retry-After of the 503 when every status stream slot is taken. */
+export const STATUS_STREAM_BUSY_RETRY_AFTER_S = 5
+/** The page polls GET /status this often when it cannot use the stream. */
+export const STATUS_POLL_INTERVAL_MS = 2_000
+
 /** The stream cap of a direct protocol (above); libp2p's default (32 in, 64 out) for anything else. */
 export function maxStreamsPerConnection (protocol: string): number | undefined {
   switch (protocol) {

@@ -21,6 +21,8 @@ import { runAttempt, type PartyTransport } from './attempt.js'
 import { recoverSession } from './recover.js'
 import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
+import { RecentSignRequests } from './recent.js'
+import type { RecentSignRequest } from '../../../protocols/wire/status.js'
 
 const RESULT_PREFIX = 'cm-request/'
 const SESSION_ID_BYTES = 12
@@ -79,6 +81,8 @@ interface Stored { requestDigest: string, result: SignResult }
 
 interface Tracked extends Stored {
   done: Promise<void>
+  /** When this CM took it (absent when restored from the store); the status page's latency. */
+  startedAt?: number
   finishedAt?: number
   /** Restored after a restart cut it off: sent on to another manager. */
   cutOff?: boolean
@@ -101,6 +105,8 @@ export interface CoordinatorInit {
 
 export class SignCoordinator {
   private readonly requests = new Map<string, Tracked>()
+  /** The last finished requests, for the status page. */
+  private readonly recent = new RecentSignRequests()
   /** Sessions each signer is in right now (party selection prefers the lightly loaded). */
   private readonly signerLoad = new Map<string, number>()
   private readonly controller = new AbortController()
@@ -111,6 +117,11 @@ export class SignCoordinator {
 
   constructor (private readonly init: CoordinatorInit) {
     this.now = init.now ?? Date.now
+  }
+
+  /** Requests this CM finished lately, newest first (GET /status). */
+  recentRequests (): RecentSignRequest[] {
+    return this.recent.list()
   }
 
   stop (): void {
@@ -146,7 +157,7 @@ export class SignCoordinator {
       throw new SignRejection('rate-limited', `key ${request.keyId} is over its limit of ${material.record.policy.ratePerMinute} signatures per minute`)
     }
     const result: SignResult = { requestId: request.requestId, keyId: request.keyId, status: 'pending', scheme: material.record.scheme, groupPublicKey: material.record.groupPublicKey, attempts: 0 }
-    const tracked: Tracked = { requestDigest, result, done: Promise.resolve() }
+    const tracked: Tracked = { requestDigest, result, done: Promise.resolve(), startedAt: this.now() }
     this.pending++
     tracked.done = this.run(request, tracked).finally(() => { this.pending-- })
     this.requests.set(trackKey(request.keyId, request.requestId), tracked)
@@ -278,6 +289,7 @@ export class SignCoordinator {
   private async finish (tracked: Tracked, outcome: Partial<SignResult> & { status: 'completed' | 'failed' }): Promise<void> {
     Object.assign(tracked.result, outcome)
     tracked.finishedAt = this.now()
+    this.recent.add(tracked.result, tracked.startedAt ?? tracked.finishedAt, tracked.finishedAt)
     await this.persist(tracked)
     this.init.log.info({ requestId: tracked.result.requestId, status: tracked.result.status, attempts: tracked.result.attempts, reason: tracked.result.reason }, 'sign request finished')
     // Finished results stay in the store; memory keeps only the recent ones.
