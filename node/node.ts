@@ -110,7 +110,10 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     dialer.start()
     cleanups.push(async () => { dialer.stop() })
 
-    const app = createApp({ view, membership, genesis, registry, newUser: newUser.leader, sign: sign.coordinator, log })
+    const app = createApp({
+      view, membership, genesis, registry, newUser: newUser.leader, sign: sign.coordinator, log,
+      recentSignRequests: () => sign.coordinator.recentRequests()
+    })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
     cleanups.push(async () => { await http.close() })
 

@@ -13,8 +13,9 @@ import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, problemResponse }
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
 import { addSignRoutes, type SignDeps } from './routes/sign.js'
+import { addStatusRoutes, type StatusDeps } from './routes/status.js'
 
-export interface ApiDeps extends KeysDeps, SignDeps {
+export interface ApiDeps extends KeysDeps, SignDeps, StatusDeps {
   view: NetworkView
   membership: Membership
   genesis: Genesis
@@ -33,6 +34,7 @@ export function createApp (deps: ApiDeps): Hono {
   addDiscoveryRoutes(app, deps)
   addKeyRoutes(app, deps)
   addSignRoutes(app, deps)
+  addStatusRoutes(app, deps)
 
   app.notFound(c => problemResponse(new NotFoundProblem(`no route ${c.req.method} ${c.req.path}`)))
   app.onError((err, c) => {
