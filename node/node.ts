@@ -11,6 +11,7 @@ import { LivenessTracker } from './engine/liveness.js'
 import { NetworkView } from './engine/network-view.js'
 import { readIdentityFile, type NodeIdentity } from './identity.js'
 import { createLogger, type Logger } from './log.js'
+import { countGossipValidations, createNodeMetrics, instrumentStore, packageVersion, registerStateGauges, type NodeMetrics } from './metrics/index.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
 import { GenesisDialer } from './p2p/dialer.js'
 import { HeartbeatService } from './p2p/heartbeat.js'
@@ -36,6 +37,7 @@ export interface ShardsigNode {
   readonly blame: BlameLog
   readonly http: HttpListener
   readonly log: Logger
+  readonly metrics: NodeMetrics
   stop: () => Promise<void>
 }
 
@@ -62,8 +64,11 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
   const unwind = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(err => log.warn({ err }, 'cleanup failed'))
   }
+  // One registry per node (never prom-client's global one): a test process runs several nodes.
+  const metrics = createNodeMetrics({ version: packageVersion(), nodeId: self.nodeId, cryptoBackend })
+  cleanups.push(async () => { metrics.stop() })
   try {
-    const store = await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase })
+    const store = instrumentStore(await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase }), metrics)
     cleanups.push(async () => { await store.close() })
 
     const libp2p = await createShardsigLibp2p({
@@ -74,7 +79,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await libp2p.stop() })
 
     const membership = membershipOf(genesis)
-    const blame = new BlameLog(store, log)
+    const blame = new BlameLog(store, log, metrics)
     await blame.load()
     const registry = new KeyRegistry({
       libp2p, store, membership, log,
@@ -100,18 +105,23 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await registry.stop() })
     const shares = new ShareStore(store)
     const newUser = await startNewUserService({
-      libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log
+      libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log, metrics
     })
     cleanups.push(async () => { await newUser.stop() })
-    const sign = await startSignService({ libp2p, view, membership, registry, shares, store, blame, log, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
+    const sign = await startSignService({ libp2p, view, membership, registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
     cleanups.push(async () => { await sign.stop() })
+    // Every topic validator is installed by now (heartbeat, registry, committee game).
+    countGossipValidations(libp2p.services.pubsub, metrics)
+    registerStateGauges(metrics.registry, {
+      genesis, selfPeerId: self.peerId, liveSet: () => view.liveSet(), libp2p, pendingSignRequests: () => sign.coordinator.pendingRequests
+    })
 
     const dialer = new GenesisDialer(libp2p, genesis.nodes, log)
     dialer.start()
     cleanups.push(async () => { dialer.stop() })
 
     const app = createApp({
-      view, membership, genesis, registry, newUser: newUser.leader, sign: sign.coordinator, log,
+      view, membership, genesis, registry, newUser: newUser.leader, sign: sign.coordinator, log, metrics: metrics.registry,
       recentSignRequests: () => sign.coordinator.recentRequests()
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
@@ -124,7 +134,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
     let stopping: Promise<void> | undefined
     return {
-      nodeId: self.nodeId, genesis, self, identity, libp2p, store, view, registry, shares, blame, http, log,
+      nodeId: self.nodeId, genesis, self, identity, libp2p, store, view, registry, shares, blame, http, log, metrics,
       stop: async () => {
         stopping ??= (async () => {
           log.info('node stopping')

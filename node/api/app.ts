@@ -12,10 +12,11 @@ import { toProblem } from './error-map.js'
 import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, problemResponse } from './problems.js'
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
+import { addMetricsRoutes, type MetricsDeps } from './routes/metrics.js'
 import { addSignRoutes, type SignDeps } from './routes/sign.js'
 import { addStatusRoutes, type StatusDeps } from './routes/status.js'
 
-export interface ApiDeps extends KeysDeps, SignDeps, StatusDeps {
+export interface ApiDeps extends KeysDeps, SignDeps, StatusDeps, MetricsDeps {
   view: NetworkView
   membership: Membership
   genesis: Genesis
@@ -35,6 +36,7 @@ export function createApp (deps: ApiDeps): Hono {
   addKeyRoutes(app, deps)
   addSignRoutes(app, deps)
   addStatusRoutes(app, deps)
+  addMetricsRoutes(app, deps)
 
   app.notFound(c => problemResponse(new NotFoundProblem(`no route ${c.req.method} ${c.req.path}`)))
   app.onError((err, c) => {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { BlameRecord } from '../../protocols/wire/http.js'
 import type { KeyStore } from '../store/index.js'
 import type { Logger } from '../log.js'
+import type { BlameMetrics } from '../metrics/index.js'
 
 export const BLAME_PREFIX = 'blame/'
 /** How many blame records /health shows (newest first). */
@@ -14,7 +15,7 @@ export type { BlameRecord }
 export class BlameLog {
   private recentRecords: BlameRecord[] = []
 
-  constructor (private readonly store: KeyStore, private readonly log: Logger) {}
+  constructor (private readonly store: KeyStore, private readonly log: Logger, private readonly metrics: BlameMetrics) {}
 
   async load (): Promise<void> {
     const all: BlameRecord[] = []
@@ -24,12 +25,14 @@ export class BlameLog {
     this.recentRecords = all.sort((a, b) => b.at - a.at).slice(0, RECENT_BLAME_COUNT)
   }
 
-  async record (entry: BlameRecord): Promise<void> {
+  /** `log`: the session's logger (it carries the request id), else the node's. */
+  async record (entry: BlameRecord, log: Logger = this.log): Promise<void> {
     // Time-ordered keys; the random suffix keeps two blames in one millisecond apart.
     const key = `${BLAME_PREFIX}${entry.at.toString().padStart(15, '0')}-${randomBytes(4).toString('hex')}`
     await this.store.putJson(key, entry, { sync: true })
     this.recentRecords = [entry, ...this.recentRecords].slice(0, RECENT_BLAME_COUNT)
-    this.log.warn({ blame: entry }, 'peer blamed')
+    this.metrics.blamed(entry.reason, entry.flow)
+    log.warn({ blame: entry }, 'peer blamed')
   }
 
   recent (): BlameRecord[] {

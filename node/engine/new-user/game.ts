@@ -101,7 +101,7 @@ export class VerificationGame {
     // A member's first digest for a key counts; a later different one is a second, conflicting claim.
     const previous = entry.byMember.get(member)
     if (previous !== undefined && previous !== digest) {
-      this.log.warn({ keyId, member }, 'member published two different digests for one key')
+      this.log.warn({ requestId: keyId, keyId, flow: 'new_user', member }, 'member published two different digests for one key')
     }
     if (previous === undefined) entry.byMember.set(member, digest)
     for (const wake of [...this.waiters]) wake()

@@ -6,9 +6,11 @@ import { NEW_USER_RELAY_TIMEOUT_MS, PROTOCOL_NEW_USER } from '../../../protocols
 import { checkReceipt, recordDigest } from '../../../protocols/new-user/registry-entry.js'
 import { DirectProtocolError, requestJson } from '../../p2p/direct.js'
 import { NewUserRejection, verifyBundle } from '../../../protocols/new-user/verify-bundle.js'
+import type { KeyRecord } from '../../../protocols/wire/key-record.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import { DeliverResponseSchema, type NewUserBundle, type NewUserResponse, type Receipt } from '../../../protocols/wire/new-user.js'
 import type { Logger } from '../../log.js'
+import type { NewUserMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import type { NetworkView } from '../network-view.js'
 import type { KeyRegistry } from '../registry.js'
@@ -36,19 +38,37 @@ export interface LeaderInit {
   member: NewUserMember
   registry: KeyRegistry
   log: Logger
+  metrics: NewUserMetrics
 }
 
 export class NewUserLeader {
   constructor (private readonly init: LeaderInit) {}
 
   async handle (bundle: NewUserBundle, signal: AbortSignal = AbortSignal.timeout(NEW_USER_RELAY_TIMEOUT_MS)): Promise<NewUserResponse> {
-    const { view, membership, registry, log } = this.init
+    const { view, membership } = this.init
     const startedAt = performance.now()
     const self = view.selfPeerId
     const roles = view.roles().committees[bundle.committee - 1]
     if (roles === undefined || (roles.leader !== self && roles.backup !== self)) throw new NotCommitteeLeaderError(bundle.committee)
 
     const { record } = verifyBundle(bundle, membership)
+    // new_user has no request id of its own: the key id is its request id on every line (docs/operations.md).
+    const log = this.init.log.child({ requestId: record.keyId, keyId: record.keyId, flow: 'new_user', committee: bundle.committee })
+    log.info({ scheme: record.scheme, members: membership.committees[bundle.committee - 1]?.length }, 'new_user bundle accepted; relaying')
+    let outcome: 'completed' | 'failed' = 'failed'
+    try {
+      const response = await this.relayAll(bundle, record, log, signal)
+      outcome = 'completed'
+      return response
+    } finally {
+      this.init.metrics.newUserFinished(record.scheme, outcome, (performance.now() - startedAt) / 1000)
+    }
+  }
+
+  private async relayAll (bundle: NewUserBundle, record: KeyRecord, log: Logger, signal: AbortSignal): Promise<NewUserResponse> {
+    const { membership, registry } = this.init
+    const self = this.init.view.selfPeerId
+    const startedAt = performance.now()
     const digest = recordDigest(record)
     const registered = registry.digestOf(record.keyId)
     if (registered !== undefined && registered !== digest) throw new NewUserRejection('conflict', `key ${record.keyId} is already registered with a different record`)
@@ -69,14 +89,15 @@ export class NewUserLeader {
         receipts.push(receipt)
       } catch (err) {
         const code = err instanceof NewUserRejection ? err.code : err instanceof DirectProtocolError ? 'unreachable' : 'internal'
-        if (code === 'internal') log.error({ err, keyId: record.keyId, member }, 'delivery failed inside this node')
+        if (code === 'internal') log.error({ err, member }, 'delivery failed inside this node')
+        else log.warn({ member, peerId: m.peerId, code, reason: (err as Error).message }, 'member did not confirm')
         failures.push({ member, peerId: m.peerId, code, reason: (err as Error).message })
       }
     }))
     receipts.sort((a, b) => a.member - b.member)
     failures.sort((a, b) => a.member - b.member)
     const response: NewUserResponse = { keyId: record.keyId, committee: bundle.committee, receipts, failures }
-    log.info({ keyId: record.keyId, committee: bundle.committee, receipts: receipts.length, failures: failures.map(f => `${f.member}:${f.code}`), ms: Math.round(performance.now() - startedAt) }, 'new_user relayed')
+    log.info({ receipts: receipts.length, failures: failures.map(f => `${f.member}:${f.code}`), ms: Math.round(performance.now() - startedAt) }, 'new_user relayed')
 
     if (receipts.length < record.params.tm) throw new InsufficientReceiptsError(response, record.params.tm)
     await registry.add({ record, receipts }, { gossip: true })

@@ -39,8 +39,10 @@ export class NewUserMember {
 
   /** Handles one delivery; `from` is the peer (the CL) that relayed it. Throws NewUserRejection. */
   async accept (bundle: NewUserBundle, from: string, signal: AbortSignal): Promise<Receipt> {
-    const { membership, committee, position, log } = this.init
+    const { membership, committee, position } = this.init
     const startedAt = performance.now()
+    // The key id is new_user's request id on every line, as at the CL (docs/operations.md).
+    const log = this.init.log.child({ requestId: bundle.record.keyId, keyId: bundle.record.keyId, flow: 'new_user', committee, member: position })
     if (bundle.committee !== committee) throw new NewUserRejection('not-my-committee', `this node is in committee ${committee}, not ${bundle.committee}`)
     const { record, nested } = verifyBundle(bundle, membership)
     const digest = recordDigest(record)
@@ -71,7 +73,7 @@ export class NewUserMember {
         share: scalarToHex(record.scheme, share.expose()),
         recordDigest: digest, state: 'active', receivedAt: Date.now()
       })
-      log.info({ keyId, committee, member: position, from, ms: Math.round(performance.now() - startedAt) }, 'sub-share verified and stored')
+      log.info({ from, ms: Math.round(performance.now() - startedAt) }, 'sub-share verified and stored')
     }
 
     // The game: only agree (and sign) once the other members saw the same record.
@@ -81,14 +83,14 @@ export class NewUserMember {
     const outcome = await this.init.game.play(keyId, digest, expected, {
       minAgreeing: record.params.tm, graceMs: GAME_GRACE_MS, signal: AbortSignal.any([signal, AbortSignal.timeout(GAME_TIMEOUT_MS)])
     })
-    log.info({ keyId, committee, member: position, agreeing: outcome.agreeing, mismatched: outcome.mismatched.length, gameMs: Math.round(performance.now() - gameStartedAt) }, 'verification game played')
+    log.info({ agreeing: outcome.agreeing, mismatched: outcome.mismatched.length, gameMs: Math.round(performance.now() - gameStartedAt) }, 'verification game played')
     if (outcome.mismatched.length > 0) {
       await this.init.shares.put({ ...(await this.init.shares.get(keyId, record.epoch))!, state: 'disputed' })
       await this.init.blame.record({
         at: Date.now(), culprit: from, reason: 'equivocation', flow: 'new_user', keyId, committee,
         detail: `members ${outcome.mismatched.map(m => m.member).join(', ')} received a different record for key ${keyId} than member ${position}; ` +
           `both are signed by owner ${record.ownerAuthKey}, so the owner signed two records and this CL relayed one of them`
-      })
+      }, log)
       throw new NewUserRejection('equivocation', `key ${keyId}: members of committee ${committee} received different records; the relaying CL ${from} is blamed`)
     }
     if (outcome.agreeing.length < record.params.tm) {

@@ -7,6 +7,7 @@ import { positionOf, type Membership } from '../../../protocols/wire/membership.
 import { DeliverRequestSchema, type DeliverResponse } from '../../../protocols/wire/new-user.js'
 import type { NodeIdentity } from '../../identity.js'
 import type { Logger } from '../../log.js'
+import type { NewUserMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { handleJson } from '../../p2p/direct.js'
 import type { BlameLog } from '../blame.js'
@@ -27,6 +28,7 @@ export interface NewUserServiceInit {
   registry: KeyRegistry
   blame: BlameLog
   log: Logger
+  metrics: NewUserMetrics
 }
 
 export interface NewUserService {
@@ -43,7 +45,7 @@ export async function startNewUserService (init: NewUserServiceInit): Promise<Ne
   const game = new VerificationGame(libp2p, membership, committee, log)
   game.start()
   const member = new NewUserMember({ ...init, position, game })
-  const leader = new NewUserLeader({ libp2p, view: init.view, membership, member, registry: init.registry, log })
+  const leader = new NewUserLeader({ libp2p, view: init.view, membership, member, registry: init.registry, log, metrics: init.metrics })
 
   await handleJson({
     libp2p,
@@ -59,10 +61,10 @@ export async function startNewUserService (init: NewUserServiceInit): Promise<Ne
         return { kind: 'receipt', receipt: await member.accept(req.bundle, peerId, signal) }
       } catch (err) {
         if (err instanceof NewUserRejection) {
-          log.warn({ keyId: req.bundle.record.keyId, from: peerId, code: err.code, reason: err.message }, 'delivery rejected')
+          log.warn({ requestId: req.bundle.record.keyId, keyId: req.bundle.record.keyId, flow: 'new_user', from: peerId, code: err.code, reason: err.message }, 'delivery rejected')
           return { kind: 'reject', code: err.code, reason: err.message }
         }
-        log.error({ err, keyId: req.bundle.record.keyId }, 'delivery failed')
+        log.error({ err, requestId: req.bundle.record.keyId, keyId: req.bundle.record.keyId, flow: 'new_user' }, 'delivery failed')
         return { kind: 'reject', code: 'internal', reason: 'the member failed to process the delivery; see its log' }
       }
     }

@@ -12,6 +12,7 @@ import { checkSignRequest, requestIdentity, SignRejection } from '../../../proto
 import { selectParty } from '../../../protocols/sign/select-party.js'
 import { PartyAnswerSchema, SIGN_REQUEST_KIND, type PartyMember, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
+import type { SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
@@ -98,6 +99,7 @@ export interface CoordinatorInit {
   blame: BlameLog
   rate: RateLimiter
   log: Logger
+  metrics: SignMetrics
   /** Default MAX_PENDING_REQUESTS_PER_CM. */
   maxPendingRequests?: number
   now?: () => number
@@ -126,6 +128,11 @@ export class SignCoordinator {
 
   stop (): void {
     this.controller.abort(new Error('coordinator stopping'))
+  }
+
+  /** Unfinished requests this CM coordinates (shardsig_sign_pending_requests). */
+  get pendingRequests (): number {
+    return this.pending
   }
 
   /**
@@ -203,8 +210,11 @@ export class SignCoordinator {
   }
 
   private async coordinate (request: SignRequest, tracked: Tracked): Promise<void> {
-    const { log, blame } = this.init
+    const { blame } = this.init
+    // Every line of this request's story carries its id (docs/operations.md: devnet logs --request).
+    const log = this.init.log.child({ requestId: request.requestId, keyId: request.keyId, flow: 'sign' })
     const { result } = tracked
+    log.info({ expiresAt: request.expiresAt }, 'sign request accepted')
     await this.persist(tracked)
     const excluded = new Set<string>()
     const blamed: string[] = []
@@ -242,6 +252,7 @@ export class SignCoordinator {
         const party = selection.party
         for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
         const started = performance.now()
+        log.info({ sessionId, attempt, party: party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
         const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover }
         const outcome = await runAttempt(transport, material, request, sessionId, party, this.controller.signal, this.now())
           .finally(() => {
@@ -250,7 +261,7 @@ export class SignCoordinator {
           })
         // Sessions cut short by our own shutdown say nothing about the signers.
         if (this.stopping() && outcome.kind !== 'completed') return
-        log.info({ requestId: request.requestId, sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
+        log.info({ sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
         if (outcome.kind === 'completed') {
           this.notifyCompleted(party, request.keyId, request.requestId, outcome.signature)
           return this.finish(tracked, { status: 'completed', signature: outcome.signature, signers: party })
@@ -259,7 +270,7 @@ export class SignCoordinator {
         if (outcome.kind === 'recover') {
           const recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
           if (this.stopping() && recovered.kind !== 'completed') return
-          log.info({ requestId: request.requestId, sessionId: recovered.kind === 'completed' ? recovered.sessionId : undefined, outcome: recovered.kind }, 'recovered another manager\'s session')
+          log.info({ sessionId: recovered.kind === 'completed' ? recovered.sessionId : undefined, outcome: recovered.kind }, 'recovered another manager\'s session')
           if (recovered.kind === 'failed') return this.finish(tracked, { status: 'failed', reason: recovered.reason })
           this.notifyCompleted(recovered.signers, request.keyId, request.requestId, recovered.signature)
           return this.finish(tracked, { status: 'completed', signature: recovered.signature, signers: recovered.signers })
@@ -275,13 +286,13 @@ export class SignCoordinator {
         for (const c of outcome.culprits) {
           excluded.add(c.member.peerId)
           if (c.blame) blamed.push(`${c.member.peerId} (committee ${c.member.committee} member ${c.member.member}): ${c.reason}`)
-          if (c.blame) await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}` })
+          if (c.blame) await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}` }, log)
         }
       }
       return this.finish(tracked, { status: 'failed', reason: `no party signed in ${MAX_SIGN_ATTEMPTS} attempts; blamed: ${blamed.join('; ')}` })
     } catch (err) {
       if (err instanceof SignRejection) return this.finish(tracked, { status: 'failed', reason: err.message })
-      log.error({ err, requestId: request.requestId }, 'sign request failed inside the coordinator')
+      log.error({ err }, 'sign request failed inside the coordinator')
       return this.finish(tracked, { status: 'failed', reason: 'the coordinator failed; see its log' })
     }
   }
@@ -291,7 +302,10 @@ export class SignCoordinator {
     tracked.finishedAt = this.now()
     this.recent.add(tracked.result, tracked.startedAt ?? tracked.finishedAt, tracked.finishedAt)
     await this.persist(tracked)
-    this.init.log.info({ requestId: tracked.result.requestId, status: tracked.result.status, attempts: tracked.result.attempts, reason: tracked.result.reason }, 'sign request finished')
+    const { requestId, keyId, scheme, status, attempts, reason } = tracked.result
+    const ms = tracked.finishedAt - (tracked.startedAt ?? tracked.finishedAt)
+    this.init.metrics.signFinished(scheme, status === 'completed' ? 'completed' : 'failed', ms / 1000, attempts)
+    this.init.log.info({ requestId, keyId, flow: 'sign', status, attempts, reason, ms }, 'sign request finished')
     // Finished results stay in the store; memory keeps only the recent ones.
     for (const [id, t] of this.requests) {
       if (t.finishedAt !== undefined && this.now() - t.finishedAt > SIGN_RESULT_CACHE_MS) this.requests.delete(id)

@@ -5,6 +5,7 @@ import { PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS }
 import type { Membership } from '../../../protocols/wire/membership.js'
 import { PartyRequestSchema, RoundOneSchema, type PartyAnswer } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
+import type { SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { handleJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
@@ -27,6 +28,7 @@ export interface SignServiceInit {
   store: KeyStore
   blame: BlameLog
   log: Logger
+  metrics: SignMetrics
   faults?: SignerFaults
   /** Operator limit (config limits.maxPendingSignRequests). */
   maxPendingRequests?: number
@@ -49,7 +51,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     rate: new RateLimiter(), log, faults: init.faults
   })
   const coordinator = new SignCoordinator({
-    libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, maxPendingRequests: init.maxPendingRequests,
+    libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests,
     localSigner: {
       onNewParty: async (np, signal) => await signer.onNewParty(np, init.view.selfPeerId, signal),
       onRecover: async req => await signer.onRecover(req),

@@ -86,7 +86,8 @@ export class Signer {
 
   private async handleNewParty (np: NewParty, coordinator: string, signal: AbortSignal): Promise<PartyAnswer> {
     const { request, sessionId, party } = np
-    const { log } = this.init
+    // Every line of this session carries the request id, as on the CM (devnet logs --request).
+    const log = this.init.log.child({ requestId: request.requestId, keyId: request.keyId, flow: 'sign', sessionId })
     try {
       const material = this.init.keys.get(request.keyId)
       const { record } = material
@@ -122,7 +123,7 @@ export class Signer {
       const frost = createSession(material.params, material.nested.groupPublicKey, partyMap(party))
       const key = { scheme: record.scheme, committee: me.committee, member: me.member, share: new SecretScalar(scalarFromHex(record.scheme, stored.share)) }
       const round1 = commit(key)
-      const commitments = await this.exchange(sessionId, coordinator, party, frost, me, round1.commitments, signal)
+      const commitments = await this.exchange(sessionId, coordinator, party, frost, me, round1.commitments, signal, log)
 
       const message = hexToBytes(request.message)
       let share = signShare(frost, key, round1.nonces, [...commitments.values()], message)
@@ -142,7 +143,7 @@ export class Signer {
         await new Promise(resolve => { signal.addEventListener('abort', resolve, { once: true }) })
         throw new SignRejection('internal', 'withheld (test fault)')
       }
-      log.info({ requestId: request.requestId, sessionId, keyId: record.keyId, committee: me.committee, member: me.member }, 'signature share sent')
+      log.info({ coordinator, committee: me.committee, member: me.member }, 'signature share sent')
       return {
         kind: 'share',
         sessionId,
@@ -152,13 +153,14 @@ export class Signer {
       }
     } catch (err) {
       if (err instanceof RoundOneTimeout) {
+        log.info({ code: 'round1-timeout', missing: err.missing.map(m => ({ committee: m.committee, member: m.member, peerId: m.peerId })) }, 'round-1 commitments missing; share not sent')
         return { kind: 'reject', sessionId, code: 'round1-timeout', reason: err.message, missing: err.missing }
       }
       if (err instanceof SignRejection) {
-        log.info({ requestId: request.requestId, sessionId, code: err.code, reason: err.message }, 'sign request rejected')
+        log.info({ coordinator, code: err.code, reason: err.message }, 'sign request rejected')
         return { kind: 'reject', sessionId, code: err.code, reason: err.message }
       }
-      log.error({ err, requestId: request.requestId, sessionId }, 'signing failed inside this node')
+      log.error({ err }, 'signing failed inside this node')
       return { kind: 'reject', sessionId, code: 'internal', reason: 'the signer failed; see its log' }
     } finally {
       // Only the session this call created: a refused duplicate must not end someone else's.
@@ -185,9 +187,13 @@ export class Signer {
       if (found.kind === 'conflict') throw new SignRejection('conflict', `request id ${request.requestId} was used for another message with key ${record.keyId}`)
       if (found.kind === 'completed') return { kind: 'completed-before', sessionId, signature: found.signature }
       if (found.kind === 'abandoned') throw new SignRejection('no-contribution', `this signer sent no share to session ${sessionId}, and now never will`)
+      this.init.log.info({ requestId: request.requestId, keyId: request.keyId, flow: 'sign', sessionId }, 'recover answered with the share already sent')
       return { kind: 'contributed', sessionId, contribution: found.contribution }
     } catch (err) {
-      if (err instanceof SignRejection) return { kind: 'reject', sessionId, code: err.code, reason: err.message }
+      if (err instanceof SignRejection) {
+        this.init.log.info({ requestId: request.requestId, keyId: request.keyId, flow: 'sign', sessionId, code: err.code, reason: err.message }, 'recover refused')
+        return { kind: 'reject', sessionId, code: err.code, reason: err.message }
+      }
       throw err
     }
   }
@@ -198,7 +204,7 @@ export class Signer {
     if (entry === undefined || entry.signature !== undefined) return
     const { record, nested } = this.init.keys.get(entry.keyId)
     if (!verifySignature(record.scheme, nested.groupPublicKey, hexToBytes(entry.message), hexToBytes(signatureHex))) {
-      this.init.log.warn({ requestId }, 'ignored a completion notice whose signature does not verify')
+      this.init.log.warn({ requestId, keyId, flow: 'sign' }, 'ignored a completion notice whose signature does not verify')
       return
     }
     await this.init.ledger.recordCompletion(keyId, requestId, signatureHex)
@@ -236,7 +242,7 @@ export class Signer {
   }
 
   /** Sends our commitment to every other member and waits for theirs. */
-  private async exchange (sessionId: string, owner: string, party: readonly PartyMember[], frost: SigningSession, me: PartyMember, own: SigningCommitments, signal: AbortSignal): Promise<Map<string, SigningCommitments>> {
+  private async exchange (sessionId: string, owner: string, party: readonly PartyMember[], frost: SigningSession, me: PartyMember, own: SigningCommitments, signal: AbortSignal, log: Logger): Promise<Map<string, SigningCommitments>> {
     let wake = (): void => {}
     const session: Session = { owner, party, frost, commitments: new Map([[signerTag(own), own]]), wake: () => { wake() } }
     this.sessions.set(sessionId, session)
@@ -248,7 +254,7 @@ export class Signer {
     for (const p of party) {
       if (p.peerId === me.peerId) continue
       requestJson(this.init.libp2p, p.peerId, PROTOCOL_SIGN, msg, RoundOneAckSchema, { signal: deadline }).catch((err: Error) => {
-        this.init.log.debug({ sessionId, to: p.peerId, err: err.message }, 'round-1 commitment not delivered')
+        log.debug({ to: p.peerId, err: err.message }, 'round-1 commitment not delivered')
       })
     }
     while (session.commitments.size < party.length && !deadline.aborted) {
