@@ -7,7 +7,7 @@ import { Devnet, type Progress } from './api.js'
 import { DEFAULT_BASE_PORT, DEFAULT_DEVNET_DIR, STOP_TIMEOUT_MS, UP_TIMEOUT_MS } from './constants.js'
 import { DevnetError, DevnetUsageError } from './errors.js'
 import type { LogLevel } from './generate.js'
-import { followFile } from './logs.js'
+import { followFile, formatRequestLine, mergeRequestLogs } from './logs.js'
 import { parseHostList } from './hosts.js'
 import { formatTable, shortPeerId, toJson, type NodeRow } from './table.js'
 
@@ -39,6 +39,10 @@ commands:
       --timeout S      seconds to wait for it (default ${UP_TIMEOUT_MS / 1000})
   logs I         print node I's log
       -f, --follow     keep printing what is appended (Ctrl-C stops)
+  logs --request ID
+                 every node's log lines of one sign request (or new_user: ID = the key id),
+                 merged in time order: time, node, level, message, fields; with I, node I's only
+      --json           print the matching JSON lines as the nodes wrote them
 
 every command:
   --dir D        the devnet folder (default ${DEFAULT_DEVNET_DIR} in the working directory)
@@ -60,7 +64,8 @@ const COMMON: Options = {
   help: { type: 'boolean', short: 'h' }
 }
 
-const COMMANDS: Record<string, { options: Options, positionals: number, run: (args: Args, io: Io) => Promise<number> }> = {
+/** `optionalPositional`: the command also runs without its positional (the command checks when it needs one). */
+const COMMANDS: Record<string, { options: Options, positionals: number, optionalPositional?: boolean, run: (args: Args, io: Io) => Promise<number> }> = {
   up: {
     options: {
       nodes: { type: 'string', short: 'n' },
@@ -85,7 +90,7 @@ const COMMANDS: Record<string, { options: Options, positionals: number, run: (ar
   pause: { options: {}, positionals: 1, run: async (a, io) => await signalCommand(a, io, 'pause') },
   resume: { options: {}, positionals: 1, run: async (a, io) => await signalCommand(a, io, 'resume') },
   restart: { options: { timeout: { type: 'string' } }, positionals: 1, run: restart },
-  logs: { options: { follow: { type: 'boolean', short: 'f' } }, positionals: 1, run: logs }
+  logs: { options: { follow: { type: 'boolean', short: 'f' }, request: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, optionalPositional: true, run: logs }
 }
 
 interface Args {
@@ -115,7 +120,7 @@ export async function main (argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-function parse (name: string, command: { options: Options, positionals: number }, argv: string[]): Args | 'help' {
+function parse (name: string, command: { options: Options, positionals: number, optionalPositional?: boolean }, argv: string[]): Args | 'help' {
   let parsed
   try {
     parsed = parseArgs({ args: argv, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true })
@@ -124,7 +129,7 @@ function parse (name: string, command: { options: Options, positionals: number }
   }
   const values = parsed.values as Args['values']
   if (values.help === true) return 'help'
-  if (parsed.positionals.length !== command.positionals) {
+  if (parsed.positionals.length !== command.positionals && !(command.optionalPositional === true && parsed.positionals.length === 0)) {
     throw new DevnetUsageError(command.positionals === 0
       ? `${name} takes no arguments, got ${parsed.positionals.join(' ')}`
       : `${name} takes a node number: devnet ${name} I`)
@@ -244,6 +249,9 @@ async function restart (args: Args, io: Io): Promise<number> {
 }
 
 async function logs (args: Args, io: Io): Promise<number> {
+  const request = str(args.values.request)
+  if (request !== undefined) return await requestLogs(request, args, io)
+  if (args.positionals.length === 0) throw new DevnetUsageError('logs takes a node number (devnet logs I) or --request ID')
   const devnet = await Devnet.open(args.dir)
   const { paths } = devnet.node(nodeIndex(args))
   if (args.values.follow === true) {
@@ -259,7 +267,26 @@ async function logs (args: Args, io: Io): Promise<number> {
   return 0
 }
 
+/** `logs --request ID [I]`: the merging is devnet/logs.ts's. */
+async function requestLogs (id: string, args: Args, io: Io): Promise<number> {
+  if (!REQUEST_ID.test(id)) throw new DevnetUsageError(`--request takes a request id or key id (8–64 characters of A–Z a–z 0–9 _ -), got ${JSON.stringify(id.slice(0, 80))}`)
+  if (args.values.follow === true) throw new DevnetUsageError('logs --request does not follow (-f); run it again')
+  const devnet = await Devnet.open(args.dir)
+  const nodes = args.positionals.length === 0 ? devnet.nodes() : [devnet.node(nodeIndex(args))]
+  const lines = await mergeRequestLogs(nodes.map(n => ({ node: n.nodeId, path: n.paths.log })), id)
+  if (lines.length === 0) {
+    io.stderr.write(`devnet: no log line of ${nodes.length === 1 ? nodes[0]!.nodeId : `the ${nodes.length} nodes`} carries request ${id}\n`)
+    return 1
+  }
+  const width = Math.max(...lines.map(l => l.node.length))
+  io.stdout.write(lines.map(l => args.values.json === true ? l.raw : formatRequestLine(l, width)).join('\n') + '\n')
+  return 0
+}
+
 // --- helpers ---
+
+/** Sign request ids (protocols/wire/sign.ts) and key ids both fit. */
+const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/
 
 function paramsText (devnet: Devnet): string {
   const p = devnet.params
