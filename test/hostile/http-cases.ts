@@ -34,7 +34,8 @@ export interface HttpCase {
   request: WireRequest
 }
 
-export const DISCOVERY_PATHS = ['/health', '/peers', '/who_cl', '/who_cm', '/members', '/genesis'] as const
+/** GET routes that answer at once ('/' is the status page, HTML; /status/stream is an event stream and only gets wrong methods here). */
+export const DISCOVERY_PATHS = ['/health', '/peers', '/who_cl', '/who_cm', '/members', '/genesis', '/status', '/'] as const
 const POST_PATHS = ['/new_user', '/sign_request'] as const
 const OTHER_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const
 
@@ -168,6 +169,15 @@ export function nearMiss (template: unknown): fc.Arbitrary<string> {
 }
 const EXTRA = Symbol('extra field')
 const DEEP = '__deep_nesting_goes_here__'
+
+/** How fast-check prints a case in a counterexample: one line, not the whole body. */
+export function printable (c: HttpCase): HttpCase {
+  const r = c.request
+  const text = r.via === 'socket'
+    ? JSON.stringify(Buffer.from(r.raw).toString('latin1').slice(0, 200))
+    : `${r.method} ${r.path.slice(0, 120)} body ${typeof r.body === 'string' ? JSON.stringify(r.body.slice(0, 120)) : `${r.body?.byteLength ?? 0} bytes`}`
+  return Object.defineProperty(c, fc.toStringMethod, { value: () => `[${c.category}] ${text}`, enumerable: false })
+}
 
 function postCase (category: string, path: string, body: fc.Arbitrary<string | Uint8Array>, type: fc.Arbitrary<string | undefined> = contentType): fc.Arbitrary<HttpCase> {
   return fc.tuple(body, type, junkHeaders).map(([b, t, h]) => ({
@@ -313,7 +323,7 @@ export function httpCase (ctx: HttpFuzzContext): fc.Arbitrary<HttpCase> {
     fc.tuple(path, method, junkHeaders, fc.option(nonJson, { nil: undefined })).map(([p, m, h, body]) => ({
       category, expect, request: { via: 'agent' as const, method: m, path: p, headers: h, body: m === 'GET' ? body : undefined }
     }))
-  const allPaths = fc.constantFrom<string>(...DISCOVERY_PATHS, ...POST_PATHS, '/keys/' + ctx.keyId, '/sign_request/abcdefgh')
+  const allPaths = fc.constantFrom<string>(...DISCOVERY_PATHS, ...POST_PATHS, '/keys/' + ctx.keyId, '/sign_request/abcdefgh', '/status/stream')
   const oversized = fc.tuple(fc.constantFrom<string>(...POST_PATHS, '/health', '/keys/00'), fc.integer({ min: ctx.maxBodyBytes + 1, max: ctx.maxBodyBytes * 4 }),
     fc.boolean(), fc.constantFrom('POST', 'PUT', 'POST'))
     .map(([path, n, declared, method]): HttpCase => ({
@@ -332,17 +342,17 @@ export function httpCase (ctx: HttpFuzzContext): fc.Arbitrary<HttpCase> {
     // unknown paths: other names, trailing or doubled slashes, case, deeper paths
     { weight: 20, arbitrary: get('unknown-path', 'problem', fc.oneof(
       fc.array(segment.map(notDot), { minLength: 1, maxLength: 5 }).map(s => '/x-' + s.join('/')),
-      fc.constantFrom(...DISCOVERY_PATHS, ...POST_PATHS).map(p => p + '/'),
-      fc.constantFrom(...DISCOVERY_PATHS, ...POST_PATHS).map(p => p.toUpperCase()),
+      fc.constantFrom(...DISCOVERY_PATHS, ...POST_PATHS).filter(p => p !== '/').map(p => p + '/'),
+      fc.constantFrom(...DISCOVERY_PATHS, ...POST_PATHS).filter(p => p !== '/').map(p => p.toUpperCase()),
       fc.tuple(fc.constantFrom('/keys', '/sign_request'), fc.array(segment.map(notDot), { minLength: 2, maxLength: 4 })).map(([p, s]) => `${p}/${s.join('/')}`),
-      fc.constantFrom('/keys', '/keys/', '/sign_request/', '/metrics', '/delete_user', '/')
+      fc.constantFrom('/keys', '/keys/', '/sign_request/', '/delete_user/', '/status/', '/status/x')
     ), fc.constantFrom('GET', 'HEAD', 'POST', 'DELETE')) },
     // dot segments and other tricks a URL parser normalises: whatever route they land on, never a 5xx
     { weight: 4, arbitrary: get('path-tricks', 'any', fc.tuple(fc.constantFrom('/health/..', '/keys/../health', '/./who_cm', '/x/../../genesis', '/keys/%2e%2e/members', '//health', '/health;x', '/health#frag'), queryString).map(([p, q]) => p + q)) },
     // /keys/:keyId with anything but a registered key id
-    { weight: 32, arbitrary: get('keys-param', 'problem', fc.tuple(fc.oneof(segment, hexJunk.map(encode), fc.stringMatching(/^[0-9a-f]{32}$/)).filter(s => s !== ctx.keyId && s !== ''), queryString).map(([k, q]) => `/keys/${k}${q}`)) },
+    { weight: 32, arbitrary: get('keys-param', 'problem', fc.tuple(fc.oneof(segment.map(notDot), hexJunk.map(encode), fc.stringMatching(/^[0-9a-f]{32}$/)).filter(s => s !== ctx.keyId && s !== ''), queryString).map(([k, q]) => `/keys/${k}${q}`)) },
     // /sign_request/:requestId?keyId=… for requests this node does not coordinate
-    { weight: 32, arbitrary: get('sign-request-get', 'problem', fc.tuple(fc.oneof(segment, fc.stringMatching(/^[A-Za-z0-9_-]{1,100}$/)).filter(s => s !== ''), fc.oneof(queryString, fc.oneof(hexJunk, fc.stringMatching(/^[0-9a-f]{32}$/)).map(k => `?keyId=${encode(k)}`)))
+    { weight: 32, arbitrary: get('sign-request-get', 'problem', fc.tuple(fc.oneof(segment.map(notDot), fc.stringMatching(/^[A-Za-z0-9_-]{1,100}$/)).filter(s => s !== ''), fc.oneof(queryString, fc.oneof(hexJunk, fc.stringMatching(/^[0-9a-f]{32}$/)).map(k => `?keyId=${encode(k)}`)))
       .map(([id, q]) => `/sign_request/${id}${q}`)) },
     // POST bodies: not JSON, wrong JSON, deep, huge, near misses of correct bodies; any content type
     ...POST_PATHS.flatMap(path => [
