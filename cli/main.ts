@@ -1,6 +1,7 @@
 // The `shardsig` command: user commands against a running network. Errors
 // print one line on stderr; usage errors exit 2, other failures 1.
 import '../node/polyfills.js'
+import { DELETE_USER_USAGE, runDeleteUser } from './commands/delete-user.js'
 import { runKey, KEY_USAGE } from './commands/key.js'
 import { NEW_USER_USAGE, runNewUser } from './commands/new-user.js'
 import { runSign, runVerify, SIGN_USAGE, VERIFY_USAGE } from './commands/sign.js'
@@ -15,6 +16,7 @@ commands:
   verify       check a signature offline
   status       the network as a table (--watch, --json); status ID: a sign request
   key KEY_ID   show a key's registry record
+  delete-user  delete a key for good (every holder erases its share)
 
 Run \`shardsig <command> --help\` for a command's options.`
 
@@ -23,7 +25,8 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   sign: { run: runSign, usage: SIGN_USAGE },
   verify: { run: runVerify, usage: VERIFY_USAGE },
   status: { run: runStatus, usage: STATUS_USAGE },
-  key: { run: runKey, usage: KEY_USAGE }
+  key: { run: runKey, usage: KEY_USAGE },
+  'delete-user': { run: runDeleteUser, usage: DELETE_USER_USAGE }
 }
 
 async function main (argv: string[]): Promise<number> {

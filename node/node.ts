@@ -17,6 +17,7 @@ import { GenesisDialer } from './p2p/dialer.js'
 import { HeartbeatService } from './p2p/heartbeat.js'
 import { BlameLog } from './engine/blame.js'
 import { KeyRegistry } from './engine/registry.js'
+import { DeletionService } from './engine/delete-user.js'
 import { ShareStore } from './engine/new-user/share-store.js'
 import { startNewUserService } from './engine/new-user/service.js'
 import { startSignService } from './engine/sign/service.js'
@@ -104,6 +105,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     await registry.start()
     cleanups.push(async () => { await registry.stop() })
     const shares = new ShareStore(store)
+    const deletion = new DeletionService({ registry, shares, selfPeerId: self.peerId, seed: identity.libp2pKey.raw.subarray(0, 32), log })
+    await deletion.catchUp()
     const newUser = await startNewUserService({
       libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log, metrics
     })
@@ -121,7 +124,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { dialer.stop() })
 
     const app = createApp({
-      view, membership, genesis, registry, newUser: newUser.leader, sign: sign.coordinator, log, metrics: metrics.registry,
+      view, membership, genesis, registry, newUser: newUser.leader, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
       recentSignRequests: () => sign.coordinator.recentRequests()
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)

@@ -85,6 +85,10 @@ export const REGISTRY_SYNC_TIMEOUT_MS = 10_000
 /** Besides on every (re)connect, each node syncs with one random peer this often. */
 export const REGISTRY_SYNC_INTERVAL_MS = 30_000
 
+// --- delete_user (docs/protocols/delete_user.md) ---
+/** How long POST /delete_user waits for the holders' erasure receipts before it answers with what it has. */
+export const DELETE_RECEIPTS_WAIT_MS = 5_000
+
 // --- sign (docs/protocols/sign.md) ---
 /** A request may not ask to stay valid for longer than this. */
 export const MAX_SIGN_REQUEST_LIFETIME_MS = 5 * 60_000

@@ -10,13 +10,14 @@ import type { NetworkView } from '../engine/network-view.js'
 import type { Logger } from '../log.js'
 import { toProblem } from './error-map.js'
 import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, problemResponse } from './problems.js'
+import { addDeleteUserRoutes, type DeleteUserDeps } from './routes/delete-user.js'
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
 import { addMetricsRoutes, type MetricsDeps } from './routes/metrics.js'
 import { addSignRoutes, type SignDeps } from './routes/sign.js'
 import { addStatusRoutes, type StatusDeps } from './routes/status.js'
 
-export interface ApiDeps extends KeysDeps, SignDeps, StatusDeps, MetricsDeps {
+export interface ApiDeps extends KeysDeps, SignDeps, MetricsDeps, StatusDeps, DeleteUserDeps {
   view: NetworkView
   membership: Membership
   genesis: Genesis
@@ -35,6 +36,7 @@ export function createApp (deps: ApiDeps): Hono {
   addDiscoveryRoutes(app, deps)
   addKeyRoutes(app, deps)
   addSignRoutes(app, deps)
+  addDeleteUserRoutes(app, deps)
   addStatusRoutes(app, deps)
   addMetricsRoutes(app, deps)
 

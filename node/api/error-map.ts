@@ -1,5 +1,7 @@
 // The one place where domain errors become HTTP problems.
-import { RecordConflictError } from '../engine/registry.js'
+import { KeyDeletedError, RecordConflictError } from '../engine/registry.js'
+import { KeyGoneError, UnknownKeyError } from '../engine/delete-user.js'
+import { DeleteRejection } from '../../protocols/delete-user/tombstone.js'
 import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../engine/new-user/leader.js'
 import type { NetworkView } from '../engine/network-view.js'
 import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
@@ -28,6 +30,12 @@ export function toProblem (err: unknown, view: NetworkView): HttpProblem | undef
   }
   if (err instanceof SignRejection) {
     return new HttpProblem(SIGN_REJECTION_STATUS[err.code] ?? 400, `sign-${err.code}`, 'Sign Request Refused', err.message, { code: err.code })
+  }
+  if (err instanceof KeyGoneError) return new HttpProblem(410, 'key-deleted', 'Gone', err.message, { code: 'deleted', deletion: err.result })
+  if (err instanceof KeyDeletedError) return new HttpProblem(410, 'key-deleted', 'Gone', err.message, { code: 'deleted' })
+  if (err instanceof UnknownKeyError) return new HttpProblem(404, 'unknown-key', 'Not Found', err.message, { code: 'unknown-key' })
+  if (err instanceof DeleteRejection) {
+    return new HttpProblem(err.code === 'bad-owner-signature' ? 403 : 400, `delete-${err.code}`, 'Delete Refused', err.message, { code: err.code })
   }
   if (err instanceof RecordConflictError) return new HttpProblem(409, 'conflict', 'Conflict', err.message, { code: 'conflict' })
   if (err instanceof NewUserRejection) {

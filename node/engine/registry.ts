@@ -3,7 +3,9 @@
 // caught up by anti-entropy sync with each genesis peer on (re)connect and
 // with a random peer every REGISTRY_SYNC_INTERVAL_MS. Only entries that pass
 // checkRegistryEntry (the record fits this network, receipts from tc
-// committees × tm members) are stored or relayed.
+// committees × tm members) are stored or relayed. A deleted key leaves an
+// owner-signed tombstone (delete_user) that travels the same ways and wins
+// over the key: a tombstoned key is never stored again.
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import {
@@ -13,7 +15,9 @@ import {
 import { NewUserRejection } from '../../protocols/new-user/check-record.js'
 import { checkRegistryEntry, mergeReceipts, recordDigest, type RegistryEntry } from '../../protocols/new-user/registry-entry.js'
 import type { Membership } from '../../protocols/wire/membership.js'
-import { RegistryGossipSchema, SyncRequestSchema, SyncResponseSchema, type SyncRequest, type SyncResponse } from '../../protocols/wire/registry-sync.js'
+import { RegistryGossipSchema, SyncRequestSchema, SyncResponseSchema, type RegistryGossip, type SyncRequest, type SyncResponse } from '../../protocols/wire/registry-sync.js'
+import { checkErasureReceipt, checkTombstone, DeleteRejection, deleteDigest, mergeErasureReceipts } from '../../protocols/delete-user/tombstone.js'
+import type { Tombstone } from '../../protocols/wire/delete-user.js'
 import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
 import { handleJson, requestJson } from '../p2p/direct.js'
@@ -21,10 +25,19 @@ import { KeyedLock } from './keyed-lock.js'
 import type { KeyStore } from '../store/index.js'
 
 const REGISTRY_PREFIX = 'registry/'
+const TOMBSTONE_PREFIX = 'tombstone/'
 /** The gossip message is an entry plus a small envelope. */
 const MAX_REGISTRY_GOSSIP_BYTES = MAX_DIRECT_MESSAGE_BYTES
 
 export type AddResult = 'added' | 'updated' | 'unchanged'
+
+/** new_user for a key that was deleted: the tombstone stays, the key does not come back. */
+export class KeyDeletedError extends Error {
+  constructor (readonly keyId: string) {
+    super(`key ${keyId} was deleted by its owner`)
+    this.name = 'KeyDeletedError'
+  }
+}
 
 export class RecordConflictError extends Error {
   constructor (readonly keyId: string) {
@@ -46,6 +59,8 @@ export interface RegistryInit {
 
 export class KeyRegistry {
   private readonly entries = new Map<string, Held>()
+  private readonly tombstones = new Map<string, Tombstone>()
+  private readonly tombstoneListeners: Array<(t: Tombstone) => void> = []
   private readonly syncing = new Set<string>()
   /** Merges of one key run one after another: each reads, awaits the store, then writes. */
   private readonly mergeLock = new KeyedLock()
@@ -55,9 +70,13 @@ export class KeyRegistry {
   constructor (private readonly init: RegistryInit) {}
 
   async start (): Promise<void> {
+    for await (const [, value] of this.init.store.iterate(TOMBSTONE_PREFIX)) {
+      const tombstone = JSON.parse(new TextDecoder().decode(value)) as Tombstone
+      this.tombstones.set(tombstone.record.keyId, tombstone)
+    }
     for await (const [, value] of this.init.store.iterate(REGISTRY_PREFIX)) {
       const entry = JSON.parse(new TextDecoder().decode(value)) as RegistryEntry
-      this.entries.set(entry.record.keyId, { entry, digest: recordDigest(entry.record) })
+      if (!this.tombstones.has(entry.record.keyId)) this.entries.set(entry.record.keyId, { entry, digest: recordDigest(entry.record) })
     }
     const { libp2p } = this.init
     libp2p.services.pubsub.topicValidators.set(TOPIC_REGISTRY, this.validate)
@@ -105,17 +124,78 @@ export class KeyRegistry {
     return this.entries.size
   }
 
+  tombstone (keyId: string): Tombstone | undefined {
+    return this.tombstones.get(keyId)
+  }
+
+  allTombstones (): Tombstone[] {
+    return [...this.tombstones.values()]
+  }
+
+  /** Called once per key when its tombstone first arrives (by any path), and again as erasure receipts add up. */
+  onTombstone (listener: (t: Tombstone) => void): void {
+    this.tombstoneListeners.push(listener)
+  }
+
+  /**
+   * Adds or extends a tombstone after checkTombstone (throws DeleteRejection):
+   * the key's entry goes, the tombstone is kept (synced) and gossiped.
+   */
+  async addTombstone (tombstone: Tombstone, opts: { gossip: boolean }): Promise<AddResult> {
+    this.checkTombstoneNews(tombstone)
+    const keyId = tombstone.record.keyId
+    const result = await this.mergeLock.run(keyId, async (): Promise<AddResult> => {
+      const held = this.tombstones.get(keyId)
+      // The first delete that arrived is the one kept; later ones for the key only confirm it.
+      const base = held ?? tombstone
+      const receipts = mergeErasureReceipts(base.receipts, held === undefined || held.request.requestId === tombstone.request.requestId ? tombstone.receipts : [])
+      if (held !== undefined && receipts.length === held.receipts.length) return 'unchanged'
+      const merged: Tombstone = { ...base, receipts }
+      await this.init.store.putJson(TOMBSTONE_PREFIX + keyId, merged, { sync: true })
+      await this.init.store.delete(REGISTRY_PREFIX + keyId)
+      this.tombstones.set(keyId, merged)
+      this.entries.delete(keyId)
+      return held === undefined ? 'added' : 'updated'
+    })
+    if (result !== 'unchanged') {
+      const merged = this.tombstones.get(keyId)!
+      for (const listener of this.tombstoneListeners) listener(merged)
+      if (opts.gossip) await this.publish({ v: 1, kind: 'tombstone', tombstone: merged }, keyId)
+    }
+    return result
+  }
+
+  /**
+   * checkTombstone, but only for what is new: a tombstone for the delete we
+   * already hold (same record and request) needs only its new receipts
+   * checked. Receipts arrive one holder at a time, each in a tombstone.
+   */
+  private checkTombstoneNews (tombstone: Tombstone): void {
+    const held = this.tombstones.get(tombstone.record.keyId)
+    if (held === undefined || recordDigest(held.record) !== recordDigest(tombstone.record) || deleteDigest(held.request) !== deleteDigest(tombstone.request)) {
+      checkTombstone(tombstone, this.init.membership)
+      return
+    }
+    const known = new Set(held.receipts.map(r => r.signature))
+    const digest = deleteDigest(held.request)
+    for (const r of tombstone.receipts) if (!known.has(r.signature)) checkErasureReceipt(held.record, digest, r)
+  }
+
+  private async publish (msg: RegistryGossip, keyId: string): Promise<void> {
+    await this.init.libp2p.services.pubsub.publish(TOPIC_REGISTRY, new TextEncoder().encode(JSON.stringify(msg))).catch((err: Error) => {
+      // Anti-entropy delivers it later to whoever missed it.
+      this.init.log.debug({ keyId, err: err.message }, 'registry publish failed')
+    })
+  }
+
   /** Adds an entry after checkRegistryEntry (throws NewUserRejection or RecordConflictError) and gossips it. */
   async add (entry: RegistryEntry, opts: { gossip: boolean }): Promise<AddResult> {
     checkRegistryEntry(entry, this.init.membership)
+    if (this.tombstones.has(entry.record.keyId)) throw new KeyDeletedError(entry.record.keyId)
     const result = await this.merge(entry)
     if (opts.gossip && result !== 'unchanged') {
       const held = this.entries.get(entry.record.keyId)!
-      const msg = new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'key', entry: held.entry }))
-      await this.init.libp2p.services.pubsub.publish(TOPIC_REGISTRY, msg).catch((err: Error) => {
-        // Anti-entropy delivers it later to whoever missed it.
-        this.init.log.debug({ keyId: entry.record.keyId, err: err.message }, 'registry publish failed')
-      })
+      await this.publish({ v: 1, kind: 'key', entry: held.entry }, entry.record.keyId)
     }
     return result
   }
@@ -126,6 +206,8 @@ export class KeyRegistry {
 
   private async mergeNow (entry: RegistryEntry): Promise<AddResult> {
     const keyId = entry.record.keyId
+    // A deleted key stays deleted, whoever still offers it.
+    if (this.tombstones.has(keyId)) return 'unchanged'
     const digest = recordDigest(entry.record)
     const held = this.entries.get(keyId)
     if (held !== undefined && held.digest !== digest) throw new RecordConflictError(keyId)
@@ -141,13 +223,25 @@ export class KeyRegistry {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_REGISTRY_GOSSIP_BYTES) return TopicValidatorResult.Reject
     // Only members of the network publish registry entries (the CL that collected the receipts).
     if (!this.init.peers.has(msg.from.toString())) return TopicValidatorResult.Reject
-    const entry = parseGossip(msg.data)
-    if (entry === undefined) return TopicValidatorResult.Reject
+    const gossip = parseGossip(msg.data)
+    if (gossip === undefined) return TopicValidatorResult.Reject
+    if (gossip.kind === 'tombstone') {
+      const held = this.tombstones.get(gossip.tombstone.record.keyId)
+      if (held !== undefined && mergeErasureReceipts(held.receipts, gossip.tombstone.receipts).length === held.receipts.length) return TopicValidatorResult.Ignore
+      try {
+        this.checkTombstoneNews(gossip.tombstone)
+      } catch {
+        return TopicValidatorResult.Reject
+      }
+      return TopicValidatorResult.Accept
+    }
+    const entry = gossip.entry
     try {
       checkRegistryEntry(entry, this.init.membership)
     } catch {
       return TopicValidatorResult.Reject
     }
+    if (this.tombstones.has(entry.record.keyId)) return TopicValidatorResult.Ignore
     const held = this.entries.get(entry.record.keyId)
     // A second, different record for a key: keep the first, do not spread the other.
     if (held !== undefined && held.digest !== recordDigest(entry.record)) return TopicValidatorResult.Ignore
@@ -156,8 +250,16 @@ export class KeyRegistry {
 
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     if (evt.detail.topic !== TOPIC_REGISTRY) return
-    const entry = parseGossip(evt.detail.data)
-    if (entry === undefined) return
+    const gossip = parseGossip(evt.detail.data)
+    if (gossip === undefined) return
+    if (gossip.kind === 'tombstone') {
+      // gossipsub forwards it already: no republish.
+      this.addTombstone(gossip.tombstone, { gossip: false }).catch((err: Error) => {
+        this.init.log.warn({ keyId: gossip.tombstone.record.keyId, err: err.message }, 'tombstone from gossip not stored')
+      })
+      return
+    }
+    const entry = gossip.entry
     this.merge(entry).catch((err: Error) => {
       this.init.log.warn({ keyId: entry.record.keyId, err: err.message }, 'registry entry from gossip not stored')
     })
@@ -166,9 +268,19 @@ export class KeyRegistry {
   /** Entries the asker lacks or holds with fewer receipts, up to REGISTRY_SYNC_BATCH_BYTES of JSON. */
   private answerSync (req: SyncRequest): SyncResponse {
     const theirs = new Map(req.have.map(h => [h.keyId, h]))
+    const theirTombstones = new Map((req.tombstones ?? []).map(t => [t.keyId, t.receipts]))
     const entries: RegistryEntry[] = []
+    const tombstones: Tombstone[] = []
     let bytes = 0
     let more = false
+    // Tombstones first: a deletion matters more than a key the asker lacks.
+    for (const [keyId, t] of this.tombstones) {
+      if ((theirTombstones.get(keyId) ?? -1) >= t.receipts.length) continue
+      const size = JSON.stringify(t).length
+      if (tombstones.length > 0 && bytes + size > REGISTRY_SYNC_BATCH_BYTES) return { kind: 'entries', entries, tombstones, more: true }
+      tombstones.push(t)
+      bytes += size
+    }
     for (const [keyId, held] of this.entries) {
       const t = theirs.get(keyId)
       if (t !== undefined && (t.recordDigest !== held.digest || t.receipts >= held.entry.receipts.length)) continue
@@ -177,7 +289,7 @@ export class KeyRegistry {
       entries.push(held.entry)
       bytes += size
     }
-    return { kind: 'entries', entries, more }
+    return { kind: 'entries', entries, tombstones, more }
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => {
@@ -199,9 +311,18 @@ export class KeyRegistry {
     for (;;) {
       if (this.stopped) return pulled
       const have = [...this.entries.values()].map(h => ({ keyId: h.entry.record.keyId, recordDigest: h.digest, receipts: h.entry.receipts.length }))
-      const res = await requestJson(this.init.libp2p, peer, PROTOCOL_REGISTRY_SYNC, { kind: 'summary', have }, SyncResponseSchema,
+      const tombstones = [...this.tombstones.values()].map(t => ({ keyId: t.record.keyId, receipts: t.receipts.length }))
+      const res = await requestJson(this.init.libp2p, peer, PROTOCOL_REGISTRY_SYNC, { kind: 'summary', have, tombstones }, SyncResponseSchema,
         { signal: AbortSignal.timeout(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES })
       let progressed = false
+      for (const tombstone of res.tombstones ?? []) {
+        try {
+          if (await this.addTombstone(tombstone, { gossip: false }) !== 'unchanged') { pulled++; progressed = true }
+        } catch (err) {
+          if (!(err instanceof DeleteRejection)) throw err
+          this.init.log.warn({ peer, keyId: tombstone.record.keyId, err: err.message }, 'peer offered an invalid tombstone')
+        }
+      }
       for (const entry of res.entries) {
         try {
           checkRegistryEntry(entry, this.init.membership)
@@ -216,10 +337,10 @@ export class KeyRegistry {
   }
 }
 
-function parseGossip (data: Uint8Array): RegistryEntry | undefined {
+function parseGossip (data: Uint8Array): RegistryGossip | undefined {
   try {
     const parsed = RegistryGossipSchema.safeParse(JSON.parse(new TextDecoder().decode(data)))
-    return parsed.success ? parsed.data.entry : undefined
+    return parsed.success ? parsed.data : undefined
   } catch {
     return undefined
   }

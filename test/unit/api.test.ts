@@ -16,7 +16,8 @@ function setup (livePeers: string[], nowMs = 10_000) {
   const view = new NetworkView({ genesis, self, liveness, connectedPeers: () => new Set(livePeers), keyCount: () => 0, recentBlame: () => [], startedAtMs: 0, now: () => nowMs })
   // The key routes are exercised against real nodes in test/scenario; here they only need to exist.
   const keys = {
-    registry: { get: () => undefined },
+    registry: { get: () => undefined, tombstone: () => undefined },
+    deletion: { request: async () => { throw new Error('delete_user is not under test here') } },
     newUser: { handle: async () => { throw new Error('new_user is not under test here') } },
     sign: { submit: async () => { throw new Error('sign is not under test here') }, get: async () => [] }
   }

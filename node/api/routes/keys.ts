@@ -3,11 +3,13 @@ import type { Hono } from 'hono'
 import { KeyIdSchema } from '../../../protocols/wire/key-record.js'
 import { NewUserBundleSchema, type NewUserBundle, type NewUserResponse } from '../../../protocols/wire/new-user.js'
 import { confirmedCommittees, isUsable, type KeyInfo, type RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
+import type { Tombstone } from '../../../protocols/wire/delete-user.js'
+import { KeyGoneError, resultOf } from '../../engine/delete-user.js'
 import { readJsonBody } from '../body.js'
 import { BadRequestProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
 
 export interface KeysDeps {
-  registry: { get: (keyId: string) => RegistryEntry | undefined }
+  registry: { get: (keyId: string) => RegistryEntry | undefined, tombstone: (keyId: string) => Tombstone | undefined }
   newUser: { handle: (bundle: NewUserBundle) => Promise<NewUserResponse> }
 }
 
@@ -21,6 +23,8 @@ export function addKeyRoutes (app: Hono, deps: KeysDeps): void {
   app.get('/keys/:keyId', c => {
     const keyId = c.req.param('keyId')
     if (!KeyIdSchema.safeParse(keyId).success) throw new BadRequestProblem(`key id must be 16 bytes as lowercase hex, got ${JSON.stringify(keyId.slice(0, 64))}`)
+    const gone = deps.registry.tombstone(keyId)
+    if (gone !== undefined) throw new KeyGoneError(resultOf(gone))
     const entry = deps.registry.get(keyId)
     if (entry === undefined) throw new NotFoundProblem(`no key ${keyId} in this node's registry`)
     const info: KeyInfo = { ...entry, confirmedCommittees: confirmedCommittees(entry.record, entry.receipts), usable: isUsable(entry) }

@@ -34,6 +34,18 @@ export class ShareStore {
     await this.store.putJson(shareKey(share.keyId, share.epoch), share, { sync: true })
   }
 
+  /**
+   * Erases every share of the key (all epochs), each delete synced; how many
+   * there were. LevelDB may keep the sealed bytes on disk until a compaction:
+   * they stay encrypted under the store key (docs/protocols/delete_user.md).
+   */
+  async erase (keyId: string): Promise<number> {
+    const keys: string[] = []
+    for await (const [key] of this.store.iterate(`${SHARE_PREFIX}${keyId}/`)) keys.push(key)
+    for (const key of keys) await this.store.delete(key, { sync: true })
+    return keys.length
+  }
+
   async count (): Promise<number> {
     let n = 0
     for await (const _ of this.store.iterate(SHARE_PREFIX)) n++

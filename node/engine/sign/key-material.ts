@@ -26,6 +26,10 @@ export class KeyMaterials {
 
   /** The key's material, or a SignRejection: unknown, or not yet confirmed by tc committees. */
   get (keyId: string): KeyMaterial {
+    if (this.registry.tombstone(keyId) !== undefined) {
+      this.cache.delete(keyId)
+      throw new SignRejection('deleted', `key ${keyId} was deleted by its owner`)
+    }
     const entry: RegistryEntry | undefined = this.registry.get(keyId)
     if (entry === undefined) throw new SignRejection('unknown-key', `no key ${keyId} in this node's registry`)
     if (!isUsable(entry)) throw new SignRejection('unknown-key', `key ${keyId} is not confirmed by ${entry.record.params.tc} committees yet`)
