@@ -1,6 +1,7 @@
 // new_user with real node processes: the CLI deals a key through a 9-node
 // devnet, every node registers it, and a member kill -9'd right after its
-// receipt still holds its sub-share when it comes back.
+// receipt still holds its sub-share when it comes back; a key deleted while
+// a node is down is gone from every store once it returns.
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -71,4 +72,57 @@ describe('new_user e2e: 9 node processes', () => {
     expect(res.stderr.trim().split('\n')).toHaveLength(2) // progress line + the error
     expect(res.stderr).toContain('unreachable')
   })
+})
+
+describe('delete_user e2e: 9 node processes, one down during the delete', () => {
+  it('`shardsig delete-user`: after the down node returns, no store holds a share, every node answers 410, signing is refused', async () => {
+    const devnet = net.devnet()
+    const keyPath = join(net.dir(), 'carol.key.json')
+    const made = await runCli(['new-user', '--node', devnet.node(2).http, '--out', keyPath, '--json'])
+    expect(made.code, made.stderr).toBe(0)
+    const carol = (JSON.parse(made.stdout) as { keyId: string }).keyId
+    const down = devnet.nodes().find(n => n.committee === 3)!.index
+    await devnet.kill(down)
+
+    const deleted = await runCli(['delete-user', '--key', keyPath, '--node', devnet.node(1).http, '--json'])
+    expect(deleted.code, deleted.stderr).toBe(0)
+    const result = JSON.parse(deleted.stdout) as { keyId: string, holders: Array<{ peerId: string, erased: boolean }> }
+    expect(result.keyId).toBe(carol)
+    expect(result.holders.find(h => h.peerId === devnet.node(down).peerId)?.erased).toBe(false)
+    // A replay of the delete is answered with the deletion that took effect.
+    const replay = await runCli(['delete-user', '--key', keyPath, '--node', devnet.node(4).http])
+    expect(replay.stdout).toMatch(/was already deleted/)
+
+    await devnet.start(down, { timeoutMs: 90_000 })
+    // Every node, the one that was down included, answers 410 with all nine erasure receipts.
+    for (const n of devnet.nodes()) {
+      let body: { deletion?: { erased: number } } = {}
+      const deadline = Date.now() + 30_000
+      while (Date.now() < deadline) {
+        const res = await fetch(`${n.http}/keys/${carol}`)
+        body = await res.json() as typeof body
+        if (res.status === 410 && body.deletion?.erased === 9) break
+        await new Promise(resolve => setTimeout(resolve, 250))
+      }
+      expect(body.deletion?.erased, `node ${n.index}`).toBe(9)
+    }
+    const signed = await runCli(['sign', '--key', keyPath, '--message', '00'])
+    expect(signed.code).not.toBe(0)
+    expect(signed.stderr).toMatch(/410|deleted/)
+
+    // Look into every store (each node stopped first: LevelDB allows one process).
+    for (const n of devnet.nodes()) {
+      await devnet.stop(n.index)
+      const passphrase = (await readFile(n.paths.passphrase, 'utf8')).trim()
+      const store = await openStore({ path: join(n.paths.data, 'store'), passphrase })
+      try {
+        const left: string[] = []
+        for await (const [k] of store.iterate(`share/${carol}/`)) left.push(k)
+        expect(left, `node ${n.index}`).toEqual([])
+        expect(await store.getJson(`tombstone/${carol}`), `node ${n.index}`).toBeDefined()
+      } finally {
+        await store.close()
+      }
+    }
+  }, 240_000)
 })
