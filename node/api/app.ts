@@ -14,6 +14,7 @@ import { addDeleteUserRoutes, type DeleteUserDeps } from './routes/delete-user.j
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
 import { addMetricsRoutes, type MetricsDeps } from './routes/metrics.js'
+import { addOpenApiRoutes } from './routes/openapi.js'
 import { addSignRoutes, type SignDeps } from './routes/sign.js'
 import { addStatusRoutes, type StatusDeps } from './routes/status.js'
 
@@ -39,6 +40,7 @@ export function createApp (deps: ApiDeps): Hono {
   addDeleteUserRoutes(app, deps)
   addStatusRoutes(app, deps)
   addMetricsRoutes(app, deps)
+  addOpenApiRoutes(app)
 
   app.notFound(c => problemResponse(new NotFoundProblem(`no route ${c.req.method} ${c.req.path}`)))
   app.onError((err, c) => {

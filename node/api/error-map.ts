@@ -8,15 +8,8 @@ import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
 import { HttpProblem, MisdirectedProblem } from './problems.js'
 import { CoordinatorBusyError, CoordinatorRestartedError, NotManagerError } from '../engine/sign/coordinator.js'
 import { SignRejection } from '../../protocols/sign/check-request.js'
-
-/** HTTP status of a sign request the CM refuses outright; 400 for the rest. */
-const SIGN_REJECTION_STATUS: Record<string, number> = {
-  'bad-owner-signature': 403,
-  'unknown-key': 404,
-  conflict: 409,
-  'rate-limited': 429,
-  deleted: 410
-}
+// Which status each sign refusal gets is part of the documented API (GET /openapi.json).
+import { SIGN_REJECTION_STATUS } from '../../protocols/wire/problems.js'
 
 export function toProblem (err: unknown, view: NetworkView): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err

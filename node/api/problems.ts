@@ -1,7 +1,9 @@
 // Typed HTTP errors. Each carries its status and an RFC 9457 problem type; the
-// one error handler in app.ts turns them into application/problem+json.
+// one error handler in app.ts turns them into application/problem+json. Their
+// shapes are documented in protocols/wire/problems.ts (GET /openapi.json).
+import { PROBLEM_BASE } from '../../protocols/wire/problems.js'
 
-export const PROBLEM_BASE = 'https://shardsig.dev/problems/'
+export { PROBLEM_BASE }
 
 export class HttpProblem extends Error {
   constructor (

@@ -1,7 +1,8 @@
 // POST /delete_user (any node): the owner deletes a key; the answer reports
 // which holders confirmed erasure within a short wait (docs/protocols/delete_user.md).
 import type { Hono } from 'hono'
-import { DeleteUserRequestSchema, type DeleteUserRequest, type DeleteUserResult } from '../../../protocols/wire/delete-user.js'
+import type { DeleteUserRequest, DeleteUserResult } from '../../../protocols/wire/delete-user.js'
+import { HTTP_API } from '../../../protocols/wire/http-api.js'
 import { readJsonBody } from '../body.js'
 import { MethodNotAllowedProblem } from '../problems.js'
 
@@ -11,7 +12,7 @@ export interface DeleteUserDeps {
 
 export function addDeleteUserRoutes (app: Hono, deps: DeleteUserDeps): void {
   app.post('/delete_user', async c => {
-    const request = await readJsonBody(c, DeleteUserRequestSchema)
+    const request = await readJsonBody(c, HTTP_API.deleteUser.body.schema)
     return c.json(await deps.deletion.request(request))
   })
   app.all('/delete_user', c => { throw new MethodNotAllowedProblem(c.req.method, '/delete_user', ['POST']) })

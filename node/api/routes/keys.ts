@@ -1,7 +1,8 @@
 // POST /new_user (committee leaders) and GET /keys/:keyId (every node).
+// Input is checked with the route table's schemas (protocols/wire/http-api.ts).
 import type { Hono } from 'hono'
-import { KeyIdSchema } from '../../../protocols/wire/key-record.js'
-import { NewUserBundleSchema, type NewUserBundle, type NewUserResponse } from '../../../protocols/wire/new-user.js'
+import { HTTP_API } from '../../../protocols/wire/http-api.js'
+import type { NewUserBundle, NewUserResponse } from '../../../protocols/wire/new-user.js'
 import { confirmedCommittees, isUsable, type KeyInfo, type RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
 import type { Tombstone } from '../../../protocols/wire/delete-user.js'
 import { KeyGoneError, resultOf } from '../../engine/delete-user.js'
@@ -15,14 +16,14 @@ export interface KeysDeps {
 
 export function addKeyRoutes (app: Hono, deps: KeysDeps): void {
   app.post('/new_user', async c => {
-    const bundle = await readJsonBody(c, NewUserBundleSchema)
+    const bundle = await readJsonBody(c, HTTP_API.newUser.body.schema)
     return c.json(await deps.newUser.handle(bundle))
   })
   app.all('/new_user', c => { throw new MethodNotAllowedProblem(c.req.method, '/new_user', ['POST']) })
 
   app.get('/keys/:keyId', c => {
     const keyId = c.req.param('keyId')
-    if (!KeyIdSchema.safeParse(keyId).success) throw new BadRequestProblem(`key id must be 16 bytes as lowercase hex, got ${JSON.stringify(keyId.slice(0, 64))}`)
+    if (!HTTP_API.keyInfo.params.keyId.schema.safeParse(keyId).success) throw new BadRequestProblem(`key id must be 16 bytes as lowercase hex, got ${JSON.stringify(keyId.slice(0, 64))}`)
     const gone = deps.registry.tombstone(keyId)
     if (gone !== undefined) throw new KeyGoneError(resultOf(gone))
     const entry = deps.registry.get(keyId)

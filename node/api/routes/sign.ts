@@ -1,9 +1,10 @@
 // POST /sign_request (communication managers) and GET /sign_request/:requestId.
 // `Prefer: wait=N` (RFC 7240) makes the POST wait up to N s for the result.
+// Input is checked with the route table's schemas (protocols/wire/http-api.ts).
 import type { Hono } from 'hono'
 import { MAX_PREFER_WAIT_S } from '../../../protocols/constants.js'
-import { KeyIdSchema } from '../../../protocols/wire/key-record.js'
-import { RequestIdSchema, SignRequestSchema, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
+import { HTTP_API } from '../../../protocols/wire/http-api.js'
+import type { SignRequest, SignResult } from '../../../protocols/wire/sign.js'
 import { readJsonBody } from '../body.js'
 import { BadRequestProblem, HttpProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
 
@@ -22,7 +23,7 @@ export function preferWaitSeconds (header: string | undefined): number | undefin
 
 export function addSignRoutes (app: Hono, deps: SignDeps): void {
   app.post('/sign_request', async c => {
-    const request = await readJsonBody(c, SignRequestSchema)
+    const request = await readJsonBody(c, HTTP_API.signRequest.body.schema)
     const { result, done } = await deps.sign.submit(request)
     const wait = preferWaitSeconds(c.req.header('prefer'))
     if (wait !== undefined && result.status === 'pending') {
@@ -37,9 +38,9 @@ export function addSignRoutes (app: Hono, deps: SignDeps): void {
 
   app.get('/sign_request/:requestId', async c => {
     const requestId = c.req.param('requestId')
-    if (!RequestIdSchema.safeParse(requestId).success) throw new BadRequestProblem(`malformed request id ${JSON.stringify(requestId.slice(0, 80))}`)
+    if (!HTTP_API.signStatus.params.requestId.schema.safeParse(requestId).success) throw new BadRequestProblem(`malformed request id ${JSON.stringify(requestId.slice(0, 80))}`)
     const keyId = c.req.query('keyId')
-    if (keyId !== undefined && !KeyIdSchema.safeParse(keyId).success) throw new BadRequestProblem('keyId must be 16 bytes as lowercase hex')
+    if (keyId !== undefined && !HTTP_API.signStatus.query.keyId.schema.safeParse(keyId).success) throw new BadRequestProblem('keyId must be 16 bytes as lowercase hex')
     const results = await deps.sign.get(requestId, keyId)
     if (results.length === 0) throw new NotFoundProblem(`this node coordinates no request ${requestId}${keyId !== undefined ? ` for key ${keyId}` : ''}`)
     if (results.length > 1) {
