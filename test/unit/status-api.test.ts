@@ -91,6 +91,10 @@ describe('status page and status data', () => {
     expect(script).toMatch(/EventSource\('status\/stream'\)/)
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     expect(res.headers.get('cache-control')).toBe('no-store')
+    // The icon browsers ask for by themselves: empty, so neither a 404 nor a CSP exception for it.
+    const icon = await app.request('/favicon.ico')
+    expect(icon.status).toBe(204)
+    expect(await icon.text()).toBe('')
   })
 
   it('GET /status: every node with liveness and roles, leaders and managers, recent requests and blame', async () => {
@@ -131,7 +135,7 @@ describe('status page and status data', () => {
 describe('status routes: bad input', () => {
   it('answers a wrong method with 405 problem details naming GET and HEAD', async () => {
     const { app } = setup()
-    for (const path of ['/', '/status', '/status/stream']) {
+    for (const path of ['/', '/favicon.ico', '/status', '/status/stream']) {
       for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
         const res = await app.request(path, { method, body: method === 'OPTIONS' ? undefined : '{not json', headers: { 'content-type': 'application/json' } })
         expect(res.status, `${method} ${path}`).toBe(405)

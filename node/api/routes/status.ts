@@ -1,5 +1,6 @@
-// GET / (the status page), GET /status (its data as JSON) and GET /status/stream
-// (the same data as server-sent events, one snapshot per STATUS_STREAM_INTERVAL_MS).
+// GET / (the status page), GET /status (its data as JSON), GET /status/stream
+// (the same data as server-sent events, one snapshot per STATUS_STREAM_INTERVAL_MS)
+// and GET /favicon.ico (204, so browsers find no error to report).
 // Queries are not read; a wrong method is 405; streams are capped per node.
 import type { Hono } from 'hono'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -38,6 +39,8 @@ export function addStatusRoutes (app: Hono, deps: StatusDeps): void {
   let openStreams = 0
 
   app.get('/', c => c.body(STATUS_PAGE_HTML, 200, STATUS_PAGE_HEADERS))
+  // Browsers ask for it on their own; an empty answer keeps a 404 out of their console and the CSP at 'self'.
+  app.get('/favicon.ico', c => c.body(null, 204, { 'cache-control': 'max-age=86400' }))
   app.get('/status', c => c.json(statusSnapshot(deps), 200, { 'cache-control': 'no-store' }))
   app.get('/status/stream', c => {
     // hono answers HEAD with the GET handler and drops the body unread: a stream started here would hold its slot.
@@ -46,7 +49,7 @@ export function addStatusRoutes (app: Hono, deps: StatusDeps): void {
     openStreams++
     return c.body(snapshotStream(deps, intervalMs, () => { openStreams-- }), 200, SSE_HEADERS)
   })
-  for (const path of ['/', '/status', '/status/stream']) {
+  for (const path of ['/', '/favicon.ico', '/status', '/status/stream']) {
     app.all(path, c => { throw new MethodNotAllowedProblem(c.req.method, path, ['GET', 'HEAD']) })
   }
 }

@@ -23,7 +23,7 @@ export const STATUS_PAGE_SCRIPT = `
     const e = document.createElement(tag)
     for (const k in attrs || {}) {
       const v = attrs[k]
-      if (v !== undefined && v !== null && v !== false) e.setAttribute(k, String(v))
+      if (v !== undefined && v !== null) e.setAttribute(k, String(v))
     }
     for (let i = 2; i < arguments.length; i++) {
       const kid = arguments[i]
@@ -60,7 +60,7 @@ export const STATUS_PAGE_SCRIPT = `
     $('keys').textContent = String(s.self.keys)
 
     fill('committees', s.committees.map(function (c) {
-      const role = function (r, which) { return h('td', { 'data-role': which, class: r ? '' : 'none' }, r ? r.nodeId : 'none') }
+      const role = function (r, which) { return h('td', { 'data-role': which, class: r ? null : 'none' }, r ? r.nodeId : 'none') }
       const members = h('td', { class: 'members' })
       for (const n of s.nodes.filter(function (n) { return n.committee === c.committee })) {
         members.append(h('span', { class: n.live ? 'member live' : 'member down', title: n.live ? 'live' : 'down' }, n.nodeId), ' ')
@@ -73,7 +73,7 @@ export const STATUS_PAGE_SCRIPT = `
 
     fill('nodes', s.nodes.map(function (n) {
       const heard = n.self ? 'this node' : n.lastHeartbeatAgoMs === null ? 'never' : duration(n.lastHeartbeatAgoMs) + ' ago'
-      return h('tr', { 'data-node-id': n.nodeId, 'data-live': n.live, class: n.live ? '' : 'down' },
+      return h('tr', { 'data-node-id': n.nodeId, 'data-live': String(n.live), class: n.live ? null : 'down' },
         h('td', null, link(n)), h('td', null, n.committee), h('td', { class: 'roles' }, n.roles.join(', ') || '–'),
         h('td', null, badge(n.live)), h('td', null, heard), h('td', null, n.connected ? 'yes' : 'no'))
     }))

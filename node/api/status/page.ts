@@ -16,11 +16,12 @@ h1 small { font-weight: normal; color: var(--muted); font-size: 14px; }
 h2 { margin: 0 0 6px; font-size: 15px; }
 header p { margin: 2px 0; color: var(--muted); }
 header b { color: var(--fg); }
-main { padding: 12px 24px 24px; display: grid; gap: 14px; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); }
+main { padding: 12px 24px 24px; display: grid; gap: 14px; grid-template-columns: minmax(0, 1fr); }
+@media (min-width: 1100px) { main { grid-template-columns: minmax(0, 4fr) minmax(0, 5fr); } }
 section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; overflow-x: auto; }
 section.wide { grid-column: 1 / -1; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; white-space: nowrap; }
 th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.down td { background: var(--bg-down); }
@@ -33,7 +34,8 @@ a { color: #1f5fbf; }
 .badge.down, .badge.failed { background: var(--bg-down); color: var(--down); }
 .member.live { color: var(--live); }
 .member.down { color: var(--down); text-decoration: line-through; }
-.reason, td.detail { color: var(--muted); font-size: 12px; max-width: 420px; }
+.reason, td.detail { color: var(--muted); font-size: 12px; max-width: 420px; white-space: normal; }
+td.signers, td.members { white-space: normal; }
 #conn[data-mode="stream"], #conn[data-mode="polling"] { color: var(--live); font-weight: 600; }
 #conn[data-mode="down"], #conn[data-mode="reconnecting"] { color: var(--down); font-weight: 600; }
 body.stale header { background: var(--bg-down); }
@@ -52,7 +54,7 @@ const HTML_HEAD = `<!doctype html>
 <header>
   <h1>shardsig <small>network <span id="network">…</span>, epoch <span id="epoch">…</span></small></h1>
   <p id="params"></p>
-  <p>Seen from <b id="self">…</b>, up <span id="uptime">…</span>, <span id="keys">…</span> keys in its registry.
+  <p>Seen from <b id="self">…</b>, up <span id="uptime">…</span>, keys in its registry: <span id="keys">…</span>.
      <span id="conn" data-mode="connecting">connecting…</span> <span id="updated"></span></p>
 </header>
 <main>
