@@ -114,8 +114,9 @@ describe('hostile frames on the direct protocols', () => {
     let startedAt = 0
     let endedAt = 0
     let arbitrary: fc.Arbitrary<FrameCase> | undefined
-    const lazyFrame = fc.constant(null).chain(() => (arbitrary ??= frameCase(protocols[index]!)))
-    it.prop([fc.array(fc.tuple(lazyFrame, fc.boolean()), { minLength: BATCH, maxLength: BATCH })], { numRuns: Math.ceil(FRAMES_PER_PROTOCOL / BATCH) })(
+    // Printed in a counterexample as one line, not as a byte array.
+    const lazyFrame = fc.constant(null).chain(() => (arbitrary ??= frameCase(protocols[index]!).map(f => Object.defineProperty(f, fc.toStringMethod, { value: () => describeFrame(f), enumerable: false }))))
+    it.prop([fc.array(fc.tuple(lazyFrame, fc.boolean()), { minLength: BATCH, maxLength: BATCH })], { numRuns: Math.ceil(FRAMES_PER_PROTOCOL / BATCH), endOnFailure: true })(
       `${name}: every malformed frame gets an error reply or a reset, never a hang`,
       async (batch) => {
         const p = protocols[index]!

@@ -104,7 +104,7 @@ const lazyJunk = fc.constant(null).chain(() => (arbitrary ??= fc.constantFrom(..
 describe('junk on the gossip topics', () => {
   const scoresBefore = new Map<string, number>()
 
-  it.prop([fc.array(lazyJunk, { minLength: BATCH, maxLength: BATCH })], { numRuns: Math.ceil(MESSAGES * topics.length * 2 / BATCH) })(
+  it.prop([fc.array(lazyJunk, { minLength: BATCH, maxLength: BATCH })], { numRuns: Math.ceil(MESSAGES * topics.length * 2 / BATCH), endOnFailure: true })(
     'no junk message is accepted or reaches the node\'s handlers',
     async (batch) => {
       if (scoresBefore.size === 0) for (const a of [stranger, member]) scoresBefore.set(a.peerId.toString(), scoreOf(victim, a.peerId.toString()))
