@@ -41,7 +41,8 @@ commands:
       -f, --follow     keep printing what is appended (Ctrl-C stops)
   logs --request ID
                  every node's log lines of one sign request (or new_user: ID = the key id),
-                 merged in time order: time, node, level, message, fields; with I, node I's only
+                 merged in time order: time, node, level, message, fields (peer ids
+                 shown as node ids); with I, node I's only
       --json           print the matching JSON lines as the nodes wrote them
 
 every command:
@@ -279,7 +280,8 @@ async function requestLogs (id: string, args: Args, io: Io): Promise<number> {
     return 1
   }
   const width = Math.max(...lines.map(l => l.node.length))
-  io.stdout.write(lines.map(l => args.values.json === true ? l.raw : formatRequestLine(l, width)).join('\n') + '\n')
+  const names = new Map(devnet.nodes().map(n => [n.peerId, n.nodeId]))
+  io.stdout.write(lines.map(l => args.values.json === true ? l.raw : formatRequestLine(l, width, names)).join('\n') + '\n')
   return 0
 }
 

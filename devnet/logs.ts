@@ -118,9 +118,16 @@ export async function mergeRequestLogs (logs: ReadonlyArray<{ node: string, path
   return perNode.flat().sort((a, b) => a.timeMs - b.timeMs)
 }
 
-/** `time  node  LEVEL  msg  key=value …` */
-export function formatRequestLine (line: RequestLogLine, nodeWidth = 0): string {
-  const extra = Object.entries(line.fields).map(([k, v]) => `${k}=${typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)}`)
+/**
+ * `time  node  LEVEL  msg  key=value …`; `names` (peer id → node id) makes
+ * the peer ids in the fields readable (a party, a coordinator, a culprit).
+ */
+export function formatRequestLine (line: RequestLogLine, nodeWidth = 0, names: ReadonlyMap<string, string> = new Map()): string {
+  const extra = Object.entries(line.fields).map(([k, v]) => {
+    let text = typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)
+    for (const [peerId, name] of names) text = text.replaceAll(peerId, name)
+    return `${k}=${text}`
+  })
   return [line.time, line.node.padEnd(nodeWidth), (LEVEL_NAMES[line.level] ?? String(line.level)).padEnd(5), line.msg, ...extra].join('  ')
 }
 

@@ -73,6 +73,12 @@ describe('devnet logs --request', () => {
     expect(formatRequestLine(second!, 7)).toBe(`2026-01-01T00:00:00.500Z  node-2   INFO   signature share sent  keyId=${KEY}  committee=2  member=1`)
   })
 
+  it('shows peer ids in the fields as node ids', () => {
+    const line = { node: 'node-1', timeMs: 0, time: '1970-01-01T00:00:00.000Z', level: 40, msg: 'peer blamed', fields: { blame: { culprit: '12D3KooWabc', reason: 'silent' }, coordinator: '12D3KooWxyz' }, raw: '' }
+    expect(formatRequestLine(line, 0, new Map([['12D3KooWabc', 'node-7'], ['12D3KooWxyz', 'node-2']])))
+      .toBe('1970-01-01T00:00:00.000Z  node-1  WARN   peer blamed  blame={"culprit":"node-7","reason":"silent"}  coordinator=node-2')
+  })
+
   it('refuses a malformed id and -f with --request (exit 2)', async () => {
     for (const argv of [['logs', '--request', 'bad id!'], ['logs', '--request', REQUEST, '-f'], ['logs']]) {
       const err: string[] = []
