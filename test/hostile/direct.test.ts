@@ -31,8 +31,8 @@ const FRAMES_PER_PROTOCOL = caseCount(10_000, 50_000)
 const BATCH = 100
 /** Streams in flight per attacker, within every protocol's cap so that the frames are read, not refused. */
 const CONCURRENCY = 24
-/** Longest any one exchange may take; the victim's own handler deadlines are 3–10 s. */
-const EXCHANGE_TIMEOUT_MS = 15_000
+/** Longest any one exchange may take: the victim's own handler deadlines are 3–10 s; the rest is room for a loaded CI machine. */
+const EXCHANGE_TIMEOUT_MS = 30_000
 const MAX_HEAP_GROWTH_MIB = 64
 type LengthPrefixed = ReturnType<typeof lpStream>
 /** Categories where the victim read a complete message and must answer it. */
