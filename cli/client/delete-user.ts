@@ -3,9 +3,11 @@
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
-import { DELETE_USER_KIND, DeleteUserResultSchema, type DeleteUserRequest, type DeleteUserResult } from '../../protocols/wire/delete-user.js'
+import { DELETE_USER_KIND, type DeleteUserRequest, type DeleteUserResult } from '../../protocols/wire/delete-user.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
+import { KeyDeletedProblemSchema } from '../../protocols/wire/problems.js'
 import type { KeyFile } from '../key-file.js'
-import { callJson, ProblemError } from './http.js'
+import { callRoute, ProblemError } from './http.js'
 import { newRequestId } from './sign.js'
 
 /** How long a delete request stays valid: long enough to reach a node, too short to replay later. */
@@ -26,12 +28,13 @@ export async function deleteUser (opts: { node: string, key: KeyFile, requestId?
   const base = opts.node.replace(/\/$/, '')
   const request = buildDeleteRequest(opts.key, opts.requestId ?? newRequestId(), Date.now() + DELETE_REQUEST_LIFETIME_MS)
   try {
-    const result = await callJson('POST', `${base}/delete_user`, DeleteUserResultSchema, request, { signal: opts.signal, timeoutMs: DELETE_CALL_TIMEOUT_MS })
+    const result = await callRoute(base, HTTP_API.deleteUser, { body: request }, { signal: opts.signal, timeoutMs: DELETE_CALL_TIMEOUT_MS })
     return { ...result, alreadyDeleted: false }
   } catch (err) {
     if (err instanceof ProblemError && err.status === 410) {
-      const earlier = DeleteUserResultSchema.safeParse(err.problem?.deletion)
-      if (earlier.success) return { ...earlier.data, alreadyDeleted: true }
+      // The 410 as the route table documents it; a problem of another shape is passed on as it is.
+      const earlier = KeyDeletedProblemSchema.safeParse(err.problem)
+      if (earlier.success && earlier.data.deletion !== undefined) return { ...earlier.data.deletion, alreadyDeleted: true }
     }
     throw err
   }

@@ -1,9 +1,9 @@
 // The network as one node sees it, plus what every node says of itself: the
 // data behind `shardsig status` (and a script's --json). Each node is asked
 // with a short deadline; one that does not answer is shown as such.
-import { MembershipSchema } from '../../protocols/wire/membership.js'
-import { HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema, type BlameRecord, type RoleName } from '../../protocols/wire/http.js'
-import { callJson } from './http.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
+import type { BlameRecord, RoleName } from '../../protocols/wire/http.js'
+import { callRoute } from './http.js'
 
 /** Per-node /health deadline: a table of nine must not wait on one stalled node. */
 export const NODE_HEALTH_TIMEOUT_MS = 2_000
@@ -41,11 +41,11 @@ export interface NetworkStatus {
 export async function networkStatus (node: string, signal?: AbortSignal): Promise<NetworkStatus> {
   const base = node.replace(/\/$/, '')
   const [membership, peers, whoCl, whoCm, self] = await Promise.all([
-    callJson('GET', `${base}/members`, MembershipSchema, undefined, { signal }),
-    callJson('GET', `${base}/peers`, PeersSchema, undefined, { signal }),
-    callJson('GET', `${base}/who_cl`, WhoClSchema, undefined, { signal }),
-    callJson('GET', `${base}/who_cm`, WhoCmSchema, undefined, { signal }),
-    callJson('GET', `${base}/health`, HealthSchema, undefined, { signal })
+    callRoute(base, HTTP_API.members, {}, { signal }),
+    callRoute(base, HTTP_API.peers, {}, { signal }),
+    callRoute(base, HTTP_API.whoCl, {}, { signal }),
+    callRoute(base, HTTP_API.whoCm, {}, { signal }),
+    callRoute(base, HTTP_API.health, {}, { signal })
   ])
   const nodeIdOf = new Map(membership.committees.flat().map(m => [m.peerId, m.nodeId]))
   const rolesOf = (peerId: string): RoleName[] => {
@@ -66,7 +66,7 @@ export async function networkStatus (node: string, signal?: AbortSignal): Promis
       roles: rolesOf(m.peerId), live: isSelf || seen?.live === true, lastHeartbeatAgoMs: isSelf ? 0 : seen?.lastHeartbeatAgoMs ?? null, answers: false
     }
     try {
-      const health = isSelf ? self : await callJson('GET', `${m.http}/health`, HealthSchema, undefined, { signal, timeoutMs: NODE_HEALTH_TIMEOUT_MS })
+      const health = isSelf ? self : await callRoute(m.http, HTTP_API.health, {}, { signal, timeoutMs: NODE_HEALTH_TIMEOUT_MS })
       const blame = health.blame[0]
       return {
         ...row,

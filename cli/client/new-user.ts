@@ -5,12 +5,11 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import { dealNewUser, type DealtNewUser } from '../../protocols/new-user/deal-bundles.js'
 import { checkReceipt, recordDigest } from '../../protocols/new-user/registry-entry.js'
 import type { SecretScalar } from '../../protocols/sharing/index.js'
-import { WhoClSchema } from '../../protocols/wire/http.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { DEFAULT_POLICY, type KeyRecord, type Policy, type Scheme } from '../../protocols/wire/key-record.js'
-import { GenesisSchema } from '../../protocols/wire/genesis.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
-import { NewUserResponseSchema, type NewUserBundle, type NewUserResponse } from '../../protocols/wire/new-user.js'
-import { callJson, ProblemError } from './http.js'
+import type { NewUserBundle, NewUserResponse } from '../../protocols/wire/new-user.js'
+import { callRoute, ProblemError } from './http.js'
 
 export interface NewUserOptions {
   node: string
@@ -70,7 +69,7 @@ export class GenesisMismatchError extends Error {
  */
 export async function dealThrough (opts: Pick<NewUserOptions, 'node' | 'scheme' | 'ownerSecretKey' | 'policy' | 'signal' | 'genesisDigest'>): Promise<DealtNewUser> {
   const base = opts.node.replace(/\/$/, '')
-  const genesis = await callJson('GET', `${base}/genesis`, GenesisSchema, undefined, { signal: opts.signal })
+  const genesis = await callRoute(base, HTTP_API.genesis, {}, { signal: opts.signal })
   const membership = membershipOf(genesis)
   if (opts.genesisDigest !== undefined && opts.genesisDigest !== membership.genesisDigest) {
     throw new GenesisMismatchError(opts.genesisDigest, membership.genesisDigest, base)
@@ -89,7 +88,7 @@ export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
   const base = opts.node.replace(/\/$/, '')
   const dealt = await dealThrough(opts)
   await opts.beforeSend?.(dealt)
-  const whoCl = await callJson('GET', `${base}/who_cl`, WhoClSchema, undefined, { signal: opts.signal })
+  const whoCl = await callRoute(base, HTTP_API.whoCl, {}, { signal: opts.signal })
   const digest = recordDigest(dealt.record)
 
   const committees = await Promise.all(dealt.bundles.map(async (bundle): Promise<CommitteeOutcome> => {
@@ -110,7 +109,7 @@ async function sendToCommittee (bundle: NewUserBundle, candidates: string[], dig
   if (candidates.length === 0) errors.push('no live committee leader')
   for (const http of candidates) {
     try {
-      const response = await callJson('POST', `${http}/new_user`, NewUserResponseSchema, bundle, { signal })
+      const response = await callRoute(http, HTTP_API.newUser, { body: bundle }, { signal })
       // Trust no node: every receipt must be signed by the member it names, for this record and
       // this committee, one per member — a CL cannot make a committee look confirmed.
       const members = new Set<number>()

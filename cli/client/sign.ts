@@ -8,10 +8,10 @@ import { verifySignature } from '../../protocols/frost/index.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { pointFromHex } from '../../protocols/sharing/index.js'
 import { PROTOCOL_VERSION } from '../../protocols/constants.js'
-import { WhoCmSchema } from '../../protocols/wire/http.js'
-import { SIGN_REQUEST_KIND, SignResultSchema, type SignRequest, type SignResult } from '../../protocols/wire/sign.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
+import { SIGN_REQUEST_KIND, type SignRequest, type SignResult } from '../../protocols/wire/sign.js'
 import type { KeyFile } from '../key-file.js'
-import { callJson, NodeUnreachableError, ProblemError } from './http.js'
+import { callRoute, NodeUnreachableError, ProblemError } from './http.js'
 
 /** Default validity of a request: long enough to fail over and retry, short enough to be useless later. */
 export const DEFAULT_REQUEST_LIFETIME_MS = 60_000
@@ -66,7 +66,7 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
   // network splits), and offer the request to each in turn, the same request every time.
   for (let round = 0; round === 0 || Date.now() + MANAGERS_RETRY_PAUSE_MS < request.expiresAt; round++) {
     if (round > 0) await sleep(MANAGERS_RETRY_PAUSE_MS, undefined, { signal: opts.signal })
-    const { managers } = await callJson('GET', `${base}/who_cm`, WhoCmSchema, undefined, { signal: opts.signal })
+    const { managers } = await callRoute(base, HTTP_API.whoCm, {}, { signal: opts.signal })
     if (managers.length === 0) { errors.push(`${base} knows no live communication manager`); continue }
     for (const manager of managerOrder(managers, request.requestId)) {
       try {
@@ -87,7 +87,7 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
 
 /** One manager: post the request, then (unless told not to wait) poll until it is decided or expires. */
 async function offer (manager: string, request: SignRequest, opts: SignOptions): Promise<SignResult> {
-  let result = await callJson('POST', `${manager}/sign_request`, SignResultSchema, request, {
+  let result = await callRoute(manager, HTTP_API.signRequest, { body: request }, {
     signal: opts.signal,
     headers: opts.wait === false ? {} : { prefer: `wait=${PREFER_WAIT_S}` },
     // The manager holds the answer up to PREFER_WAIT_S: do not give up on it (and fail over) before that.
@@ -118,6 +118,5 @@ function checkResult (key: KeyFile, message: Uint8Array, result: SignResult, man
 }
 
 export async function signStatus (node: string, requestId: string, signal?: AbortSignal, keyId?: string, timeoutMs?: number): Promise<SignResult> {
-  const query = keyId === undefined ? '' : `?keyId=${keyId}`
-  return await callJson('GET', `${node.replace(/\/$/, '')}/sign_request/${encodeURIComponent(requestId)}${query}`, SignResultSchema, undefined, { signal, timeoutMs })
+  return await callRoute(node, HTTP_API.signStatus, { params: { requestId }, query: { keyId } }, { signal, timeoutMs })
 }

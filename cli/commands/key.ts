@@ -1,7 +1,7 @@
 // `shardsig key KEY_ID`: the registry record of a key as a node sees it.
 import { parseArgs } from 'node:util'
-import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
-import { callJson } from '../client/http.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
+import { callRoute } from '../client/http.js'
 import { envNode, UsageError, type Io } from '../io.js'
 
 export const KEY_USAGE = `usage: shardsig key KEY_ID [--node URL]
@@ -14,7 +14,7 @@ export async function runKey (argv: string[], io: Io): Promise<number> {
   const keyId = positionals[0]
   if (keyId === undefined || positionals.length !== 1) throw new UsageError('give exactly one KEY_ID')
   const node = (values.node ?? envNode(io) ?? 'http://127.0.0.1:7201').replace(/\/$/, '')
-  const entry = await callJson('GET', `${node}/keys/${encodeURIComponent(keyId)}`, KeyInfoSchema, undefined, { signal: io.signal })
+  const entry = await callRoute(node, HTTP_API.keyInfo, { params: { keyId } }, { signal: io.signal })
   io.out(JSON.stringify(entry, null, 2))
   return 0
 }

@@ -126,7 +126,8 @@ export const METHOD_NOT_ALLOWED: ProblemSpec = {
   headers: { Allow: { description: 'The methods this path serves, e.g. `GET, HEAD`.', schema: z.string(), required: true } }
 }
 
-const json = (description: string, schema: z.ZodType): ContentSpec => ({ description, schema })
+/** Keeps the schema's own type, so that a client's answer is typed by the route it called. */
+const json = <S extends z.ZodType>(description: string, schema: S): ContentSpec & { schema: S } => ({ description, schema })
 const keyIdParam: ParamSpec = { description: '16 bytes as 32 lowercase hex characters.', schema: KeyIdSchema }
 
 export const HTTP_API = {

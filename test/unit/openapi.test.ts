@@ -7,8 +7,10 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import { pino } from 'pino'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
+import { callRoute, ProblemError } from '../../cli/client/http.js'
 import { createApp, type ApiDeps } from '../../node/api/app.js'
+import { serveHttp } from '../../node/api/serve.js'
 import { buildOpenApiDocument, openApiPath } from '../../node/api/openapi.js'
 import { LivenessTracker } from '../../node/engine/liveness.js'
 import { NetworkView } from '../../node/engine/network-view.js'
@@ -23,6 +25,8 @@ import { NewUserRejection } from '../../protocols/new-user/check-record.js'
 import { SignRejection, type SignRejectionCode } from '../../protocols/sign/check-request.js'
 import { DELETE_USER_KIND, type DeleteUserRequest, type DeleteUserResult, type Tombstone } from '../../protocols/wire/delete-user.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
+import type { Health } from '../../protocols/wire/http.js'
+import type { KeyInfo } from '../../protocols/new-user/registry-entry.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import type { NewUserBundle, NewUserResponse } from '../../protocols/wire/new-user.js'
 import { SIGN_REJECTION_STATUS } from '../../protocols/wire/problems.js'
@@ -376,5 +380,34 @@ describe('bad input to /openapi.json', () => {
     expect((await ctx.app.request('/openapi.json', { method: 'POST', body: 'x'.repeat(70 * 1024) })).status).toBe(413)
     expect((await ctx.app.request('/openapi.json/')).status).toBe(404)
     expect((await ctx.app.request('/OPENAPI.JSON')).status).toBe(404)
+  })
+})
+
+describe('the typed client (cli/client/http.ts callRoute)', () => {
+  it('builds URLs from the route table and parses answers with its schemas, typed by the route', async () => {
+    const server = await serveHttp(ctx.app, '127.0.0.1', 0)
+    try {
+      const health = callRoute(server.url, HTTP_API.health)
+      expectTypeOf(health).resolves.toEqualTypeOf<Health>()
+      expect((await health).status).toBe('ok')
+
+      ctx.behaviour.entry = { record: ctx.dealt.record, receipts: [] }
+      const info = callRoute(`${server.url}/`, HTTP_API.keyInfo, { params: { keyId: ctx.dealt.record.keyId } })
+      expectTypeOf(info).resolves.toEqualTypeOf<KeyInfo>()
+      expect((await info).record).toEqual(ctx.dealt.record)
+
+      const result: SignResult = { requestId: 'req/with space', keyId: 'ab'.repeat(16), status: 'pending', scheme: 'ed25519', groupPublicKey: 'cd'.repeat(32), attempts: 0 }
+      let asked: unknown
+      ctx.behaviour.get = async () => { asked = 'called'; return [result] }
+      // A request id the node refuses is sent encoded, and answered 400 (not a different path).
+      const err = await callRoute(server.url, HTTP_API.signStatus, { params: { requestId: 'req/with space' }, query: { keyId: 'ab'.repeat(16) } }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ProblemError)
+      expect((err as ProblemError).status).toBe(400)
+      expect(asked).toBeUndefined()
+      ctx.behaviour.get = async () => [{ ...result, requestId: 'req-openapi-0001' }]
+      expect((await callRoute(server.url, HTTP_API.signStatus, { params: { requestId: 'req-openapi-0001' }, query: { keyId: undefined } })).requestId).toBe('req-openapi-0001')
+    } finally {
+      await server.close()
+    }
   })
 })
