@@ -59,7 +59,7 @@ export function has (scrape: Scrape, name: string, labels: Record<string, string
   return scrape.samples.some(s => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
 }
 
-export async function scrape (baseUrl: string, signal: AbortSignal = AbortSignal.timeout(10_000)): Promise<Scrape> {
+export async function scrape (baseUrl: string, signal: AbortSignal = AbortSignal.timeout(30_000)): Promise<Scrape> {
   const res = await fetch(`${baseUrl}/metrics`, { signal })
   if (res.status !== 200) throw new Error(`${baseUrl}/metrics answered ${res.status}: ${await res.text()}`)
   return parsePrometheusText(await res.text())
