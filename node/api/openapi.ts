@@ -62,7 +62,7 @@ export function buildOpenApiDocument (info: OpenApiInfo, routes: Record<string, 
   const success = (r: ContentSpec, withBody: boolean): Json => ({
     description: r.description,
     ...(headers(r.headers) !== undefined ? { headers: headers(r.headers) } : {}),
-    ...(withBody ? { content: { [r.mediaType ?? 'application/json']: { schema: schemaRef(r.schema) } } } : {})
+    ...(withBody && r.schema !== undefined ? { content: { [r.mediaType ?? 'application/json']: { schema: schemaRef(r.schema) } } } : {})
   })
   const problem = (p: ProblemSpec, withBody: boolean): Json => ({
     description: p.description,

@@ -19,10 +19,10 @@ import { StatusSchema } from './status.js'
 export interface HeaderSpec { description: string, schema: z.ZodType, required?: boolean }
 export interface ParamSpec { description: string, schema: z.ZodType }
 
-/** One answer: a body of `mediaType` (JSON by default) that `schema` describes. */
+/** One answer: a body of `mediaType` (JSON by default) that `schema` describes; no schema, no body. */
 export interface ContentSpec {
   description: string
-  schema: z.ZodType
+  schema?: z.ZodType
   mediaType?: string
   headers?: Record<string, HeaderSpec>
 }
@@ -234,6 +234,10 @@ export const HTTP_API = {
     responses: { 200: { description: 'The page; it reads GET /status/stream, or polls GET /status.', schema: z.string(), mediaType: 'text/html' } },
     problems: {}
   },
+  favicon: {
+    method: 'GET', path: '/favicon.ico', tag: 'status', summary: 'Nothing: browsers ask for it, and find no error to report',
+    responses: { 204: { description: 'Empty, cacheable for a day.' } }, problems: {}
+  },
   status: {
     method: 'GET', path: '/status', tag: 'status', summary: 'The status page\'s data: this node\'s view of the network',
     responses: { 200: json('A snapshot.', StatusSchema) }, problems: {}
@@ -284,7 +288,7 @@ export function problemsOf (route: HttpRoute): Record<number, ProblemSpec> {
 
 /** The body schema of a route's success answers (one for all of its 2xx statuses, else their union). */
 export function successSchema<R extends HttpRoute> (route: R): z.ZodType<SuccessBody<R>> {
-  const schemas = [...new Set(Object.values(route.responses).map(r => r.schema))]
+  const schemas = [...new Set(Object.values(route.responses).map(r => r.schema ?? z.undefined()))]
   return (schemas.length === 1 ? schemas[0] : z.union(schemas as [z.ZodType, z.ZodType, ...z.ZodType[]])) as z.ZodType<SuccessBody<R>>
 }
 export type SuccessBody<R extends HttpRoute> = R['responses'][keyof R['responses']] extends { schema: infer S extends z.ZodType } ? z.output<S> : never

@@ -123,7 +123,7 @@ async function expectDocumented (method: string, template: string, res: Response
     if (h.required === true) expect(res.headers.get(name), `${method} ${template} ${res.status}: header ${name}`).not.toBeNull()
   }
   const text = await res.text()
-  if (method === 'HEAD') {
+  if (method === 'HEAD' || spec!.content === undefined) {
     expect(text).toBe('')
     return text
   }
