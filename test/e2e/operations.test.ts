@@ -220,6 +220,13 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
     console.info(`operations e2e: the CM (${devnet.node(cmIndex).nodeId}) after a paused member was blamed:\n` +
       (await (await fetch(`${cmHttp}/metrics`)).text()).split('\n').filter(l => shown.test(l)).join('\n'))
 
+    // The blame is part of that request's story in the CM's log.
+    const story = await runDevnetCli(['logs', '--dir', join(net.dir(), 'net'), '--request', requestId])
+    expect(story.code, story.stderr).toBe(0)
+    console.info(`operations e2e: devnet logs --request ${requestId} (a paused member)\n${story.stdout}`)
+    const cmLines = story.stdout.split('\n').filter(l => l.split(/ {2,}/)[1] === devnet.node(cmIndex).nodeId).map(l => l.split(/ {2,}/)[3])
+    expect(cmLines.filter(m => m === 'signing session started').length).toBe(result.attempts)
+    expect(cmLines).toContain('peer blamed')
     phase('a paused member blamed')
     // kill -9 a node: the others count one live peer less, and its committee one member less.
     const watcher = devnet.indices().find(i => i !== victim)!
