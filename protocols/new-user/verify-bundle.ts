@@ -18,10 +18,12 @@ export interface VerifiedBundle {
 
 export function verifyBundle (bundle: NewUserBundle, membership: Membership): VerifiedBundle {
   const { record } = bundle
-  const nested = checkRecord(record, membership)
+  // The bundle's signature first: a bundle its owner did not sign is refused for one signature check,
+  // before the group arithmetic of the commitments (junk deliveries cost a node little).
   if (!verifyBody(NEW_USER_KIND, bundle, record.ownerAuthKey)) {
     throw new NewUserRejection('bad-owner-signature', `key ${record.keyId}: owner signature on the bundle does not verify`)
   }
+  const nested = checkRecord(record, membership)
   const members = membership.committees[bundle.committee - 1]
   if (members === undefined) throw new NewUserRejection('wrong-committee', `key ${record.keyId}: committee ${bundle.committee} does not exist`)
   const sorted = [...bundle.shares].sort((a, b) => a.member - b.member)
