@@ -25,6 +25,8 @@ export const PREFER_WAIT_S = 5
 /** Deadline of one status poll. */
 const POLL_TIMEOUT_MS = 5_000
 const POLL_INTERVAL_MS = 200
+/** How long past a request's expiry the client still polls for the manager's final answer. */
+const EXPIRY_ANSWER_GRACE_MS = 3_000
 /** Pause before asking for the managers again when none of them took the request. */
 const MANAGERS_RETRY_PAUSE_MS = 500
 
@@ -93,7 +95,8 @@ async function offer (manager: string, request: SignRequest, opts: SignOptions):
     // The manager holds the answer up to PREFER_WAIT_S: do not give up on it (and fail over) before that.
     timeoutMs: opts.wait === false ? undefined : PREFER_WAIT_S * 1000 + POLL_TIMEOUT_MS
   })
-  while (opts.wait !== false && result.status === 'pending' && Date.now() < request.expiresAt) {
+  // A manager decides a request by its expiry (then it fails it as expired): poll a little past it to hear that.
+  while (opts.wait !== false && result.status === 'pending' && Date.now() < request.expiresAt + EXPIRY_ANSWER_GRACE_MS) {
     await sleep(POLL_INTERVAL_MS, undefined, { signal: opts.signal })
     result = await signStatus(manager, request.requestId, opts.signal, request.keyId, POLL_TIMEOUT_MS)
   }

@@ -30,7 +30,7 @@ import { conclude } from './harness/scenario.js'
 const net = useE2eDevnet('chaos-byzantine', { basePortFrom: 28500 })
 const keys: KeyFile[] = []
 const SCENARIO_TIMEOUT_MS = scaled(180_000, 900_000)
-const JOIN_TIMEOUT_MS = 30_000
+const JOIN_TIMEOUT_MS = 60_000
 
 let rng: Rng
 let byzantine: ShardsigNode | undefined
@@ -55,7 +55,8 @@ beforeAll(async () => {
   const deadline = Date.now() + JOIN_TIMEOUT_MS
   const peerId = devnet.node(byzantineIndex).peerId
   for (;;) {
-    const views = await Promise.all(devnet.running().map(async i => (await devnet.peers(i)).peers.find(p => p.peerId === peerId)?.live === true))
+    // A node too busy to answer in time counts as not there yet.
+    const views = await Promise.all(devnet.running().map(async i => await devnet.peers(i).then(v => v.peers.find(p => p.peerId === peerId)?.live === true, () => false)))
     if (views.every(Boolean) && byzantine.view.liveSet().size === devnet.size) break
     if (Date.now() > deadline) throw new Error(`the Byzantine copy of node ${byzantineIndex} did not join within ${JOIN_TIMEOUT_MS} ms`)
     await sleep(250)

@@ -320,6 +320,28 @@ describe('session recovery: a CM died after the shares left', () => {
     await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(15_000), () => describeLiveness(cluster))
   })
 
+  it('a request whose party is still signing at its expiry fails then, as expired, and blames no one', async () => {
+    const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
+    let requestId = ''
+    for (;;) {
+      requestId = requestIdWhoseParty(false)
+      if (partyFor(requestId).some(p => p.peerId === withholder) && !managers().some(m => m.identity.peerId === withholder)) break
+    }
+    const cm = managerOrder(managers(), requestId)[0]!
+    const blameBefore = cm.blame.recent().length
+    withholderFaults.withholdAnswer = true
+    try {
+      const started = Date.now()
+      // Shorter than the CM's wait for an answer (PARTY_TIMEOUT_MS): the expiry ends the session.
+      const result = await sign({ node: cm.http.url, key: btcKey, message: hexToBytes('cafe26'), requestId, lifetimeMs: 2_500 })
+      expect(result).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^expired while a party was signing/) })
+      expect(Date.now() - started).toBeLessThan(2_500 + 3_000 + 2_000)
+      expect(cm.blame.recent().length).toBe(blameBefore)
+    } finally {
+      withholderFaults.withholdAnswer = false
+    }
+  })
+
   it('asks the dead session\'s members that are not in its own party for their shares', async () => {
     const requestId = requestIdWhoseParty(false)
     const request = buildSignRequest(btcKey, hexToBytes('cafe21'), requestId, Date.now() + 60_000)

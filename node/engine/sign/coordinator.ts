@@ -254,13 +254,19 @@ export class SignCoordinator {
         const started = performance.now()
         log.info({ sessionId, attempt, party: party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
         const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover }
-        const outcome = await runAttempt(transport, material, request, sessionId, party, this.controller.signal, this.now())
+        // A session never outlives its request: at expiry it is cut short and the request fails as expired.
+        const untilExpiry = AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(0, request.expiresAt - this.now()))])
+        const outcome = await runAttempt(transport, material, request, sessionId, party, untilExpiry, this.now())
           .finally(() => {
             for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
             slot()
           })
         // Sessions cut short by our own shutdown say nothing about the signers.
         if (this.stopping() && outcome.kind !== 'completed') return
+        // Nor do sessions cut short by the request's expiry: no blame, the request is over.
+        if (outcome.kind !== 'completed' && this.now() >= request.expiresAt) {
+          return this.finish(tracked, { status: 'failed', reason: `expired while a party was signing${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
+        }
         log.info({ sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
         if (outcome.kind === 'completed') {
           this.notifyCompleted(party, request.keyId, request.requestId, outcome.signature)
