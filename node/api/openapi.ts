@@ -7,6 +7,7 @@ import {
   HTTP_API, METHOD_NOT_ALLOWED, NAMED_SCHEMAS, problemsOf, type ContentSpec, type HeaderSpec, type HttpRoute, type ParamSpec, type ProblemSpec
 } from '../../protocols/wire/http-api.js'
 import { PROBLEM_BASE, SIGN_REJECTION_STATUS } from '../../protocols/wire/problems.js'
+import { packageVersion } from '../metrics/version.js'
 
 export const OPENAPI_VERSION = '3.1.1'
 type Json = Record<string, unknown>
@@ -56,8 +57,10 @@ export function buildOpenApiDocument (info: OpenApiInfo, routes: Record<string, 
   const headers = (specs: Record<string, HeaderSpec> | undefined): Json | undefined => specs === undefined || Object.keys(specs).length === 0
     ? undefined
     : Object.fromEntries(Object.entries(specs).map(([name, h]) => [name, { description: h.description, required: h.required ?? false, schema: schemaRef(h.schema) }]))
-  const parameters = (where: 'path' | 'query' | 'header', specs: Record<string, ParamSpec | HeaderSpec> | undefined, required: boolean): Json[] =>
-    Object.entries(specs ?? {}).map(([name, p]) => ({ name, in: where, required: where === 'path' || (required && 'required' in p && p.required === true), description: p.description, schema: schemaRef(p.schema) }))
+  const parameters = (where: 'path' | 'query' | 'header', specs: Record<string, ParamSpec | HeaderSpec> | undefined): Json[] =>
+    Object.entries(specs ?? {}).map(([name, p]) => ({
+      name, in: where, required: where === 'path' || ('required' in p && p.required === true), description: p.description, schema: schemaRef(p.schema)
+    }))
 
   const success = (r: ContentSpec, withBody: boolean): Json => ({
     description: r.description,
@@ -74,7 +77,7 @@ export function buildOpenApiDocument (info: OpenApiInfo, routes: Record<string, 
     const responses: Json = {}
     for (const [status, r] of Object.entries(route.responses)) responses[status] = success(r, !head)
     for (const [status, p] of Object.entries(problemsOf(route))) responses[status] = problem(p, !head)
-    const params = [...parameters('path', route.params, true), ...parameters('query', route.query, false), ...parameters('header', route.headers, false)]
+    const params = [...parameters('path', route.params), ...parameters('query', route.query), ...parameters('header', route.headers)]
     return {
       operationId: head ? `${name}Head` : name,
       tags: [route.tag],
@@ -125,8 +128,8 @@ export function buildOpenApiDocument (info: OpenApiInfo, routes: Record<string, 
 
 let cached: string | undefined
 
-/** The document as served: built once per process (the table is static). */
-export function openApiJson (version: string): string {
-  cached ??= JSON.stringify(buildOpenApiDocument({ version }))
+/** The document as served, versioned like the package: built once per process (the table is static). */
+export function openApiJson (): string {
+  cached ??= JSON.stringify(buildOpenApiDocument({ version: packageVersion() }))
   return cached
 }

@@ -2,12 +2,11 @@
 // route table (protocols/wire/http-api.ts). Query strings are ignored.
 import type { Hono } from 'hono'
 import { HTTP_API } from '../../../protocols/wire/http-api.js'
-import { packageVersion } from '../../metrics/version.js'
 import { openApiJson } from '../openapi.js'
 import { MethodNotAllowedProblem } from '../problems.js'
 
 export function addOpenApiRoutes (app: Hono): void {
   const { path } = HTTP_API.openApi
-  app.get(path, c => c.body(openApiJson(packageVersion()), 200, { 'content-type': 'application/json; charset=utf-8' }))
+  app.get(path, c => c.body(openApiJson(), 200, { 'content-type': 'application/json; charset=utf-8' }))
   app.all(path, c => { throw new MethodNotAllowedProblem(c.req.method, path, ['GET', 'HEAD']) })
 }
