@@ -163,9 +163,13 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
       const build = s.samples.filter(x => x.name === 'shardsig_build_info')
       expect(build.map(x => [x.value, x.labels.version, x.labels.node_id, x.labels.crypto_backend]))
         .toEqual([[1, pkg.version, devnet.node(i).nodeId, health.cryptoBackend?.name]])
-      expect(valueOf(s, 'shardsig_peers_live'), `node ${i} live peers`).toBe(devnet.size - 1)
+      expect(valueOf(s, 'shardsig_peers_live'), `node ${i} live peers`).toBeGreaterThan(0)
       // Use adds no series: every label set exists from the start.
       expect(seriesKeys(s), `node ${i} series`).toEqual(seriesKeys(b))
+    }
+    // Everyone hears everyone (a heartbeat may come late on a loaded machine: wait for it).
+    for (const i of devnet.indices()) {
+      await until(`node ${i} hears ${devnet.size - 1} peers`, async () => valueOf(await scrape(devnet.node(i).http), 'shardsig_peers_live') === devnet.size - 1)
     }
     // Store reads happen where shares are read: at the signers.
     expect(total(after, 'shardsig_store_operation_duration_seconds_count', { op: 'get' })).toBeGreaterThan(total(before, 'shardsig_store_operation_duration_seconds_count', { op: 'get' }))
