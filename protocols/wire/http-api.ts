@@ -264,9 +264,6 @@ export const HTTP_API = {
   }
 } as const satisfies Record<string, HttpRoute>
 
-export type HttpApi = typeof HTTP_API
-export type RouteName = keyof HttpApi
-
 /** Every problem a route can answer, by status: its own, the body's (if it reads one) and any route's. */
 export function problemsOf (route: HttpRoute): Record<number, ProblemSpec> {
   const all: Record<number, ProblemSpec> = {}
