@@ -35,8 +35,8 @@ export interface HttpCase {
 }
 
 /** GET routes that answer at once ('/' is the status page, HTML; /status/stream is an event stream and only gets wrong methods here). */
-export const DISCOVERY_PATHS = ['/health', '/peers', '/who_cl', '/who_cm', '/members', '/genesis', '/status', '/', '/openapi.json'] as const
-const POST_PATHS = ['/new_user', '/sign_request'] as const
+export const DISCOVERY_PATHS = ['/health', '/peers', '/who_cl', '/who_cm', '/members', '/genesis', '/status', '/', '/openapi.json', '/metrics', '/favicon.ico'] as const
+const POST_PATHS = ['/new_user', '/sign_request', '/delete_user'] as const
 const OTHER_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const
 
 // --- small pieces -----------------------------------------------------------
