@@ -9,7 +9,12 @@ import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { DEFAULT_POLICY, type KeyRecord, type Policy, type Scheme } from '../../protocols/wire/key-record.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import type { NewUserBundle, NewUserResponse } from '../../protocols/wire/new-user.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { callRoute, ProblemError } from './http.js'
+
+/** Rounds of asking who leads a committee again when its leader and backup both failed. */
+const COMMITTEE_RETRY_ROUNDS = 3
+const COMMITTEE_RETRY_PAUSE_MS = 1_500
 
 export interface NewUserOptions {
   node: string
@@ -92,11 +97,19 @@ export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
   const digest = recordDigest(dealt.record)
 
   const committees = await Promise.all(dealt.bundles.map(async (bundle): Promise<CommitteeOutcome> => {
-    const roles = whoCl.committees.find(c => c.committee === bundle.committee)
-    const candidates = [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http)
-    const outcome = await sendToCommittee(bundle, candidates, digest, dealt.record, opts.signal)
-    opts.onCommittee?.(outcome)
-    return outcome
+    let roles = whoCl.committees.find(c => c.committee === bundle.committee)
+    let outcome = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, dealt.record, opts.signal)
+    // Leader and backup both gone or not (yet) in charge (421): the roles move within a liveness
+    // window; ask again who leads and resend (members take the same bundle twice without harm).
+    for (let round = 0; round < COMMITTEE_RETRY_ROUNDS && outcome.response === null && outcome.retryable; round++) {
+      await sleep(COMMITTEE_RETRY_PAUSE_MS, undefined, { signal: opts.signal })
+      roles = (await callRoute(base, HTTP_API.whoCl, {}, { signal: opts.signal }).catch(() => whoCl)).committees.find(c => c.committee === bundle.committee)
+      const again = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, dealt.record, opts.signal)
+      outcome = { ...again, error: again.error === null ? null : `${outcome.error ?? ''}; then ${again.error}` }
+    }
+    const { retryable: _r, ...reported } = outcome
+    opts.onCommittee?.(reported)
+    return reported
   }))
   const confirmedCommittees = committees.filter(c => c.response !== null && c.response.receipts.length >= dealt.record.params.tm).length
   const result: NewUserResult = { record: dealt.record, committees, confirmedCommittees, usable: confirmedCommittees >= dealt.record.params.tc, secret: dealt.secret }
@@ -104,7 +117,7 @@ export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
   return result
 }
 
-async function sendToCommittee (bundle: NewUserBundle, candidates: string[], digest: string, record: KeyRecord, signal?: AbortSignal): Promise<CommitteeOutcome> {
+async function sendToCommittee (bundle: NewUserBundle, candidates: string[], digest: string, record: KeyRecord, signal?: AbortSignal): Promise<CommitteeOutcome & { retryable: boolean }> {
   const errors: string[] = []
   if (candidates.length === 0) errors.push('no live committee leader')
   for (const http of candidates) {
@@ -118,12 +131,14 @@ async function sendToCommittee (bundle: NewUserBundle, candidates: string[], dig
         if (r.committee !== bundle.committee || members.has(r.member)) throw new Error(`${http} returned a receipt for committee ${r.committee} member ${r.member} twice or for the wrong committee`)
         members.add(r.member)
       }
-      return { committee: bundle.committee, via: http, response, error: null }
+      return { committee: bundle.committee, via: http, response, error: null, retryable: false }
     } catch (err) {
       // A 4xx other than 421 is about the bundle itself: the backup would say the same.
       errors.push((err as Error).message)
-      if (err instanceof ProblemError && err.status >= 400 && err.status < 500 && err.status !== 421) break
+      if (err instanceof ProblemError && err.status >= 400 && err.status < 500 && err.status !== 421) {
+        return { committee: bundle.committee, via: null, response: null, error: errors.join('; '), retryable: false }
+      }
     }
   }
-  return { committee: bundle.committee, via: null, response: null, error: errors.join('; ') }
+  return { committee: bundle.committee, via: null, response: null, error: errors.join('; '), retryable: true }
 }

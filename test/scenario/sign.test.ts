@@ -203,6 +203,10 @@ describe('the client', () => {
 })
 
 describe('session recovery: a CM died after the shares left', () => {
+  const everyoneLive = async (): Promise<void> => {
+    await waitUntil(() => cluster.running().length === 9 && cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
+  }
+
   /** Plays a CM that sends new_party to `party`, collects every share and dies before aggregating. */
   async function dyingCm (request: SignRequest, party: PartyMember[]): Promise<ShardsigNode> {
     const dead = cluster.running().find(n => !party.some(p => p.peerId === n.identity.peerId) && !managers().includes(n))!
@@ -234,6 +238,8 @@ describe('session recovery: a CM died after the shares left', () => {
   })
 
   it('a member whose answer is lost after it sent its share: the CM fetches the share and finishes the same session', async () => {
+    // Every CM must see the party this test predicts: all nine live (earlier tests stop and start nodes).
+    await everyoneLive()
     const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
     let requestId = ''
     for (;;) {
@@ -290,6 +296,8 @@ describe('session recovery: a CM died after the shares left', () => {
   })
 
   it('a CM shut down mid-request blames no one, and after its restart sends the request on (503) to a manager that finishes it', async () => {
+    // Every CM must see the party this test predicts: all nine live (earlier tests stop and start nodes).
+    await everyoneLive()
     const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
     let requestId = ''
     let cm: ShardsigNode
@@ -321,6 +329,8 @@ describe('session recovery: a CM died after the shares left', () => {
   })
 
   it('a request whose party is still signing at its expiry fails then, as expired, and blames no one', async () => {
+    // Every CM must see the party this test predicts: all nine live (earlier tests stop and start nodes).
+    await everyoneLive()
     const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
     let requestId = ''
     for (;;) {
