@@ -22,9 +22,12 @@ import { verifiesIndependently } from '../helpers/verify.js'
 
 /** Node index (0-based) whose signer corrupts every share it sends. */
 const FAULTY = 4
-/** Node index (0-based) whose signer can be told to withhold its answers (test-only fault, switched per test). */
-const WITHHOLDER = 5
-const withholderFaults: SignerFaults = {}
+/** Every node's test-only faults, switched per test (e.g. withhold answers everywhere but at the CM). */
+const nodeFaults: SignerFaults[] = Array.from({ length: 9 }, (_, i) => i === FAULTY ? { corruptShare: true } : {})
+/** Every signer but the CM's own records its share and never answers: the CM gets nothing back by itself. */
+function withholdAllBut (cm: ShardsigNode, on: boolean): void {
+  nodeFaults.forEach((f, i) => { if (cluster.nodes[i] !== cm && i !== FAULTY) f.withholdAnswer = on })
+}
 
 let cluster: InProcessCluster
 let edKey: KeyFile
@@ -51,7 +54,7 @@ async function post (node: ShardsigNode, body: unknown): Promise<{ status: numbe
 }
 
 beforeAll(async () => {
-  cluster = await startInProcessCluster(9, { basePortFrom: 25100, faults: new Map([[FAULTY, { corruptShare: true }], [WITHHOLDER, withholderFaults]]) })
+  cluster = await startInProcessCluster(9, { basePortFrom: 25100, faults: new Map(nodeFaults.map((f, i) => [i, f])) })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   edKey = await makeKey(url(), 'ed25519', { messagePrefix: undefined })
   btcKey = await makeKey(url(), 'secp256k1', { maxMessageBytes: 64, messagePrefix: 'cafe', ratePerMinute: 1000 })
@@ -64,7 +67,8 @@ describe('sign', () => {
   it('signs with an ed25519 key: the signature verifies with node:crypto', async () => {
     const message = new TextEncoder().encode('pay 10 to bob')
     const result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(false) })
-    expect(result).toMatchObject({ status: 'completed', attempts: 1, scheme: 'ed25519' })
+    // (Not necessarily in one attempt: the first signature of a fresh cluster can meet a cold signer.)
+    expect(result).toMatchObject({ status: 'completed', scheme: 'ed25519' })
     expect(result.signers).toHaveLength(4)
     expect(verifiesIndependently(edKey, message, result.signature!)).toBe(true)
     expect(verifiesIndependently(edKey, new TextEncoder().encode('pay 99 to bob'), result.signature!)).toBe(false)
@@ -237,26 +241,22 @@ describe('session recovery: a CM died after the shares left', () => {
     expect(again.body).toMatchObject({ status: 'completed', signature: res.body.signature })
   })
 
-  it('a member whose answer is lost after it sent its share: the CM fetches the share and finishes the same session', async () => {
-    // Every CM must see the party this test predicts: all nine live (earlier tests stop and start nodes).
+  it('members whose answers are lost after they sent their shares: the CM fetches the shares and finishes the same session', async () => {
+    // Every CM must see all nine live (earlier tests stop and start nodes).
     await everyoneLive()
-    const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
-    let requestId = ''
-    for (;;) {
-      requestId = requestIdWhoseParty(false)
-      const party = partyFor(requestId)
-      if (party.some(p => p.peerId === withholder) && !managers().some(m => m.identity.peerId === withholder)) break
-    }
-    withholderFaults.withholdAnswer = true
+    const requestId = requestIdWhoseParty(false)
+    const cm = managerOrder(managers(), requestId)[0]!
+    const blameBefore = cm.blame.recent().length
+    withholdAllBut(cm, true)
     try {
       const request = buildSignRequest(btcKey, hexToBytes('cafe22'), requestId, Date.now() + 60_000)
-      const res = await post(managers()[0]!, request)
-      // One session, with the member that never answered among the signers: its share came by recover.
+      const res = await post(cm, request)
+      // One session: the shares of the members that never answered came by recover, and nobody is blamed.
       expect(res.body).toMatchObject({ status: 'completed', attempts: 1 })
-      expect(res.body.signers.map((s: PartyMember) => s.peerId)).toContain(withholder)
       expect(verifiesIndependently(btcKey, hexToBytes('cafe22'), res.body.signature)).toBe(true)
+      expect(cm.blame.recent().length).toBe(blameBefore)
     } finally {
-      withholderFaults.withholdAnswer = false
+      withholdAllBut(cm, false)
     }
   })
 
@@ -296,27 +296,20 @@ describe('session recovery: a CM died after the shares left', () => {
   })
 
   it('a CM shut down mid-request blames no one, and after its restart sends the request on (503) to a manager that finishes it', async () => {
-    // Every CM must see the party this test predicts: all nine live (earlier tests stop and start nodes).
     await everyoneLive()
-    const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
-    let requestId = ''
-    let cm: ShardsigNode
-    for (;;) {
-      requestId = requestIdWhoseParty(false)
-      cm = managerOrder(managers(), requestId)[0]!
-      if (partyFor(requestId).some(p => p.peerId === withholder) && cm.identity.peerId !== withholder) break
-    }
+    const requestId = requestIdWhoseParty(false)
+    const cm = managerOrder(managers(), requestId)[0]!
     const cmIndex = cluster.nodes.indexOf(cm)
     const request = buildSignRequest(btcKey, hexToBytes('cafe25'), requestId, Date.now() + 60_000)
-    withholderFaults.withholdAnswer = true
+    withholdAllBut(cm, true)
     try {
-      // The session waits for the withholder; the CM is shut down meanwhile.
+      // The session waits for answers that never come; the CM is shut down meanwhile.
       const first = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
       expect(first.status).toBe(202)
       await new Promise(resolve => setTimeout(resolve, 500))
       await cluster.stop(cmIndex)
     } finally {
-      withholderFaults.withholdAnswer = false
+      withholdAllBut(cm, false)
     }
     const restarted = await cluster.start(cmIndex)
     expect(restarted.blame.recent().filter(b => b.detail.includes(requestId))).toEqual([])
@@ -325,21 +318,15 @@ describe('session recovery: a CM died after the shares left', () => {
     expect(again.body).toMatchObject({ code: 'coordinator-restarted' })
     const result = await sign({ node: url(), key: btcKey, message: hexToBytes('cafe25'), requestId })
     expect(result.status, result.reason).toBe('completed')
-    await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(15_000), () => describeLiveness(cluster))
+    await everyoneLive()
   })
 
   it('a request whose party is still signing at its expiry fails then, as expired, and blames no one', async () => {
-    // Every CM must see the party this test predicts: all nine live (earlier tests stop and start nodes).
     await everyoneLive()
-    const withholder = cluster.state.nodes[WITHHOLDER]!.peerId
-    let requestId = ''
-    for (;;) {
-      requestId = requestIdWhoseParty(false)
-      if (partyFor(requestId).some(p => p.peerId === withholder) && !managers().some(m => m.identity.peerId === withholder)) break
-    }
+    const requestId = requestIdWhoseParty(false)
     const cm = managerOrder(managers(), requestId)[0]!
     const blameBefore = cm.blame.recent().length
-    withholderFaults.withholdAnswer = true
+    withholdAllBut(cm, true)
     try {
       const started = Date.now()
       // Shorter than the CM's wait for an answer (PARTY_TIMEOUT_MS): the expiry ends the session.
@@ -348,7 +335,7 @@ describe('session recovery: a CM died after the shares left', () => {
       expect(Date.now() - started).toBeLessThan(2_500 + 3_000 + 2_000)
       expect(cm.blame.recent().length).toBe(blameBefore)
     } finally {
-      withholderFaults.withholdAnswer = false
+      withholdAllBut(cm, false)
     }
   })
 

@@ -67,10 +67,9 @@ export async function runAttempt (transport: PartyTransport, material: KeyMateri
       const known = new Map(answers.flatMap(a => a.answer?.kind === 'share'
         ? [[a.member.peerId, { sessionId, coordinator: transport.selfPeerId, party, commitments: a.answer.commitments, share: a.answer.share }] as const]
         : []))
-      if (known.size > 0) {
-        const finished = await finishSession(transport, material, request, sessionId, known, signal)
-        if (finished.kind === 'completed') return { kind: 'completed', signature: finished.signature }
-      }
+      // Even when nobody answered: asking also ends the session at members that sent nothing.
+      const finished = await finishSession(transport, material, request, sessionId, known, signal, party)
+      if (finished.kind === 'completed') return { kind: 'completed', signature: finished.signature }
     }
     return { kind: 'retry', culprits: culprits.list }
   }

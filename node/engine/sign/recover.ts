@@ -32,8 +32,9 @@ export async function recoverSession (transport: PartyTransport, material: KeyMa
   return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}` }
 }
 
-export async function finishSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, known: ReadonlyMap<string, Contribution>, signal: AbortSignal): Promise<RecoveryOutcome> {
-  const party = [...known.values()].find(c => c.sessionId === sessionId)?.party
+export async function finishSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, known: ReadonlyMap<string, Contribution>, signal: AbortSignal, ownParty?: PartyMember[]): Promise<RecoveryOutcome> {
+  // Our own session's party we know; another CM's we learn from what its members reported.
+  const party = ownParty ?? [...known.values()].find(c => c.sessionId === sessionId)?.party
   if (party === undefined) return { kind: 'failed', reason: `session ${sessionId}: no member reported it` }
   const byMember = new Map([...known].filter(([, c]) => c.sessionId === sessionId))
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(PARTY_TIMEOUT_MS)])
