@@ -60,7 +60,8 @@ describe('chaos: stalls', () => {
       faults.add(`SIGCONT node ${victimIndex}`)
       expect(outcome.status, outcome.reason).toBe('completed')
       // Paused before it answered: replaced. (Paused after it sent its share: its share was used, which is fine.)
-      if (outcome.signers?.some(s => s.peerId === victim) !== true) {
+      // (When the first party the manager really chose did not hold it, there is nothing to blame: one attempt.)
+      if (outcome.signers?.some(s => s.peerId === victim) !== true && (outcome.attempts ?? 1) > 1) {
         const blamed = await Promise.all(managers.map(async m => (await callJson('GET', `${m.http}/health`, HealthSchema)).blame))
         expect(blamed.flat().some(b => b.culprit === victim && b.flow === 'sign'), `node ${victimIndex} blamed by a manager`).toBe(true)
       }

@@ -28,6 +28,8 @@ export interface SignOutcome {
   reason?: string
   signature?: string
   signers?: SignerRef[]
+  /** Sessions the manager ran (1: the first party signed). */
+  attempts?: number
   startedAt: number
   latencyMs: number
   deadline: number
@@ -73,7 +75,7 @@ export class ChaosClient {
           signal: AbortSignal.timeout(deadline - Date.now() + DECISION_SLACK_MS),
           onFailover: () => { failovers++ }
         })
-        return { ...base, status: result.status, reason: result.reason, signature: result.signature, signers: result.signers, latencyMs: Date.now() - startedAt, entryRetries, failovers }
+        return { ...base, status: result.status, reason: result.reason, signature: result.signature, signers: result.signers, attempts: result.attempts, latencyMs: Date.now() - startedAt, entryRetries, failovers }
       } catch (err) {
         if (err instanceof SignatureInvalidError) {
           return { ...base, status: 'invalid-signature', reason: err.message, latencyMs: Date.now() - startedAt, entryRetries, failovers }
