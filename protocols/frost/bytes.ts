@@ -1,4 +1,4 @@
-// Scalar <-> byte conversions on the hot path of every round, with Node's own codecs (DataView
+// Scalar <-> byte conversions and byte concatenation on the hot path of every round, with Node's own codecs (DataView
 // 64-bit reads, the hex writer) rather than generic helpers. Outputs are fresh arrays, never
 // slices of Node's shared Buffer pool, because secret scalars pass through here too.
 
@@ -31,4 +31,15 @@ export function bigintToBE32 (k: bigint): Uint8Array {
 /** `k` (0 <= k < 2^256) as 32 little-endian bytes. */
 export function bigintToLE32 (k: bigint): Uint8Array {
   return bigintToBE32(k).reverse()
+}
+
+/** The parts end to end in a fresh array (never Node's shared Buffer pool: secrets and nonce inputs pass through here). */
+export function concatBytes (parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
 }

@@ -6,6 +6,7 @@
 import type { RandomBytes } from '../sharing/index.js'
 import type { Element, GroupBackend } from './group/types.js'
 import type { Suite } from './suite.js'
+import { concatBytes } from './bytes.js'
 
 /** One flat participant's validated round-1 commitments (commitment_list entry). */
 export interface ElementCommitment { identifier: bigint, hiding: Element, binding: Element }
@@ -29,23 +30,13 @@ export interface Prepared {
 
 const RANDOM_BYTES = 32
 
-/** A fresh array (never Node's shared Buffer pool: secrets pass through here). */
-function concat (parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /** §5.1: hiding then binding nonce = H3(random(32) ‖ SerializeScalar(share)), and their commitments. */
 export function commitRound (group: GroupBackend, suite: Suite, share: Uint8Array, randomBytes: RandomBytes): { nonces: RawNonces, hiding: Element, binding: Element } {
   const nonce = (): Uint8Array => {
     const random = randomBytes(RANDOM_BYTES)
     if (!(random instanceof Uint8Array) || random.length !== RANDOM_BYTES) throw new RangeError(`randomBytes(${RANDOM_BYTES}) returned ${random?.length} bytes`)
-    const input = concat([random, share])
+    const input = concatBytes([random, share])
     const k = group.nonce(suite.nonceHash(input))
     input.fill(0)
     return k
@@ -61,8 +52,8 @@ export function commitRound (group: GroupBackend, suite: Suite, share: Uint8Arra
  */
 export function prepare (group: GroupBackend, suite: Suite, groupKey: Uint8Array, list: readonly ElementCommitment[], message: Uint8Array): Prepared {
   const sorted = [...list].sort((a, b) => a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0)
-  const encodedList = concat(sorted.flatMap(c => [suite.serializeScalar(c.identifier), group.encode(c.hiding), group.encode(c.binding)]))
-  const prefix = concat([groupKey, suite.H4(message), suite.H5(encodedList)])
+  const encodedList = concatBytes(sorted.flatMap(c => [suite.serializeScalar(c.identifier), group.encode(c.hiding), group.encode(c.binding)]))
+  const prefix = concatBytes([groupKey, suite.H4(message), suite.H5(encodedList)])
   const rhos = suite.bindingFactors(prefix, sorted.map(c => c.identifier))
   const byIdentifier = new Map<bigint, { commitment: ElementCommitment, rho: bigint, bindingTerm: Element }>()
   sorted.forEach((commitment, i) => {
@@ -143,5 +134,5 @@ export function aggregateRound (prep: Prepared, shares: readonly Uint8Array[]): 
     z = (z + v) % suite.order
   }
   const R = suite.scheme === 'secp256k1' ? prep.encodedR.subarray(1) : prep.encodedR
-  return concat([R, suite.serializeScalar(z)])
+  return concatBytes([R, suite.serializeScalar(z)])
 }

@@ -3,7 +3,7 @@
 // of the reference implementation (frost-secp256k1-tr), which noble calls schnorr_FROST.
 // Hashes go through node:crypto; hash-to-field is RFC 9380 §5.3.1 expand_message_xmd.
 import { hash } from 'node:crypto'
-import { bigintFromBE, bigintFromLE, bigintToBE32, bigintToLE32 } from './bytes.js'
+import { bigintFromBE, bigintFromLE, bigintToBE32, bigintToLE32, concatBytes } from './bytes.js'
 import type { Scheme } from '../sharing/index.js'
 
 export interface Suite {
@@ -27,16 +27,6 @@ export interface Suite {
 
 const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'))
 
-/** The parts end to end in a fresh array (never Node's Buffer pool: nonce inputs are secret). */
-function join (parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /** One-shot node:crypto digests: cheaper than a Hash object for the short inputs of FROST. */
 const sha512 = (data: Uint8Array): Buffer => hash('sha512', data, 'buffer')
@@ -58,7 +48,7 @@ function ed25519Suite (): Suite {
     serializeScalar: (k: bigint) => bigintToLE32(k),
     scalarValue: (b: Uint8Array) => bigintFromLE(b),
     nonceHash (m: Uint8Array): Uint8Array {
-      const input = join([nonce, m])
+      const input = concatBytes([nonce, m])
       const wide = sha512(input)
       const out = new Uint8Array(wide)
       input.fill(0)
@@ -67,16 +57,16 @@ function ed25519Suite (): Suite {
     },
     bindingFactors (p: Uint8Array, ids: readonly bigint[]): bigint[] {
       // rho ‖ prefix ‖ SerializeScalar(i): one buffer, the identifier's slot rewritten for each.
-      const input = join([rho, p, new Uint8Array(32)])
+      const input = concatBytes([rho, p, new Uint8Array(32)])
       return ids.map(id => {
         input.set(bigintToLE32(id), rho.length + p.length)
         return reduce(sha512(input))
       })
     },
-    H4: (m: Uint8Array) => new Uint8Array(sha512(join([msgTag, m]))),
-    H5: (m: Uint8Array) => new Uint8Array(sha512(join([comTag, m]))),
+    H4: (m: Uint8Array) => new Uint8Array(sha512(concatBytes([msgTag, m]))),
+    H5: (m: Uint8Array) => new Uint8Array(sha512(concatBytes([comTag, m]))),
     // RFC 9591 §6.1: H2 has no prefix, so the signature is an ordinary RFC 8032 one.
-    challenge: (R: Uint8Array, PK: Uint8Array, m: Uint8Array) => reduce(sha512(join([R, PK, m])))
+    challenge: (R: Uint8Array, PK: Uint8Array, m: Uint8Array) => reduce(sha512(concatBytes([R, PK, m])))
   })
 }
 
@@ -88,14 +78,14 @@ function ed25519Suite (): Suite {
 function xmdSha256 (dst: Uint8Array): { frame (msgLength: number): { input: Uint8Array, msgAt: number }, expand (input: Uint8Array): Uint8Array } {
   const LEN = 48
   const Z_PAD = 64
-  const dstPrime = join([dst, Uint8Array.of(dst.length)])
-  const tail = join([Uint8Array.of(0, LEN, 0), dstPrime])
+  const dstPrime = concatBytes([dst, Uint8Array.of(dst.length)])
+  const tail = concatBytes([Uint8Array.of(0, LEN, 0), dstPrime])
   // b_1's and b_2's input, 32 + 1 + |DST'| bytes, reused (and wiped) by every call.
   // Buffer.alloc, not Buffer.from: an array of its own, never a slice of Node's shared pool.
   const block = Buffer.alloc(33 + dstPrime.length)
   block.set(dstPrime, 33)
   return {
-    frame: (msgLength: number) => ({ input: join([new Uint8Array(Z_PAD + msgLength), tail]), msgAt: Z_PAD }),
+    frame: (msgLength: number) => ({ input: concatBytes([new Uint8Array(Z_PAD + msgLength), tail]), msgAt: Z_PAD }),
     expand (input: Uint8Array): Uint8Array {
       // b_0 = H(input), b_1 = H(b_0 ‖ 1 ‖ DST'), b_2 = H((b_0 ⊕ b_1) ‖ 2 ‖ DST'); output b_1 ‖ b_2[0..16).
       const b0 = sha256(input)
@@ -145,11 +135,11 @@ function secp256k1TrSuite (): Suite {
         return bigintFromBE(rho.expand(input)) % order
       })
     },
-    H4: (m: Uint8Array) => new Uint8Array(sha256(join([msgTag, m]))),
-    H5: (m: Uint8Array) => new Uint8Array(sha256(join([comTag, m]))),
+    H4: (m: Uint8Array) => new Uint8Array(sha256(concatBytes([msgTag, m]))),
+    H5: (m: Uint8Array) => new Uint8Array(sha256(concatBytes([comTag, m]))),
     // BIP340 challenge over x(R) and x(PK); both arrive as 33-byte compressed points.
     challenge: (R: Uint8Array, PK: Uint8Array, m: Uint8Array) =>
-      bigintFromBE(sha256(join([tag, tag, R.subarray(1), PK.subarray(1), m]))) % order
+      bigintFromBE(sha256(concatBytes([tag, tag, R.subarray(1), PK.subarray(1), m]))) % order
   })
 }
 
