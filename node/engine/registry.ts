@@ -172,13 +172,15 @@ export class KeyRegistry {
    */
   private checkTombstoneNews (tombstone: Tombstone): void {
     const held = this.tombstones.get(tombstone.record.keyId)
-    if (held === undefined || recordDigest(held.record) !== recordDigest(tombstone.record) || deleteDigest(held.request) !== deleteDigest(tombstone.request)) {
-      checkTombstone(tombstone, this.init.membership)
-      return
+    if (held !== undefined) {
+      const digest = deleteDigest(held.request)
+      if (digest === deleteDigest(tombstone.request) && recordDigest(held.record) === recordDigest(tombstone.record)) {
+        const known = new Set(held.receipts.map(r => r.signature))
+        for (const r of tombstone.receipts) if (!known.has(r.signature)) checkErasureReceipt(held.record, digest, r)
+        return
+      }
     }
-    const known = new Set(held.receipts.map(r => r.signature))
-    const digest = deleteDigest(held.request)
-    for (const r of tombstone.receipts) if (!known.has(r.signature)) checkErasureReceipt(held.record, digest, r)
+    checkTombstone(tombstone, this.init.membership)
   }
 
   private async publish (msg: RegistryGossip, keyId: string): Promise<void> {

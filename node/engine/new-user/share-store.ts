@@ -35,14 +35,14 @@ export class ShareStore {
   }
 
   /**
-   * Erases every share of the key (all epochs), each delete synced; how many
+   * Erases every share of the key (all epochs) in one synced batch; how many
    * there were. LevelDB may keep the sealed bytes on disk until a compaction:
    * they stay encrypted under the store key (docs/protocols/delete_user.md).
    */
   async erase (keyId: string): Promise<number> {
     const keys: string[] = []
     for await (const [key] of this.store.iterate(`${SHARE_PREFIX}${keyId}/`)) keys.push(key)
-    for (const key of keys) await this.store.delete(key, { sync: true })
+    if (keys.length > 0) await this.store.batch(keys.map(key => ({ type: 'del' as const, key })), { sync: true })
     return keys.length
   }
 
