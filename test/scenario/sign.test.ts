@@ -24,9 +24,15 @@ import { verifiesIndependently } from '../helpers/verify.js'
 const FAULTY = 4
 /** Every node's test-only faults, switched per test (e.g. withhold answers everywhere but at the CM). */
 const nodeFaults: SignerFaults[] = Array.from({ length: 9 }, (_, i) => i === FAULTY ? { corruptShare: true } : {})
-/** Every signer but the CM's own records its share and never answers: the CM gets nothing back by itself. */
-function withholdAllBut (cm: ShardsigNode, on: boolean): void {
-  nodeFaults.forEach((f, i) => { if (cluster.nodes[i] !== cm && i !== FAULTY) f.withholdAnswer = on })
+/** Runs `fn` while every signer but the CM's own records its share and never answers: the CM gets nothing back by itself. */
+async function withAnswersWithheld<T> (cm: ShardsigNode, fn: () => Promise<T>): Promise<T> {
+  const set = (on: boolean): void => { nodeFaults.forEach((f, i) => { if (cluster.nodes[i] !== cm && i !== FAULTY) f.withholdAnswer = on }) }
+  set(true)
+  try {
+    return await fn()
+  } finally {
+    set(false)
+  }
 }
 
 let cluster: InProcessCluster
@@ -247,17 +253,14 @@ describe('session recovery: a CM died after the shares left', () => {
     const requestId = requestIdWhoseParty(false)
     const cm = managerOrder(managers(), requestId)[0]!
     const blameBefore = cm.blame.recent().length
-    withholdAllBut(cm, true)
-    try {
+    await withAnswersWithheld(cm, async () => {
       const request = buildSignRequest(btcKey, hexToBytes('cafe22'), requestId, Date.now() + 60_000)
       const res = await post(cm, request)
       // One session: the shares of the members that never answered came by recover, and nobody is blamed.
       expect(res.body).toMatchObject({ status: 'completed', attempts: 1 })
       expect(verifiesIndependently(btcKey, hexToBytes('cafe22'), res.body.signature)).toBe(true)
       expect(cm.blame.recent().length).toBe(blameBefore)
-    } finally {
-      withholdAllBut(cm, false)
-    }
+    })
   })
 
   it('a member asked for a session it has not contributed to never contributes to it afterwards', async () => {
@@ -307,16 +310,13 @@ describe('session recovery: a CM died after the shares left', () => {
     const cm = managerOrder(managers(), requestId)[0]!
     const cmIndex = cluster.nodes.indexOf(cm)
     const request = buildSignRequest(btcKey, hexToBytes('cafe25'), requestId, Date.now() + 60_000)
-    withholdAllBut(cm, true)
-    try {
+    await withAnswersWithheld(cm, async () => {
       // The session waits for answers that never come; the CM is shut down meanwhile.
       const first = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
       expect(first.status).toBe(202)
       await new Promise(resolve => setTimeout(resolve, 500))
       await cluster.stop(cmIndex)
-    } finally {
-      withholdAllBut(cm, false)
-    }
+    })
     const restarted = await cluster.start(cmIndex)
     expect(restarted.blame.recent().filter(b => b.detail.includes(requestId))).toEqual([])
     const again = await post(restarted, request)
@@ -332,17 +332,14 @@ describe('session recovery: a CM died after the shares left', () => {
     const requestId = requestIdWhoseParty(false)
     const cm = managerOrder(managers(), requestId)[0]!
     const blameBefore = cm.blame.recent().length
-    withholdAllBut(cm, true)
-    try {
+    await withAnswersWithheld(cm, async () => {
       const started = Date.now()
       // Shorter than the CM's wait for an answer (PARTY_TIMEOUT_MS): the expiry ends the session.
       const result = await sign({ node: cm.http.url, key: btcKey, message: hexToBytes('cafe26'), requestId, lifetimeMs: 2_500 })
       expect(result).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^expired while a party was signing/) })
       expect(Date.now() - started).toBeLessThan(2_500 + 3_000 + 2_000)
       expect(cm.blame.recent().length).toBe(blameBefore)
-    } finally {
-      withholdAllBut(cm, false)
-    }
+    })
   })
 
   it('asks the dead session\'s members that are not in its own party for their shares', async () => {
