@@ -3,7 +3,7 @@
 import { curveFor, SCHEMES, type Point, type RandomBytes, type Scheme } from './curves.js'
 import { hasEvenY } from './encoding.js'
 import { InvalidParamsError, InvalidScalarError } from './errors.js'
-import { commitPolynomial, evaluatePolynomial, randomPolynomial } from './polynomial.js'
+import { dealScalar } from './dealer.js'
 import { SecretScalar } from './secret.js'
 
 export interface SharingParams {
@@ -77,7 +77,7 @@ export function validateParams (params: SharingParams): void {
  */
 export function dealNested (input: DealInput, randomBytes: RandomBytes): NestedDeal {
   validateParams(input)
-  const { scheme, tc, tm, members } = input
+  const { scheme } = input
   const curve = curveFor(scheme)
   let x = input.secret === undefined ? curve.randomScalar(randomBytes) : curve.Fn.create(input.secret.expose())
   if (x === 0n) throw new InvalidScalarError('the secret must not be zero')
@@ -89,21 +89,10 @@ export function dealNested (input: DealInput, randomBytes: RandomBytes): NestedD
     secretNegated = true
   }
 
-  const f = randomPolynomial(curve, x, tc - 1, randomBytes)
-  const outerCommitments = commitPolynomial(curve, f)
-  const committees: CommitteeDeal[] = members.map((size, i) => {
-    const committee = i + 1
-    const g = randomPolynomial(curve, evaluatePolynomial(curve, f, committee), tm - 1, randomBytes)
-    const shares: MemberShare[] = []
-    for (let member = 1; member <= size; member++) {
-      shares.push({ member, share: new SecretScalar(evaluatePolynomial(curve, g, member)) })
-    }
-    return { committee, innerCommitments: commitPolynomial(curve, g), shares }
-  })
-
-  const groupPublicKey = outerCommitments[0]
+  const dealt = dealScalar(input, new SecretScalar(x), randomBytes)
+  const groupPublicKey = dealt.outer[0]
   if (groupPublicKey === undefined) throw new Error('unreachable: tc >= 1 gives at least one commitment')
-  return { scheme, groupPublicKey, outer: { commitments: outerCommitments }, committees, secretNegated }
+  return { scheme, groupPublicKey, outer: { commitments: dealt.outer }, committees: dealt.committees, secretNegated }
 }
 
 /** The public record of a deal, with every sub-share left out. */

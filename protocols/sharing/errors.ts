@@ -60,3 +60,15 @@ export class InvalidPartyError extends SharingError {
 export class InvalidGroupKeyError extends SharingError {
   constructor (message: string) { super('invalid_group_key', message) }
 }
+
+/**
+ * A dealing node (DKG or resharing) sent something that fails a public check or a
+ * sub-share that does not match its commitments; `dealer` names it (a peer id) for blame.
+ */
+export class InvalidDealerError extends SharingError {
+  readonly dealer: string
+  constructor (dealer: string, detail: string) {
+    super('invalid_dealer', `dealer ${dealer}: ${detail}`)
+    this.dealer = dealer
+  }
+}

@@ -5,7 +5,7 @@ export type { Curve, Point, RandomBytes, Scheme } from './curves.js'
 export { SecretScalar } from './secret.js'
 export {
   SharingError, InvalidParamsError, InvalidPointError, InvalidScalarError, InvalidSubShareError,
-  InconsistentCommitteeError, InvalidPartyError, InvalidGroupKeyError
+  InconsistentCommitteeError, InvalidPartyError, InvalidGroupKeyError, InvalidDealerError
 } from './errors.js'
 export { randomPolynomial, evaluatePolynomial, commitPolynomial, evaluateCommitments, lagrangeAtZero } from './polynomial.js'
 export { dealNested, publicPart, validateParams } from './deal.js'
@@ -17,3 +17,10 @@ export {
   encodePoint, decodePoint, encodeScalar, decodeScalar, pointToHex, pointFromHex, scalarToHex, scalarFromHex,
   hasEvenY, xOnlyPublicKey
 } from './encoding.js'
+export {
+  dealScalar, contributionPublic, verifyContribution, sumContributions, negateContribution, contributionsEqual,
+  checkResharingConstant, combineSubShares, negateShare
+} from './dealer.js'
+export type { Contribution, DealtContribution, ReceivedSubShare } from './dealer.js'
+export { proveKnowledge, verifyKnowledge } from './proof-of-knowledge.js'
+export type { KnowledgeProof } from './proof-of-knowledge.js'
