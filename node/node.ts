@@ -20,6 +20,8 @@ import { KeyRegistry } from './engine/registry.js'
 import { DeletionService } from './engine/delete-user.js'
 import { ShareStore } from './engine/new-user/share-store.js'
 import { startNewUserService } from './engine/new-user/service.js'
+import { startDkgService } from './engine/dkg/service.js'
+import type { DkgDealerFaults } from './engine/dkg/dealer.js'
 import { startSignService } from './engine/sign/service.js'
 import type { SignerFaults } from './engine/sign/signer.js'
 import { membershipOf } from '../protocols/wire/membership.js'
@@ -42,10 +44,13 @@ export interface ShardsigNode {
   stop: () => Promise<void>
 }
 
+/** Test-only faults of a signer and of a DKG dealer. */
+export type NodeFaults = SignerFaults & DkgDealerFaults
+
 export interface CreateNodeOptions {
   log?: Logger
   /** Test-only faults for the scenario harness; there is no config, flag or env that sets them. */
-  faults?: SignerFaults
+  faults?: NodeFaults
 }
 
 export async function createNode (config: NodeConfig, opts: CreateNodeOptions = {}): Promise<ShardsigNode> {
@@ -111,6 +116,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log, metrics
     })
     cleanups.push(async () => { await newUser.stop() })
+    const dkg = await startDkgService({ libp2p, identity, membership, view, blame, log, faults: opts.faults })
+    cleanups.push(async () => { await dkg.stop() })
     const sign = await startSignService({ libp2p, view, membership, registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
     cleanups.push(async () => { await sign.stop() })
     // Every topic validator is installed by now (heartbeat, registry, committee game).
@@ -124,7 +131,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { dialer.stop() })
 
     const app = createApp({
-      view, membership, genesis, registry, newUser: newUser.leader, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
+      view, membership, genesis, registry, newUser: newUser.leader, dkg: dkg.coordinator, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
       recentSignRequests: () => sign.coordinator.recentRequests()
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)

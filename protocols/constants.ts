@@ -21,6 +21,7 @@ export const PROTOCOL_NEW_USER = '/shardsig/new-user/1.0.0'
 export const PROTOCOL_PARTY = '/shardsig/party/1.0.0'
 export const PROTOCOL_SIGN = '/shardsig/sign/1.0.0'
 export const PROTOCOL_REGISTRY_SYNC = '/shardsig/registry-sync/1.0.0'
+export const PROTOCOL_DKG = '/shardsig/dkg/1.0.0'
 
 // --- streams of the direct protocols (per connection, per protocol, each direction) ---
 // A handler holds a stream until its answer or its deadline, and buffers at
@@ -34,6 +35,8 @@ export const MAX_PARTY_STREAMS_PER_CONNECTION = 32
 export const MAX_SIGN_STREAMS_PER_CONNECTION = 32
 /** Deliveries from a CL: one stream per bundle being relayed. ≤ 8 MiB buffered. */
 export const MAX_NEW_USER_STREAMS_PER_CONNECTION = 32
+/** DKG commit and reveal requests from coordinating nodes: two short exchanges per session. ≤ 2 MiB buffered. */
+export const MAX_DKG_STREAMS_PER_CONNECTION = 8
 /** Anti-entropy runs one exchange at a time per peer and direction; messages are up to 4 MiB. ≤ 16 MiB buffered. */
 export const MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION = 4
 
@@ -84,6 +87,22 @@ export const MAX_REGISTRY_SYNC_MESSAGE_BYTES = 4 * 1024 * 1024
 export const REGISTRY_SYNC_TIMEOUT_MS = 10_000
 /** Besides on every (re)connect, each node syncs with one random peer this often. */
 export const REGISTRY_SYNC_INTERVAL_MS = 30_000
+
+// --- new_user in DKG mode (docs/protocols/new_user.md#dkg) ---
+/** A DKG request may not ask to stay valid for longer than this; dealers keep a session's reveal until then. */
+export const MAX_DKG_REQUEST_LIFETIME_MS = 2 * 60_000
+/** Clock skew tolerated between the owner and the dealers when judging a DKG request's expiry. */
+export const DKG_CLOCK_SKEW_MS = 5_000
+/** A node's deadline for one dealer's answer (commit or reveal). */
+export const DKG_DEALER_TIMEOUT_MS = 5_000
+/** POST /new_user/dkg's deadline: two dealer rounds. */
+export const DKG_REQUEST_TIMEOUT_MS = 2 * DKG_DEALER_TIMEOUT_MS + 2_000
+/** How long a client's DKG request stays valid (dealers keep their reveal that long). */
+export const DKG_CLIENT_REQUEST_LIFETIME_MS = 60_000
+/** DKG runs a client tries, each excluding the dealers the previous ones named. */
+export const DKG_CLIENT_ATTEMPTS = 3
+/** DKG sessions a dealer holds at once (each keeps one sealed reveal until its request expires). */
+export const MAX_DKG_SESSIONS_PER_DEALER = 256
 
 // --- delete_user (docs/protocols/delete_user.md) ---
 /** How long POST /delete_user waits for the holders' erasure receipts before it answers with what it has. */
@@ -156,6 +175,7 @@ export function maxStreamsPerConnection (protocol: string): number | undefined {
     case PROTOCOL_SIGN: return MAX_SIGN_STREAMS_PER_CONNECTION
     case PROTOCOL_NEW_USER: return MAX_NEW_USER_STREAMS_PER_CONNECTION
     case PROTOCOL_REGISTRY_SYNC: return MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION
+    case PROTOCOL_DKG: return MAX_DKG_STREAMS_PER_CONNECTION
     default: return undefined
   }
 }

@@ -8,7 +8,7 @@ import type { SecretScalar } from '../../protocols/sharing/index.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { DEFAULT_POLICY, type KeyRecord, type Policy, type Scheme } from '../../protocols/wire/key-record.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
-import type { NewUserBundle, NewUserResponse } from '../../protocols/wire/new-user.js'
+import type { AnyNewUserBundle, NewUserResponse } from '../../protocols/wire/new-user.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { callRoute, ProblemError } from './http.js'
 
@@ -28,8 +28,8 @@ export interface NewUserOptions {
   scheme: Scheme
   ownerSecretKey: Uint8Array
   policy?: Partial<Policy>
-  /** Runs after dealing, before any bundle is sent (e.g. to save the owner key). */
-  beforeSend?: (dealt: DealtNewUser) => Promise<void>
+  /** Runs after dealing (or DKG), before any bundle is sent (e.g. to save the owner key). */
+  beforeSend?: (prepared: PreparedKey) => Promise<void>
   /** Called for each committee as it finishes, for progress output. */
   onCommittee?: (result: CommitteeOutcome) => void
   signal?: AbortSignal
@@ -40,6 +40,16 @@ export interface CommitteeOutcome {
   via: string | null
   response: NewUserResponse | null
   error: string | null
+  /** DKG: dealers whose sub-shares members refused (bad-dealer-share), to exclude in another attempt. */
+  blamedDealers?: string[]
+}
+
+/** A key ready to send: its owner-signed record and one bundle per committee (client-dealt or DKG). */
+export interface PreparedKey {
+  record: KeyRecord
+  bundles: AnyNewUserBundle[]
+  /** Client-dealt keys only: the key itself, for --export-secret. DKG keys exist nowhere whole. */
+  secret?: SecretScalar
 }
 
 export interface NewUserResult {
@@ -48,7 +58,7 @@ export interface NewUserResult {
   /** Committees whose receipts reached tm: the key can sign when at least tc did. */
   confirmedCommittees: number
   usable: boolean
-  secret: SecretScalar
+  secret?: SecretScalar
 }
 
 export class NewUserFailedError extends Error {
@@ -90,34 +100,45 @@ export async function dealThrough (opts: Pick<NewUserOptions, 'node' | 'scheme' 
 }
 
 export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
-  const base = opts.node.replace(/\/$/, '')
   const dealt = await dealThrough(opts)
   await opts.beforeSend?.(dealt)
-  const whoCl = await callRoute(base, HTTP_API.whoCl, {}, { signal: opts.signal })
-  const digest = recordDigest(dealt.record)
+  return await sendBundles(dealt, opts)
+}
 
-  const committees = await Promise.all(dealt.bundles.map(async (bundle): Promise<CommitteeOutcome> => {
+/** Sends each committee its bundle through its leader or backup, and checks every receipt. Throws NewUserFailedError below tc committees. */
+export async function sendBundles (prepared: PreparedKey, opts: Pick<NewUserOptions, 'node' | 'signal' | 'onCommittee'>): Promise<NewUserResult> {
+  const base = opts.node.replace(/\/$/, '')
+  const whoCl = await callRoute(base, HTTP_API.whoCl, {}, { signal: opts.signal })
+  const digest = recordDigest(prepared.record)
+
+  const committees = await Promise.all(prepared.bundles.map(async (bundle): Promise<CommitteeOutcome> => {
     let roles = whoCl.committees.find(c => c.committee === bundle.committee)
-    let outcome = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, dealt.record, opts.signal)
+    let outcome = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, prepared.record, opts.signal)
     // Leader and backup both gone or not (yet) in charge (421): the roles move within a liveness
     // window; ask again who leads and resend (members take the same bundle twice without harm).
     for (let round = 0; round < COMMITTEE_RETRY_ROUNDS && outcome.response === null && outcome.retryable; round++) {
       await sleep(COMMITTEE_RETRY_PAUSE_MS, undefined, { signal: opts.signal })
       roles = (await callRoute(base, HTTP_API.whoCl, {}, { signal: opts.signal }).catch(() => whoCl)).committees.find(c => c.committee === bundle.committee)
-      const again = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, dealt.record, opts.signal)
+      const again = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, prepared.record, opts.signal)
       outcome = { ...again, error: again.error === null ? null : `${outcome.error ?? ''}; then ${again.error}` }
     }
     const { retryable: _r, ...reported } = outcome
     opts.onCommittee?.(reported)
     return reported
   }))
-  const confirmedCommittees = committees.filter(c => c.response !== null && c.response.receipts.length >= dealt.record.params.tm).length
-  const result: NewUserResult = { record: dealt.record, committees, confirmedCommittees, usable: confirmedCommittees >= dealt.record.params.tc, secret: dealt.secret }
+  const { record } = prepared
+  const confirmedCommittees = committees.filter(c => c.response !== null && c.response.receipts.length >= record.params.tm).length
+  const result: NewUserResult = { record, committees, confirmedCommittees, usable: confirmedCommittees >= record.params.tc, secret: prepared.secret }
   if (!result.usable) throw new NewUserFailedError(result)
   return result
 }
 
-async function sendToCommittee (bundle: NewUserBundle, candidates: string[], digest: string, record: KeyRecord, signal?: AbortSignal): Promise<CommitteeOutcome & { retryable: boolean }> {
+/** Dealers the members named in their refusals (DKG bundles only). */
+function blamedDealersOf (failures: NewUserResponse['failures'] | undefined): string[] {
+  return [...new Set((failures ?? []).flatMap(f => f.dealer === undefined ? [] : [f.dealer]))]
+}
+
+async function sendToCommittee (bundle: AnyNewUserBundle, candidates: string[], digest: string, record: KeyRecord, signal?: AbortSignal): Promise<CommitteeOutcome & { retryable: boolean }> {
   const errors: string[] = []
   if (candidates.length === 0) errors.push('no live committee leader')
   for (const http of candidates) {
@@ -131,10 +152,12 @@ async function sendToCommittee (bundle: NewUserBundle, candidates: string[], dig
         if (r.committee !== bundle.committee || members.has(r.member)) throw new Error(`${http} returned a receipt for committee ${r.committee} member ${r.member} twice or for the wrong committee`)
         members.add(r.member)
       }
-      return { committee: bundle.committee, via: http, response, error: null, retryable: false }
+      return { committee: bundle.committee, via: http, response, error: null, retryable: false, blamedDealers: blamedDealersOf(response.failures) }
     } catch (err) {
       // A 4xx other than 421 is about the bundle itself: the backup would say the same.
       errors.push((err as Error).message)
+      const blamedDealers = err instanceof ProblemError ? blamedDealersOf((err.problem as { result?: NewUserResponse } | undefined)?.result?.failures) : []
+      if (blamedDealers.length > 0) return { committee: bundle.committee, via: null, response: null, error: errors.join('; '), retryable: false, blamedDealers }
       if (err instanceof ProblemError && err.status >= 400 && err.status < 500 && err.status !== 421) {
         return { committee: bundle.committee, via: null, response: null, error: errors.join('; '), retryable: false }
       }

@@ -5,16 +5,21 @@ import { parseArgs } from 'node:util'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DEFAULT_POLICY, PolicySchema, SchemeSchema, type Policy } from '../../protocols/wire/key-record.js'
-import { dealThrough, newUser, NewUserFailedError, type CommitteeOutcome } from '../client/new-user.js'
+import { dealThrough, newUser, NewUserFailedError, type CommitteeOutcome, type NewUserResult, type PreparedKey } from '../client/new-user.js'
+import { DkgAttemptsExhaustedError, newUserDkg, type NewUserDkgResult } from '../client/new-user-dkg.js'
 import { keyFileOf, writeKeyFile } from '../key-file.js'
 import { envNode, UsageError, type Io } from '../io.js'
 
 export const NEW_USER_USAGE = `usage: shardsig new-user [options]
 
 Deals a new key split across the network's committees; no node ever holds it.
+With --dkg the nodes generate it (one dealer per committee): nobody, this
+client included, ever holds the key.
 
   --node URL               any node's HTTP URL (default $SHARDSIG_NODE or http://127.0.0.1:7201)
   --scheme S               ed25519 | secp256k1 (BIP340) (default ed25519)
+  --dkg                    generate the key by distributed key generation instead of dealing it here
+  --exclude-dealer PEERID  (with --dkg) a node not to use as a dealer; repeatable
   --genesis-digest HEX     refuse to deal unless the node serves this genesis (from your operator)
   --out FILE               key file to write, mode 0600 (default <keyId>.key.json)
   --force                  overwrite --out if it exists
@@ -42,6 +47,8 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
       json: { type: 'boolean', default: false },
       'bundles-only': { type: 'string' },
       'genesis-digest': { type: 'string' },
+      dkg: { type: 'boolean', default: false },
+      'exclude-dealer': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -54,6 +61,10 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
   const owner = ed25519.utils.randomSecretKey()
   const genesisDigest = values['genesis-digest']?.toLowerCase()
   const bundlesDir = values['bundles-only']
+  const dkg = values.dkg === true
+  if (dkg && values['export-secret'] === true) throw new UsageError('--export-secret cannot go with --dkg: a DKG key exists nowhere whole, not even here')
+  if (dkg && bundlesDir !== undefined) throw new UsageError('--bundles-only cannot go with --dkg: the bundles come from the nodes\' transcript')
+  if (!dkg && values['exclude-dealer'] !== undefined) throw new UsageError('--exclude-dealer needs --dkg')
   if (bundlesDir !== undefined) {
     const dealt = await dealThrough({ node, scheme: scheme.data, ownerSecretKey: owner, policy, signal: io.signal, genesisDigest })
     await mkdir(bundlesDir, { recursive: true })
@@ -65,37 +76,52 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
       : `key ${dealt.record.keyId}: wrote ${dealt.bundles.length} bundles to ${bundlesDir} and the key file ${keyFilePath}; nothing was sent`)
     return 0
   }
-  io.progress(`dealing a ${scheme.data} key through ${node} ...`)
+  io.progress(dkg ? `generating a ${scheme.data} key by DKG through ${node} ...` : `dealing a ${scheme.data} key through ${node} ...`)
+  const autoNamed = values.out === undefined
   let keyFilePath = values.out
-  let result
+  let result: NewUserResult | NewUserDkgResult
+  const common = {
+    node,
+    scheme: scheme.data,
+    ownerSecretKey: owner,
+    policy,
+    signal: io.signal,
+    genesisDigest,
+    // The owner key exists nowhere else: save it before any bundle leaves this machine.
+    beforeSend: async (prepared: PreparedKey) => {
+      if (autoNamed) keyFilePath = `${prepared.record.keyId}.key.json`
+      await writeKeyFile(keyFilePath!, keyFileOf(prepared.record, node, owner, values['export-secret'] === true ? prepared.secret : undefined), values.force === true)
+    },
+    onCommittee: (c: CommitteeOutcome) => { io.progress(describeCommittee(c)) }
+  }
   try {
-    result = await newUser({
-      node,
-      scheme: scheme.data,
-      ownerSecretKey: owner,
-      policy,
-      signal: io.signal,
-      genesisDigest,
-      // The owner key exists nowhere else: save it before any bundle leaves this machine.
-      beforeSend: async dealt => {
-        keyFilePath ??= `${dealt.record.keyId}.key.json`
-        await writeKeyFile(keyFilePath, keyFileOf(dealt.record, node, owner, values['export-secret'] === true ? dealt.secret : undefined), values.force === true)
-      },
-      onCommittee: c => { io.progress(describeCommittee(c)) }
-    })
+    result = dkg
+      ? await newUserDkg({
+        ...common,
+        excludeDealers: values['exclude-dealer'],
+        onProgress: line => { io.progress(line) },
+        // A DKG key given up on (a dealer's sub-shares were refused) will never sign: drop its key file.
+        onAbandon: async prepared => { if (autoNamed) await rm(`${prepared.record.keyId}.key.json`, { force: true }) }
+      })
+      : await newUser(common)
   } catch (err) {
     // A key that did not reach tc committees cannot sign: its key file would only mislead.
-    if (err instanceof NewUserFailedError && keyFilePath !== undefined) await rm(keyFilePath, { force: true })
+    if ((err instanceof NewUserFailedError || err instanceof DkgAttemptsExhaustedError) && keyFilePath !== undefined) await rm(keyFilePath, { force: true })
     throw err
   }
   const { record } = result
+  const generated = 'dkg' in result ? (result as NewUserDkgResult) : undefined
 
   const committees = result.committees.map(c => ({ committee: c.committee, receipts: c.response?.receipts.length ?? 0, error: c.error }))
   if (values.json === true) {
-    io.out(JSON.stringify({ keyId: record.keyId, scheme: record.scheme, groupPublicKey: record.groupPublicKey, keyFile: keyFilePath, committees }))
+    io.out(JSON.stringify({
+      keyId: record.keyId, scheme: record.scheme, groupPublicKey: record.groupPublicKey, keyFile: keyFilePath, committees,
+      ...(generated !== undefined ? { dkg: { session: generated.dkg.session, dealers: generated.dkg.dealers, excluded: generated.excluded } } : {})
+    }))
   } else {
     io.out(`key ${record.keyId} (${record.scheme}) confirmed by ${result.confirmedCommittees} of ${record.params.committees} committees (${record.params.tc} needed to sign)`)
     io.out(`group public key ${record.groupPublicKey}`)
+    if (generated !== undefined) io.out(`generated by DKG session ${generated.dkg.session}: dealers ${generated.dkg.dealers.join(', ')}`)
     io.out(`key file ${keyFilePath}${values['export-secret'] === true ? ' (includes the exported private key)' : ''}`)
   }
   return 0
@@ -107,7 +133,7 @@ function describeCommittee (c: CommitteeOutcome): string {
   return `  committee ${c.committee}: ${c.response.receipts.length} receipts via ${c.via ?? '?'}${failed === '' ? '' : ` (${failed})`}`
 }
 
-function parsePolicy (values: Record<string, string | boolean | undefined>): Policy {
+function parsePolicy (values: Record<string, string | string[] | boolean | undefined>): Policy {
   const int = (name: string): number | undefined => {
     const v = values[name]
     if (typeof v !== 'string') return undefined

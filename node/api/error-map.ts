@@ -2,6 +2,7 @@
 import { KeyDeletedError, RecordConflictError } from '../engine/registry.js'
 import { KeyGoneError, UnknownKeyError } from '../engine/delete-user.js'
 import { DeleteRejection } from '../../protocols/delete-user/tombstone.js'
+import { DkgFailedError } from '../engine/dkg/coordinator.js'
 import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../engine/new-user/leader.js'
 import type { NetworkView } from '../engine/network-view.js'
 import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
@@ -35,6 +36,11 @@ export function toProblem (err: unknown, view: NetworkView): HttpProblem | undef
     return err.code === 'conflict'
       ? new HttpProblem(409, 'conflict', 'Conflict', err.message, { code: err.code })
       : new HttpProblem(400, 'new-user-rejected', 'Bad Request', err.message, { code: err.code })
+  }
+  if (err instanceof DkgFailedError) {
+    return err.code === 'no-dealers'
+      ? new HttpProblem(503, 'dkg-no-dealers', 'Service Unavailable', err.message, { code: err.code })
+      : new HttpProblem(502, 'dkg-failed', 'Bad Gateway', err.message, { code: err.code, dealer: err.dealer ?? '' })
   }
   if (err instanceof InsufficientReceiptsError) {
     // Members that refused the sub-share dealt to them would refuse it from any CL: when too few are left

@@ -19,6 +19,8 @@ export interface ShareSlot {
   committee: number
   member: number
   peerId: string
+  /** DKG: the dealing node's peer id (then `keyId` is the DKG session, the key id being unknown yet). */
+  dealer?: string
 }
 
 export interface SealedShare { enc: string, ciphertext: string }

@@ -14,11 +14,20 @@ export type RejectionCode =
   | 'wrong-network' | 'wrong-genesis' | 'wrong-epoch' | 'wrong-params' | 'bad-key-id' | 'bad-owner-signature'
   | 'wrong-holders' | 'wrong-committee' | 'wrong-shares' | 'bad-commitments' | 'bad-share' | 'bad-receipt'
   | 'not-my-committee' | 'conflict' | 'equivocation' | 'game-incomplete' | 'unconfirmed' | 'internal'
+  // DKG mode (docs/protocols/new_user.md#dkg)
+  | 'expired' | 'lifetime-too-long' | 'bad-dealers' | 'bad-dealer' | 'bad-dealer-share' | 'replayed' | 'unknown-session'
 
 export class NewUserRejection extends Error {
   constructor (readonly code: RejectionCode, reason: string) {
     super(reason)
-    this.name = 'NewUserRejection'
+    this.name = new.target.name
+  }
+}
+
+/** A DKG dealer published something that fails a check, or sealed a sub-share that does not match: `dealer` is blamed. */
+export class DealerFault extends NewUserRejection {
+  constructor (readonly dealer: string, code: 'bad-dealer' | 'bad-dealer-share', reason: string) {
+    super(code, reason)
   }
 }
 

@@ -11,7 +11,8 @@ import { GenesisSchema } from './genesis.js'
 import { BlameRecordSchema, EndpointSchema, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema } from './http.js'
 import { KeyIdSchema, KeyRecordSchema } from './key-record.js'
 import { MembershipSchema } from './membership.js'
-import { NewUserBundleSchema, NewUserResponseSchema, ReceiptSchema } from './new-user.js'
+import { DkgBundleSchema, DkgRequestSchema, DkgResponseSchema } from './dkg.js'
+import { AnyNewUserBundleSchema, NewUserBundleSchema, NewUserResponseSchema, ReceiptSchema } from './new-user.js'
 import * as P from './problems.js'
 import { RequestIdSchema, SignRequestSchema, SignResultSchema } from './sign.js'
 import { StatusSchema } from './status.js'
@@ -70,6 +71,9 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   KeyInfo: KeyInfoSchema,
   NewUserBundle: NewUserBundleSchema,
   NewUserResponse: NewUserResponseSchema,
+  DkgRequest: DkgRequestSchema,
+  DkgResponse: DkgResponseSchema,
+  DkgBundle: DkgBundleSchema,
   SignRequest: SignRequestSchema,
   SignResult: SignResultSchema,
   DeleteUserRequest: DeleteUserRequestSchema,
@@ -90,6 +94,8 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   MisdirectedToClProblem: P.MisdirectedToClProblemSchema,
   MisdirectedToCmProblem: P.MisdirectedToCmProblemSchema,
   InsufficientReceiptsProblem: P.InsufficientReceiptsProblemSchema,
+  DkgFailedProblem: P.DkgFailedProblemSchema,
+  DkgNoDealersProblem: P.DkgNoDealersProblemSchema,
   SignRefusedProblem: P.SignRefusedProblemSchema,
   CoordinatorBusyProblem: P.CoordinatorBusyProblemSchema,
   CoordinatorRestartedProblem: P.CoordinatorRestartedProblemSchema,
@@ -170,7 +176,7 @@ export const HTTP_API = {
   newUser: {
     method: 'POST', path: '/new_user', tag: 'keys', summary: 'Hand one committee its part of a freshly dealt key',
     description: 'Answered by the leader or backup of the bundle\'s committee in this node\'s view; see docs/protocols/new_user.md.',
-    body: { description: 'One committee\'s bundle, owner-signed.', schema: NewUserBundleSchema },
+    body: { description: 'One committee\'s bundle, owner-signed: dealt by the client (`shares`) or made by DKG (`dkg`, see POST /new_user/dkg).', schema: AnyNewUserBundleSchema },
     responses: { 200: json('At least `tm` members returned a valid receipt; the record is registered and gossiped. `failures` may be non-empty.', NewUserResponseSchema) },
     problems: {
       400: { description: 'The bundle fails a leader check (`code`), or so many members refused their sub-share that the committee cannot confirm (`code: "bad-share"`, with `result`).', schemas: [P.NewUserRejectedProblemSchema] },
@@ -178,6 +184,17 @@ export const HTTP_API = {
       410: { description: 'The owner deleted this key id (the tombstone wins).', schemas: [P.KeyDeletedProblemSchema] },
       421: { description: 'This node is neither leader nor backup of that committee (or no such committee); `roles` is its /who_cl.', schemas: [P.MisdirectedToClProblemSchema] },
       502: { description: 'Fewer than `tm` receipts, not because members refused their sub-shares; `result` is the CL\'s answer.', schemas: [P.InsufficientReceiptsProblemSchema] }
+    }
+  },
+  newUserDkg: {
+    method: 'POST', path: '/new_user/dkg', tag: 'keys', summary: 'Generate a key by DKG: no dealer, no client, no node ever holds it',
+    description: 'Any node coordinates: it picks one dealer per committee, runs commit then reveal and returns the signed transcript. The client checks it, signs the record it sums to and posts one DKG bundle per committee to POST /new_user. See docs/protocols/new_user.md#dkg.',
+    body: { description: 'The owner-signed DKG request.', schema: DkgRequestSchema },
+    responses: { 200: json('Every dealer committed and revealed; the transcript passed every public check.', DkgResponseSchema) },
+    problems: {
+      400: { description: 'The request fails a check (`code`: `expired`, `lifetime-too-long`, `bad-owner-signature`, `wrong-genesis`, `bad-dealers`, …).', schemas: [P.NewUserRejectedProblemSchema] },
+      502: { description: 'A dealer did not answer, refused, or published something that fails a check; `dealer` names it.', schemas: [P.DkgFailedProblemSchema] },
+      503: { description: 'Some committee has no live member left to deal (after `excludeDealers`).', schemas: [P.DkgNoDealersProblemSchema] }
     }
   },
   signRequest: {

@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
 import { hexString, hexUpTo } from './hex.js'
+import { DkgBundleSchema } from './dkg.js'
 import { KeyIdSchema, KeyRecordSchema } from './key-record.js'
 
 export const NEW_USER_KIND = 'new_user'
@@ -28,6 +29,10 @@ export const NewUserBundleSchema = z.strictObject({
 })
 export type NewUserBundle = z.infer<typeof NewUserBundleSchema>
 
+/** What POST /new_user and a CL's delivery carry: a client-dealt bundle or a DKG bundle (protocols/wire/dkg.ts). */
+export const AnyNewUserBundleSchema = z.union([NewUserBundleSchema, DkgBundleSchema])
+export type AnyNewUserBundle = z.infer<typeof AnyNewUserBundleSchema>
+
 export const ReceiptSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   keyId: KeyIdSchema,
@@ -42,11 +47,12 @@ export const ReceiptSchema = z.strictObject({
 export type Receipt = z.infer<typeof ReceiptSchema>
 
 /** CL → member over /shardsig/new-user/1.0.0. */
-export const DeliverRequestSchema = z.strictObject({ kind: z.literal('deliver'), bundle: NewUserBundleSchema })
+export const DeliverRequestSchema = z.strictObject({ kind: z.literal('deliver'), bundle: AnyNewUserBundleSchema })
 /** Member → CL answer on the same stream. */
 export const DeliverResponseSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('receipt'), receipt: ReceiptSchema }),
-  z.strictObject({ kind: z.literal('reject'), code: z.string().max(64), reason: z.string().max(1024) })
+  /** `dealer`: DKG, the dealer whose sub-share did not open or match (the client excludes it and tries again). */
+  z.strictObject({ kind: z.literal('reject'), code: z.string().max(64), reason: z.string().max(1024), dealer: z.string().max(128).optional() })
 ])
 export type DeliverResponse = z.infer<typeof DeliverResponseSchema>
 
@@ -72,6 +78,6 @@ export const NewUserResponseSchema = z.strictObject({
   keyId: KeyIdSchema,
   committee: z.int(),
   receipts: z.array(ReceiptSchema),
-  failures: z.array(z.strictObject({ member: z.int(), peerId: z.string(), code: z.string(), reason: z.string() }))
+  failures: z.array(z.strictObject({ member: z.int(), peerId: z.string(), code: z.string(), reason: z.string(), dealer: z.string().optional() }))
 })
 export type NewUserResponse = z.infer<typeof NewUserResponseSchema>

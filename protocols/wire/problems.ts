@@ -51,6 +51,12 @@ export const NewUserRejectedProblemSchema = problem('new-user-rejected', 400, 'B
 export const RecordConflictProblemSchema = problem('conflict', 409, 'Conflict', { code: z.literal('conflict') })
 export const MisdirectedToClProblemSchema = problem('misdirected', 421, 'Misdirected Request', { roles: WhoClSchema })
 export const MisdirectedToCmProblemSchema = problem('misdirected', 421, 'Misdirected Request', { roles: WhoCmSchema })
+/** POST /new_user/dkg: the dealers did not produce a transcript; `dealer` names the one that failed (exclude it and retry). */
+export const DkgFailedProblemSchema = problem('dkg-failed', 502, 'Bad Gateway', {
+  code: z.enum(['dealer-unavailable', 'dealer-refused', 'bad-dealer']),
+  dealer: z.string()
+})
+export const DkgNoDealersProblemSchema = problem('dkg-no-dealers', 503, 'Service Unavailable', { code: z.literal('no-dealers') })
 export const InsufficientReceiptsProblemSchema = problem('insufficient-receipts', 502, 'Bad Gateway', { result: NewUserResponseSchema })
 
 /** A sign request the CM refuses; `type` is `sign-<code>`, the status from SIGN_REJECTION_STATUS. */

@@ -11,8 +11,7 @@ import { chooseParams } from '../../devnet/params.js'
 import { findFreeBasePort } from '../../devnet/ports.js'
 import type { DevnetState } from '../../devnet/state.js'
 import { loadNodeConfig, type NodeConfig } from '../../node/config/index.js'
-import { createNode, type ShardsigNode } from '../../node/node.js'
-import type { SignerFaults } from '../../node/engine/sign/signer.js'
+import { createNode, type NodeFaults, type ShardsigNode } from '../../node/node.js'
 
 export interface InProcessCluster {
   dir: string
@@ -26,7 +25,7 @@ export interface InProcessCluster {
   close: () => Promise<void>
 }
 
-export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, faults?: ReadonlyMap<number, SignerFaults>, limits?: NodeConfig['limits'] } = {}): Promise<InProcessCluster> {
+export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, faults?: ReadonlyMap<number, NodeFaults>, limits?: NodeConfig['limits'] } = {}): Promise<InProcessCluster> {
   const root = await mkdtemp(join(tmpdir(), 'shardsig-scenario-'))
   const dir = join(root, 'net')
   const basePort = await findFreeBasePort(opts.basePortFrom ?? 23100, n)

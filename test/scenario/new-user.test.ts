@@ -74,7 +74,7 @@ describe('new_user', () => {
           const stored = (await holder.shares.get(keyId, 0))!
           x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(scheme, stored.share)))
         }
-        expect(x).toBe(result.secret.expose())
+        expect(x).toBe(result.secret!.expose())
       }
     })
   }

@@ -19,6 +19,7 @@ function setup (livePeers: string[], nowMs = 10_000) {
     registry: { get: () => undefined, tombstone: () => undefined },
     deletion: { request: async () => { throw new Error('delete_user is not under test here') } },
     newUser: { handle: async () => { throw new Error('new_user is not under test here') } },
+    dkg: { run: async () => { throw new Error('DKG is not under test here') } },
     sign: { submit: async () => { throw new Error('sign is not under test here') }, get: async () => [] }
   }
   return { app: createApp({ view, membership: membershipOf(genesis), genesis, ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }

@@ -1,8 +1,10 @@
-// POST /new_user (committee leaders) and GET /keys/:keyId (every node).
+// POST /new_user (committee leaders), POST /new_user/dkg and GET /keys/:keyId (every node).
 // Input is checked with the route table's schemas (protocols/wire/http-api.ts).
 import type { Hono } from 'hono'
+import { DKG_REQUEST_TIMEOUT_MS } from '../../../protocols/constants.js'
 import { HTTP_API } from '../../../protocols/wire/http-api.js'
-import type { NewUserBundle, NewUserResponse } from '../../../protocols/wire/new-user.js'
+import type { DkgRequest, DkgResponse } from '../../../protocols/wire/dkg.js'
+import type { AnyNewUserBundle, NewUserResponse } from '../../../protocols/wire/new-user.js'
 import { confirmedCommittees, isUsable, type KeyInfo, type RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
 import type { Tombstone } from '../../../protocols/wire/delete-user.js'
 import { KeyGoneError, resultOf } from '../../engine/delete-user.js'
@@ -11,7 +13,8 @@ import { BadRequestProblem, MethodNotAllowedProblem, NotFoundProblem } from '../
 
 export interface KeysDeps {
   registry: { get: (keyId: string) => RegistryEntry | undefined, tombstone: (keyId: string) => Tombstone | undefined }
-  newUser: { handle: (bundle: NewUserBundle) => Promise<NewUserResponse> }
+  newUser: { handle: (bundle: AnyNewUserBundle) => Promise<NewUserResponse> }
+  dkg: { run: (request: DkgRequest, signal: AbortSignal) => Promise<DkgResponse> }
 }
 
 export function addKeyRoutes (app: Hono, deps: KeysDeps): void {
@@ -19,6 +22,12 @@ export function addKeyRoutes (app: Hono, deps: KeysDeps): void {
     const bundle = await readJsonBody(c, HTTP_API.newUser.body.schema)
     return c.json(await deps.newUser.handle(bundle))
   })
+  app.post('/new_user/dkg', async c => {
+    const request = await readJsonBody(c, HTTP_API.newUserDkg.body.schema)
+    // Both dealer rounds fit well inside it (DKG_DEALER_TIMEOUT_MS each).
+    return c.json(await deps.dkg.run(request, AbortSignal.timeout(DKG_REQUEST_TIMEOUT_MS)))
+  })
+  app.all('/new_user/dkg', c => { throw new MethodNotAllowedProblem(c.req.method, '/new_user/dkg', ['POST']) })
   app.all('/new_user', c => { throw new MethodNotAllowedProblem(c.req.method, '/new_user', ['POST']) })
 
   app.get('/keys/:keyId', c => {

@@ -5,10 +5,10 @@
 import { NEW_USER_RELAY_TIMEOUT_MS, PROTOCOL_NEW_USER } from '../../../protocols/constants.js'
 import { checkReceipt, recordDigest } from '../../../protocols/new-user/registry-entry.js'
 import { DirectProtocolError, requestJson } from '../../p2p/direct.js'
-import { NewUserRejection, verifyBundle } from '../../../protocols/new-user/verify-bundle.js'
+import { DealerFault, NewUserRejection, verifyBundle } from '../../../protocols/new-user/verify-bundle.js'
 import type { KeyRecord } from '../../../protocols/wire/key-record.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
-import { DeliverResponseSchema, type NewUserBundle, type NewUserResponse, type Receipt } from '../../../protocols/wire/new-user.js'
+import { DeliverResponseSchema, type AnyNewUserBundle, type NewUserResponse, type Receipt } from '../../../protocols/wire/new-user.js'
 import type { Logger } from '../../log.js'
 import type { NewUserMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
@@ -44,7 +44,7 @@ export interface LeaderInit {
 export class NewUserLeader {
   constructor (private readonly init: LeaderInit) {}
 
-  async handle (bundle: NewUserBundle, signal: AbortSignal = AbortSignal.timeout(NEW_USER_RELAY_TIMEOUT_MS)): Promise<NewUserResponse> {
+  async handle (bundle: AnyNewUserBundle, signal: AbortSignal = AbortSignal.timeout(NEW_USER_RELAY_TIMEOUT_MS)): Promise<NewUserResponse> {
     const { view, membership } = this.init
     const startedAt = performance.now()
     const self = view.selfPeerId
@@ -65,7 +65,7 @@ export class NewUserLeader {
     }
   }
 
-  private async relayAll (bundle: NewUserBundle, record: KeyRecord, log: Logger, signal: AbortSignal): Promise<NewUserResponse> {
+  private async relayAll (bundle: AnyNewUserBundle, record: KeyRecord, log: Logger, signal: AbortSignal): Promise<NewUserResponse> {
     const { membership, registry } = this.init
     const self = this.init.view.selfPeerId
     const startedAt = performance.now()
@@ -91,7 +91,7 @@ export class NewUserLeader {
         const code = err instanceof NewUserRejection ? err.code : err instanceof DirectProtocolError ? 'unreachable' : 'internal'
         if (code === 'internal') log.error({ err, member }, 'delivery failed inside this node')
         else log.warn({ member, peerId: m.peerId, code, reason: (err as Error).message }, 'member did not confirm')
-        failures.push({ member, peerId: m.peerId, code, reason: (err as Error).message })
+        failures.push({ member, peerId: m.peerId, code, reason: (err as Error).message, ...(err instanceof DealerFault ? { dealer: err.dealer } : {}) })
       }
     }))
     receipts.sort((a, b) => a.member - b.member)
@@ -104,9 +104,12 @@ export class NewUserLeader {
     return response
   }
 
-  private async relay (peerId: string, bundle: NewUserBundle, signal: AbortSignal): Promise<Receipt> {
+  private async relay (peerId: string, bundle: AnyNewUserBundle, signal: AbortSignal): Promise<Receipt> {
     const answer = await requestJson(this.init.libp2p, peerId, PROTOCOL_NEW_USER, { kind: 'deliver', bundle }, DeliverResponseSchema, { signal })
-    if (answer.kind === 'reject') throw new NewUserRejection(answer.code as NewUserRejection['code'], answer.reason)
+    if (answer.kind === 'reject') {
+      if (answer.dealer !== undefined) throw new DealerFault(answer.dealer, answer.code === 'bad-dealer' ? 'bad-dealer' : 'bad-dealer-share', answer.reason)
+      throw new NewUserRejection(answer.code as NewUserRejection['code'], answer.reason)
+    }
     return answer.receipt
   }
 }

@@ -5,10 +5,11 @@ import { GAME_GRACE_MS, GAME_TIMEOUT_MS, PROTOCOL_VERSION } from '../../../proto
 import { openShare, ShareOpenError } from '../../../protocols/crypto/share-seal.js'
 import { signAsPeer } from '../../../protocols/crypto/peer-signature.js'
 import { recordDigest } from '../../../protocols/new-user/registry-entry.js'
-import { NewUserRejection, verifyBundle } from '../../../protocols/new-user/verify-bundle.js'
+import { openDkgShare } from '../../../protocols/new-user/dkg.js'
+import { DealerFault, isDkgBundle, NewUserRejection, verifyBundle, type VerifiedBundle } from '../../../protocols/new-user/verify-bundle.js'
 import { decodeScalar, scalarToHex, SecretScalar, SharingError, verifySubShare } from '../../../protocols/sharing/index.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
-import { RECEIPT_KIND, type NewUserBundle, type Receipt } from '../../../protocols/wire/new-user.js'
+import { RECEIPT_KIND, type AnyNewUserBundle, type Receipt } from '../../../protocols/wire/new-user.js'
 import type { NodeIdentity } from '../../identity.js'
 import type { Logger } from '../../log.js'
 import type { BlameLog } from '../blame.js'
@@ -38,13 +39,14 @@ export class NewUserMember {
   }
 
   /** Handles one delivery; `from` is the peer (the CL) that relayed it. Throws NewUserRejection. */
-  async accept (bundle: NewUserBundle, from: string, signal: AbortSignal): Promise<Receipt> {
+  async accept (bundle: AnyNewUserBundle, from: string, signal: AbortSignal): Promise<Receipt> {
     const { membership, committee, position } = this.init
     const startedAt = performance.now()
     // The key id is new_user's request id on every line, as at the CL (docs/operations.md).
     const log = this.init.log.child({ requestId: bundle.record.keyId, keyId: bundle.record.keyId, flow: 'new_user', committee, member: position })
     if (bundle.committee !== committee) throw new NewUserRejection('not-my-committee', `this node is in committee ${committee}, not ${bundle.committee}`)
-    const { record, nested } = verifyBundle(bundle, membership)
+    const verified = verifyBundle(bundle, membership)
+    const { record, nested } = verified
     const digest = recordDigest(record)
     const keyId = record.keyId
 
@@ -58,13 +60,17 @@ export class NewUserMember {
     if (existing?.state === 'disputed') throw new NewUserRejection('equivocation', `key ${keyId}: this delivery was disputed earlier`)
 
     if (existing === undefined) {
-      const mine = bundle.shares.find(s => s.member === position)!
-      const slot = { keyId, network: record.network, epoch: record.epoch, committee, member: position, peerId: this.init.identity.peerId }
       let share: SecretScalar
       try {
-        share = new SecretScalar(decodeScalar(record.scheme, await openShare(this.init.identity.encryptionSecret(), slot, mine)))
+        share = await this.openShare(bundle, verified)
         verifySubShare(record.scheme, nested.committees[committee - 1]!.innerCommitments, position, share, committee)
       } catch (err) {
+        if (err instanceof DealerFault) {
+          await this.init.blame.record({
+            at: Date.now(), culprit: err.dealer, reason: err.code, flow: 'new_user', keyId, committee, detail: err.message
+          }, log)
+          throw err
+        }
         if (err instanceof ShareOpenError || err instanceof SharingError) throw new NewUserRejection('bad-share', `key ${keyId}: ${err.message}`)
         throw err
       }
@@ -100,5 +106,17 @@ export class NewUserMember {
     return signAsPeer<Omit<Receipt, 'signature'>>(RECEIPT_KIND, {
       v: PROTOCOL_VERSION, keyId, committee, member: position, peerId: this.init.identity.peerId, recordDigest: digest
     }, this.seed)
+  }
+
+  /** Our sub-share: the client's sealed one, or (DKG) the sum of every dealer's, each checked against its dealer's commitments. */
+  private async openShare (bundle: AnyNewUserBundle, verified: VerifiedBundle): Promise<SecretScalar> {
+    const { committee, position, identity, membership } = this.init
+    const { record } = verified
+    if (isDkgBundle(bundle)) {
+      return await openDkgShare(bundle.dkg, verified.dkg!, membership, { committee, member: position, peerId: identity.peerId }, identity.encryptionSecret())
+    }
+    const mine = bundle.shares.find(s => s.member === position)!
+    const slot = { keyId: record.keyId, network: record.network, epoch: record.epoch, committee, member: position, peerId: identity.peerId }
+    return new SecretScalar(decodeScalar(record.scheme, await openShare(identity.encryptionSecret(), slot, mine)))
   }
 }

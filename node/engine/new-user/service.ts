@@ -2,7 +2,7 @@
 // committee topic, the member handler behind /shardsig/new-user/1.0.0, and
 // the leader used by POST /new_user.
 import { NEW_USER_MEMBER_TIMEOUT_MS, PROTOCOL_NEW_USER } from '../../../protocols/constants.js'
-import { NewUserRejection } from '../../../protocols/new-user/verify-bundle.js'
+import { DealerFault, NewUserRejection } from '../../../protocols/new-user/verify-bundle.js'
 import { positionOf, type Membership } from '../../../protocols/wire/membership.js'
 import { DeliverRequestSchema, type DeliverResponse } from '../../../protocols/wire/new-user.js'
 import type { NodeIdentity } from '../../identity.js'
@@ -62,7 +62,7 @@ export async function startNewUserService (init: NewUserServiceInit): Promise<Ne
       } catch (err) {
         if (err instanceof NewUserRejection) {
           log.warn({ requestId: req.bundle.record.keyId, keyId: req.bundle.record.keyId, flow: 'new_user', from: peerId, code: err.code, reason: err.message }, 'delivery rejected')
-          return { kind: 'reject', code: err.code, reason: err.message }
+          return { kind: 'reject', code: err.code, reason: err.message, ...(err instanceof DealerFault ? { dealer: err.dealer } : {}) }
         }
         log.error({ err, requestId: req.bundle.record.keyId, keyId: req.bundle.record.keyId, flow: 'new_user' }, 'delivery failed')
         return { kind: 'reject', code: 'internal', reason: 'the member failed to process the delivery; see its log' }

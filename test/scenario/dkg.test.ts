@@ -1,0 +1,147 @@
+// new_user in DKG mode on nine real in-process nodes (libp2p on 127.0.0.1,
+// stores in a temp dir): keys of both schemes made by dealers nobody trusts
+// sign like dealt ones, no dealer's own scalar is the key, and a dealer that
+// seals bad sub-shares is named by the members, excluded and replaced.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { newUserDkg } from '../../cli/client/new-user-dkg.js'
+import { sign } from '../../cli/client/sign.js'
+import { keyFileOf } from '../../cli/key-file.js'
+import { verifyTranscript } from '../../protocols/new-user/dkg.js'
+import { curveFor, partyCoefficients, pointFromHex, scalarFromHex, type Party } from '../../protocols/sharing/index.js'
+import { membershipOf, type Membership } from '../../protocols/wire/membership.js'
+import type { KeyRecord } from '../../protocols/wire/key-record.js'
+import type { ShardsigNode } from '../../node/node.js'
+import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { newOwner } from '../helpers/owner.js'
+import { verifiesIndependently } from '../helpers/verify.js'
+
+/** Node index (0-based) whose dealer seals wrong sub-shares. */
+const BAD_DEALER = 0
+let cluster: InProcessCluster
+let membership: Membership
+
+function nodeOf (peerId: string): ShardsigNode {
+  return cluster.running().find(n => n.identity.peerId === peerId)!
+}
+
+/** Test-only: the key from the members' stored shares over a party. */
+async function reconstruct (record: KeyRecord, party: Party): Promise<bigint> {
+  const curve = curveFor(record.scheme)
+  const params = { scheme: record.scheme, ...record.params, members: membership.committees.map(c => c.length) }
+  let x = 0n
+  for (const s of partyCoefficients(params, party)) {
+    const stored = (await nodeOf(membership.committees[s.committee - 1]![s.member - 1]!.peerId).shares.get(record.keyId, 0))!
+    x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(record.scheme, stored.share)))
+  }
+  return x
+}
+
+beforeAll(async () => {
+  cluster = await startInProcessCluster(9, { basePortFrom: 22100, faults: new Map([[BAD_DEALER, { corruptDkgSubShares: true }]]) })
+  await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
+  membership = membershipOf(cluster.running()[0]!.genesis)
+}, 60_000)
+
+afterAll(async () => { await cluster?.close() })
+
+const badPeer = (): string => cluster.nodes[BAD_DEALER]!.identity.peerId
+const url = (i = 4): string => cluster.running()[i]!.http.url
+
+describe('new_user --dkg', () => {
+  for (const scheme of ['ed25519', 'secp256k1'] as const) {
+    it(`generates a ${scheme} key no dealer holds: Σ Z_i is the key, no Z_i is, every party's shares sum to it, and it signs`, async () => {
+      const owner = newOwner()
+      const result = await newUserDkg({ node: url(), scheme, ownerSecretKey: owner, excludeDealers: [badPeer()] })
+      const { record } = result
+      expect(result.confirmedCommittees).toBe(3)
+      expect(result.secret).toBeUndefined()
+
+      // The transcript: one dealer per committee, three distinct nodes.
+      const { dealers, transcript } = result.dkg
+      expect(dealers).toHaveLength(3)
+      expect(new Set(dealers).size).toBe(3)
+      expect(dealers.map(d => membership.committees.findIndex(c => c.some(m => m.peerId === d)) + 1).sort()).toEqual([1, 2, 3])
+      const verified = verifyTranscript(transcript, membership, scheme)
+      const curve = curveFor(scheme)
+      const X = pointFromHex(scheme, record.groupPublicKey)
+      for (const c of verified.contributions.values()) {
+        // No dealer's own constant term is the key (nor its negation).
+        expect(curve.pointEquals(c.outer[0]!, X)).toBe(false)
+        expect(curve.pointEquals(curve.mulPublic(c.outer[0]!, curve.Fn.neg(1n)), X)).toBe(false)
+      }
+      expect(curve.pointEquals(verified.sum.outer[0]!, X)).toBe(true)
+
+      // Every node registered the record; every member holds a share; two different parties give the same x, and x·G = X.
+      await waitUntil(() => cluster.running().every(n => n.registry.get(record.keyId) !== undefined), AbortSignal.timeout(10_000))
+      const a = await reconstruct(record, new Map([[1, [1, 2]], [2, [2, 3]]]))
+      const b = await reconstruct(record, new Map([[2, [1, 3]], [3, [1, 2]]]))
+      expect(a).toBe(b)
+      expect(curve.pointEquals(curve.mulBase(a), X)).toBe(true)
+
+      const message = new TextEncoder().encode(`dkg ${scheme} key signs`)
+      const signed = await sign({ node: url(2), key: keyFileOf(record, url(), owner), message })
+      expect(signed.status).toBe('completed')
+      expect(verifiesIndependently(record, message, signed.signature!)).toBe(true)
+    })
+  }
+
+  it('a secp256k1 DKG whose sum has odd Y negates publicly: the record has even Y and the key signs (BIP340)', async () => {
+    // Each DKG's sum has odd Y with probability 1/2: go on until one did (at most 12 runs: a miss is 1 in 4096).
+    for (let run = 1; run <= 12; run++) {
+      const owner = newOwner()
+      const result = await newUserDkg({ node: url(run % 9 === BAD_DEALER ? 1 : run % 9), scheme: 'secp256k1', ownerSecretKey: owner, excludeDealers: [badPeer()] })
+      if (!verifyTranscript(result.dkg.transcript, membership, 'secp256k1').negated) continue
+      expect(result.record.groupPublicKey.startsWith('02')).toBe(true)
+      const message = new TextEncoder().encode('negated DKG key signs')
+      const signed = await sign({ node: url(3), key: keyFileOf(result.record, url(), owner), message })
+      expect(verifiesIndependently(result.record, message, signed.signature!)).toBe(true)
+      return
+    }
+    throw new Error('12 DKG runs in a row gave an even-Y sum')
+  })
+
+  it('a dealer that seals bad sub-shares is named by the members, blamed, excluded and replaced; the key then signs', async () => {
+    const owner = newOwner()
+    // Nobody is excluded up front: the bad dealer leads committee 1 or is picked when it is the first live candidate.
+    const bad = badPeer()
+    const committee = membership.committees.findIndex(c => c.some(m => m.peerId === bad)) + 1
+    const roles = cluster.running()[0]!.view.roles().committees[committee - 1]!
+    // Make the bad node the first candidate of its committee: exclude the others ahead of it.
+    const ahead = [roles.leader, roles.backup, ...membership.committees[committee - 1]!.map(m => m.peerId)]
+      .filter((p, i, all): p is string => p != null && all.indexOf(p) === i)
+    const excludeDealers = ahead.slice(0, ahead.indexOf(bad))
+    const lines: string[] = []
+    const result = await newUserDkg({ node: url(), scheme: 'ed25519', ownerSecretKey: owner, excludeDealers, onProgress: l => lines.push(l) })
+    expect(result.excluded.map(e => e.dealer)).toContain(bad)
+    expect(result.excluded.find(e => e.dealer === bad)!.reason).toMatch(/bad-dealer-share/)
+    expect(result.dkg.dealers).not.toContain(bad)
+    expect(lines.join('\n')).toContain(`dealer ${bad} excluded`)
+    // Members that refused its sub-shares blamed it.
+    const blamedBy = cluster.running().filter(n => n.blame.recent().some(b => b.culprit === bad && b.reason === 'bad-dealer-share'))
+    expect(blamedBy.length).toBeGreaterThanOrEqual(membership.params.tm)
+
+    const message = new TextEncoder().encode('after a bad dealer')
+    const signed = await sign({ node: url(5), key: keyFileOf(result.record, url(), owner), message })
+    expect(verifiesIndependently(result.record, message, signed.signature!)).toBe(true)
+  })
+
+  it('refuses a request the owner did not sign, an expired one, and one naming another genesis: 400 with a code', async () => {
+    const post = async (body: unknown): Promise<{ status: number, body: any }> => {
+      const res = await fetch(`${url()}/new_user/dkg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return { status: res.status, body: await res.json() }
+    }
+    const { signBody, ownerPublicKey } = await import('../../protocols/crypto/owner-auth.js')
+    const owner = newOwner()
+    const base = {
+      v: 1, session: 'ab'.repeat(16), scheme: 'ed25519', ownerAuthKey: ownerPublicKey(owner), network: membership.network,
+      genesisDigest: membership.genesisDigest, epoch: membership.epoch, expiresAt: Date.now() + 30_000
+    } as const
+    const signed = signBody('dkg_request', base, owner)
+    expect((await post({ ...signed, signature: signed.signature.replace(/^../, '00') })).body.code).toBe('bad-owner-signature')
+    expect((await post(signBody('dkg_request', { ...base, expiresAt: Date.now() - 60_000 }, owner))).body.code).toBe('expired')
+    const wrong = await post(signBody('dkg_request', { ...base, genesisDigest: '00'.repeat(32) }, owner))
+    expect(wrong.status).toBe(400)
+    expect(wrong.body.code).toBe('wrong-genesis')
+    expect((await post({ ...base, signature: 'zz' })).status).toBe(400)
+  })
+})
