@@ -13,6 +13,12 @@ import { selectParty } from '../../protocols/sign/select-party.js'
 import { HealthSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { runCli, useE2eDevnet } from '../helpers/e2e-devnet.js'
 import { verifiesIndependently } from '../helpers/verify.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { newUserDkg } from '../../cli/client/new-user-dkg.js'
+import { verifyTranscript } from '../../protocols/new-user/dkg.js'
+import { curveFor, pointFromHex } from '../../protocols/sharing/index.js'
+import { GenesisSchema } from '../../protocols/wire/genesis.js'
+import { membershipOf } from '../../protocols/wire/membership.js'
 
 const net = useE2eDevnet('sign-e2e', { basePortFrom: 20100 })
 const keys: Partial<Record<'ed25519' | 'secp256k1', KeyFile>> = {}
@@ -35,6 +41,35 @@ describe('sign e2e: 9 node processes', () => {
       expect(verifiesIndependently(key, hexToBytes(message), out.signature)).toBe(true)
       const verified = await runCli(['verify', '--key', keyPath, '--message', message, '--signature', out.signature])
       expect(verified.stdout.trim()).toBe('valid')
+    })
+  }
+
+  for (const scheme of ['ed25519', 'secp256k1'] as const) {
+    it(`\`shardsig new-user --dkg\` (${scheme}): dealers nobody trusts make a key that signs; no dealer's own value is the key`, async () => {
+      const devnet = net.devnet()
+      const keyPath = join(net.dir(), `dkg-${scheme}.key.json`)
+      const made = await runCli(['new-user', '--dkg', '--node', devnet.node(5).http, '--scheme', scheme, '--out', keyPath, '--json'])
+      expect(made.code, made.stderr).toBe(0)
+      const out = JSON.parse(made.stdout) as { keyId: string, dkg: { session: string, dealers: string[] } }
+      expect(new Set(out.dkg.dealers).size).toBe(3)
+      const key = KeyFileSchema.parse(JSON.parse(await readFile(keyPath, 'utf8')))
+      expect(key.exportedSecret).toBeUndefined()
+      const message = '444b47206b6579'
+      const res = await runCli(['sign', '--key', keyPath, '--message', message, '--json'])
+      expect(res.code, res.stderr).toBe(0)
+      expect(verifiesIndependently(key, hexToBytes(message), (JSON.parse(res.stdout) as { signature: string }).signature)).toBe(true)
+
+      // Every dealer's published messages, as the client collected them: X is their sum and none of them alone.
+      const result = await newUserDkg({ node: devnet.node(7).http, scheme, ownerSecretKey: ed25519.utils.randomSecretKey() })
+      const membership = membershipOf(await callJson('GET', `${devnet.node(1).http}/genesis`, GenesisSchema))
+      const verified = verifyTranscript(result.dkg.transcript, membership, scheme)
+      const curve = curveFor(scheme)
+      const X = pointFromHex(scheme, result.record.groupPublicKey)
+      expect(curve.pointEquals(verified.sum.outer[0]!, X)).toBe(true)
+      for (const [dealer, c] of verified.contributions) {
+        expect(curve.pointEquals(c.outer[0]!, X), `dealer ${dealer} dealt the key itself`).toBe(false)
+        expect(curve.pointEquals(curve.mulPublic(c.outer[0]!, curve.Fn.neg(1n)), X), `dealer ${dealer} dealt the key's negation`).toBe(false)
+      }
     })
   }
 
