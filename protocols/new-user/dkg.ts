@@ -5,16 +5,16 @@
 // x = Σ z_i over at least two dealers (one per committee), each z_i known only
 // to its dealer, which forgets it once its sub-shares are sealed.
 import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { DKG_CLOCK_SKEW_MS, MAX_DKG_REQUEST_LIFETIME_MS, PROTOCOL_VERSION } from '../constants.js'
 import { verifyBody } from '../crypto/owner-auth.js'
 import { signAsPeer, verifyPeerSignature } from '../crypto/peer-signature.js'
-import { openShare, sealShare, ShareOpenError, type ShareSlot } from '../crypto/share-seal.js'
+import { openAndCombine, sealDeal, type DealingContext } from '../crypto/dealer-seal.js'
 import {
-  combineSubShares, contributionsEqual, curveFor, dealScalar, decodeScalar, encodeScalar, hasEvenY, InvalidDealerError,
+  contributionsEqual, curveFor, dealScalar, hasEvenY, InvalidDealerError,
   negateContribution, negateShare, pointFromHex, pointToHex, proveKnowledge, scalarFromHex, scalarToHex, SecretScalar,
   SharingError, sumContributions, verifyContribution, verifyKnowledge,
-  type Contribution, type Point, type RandomBytes, type ReceivedSubShare, type SharingParams
+  type Contribution, type Point, type RandomBytes, type SharingParams
 } from '../sharing/index.js'
 import { signingInput } from '../wire/canonical.js'
 import {
@@ -92,8 +92,9 @@ export function proofContext (session: string, dealer: string): Uint8Array {
   return utf8ToBytes(`shardsig/v1/dkg\n${session}\n${dealer}`)
 }
 
-export function dealerSlot (request: Pick<DkgRequest, 'session' | 'network' | 'epoch'>, dealer: string, committee: number, member: number, peerId: string): ShareSlot {
-  return { keyId: request.session, network: request.network, epoch: request.epoch, committee, member, peerId, dealer }
+/** What DKG sub-shares are sealed under: the session stands in for the key id, unknown until the sum. */
+export function dealingContext (request: Pick<DkgRequest, 'session' | 'network' | 'epoch'>): DealingContext {
+  return { keyId: request.session, network: request.network, epoch: request.epoch }
 }
 
 export function contributionDigest (contribution: DkgContribution): string {
@@ -119,10 +120,7 @@ export async function dealContribution (
   const z = new SecretScalar(curve.randomScalar(randomBytes))
   const dealt = dealScalar(sharingParams(scheme, membership), z, randomBytes)
   const proof = proveKnowledge(scheme, z, dealt.outer[0]!, proofContext(session, dealer), randomBytes)
-  const shares = await Promise.all(dealt.committees.map(async (c) => await Promise.all(c.shares.map(async ({ member, share }) => {
-    const m = membership.committees[c.committee - 1]![member - 1]!
-    return await sealShare(hexToBytes(m.encryptionPublicKey), dealerSlot(request, dealer, c.committee, member, m.peerId), encodeScalar(scheme, share.expose()))
-  }))))
+  const shares = await sealDeal(dealt, membership, dealingContext(request), dealer)
   const hex = (p: Point): string => pointToHex(scheme, p)
   const contribution = signAsPeer<Omit<DkgContribution, 'signature'>>(DKG_CONTRIBUTION_KIND, {
     v: PROTOCOL_VERSION,
@@ -260,25 +258,7 @@ export async function openDkgShare (
   slot: { committee: number, member: number, peerId: string }, encryptionSecret: Uint8Array
 ): Promise<SecretScalar> {
   const scheme = verified.sum.scheme
-  const received: ReceivedSubShare[] = []
-  for (const c of transcript.contributions) {
-    const sealed = c.shares[slot.committee - 1]?.[slot.member - 1]
-    if (sealed === undefined) throw new DealerFault(c.dealer, 'bad-dealer-share', `dealer ${c.dealer} sealed no sub-share for committee ${slot.committee} member ${slot.member}`)
-    try {
-      const bytes = await openShare(encryptionSecret, dealerSlot({ session: transcript.session, network: membership.network, epoch: membership.epoch }, c.dealer, slot.committee, slot.member, slot.peerId), sealed)
-      received.push({ dealer: c.dealer, contribution: verified.contributions.get(c.dealer)!, share: new SecretScalar(decodeScalar(scheme, bytes)) })
-    } catch (err) {
-      if (err instanceof ShareOpenError || err instanceof SharingError) {
-        throw new DealerFault(c.dealer, 'bad-dealer-share', `dealer ${c.dealer}'s sub-share for committee ${slot.committee} member ${slot.member} does not open: ${err.message}`)
-      }
-      throw err
-    }
-  }
-  try {
-    const sum = combineSubShares(scheme, slot.committee, slot.member, received)
-    return verified.negated ? negateShare(scheme, sum) : sum
-  } catch (err) {
-    if (err instanceof InvalidDealerError) throw new DealerFault(err.dealer, 'bad-dealer-share', `DKG session ${transcript.session}: ${err.message}`)
-    throw err
-  }
+  const from = transcript.contributions.map(c => ({ dealer: c.dealer, contribution: verified.contributions.get(c.dealer)!, shares: c.shares }))
+  const sum = await openAndCombine(scheme, dealingContext({ session: transcript.session, network: membership.network, epoch: membership.epoch }), from, slot, encryptionSecret)
+  return verified.negated ? negateShare(scheme, sum) : sum
 }

@@ -33,7 +33,12 @@ export const GenesisSchema = z.strictObject({
   network: z.string().min(1).max(64),
   epoch: z.int().min(0),
   params: GenesisParamsSchema,
-  nodes: z.array(GenesisNodeSchema).min(1)
+  nodes: z.array(GenesisNodeSchema).min(1),
+  /**
+   * Ed25519 public keys of the operators: one of them signs a membership update
+   * (update_node_set, docs/protocols/lifecycle.md). Without it the membership is fixed.
+   */
+  operators: z.array(hex(32)).min(1).max(16).optional()
 }).superRefine((g, ctx) => {
   const seen = { nodeId: new Set<string>(), peerId: new Set<string>(), http: new Set<string>() }
   g.nodes.forEach((n, i) => {

@@ -116,9 +116,9 @@ describe.each(['ed25519', 'secp256k1'] as const)('%s DKG transcript', (scheme) =
     // Dealer 3 seals member (2, 1) the sub-share meant for (2, 2): it opens for nobody else, so it is swapped under a re-seal.
     const target = nodes[1]![0]!
     const { sealShare } = await import('../../protocols/crypto/share-seal.js')
-    const { dealerSlot } = await import('../../protocols/new-user/dkg.js')
+    const { dealerSlot } = await import('../../protocols/crypto/dealer-seal.js')
     const { hexToBytes } = await import('@noble/hashes/utils.js')
-    const bogus = await sealShare(hexToBytes(membership.committees[1]![0]!.encryptionPublicKey), dealerSlot({ session: transcript.session, network: membership.network, epoch: 0 }, dealers[2]!.peerId, 2, 1, target.peerId), new Uint8Array(32).fill(7))
+    const bogus = await sealShare(hexToBytes(membership.committees[1]![0]!.encryptionPublicKey), dealerSlot({ keyId: transcript.session, network: membership.network, epoch: 0 }, dealers[2]!.peerId, 2, 1, target.peerId), new Uint8Array(32).fill(7))
     const tampered = resigned(dealers[2]!, outputs[2]!, x => ({ ...x, shares: x.shares.map((row, c) => row.map((s, m) => c === 1 && m === 0 ? bogus : s)) }))
     const t = { ...transcript, commitments: transcript.commitments.map((c, i) => i === 2 ? tampered.commitment : c), contributions: transcript.contributions.map((c, i) => i === 2 ? tampered.contribution : c) }
     const verified = verifyTranscript(t, membership, scheme)

@@ -10,7 +10,8 @@ import { DKG_CLOCK_SKEW_MS, MAX_DKG_SESSIONS_PER_DEALER } from '../../../protoco
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { signAsPeer } from '../../../protocols/crypto/peer-signature.js'
 import { sealShare } from '../../../protocols/crypto/share-seal.js'
-import { checkCommitment, checkDealerSet, checkDkgRequest, contributionDigest, dealContribution, dealerSlot, type DealerOutput } from '../../../protocols/new-user/dkg.js'
+import { dealerSlot } from '../../../protocols/crypto/dealer-seal.js'
+import { checkCommitment, checkDealerSet, checkDkgRequest, contributionDigest, dealContribution, dealingContext, type DealerOutput } from '../../../protocols/new-user/dkg.js'
 import { curveFor, encodeScalar } from '../../../protocols/sharing/index.js'
 import { NewUserRejection } from '../../../protocols/new-user/check-record.js'
 import { canonicalJson } from '../../../protocols/wire/canonical.js'
@@ -108,7 +109,7 @@ export class DkgDealer {
     const { membership, selfPeerId, seed } = this.init
     const curve = curveFor(request.scheme)
     const shares = await Promise.all(membership.committees.map(async (members, c) => await Promise.all(members.map(async (m, i) =>
-      await sealShare(hexToBytes(m.encryptionPublicKey), dealerSlot(request, selfPeerId, c + 1, i + 1, m.peerId),
+      await sealShare(hexToBytes(m.encryptionPublicKey), dealerSlot(dealingContext(request), selfPeerId, c + 1, i + 1, m.peerId),
         encodeScalar(request.scheme, curve.randomScalar(n => new Uint8Array(nodeRandomBytes(n)))))))))
     const { signature: _s, ...unsigned } = output.contribution
     const contribution = signAsPeer(DKG_CONTRIBUTION_KIND, { ...unsigned, shares }, seed)

@@ -1,0 +1,101 @@
+// Messages of update_node_set (DESIGN 9, docs/protocols/lifecycle.md): the
+// operator-signed membership update, a holder's resharing contribution, the
+// delivery to a new member, its receipt, and the epoch record that certifies
+// a key's shares under the new membership.
+import { z } from 'zod'
+import { PROTOCOL_VERSION } from '../constants.js'
+import { GenesisSchema } from './genesis.js'
+import { hexString, hexUpTo } from './hex.js'
+import { KeyIdSchema, SchemeSchema } from './key-record.js'
+
+export const MEMBERSHIP_UPDATE_KIND = 'membership_update'
+export const RESHARE_CONTRIBUTION_KIND = 'reshare_contribution'
+export const RESHARE_RECEIPT_KIND = 'reshare_receipt'
+
+const PointHex = z.string().regex(/^(?:[0-9a-f]{64}|[0-9a-f]{66})$/, 'expected a 32- or 33-byte point as lowercase hex')
+const PeerIdString = z.string().min(1).max(128)
+
+/** An operator moves the network from epoch e to e+1: the whole next genesis, signed by an operator of epoch e. */
+export const MembershipUpdateSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  network: z.string().min(1).max(64),
+  fromEpoch: z.int().min(0),
+  /** genesisDigest() of the genesis of `fromEpoch`: the update applies to that membership only. */
+  fromGenesisDigest: hexString(32),
+  /** The membership of epoch fromEpoch+1. */
+  genesis: GenesisSchema,
+  /** Which operator of `fromEpoch` signs (its Ed25519 public key, listed in that genesis). */
+  operator: hexString(32),
+  signature: hexString(64)
+})
+export type MembershipUpdate = z.infer<typeof MembershipUpdateSchema>
+
+/** A slot of a membership: member `member` of committee `committee`. */
+export const SlotSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64) })
+
+/** The old holders that reshare one key: exactly tc committees × tm members of the old epoch. */
+export const QuorumSchema = z.array(SlotSchema.extend({ peerId: PeerIdString })).min(1).max(64 * 64)
+
+/** What one old holder deals to the new membership, signed by its peer key. */
+export const ReshareContributionSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  keyId: KeyIdSchema,
+  scheme: SchemeSchema,
+  fromEpoch: z.int().min(0),
+  toEpoch: z.int().min(1),
+  /** genesisDigest of the new membership the sub-shares are sealed to. */
+  toGenesisDigest: hexString(32),
+  dealer: PeerIdString,
+  /** The dealer's slot in the old epoch: its constant commitment must be κ·Y of that slot. */
+  slot: SlotSchema,
+  commitments: z.strictObject({
+    outer: z.array(PointHex).min(1).max(64),
+    inner: z.array(z.array(PointHex).min(1).max(64)).min(1).max(64)
+  }),
+  /** shares[c-1][m-1]: the sub-share of new member (c, m), sealed to it. */
+  shares: z.array(z.array(z.strictObject({ enc: hexString(32), ciphertext: hexUpTo(128) })).min(1).max(64)).min(1).max(64),
+  signature: hexString(64)
+})
+export type ReshareContribution = z.infer<typeof ReshareContributionSchema>
+
+/** The public record of a key under a new epoch: not owner-signed, certified by the new members' receipts. */
+export const EpochRecordSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  keyId: KeyIdSchema,
+  scheme: SchemeSchema,
+  epoch: z.int().min(1),
+  /** genesisDigest of the membership of `epoch`. */
+  genesisDigest: hexString(32),
+  /** Unchanged by resharing: Σ C_{i,0} = X is checked. */
+  groupPublicKey: PointHex,
+  commitments: z.strictObject({
+    outer: z.array(PointHex).min(1).max(64),
+    inner: z.array(z.array(PointHex).min(1).max(64)).min(1).max(64)
+  }),
+  holders: z.array(z.array(PeerIdString).min(1).max(64)).min(1).max(64),
+  /** SHA-256 of the record this one replaces (the owner's key record, or the previous epoch record). */
+  previousDigest: hexString(32),
+  quorum: QuorumSchema
+})
+export type EpochRecord = z.infer<typeof EpochRecordSchema>
+
+/** A new member's receipt for its reshared sub-share, signed by its peer key. */
+export const ReshareReceiptSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  keyId: KeyIdSchema,
+  epoch: z.int().min(1),
+  committee: z.int().min(1),
+  member: z.int().min(1),
+  peerId: PeerIdString,
+  /** SHA-256 of the canonical epoch record the member checked its share against. */
+  epochRecordDigest: hexString(32),
+  signature: hexString(64)
+})
+export type ReshareReceipt = z.infer<typeof ReshareReceiptSchema>
+
+/** An epoch record with the receipts that certify it: what nodes gossip and activate on. */
+export const EpochEntrySchema = z.strictObject({
+  record: EpochRecordSchema,
+  receipts: z.array(ReshareReceiptSchema).max(64 * 64)
+})
+export type EpochEntry = z.infer<typeof EpochEntrySchema>
