@@ -30,6 +30,8 @@ export interface NodeLogs {
   sessions: Map<string, SessionEnd[]>
   /** sessionId → times the party members logged 'signature share sent'. */
   sharesSent: Map<string, number[]>
+  /** sessionId → each signer's step times (ms) from its 'signature share sent' line. */
+  signerSteps: Map<string, Array<Record<string, number>>>
   /** requestId → every 'sign request finished' (more than one when the client failed over to another CM). */
   finished: Map<string, Finished[]>
   sessionsByNode: Record<string, number>
@@ -39,10 +41,10 @@ export interface NodeLogs {
   warnings: Record<string, { count: number, example: string }>
 }
 
-interface LogLine { level?: number, time?: string, msg?: string, requestId?: string, sessionId?: string, outcome?: string, ms?: number, status?: string, attempts?: number, code?: string, reason?: string }
+interface LogLine { steps?: Record<string, number>, level?: number, time?: string, msg?: string, requestId?: string, sessionId?: string, outcome?: string, ms?: number, status?: string, attempts?: number, code?: string, reason?: string }
 
 export async function readNodeLogs (devnet: Devnet): Promise<NodeLogs> {
-  const logs: NodeLogs = { sessions: new Map(), sharesSent: new Map(), finished: new Map(), sessionsByNode: {}, sessionOutcomes: {}, rejections: {}, warnings: {} }
+  const logs: NodeLogs = { sessions: new Map(), sharesSent: new Map(), signerSteps: new Map(), finished: new Map(), sessionsByNode: {}, sessionOutcomes: {}, rejections: {}, warnings: {} }
   for (const n of devnet.nodes()) {
     const text = await readFile(n.paths.log, 'utf8').catch(() => '')
     for (const raw of text.split('\n')) {
@@ -64,6 +66,7 @@ export async function readNodeLogs (devnet: Devnet): Promise<NodeLogs> {
         logs.sessionOutcomes[line.outcome ?? '?'] = (logs.sessionOutcomes[line.outcome ?? '?'] ?? 0) + 1
       } else if (line.msg === 'signature share sent' && line.sessionId !== undefined) {
         logs.sharesSent.set(line.sessionId, [...(logs.sharesSent.get(line.sessionId) ?? []), at])
+        if (line.steps !== undefined) logs.signerSteps.set(line.sessionId, [...(logs.signerSteps.get(line.sessionId) ?? []), line.steps])
       } else if (line.msg === 'sign request finished' && line.requestId !== undefined) {
         logs.finished.set(line.requestId, [...(logs.finished.get(line.requestId) ?? []), { node: n.index, at, status: line.status ?? '?', attempts: line.attempts ?? 0 }])
       } else if (line.msg === 'sign request rejected') {
@@ -125,6 +128,18 @@ export function breakdown (samples: readonly Sample[], logs: NodeLogs): Record<s
   const out: Record<string, number | null> = { matchedRequests: matched }
   for (const [k, v] of Object.entries(parts)) out[`${k}P50`] = v.length > 0 ? round1(median(v)) : null
   return out
+}
+
+/** Medians of each signer step (ms) over every share sent in the completed sessions of these samples. */
+export function signerSteps (samples: readonly Sample[], logs: NodeLogs): Record<string, number> {
+  const byStep = new Map<string, number[]>()
+  for (const s of samples) {
+    const session = (logs.sessions.get(s.requestId) ?? []).find(x => x.outcome === 'completed')
+    for (const steps of session === undefined ? [] : logs.signerSteps.get(session.sessionId) ?? []) {
+      for (const [k, v] of Object.entries(steps)) byStep.set(k, [...(byStep.get(k) ?? []), v])
+    }
+  }
+  return Object.fromEntries([...byStep].map(([k, v]) => [k, round1(median(v))]))
 }
 
 // --- report ---

@@ -21,24 +21,40 @@ import { findFreeBasePort } from '../devnet/ports.js'
 import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../protocols/constants.js'
 import type { Scheme } from '../protocols/wire/key-record.js'
 import { measureCryptoFloor, type CryptoFloor } from './crypto-floor.js'
-import { round1, summary } from './stats.js'
-import { breakdown, completedBehindClientsBack, normalise, readNodeLogs, type NodeLogs } from './sign-logs.js'
+import { round1, round2, summary } from './stats.js'
+import { cryptoBackendInfo } from '../protocols/frost/index.js'
+import { breakdown, signerSteps, completedBehindClientsBack, normalise, readNodeLogs, type NodeLogs } from './sign-logs.js'
 
 const NODES = 9
 const BENCH_BASE_PORT = 18900
-const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
+/**
+ * For profiling runs (docs/performance.md): SHARDSIG_BENCH_SCHEMES=ed25519, SHARDSIG_BENCH_SEQUENTIAL=N and
+ * SHARDSIG_BENCH_CONCURRENT=N narrow the run; such a run writes bench/results/sign-partial.json, not sign.json.
+ */
+const ENV_SCHEMES = process.env.SHARDSIG_BENCH_SCHEMES?.split(',').filter(s => s !== '') as Scheme[] | undefined
+const ENV_SEQUENTIAL = process.env.SHARDSIG_BENCH_SEQUENTIAL
+const ENV_CONCURRENT = process.env.SHARDSIG_BENCH_CONCURRENT
+const PARTIAL_RUN = ENV_SCHEMES !== undefined || ENV_SEQUENTIAL !== undefined || ENV_CONCURRENT !== undefined
+const SCHEMES: Scheme[] = ENV_SCHEMES ?? ['ed25519', 'secp256k1']
 /** Signatures that must complete before measuring: the key reaches every node's registry, connections and JIT warm up. */
 const WARMUP_SIGNATURES = 5
 const WARMUP_TIMEOUT_MS = 60_000
 const WARMUP_RETRY_MS = 500
-const SEQUENTIAL_REQUESTS = 60
+const SEQUENTIAL_REQUESTS = ENV_SEQUENTIAL !== undefined ? Number(ENV_SEQUENTIAL) : 60
 const CONCURRENCY = 32
-const CONCURRENT_REQUESTS = 320
+const CONCURRENT_REQUESTS = ENV_CONCURRENT !== undefined ? Number(ENV_CONCURRENT) : 320
 const MESSAGE_BYTES = 32
 /** High enough that neither the CM's nor any signer's rate limit caps the run. */
 const BENCH_POLICY = { ratePerMinute: 100_000, maxMessageBytes: 4096 }
 const FLOOR_ITERATIONS = 30
 const FLOOR_WARMUP = 3
+/** The FROST-only floor (cryptoCriticalPathMs, cryptoCpuPerSignatureMs): cheap, so more iterations and a JIT warm-up. */
+const FROST_FLOOR_ITERATIONS = 200
+const FROST_FLOOR_WARMUP = 50
+/** Issue #8's targets: p50 ≤ crypto critical path + 2 ms, p99 ≤ 3 × p50, throughput ≥ 50 % of the crypto-only bound. */
+const P50_SLACK_MS = 2
+const P99_TO_P50 = 3
+const THROUGHPUT_SHARE = 0.5
 /** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const CLOCK_TICKS_PER_S = 100
 /** How long the idle devnet's CPU use (heartbeats, gossip) is sampled, to be taken out of the per-signature figures. */
@@ -48,7 +64,15 @@ const IDLE_SETTLE_MS = 3_000
 
 export type Phase = 'warmup' | 'sequential' | 'concurrent'
 
-interface PhaseCost { wallMs: number, nodeCpuMs: number, clientCpuMs: number }
+/**
+ * monotonicUs: the phase's start and end on CLOCK_MONOTONIC, the clock V8 stamps .cpuprofile samples with,
+ * so that bench/profile-summary.ts can keep a node profile's samples of one phase (--window).
+ */
+interface PhaseCost { wallMs: number, nodeCpuMs: number, clientCpuMs: number, monotonicUs: [number, number] }
+
+function monotonicUs (): number {
+  return Number(process.hrtime.bigint() / 1000n)
+}
 
 export interface Sample {
   requestId: string
@@ -69,9 +93,15 @@ async function main (): Promise<void> {
   process.stderr.write(`load average at start: ${loadAtStart.join(' ')} on ${cores} cpus\n`)
 
   // The floor first, before nine node processes compete for the cores.
+  // The FROST steps alone first (as bench:frost measures them), before the owner signatures' and the
+  // wire decoding's garbage exists; then the full floor, whose per-call medians show those costs too.
   const floors: Partial<Record<Scheme, CryptoFloor>> = {}
+  const frostFloors: Partial<Record<Scheme, CryptoFloor>> = {}
   for (const scheme of SCHEMES) {
-    process.stderr.write(`crypto floor ${scheme} ...\n`)
+    process.stderr.write(`crypto floor ${scheme} (${cryptoBackendInfo()[scheme]}) ...\n`)
+    frostFloors[scheme] = measureCryptoFloor(scheme, { iterations: FROST_FLOOR_ITERATIONS, warmup: FROST_FLOOR_WARMUP, cores, frostOnly: true })
+  }
+  for (const scheme of SCHEMES) {
     floors[scheme] = measureCryptoFloor(scheme, { iterations: FLOOR_ITERATIONS, warmup: FLOOR_WARMUP, cores })
   }
 
@@ -96,9 +126,10 @@ async function main (): Promise<void> {
         const cpuBefore = nodesCpuMs(net)
         const clientBefore = process.cpuUsage()
         const t = performance.now()
+        const fromUs = monotonicUs()
         await run()
         const used = process.cpuUsage(clientBefore)
-        cost[phase] = { wallMs: performance.now() - t, nodeCpuMs: nodesCpuMs(net) - cpuBefore, clientCpuMs: (used.user + used.system) / 1000 }
+        cost[phase] = { wallMs: performance.now() - t, nodeCpuMs: nodesCpuMs(net) - cpuBefore, clientCpuMs: (used.user + used.system) / 1000, monotonicUs: [fromUs, monotonicUs()] }
       }
 
       await measured('warmup', async () => { await warmUp(node, key, list) })
@@ -132,11 +163,29 @@ async function main (): Promise<void> {
       const list = samples[scheme]!
       const run = runs[scheme]!
       const floor = floors[scheme]!
+      const frostFloor = frostFloors[scheme]!
       const seq = list.filter(s => s.phase === 'sequential')
       const conc = list.filter(s => s.phase === 'concurrent')
       const concCompleted = conc.filter(s => s.ok).length
       const seqCompleted = seq.filter(s => s.ok).length
+      const p50Ms = summary(seq.filter(s => s.ok).map(s => s.latencyMs)).p50
+      const p99Ms = summary(seq.filter(s => s.ok).map(s => s.latencyMs)).p99
+      const throughputPerS = round1(concCompleted / (run.cost.concurrent.wallMs / 1000))
+      const cryptoBoundPerS = round1(1000 / frostFloor.cpuPerSignatureMs * cores)
       results[scheme] = {
+        // The figures issue #8 asks for, and its targets.
+        p50Ms,
+        p99Ms,
+        throughputPerS,
+        cryptoCriticalPathMs: frostFloor.criticalPathMs,
+        cryptoCpuPerSignatureMs: frostFloor.cpuPerSignatureMs,
+        cryptoBackend: cryptoBackendInfo()[scheme],
+        cryptoBoundPerS,
+        targets: {
+          p50: { limitMs: round2(frostFloor.criticalPathMs + P50_SLACK_MS), met: p50Ms <= frostFloor.criticalPathMs + P50_SLACK_MS },
+          p99: { limitMs: round1(P99_TO_P50 * p50Ms), met: p99Ms <= P99_TO_P50 * p50Ms },
+          throughput: { minPerS: round1(cryptoBoundPerS * THROUGHPUT_SHARE), met: throughputPerS >= cryptoBoundPerS * THROUGHPUT_SHARE }
+        },
         keyId: run.keyId,
         warmup: { requests: list.filter(s => s.phase === 'warmup').length, failures: failuresByReason(list.filter(s => s.phase === 'warmup')) },
         sequential: {
@@ -146,7 +195,9 @@ async function main (): Promise<void> {
           failures: failuresByReason(seq),
           failedAtClientButCompletedAtACm: completedBehindClientsBack(seq, logs),
           ...cpuPerSignature(run.cost.sequential, seqCompleted, idleNodeCpuMsPerS),
-          breakdown: breakdown(seq, logs)
+          breakdown: breakdown(seq, logs),
+          signerStepsMsP50: signerSteps(seq, logs),
+          monotonicUs: run.cost.sequential.monotonicUs
         },
         concurrent: {
           concurrency: CONCURRENCY,
@@ -162,9 +213,12 @@ async function main (): Promise<void> {
           retried: conc.filter(s => (s.attempts ?? 1) > 1).length,
           clientFailovers: conc.reduce((a, s) => a + s.failovers, 0),
           ...cpuPerSignature(run.cost.concurrent, concCompleted, idleNodeCpuMsPerS),
-          breakdown: breakdown(conc, logs)
+          breakdown: breakdown(conc, logs),
+          signerStepsMsP50: signerSteps(conc, logs),
+          monotonicUs: run.cost.concurrent.monotonicUs
         },
         cryptoFloor: floor,
+        cryptoFloorFrostOnly: frostFloor,
         // Every request, for digging into oddities: what the CMs' logs say beside what the client saw.
         samples: list.map(s => ({
           requestId: s.requestId, phase: s.phase, latencyMs: round1(s.latencyMs), ok: s.ok, attempts: s.attempts, failovers: s.failovers, failure: s.failure,
@@ -192,8 +246,9 @@ async function main (): Promise<void> {
     printReport(result.results as Record<Scheme, SchemeResult>, result.machine, logs, round1(idleNodeCpuMsPerS))
     const out = join(findRepoRoot(), 'bench', 'results')
     await mkdir(out, { recursive: true })
-    await writeFile(join(out, 'sign.json'), JSON.stringify(result, null, 2) + '\n')
-    console.log(`\nwritten to ${join(out, 'sign.json')}`)
+    const file = PARTIAL_RUN ? 'sign-partial.json' : 'sign.json'
+    await writeFile(join(out, file), JSON.stringify(result, null, 2) + '\n')
+    console.log(`\nwritten to ${join(out, file)}`)
   } finally {
     await devnet?.down()
     await rm(dir, { recursive: true, force: true })
@@ -291,10 +346,18 @@ function nodesCpuMs (devnet: Devnet): number {
 }
 
 interface SchemeResult {
-  sequential: { requests: number, completed: number, latencyMs: ReturnType<typeof summary>, failures: Record<string, number>, nodeCpuMsPerSignature: number | null, nodeCpuMsPerSignatureNetOfIdle: number | null, breakdown: Record<string, number | null> }
-  concurrent: { requests: number, completed: number, signaturesPerS: number, wallMs: number, latencyMs: ReturnType<typeof summary>, failures: Record<string, number>, retried: number, clientFailovers: number, failedAtClientButCompletedAtACm: number, requestsSeenByMoreThanOneCm: number, nodeCpuMsPerSignature: number | null, nodeCpuMsPerSignatureNetOfIdle: number | null, clientCpuMsPerSignature: number | null, breakdown: Record<string, number | null> }
+  sequential: { signerStepsMsP50: Record<string, number>, requests: number, completed: number, latencyMs: ReturnType<typeof summary>, failures: Record<string, number>, nodeCpuMsPerSignature: number | null, nodeCpuMsPerSignatureNetOfIdle: number | null, breakdown: Record<string, number | null> }
+  concurrent: { signerStepsMsP50: Record<string, number>, requests: number, completed: number, signaturesPerS: number, wallMs: number, latencyMs: ReturnType<typeof summary>, failures: Record<string, number>, retried: number, clientFailovers: number, failedAtClientButCompletedAtACm: number, requestsSeenByMoreThanOneCm: number, nodeCpuMsPerSignature: number | null, nodeCpuMsPerSignatureNetOfIdle: number | null, clientCpuMsPerSignature: number | null, breakdown: Record<string, number | null> }
   warmup: { requests: number, failures: Record<string, number> }
   cryptoFloor: CryptoFloor
+  p50Ms: number
+  p99Ms: number
+  throughputPerS: number
+  cryptoCriticalPathMs: number
+  cryptoCpuPerSignatureMs: number
+  cryptoBackend: string
+  cryptoBoundPerS: number
+  targets: { p50: { limitMs: number, met: boolean }, p99: { limitMs: number, met: boolean }, throughput: { minPerS: number, met: boolean } }
 }
 
 function table (header: string[], rows: string[][]): void {
@@ -319,6 +382,17 @@ function printReport (results: Record<Scheme, SchemeResult>, machine: { node: st
     })
   )
   console.log(`(floor: one process, no network, CPU time; crit. = one signer + CM + client verify; nodes CPU = all 9 processes per completed signature, net of the idle devnet's ${f(idleNodesCpuMsPerS)} ms/s)`)
+  console.log('\nissue #8 targets (crypto: protocols/frost on the nodes\' backend, FROST steps only, one process):')
+  table(
+    ['scheme', 'backend', 'crypto crit. ms', 'crypto CPU ms', 'p50 ms (≤ limit)', 'p99 ms (≤ limit)', `sig/s c=${CONCURRENCY} (≥ min)`],
+    SCHEMES.map(s => {
+      const r = results[s]
+      const mark = (met: boolean): string => met ? 'met' : 'NOT met'
+      return [s, r.cryptoBackend, f(r.cryptoCriticalPathMs), f(r.cryptoCpuPerSignatureMs),
+        `${f(r.p50Ms)} (${f(r.targets.p50.limitMs)}, ${mark(r.targets.p50.met)})`, `${f(r.p99Ms)} (${f(r.targets.p99.limitMs)}, ${mark(r.targets.p99.met)})`,
+        `${f(r.throughputPerS)} (${f(r.targets.throughput.minPerS)}, ${mark(r.targets.throughput.met)})`]
+    })
+  )
   console.log('\nwhere the time goes (medians, ms, completed requests; CM session from its log):')
   table(
     ['scheme', 'phase', 'client', 'CM session', 'gap', '→session', 'session→last share', 'last share→end', 'end→finished', 'finished→client'],
@@ -327,6 +401,13 @@ function printReport (results: Record<Scheme, SchemeResult>, machine: { node: st
       return [s, phase === 'sequential' ? 'c=1' : `c=${CONCURRENCY}`, f(b.clientMsP50), f(b.cmSessionMsP50), f(b.gapMsP50), f(b.toSessionStartMsP50), f(b.sessionToLastShareMsP50), f(b.lastShareToSessionEndMsP50), f(b.sessionEndToFinishedMsP50), f(b.finishedToClientMsP50)]
     }))
   )
+  console.log('\na signer\'s steps (medians, ms, from its \'signature share sent\' lines):')
+  for (const s of SCHEMES) {
+    for (const phase of ['sequential', 'concurrent'] as const) {
+      const steps = results[s][phase].signerStepsMsP50
+      console.log(`${s} ${phase === 'sequential' ? 'c=1' : `c=${CONCURRENCY}`}: ${Object.entries(steps).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    }
+  }
   console.log('\ncrypto floor, one process, no network (median CPU ms per call; wall-time totals in the last column):')
   table(
     ['scheme', 'createSession', 'commit', 'signShare', 'verifyingShares', 'aggregate', 'verify', 'wire decode signer/CM', 'owner sign/verify', 'CPU+wire+auth', 'wall crit. / CPU / +wire+auth'],

@@ -31,7 +31,7 @@ export async function spawnNode (opts: SpawnNodeOptions): Promise<number> {
   const logFd = openSync(opts.logPath, 'a')
   let pid: number | undefined
   try {
-    const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...NODE_V8_FLAGS, opts.entry, '--config', opts.configPath, '--passphrase-file', opts.passphrasePath]
+    const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...NODE_V8_FLAGS, ...profileFlags(process.env), opts.entry, '--config', opts.configPath, '--passphrase-file', opts.passphrasePath]
     const child = spawn(command as string, args, {
       cwd: opts.cwd,
       detached: true,
@@ -48,6 +48,15 @@ export async function spawnNode (opts: SpawnNodeOptions): Promise<number> {
   if (pid === undefined) throw new DevnetError(`could not start ${[...(opts.wrapper ?? []), process.execPath].join(' ')} ${opts.entry}`)
   await writeFile(opts.pidPath, `${pid}\n`)
   return pid
+}
+
+/** Set to a folder to have every node write a V8 CPU profile there when it exits cleanly (`devnet down`). */
+export const NODE_CPU_PROF_DIR_ENV = 'SHARDSIG_NODE_CPU_PROF_DIR'
+
+/** `--cpu-prof` flags when NODE_CPU_PROF_DIR_ENV is set (docs/performance.md: profiling a devnet). */
+export function profileFlags (env: NodeJS.ProcessEnv): string[] {
+  const dir = env[NODE_CPU_PROF_DIR_ENV]
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
 }
 
 /**

@@ -8,6 +8,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { createHash } from 'node:crypto'
 import { committeeTopic, MAX_GOSSIP_MESSAGE_BYTES, TOPIC_HEARTBEAT, TOPIC_REGISTRY } from '../../protocols/constants.js'
 
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
@@ -78,6 +79,37 @@ function scoreParams (network: NonNullable<Libp2pInit['network']>): Partial<Peer
   }
 }
 
+/** The fields of a gossiped message as it arrives, before any check (gossipsub's RPC.Message). */
+export interface RawGossipMessage { topic: string, from?: Uint8Array, seqno?: Uint8Array, data?: Uint8Array, signature?: Uint8Array, key?: Uint8Array }
+
+/**
+ * Gossipsub's "fast message id": without one, every copy of a message (a
+ * 9-node mesh delivers each heartbeat from up to D peers) has its signature
+ * verified before the duplicate check, and that was the largest single cost
+ * of an idle node (docs/performance.md). The id is a SHA-256 over every field
+ * of the message as received, length-prefixed, so only a byte-identical copy
+ * shares it; gossipsub caches it only for messages that passed validation, so
+ * a forged or altered copy is still validated (and rejected) on its own.
+ */
+export function fastGossipMessageId (msg: RawGossipMessage): string {
+  const h = createHash('sha256')
+  const field = (bytes: Uint8Array | undefined): void => {
+    const len = Buffer.allocUnsafe(5)
+    // An absent field and an empty one differ (flag byte), so no two layouts collide.
+    len.writeUInt8(bytes === undefined ? 0 : 1, 0)
+    len.writeUInt32BE(bytes?.byteLength ?? 0, 1)
+    h.update(len)
+    if (bytes !== undefined) h.update(bytes)
+  }
+  field(Buffer.from(msg.topic, 'utf8'))
+  field(msg.from)
+  field(msg.seqno)
+  field(msg.data)
+  field(msg.signature)
+  field(msg.key)
+  return h.digest('base64')
+}
+
 export async function createShardsigLibp2p (init: Libp2pInit): Promise<ShardsigLibp2p> {
   return await createLibp2p({
     privateKey: init.privateKey,
@@ -97,6 +129,7 @@ export async function createShardsigLibp2p (init: Libp2pInit): Promise<ShardsigL
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
         maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES * 4,
+        fastMsgIdFn: fastGossipMessageId,
         ...(init.network !== undefined ? { scoreParams: scoreParams(init.network) } : {})
       })
     }

@@ -1,13 +1,21 @@
-// One JSON request and one JSON response over a fresh libp2p stream, both
-// length-prefixed and size-limited, every wait bound by an AbortSignal.
-// Bad input is rejected at the edge by the schemas given here.
+// One JSON request and one JSON response, both length-prefixed and
+// size-limited, every wait bound by an AbortSignal: over a fresh libp2p stream,
+// or, for the protocols of every signature (party, sign), over the long-lived
+// channel to that peer (channel.ts). Bad input is rejected at the edge by the
+// schemas given here, on either path.
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import type { z } from 'zod'
-import { MAX_DIRECT_MESSAGE_BYTES, maxStreamsPerConnection } from '../../protocols/constants.js'
+import { MAX_DIRECT_MESSAGE_BYTES, maxStreamsPerConnection, PROTOCOL_PARTY, PROTOCOL_SIGN } from '../../protocols/constants.js'
 import type { Logger } from '../log.js'
+import { channelsOf, existingChannelsOf } from './channel.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
+
+/** Protocols whose requests go over channels: many small messages per signature. */
+const CHANNEL_PROTOCOLS: ReadonlySet<string> = new Set([PROTOCOL_PARTY, PROTOCOL_SIGN])
+/** Streams per connection a handler gets when its protocol names no cap (libp2p's inbound default). */
+const DEFAULT_MAX_STREAMS = 32
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -24,6 +32,17 @@ export async function requestJson<T> (
   responseSchema: z.ZodType<T>, opts: { signal: AbortSignal, maxBytes?: number }
 ): Promise<T> {
   const maxBytes = opts.maxBytes ?? MAX_DIRECT_MESSAGE_BYTES
+  const channels = CHANNEL_PROTOCOLS.has(protocol) ? existingChannelsOf(libp2p) : undefined
+  if (channels?.usable(peerId) === true) {
+    let answer: unknown
+    try {
+      answer = await channels.request(peerId, protocol, body, opts.signal, maxBytes)
+    } catch (err) {
+      // A peer without channels (an older node) is asked over a stream, here and from now on.
+      if (channels.usable(peerId)) throw new DirectProtocolError(protocol, peerId, opts.signal.aborted ? "deadline exceeded" : ((err as Error).message || (err as Error).name))
+    }
+    if (channels.usable(peerId)) return parseAnswer(protocol, peerId, responseSchema, answer)
+  }
   let stream: Stream | undefined
   try {
     stream = await libp2p.dialProtocol(peerIdFromString(peerId), protocol, { signal: opts.signal })
@@ -31,14 +50,18 @@ export async function requestJson<T> (
     await lp.write(encoder.encode(JSON.stringify(body)), { signal: opts.signal })
     const answer = await lp.read({ signal: opts.signal })
     await stream.close({ signal: opts.signal }).catch(() => {})
-    const parsed = responseSchema.safeParse(JSON.parse(decoder.decode(answer.subarray())))
-    if (!parsed.success) throw new DirectProtocolError(protocol, peerId, `malformed response: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
-    return parsed.data
+    return parseAnswer(protocol, peerId, responseSchema, JSON.parse(decoder.decode(answer.subarray())))
   } catch (err) {
     stream?.abort(err as Error)
     if (err instanceof DirectProtocolError) throw err
     throw new DirectProtocolError(protocol, peerId, opts.signal.aborted ? 'deadline exceeded' : (err as Error).message)
   }
+}
+
+function parseAnswer<T> (protocol: string, peerId: string, responseSchema: z.ZodType<T>, json: unknown): T {
+  const parsed = responseSchema.safeParse(json)
+  if (!parsed.success) throw new DirectProtocolError(protocol, peerId, `malformed response: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+  return parsed.data
 }
 
 export interface JsonHandlerInit<Req> {
@@ -56,24 +79,33 @@ export interface JsonHandlerInit<Req> {
 export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void> {
   const maxBytes = init.maxBytes ?? MAX_DIRECT_MESSAGE_BYTES
   const maxStreams = maxStreamsPerConnection(init.protocol)
+  // The same checks and deadline for a request on a stream and on a channel.
+  const answer = async (json: unknown, peerId: string, signal: AbortSignal): Promise<unknown> => {
+    const parsed = init.requestSchema.safeParse(json)
+    return parsed.success
+      ? await init.handle(parsed.data, { peerId, signal })
+      : init.malformed(parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '))
+  }
+  if (CHANNEL_PROTOCOLS.has(init.protocol)) {
+    await channelsOf(init.libp2p, init.log).route(init.protocol, {
+      maxBytes,
+      maxInFlight: maxStreams ?? DEFAULT_MAX_STREAMS,
+      answer: async (json, { peerId }) => await answer(json, peerId, AbortSignal.timeout(init.timeoutMs))
+    })
+  }
   await init.libp2p.handle(init.protocol, async (stream, connection) => {
     const signal = AbortSignal.timeout(init.timeoutMs)
     const peerId = connection.remotePeer.toString()
     try {
       const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) })
       const raw = await lp.read({ signal })
-      let answer: unknown
       let json: unknown
       try {
         json = JSON.parse(decoder.decode(raw.subarray()))
       } catch {
         json = undefined
       }
-      const parsed = init.requestSchema.safeParse(json)
-      answer = parsed.success
-        ? await init.handle(parsed.data, { peerId, signal })
-        : init.malformed(parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '))
-      await lp.write(encoder.encode(JSON.stringify(answer)), { signal })
+      await lp.write(encoder.encode(JSON.stringify(await answer(json, peerId, signal))), { signal })
       // A handler must close its stream itself (NOTES-libp2p.md).
       await stream.close({ signal })
     } catch (err) {
@@ -81,6 +113,12 @@ export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void
       stream.abort(err as Error)
     }
   }, maxStreams === undefined ? {} : { maxInboundStreams: maxStreams, maxOutboundStreams: maxStreams })
+}
+
+/** Stops answering `protocol` (streams and channels). */
+export async function unhandleJson (libp2p: ShardsigLibp2p, protocol: string): Promise<void> {
+  existingChannelsOf(libp2p)?.unroute(protocol)
+  await libp2p.unhandle(protocol)
 }
 
 /**

@@ -7,7 +7,7 @@ import { PartyRequestSchema, RoundOneSchema, type PartyAnswer } from '../../../p
 import type { Logger } from '../../log.js'
 import type { SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
-import { handleJson } from '../../p2p/direct.js'
+import { handleJson, unhandleJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
@@ -96,8 +96,8 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     coordinator,
     stop: async () => {
       coordinator.stop()
-      await libp2p.unhandle(PROTOCOL_PARTY)
-      await libp2p.unhandle(PROTOCOL_SIGN)
+      await unhandleJson(libp2p, PROTOCOL_PARTY)
+      await unhandleJson(libp2p, PROTOCOL_SIGN)
     }
   }
 }

@@ -88,6 +88,8 @@ export class Signer {
     const { request, sessionId, party } = np
     // Every line of this session carries the request id, as on the CM (devnet logs --request).
     const log = this.init.log.child({ requestId: request.requestId, keyId: request.keyId, flow: 'sign', sessionId })
+    // Where a signer's time goes (ms per step, in the 'signature share sent' line; bench/sign-logs.ts).
+    const steps = new StepTimer()
     try {
       const material = this.init.keys.get(request.keyId)
       const { record } = material
@@ -99,6 +101,7 @@ export class Signer {
       if (stored === undefined || stored.state !== 'active' || stored.recordDigest !== this.init.keys.digestOf(record.keyId)) {
         throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId}`)
       }
+      steps.lap('checks')
 
       const now = this.now()
       const claim = await this.init.ledger.claim({
@@ -119,18 +122,22 @@ export class Signer {
         throw new SignRejection('rate-limited', `key ${record.keyId} is over its limit of ${record.policy.ratePerMinute} signatures per minute`)
       }
       if (this.sessions.has(sessionId)) throw new SignRejection('conflict', `session ${sessionId} is already running here`)
+      steps.lap('claim')
 
       const frost = createSession(material.params, material.nested.groupPublicKey, partyMap(party))
       const key = { scheme: record.scheme, committee: me.committee, member: me.member, share: new SecretScalar(scalarFromHex(record.scheme, stored.share)) }
       const round1 = commit(key)
+      steps.lap('commit')
       const commitments = await this.exchange(sessionId, coordinator, party, frost, me, round1.commitments, signal, log)
 
+      steps.lap('round1')
       const message = hexToBytes(request.message)
       let share = signShare(frost, key, round1.nonces, [...commitments.values()], message)
       if (this.init.faults?.corruptShare === true) share = corrupt(record.scheme, share)
       const contribution: Contribution = {
         sessionId, coordinator, party: [...party], commitments: [...commitments.values()].map(encodeCommitments), share: encodeSignatureShare(share)
       }
+      steps.lap('signShare')
       // Recorded (synced) before the share leaves: from now on we serve only this coordinator for this request.
       const recorded = await this.init.ledger.recordContribution(claim.entry, contribution)
       if (recorded === 'abandoned') throw new SignRejection('session-abandoned', `session ${sessionId} was declared unfinishable by a recover before this signer's share was ready`)
@@ -143,7 +150,8 @@ export class Signer {
         await new Promise(resolve => { signal.addEventListener('abort', resolve, { once: true }) })
         throw new SignRejection('internal', 'withheld (test fault)')
       }
-      log.info({ coordinator, committee: me.committee, member: me.member }, 'signature share sent')
+      steps.lap('record')
+      log.info({ coordinator, committee: me.committee, member: me.member, steps: steps.laps }, 'signature share sent')
       return {
         kind: 'share',
         sessionId,
@@ -268,6 +276,18 @@ export class Signer {
       throw new RoundOneTimeout(sessionId, missing)
     }
     return session.commitments
+  }
+}
+
+/** Milliseconds between laps, rounded to 0.1. */
+class StepTimer {
+  readonly laps: Record<string, number> = {}
+  private last = performance.now()
+
+  lap (name: string): void {
+    const now = performance.now()
+    this.laps[name] = Math.round((now - this.last) * 10) / 10
+    this.last = now
   }
 }
 

@@ -1,0 +1,282 @@
+// Request/response over one long-lived stream per peer and direction, for the
+// direct protocols a node runs on every signature (party, sign). A fresh stream
+// per request costs a multistream-select exchange, yamux open/close frames,
+// a peer-store update and several abort signals on both ends; a message on an
+// open stream costs one frame each way (NOTES-libp2p.md: ~0.2 ms against
+// 1.4–2 ms, docs/performance.md). Requests carry an id, so many are in flight on
+// one stream and answers come back in any order.
+//
+// Frames: a varint length, then JSON. Request {"i": id, "p": protocol, "b": body},
+// answer {"i": id, "b": answer} or {"i": id, "e": why}. The receiving side runs
+// the same handler, schema and deadline as a stream of that protocol would get
+// (direct.ts), and answers "busy" beyond the protocol's stream cap per channel.
+import type { Connection, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { LengthPrefixedDecoder } from '@libp2p/utils'
+import type { Logger } from '../log.js'
+import type { ShardsigLibp2p } from './create-libp2p.js'
+
+export const PROTOCOL_CHANNEL = '/shardsig/channel/1.0.0'
+/** A frame holds one message of a direct protocol plus the envelope. */
+const ENVELOPE_BYTES = 256
+
+/** A decoded frame (a Uint8ArrayList of whichever version @libp2p/utils carries). */
+interface Frame { subarray: () => Uint8Array }
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export interface ChannelRoute {
+  /** The largest request body this protocol takes (bytes of JSON). */
+  maxBytes: number
+  /** How many of this protocol's requests one channel may have in flight at the receiver. */
+  maxInFlight: number
+  /** Checks and answers one request body, parsed JSON (the same work a stream handler does after parsing). */
+  answer: (json: unknown, ctx: { peerId: string }) => Promise<unknown>
+}
+
+export class ChannelError extends Error {
+  /** `unsent`: the request never left this node, so asking again cannot deliver it twice. */
+  constructor (reason: string, readonly unsent = false) {
+    super(reason)
+    this.name = 'ChannelError'
+  }
+}
+
+interface Pending { resolve: (answer: unknown) => void, reject: (err: Error) => void }
+
+/** Our outbound channel to one peer: requests go out, answers come back. */
+class OutboundChannel {
+  private nextId = 1
+  private readonly pending = new Map<number, Pending>()
+  private readonly decoder: LengthPrefixedDecoder
+  closed = false
+
+  constructor (readonly stream: Stream, maxFrameBytes: number, private readonly onClosed: () => void) {
+    this.decoder = new LengthPrefixedDecoder({ maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 16 })
+    stream.addEventListener('message', evt => {
+      try {
+        for (const frame of this.decoder.decode(evt.data)) this.onFrame(frame)
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    stream.addEventListener('close', evt => { this.close(evt.error ?? new ChannelError('channel closed')) })
+    // The other end is going (its node stops): close ours too, so neither waits on the other.
+    stream.addEventListener('remoteCloseWrite', () => {
+      this.close(new ChannelError('channel closed by the peer'))
+      stream.close().catch(err => { stream.abort(err as Error) })
+    })
+  }
+
+  private onFrame (frame: Frame): void {
+    const msg = JSON.parse(decoder.decode(frame.subarray())) as { i?: unknown, b?: unknown, e?: unknown }
+    if (typeof msg.i !== 'number') throw new ChannelError('answer without an id')
+    const p = this.pending.get(msg.i)
+    if (p === undefined) return // its caller gave up (deadline)
+    this.pending.delete(msg.i)
+    if (typeof msg.e === 'string') p.reject(new ChannelError(msg.e))
+    else p.resolve(msg.b)
+  }
+
+  /** Open for new requests: not closed here, and the stream still writable (a closing connection may not have told us yet). */
+  get writable (): boolean {
+    return !this.closed && this.stream.status === 'open' && this.stream.writeStatus === 'writable'
+  }
+
+  async request (protocol: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+    if (!this.writable) throw new ChannelError('channel closed', true)
+    signal.throwIfAborted()
+    const id = this.nextId++
+    const answer = new Promise<unknown>((resolve, reject) => { this.pending.set(id, { resolve, reject }) })
+    // Rejected by close() or the deadline possibly before it is awaited below.
+    answer.catch(() => {})
+    const onAbort = (): void => {
+      const p = this.pending.get(id)
+      this.pending.delete(id)
+      p?.reject(new ChannelError('deadline exceeded'))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      const bytes = encoder.encode(JSON.stringify({ i: id, p: protocol, b: body }))
+      let sent: boolean
+      try {
+        sent = this.stream.send(frame(bytes))
+      } catch (err) {
+        throw new ChannelError(`could not send: ${(err as Error).message || (err as Error).name}`, true)
+      }
+      if (!sent) await this.stream.onDrain({ signal })
+      return await answer
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      this.pending.delete(id)
+    }
+  }
+
+  close (err: Error): void {
+    if (this.closed) return
+    this.closed = true
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
+    this.onClosed()
+  }
+}
+
+async function raceSignal<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  let onAbort = (): void => {}
+  try {
+    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
+      onAbort = () => { reject(new ChannelError('deadline exceeded')) }
+      signal.addEventListener('abort', onAbort, { once: true })
+    })])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** A varint length (unsigned LEB128, as lpStream writes it), then the bytes. */
+function frame (bytes: Uint8Array): Uint8Array {
+  const head: number[] = []
+  let n = bytes.byteLength
+  while (n >= 0x80) { head.push((n & 0x7f) | 0x80); n >>>= 7 }
+  head.push(n)
+  const out = new Uint8Array(head.length + bytes.byteLength)
+  out.set(head, 0)
+  out.set(bytes, head.length)
+  return out
+}
+
+/** One per libp2p node: the routes it answers on channels, and its outbound channels. */
+export class Channels {
+  private readonly routes = new Map<string, ChannelRoute>()
+  private readonly outbound = new Map<string, Promise<OutboundChannel>>()
+  private handling = false
+  /** Peers whose node does not speak the channel protocol: plain streams for them. */
+  private readonly unsupported = new Set<string>()
+
+  constructor (private readonly libp2p: ShardsigLibp2p, private readonly log: Logger) {}
+
+  private get maxFrameBytes (): number {
+    return Math.max(0, ...[...this.routes.values()].map(r => r.maxBytes)) + ENVELOPE_BYTES
+  }
+
+  /** Answers `protocol` on channels too (direct.ts calls it next to its stream handler). */
+  async route (protocol: string, route: ChannelRoute): Promise<void> {
+    this.routes.set(protocol, route)
+    if (this.handling) return
+    this.handling = true
+    await this.libp2p.handle(PROTOCOL_CHANNEL, (stream, connection) => { this.serve(stream, connection) }, { maxInboundStreams: 2, maxOutboundStreams: 2 })
+  }
+
+  unroute (protocol: string): void {
+    this.routes.delete(protocol)
+  }
+
+  /** Whether a request to `peerId` should try a channel (false once the peer said it has none). */
+  usable (peerId: string): boolean {
+    return !this.unsupported.has(peerId)
+  }
+
+  /** Sends one request on our channel to `peerId`, opening it first if needed. */
+  async request (peerId: string, protocol: string, body: unknown, signal: AbortSignal, maxFrameBytes: number): Promise<unknown> {
+    // A channel whose connection went away (or is going) is replaced once, when nothing was sent on it yet.
+    for (let attempt = 1; ; attempt++) {
+      let channel: OutboundChannel
+      try {
+        channel = await this.open(peerId, signal, maxFrameBytes)
+        return await channel.request(protocol, body, signal)
+      } catch (err) {
+        const unsent = !(err instanceof ChannelError) || err.unsent
+        if (attempt >= 2 || !unsent || signal.aborted || !this.usable(peerId)) throw err
+        const stale = this.outbound.get(peerId)
+        this.outbound.delete(peerId)
+        stale?.then(c => { c.stream.abort(new ChannelError('replaced')); c.close(new ChannelError('replaced')) }, () => {})
+      }
+    }
+  }
+
+  private async open (peerId: string, signal: AbortSignal, maxFrameBytes: number): Promise<OutboundChannel> {
+    let opening = this.outbound.get(peerId)
+    if (opening === undefined) {
+      opening = (async () => {
+        const stream = await this.libp2p.dialProtocol(peerIdFromString(peerId), PROTOCOL_CHANNEL, { signal })
+        const channel: OutboundChannel = new OutboundChannel(stream, maxFrameBytes, () => {
+          if (this.outbound.get(peerId) === opening) this.outbound.delete(peerId)
+        })
+        return channel
+      })()
+      this.outbound.set(peerId, opening)
+      opening.catch((err: Error) => {
+        if (this.outbound.get(peerId) === opening) this.outbound.delete(peerId)
+        if (err.name === 'UnsupportedProtocolError') this.unsupported.add(peerId)
+      })
+    }
+    // The dial may have been started by a caller with a later deadline: each caller waits only as long as its own.
+    return await raceSignal(opening, signal)
+  }
+
+  /** Closes every outbound channel (node stop). */
+  stop (): void {
+    for (const opening of this.outbound.values()) opening.then(c => { c.stream.abort(new ChannelError('stopping')) }, () => {})
+    this.outbound.clear()
+  }
+
+  /** The receiving end of a peer's channel: answers each request as it comes, in parallel. */
+  private serve (stream: Stream, connection: Connection): void {
+    const peerId = connection.remotePeer.toString()
+    const frames = new LengthPrefixedDecoder({ maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxFrameBytes + 16 })
+    const inFlight = new Map<string, number>()
+    const reply = (msg: unknown): void => {
+      if (stream.status !== 'open') return
+      // Answers are small and few (bounded by the in-flight caps); a full send buffer only delays them.
+      stream.send(frame(encoder.encode(JSON.stringify(msg))))
+    }
+    const onRequest = (raw: Frame): void => {
+      // One JSON parse for envelope and body; the route checks the body with its schema.
+      const msg = JSON.parse(decoder.decode(raw.subarray())) as { i?: unknown, p?: unknown, b?: unknown }
+      if (typeof msg.i !== 'number' || !Number.isSafeInteger(msg.i)) throw new ChannelError('request without an id')
+      const id = msg.i
+      const route = typeof msg.p === 'string' ? this.routes.get(msg.p) : undefined
+      if (route === undefined) { reply({ i: id, e: `no such protocol ${String(msg.p).slice(0, 64)}` }); return }
+      const protocol = msg.p as string
+      const n = inFlight.get(protocol) ?? 0
+      if (n >= route.maxInFlight) { reply({ i: id, e: 'busy' }); return }
+      inFlight.set(protocol, n + 1)
+      route.answer(msg.b, { peerId })
+        .then(answer => { reply({ i: id, b: answer }) }, (err: Error) => {
+          this.log.debug({ protocol, peer: peerId, err: err.message }, 'channel request failed')
+          reply({ i: id, e: 'failed' })
+        })
+        .finally(() => { inFlight.set(protocol, (inFlight.get(protocol) ?? 1) - 1) })
+    }
+    // The sender closed its channel (its node stops): close ours, so neither waits on the other.
+    stream.addEventListener('remoteCloseWrite', () => { stream.close().catch(err => { stream.abort(err as Error) }) })
+    stream.addEventListener('message', evt => {
+      try {
+        for (const f of frames.decode(evt.data)) onRequest(f)
+      } catch (err) {
+        // Not our framing or not JSON: this peer's channel is closed; its plain streams still work.
+        this.log.debug({ peer: peerId, err: (err as Error).message }, 'channel closed on a malformed frame')
+        stream.abort(err as Error)
+      }
+    })
+  }
+}
+
+const perNode = new WeakMap<ShardsigLibp2p, Channels>()
+
+/** The node's channels (created on first use). */
+export function channelsOf (libp2p: ShardsigLibp2p, log: Logger): Channels {
+  let c = perNode.get(libp2p)
+  if (c === undefined) {
+    c = new Channels(libp2p, log)
+    perNode.set(libp2p, c)
+  }
+  return c
+}
+
+/** Channels of a node that has them, without creating any (clients and tests that never handle). */
+export function existingChannelsOf (libp2p: ShardsigLibp2p): Channels | undefined {
+  return perNode.get(libp2p)
+}

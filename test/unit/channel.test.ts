@@ -1,0 +1,162 @@
+// Direct-protocol requests over channels (node/p2p/channel.ts) between two real
+// libp2p nodes on 127.0.0.1: many requests share one long-lived stream, answers
+// match their requests, deadlines and junk frames end only what they should,
+// and a peer without channels is still reached over plain streams.
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { pino } from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { PROTOCOL_CHANNEL } from '../../node/p2p/channel.js'
+import { createShardsigLibp2p, fastGossipMessageId, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
+import { handleJson, requestJson } from '../../node/p2p/direct.js'
+import { PROTOCOL_PARTY, PROTOCOL_SIGN } from '../../protocols/constants.js'
+
+const log = pino({ level: 'silent' })
+const Req = z.strictObject({ n: z.number(), delayMs: z.number().optional() })
+const Ans = z.strictObject({ doubled: z.number(), from: z.string() })
+const started: ShardsigLibp2p[] = []
+
+async function node (): Promise<ShardsigLibp2p> {
+  const n = await createShardsigLibp2p({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  started.push(n)
+  return n
+}
+
+async function connect (a: ShardsigLibp2p, b: ShardsigLibp2p): Promise<void> {
+  await a.dial(b.getMultiaddrs().map(m => multiaddr(m.toString())), { signal: AbortSignal.timeout(10_000) })
+}
+
+/** Answers {n} with {doubled: 2n, from: <the sender's peer id>}, after delayMs. */
+async function serveDoubling (n: ShardsigLibp2p, protocol = PROTOCOL_SIGN): Promise<void> {
+  await handleJson({
+    libp2p: n,
+    protocol,
+    requestSchema: Req,
+    malformed: reason => ({ malformed: reason }),
+    timeoutMs: 2_000,
+    log,
+    handle: async (req, { peerId }) => {
+      if (req.delayMs !== undefined) await new Promise(resolve => setTimeout(resolve, req.delayMs))
+      return { doubled: 2 * req.n, from: peerId }
+    }
+  })
+}
+
+function channelStreams (from: ShardsigLibp2p, to: ShardsigLibp2p): number {
+  return from.getConnections(to.peerId).flatMap(c => c.streams).filter(s => s.protocol === PROTOCOL_CHANNEL && s.direction === 'outbound').length
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map(async n => { await n.stop() }))
+})
+
+describe('channels', () => {
+  it('many requests, in parallel and in sequence, share one stream; each answer reaches its own request', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    await serveDoubling(b)
+    await connect(a, b)
+    const signal = (): AbortSignal => AbortSignal.timeout(5_000)
+    // Later requests answer sooner: answers come back out of order.
+    const parallel = await Promise.all(Array.from({ length: 20 }, async (_, i) =>
+      await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: i, delayMs: (20 - i) * 5 }, Ans, { signal: signal() })))
+    expect(parallel.map(x => x.doubled)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i))
+    expect(parallel.every(x => x.from === a.peerId.toString())).toBe(true)
+    for (let i = 0; i < 5; i++) {
+      expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 100 + i }, Ans, { signal: signal() })).toEqual({ doubled: 200 + 2 * i, from: a.peerId.toString() })
+    }
+    expect(channelStreams(a, b)).toBe(1)
+    // No plain stream of the protocol stays or was left behind.
+    expect(a.getConnections(b.peerId).flatMap(c => c.streams).filter(s => s.protocol === PROTOCOL_SIGN)).toHaveLength(0)
+  })
+
+  it('a request that fails the schema gets the protocol\'s malformed answer, as on a stream', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    await serveDoubling(b)
+    await connect(a, b)
+    const answer = await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 'one' }, z.object({ malformed: z.string() }), { signal: AbortSignal.timeout(5_000) })
+    expect(answer.malformed).toMatch(/^n: /)
+  })
+
+  it('a request past its deadline fails alone; the channel keeps serving', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    await serveDoubling(b)
+    await connect(a, b)
+    const slow = requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 1, delayMs: 1_000 }, Ans, { signal: AbortSignal.timeout(100) })
+    await expect(slow).rejects.toThrow(/deadline exceeded/)
+    expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 2 }, Ans, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ doubled: 4 })
+    expect(channelStreams(a, b)).toBe(1)
+  })
+
+  it('junk on a channel closes that channel only; the sender\'s next request opens a new one', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    await serveDoubling(b)
+    await connect(a, b)
+    const junk = await a.dialProtocol(b.peerId, PROTOCOL_CHANNEL, { signal: AbortSignal.timeout(5_000) })
+    const closed = new Promise(resolve => { junk.addEventListener('close', resolve, { once: true }) })
+    const lp = lpStream(junk)
+    await lp.write(new TextEncoder().encode('{not json'))
+    await closed
+    expect(junk.status).not.toBe('open')
+    expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 3 }, Ans, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ doubled: 6 })
+  })
+
+  it('a peer that closed the connection is reached on a new channel', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    await serveDoubling(b)
+    await connect(a, b)
+    expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 1 }, Ans, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ doubled: 2 })
+    await b.hangUp(a.peerId)
+    await connect(a, b)
+    expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 5 }, Ans, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ doubled: 10 })
+  })
+
+  it('a node with open channels in both directions stops promptly, and so does its peer', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    await serveDoubling(b)
+    await connect(a, b)
+    await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 1 }, Ans, { signal: AbortSignal.timeout(5_000) })
+    await requestJson(b, a.peerId.toString(), PROTOCOL_SIGN, { n: 1 }, Ans, { signal: AbortSignal.timeout(5_000) })
+    const t = performance.now()
+    await b.stop()
+    await a.stop()
+    expect(performance.now() - t).toBeLessThan(1_000)
+  })
+
+  it('a peer without channels (a plain stream handler only) is asked over streams', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    // b answers PROTOCOL_PARTY the old way: one request per stream, no channel protocol.
+    await b.handle(PROTOCOL_PARTY, async stream => {
+      const lp = lpStream(stream)
+      const req = JSON.parse(new TextDecoder().decode((await lp.read()).subarray())) as { n: number }
+      await lp.write(new TextEncoder().encode(JSON.stringify({ doubled: 2 * req.n, from: 'plain' })))
+      await stream.close()
+    })
+    await connect(a, b)
+    for (const n of [1, 2]) {
+      expect(await requestJson(a, b.peerId.toString(), PROTOCOL_PARTY, { n }, Ans, { signal: AbortSignal.timeout(5_000) })).toEqual({ doubled: 2 * n, from: 'plain' })
+    }
+  })
+})
+
+describe('gossip fast message id', () => {
+  const msg = { topic: 't', from: new Uint8Array([1, 2]), seqno: new Uint8Array([3]), data: new Uint8Array([4, 5]), signature: new Uint8Array([6]), key: undefined }
+
+  it('is the same for byte-identical copies and differs when any field differs', () => {
+    expect(fastGossipMessageId({ ...msg })).toBe(fastGossipMessageId(msg))
+    for (const changed of [
+      { ...msg, topic: 'u' }, { ...msg, from: new Uint8Array([1, 3]) }, { ...msg, seqno: new Uint8Array([4]) },
+      { ...msg, data: new Uint8Array([4, 6]) }, { ...msg, signature: new Uint8Array([7]) }, { ...msg, key: new Uint8Array([]) },
+      // Bytes moved from one field into the next must not give the same id.
+      { ...msg, from: new Uint8Array([1]), seqno: new Uint8Array([2, 3]) }
+    ]) expect(fastGossipMessageId(changed)).not.toBe(fastGossipMessageId(msg))
+  })
+})
