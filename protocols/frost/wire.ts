@@ -17,15 +17,26 @@ const Index = z.int().min(1).max(64)
 
 const POINT_BYTES: Record<Scheme, number> = { ed25519: 32, secp256k1: 33 }
 
-/** `{ committee, member, hiding, binding }`; points are 32 (ed25519) or 33 (secp256k1) bytes. */
-export function commitmentsWireSchema (scheme: Scheme) {
+function commitmentsSchemaFor (scheme: Scheme) {
   const point = hexString(POINT_BYTES[scheme])
   return z.strictObject({ committee: Index, member: Index, hiding: point, binding: point })
 }
 
+// Built once per scheme: zod compiles a schema on its first parse, and a schema built per call was
+// compiled on every commitment a node decoded (6 % of a signing node's time, docs/performance.md).
+const COMMITMENTS_SCHEMAS = { ed25519: commitmentsSchemaFor('ed25519'), secp256k1: commitmentsSchemaFor('secp256k1') }
+const SIGNATURE_SHARE_SCHEMA = z.strictObject({ committee: Index, member: Index, share: hexString(SCALAR_BYTES) })
+
+/** `{ committee, member, hiding, binding }`; points are 32 (ed25519) or 33 (secp256k1) bytes. */
+export function commitmentsWireSchema (scheme: Scheme): ReturnType<typeof commitmentsSchemaFor> {
+  const schema = COMMITMENTS_SCHEMAS[scheme]
+  if (schema === undefined) throw new RangeError(`unknown scheme ${String(scheme)}`)
+  return schema
+}
+
 /** `{ committee, member, share }`; the share is a 32-byte scalar for both schemes. */
-export function signatureShareWireSchema (_scheme: Scheme) {
-  return z.strictObject({ committee: Index, member: Index, share: hexString(SCALAR_BYTES) })
+export function signatureShareWireSchema (_scheme: Scheme): typeof SIGNATURE_SHARE_SCHEMA {
+  return SIGNATURE_SHARE_SCHEMA
 }
 
 /** The final signature: 64 bytes for both schemes. */

@@ -8,7 +8,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { PROTOCOL_CHANNEL } from '../../node/p2p/channel.js'
+import { FrameDecoder, PROTOCOL_CHANNEL } from '../../node/p2p/channel.js'
 import { createShardsigLibp2p, fastGossipMessageId, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
 import { handleJson, requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_PARTY, PROTOCOL_SIGN } from '../../protocols/constants.js'
@@ -144,6 +144,32 @@ describe('channels', () => {
     for (const n of [1, 2]) {
       expect(await requestJson(a, b.peerId.toString(), PROTOCOL_PARTY, { n }, Ans, { signal: AbortSignal.timeout(5_000) })).toEqual({ doubled: 2 * n, from: 'plain' })
     }
+  })
+})
+
+describe('channel frames', () => {
+  const framed = (bytes: Uint8Array): Uint8Array => {
+    const head: number[] = []
+    let n = bytes.byteLength
+    while (n >= 0x80) { head.push((n & 0x7f) | 0x80); n >>>= 7 }
+    head.push(n)
+    return Uint8Array.from([...head, ...bytes])
+  }
+
+  it('gives back every frame whichever way the bytes are cut, several per chunk or one over many', () => {
+    const messages = [new Uint8Array(3).fill(1), new Uint8Array(300).fill(2), new Uint8Array(1).fill(3), new Uint8Array(20_000).fill(4)]
+    const stream = Uint8Array.from(messages.flatMap(m => [...framed(m)]))
+    for (const cut of [1, 2, 7, 129, 5_000, stream.byteLength]) {
+      const d = new FrameDecoder(65_536)
+      const out: Uint8Array[] = []
+      for (let at = 0; at < stream.byteLength; at += cut) out.push(...d.push(stream.slice(at, at + cut)).map(f => f.slice()))
+      expect(out).toEqual(messages)
+    }
+  })
+
+  it('refuses a frame over the limit before buffering it', () => {
+    const d = new FrameDecoder(100)
+    expect(() => d.push(framed(new Uint8Array(101)).subarray(0, 3))).toThrow(/over the limit/)
   })
 })
 

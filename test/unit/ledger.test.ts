@@ -100,4 +100,32 @@ describe('SignLedger', () => {
     const [x, y] = await Promise.all([ledger.claim(claimBy('cm-x'), T0), ledger.claim(claimBy('cm-y'), T0)])
     expect([x.kind, y.kind].sort()).toEqual(['claimed', 'leased'])
   })
+
+  it('syncs what keeps one request from two signatures (contribution, abandoned marks) and nothing else; a new ledger on the same store reads it all back', async () => {
+    const writes: Array<{ sync: boolean, contributed: boolean, abandoned: boolean, signature: boolean }> = []
+    const spy = {
+      getJson: async (key: string) => await store.getJson(key),
+      delete: async (key: string, opts?: { sync?: boolean }) => { await store.delete(key, opts) },
+      putJson: async (key: string, value: unknown, opts?: { sync?: boolean }) => {
+        const e = value as LedgerEntry
+        writes.push({ sync: opts?.sync === true, contributed: e.contributed, abandoned: (e.abandoned?.length ?? 0) > 0, signature: e.signature !== undefined })
+        await store.putJson(key, value, opts)
+      }
+    } as unknown as KeyStore
+    const spied = new SignLedger(spy)
+    const claim = await spied.claim(claimBy('cm-a'), T0)
+    if (claim.kind !== 'claimed') throw new Error('no claim')
+    await spied.recordContribution(claim.entry, contributionTo('cm-a'))
+    await spied.recordCompletion(claim.entry.keyId, claim.entry.requestId, 'ff'.repeat(64))
+    await spied.recoverOrAbandon({ requestId: 'req-00000002', keyId: 'ab'.repeat(16), requestDigest: 'd2', expiresAt: T0 + 60_000, message: '00' }, 'session-x')
+    expect(writes).toEqual([
+      { sync: false, contributed: false, abandoned: false, signature: false }, // the claim: a lease
+      { sync: true, contributed: true, abandoned: false, signature: false }, // before the share leaves
+      { sync: false, contributed: true, abandoned: false, signature: true }, // the completion
+      { sync: true, contributed: false, abandoned: true, signature: false } // before the recover is answered
+    ])
+    const fresh = new SignLedger(store)
+    expect(await fresh.get(claim.entry.keyId, claim.entry.requestId)).toMatchObject({ contributed: true, signature: 'ff'.repeat(64), coordinator: 'cm-a' })
+    expect(await fresh.claim(claimBy('cm-b', { requestId: 'req-00000002', requestDigest: 'd2' }), T0)).toMatchObject({ kind: 'claimed' })
+  })
 })

@@ -81,7 +81,15 @@ export class CoordinatorRestartedError extends Error {
 interface Stored { requestDigest: string, result: SignResult }
 
 interface Tracked extends Stored {
+  /**
+   * Settles once the result is decided (completed or failed) in memory — before
+   * the CM's synced write of it, which a waiting client need not wait for: a
+   * crash before that write leaves the request pending in the store, and after a
+   * restart another CM finishes it from the signers' ledgers, to the same
+   * signature (docs/performance.md) — or when the request ends undecided (shutdown).
+   */
   done: Promise<void>
+  decided?: () => void
   /** When this CM took it (absent when restored from the store); the status page's latency. */
   startedAt?: number
   finishedAt?: number
@@ -166,7 +174,9 @@ export class SignCoordinator {
     const result: SignResult = { requestId: request.requestId, keyId: request.keyId, status: 'pending', scheme: material.record.scheme, groupPublicKey: material.record.groupPublicKey, attempts: 0 }
     const tracked: Tracked = { requestDigest, result, done: Promise.resolve(), startedAt: this.now() }
     this.pending++
-    tracked.done = this.run(request, tracked).finally(() => { this.pending-- })
+    const decided = new Promise<void>(resolve => { tracked.decided = resolve })
+    const ran = this.run(request, tracked).finally(() => { this.pending--; tracked.decided?.() })
+    tracked.done = Promise.race([decided, ran])
     this.requests.set(trackKey(request.keyId, request.requestId), tracked)
     return { result, done: tracked.done }
   }
@@ -306,6 +316,7 @@ export class SignCoordinator {
   private async finish (tracked: Tracked, outcome: Partial<SignResult> & { status: 'completed' | 'failed' }): Promise<void> {
     Object.assign(tracked.result, outcome)
     tracked.finishedAt = this.now()
+    tracked.decided?.()
     this.recent.add(tracked.result, tracked.startedAt ?? tracked.finishedAt, tracked.finishedAt)
     await this.persist(tracked)
     const { requestId, keyId, scheme, status, attempts, reason } = tracked.result

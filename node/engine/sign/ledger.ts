@@ -10,6 +10,19 @@
 // is for good. With the share the ledger keeps the session it went to, so
 // another CM can finish that session if the first one died (session recovery,
 // docs/protocols/sign.md). Claims are checked and taken under a per-request lock.
+//
+// What must be durable (synced) and what need not: the contribution is synced
+// before the share leaves, and so are abandoned-session marks before a recover
+// is answered — those are what keep one request from two signatures. A claim
+// (a lease, no share yet) and a completion are written without fsync: a crash
+// that loses them loses no promise. After a restart the signer holds no nonces,
+// so it can no longer contribute to the session it had claimed for, and any CM
+// may claim the request anew; a lost completion makes the signer answer
+// `contributed` instead of `completed-before`, and the CM then finishes that
+// same session, to the same signature (docs/performance.md).
+//
+// The ledger is the only writer of its records, so it keeps the entries it
+// read or wrote lately in memory and reads the store only for the others.
 import type { Contribution } from '../../../protocols/wire/sign.js'
 import type { KeyStore } from '../../store/index.js'
 import { KeyedLock } from '../keyed-lock.js'
@@ -42,6 +55,8 @@ export interface LedgerEntry {
 
 /** Abandoned session ids kept per request (a request has a few sessions at most). */
 const MAX_ABANDONED_SESSIONS = 16
+/** Entries kept in memory (the store has them all); the oldest are dropped first. */
+const MAX_CACHED_ENTRIES = 4_096
 
 export type ClaimResult =
   | { kind: 'claimed', entry: LedgerEntry, first: boolean }
@@ -54,6 +69,8 @@ export type ClaimResult =
 
 export class SignLedger {
   private readonly locks = new KeyedLock()
+  /** Store key → entry (null: known to be absent), as last read or written. */
+  private readonly cache = new Map<string, LedgerEntry | null>()
 
   constructor (private readonly store: KeyStore) {}
 
@@ -62,7 +79,27 @@ export class SignLedger {
   }
 
   async get (keyId: string, requestId: string): Promise<LedgerEntry | undefined> {
-    return await this.store.getJson<LedgerEntry>(this.key(keyId, requestId))
+    const key = this.key(keyId, requestId)
+    const cached = this.cache.get(key)
+    if (cached !== undefined) return cached ?? undefined
+    const entry = await this.store.getJson<LedgerEntry>(key)
+    this.remember(key, entry ?? null)
+    return entry
+  }
+
+  private remember (key: string, entry: LedgerEntry | null): void {
+    this.cache.delete(key)
+    this.cache.set(key, entry)
+    if (this.cache.size > MAX_CACHED_ENTRIES) this.cache.delete(this.cache.keys().next().value!)
+  }
+
+  /** Writes an entry, through the cache; `durable` syncs it to disk before resolving. */
+  private async put (entry: LedgerEntry, durable: boolean): Promise<void> {
+    const key = this.key(entry.keyId, entry.requestId)
+    // Forgotten first: if the write fails, the next read goes to the store.
+    this.cache.delete(key)
+    await this.store.putJson(key, entry, { sync: durable })
+    this.remember(key, entry)
   }
 
   /** Claims the request for `candidate.coordinator`, or says why not. */
@@ -84,7 +121,8 @@ export class SignLedger {
         contribution: previous?.coordinator === candidate.coordinator ? previous.contribution : undefined,
         abandoned: previous?.abandoned
       }
-      await this.store.putJson(this.key(entry.keyId, entry.requestId), entry, { sync: true })
+      // Not synced: a lease lost in a crash promises nothing (see the top of this file).
+      await this.put(entry, false)
       return { kind: 'claimed', entry, first: previous === undefined || previous.coordinator === '' }
     })
   }
@@ -100,7 +138,7 @@ export class SignLedger {
       const current = await this.get(entry.keyId, entry.requestId)
       if (current === undefined || current.coordinator !== entry.coordinator || current.requestDigest !== entry.requestDigest) return 'lost'
       if (current.abandoned?.includes(contribution.sessionId) === true) return 'abandoned'
-      await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...current, contributed: true, contribution }, { sync: true })
+      await this.put({ ...current, contributed: true, contribution }, true)
       return 'recorded'
     })
   }
@@ -121,7 +159,7 @@ export class SignLedger {
       // No claim yet: an empty one (no coordinator, lease over) that any CM may take, carrying the mark.
       const base: LedgerEntry = current ?? { ...template, coordinator: '', leaseUntil: 0, contributed: false }
       const abandoned = [...new Set([...(base.abandoned ?? []), sessionId])].slice(-MAX_ABANDONED_SESSIONS)
-      await this.store.putJson(this.key(template.keyId, template.requestId), { ...base, abandoned }, { sync: true })
+      await this.put({ ...base, abandoned }, true)
       return { kind: 'abandoned' }
     })
   }
@@ -132,8 +170,14 @@ export class SignLedger {
       const current = await this.get(entry.keyId, entry.requestId)
       if (current === undefined || current.contributed || current.coordinator !== entry.coordinator) return
       // Abandoned-session marks outlive the claim.
-      if (current.abandoned !== undefined) await this.store.putJson(this.key(entry.keyId, entry.requestId), { ...current, coordinator: '', leaseUntil: 0 }, { sync: true })
-      else await this.store.delete(this.key(entry.keyId, entry.requestId))
+      if (current.abandoned !== undefined) {
+        await this.put({ ...current, coordinator: '', leaseUntil: 0 }, true)
+      } else {
+        const key = this.key(entry.keyId, entry.requestId)
+        this.cache.delete(key)
+        await this.store.delete(key)
+        this.remember(key, null)
+      }
     })
   }
 
@@ -141,7 +185,8 @@ export class SignLedger {
     await this.locked(keyId, requestId, async () => {
       const entry = await this.get(keyId, requestId)
       if (entry === undefined || entry.signature !== undefined) return
-      await this.store.putJson(this.key(keyId, requestId), { ...entry, signature }, { sync: true })
+      // Not synced: a lost completion leads to the same signature again (see the top of this file).
+      await this.put({ ...entry, signature }, false)
     })
   }
 

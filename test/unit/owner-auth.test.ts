@@ -1,0 +1,70 @@
+// verifyBody (protocols/crypto/owner-auth.ts) checks with OpenSSL first and falls back to
+// noble's ZIP-215 rules: it must accept exactly what noble's ed25519.verify accepts.
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { describe, expect, it } from 'vitest'
+import { signBody, verifyBody } from '../../protocols/crypto/owner-auth.js'
+import { signingInput } from '../../protocols/wire/canonical.js'
+
+const KIND = 'sign_request'
+const L = 2n ** 252n + 27742317777372353535851937790883648493n
+
+function leHex (n: bigint): string {
+  return bytesToHex(Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn)))
+}
+
+function nobleVerdict (body: Record<string, unknown> & { signature: string }, publicKey: string): boolean {
+  try {
+    return ed25519.verify(hexToBytes(body.signature), signingInput(KIND, body), hexToBytes(publicKey))
+  } catch {
+    return false
+  }
+}
+
+describe('owner signatures', () => {
+  it('accepts exactly what noble accepts: valid, tampered body, tampered signature, other key', () => {
+    for (let i = 0; i < 40; i++) {
+      const sk = ed25519.utils.randomSecretKey()
+      const pk = bytesToHex(ed25519.getPublicKey(sk))
+      const body = signBody(KIND, { v: 1, requestId: `req-${i}-abcdef`, n: i }, sk)
+      const flipped = (hex: string, at: number): string => hex.slice(0, at) + ((parseInt(hex[at]!, 16) ^ 1).toString(16)) + hex.slice(at + 1)
+      const cases: Array<[Record<string, unknown> & { signature: string }, string]> = [
+        [body, pk],
+        [{ ...body, n: i + 1 }, pk],
+        [{ ...body, signature: flipped(body.signature, i % 128) }, pk],
+        [body, bytesToHex(ed25519.getPublicKey(ed25519.utils.randomSecretKey()))],
+        [{ ...body, signature: body.signature.slice(0, 126) }, pk]
+      ]
+      for (const [b, key] of cases) expect(verifyBody(KIND, b, key)).toBe(nobleVerdict(b, key))
+      expect(verifyBody(KIND, body, pk)).toBe(true)
+    }
+  })
+
+  it('refuses S + L (a malleated S), as noble does', () => {
+    const sk = ed25519.utils.randomSecretKey()
+    const pk = bytesToHex(ed25519.getPublicKey(sk))
+    const body = signBody(KIND, { v: 1, x: 'y' }, sk)
+    const s = hexToBytes(body.signature.slice(64)).reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n)
+    const malleated = { ...body, signature: body.signature.slice(0, 64) + leHex(s + L) }
+    expect(nobleVerdict(malleated, pk)).toBe(false)
+    expect(verifyBody(KIND, malleated, pk)).toBe(false)
+  })
+
+  it('judges ZIP-215 edge cases as noble does (small-order key, non-canonical encodings)', () => {
+    const identity = '01' + '00'.repeat(31)
+    // y = p + 1 (non-canonical encoding of the identity's y = 1), accepted by ZIP-215 decoding only.
+    const nonCanonicalIdentity = leHex(2n ** 255n - 19n + 1n)
+    for (const [key, r] of [[identity, identity], [identity, nonCanonicalIdentity], [nonCanonicalIdentity, identity]]) {
+      const body = { v: 1, edge: true, signature: r! + '00'.repeat(32) }
+      expect(verifyBody(KIND, body, key!)).toBe(nobleVerdict(body, key!))
+    }
+  })
+
+  it('refuses malformed keys and signatures without throwing', () => {
+    const sk = ed25519.utils.randomSecretKey()
+    const body = signBody(KIND, { v: 1 }, sk)
+    expect(verifyBody(KIND, body, 'zz')).toBe(false)
+    expect(verifyBody(KIND, body, '00'.repeat(31))).toBe(false)
+    expect(verifyBody(KIND, { ...body, signature: 'not hex' }, bytesToHex(ed25519.getPublicKey(sk)))).toBe(false)
+  })
+})
