@@ -47,8 +47,8 @@ export const LOG_TAIL_LINES = 10
 export const LOG_FOLLOW_INTERVAL_MS = 250
 
 /**
- * V8 flags for node processes. A 1 MiB young-generation semi-space (V8's default is
- * 16 MiB) cuts each node's RSS by about 30 MB; a node's allocations are small and
- * short-lived, so the extra scavenges cost little. See docs/decisions/0003-node-runtime.md.
+ * V8 flags for node processes. An 8 MiB young-generation semi-space (V8's default is
+ * 16 MiB): 1 MiB saved ~11 MB of RSS per idle node but made a signing node scavenge
+ * so often that GC was 8–10 % of its time (docs/decisions/0009-semi-space.md).
  */
-export const NODE_V8_FLAGS = ['--max-semi-space-size=1']
+export const NODE_V8_FLAGS = ['--max-semi-space-size=8']

@@ -273,9 +273,14 @@ export class Channels {
     const frames = new FrameDecoder(this.maxFrameBytes)
     const inFlight = new Map<string, number>()
     const reply = (msg: unknown): void => {
-      if (stream.status !== 'open') return
-      // Answers are small and few (bounded by the in-flight caps); a full send buffer only delays them.
-      stream.send(frame(encoder.encode(JSON.stringify(msg))))
+      // The sender is gone or going: its requests already failed at its end.
+      if (stream.status !== 'open' || stream.writeStatus !== 'writable') return
+      try {
+        // Answers are small and few (bounded by the in-flight caps); a full send buffer only delays them.
+        stream.send(frame(encoder.encode(JSON.stringify(msg))))
+      } catch (err) {
+        this.log.debug({ peer: peerId, err: (err as Error).message }, 'channel answer not sent')
+      }
     }
     const onRequest = (raw: Uint8Array): void => {
       // One JSON parse for envelope and body; the route checks the body with its schema.

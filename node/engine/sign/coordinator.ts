@@ -256,7 +256,8 @@ export class SignCoordinator {
         if (this.stopping()) { slot?.(); return }
         if (slot === undefined) return this.finish(tracked, { status: 'failed', reason: `expired while waiting for a free session slot (${MAX_CONCURRENT_SESSIONS_PER_CM} per manager)` })
         result.attempts = attempt
-        await this.persist(tracked)
+        // Attempt 1 is not written (the store says attempts 0 meanwhile, docs/protocols/sign.md): one write fewer per request.
+        if (attempt > 1) await this.persist(tracked)
         // Random, so no one can guess a session id and interfere with it; the log ties it to the request.
         const sessionId = randomBytes(SESSION_ID_BYTES).toString('base64url')
         const party = selection.party
