@@ -7,7 +7,9 @@
 // one stream and answers come back in any order.
 //
 // Frames: a varint length, then JSON. Request {"i": id, "p": protocol, "b": body},
-// answer {"i": id, "b": answer} or {"i": id, "e": why}. The receiving side runs
+// answer {"i": id, "b": answer} or {"i": id, "e": why}; a notification is a request
+// without "i", whose answer is not sent (round-1 commitments, completion notices:
+// their senders never used the answer but to log it). The receiving side runs
 // the same handler, schema and deadline as a stream of that protocol would get
 // (direct.ts), and answers "busy" beyond the protocol's stream cap per channel.
 import type { Connection, Stream } from '@libp2p/interface'
@@ -158,6 +160,18 @@ class OutboundChannel {
     }
   }
 
+  /** Sends `body` with no answer expected; resolves once it is handed to the stream. */
+  async notify (protocol: string, body: unknown, signal: AbortSignal): Promise<void> {
+    if (!this.writable) throw new ChannelError('channel closed', true)
+    let sent: boolean
+    try {
+      sent = this.stream.send(frame(encoder.encode(JSON.stringify({ p: protocol, b: body }))))
+    } catch (err) {
+      throw new ChannelError(`could not send: ${(err as Error).message || (err as Error).name}`, true)
+    }
+    if (!sent) await this.stream.onDrain({ signal })
+  }
+
   close (err: Error): void {
     if (this.closed) return
     this.closed = true
@@ -225,12 +239,21 @@ export class Channels {
 
   /** Sends one request on our channel to `peerId`, opening it first if needed. */
   async request (peerId: string, protocol: string, body: unknown, signal: AbortSignal, maxFrameBytes: number): Promise<unknown> {
+    return await this.onChannel(peerId, signal, maxFrameBytes, async channel => await channel.request(protocol, body, signal))
+  }
+
+  /** Sends one notification (no answer) on our channel to `peerId`, opening it first if needed. */
+  async notify (peerId: string, protocol: string, body: unknown, signal: AbortSignal, maxFrameBytes: number): Promise<void> {
+    await this.onChannel(peerId, signal, maxFrameBytes, async channel => { await channel.notify(protocol, body, signal) })
+  }
+
+  private async onChannel<T> (peerId: string, signal: AbortSignal, maxFrameBytes: number, use: (channel: OutboundChannel) => Promise<T>): Promise<T> {
     // A channel whose connection went away (or is going) is replaced once, when nothing was sent on it yet.
     for (let attempt = 1; ; attempt++) {
       let channel: OutboundChannel
       try {
         channel = await this.open(peerId, signal, maxFrameBytes)
-        return await channel.request(protocol, body, signal)
+        return await use(channel)
       } catch (err) {
         const unsent = !(err instanceof ChannelError) || err.unsent
         if (attempt >= 2 || !unsent || signal.aborted || !this.usable(peerId)) throw err
@@ -285,18 +308,20 @@ export class Channels {
     const onRequest = (raw: Uint8Array): void => {
       // One JSON parse for envelope and body; the route checks the body with its schema.
       const msg = JSON.parse(decoder.decode(raw)) as { i?: unknown, p?: unknown, b?: unknown }
-      if (typeof msg.i !== 'number' || !Number.isSafeInteger(msg.i)) throw new ChannelError('request without an id')
-      const id = msg.i
+      if (msg.i !== undefined && (typeof msg.i !== 'number' || !Number.isSafeInteger(msg.i))) throw new ChannelError('request with a malformed id')
+      // A notification (no id) gets no answer, not even a refusal.
+      const id = msg.i as number | undefined
+      const answerWith = (m: { b: unknown } | { e: string }): void => { if (id !== undefined) reply({ i: id, ...m }) }
       const route = typeof msg.p === 'string' ? this.routes.get(msg.p) : undefined
-      if (route === undefined) { reply({ i: id, e: `no such protocol ${String(msg.p).slice(0, 64)}` }); return }
+      if (route === undefined) { answerWith({ e: `no such protocol ${String(msg.p).slice(0, 64)}` }); return }
       const protocol = msg.p as string
       const n = inFlight.get(protocol) ?? 0
-      if (n >= route.maxInFlight) { reply({ i: id, e: 'busy' }); return }
+      if (n >= route.maxInFlight) { answerWith({ e: 'busy' }); return }
       inFlight.set(protocol, n + 1)
       route.answer(msg.b, { peerId })
-        .then(answer => { reply({ i: id, b: answer }) }, (err: Error) => {
+        .then(answer => { answerWith({ b: answer }) }, (err: Error) => {
           this.log.debug({ protocol, peer: peerId, err: err.message }, 'channel request failed')
-          reply({ i: id, e: 'failed' })
+          answerWith({ e: 'failed' })
         })
         .finally(() => { inFlight.set(protocol, (inFlight.get(protocol) ?? 1) - 1) })
     }

@@ -6,7 +6,7 @@
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { MAX_DIRECT_MESSAGE_BYTES, maxStreamsPerConnection, PROTOCOL_PARTY, PROTOCOL_SIGN } from '../../protocols/constants.js'
 import type { Logger } from '../log.js'
 import { channelsOf, existingChannelsOf } from './channel.js'
@@ -57,6 +57,25 @@ export async function requestJson<T> (
     throw new DirectProtocolError(protocol, peerId, opts.signal.aborted ? 'deadline exceeded' : (err as Error).message)
   }
 }
+
+/**
+ * Sends `body` and expects no answer: on the channel to the peer when it has one, else on a stream
+ * whose answer is read and dropped. Resolves once sent (channel) or answered (stream).
+ */
+export async function notifyJson (libp2p: ShardsigLibp2p, peerId: string, protocol: string, body: unknown, opts: { signal: AbortSignal, maxBytes?: number }): Promise<void> {
+  const channels = CHANNEL_PROTOCOLS.has(protocol) ? existingChannelsOf(libp2p) : undefined
+  if (channels?.usable(peerId) === true) {
+    try {
+      await channels.notify(peerId, protocol, body, opts.signal, opts.maxBytes ?? MAX_DIRECT_MESSAGE_BYTES)
+      return
+    } catch (err) {
+      if (channels.usable(peerId)) throw new DirectProtocolError(protocol, peerId, opts.signal.aborted ? 'deadline exceeded' : ((err as Error).message || (err as Error).name))
+    }
+  }
+  await requestJson(libp2p, peerId, protocol, body, ANY_ANSWER, opts)
+}
+
+const ANY_ANSWER = z.unknown()
 
 function parseAnswer<T> (protocol: string, peerId: string, responseSchema: z.ZodType<T>, json: unknown): T {
   const parsed = responseSchema.safeParse(json)

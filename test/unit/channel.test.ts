@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { FrameDecoder, PROTOCOL_CHANNEL } from '../../node/p2p/channel.js'
 import { createShardsigLibp2p, fastGossipMessageId, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
-import { handleJson, requestJson } from '../../node/p2p/direct.js'
+import { handleJson, notifyJson, requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_PARTY, PROTOCOL_SIGN } from '../../protocols/constants.js'
 
 const log = pino({ level: 'silent' })
@@ -128,6 +128,26 @@ describe('channels', () => {
     await b.stop()
     await a.stop()
     expect(performance.now() - t).toBeLessThan(1_000)
+  })
+
+  it('a notification reaches the handler and no answer travels back; requests on the channel still pair up', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    const seen: number[] = []
+    await handleJson({
+      libp2p: b, protocol: PROTOCOL_SIGN, requestSchema: Req, malformed: reason => ({ malformed: reason }), timeoutMs: 2_000, log,
+      handle: async (req, { peerId }) => { seen.push(req.n); return { doubled: 2 * req.n, from: peerId } }
+    })
+    await connect(a, b)
+    // Count the frames that come back to a on its channel: answers only.
+    expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 1 }, Ans, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ doubled: 2 })
+    const channel = a.getConnections(b.peerId).flatMap(c => c.streams).find(s => s.protocol === PROTOCOL_CHANNEL && s.direction === 'outbound')!
+    let framesBack = 0
+    channel.addEventListener('message', () => { framesBack++ })
+    for (const n of [10, 11, 12]) await notifyJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n }, { signal: AbortSignal.timeout(5_000) })
+    expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 2 }, Ans, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ doubled: 4 })
+    expect(seen).toEqual([1, 10, 11, 12, 2])
+    expect(framesBack).toBe(1)
   })
 
   it('a peer without channels (a plain stream handler only) is asked over streams', async () => {

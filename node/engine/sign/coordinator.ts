@@ -10,11 +10,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { verifyBody } from '../../../protocols/crypto/owner-auth.js'
 import { checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { selectParty } from '../../../protocols/sign/select-party.js'
-import { PartyAnswerSchema, SIGN_REQUEST_KIND, type PartyMember, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
+import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
-import { requestJson } from '../../p2p/direct.js'
+import { notifyJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
@@ -342,7 +342,8 @@ export class SignCoordinator {
         this.init.localSigner.onCompleted(keyId, requestId, signature).catch((err: Error) => { this.init.log.warn({ requestId, err: err.message }, 'could not record completion') })
         continue
       }
-      requestJson(this.init.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'completed', keyId, requestId, signature }, PartyAnswerSchema, { signal: AbortSignal.timeout(5_000) })
+      // Its answer ('noted') tells nothing: sent as a notification, no answer travels back.
+      notifyJson(this.init.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'completed', keyId, requestId, signature }, { signal: AbortSignal.timeout(5_000) })
         .catch((err: Error) => { this.init.log.debug({ requestId, to: p.peerId, err: err.message }, 'completion notice not delivered') })
     }
   }

@@ -12,10 +12,10 @@ import {
 } from '../../../protocols/frost/index.js'
 import { checkParty, checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { scalarFromHex, SecretScalar, curveFor } from '../../../protocols/sharing/index.js'
-import { RoundOneAckSchema, type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type RoundOne } from '../../../protocols/wire/sign.js'
+import { type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type RoundOne } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
-import { requestJson } from '../../p2p/direct.js'
+import { notifyJson } from '../../p2p/direct.js'
 import type { ShareStore } from '../new-user/share-store.js'
 import type { KeyMaterials } from './key-material.js'
 import { partyMap } from './key-material.js'
@@ -261,7 +261,8 @@ export class Signer {
     const msg: RoundOne = { kind: 'round1', sessionId, commitment: encodeCommitments(own) }
     for (const p of party) {
       if (p.peerId === me.peerId) continue
-      requestJson(this.init.libp2p, p.peerId, PROTOCOL_SIGN, msg, RoundOneAckSchema, { signal: deadline }).catch((err: Error) => {
+      // No answer wanted: the receiver's ack or refusal changed nothing here (a missing commitment shows as round1-timeout).
+      notifyJson(this.init.libp2p, p.peerId, PROTOCOL_SIGN, msg, { signal: deadline }).catch((err: Error) => {
         log.debug({ to: p.peerId, err: err.message }, 'round-1 commitment not delivered')
       })
     }
