@@ -4,6 +4,7 @@ import '../node/polyfills.js'
 import { DELETE_USER_USAGE, runDeleteUser } from './commands/delete-user.js'
 import { runKey, KEY_USAGE } from './commands/key.js'
 import { NEW_USER_USAGE, runNewUser } from './commands/new-user.js'
+import { OPERATOR_USAGE, runOperator } from './commands/operator.js'
 import { runSign, runVerify, SIGN_USAGE, VERIFY_USAGE } from './commands/sign.js'
 import { runStatus, STATUS_USAGE } from './commands/status.js'
 import { UsageError, type Io } from './io.js'
@@ -11,12 +12,13 @@ import { UsageError, type Io } from './io.js'
 const USAGE = `usage: shardsig <command> [options]
 
 commands:
-  new-user     deal a new key across the committees and write its key file
+  new-user     deal a new key across the committees (or --dkg: generate it on the nodes) and write its key file
   sign         have the network sign a message with a key
   verify       check a signature offline
   status       the network as a table (--watch, --json); status ID: a sign request
   key KEY_ID   show a key's registry record
   delete-user  delete a key for good (every holder erases its share)
+  operator     update-node-set (move the network to a new membership, resharing every key), status
 
 Run \`shardsig <command> --help\` for a command's options.`
 
@@ -26,7 +28,8 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   verify: { run: runVerify, usage: VERIFY_USAGE },
   status: { run: runStatus, usage: STATUS_USAGE },
   key: { run: runKey, usage: KEY_USAGE },
-  'delete-user': { run: runDeleteUser, usage: DELETE_USER_USAGE }
+  'delete-user': { run: runDeleteUser, usage: DELETE_USER_USAGE },
+  operator: { run: runOperator, usage: OPERATOR_USAGE }
 }
 
 async function main (argv: string[]): Promise<number> {

@@ -7,11 +7,12 @@ import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/p
 import { basename, dirname, join, relative } from 'node:path'
 import { generateNodeIdentity, writeIdentityFile } from '../node/identity.js'
 import { NodeConfigFileSchema, type NodeConfigFile } from '../node/config/schema.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import { GenesisSchema, assignCommittee, type Genesis, type GenesisParams } from '../protocols/wire/genesis.js'
 import { DEVNET_NETWORK, IDENTITY_SCRYPT_N, PASSPHRASE_BYTES } from './constants.js'
 import { DevnetError } from './errors.js'
 import { checkHosts } from './hosts.js'
-import { GENESIS_FILE, httpPort, httpUrl, nodeId, nodePaths, p2pMultiaddr, p2pPort } from './layout.js'
+import { GENESIS_FILE, OPERATOR_KEY_FILE, httpPort, httpUrl, nodeId, nodePaths, p2pMultiaddr, p2pPort } from './layout.js'
 import { writeState, type DevnetNodeRecord, type DevnetState } from './state.js'
 
 export type LogLevel = NodeConfigFile['logLevel']
@@ -103,7 +104,11 @@ async function generateInto (root: string, opts: GenerateOptions): Promise<Devne
     await writeFile(paths.config, JSON.stringify(config, null, 2) + '\n')
   }
 
-  const genesis = GenesisSchema.safeParse({ version: 1, network: DEVNET_NETWORK, epoch: 0, params: opts.params, nodes: genesisNodes })
+  // The operator key that signs membership updates (update_node_set); kept next to the genesis, mode 0600.
+  const operatorSecret = ed25519.utils.randomSecretKey()
+  await writeFile(join(root, OPERATOR_KEY_FILE), bytesToHex(operatorSecret) + '\n', { mode: 0o600, flag: 'wx' })
+  const operators = [bytesToHex(ed25519.getPublicKey(operatorSecret))]
+  const genesis = GenesisSchema.safeParse({ version: 1, network: DEVNET_NETWORK, epoch: 0, params: opts.params, nodes: genesisNodes, operators })
   if (!genesis.success) {
     throw new DevnetError(`generated genesis is invalid: ${genesis.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
   }

@@ -13,6 +13,8 @@ import { DEVNET_HOST, HTTP_PORT_OFFSET } from './constants.js'
 
 export const STATE_FILE = 'devnet.json'
 export const GENESIS_FILE = 'genesis.json'
+/** The devnet operator's Ed25519 secret key (hex): signs membership updates (`shardsig operator`). */
+export const OPERATOR_KEY_FILE = 'operator.key'
 
 export interface NodePaths {
   dir: string

@@ -22,6 +22,8 @@ import { ShareStore } from './engine/new-user/share-store.js'
 import { startNewUserService } from './engine/new-user/service.js'
 import { startDkgService } from './engine/dkg/service.js'
 import type { DkgDealerFaults } from './engine/dkg/dealer.js'
+import { startLifecycleService, type LifecycleService } from './engine/lifecycle/service.js'
+import type { ReshareFaults } from './engine/lifecycle/participant.js'
 import { startSignService } from './engine/sign/service.js'
 import type { SignerFaults } from './engine/sign/signer.js'
 import { membershipOf } from '../protocols/wire/membership.js'
@@ -38,14 +40,16 @@ export interface ShardsigNode {
   readonly registry: KeyRegistry
   readonly shares: ShareStore
   readonly blame: BlameLog
+  /** update_node_set: pending membership, epoch entries, resharing. */
+  readonly lifecycle: LifecycleService
   readonly http: HttpListener
   readonly log: Logger
   readonly metrics: NodeMetrics
   stop: () => Promise<void>
 }
 
-/** Test-only faults of a signer and of a DKG dealer. */
-export type NodeFaults = SignerFaults & DkgDealerFaults
+/** Test-only faults of a signer, a DKG dealer and a resharing holder. */
+export type NodeFaults = SignerFaults & DkgDealerFaults & ReshareFaults
 
 export interface CreateNodeOptions {
   log?: Logger
@@ -118,6 +122,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await newUser.stop() })
     const dkg = await startDkgService({ libp2p, identity, membership, view, blame, log, faults: opts.faults })
     cleanups.push(async () => { await dkg.stop() })
+    const lifecycle = await startLifecycleService({ libp2p, identity, genesis, store, view, registry, shares, blame, log, faults: opts.faults })
+    cleanups.push(async () => { await lifecycle.stop() })
     const sign = await startSignService({ libp2p, view, membership, registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
     cleanups.push(async () => { await sign.stop() })
     // Every topic validator is installed by now (heartbeat, registry, committee game).
@@ -131,7 +137,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { dialer.stop() })
 
     const app = createApp({
-      view, membership, genesis, registry, newUser: newUser.leader, dkg: dkg.coordinator, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
+      view, membership, genesis, registry, newUser: newUser.leader, dkg: dkg.coordinator, lifecycle, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
       recentSignRequests: () => sign.coordinator.recentRequests()
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
@@ -144,7 +150,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
     let stopping: Promise<void> | undefined
     return {
-      nodeId: self.nodeId, genesis, self, identity, libp2p, store, view, registry, shares, blame, http, log, metrics,
+      nodeId: self.nodeId, genesis, self, identity, libp2p, store, view, registry, shares, blame, lifecycle, http, log, metrics,
       stop: async () => {
         stopping ??= (async () => {
           log.info('node stopping')

@@ -12,6 +12,8 @@ export const LIVENESS_WINDOW_MS = 3_000
 // --- gossipsub topics ---
 export const TOPIC_HEARTBEAT = '/shardsig/1/heartbeat'
 export const TOPIC_REGISTRY = '/shardsig/1/registry'
+/** Membership updates and epoch entries (update_node_set, docs/protocols/lifecycle.md). */
+export const TOPIC_MEMBERSHIP = '/shardsig/1/membership'
 export function committeeTopic (committee: number): string {
   return `/shardsig/1/committee/${committee}`
 }
@@ -22,6 +24,7 @@ export const PROTOCOL_PARTY = '/shardsig/party/1.0.0'
 export const PROTOCOL_SIGN = '/shardsig/sign/1.0.0'
 export const PROTOCOL_REGISTRY_SYNC = '/shardsig/registry-sync/1.0.0'
 export const PROTOCOL_DKG = '/shardsig/dkg/1.0.0'
+export const PROTOCOL_RESHARE = '/shardsig/reshare/1.0.0'
 
 // --- streams of the direct protocols (per connection, per protocol, each direction) ---
 // A handler holds a stream until its answer or its deadline, and buffers at
@@ -37,6 +40,8 @@ export const MAX_SIGN_STREAMS_PER_CONNECTION = 32
 export const MAX_NEW_USER_STREAMS_PER_CONNECTION = 32
 /** DKG commit and reveal requests from coordinating nodes: two short exchanges per session. ≤ 2 MiB buffered. */
 export const MAX_DKG_STREAMS_PER_CONNECTION = 8
+/** Resharing: a coordinator asks each quorum holder to deal and each new member to take its share, a few keys at a time. ≤ 4 MiB buffered. */
+export const MAX_RESHARE_STREAMS_PER_CONNECTION = 16
 /** Anti-entropy runs one exchange at a time per peer and direction; messages are up to 4 MiB. ≤ 16 MiB buffered. */
 export const MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION = 4
 
@@ -103,6 +108,16 @@ export const DKG_CLIENT_REQUEST_LIFETIME_MS = 60_000
 export const DKG_CLIENT_ATTEMPTS = 3
 /** DKG sessions a dealer holds at once (each keeps one sealed reveal until its request expires). */
 export const MAX_DKG_SESSIONS_PER_DEALER = 256
+
+// --- update_node_set (docs/protocols/lifecycle.md) ---
+/** A reshare coordinator's deadline for one holder's contribution. */
+export const RESHARE_DEALER_TIMEOUT_MS = 5_000
+/** A reshare coordinator's deadline for one new member's receipt. */
+export const RESHARE_MEMBER_TIMEOUT_MS = 8_000
+/** Keys a coordinator reshares at once. */
+export const RESHARE_CONCURRENT_KEYS = 4
+/** Quorums tried per key before the key is reported failed (each excludes the dealers named so far). */
+export const RESHARE_QUORUM_ATTEMPTS = 3
 
 // --- delete_user (docs/protocols/delete_user.md) ---
 /** How long POST /delete_user waits for the holders' erasure receipts before it answers with what it has. */
@@ -176,6 +191,7 @@ export function maxStreamsPerConnection (protocol: string): number | undefined {
     case PROTOCOL_NEW_USER: return MAX_NEW_USER_STREAMS_PER_CONNECTION
     case PROTOCOL_REGISTRY_SYNC: return MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION
     case PROTOCOL_DKG: return MAX_DKG_STREAMS_PER_CONNECTION
+    case PROTOCOL_RESHARE: return MAX_RESHARE_STREAMS_PER_CONNECTION
     default: return undefined
   }
 }

@@ -13,12 +13,13 @@ import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, problemResponse }
 import { addDeleteUserRoutes, type DeleteUserDeps } from './routes/delete-user.js'
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
+import { addMembershipRoutes, type MembershipDeps } from './routes/membership.js'
 import { addMetricsRoutes, type MetricsDeps } from './routes/metrics.js'
 import { addOpenApiRoutes } from './routes/openapi.js'
 import { addSignRoutes, type SignDeps } from './routes/sign.js'
 import { addStatusRoutes, type StatusDeps } from './routes/status.js'
 
-export interface ApiDeps extends KeysDeps, SignDeps, MetricsDeps, StatusDeps, DeleteUserDeps {
+export interface ApiDeps extends KeysDeps, SignDeps, MetricsDeps, StatusDeps, DeleteUserDeps, MembershipDeps {
   view: NetworkView
   membership: Membership
   genesis: Genesis
@@ -38,6 +39,7 @@ export function createApp (deps: ApiDeps): Hono {
   addKeyRoutes(app, deps)
   addSignRoutes(app, deps)
   addDeleteUserRoutes(app, deps)
+  addMembershipRoutes(app, deps)
   addStatusRoutes(app, deps)
   addMetricsRoutes(app, deps)
   addOpenApiRoutes(app)

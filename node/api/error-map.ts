@@ -3,6 +3,7 @@ import { KeyDeletedError, RecordConflictError } from '../engine/registry.js'
 import { KeyGoneError, UnknownKeyError } from '../engine/delete-user.js'
 import { DeleteRejection } from '../../protocols/delete-user/tombstone.js'
 import { DkgFailedError } from '../engine/dkg/coordinator.js'
+import { LifecycleRejection } from '../../protocols/lifecycle/errors.js'
 import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../engine/new-user/leader.js'
 import type { NetworkView } from '../engine/network-view.js'
 import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
@@ -36,6 +37,11 @@ export function toProblem (err: unknown, view: NetworkView): HttpProblem | undef
     return err.code === 'conflict'
       ? new HttpProblem(409, 'conflict', 'Conflict', err.message, { code: err.code })
       : new HttpProblem(400, 'new-user-rejected', 'Bad Request', err.message, { code: err.code })
+  }
+  if (err instanceof LifecycleRejection) {
+    return err.code === 'wrong-epoch' && /is pending/.test(err.message)
+      ? new HttpProblem(409, 'membership-conflict', 'Conflict', err.message, { code: err.code })
+      : new HttpProblem(400, 'membership-rejected', 'Bad Request', err.message, { code: err.code })
   }
   if (err instanceof DkgFailedError) {
     return err.code === 'no-dealers'

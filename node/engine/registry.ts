@@ -124,6 +124,11 @@ export class KeyRegistry {
     return this.entries.size
   }
 
+  /** Every registered (not deleted) key id. */
+  keyIds (): string[] {
+    return [...this.entries.keys()]
+  }
+
   tombstone (keyId: string): Tombstone | undefined {
     return this.tombstones.get(keyId)
   }

@@ -10,13 +10,13 @@ import type { Scheme } from '../../protocols/wire/key-record.js'
 export const SCHEMES = ['ed25519', 'secp256k1'] as const satisfies readonly Scheme[]
 export const OUTCOMES = ['completed', 'failed'] as const
 export type Outcome = typeof OUTCOMES[number]
-export const FLOWS = ['sign', 'new_user'] as const
+export const FLOWS = ['sign', 'new_user', 'reshare'] as const
 export type Flow = typeof FLOWS[number]
-/** Every reason a blame record can carry (sign culprits, new_user equivocation); anything else counts as `other`. */
+/** Every reason a blame record can carry (sign culprits, new_user equivocation, DKG and reshare dealers); anything else counts as `other`. */
 export const BLAME_REASONS = [
   'silent', 'invalid-share', 'equivocated-commitments', 'misreported-commitments', 'false-report',
-  'false-rejection', 'no-share', 'rate-limited', 'malformed-answer', 'session-abandoned', 'equivocation', 'other'
-] as const satisfies ReadonlyArray<CulpritReason | 'equivocation' | 'other'>
+  'false-rejection', 'no-share', 'rate-limited', 'malformed-answer', 'session-abandoned', 'equivocation', 'bad-dealer', 'bad-dealer-share', 'other'
+] as const satisfies ReadonlyArray<CulpritReason | 'equivocation' | 'bad-dealer' | 'bad-dealer-share' | 'other'>
 export const TOPIC_KINDS = ['heartbeat', 'registry', 'committee', 'other'] as const
 export type TopicKind = typeof TOPIC_KINDS[number]
 export const STORE_OPS = ['get', 'put', 'delete', 'batch', 'iterate'] as const

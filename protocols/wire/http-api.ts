@@ -11,6 +11,7 @@ import { GenesisSchema } from './genesis.js'
 import { BlameRecordSchema, EndpointSchema, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema } from './http.js'
 import { KeyIdSchema, KeyRecordSchema } from './key-record.js'
 import { MembershipSchema } from './membership.js'
+import { MembershipStatusSchema, MembershipUpdateSchema } from './lifecycle.js'
 import { DkgBundleSchema, DkgRequestSchema, DkgResponseSchema } from './dkg.js'
 import { AnyNewUserBundleSchema, NewUserBundleSchema, NewUserResponseSchema, ReceiptSchema } from './new-user.js'
 import * as P from './problems.js'
@@ -74,6 +75,8 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   DkgRequest: DkgRequestSchema,
   DkgResponse: DkgResponseSchema,
   DkgBundle: DkgBundleSchema,
+  MembershipUpdate: MembershipUpdateSchema,
+  MembershipStatus: MembershipStatusSchema,
   SignRequest: SignRequestSchema,
   SignResult: SignResultSchema,
   DeleteUserRequest: DeleteUserRequestSchema,
@@ -95,6 +98,8 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   MisdirectedToCmProblem: P.MisdirectedToCmProblemSchema,
   InsufficientReceiptsProblem: P.InsufficientReceiptsProblemSchema,
   DkgFailedProblem: P.DkgFailedProblemSchema,
+  MembershipRejectedProblem: P.MembershipRejectedProblemSchema,
+  MembershipConflictProblem: P.MembershipConflictProblemSchema,
   DkgNoDealersProblem: P.DkgNoDealersProblemSchema,
   SignRefusedProblem: P.SignRefusedProblemSchema,
   CoordinatorBusyProblem: P.CoordinatorBusyProblemSchema,
@@ -162,6 +167,21 @@ export const HTTP_API = {
     method: 'GET', path: '/genesis', tag: 'discovery', summary: 'This node\'s genesis file as it loaded it',
     description: 'Clients deal against it and put its digest into the key record; pin the digest to detect a node that fakes the network.',
     responses: { 200: json('Static while the node runs.', GenesisSchema) }, problems: {}
+  },
+  membershipStatus: {
+    method: 'GET', path: '/membership', tag: 'lifecycle', summary: 'The active epoch and, during update_node_set, the pending one with resharing progress',
+    description: 'See docs/protocols/lifecycle.md.',
+    responses: { 200: json('Active epoch; `pending` is null unless an update is under way.', MembershipStatusSchema) }, problems: {}
+  },
+  membershipUpdate: {
+    method: 'POST', path: '/membership', tag: 'lifecycle', summary: 'An operator moves the network to the next epoch (update_node_set)',
+    description: 'Any node of the active epoch takes the operator-signed update, gossips it and reshares every key to it in the background; GET /membership shows the progress. Posting it again (here or to another node) resumes what is left. See docs/protocols/lifecycle.md.',
+    body: { description: 'The operator-signed membership update: the whole genesis of the next epoch.', schema: MembershipUpdateSchema },
+    responses: { 200: json('Taken (or already pending); resharing runs.', MembershipStatusSchema) },
+    problems: {
+      400: { description: 'Refused: `no-operators`, `wrong-network`, `wrong-epoch`, `not-an-operator`, `bad-operator-signature`.', schemas: [P.MembershipRejectedProblemSchema] },
+      409: { description: 'Another update to the next epoch is pending here.', schemas: [P.MembershipConflictProblemSchema] }
+    }
   },
   keyInfo: {
     method: 'GET', path: '/keys/:keyId', tag: 'keys', summary: 'A key\'s registry entry and what its receipts add up to',

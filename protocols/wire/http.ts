@@ -28,7 +28,7 @@ export const BlameRecordSchema = z.strictObject({
   at: z.int(),
   culprit: z.string(),
   reason: z.string(),
-  flow: z.enum(['new_user', 'sign']),
+  flow: z.enum(['new_user', 'sign', 'reshare']),
   keyId: z.string().optional(),
   committee: z.int().optional(),
   detail: z.string()

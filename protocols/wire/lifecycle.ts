@@ -99,3 +99,51 @@ export const EpochEntrySchema = z.strictObject({
   receipts: z.array(ReshareReceiptSchema).max(64 * 64)
 })
 export type EpochEntry = z.infer<typeof EpochEntrySchema>
+
+/** Coordinator → node over /shardsig/reshare/1.0.0. Each message carries the update, so a node that missed its gossip can check and take it. */
+export const ReshareRequestSchema = z.discriminatedUnion('kind', [
+  /** To a quorum holder: deal your share of `keyId` to the update's membership. */
+  z.strictObject({ kind: z.literal('deal'), update: MembershipUpdateSchema, keyId: KeyIdSchema, quorum: QuorumSchema }),
+  /** To a new member: the quorum's contributions; check, store your share as pending, answer a receipt. */
+  z.strictObject({
+    kind: z.literal('deliver'), update: MembershipUpdateSchema, keyId: KeyIdSchema, quorum: QuorumSchema,
+    contributions: z.array(ReshareContributionSchema).min(1).max(64 * 64)
+  })
+])
+export type ReshareRequest = z.infer<typeof ReshareRequestSchema>
+
+export const ReshareResponseSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('contribution'), contribution: ReshareContributionSchema }),
+  z.strictObject({ kind: z.literal('receipt'), receipt: ReshareReceiptSchema }),
+  /** `dealer`: the dealer whose contribution or sub-share failed a check. */
+  z.strictObject({ kind: z.literal('reject'), code: z.string().max(64), reason: z.string().max(1024), dealer: PeerIdString.optional() })
+])
+export type ReshareResponse = z.infer<typeof ReshareResponseSchema>
+
+/** What travels on TOPIC_MEMBERSHIP: an update, or a key's confirmed epoch entry. */
+export const MembershipGossipSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ v: z.literal(PROTOCOL_VERSION), kind: z.literal('update'), update: MembershipUpdateSchema }),
+  z.strictObject({ v: z.literal(PROTOCOL_VERSION), kind: z.literal('epoch-entry'), entry: EpochEntrySchema })
+])
+export type MembershipGossip = z.infer<typeof MembershipGossipSchema>
+
+/** GET /membership: the active epoch and, during an update, the pending one with resharing progress. */
+export const MembershipStatusSchema = z.strictObject({
+  active: z.strictObject({ epoch: z.int(), genesisDigest: hexString(32) }),
+  pending: z.strictObject({
+    epoch: z.int(),
+    genesisDigest: hexString(32),
+    changes: z.strictObject({ added: z.array(z.string()), removed: z.array(z.string()), moved: z.array(z.string()) }),
+    keys: z.strictObject({
+      /** Keys this node holds at the active epoch. */
+      total: z.int(),
+      /** Keys with a confirmed epoch entry for the pending epoch. */
+      reshared: z.int(),
+      /** Keys this node coordinates that failed (every quorum tried), with why. */
+      failed: z.array(z.strictObject({ keyId: KeyIdSchema, reason: z.string() }))
+    }),
+    /** Whether this node runs the resharing (it took the update over HTTP). */
+    coordinating: z.boolean()
+  }).nullable()
+})
+export type MembershipStatus = z.infer<typeof MembershipStatusSchema>

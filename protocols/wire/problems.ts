@@ -83,4 +83,8 @@ export const DeleteRefusedProblemSchema = z.strictObject({
   code: z.string()
 })
 
+/** POST /membership refused: `code` is a LifecycleRejection code (protocols/lifecycle/errors.ts). */
+export const MembershipRejectedProblemSchema = problem('membership-rejected', 400, 'Bad Request', { code: z.string() })
+export const MembershipConflictProblemSchema = problem('membership-conflict', 409, 'Conflict', { code: z.literal('wrong-epoch') })
+
 export const StatusStreamsFullProblemSchema = problem('status-streams-full', 503, 'Service Unavailable', { code: z.literal('status-streams-full') })

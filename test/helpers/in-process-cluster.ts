@@ -10,7 +10,8 @@ import { nodePaths } from '../../devnet/layout.js'
 import { chooseParams } from '../../devnet/params.js'
 import { findFreeBasePort } from '../../devnet/ports.js'
 import type { DevnetState } from '../../devnet/state.js'
-import { loadNodeConfig, type NodeConfig } from '../../node/config/index.js'
+import { loadGenesis, loadNodeConfig, type NodeConfig } from '../../node/config/index.js'
+import type { Genesis } from '../../protocols/wire/genesis.js'
 import { createNode, type NodeFaults, type ShardsigNode } from '../../node/node.js'
 
 export interface InProcessCluster {
@@ -25,7 +26,7 @@ export interface InProcessCluster {
   close: () => Promise<void>
 }
 
-export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, faults?: ReadonlyMap<number, NodeFaults>, limits?: NodeConfig['limits'] } = {}): Promise<InProcessCluster> {
+export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, faults?: ReadonlyMap<number, NodeFaults> | ((index: number, genesis: Genesis) => NodeFaults | undefined), limits?: NodeConfig['limits'] } = {}): Promise<InProcessCluster> {
   const root = await mkdtemp(join(tmpdir(), 'shardsig-scenario-'))
   const dir = join(root, 'net')
   const basePort = await findFreeBasePort(opts.basePortFrom ?? 23100, n)
@@ -43,7 +44,8 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
     configs,
     nodes,
     start: async (i) => {
-      const node = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), faults: opts.faults?.get(i) })
+      const faults = typeof opts.faults === 'function' ? opts.faults(i, await loadGenesis(configs[i]!.genesisPath)) : opts.faults?.get(i)
+      const node = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), faults })
       nodes[i] = node
       return node
     },

@@ -9,14 +9,15 @@ import { keyFileOf } from '../../cli/key-file.js'
 import { verifyTranscript } from '../../protocols/new-user/dkg.js'
 import { curveFor, partyCoefficients, pointFromHex, scalarFromHex, type Party } from '../../protocols/sharing/index.js'
 import { membershipOf, type Membership } from '../../protocols/wire/membership.js'
+import { electRoles } from '../../protocols/roles/index.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { ShardsigNode } from '../../node/node.js'
 import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { newOwner } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
 
-/** Node index (0-based) whose dealer seals wrong sub-shares. */
-const BAD_DEALER = 0
+/** Node index (0-based) whose dealer seals wrong sub-shares: the leader of committee 1 when every node is live (so it is the first candidate there). */
+let BAD_DEALER = -1
 let cluster: InProcessCluster
 let membership: Membership
 
@@ -37,7 +38,15 @@ async function reconstruct (record: KeyRecord, party: Party): Promise<bigint> {
 }
 
 beforeAll(async () => {
-  cluster = await startInProcessCluster(9, { basePortFrom: 22100, faults: new Map([[BAD_DEALER, { corruptDkgSubShares: true }]]) })
+  cluster = await startInProcessCluster(9, {
+    basePortFrom: 22100,
+    faults: (i, genesis) => {
+      const roles = electRoles({ epoch: genesis.epoch, members: genesis.nodes.map(n => ({ peerId: n.peerId, committee: n.committee })), live: new Set(genesis.nodes.map(n => n.peerId)), committees: genesis.params.committees, managers: genesis.params.managers })
+      if (genesis.nodes[i]!.peerId !== roles.committees[0]!.leader) return undefined
+      BAD_DEALER = i
+      return { corruptDkgSubShares: true }
+    }
+  })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   membership = membershipOf(cluster.running()[0]!.genesis)
 }, 60_000)
@@ -102,16 +111,11 @@ describe('new_user --dkg', () => {
 
   it('a dealer that seals bad sub-shares is named by the members, blamed, excluded and replaced; the key then signs', async () => {
     const owner = newOwner()
-    // Nobody is excluded up front: the bad dealer leads committee 1 or is picked when it is the first live candidate.
+    // Nobody is excluded up front: the bad dealer leads committee 1, so it is that committee's first candidate.
     const bad = badPeer()
-    const committee = membership.committees.findIndex(c => c.some(m => m.peerId === bad)) + 1
-    const roles = cluster.running()[0]!.view.roles().committees[committee - 1]!
-    // Make the bad node the first candidate of its committee: exclude the others ahead of it.
-    const ahead = [roles.leader, roles.backup, ...membership.committees[committee - 1]!.map(m => m.peerId)]
-      .filter((p, i, all): p is string => p != null && all.indexOf(p) === i)
-    const excludeDealers = ahead.slice(0, ahead.indexOf(bad))
+    expect(cluster.running()[0]!.view.roles().committees[0]!.leader).toBe(bad)
     const lines: string[] = []
-    const result = await newUserDkg({ node: url(), scheme: 'ed25519', ownerSecretKey: owner, excludeDealers, onProgress: l => lines.push(l) })
+    const result = await newUserDkg({ node: url(), scheme: 'ed25519', ownerSecretKey: owner, onProgress: l => lines.push(l) })
     expect(result.excluded.map(e => e.dealer)).toContain(bad)
     expect(result.excluded.find(e => e.dealer === bad)!.reason).toMatch(/bad-dealer-share/)
     expect(result.dkg.dealers).not.toContain(bad)

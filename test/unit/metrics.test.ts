@@ -45,7 +45,7 @@ describe('node metrics', () => {
       ['shardsig_store_operation_duration_seconds', 'histogram'], ['shardsig_build_info', 'gauge'], ['nodejs_eventloop_lag_p99_seconds', 'gauge']
     ]) expect(s.types.get(name!), name).toBe(type)
     expect(s.samples.filter(x => x.name === 'shardsig_blame_events_total' && x.labels.reason === 'silent').map(x => [x.labels.flow, x.value]))
-      .toEqual([['sign', 0], ['new_user', 0]])
+      .toEqual([['sign', 0], ['new_user', 0], ['reshare', 0]])
     expect(valueOf(s, 'shardsig_sign_request_duration_seconds_count', { scheme: 'secp256k1', outcome: 'failed' })).toBe(0)
     expect(s.samples.find(x => x.name === 'shardsig_build_info')?.labels)
       .toEqual({ version: '9.9.9', node_id: 'node-1', crypto_backend: 'noble', ed25519: 'noble', secp256k1: 'noble' })

@@ -14,8 +14,8 @@ export interface StoredShare {
   /** The sub-share scalar as hex; the store seals it, nothing else ever prints it. */
   share: string
   recordDigest: string
-  /** `disputed` when the verification game showed the CL equivocated: never used to sign. */
-  state: 'active' | 'disputed'
+  /** `disputed` when the verification game showed the CL equivocated: never used to sign. `pending`: reshared to an epoch not active yet (docs/protocols/lifecycle.md). */
+  state: 'active' | 'disputed' | 'pending'
   receivedAt: number
 }
 

@@ -1,0 +1,119 @@
+// A node's part in resharing (docs/protocols/lifecycle.md) behind
+// /shardsig/reshare/1.0.0: as a quorum holder it deals κ·s of its own share to
+// the pending membership; as a new member it checks the quorum's
+// contributions, stores the sum of its sub-shares as *pending* and signs a
+// receipt. Everything it checks comes from its own registry and store; the
+// coordinator is not trusted.
+import { randomBytes as nodeRandomBytes } from 'node:crypto'
+import { DealerFault } from '../../../protocols/new-user/check-record.js'
+import { LifecycleRejection } from '../../../protocols/lifecycle/errors.js'
+import {
+  checkQuorum, dealReshare, epochRecordDigest, epochRecordFrom, openReshareShare, reshareReceipt, verifyReshare, type Quorum
+} from '../../../protocols/lifecycle/reshare.js'
+import { curveFor, pointFromHex, scalarFromHex, scalarToHex, SecretScalar, verifySubShare } from '../../../protocols/sharing/index.js'
+import type { ReshareContribution, ReshareReceipt, ReshareRequest, ReshareResponse } from '../../../protocols/wire/lifecycle.js'
+import type { NodeIdentity } from '../../identity.js'
+import type { Logger } from '../../log.js'
+import type { BlameLog } from '../blame.js'
+import type { ShareStore } from '../new-user/share-store.js'
+import type { KeyRegistry } from '../registry.js'
+import { keyStateOf } from './key-state.js'
+import type { MembershipBook } from './membership-book.js'
+
+/** Test-only faults for the scenario harness (CreateNodeOptions.faults); no config, flag or env sets them. */
+export interface ReshareFaults {
+  /** Deal a share of our own choosing instead of κ·s: the C_{i,0} = κ·Y check must name us. */
+  corruptReshare?: boolean
+}
+
+export interface ParticipantInit {
+  identity: NodeIdentity
+  book: MembershipBook
+  registry: KeyRegistry
+  shares: ShareStore
+  blame: BlameLog
+  log: Logger
+  faults?: ReshareFaults
+}
+
+export class ReshareParticipant {
+  private readonly seed: Uint8Array
+
+  constructor (private readonly init: ParticipantInit) {
+    this.seed = init.identity.libp2pKey.raw.subarray(0, 32)
+  }
+
+  async handle (req: ReshareRequest): Promise<ReshareResponse> {
+    try {
+      await this.init.book.accept(req.update, { gossip: false })
+      return req.kind === 'deal'
+        ? { kind: 'contribution', contribution: await this.deal(req.keyId, req.quorum) }
+        : { kind: 'receipt', receipt: await this.take(req.keyId, req.quorum, req.contributions) }
+    } catch (err) {
+      if (err instanceof DealerFault) return { kind: 'reject', code: err.code, reason: err.message, dealer: err.dealer }
+      if (err instanceof LifecycleRejection) return { kind: 'reject', code: err.code, reason: err.message }
+      throw err
+    }
+  }
+
+  private stateOf (keyId: string): ReturnType<typeof keyStateOf> {
+    const entry = this.init.registry.get(keyId)
+    if (entry === undefined) throw new LifecycleRejection('wrong-key', `key ${keyId} is not in this node's registry`)
+    return keyStateOf(entry.record)
+  }
+
+  private async deal (keyId: string, quorum: Quorum): Promise<ReshareContribution> {
+    const pending = this.init.book.pending!
+    const state = this.stateOf(keyId)
+    checkQuorum(state, quorum)
+    const self = this.init.identity.peerId
+    const slot = quorum.find(s => s.peerId === self)
+    if (slot === undefined) throw new LifecycleRejection('wrong-quorum', `this node (${self}) is not in the quorum resharing key ${keyId}`)
+    const stored = await this.init.shares.get(keyId, state.epoch)
+    if (stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest) {
+      throw new LifecycleRejection('wrong-key', `this node holds no active share of key ${keyId} at epoch ${state.epoch}`)
+    }
+    const share = this.init.faults?.corruptReshare === true
+      ? new SecretScalar(curveFor(state.scheme).randomScalar(n => new Uint8Array(nodeRandomBytes(n))))
+      : new SecretScalar(scalarFromHex(state.scheme, stored.share))
+    const contribution = await dealReshare({
+      state, quorum, slot: { committee: slot.committee, member: slot.member }, share, dealer: self, seed: this.seed, to: pending.membership
+    }, n => new Uint8Array(nodeRandomBytes(n)))
+    this.init.log.info({ requestId: `reshare/${keyId}`, keyId, flow: 'reshare', toEpoch: pending.genesis.epoch }, 'reshare contribution dealt')
+    return contribution
+  }
+
+  private async take (keyId: string, quorum: Quorum, contributions: ReshareContribution[]): Promise<ReshareReceipt> {
+    const pending = this.init.book.pending!
+    const to = pending.membership
+    const state = this.stateOf(keyId)
+    const self = this.init.identity.peerId
+    const committee = to.committees.findIndex(c => c.some(m => m.peerId === self)) + 1
+    if (committee === 0) throw new LifecycleRejection('wrong-quorum', `this node (${self}) is not a member of epoch ${to.epoch}`)
+    const member = to.committees[committee - 1]!.findIndex(m => m.peerId === self) + 1
+    const log = this.init.log.child({ requestId: `reshare/${keyId}`, keyId, flow: 'reshare', toEpoch: to.epoch, committee, member })
+    try {
+      const verified = verifyReshare(state, quorum, contributions, to)
+      const record = epochRecordFrom(state, quorum, verified, to)
+      const digest = epochRecordDigest(record)
+      const held = await this.init.shares.get(keyId, to.epoch)
+      if (held?.recordDigest !== digest) {
+        const share = await openReshareShare(state, contributions, verified, to, { committee, member, peerId: self }, this.init.identity.encryptionSecret())
+        verifySubShare(state.scheme, verified.sum.committees[committee - 1]!.innerCommitments, member, share, committee)
+        await this.init.shares.put({
+          keyId, epoch: to.epoch, scheme: state.scheme, committee, member, share: scalarToHex(state.scheme, share.expose()),
+          recordDigest: digest, state: 'pending', receivedAt: Date.now()
+        })
+        log.info({ dealers: quorum.length }, 'reshared sub-share verified and stored as pending')
+      }
+      // The group key is unchanged by construction (verifyReshare); checked here once more for the log's sake.
+      if (!curveFor(state.scheme).pointEquals(verified.sum.outer[0]!, pointFromHex(state.scheme, state.groupPublicKey))) throw new LifecycleRejection('wrong-key', `key ${keyId}: reshare changes the group key`)
+      return reshareReceipt(record, { committee, member }, self, this.seed)
+    } catch (err) {
+      if (err instanceof DealerFault) {
+        await this.init.blame.record({ at: Date.now(), culprit: err.dealer, reason: err.code, flow: 'reshare', keyId, committee, detail: `reshare to epoch ${to.epoch}: ${err.message}` }, log)
+      }
+      throw err
+    }
+  }
+}
