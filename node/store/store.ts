@@ -87,10 +87,13 @@ class LevelKeyStore implements KeyStore {
 
   async get (key: string): Promise<Uint8Array | undefined> {
     checkUserKey(key)
-    return await this.#track(async () => {
-      const envelope = await this.#db.get(key)
-      return envelope === undefined ? undefined : this.#open(key, envelope)
-    })
+    if (this.#closed) throw new StoreClosedError(this.path)
+    // Read synchronously: a LevelDB read of a small record is served from memory (memtable,
+    // block cache or the OS page cache) in microseconds, while the asynchronous read costs a
+    // thread-pool round trip, several ms on a busy node (docs/performance.md). Nothing is in
+    // flight afterwards, so close() has nothing to wait for.
+    const envelope = this.#db.getSync(key)
+    return envelope === undefined ? undefined : this.#open(key, envelope)
   }
 
   async put (key: string, value: Uint8Array, opts?: WriteOptions): Promise<void> {

@@ -128,4 +128,33 @@ describe('SignLedger', () => {
     expect(await fresh.get(claim.entry.keyId, claim.entry.requestId)).toMatchObject({ contributed: true, signature: 'ff'.repeat(64), coordinator: 'cm-a' })
     expect(await fresh.claim(claimBy('cm-b', { requestId: 'req-00000002', requestDigest: 'd2' }), T0)).toMatchObject({ kind: 'claimed' })
   })
+
+  it('answers a claim before its store write ends, and never lets that write land after the contribution that follows', async () => {
+    let releaseClaimWrite = (): void => {}
+    const gate = new Promise<void>(resolve => { releaseClaimWrite = resolve })
+    const order: string[] = []
+    const spy = {
+      getJson: async (key: string) => await store.getJson(key),
+      delete: async (key: string, opts?: { sync?: boolean }) => { await store.delete(key, opts) },
+      putJson: async (key: string, value: unknown, opts?: { sync?: boolean }) => {
+        const contributed = (value as LedgerEntry).contributed
+        order.push(`start ${contributed ? 'contribution' : 'claim'}`)
+        if (!contributed) await gate
+        await store.putJson(key, value, opts)
+        order.push(`end ${contributed ? 'contribution' : 'claim'}`)
+      }
+    } as unknown as KeyStore
+    const spied = new SignLedger(spy)
+    const claim = await spied.claim(claimBy('cm-a'), T0)
+    if (claim.kind !== 'claimed') throw new Error('no claim')
+    // The claim was answered while its write is still held at the gate.
+    expect(order).toEqual(['start claim'])
+    const recording = spied.recordContribution(claim.entry, contributionTo('cm-a'))
+    await new Promise(resolve => setTimeout(resolve, 20))
+    expect(order).toEqual(['start claim'])
+    releaseClaimWrite()
+    expect(await recording).toBe('recorded')
+    expect(order).toEqual(['start claim', 'end claim', 'start contribution', 'end contribution'])
+    expect(await new SignLedger(store).get(claim.entry.keyId, claim.entry.requestId)).toMatchObject({ contributed: true })
+  })
 })

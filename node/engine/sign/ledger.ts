@@ -71,6 +71,8 @@ export class SignLedger {
   private readonly locks = new KeyedLock()
   /** Store key → entry (null: known to be absent), as last read or written. */
   private readonly cache = new Map<string, LedgerEntry | null>()
+  /** Store key → its last write still in progress (see put). */
+  private readonly writes = new Map<string, Promise<void>>()
 
   constructor (private readonly store: KeyStore) {}
 
@@ -82,6 +84,8 @@ export class SignLedger {
     const key = this.key(keyId, requestId)
     const cached = this.cache.get(key)
     if (cached !== undefined) return cached ?? undefined
+    // Evicted from the cache while a write of it is still on its way: the store has it once that is done.
+    await this.writes.get(key)?.catch(() => {})
     const entry = await this.store.getJson<LedgerEntry>(key)
     this.remember(key, entry ?? null)
     return entry
@@ -93,13 +97,37 @@ export class SignLedger {
     if (this.cache.size > MAX_CACHED_ENTRIES) this.cache.delete(this.cache.keys().next().value!)
   }
 
-  /** Writes an entry, through the cache; `durable` syncs it to disk before resolving. */
+  /**
+   * Writes an entry through the cache: readers see it at once. The store writes of one
+   * record are issued one after another, each once the one before has completed, so they
+   * reach the disk in order: an unsynced claim still on its way can never land after, and
+   * overwrite, the synced contribution that follows it. `durable` syncs before resolving.
+   */
   private async put (entry: LedgerEntry, durable: boolean): Promise<void> {
     const key = this.key(entry.keyId, entry.requestId)
-    // Forgotten first: if the write fails, the next read goes to the store.
-    this.cache.delete(key)
-    await this.store.putJson(key, entry, { sync: durable })
     this.remember(key, entry)
+    await this.write(key, async () => { await this.store.putJson(key, entry, { sync: durable }) })
+  }
+
+  private async remove (keyId: string, requestId: string): Promise<void> {
+    const key = this.key(keyId, requestId)
+    this.remember(key, null)
+    await this.write(key, async () => { await this.store.delete(key) })
+  }
+
+  private async write (key: string, op: () => Promise<void>): Promise<void> {
+    const previous = this.writes.get(key) ?? Promise.resolve()
+    const done = previous.catch(() => {}).then(op)
+    this.writes.set(key, done)
+    try {
+      await done
+    } catch (err) {
+      // The store may not hold what the cache says: read it again next time.
+      this.cache.delete(key)
+      throw err
+    } finally {
+      if (this.writes.get(key) === done) this.writes.delete(key)
+    }
   }
 
   /** Claims the request for `candidate.coordinator`, or says why not. */
@@ -121,8 +149,10 @@ export class SignLedger {
         contribution: previous?.coordinator === candidate.coordinator ? previous.contribution : undefined,
         abandoned: previous?.abandoned
       }
-      // Not synced: a lease lost in a crash promises nothing (see the top of this file).
-      await this.put(entry, false)
+      // Not synced, and not waited for: a lease lost in a crash promises nothing (see the top of
+      // this file), and the next write of this record waits for this one (put). If it fails, the
+      // cache forgets the record, so recordContribution finds no claim and no share leaves.
+      this.put(entry, false).catch(() => {})
       return { kind: 'claimed', entry, first: previous === undefined || previous.coordinator === '' }
     })
   }
@@ -173,10 +203,7 @@ export class SignLedger {
       if (current.abandoned !== undefined) {
         await this.put({ ...current, coordinator: '', leaseUntil: 0 }, true)
       } else {
-        const key = this.key(entry.keyId, entry.requestId)
-        this.cache.delete(key)
-        await this.store.delete(key)
-        this.remember(key, null)
+        await this.remove(entry.keyId, entry.requestId)
       }
     })
   }
