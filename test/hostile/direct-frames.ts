@@ -5,8 +5,10 @@
 import { fc } from '@fast-check/vitest'
 import type { z } from 'zod'
 import {
-  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_SIGN
+  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_DKG, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
 } from '../../protocols/constants.js'
+import { DkgDealerResponseSchema } from '../../protocols/wire/dkg.js'
+import { ReshareResponseSchema } from '../../protocols/wire/lifecycle.js'
 import { DeliverResponseSchema } from '../../protocols/wire/new-user.js'
 import { SyncResponseSchema } from '../../protocols/wire/registry-sync.js'
 import { PartyAnswerSchema, RoundOneAckSchema } from '../../protocols/wire/sign.js'
@@ -40,6 +42,10 @@ export function protocolsUnderTest (t: {
   newParty: unknown
   /** A deliver whose bundle carries a bad owner signature. */
   deliver: unknown
+  /** A DKG commit whose request carries a bad owner signature. */
+  dkgCommit: unknown
+  /** A reshare deal whose membership update carries a bad operator signature. */
+  reshareDeal: unknown
 }): ProtocolUnderTest[] {
   const sessionId = fc.stringMatching(/^[A-Za-z0-9_/-]{1,80}$/)
   const requestId = fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/)
@@ -72,6 +78,28 @@ export function protocolsUnderTest (t: {
       answer: DeliverResponseSchema,
       templates: [t.deliver],
       wrongTime: fc.constant(t.deliver)
+    },
+    {
+      protocol: PROTOCOL_DKG,
+      maxBytes: MAX_DIRECT_MESSAGE_BYTES,
+      answer: DkgDealerResponseSchema,
+      templates: [t.dkgCommit],
+      // commits with a badly signed request; reveals for sessions never committed, with made-up commits
+      wrongTime: fc.oneof(
+        fc.constant(t.dkgCommit),
+        fc.record({
+          kind: fc.constant('reveal'), session: hex(16),
+          commitments: fc.array(fc.record({ v: fc.constant(1), session: hex(16), dealer: fc.oneof(fc.constant(t.victimPeerId), fc.string({ minLength: 1, maxLength: 60 })), contributionDigest: hex(32), signature: hex(64) }), { minLength: 2, maxLength: 4 })
+        })
+      )
+    },
+    {
+      protocol: PROTOCOL_RESHARE,
+      maxBytes: MAX_DIRECT_MESSAGE_BYTES,
+      answer: ReshareResponseSchema,
+      templates: [t.reshareDeal],
+      // deals and deliveries under an update no operator signed
+      wrongTime: fc.oneof(fc.constant(t.reshareDeal), fc.constant({ ...(t.reshareDeal as object), kind: 'deliver', contributions: [] }))
     },
     {
       protocol: PROTOCOL_REGISTRY_SYNC,

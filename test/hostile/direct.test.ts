@@ -20,6 +20,9 @@ import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { maxStreamsPerConnection } from '../../protocols/constants.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import { SIGN_REQUEST_KIND } from '../../protocols/wire/sign.js'
+import { DKG_REQUEST_KIND } from '../../protocols/wire/dkg.js'
+import { genesisDigest } from '../../protocols/wire/genesis.js'
+import { signMembershipUpdate } from '../../protocols/lifecycle/membership-update.js'
 import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { makeKey } from '../helpers/keys.js'
 import { deal, flipHexByte, newOwner } from '../helpers/owner.js'
@@ -39,6 +42,9 @@ type LengthPrefixed = ReturnType<typeof lpStream>
 const MUST_ANSWER = new Set(['json-wrong-shape', 'near-miss', 'wrong-time', 'not-json', 'deep-nesting'])
 /** Categories where the victim must reset the stream: the length is over the limit. */
 const MUST_RESET = new Set(['oversized-prefix', 'over-limit'])
+
+/** The protocols under test, in protocolsUnderTest's order (`/shardsig/<name>/1.0.0`; checked in beforeAll). */
+const PROTOCOL_NAMES = ['party', 'sign', 'new-user', 'dkg', 'reshare', 'registry-sync']
 
 /** The node whose identity the member attacker borrows (index 2, node-3); the victim is node-1. */
 const BORROWED = 2
@@ -73,8 +79,15 @@ beforeAll(async () => {
     keyId: key.keyId,
     victimPeerId: victim.identity.peerId,
     newParty: { kind: 'new_party', sessionId: 'hostile-0001/1', request: badlySigned, party: cluster.state.nodes.slice(0, 2).map((n, i) => ({ committee: 1, member: i + 1, peerId: n.peerId })) },
-    deliver: { kind: 'deliver', bundle: { ...dealt.bundles[0]!, signature: flipHexByte(dealt.bundles[0]!.signature) } }
+    deliver: { kind: 'deliver', bundle: { ...dealt.bundles[0]!, signature: flipHexByte(dealt.bundles[0]!.signature) } },
+    dkgCommit: {
+      kind: 'commit',
+      request: { ...signBody(DKG_REQUEST_KIND, { v: 1, session: 'ab'.repeat(16), scheme: 'ed25519', ownerAuthKey: 'cd'.repeat(32), network: victim.genesis.network, genesisDigest: genesisDigest(victim.genesis), epoch: 0, expiresAt: Date.now() + 60_000 }, newOwner()) },
+      dealers: cluster.state.nodes.slice(0, 2).map(n => n.peerId)
+    },
+    reshareDeal: { kind: 'deal', update: signMembershipUpdate(victim.genesis, { ...victim.genesis, epoch: 1 }, newOwner(), 'ef'.repeat(32)), keyId: key.keyId, quorum: [{ committee: 1, member: 1, peerId: victim.identity.peerId }] }
   })
+  expect(protocols.map(p => p.protocol.split('/')[2])).toEqual(PROTOCOL_NAMES)
   heapBefore = await heapUsedMiB()
 }, 90_000)
 
@@ -108,7 +121,7 @@ function describeFrame (f: FrameCase): string {
 }
 
 describe('hostile frames on the direct protocols', () => {
-  for (const [index, name] of ['party', 'sign', 'new-user', 'registry-sync'].entries()) {
+  for (const [index, name] of PROTOCOL_NAMES.entries()) {
     const sent = new Tally()
     const outcomes = new Tally()
     let startedAt = 0
@@ -163,7 +176,7 @@ describe('hostile frames on the direct protocols', () => {
 })
 
 describe('stream caps per connection and protocol', () => {
-  for (const name of ['party', 'sign', 'new-user', 'registry-sync']) {
+  for (const name of PROTOCOL_NAMES) {
     it(`${name}: streams over the cap are reset at once; those within it are served`, async () => {
       const p = protocols.find(x => x.protocol.includes(`/${name}/`))!
       const cap = maxStreamsPerConnection(p.protocol)!

@@ -35,9 +35,16 @@ export interface HttpCase {
 }
 
 /** GET routes that answer at once ('/' is the status page, HTML; /status/stream is an event stream and only gets wrong methods here). */
-export const DISCOVERY_PATHS = ['/health', '/peers', '/who_cl', '/who_cm', '/members', '/genesis', '/status', '/', '/openapi.json', '/metrics', '/favicon.ico'] as const
-const POST_PATHS = ['/new_user', '/sign_request', '/delete_user'] as const
+export const DISCOVERY_PATHS = ['/health', '/peers', '/who_cl', '/who_cm', '/members', '/genesis', '/status', '/', '/openapi.json', '/metrics', '/favicon.ico', '/membership'] as const
+const POST_PATHS = ['/new_user', '/new_user/dkg', '/sign_request', '/delete_user', '/membership'] as const
 const OTHER_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const
+
+/** What a path answers: GET and HEAD unless it only takes POST; POST where it takes a body (/membership takes both). */
+function allowedMethods (path: string): string[] {
+  const post = (POST_PATHS as readonly string[]).includes(path)
+  const get = !post || (DISCOVERY_PATHS as readonly string[]).includes(path)
+  return [...(get ? ['GET', 'HEAD'] : []), ...(post ? ['POST'] : [])]
+}
 
 // --- small pieces -----------------------------------------------------------
 
@@ -337,7 +344,7 @@ export function httpCase (ctx: HttpFuzzContext): fc.Arbitrary<HttpCase> {
     // GET routes with junk around them: a 200 is right, a 5xx never
     { weight: 24, arbitrary: get('discovery-junk', 'any', fc.tuple(fc.constantFrom(...DISCOVERY_PATHS), queryString).map(([p, q]) => p + q)) },
     // known paths, wrong methods (405)
-    { weight: 20, arbitrary: fc.tuple(allPaths, fc.constantFrom(...OTHER_METHODS, 'GET', 'HEAD'), nonJson).filter(([p, m]) => !(POST_PATHS as readonly string[]).includes(p) ? m !== 'GET' && m !== 'HEAD' : m !== 'POST')
+    { weight: 20, arbitrary: fc.tuple(allPaths, fc.constantFrom(...OTHER_METHODS, 'GET', 'HEAD'), nonJson).filter(([p, m]) => !allowedMethods(p).includes(m))
       .map(([p, m, body]): HttpCase => ({ category: 'wrong-method', expect: 'problem', request: { via: 'agent', method: m, path: p, headers: {}, body: m === 'GET' || m === 'HEAD' ? undefined : body } })) },
     // unknown paths: other names, trailing or doubled slashes, case, deeper paths
     { weight: 20, arbitrary: get('unknown-path', 'problem', fc.oneof(
