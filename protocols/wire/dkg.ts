@@ -4,7 +4,8 @@
 // DKG bundle the client posts to each committee leader instead of a dealt one.
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
-import { hexString, hexUpTo } from './hex.js'
+import { hexString } from './hex.js'
+import { CommitmentsSchema, PeerIdStringSchema, PointHexSchema, SealedGridSchema } from './points.js'
 import { KeyRecordSchema, SchemeSchema } from './key-record.js'
 
 export const DKG_REQUEST_KIND = 'dkg_request'
@@ -12,8 +13,6 @@ export const DKG_COMMITMENT_KIND = 'dkg_commitment'
 export const DKG_CONTRIBUTION_KIND = 'dkg_contribution'
 export const DKG_BUNDLE_KIND = 'new_user_dkg'
 
-const PointHex = z.string().regex(/^(?:[0-9a-f]{64}|[0-9a-f]{66})$/, 'expected a 32- or 33-byte point as lowercase hex')
-const PeerIdString = z.string().min(1).max(128)
 /** 16 random bytes the client draws: names the DKG everywhere (sealing, proofs, dealer state). */
 export const DkgSessionSchema = hexString(16)
 
@@ -28,29 +27,24 @@ export const DkgRequestSchema = z.strictObject({
   genesisDigest: hexString(32),
   epoch: z.int().min(0),
   /** Dealers the owner does not want (e.g. named by an earlier failed attempt). */
-  excludeDealers: z.array(PeerIdString).max(64).optional(),
+  excludeDealers: z.array(PeerIdStringSchema).max(64).optional(),
   /** ms since the Unix epoch; dealers refuse the request after it. */
   expiresAt: z.int().min(0),
   signature: hexString(64)
 })
 export type DkgRequest = z.infer<typeof DkgRequestSchema>
 
-/** A dealer's sub-shares sealed to every member: shares[c-1][m-1] for slot (c, m). */
-const SealedSubShareSchema = z.strictObject({ enc: hexString(32), ciphertext: hexUpTo(128) })
-
 /** A dealer's reveal: its Feldman commitments, proof of knowledge and sealed sub-shares. Signed by the dealer's peer key. */
 export const DkgContributionSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   session: DkgSessionSchema,
-  dealer: PeerIdString,
+  dealer: PeerIdStringSchema,
   scheme: SchemeSchema,
-  commitments: z.strictObject({
-    outer: z.array(PointHex).min(1).max(64),
-    inner: z.array(z.array(PointHex).min(1).max(64)).min(1).max(64)
-  }),
+  commitments: CommitmentsSchema,
   /** Schnorr proof of knowledge of the dealt scalar, context session ‖ dealer. */
-  proof: z.strictObject({ commitment: PointHex, response: hexString(32) }),
-  shares: z.array(z.array(SealedSubShareSchema).min(1).max(64)).min(1).max(64),
+  proof: z.strictObject({ commitment: PointHexSchema, response: hexString(32) }),
+  /** shares[c-1][m-1]: the sub-share of member (c, m), sealed to it. */
+  shares: SealedGridSchema,
   signature: hexString(64)
 })
 export type DkgContribution = z.infer<typeof DkgContributionSchema>
@@ -59,7 +53,7 @@ export type DkgContribution = z.infer<typeof DkgContributionSchema>
 export const DkgCommitmentSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   session: DkgSessionSchema,
-  dealer: PeerIdString,
+  dealer: PeerIdStringSchema,
   /** SHA-256 of the contribution's signing input (kind dkg_contribution). */
   contributionDigest: hexString(32),
   signature: hexString(64)
@@ -87,7 +81,7 @@ export type DkgBundle = z.infer<typeof DkgBundleSchema>
 /** Node → dealer over /shardsig/dkg/1.0.0. */
 export const DkgDealerRequestSchema = z.discriminatedUnion('kind', [
   /** Round 1: deal, keep the reveal, answer its digest. `dealers` is the whole dealer set, this one included. */
-  z.strictObject({ kind: z.literal('commit'), request: DkgRequestSchema, dealers: z.array(PeerIdString).min(2).max(64) }),
+  z.strictObject({ kind: z.literal('commit'), request: DkgRequestSchema, dealers: z.array(PeerIdStringSchema).min(2).max(64) }),
   /** Round 2, only with every dealer's commit: answer the reveal. */
   z.strictObject({ kind: z.literal('reveal'), session: DkgSessionSchema, commitments: z.array(DkgCommitmentSchema).min(2).max(64) })
 ])
@@ -104,7 +98,7 @@ export type DkgDealerResponse = z.infer<typeof DkgDealerResponseSchema>
 export const DkgResponseSchema = z.strictObject({
   session: DkgSessionSchema,
   /** The dealers, one per committee (two when there is one committee). */
-  dealers: z.array(PeerIdString).min(2).max(64),
+  dealers: z.array(PeerIdStringSchema).min(2).max(64),
   transcript: DkgTranscriptSchema
 })
 export type DkgResponse = z.infer<typeof DkgResponseSchema>

@@ -6,13 +6,12 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
 import { hexString, hexUpTo } from './hex.js'
+import { CommitmentsSchema, PointHexSchema } from './points.js'
 
 export const SCHEMES = ['ed25519', 'secp256k1'] as const
 export const SchemeSchema = z.enum(SCHEMES)
 export type Scheme = z.infer<typeof SchemeSchema>
 
-/** A point: 32 bytes (ed25519) or 33 bytes compressed SEC1 (secp256k1); the scheme check decodes it. */
-const PointHex = z.string().regex(/^(?:[0-9a-f]{64}|[0-9a-f]{66})$/, 'expected a 32- or 33-byte point as lowercase hex')
 
 export const MAX_POLICY_MESSAGE_BYTES = 64 * 1024
 export const DEFAULT_POLICY = { maxMessageBytes: 4096, ratePerMinute: 600 } as const
@@ -31,7 +30,7 @@ export const KeyRecordSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   keyId: KeyIdSchema,
   scheme: SchemeSchema,
-  groupPublicKey: PointHex,
+  groupPublicKey: PointHexSchema,
   /** Ed25519 public key that signs this record and every request for the key. */
   ownerAuthKey: hexString(32),
   network: z.string().min(1).max(64),
@@ -39,12 +38,8 @@ export const KeyRecordSchema = z.strictObject({
   genesisDigest: hexString(32),
   epoch: z.int().min(0),
   params: z.strictObject({ committees: z.int().min(1).max(64), tc: z.int().min(1), tm: z.int().min(1) }),
-  commitments: z.strictObject({
-    /** F_0..F_{tc-1}; F_0 is the group key as a point. */
-    outer: z.array(PointHex).min(1).max(64),
-    /** inner[c-1] = G_{c,0..tm-1} of committee c. */
-    inner: z.array(z.array(PointHex).min(1).max(64)).min(1).max(64)
-  }),
+  /** outer F_0..F_{tc-1} (F_0 is the group key as a point); inner[c-1] = G_{c,0..tm-1} of committee c. */
+  commitments: CommitmentsSchema,
   /** holders[c-1] = peer ids of committee c's members, in member-position order. */
   holders: z.array(z.array(z.string().min(1).max(128)).min(1).max(64)).min(1).max(64),
   policy: PolicySchema,

@@ -5,15 +5,14 @@
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
 import { GenesisSchema } from './genesis.js'
-import { hexString, hexUpTo } from './hex.js'
+import { hexString } from './hex.js'
+import { CommitmentsSchema, PeerIdStringSchema, PointHexSchema, SealedGridSchema } from './points.js'
 import { KeyIdSchema, SchemeSchema } from './key-record.js'
 
 export const MEMBERSHIP_UPDATE_KIND = 'membership_update'
 export const RESHARE_CONTRIBUTION_KIND = 'reshare_contribution'
 export const RESHARE_RECEIPT_KIND = 'reshare_receipt'
 
-const PointHex = z.string().regex(/^(?:[0-9a-f]{64}|[0-9a-f]{66})$/, 'expected a 32- or 33-byte point as lowercase hex')
-const PeerIdString = z.string().min(1).max(128)
 
 /** An operator moves the network from epoch e to e+1: the whole next genesis, signed by an operator of epoch e. */
 export const MembershipUpdateSchema = z.strictObject({
@@ -34,7 +33,7 @@ export type MembershipUpdate = z.infer<typeof MembershipUpdateSchema>
 export const SlotSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64) })
 
 /** The old holders that reshare one key: exactly tc committees × tm members of the old epoch. */
-export const QuorumSchema = z.array(SlotSchema.extend({ peerId: PeerIdString })).min(1).max(64 * 64)
+export const QuorumSchema = z.array(SlotSchema.extend({ peerId: PeerIdStringSchema })).min(1).max(64 * 64)
 
 /** What one old holder deals to the new membership, signed by its peer key. */
 export const ReshareContributionSchema = z.strictObject({
@@ -45,15 +44,12 @@ export const ReshareContributionSchema = z.strictObject({
   toEpoch: z.int().min(1),
   /** genesisDigest of the new membership the sub-shares are sealed to. */
   toGenesisDigest: hexString(32),
-  dealer: PeerIdString,
+  dealer: PeerIdStringSchema,
   /** The dealer's slot in the old epoch: its constant commitment must be κ·Y of that slot. */
   slot: SlotSchema,
-  commitments: z.strictObject({
-    outer: z.array(PointHex).min(1).max(64),
-    inner: z.array(z.array(PointHex).min(1).max(64)).min(1).max(64)
-  }),
+  commitments: CommitmentsSchema,
   /** shares[c-1][m-1]: the sub-share of new member (c, m), sealed to it. */
-  shares: z.array(z.array(z.strictObject({ enc: hexString(32), ciphertext: hexUpTo(128) })).min(1).max(64)).min(1).max(64),
+  shares: SealedGridSchema,
   signature: hexString(64)
 })
 export type ReshareContribution = z.infer<typeof ReshareContributionSchema>
@@ -67,12 +63,9 @@ export const EpochRecordSchema = z.strictObject({
   /** genesisDigest of the membership of `epoch`. */
   genesisDigest: hexString(32),
   /** Unchanged by resharing: Σ C_{i,0} = X is checked. */
-  groupPublicKey: PointHex,
-  commitments: z.strictObject({
-    outer: z.array(PointHex).min(1).max(64),
-    inner: z.array(z.array(PointHex).min(1).max(64)).min(1).max(64)
-  }),
-  holders: z.array(z.array(PeerIdString).min(1).max(64)).min(1).max(64),
+  groupPublicKey: PointHexSchema,
+  commitments: CommitmentsSchema,
+  holders: z.array(z.array(PeerIdStringSchema).min(1).max(64)).min(1).max(64),
   /** SHA-256 of the record this one replaces (the owner's key record, or the previous epoch record). */
   previousDigest: hexString(32),
   quorum: QuorumSchema
@@ -86,7 +79,7 @@ export const ReshareReceiptSchema = z.strictObject({
   epoch: z.int().min(1),
   committee: z.int().min(1),
   member: z.int().min(1),
-  peerId: PeerIdString,
+  peerId: PeerIdStringSchema,
   /** SHA-256 of the canonical epoch record the member checked its share against. */
   epochRecordDigest: hexString(32),
   signature: hexString(64)
@@ -116,7 +109,7 @@ export const ReshareResponseSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('contribution'), contribution: ReshareContributionSchema }),
   z.strictObject({ kind: z.literal('receipt'), receipt: ReshareReceiptSchema }),
   /** `dealer`: the dealer whose contribution or sub-share failed a check. */
-  z.strictObject({ kind: z.literal('reject'), code: z.string().max(64), reason: z.string().max(1024), dealer: PeerIdString.optional() })
+  z.strictObject({ kind: z.literal('reject'), code: z.string().max(64), reason: z.string().max(1024), dealer: PeerIdStringSchema.optional() })
 ])
 export type ReshareResponse = z.infer<typeof ReshareResponseSchema>
 
