@@ -12,6 +12,7 @@
 // their senders never used the answer but to log it). The receiving side runs
 // the same handler, schema and deadline as a stream of that protocol would get
 // (direct.ts), and answers "busy" beyond the protocol's stream cap per channel.
+// See docs/decisions/0010-channels.md.
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from '../log.js'

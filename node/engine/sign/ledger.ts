@@ -19,7 +19,7 @@
 // so it can no longer contribute to the session it had claimed for, and any CM
 // may claim the request anew; a lost completion makes the signer answer
 // `contributed` instead of `completed-before`, and the CM then finishes that
-// same session, to the same signature (docs/performance.md).
+// same session, to the same signature (docs/decisions/0011-ledger-durability.md).
 //
 // The ledger is the only writer of its records, so it keeps the entries it
 // read or wrote lately in memory and reads the store only for the others.
