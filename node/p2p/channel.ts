@@ -296,17 +296,21 @@ export class Channels {
     const peerId = connection.remotePeer.toString()
     const frames = new FrameDecoder(this.maxFrameBytes)
     const inFlight = new Map<string, number>()
+    // Set while the muxer holds answers the sender has not taken (its window is full): a sender
+    // that keeps asking without reading would otherwise make us buffer answers without bound.
+    let congested = false
+    stream.addEventListener('drain', () => { congested = false })
     const reply = (msg: unknown): void => {
       // The sender is gone or going: its requests already failed at its end.
       if (stream.status !== 'open' || stream.writeStatus !== 'writable') return
       try {
-        // Answers are small and few (bounded by the in-flight caps); a full send buffer only delays them.
-        stream.send(frame(encoder.encode(JSON.stringify(msg))))
+        if (!stream.send(frame(encoder.encode(JSON.stringify(msg))))) congested = true
       } catch (err) {
         this.log.debug({ peer: peerId, err: (err as Error).message }, 'channel answer not sent')
       }
     }
     const onRequest = (raw: Uint8Array): void => {
+      if (congested) throw new ChannelError('the sender does not read its answers')
       // One JSON parse for envelope and body; the route checks the body with its schema.
       const msg = JSON.parse(decoder.decode(raw)) as { i?: unknown, p?: unknown, b?: unknown }
       if (msg.i !== undefined && (typeof msg.i !== 'number' || !Number.isSafeInteger(msg.i))) throw new ChannelError('request with a malformed id')

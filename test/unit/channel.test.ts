@@ -106,6 +106,26 @@ describe('channels', () => {
     expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 3 }, Ans, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ doubled: 6 })
   })
 
+  it('a sender that keeps asking without reading its answers loses its channel; others are still served', async () => {
+    const [a, b] = [await node(), await node()]
+    await serveDoubling(a)
+    await serveDoubling(b)
+    await connect(a, b)
+    const greedy = await a.dialProtocol(b.peerId, PROTOCOL_CHANNEL, { signal: AbortSignal.timeout(5_000) })
+    const closed = new Promise(resolve => { greedy.addEventListener('close', resolve, { once: true }) })
+    // Never read: answers pile up at b until the muxer's window is full.
+    greedy.addEventListener('message', () => {})
+    greedy.pause?.()
+    const lp = lpStream(greedy)
+    for (let i = 0; i < 20_000 && greedy.status === 'open'; i++) {
+      await lp.write(new TextEncoder().encode(JSON.stringify({ i: i + 1, p: PROTOCOL_SIGN, b: { n: i } })))
+      if (i % 500 === 0) await new Promise(resolve => setTimeout(resolve, 0))
+    }
+    await Promise.race([closed, new Promise(resolve => setTimeout(resolve, 5_000))])
+    expect(greedy.status).not.toBe('open')
+    expect(await requestJson(a, b.peerId.toString(), PROTOCOL_SIGN, { n: 7 }, Ans, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ doubled: 14 })
+  })
+
   it('a peer that closed the connection is reached on a new channel', async () => {
     const [a, b] = [await node(), await node()]
     await serveDoubling(a)
