@@ -19,6 +19,11 @@ import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
 
 export const PROTOCOL_CHANNEL = '/shardsig/channel/1.0.0'
+/**
+ * Answers a receiver holds for a sender that does not read them before it closes the channel.
+ * An honest CM has a few requests in flight to one signer (a new_party per session).
+ */
+const MAX_UNREAD_ANSWERS = 256
 /** A frame holds one message of a direct protocol plus the envelope. */
 const ENVELOPE_BYTES = 256
 
@@ -296,21 +301,24 @@ export class Channels {
     const peerId = connection.remotePeer.toString()
     const frames = new FrameDecoder(this.maxFrameBytes)
     const inFlight = new Map<string, number>()
-    // Set while the muxer holds answers the sender has not taken (its window is full): a sender
-    // that keeps asking without reading would otherwise make us buffer answers without bound.
+    // Answers written since the stream last could not take more (the sender's window or the
+    // connection is full): a sender that keeps asking without reading would otherwise make us
+    // buffer answers without bound. A slow but honest sender has a few answers outstanding.
     let congested = false
-    stream.addEventListener('drain', () => { congested = false })
+    let unread = 0
+    stream.addEventListener('drain', () => { congested = false; unread = 0 })
     const reply = (msg: unknown): void => {
       // The sender is gone or going: its requests already failed at its end.
       if (stream.status !== 'open' || stream.writeStatus !== 'writable') return
       try {
         if (!stream.send(frame(encoder.encode(JSON.stringify(msg))))) congested = true
+        if (congested) unread++
       } catch (err) {
         this.log.debug({ peer: peerId, err: (err as Error).message }, 'channel answer not sent')
       }
     }
     const onRequest = (raw: Uint8Array): void => {
-      if (congested) throw new ChannelError('the sender does not read its answers')
+      if (unread > MAX_UNREAD_ANSWERS) throw new ChannelError(`the sender left ${unread} answers unread`)
       // One JSON parse for envelope and body; the route checks the body with its schema.
       const msg = JSON.parse(decoder.decode(raw)) as { i?: unknown, p?: unknown, b?: unknown }
       if (msg.i !== undefined && (typeof msg.i !== 'number' || !Number.isSafeInteger(msg.i))) throw new ChannelError('request with a malformed id')
