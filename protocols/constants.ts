@@ -25,6 +25,7 @@ export const PROTOCOL_SIGN = '/shardsig/sign/1.0.0'
 export const PROTOCOL_REGISTRY_SYNC = '/shardsig/registry-sync/1.0.0'
 export const PROTOCOL_DKG = '/shardsig/dkg/1.0.0'
 export const PROTOCOL_RESHARE = '/shardsig/reshare/1.0.0'
+export const PROTOCOL_MEMBERSHIP_SYNC = '/shardsig/membership-sync/1.0.0'
 
 // --- streams of the direct protocols (per connection, per protocol, each direction) ---
 // A handler holds a stream until its answer or its deadline, and buffers at
@@ -42,6 +43,8 @@ export const MAX_NEW_USER_STREAMS_PER_CONNECTION = 32
 export const MAX_DKG_STREAMS_PER_CONNECTION = 8
 /** Resharing: a coordinator asks each quorum holder to deal and each new member to take its share, a few keys at a time. ≤ 4 MiB buffered. */
 export const MAX_RESHARE_STREAMS_PER_CONNECTION = 16
+/** Membership anti-entropy: one pull at a time per peer and direction. */
+export const MAX_MEMBERSHIP_SYNC_STREAMS_PER_CONNECTION = 4
 /** Anti-entropy runs one exchange at a time per peer and direction; messages are up to 4 MiB. ≤ 16 MiB buffered. */
 export const MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION = 4
 
@@ -116,6 +119,10 @@ export const RESHARE_DEALER_TIMEOUT_MS = 5_000
 export const RESHARE_MEMBER_TIMEOUT_MS = 8_000
 /** Keys a coordinator reshares at once. */
 export const RESHARE_CONCURRENT_KEYS = 4
+/** While an update is pending, each node pulls the update and missing epoch entries from one random peer this often (and on every (re)connect). */
+export const MEMBERSHIP_SYNC_INTERVAL_MS = 5_000
+/** Epoch-entry JSON bytes one membership-sync answer carries at most. */
+export const MEMBERSHIP_SYNC_BATCH_BYTES = 512 * 1024
 /** Quorums tried per key before the key is reported failed (each excludes the dealers named so far). */
 export const RESHARE_QUORUM_ATTEMPTS = 3
 
@@ -192,6 +199,7 @@ export function maxStreamsPerConnection (protocol: string): number | undefined {
     case PROTOCOL_REGISTRY_SYNC: return MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION
     case PROTOCOL_DKG: return MAX_DKG_STREAMS_PER_CONNECTION
     case PROTOCOL_RESHARE: return MAX_RESHARE_STREAMS_PER_CONNECTION
+    case PROTOCOL_MEMBERSHIP_SYNC: return MAX_MEMBERSHIP_SYNC_STREAMS_PER_CONNECTION
     default: return undefined
   }
 }

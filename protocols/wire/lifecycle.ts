@@ -140,3 +140,38 @@ export const MembershipStatusSchema = z.strictObject({
   }).nullable()
 })
 export type MembershipStatus = z.infer<typeof MembershipStatusSchema>
+
+/** Key ids a membership-sync `get` may ask for at once. */
+export const MAX_MEMBERSHIP_SYNC_GET_KEYS = 2_000
+
+/**
+ * /shardsig/membership-sync/1.0.0: a node that missed gossip compares what it holds with
+ * a peer (`summary`: the pending update's digest and a digest of the key ids whose epoch
+ * entry it holds) and fetches the entries it lacks (`get`). Requests stay small; answers
+ * may be large (every key id, or a batch of entries).
+ */
+export const MembershipSyncRequestSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('summary'),
+    /** genesisDigest of the pending epoch the asker knows, if any. */
+    pending: hexString(32).optional(),
+    /** How many epoch entries it holds for that epoch, and SHA-256 of their key ids sorted and joined by "\n". */
+    count: z.int().min(0),
+    digest: hexString(32)
+  }),
+  z.strictObject({ kind: z.literal('get'), pending: hexString(32), keyIds: z.array(KeyIdSchema).min(1).max(MAX_MEMBERSHIP_SYNC_GET_KEYS) })
+])
+export type MembershipSyncRequest = z.infer<typeof MembershipSyncRequestSchema>
+
+export const MembershipSyncResponseSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('summary'),
+    /** The answerer's pending update, when it has one. */
+    update: MembershipUpdateSchema.optional(),
+    /** Every key id whose entry the answerer holds, when the asker knows the same update and holds a different set. */
+    keyIds: z.array(KeyIdSchema).max(1_000_000).optional()
+  }),
+  /** Entries asked for that the answerer holds, up to the batch budget; `more` when some were left out. */
+  z.strictObject({ kind: z.literal('entries'), entries: z.array(EpochEntrySchema), more: z.boolean() })
+])
+export type MembershipSyncResponse = z.infer<typeof MembershipSyncResponseSchema>

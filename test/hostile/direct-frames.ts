@@ -5,10 +5,10 @@
 import { fc } from '@fast-check/vitest'
 import type { z } from 'zod'
 import {
-  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_DKG, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
+  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_DKG, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
 } from '../../protocols/constants.js'
 import { DkgDealerResponseSchema } from '../../protocols/wire/dkg.js'
-import { ReshareResponseSchema } from '../../protocols/wire/lifecycle.js'
+import { MembershipSyncResponseSchema, ReshareResponseSchema } from '../../protocols/wire/lifecycle.js'
 import { DeliverResponseSchema } from '../../protocols/wire/new-user.js'
 import { SyncResponseSchema } from '../../protocols/wire/registry-sync.js'
 import { PartyAnswerSchema, RoundOneAckSchema } from '../../protocols/wire/sign.js'
@@ -100,6 +100,17 @@ export function protocolsUnderTest (t: {
       templates: [t.reshareDeal],
       // deals and deliveries under an update no operator signed
       wrongTime: fc.oneof(fc.constant(t.reshareDeal), fc.constant({ ...(t.reshareDeal as object), kind: 'deliver', contributions: [] }))
+    },
+    {
+      protocol: PROTOCOL_MEMBERSHIP_SYNC,
+      maxBytes: MAX_DIRECT_MESSAGE_BYTES,
+      answer: MembershipSyncResponseSchema,
+      templates: [{ kind: 'summary', pending: 'ab'.repeat(32), count: 1, digest: 'cd'.repeat(32) }, { kind: 'get', pending: 'ab'.repeat(32), keyIds: [t.keyId] }],
+      // summaries and gets for pending epochs nobody has, with any keys
+      wrongTime: fc.oneof(
+        fc.record({ kind: fc.constant('summary'), pending: fc.option(hex(32), { nil: undefined }), count: fc.nat(), digest: hex(32) }),
+        fc.record({ kind: fc.constant('get'), pending: hex(32), keyIds: fc.array(fc.oneof(fc.constant(t.keyId), hex(16)), { minLength: 1, maxLength: 200 }) })
+      )
     },
     {
       protocol: PROTOCOL_REGISTRY_SYNC,

@@ -44,7 +44,7 @@ const MUST_ANSWER = new Set(['json-wrong-shape', 'near-miss', 'wrong-time', 'not
 const MUST_RESET = new Set(['oversized-prefix', 'over-limit'])
 
 /** The protocols under test, in protocolsUnderTest's order (`/shardsig/<name>/1.0.0`; checked in beforeAll). */
-const PROTOCOL_NAMES = ['party', 'sign', 'new-user', 'dkg', 'reshare', 'registry-sync']
+const PROTOCOL_NAMES = ['party', 'sign', 'new-user', 'dkg', 'reshare', 'membership-sync', 'registry-sync']
 
 /** The node whose identity the member attacker borrows (index 2, node-3); the victim is node-1. */
 const BORROWED = 2

@@ -26,8 +26,10 @@ import { describeLiveness, startInProcessCluster, waitUntil, type InProcessClust
 import { newOwner } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
 
-/** Node index (0-based) whose holder deals a value of its own choosing when resharing. */
+/** Node index (0-based) whose holder deals a value of its own choosing when resharing (node-3, committee 3). */
 const LIAR = 2
+/** Node index down while the update is gossiped and the keys reshared (node-9, committee 3, member 3): it catches up. */
+const ABSENT = 8
 let cluster: InProcessCluster
 let g0: Genesis
 let m0: Membership
@@ -74,8 +76,10 @@ describe('update_node_set to the pending epoch', () => {
     expect(forged.status).toBe(400)
     expect((await forged.json() as { code: string }).code).toBe('not-an-operator')
 
+    // One node is down while the update is taken and gossiped.
+    await cluster.stop(ABSENT)
     // The real one through the CLI, as an operator would: `shardsig operator update-node-set`.
-    const coordinator = cluster.nodes.findIndex(n => n !== undefined && !removed.includes(n.identity.peerId) && cluster.nodes.indexOf(n) !== LIAR)
+    const coordinator = cluster.nodes.findIndex((n, i) => n !== undefined && !removed.includes(n.identity.peerId) && i !== LIAR)
     const file = join(cluster.dir, 'genesis-epoch-1.json')
     await writeFile(file, JSON.stringify(next))
     const printed: string[] = []
@@ -107,13 +111,23 @@ describe('update_node_set to the pending epoch', () => {
         }
         return x
       }
-      const a = await reconstruct(new Map([[1, [1, 2]], [3, [2, 3]]]))
-      expect(await reconstruct(new Map([[2, [1, 2]], [3, [1, 3]]]))).toBe(a)
+      // Committee 3's member 3 (node-9) was down: it has no pending share; parties without it.
+      const a = await reconstruct(new Map([[1, [1, 2]], [3, [1, 2]]]))
+      expect(await reconstruct(new Map([[2, [1, 2]], [3, [1, 2]]]))).toBe(a)
       expect(curve.pointEquals(curve.mulBase(a), pointFromHex(record.scheme, record.groupPublicKey))).toBe(true)
       // Removed nodes were given nothing for epoch 1; their epoch-0 shares stay until activation.
       for (const p of removed) expect(await nodeOf(p).shares.get(record.keyId, 1)).toBeUndefined()
     }
   }, 90_000)
+
+  it('a node that was down during the update catches up by membership sync: the update and every epoch entry', async () => {
+    const absent = await cluster.start(ABSENT)
+    expect(m0.committees[2]!.map(m => m.peerId)).toContain(absent.identity.peerId)
+    await waitUntil(() => absent.lifecycle.book.pending?.genesis.epoch === 1 && keys.every(k => absent.lifecycle.book.entryOf(k.record.keyId) !== undefined),
+      AbortSignal.timeout(30_000), () => `pending ${String(absent.lifecycle.book.pending?.genesis.epoch)}, entries ${keys.filter(k => absent.lifecycle.book.entryOf(k.record.keyId) !== undefined).length}/${keys.length}`, 200)
+    // It was given no share for epoch 1 (it was down): its committee confirmed without it.
+    for (const { record } of keys) expect(await absent.shares.get(record.keyId, 1)).toBeUndefined()
+  }, 60_000)
 
   it('the lying holder was named and blamed by the coordinator, and replaced', async () => {
     const liar = cluster.nodes[LIAR]!.identity.peerId

@@ -18,6 +18,7 @@ import { ReshareCoordinator } from './coordinator.js'
 import { keyStateOf, usableKeyIds } from './key-state.js'
 import { MembershipBook } from './membership-book.js'
 import { ReshareParticipant, type ReshareFaults } from './participant.js'
+import { MembershipSync } from './sync.js'
 
 export interface LifecycleServiceInit {
   libp2p: ShardsigLibp2p
@@ -50,6 +51,7 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
   const participant = new ReshareParticipant({ identity: init.identity, book, registry, shares: init.shares, blame: init.blame, log, faults: init.faults })
   const coordinator = new ReshareCoordinator({ libp2p, view: init.view, book, registry, participant, blame: init.blame, log })
   const activeMembers = new Set(init.genesis.nodes.map(n => n.peerId))
+  const sync = new MembershipSync({ libp2p, book, peers: new Set([...activeMembers].filter(p => p !== init.identity.peerId)), log })
 
   await handleJson({
     libp2p,
@@ -86,6 +88,8 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
     }
   }
 
+  await sync.start()
+
   return {
     book,
     propose: async (update) => {
@@ -95,6 +99,7 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
     },
     status,
     stop: async () => {
+      await sync.stop()
       await libp2p.unhandle(PROTOCOL_RESHARE)
       book.stop()
     }
