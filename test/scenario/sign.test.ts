@@ -247,10 +247,10 @@ describe('session recovery: a CM died after the shares left', () => {
     expect(again.body).toMatchObject({ status: 'completed', signature: res.body.signature })
   })
 
-  // Intermittent in CI only (clean-clone CI runs in sessions 2 and 3: this test and the
-  // expiry one below, each time with the file run right after the operations e2e; never in 10+ runs of
-  // the file alone): the CM ran a second session instead of recovering the first. Retried while that is
-  // investigated (closing note of session 3); a failure 3 times in a row is still a failure.
+  // Intermittent in a clean-clone CI run (session 3: this test and the expiry one below, the file run
+  // right after the operations e2e; never in 5 runs of the file alone): the CM ran a second session
+  // instead of recovering the first. Retried while that is investigated (closing note of session 3);
+  // a failure 3 times in a row is still a failure.
   it('members whose answers are lost after they sent their shares: the CM fetches the shares and finishes the same session', { retry: 2 }, async () => {
     // Every CM must see all nine live (earlier tests stop and start nodes).
     await everyoneLive()
