@@ -27,6 +27,7 @@ import {
 } from './processes.js'
 import { readState, writeState, type DevnetNodeRecord, type DevnetState } from './state.js'
 import type { NodeRow } from './table.js'
+import { deadline } from '../node/deadline.js'
 
 export interface Progress {
   healthy: number
@@ -205,7 +206,7 @@ export class Devnet {
    */
   async waitForAgreement (opts: WaitOptions = {}): Promise<Agreement> {
     const timeoutMs = opts.timeoutMs ?? UP_TIMEOUT_MS
-    const signal = withDeadline(opts.signal, timeoutMs)
+    const signal = deadline(timeoutMs, opts.signal)
     const nodes = opts.nodes ?? this.running()
     const startedMs = performance.now()
     let last: Agreement | undefined
@@ -232,7 +233,7 @@ export class Devnet {
   /** Polls until node `index` answers /health under its own peer id; fails at once if its process exits. */
   async waitHealthy (index: number, opts: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<Health> {
     const timeoutMs = opts.timeoutMs ?? RESTART_TIMEOUT_MS
-    const signal = withDeadline(opts.signal, timeoutMs)
+    const signal = deadline(timeoutMs, opts.signal)
     const { peerId } = this.node(index)
     let lastError = 'no answer yet'
     while (!signal.aborted) {
@@ -260,7 +261,7 @@ export class Devnet {
       row.pid = n.pid
       if (n.process === 'paused') return { ...row, state: 'paused' }
       try {
-        const health = await fetchParsed(`${n.http}/health`, HealthSchema, withDeadline(signal, HTTP_REQUEST_TIMEOUT_MS))
+        const health = await fetchParsed(`${n.http}/health`, HealthSchema, deadline(HTTP_REQUEST_TIMEOUT_MS, signal))
         return health.peerId === n.peerId ? { ...row, roles: health.roles, state: 'healthy' } : { ...row, state: 'starting' }
       } catch {
         return { ...row, state: 'starting' }
@@ -277,7 +278,7 @@ export class Devnet {
     await removePidFile(node.paths.pid)
     const entry = resolveNodeEntry(this.entryOverride)
     // Ports of a node that just stopped can take a moment to be released.
-    const taken = await waitForPorts(this.portClaims([index]), withDeadline(opts.signal, PORT_RELEASE_TIMEOUT_MS))
+    const taken = await waitForPorts(this.portClaims([index]), deadline(PORT_RELEASE_TIMEOUT_MS, opts.signal))
     if (taken.length > 0) throw new DevnetError(`cannot start node ${index}: port ${describeTaken(taken)} in use`)
     await this.spawn(entry, index)
     if (opts.wait !== false) await this.waitHealthy(index, opts)
@@ -352,7 +353,7 @@ export class Devnet {
   }
 
   private async waitForProcessState (index: number, want: ProcessState): Promise<void> {
-    const signal = AbortSignal.timeout(PORT_RELEASE_TIMEOUT_MS)
+    const signal = deadline(PORT_RELEASE_TIMEOUT_MS)
     while (this.node(index).process !== want) {
       if (signal.aborted) throw new DevnetError(`node ${index} did not become ${want}`)
       await sleep(POLL_INTERVAL_MS / 4)
@@ -442,11 +443,6 @@ async function storeWrappers (dir: string, state: DevnetState, wrapCommand: UpOp
   const next = { ...state, nodes }
   await writeState(dir, next)
   return next
-}
-
-function withDeadline (signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const deadline = AbortSignal.timeout(timeoutMs)
-  return signal !== undefined ? AbortSignal.any([signal, deadline]) : deadline
 }
 
 function definedOnly<T extends object> (o: T): Partial<T> {

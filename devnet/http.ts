@@ -2,6 +2,7 @@
 // keep-alive, so a finished CLI command never waits on idle sockets.
 import { get } from 'node:http'
 import { HTTP_REQUEST_TIMEOUT_MS, MAX_HTTP_RESPONSE_BYTES } from './constants.js'
+import { deadline } from '../node/deadline.js'
 
 export class HttpStatusError extends Error {
   constructor (readonly url: string, readonly status: number) {
@@ -16,8 +17,7 @@ export interface GetJsonOptions {
 }
 
 export async function getJson (url: string, opts: GetJsonOptions = {}): Promise<unknown> {
-  const deadline = AbortSignal.timeout(opts.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS)
-  const signal = opts.signal !== undefined ? AbortSignal.any([opts.signal, deadline]) : deadline
+  const signal = deadline(opts.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS, opts.signal)
   signal.throwIfAborted()
   return await new Promise((resolve, reject) => {
     const req = get(url, { agent: false, signal, headers: { accept: 'application/json' } }, res => {
@@ -45,7 +45,7 @@ export async function getJson (url: string, opts: GetJsonOptions = {}): Promise<
       })
     })
     req.on('error', err => {
-      reject(signal.aborted && deadline.aborted && opts.signal?.aborted !== true
+      reject(signal.aborted && opts.signal?.aborted !== true
         ? new Error(`GET ${url}: no answer within ${opts.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS} ms`)
         : err)
     })

@@ -6,6 +6,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EXIT_POLL_INTERVAL_MS, KILL_WAIT_MS, NODE_V8_FLAGS, STOP_TIMEOUT_MS } from './constants.js'
 import { DevnetError } from './errors.js'
+import { deadline } from '../node/deadline.js'
 
 /** running: scheduled; paused: stopped by SIGSTOP; down: gone, a zombie, or the pid now belongs to another program. */
 export type ProcessState = 'running' | 'paused' | 'down'
@@ -152,7 +153,7 @@ export async function stopProcess (pid: number, marker: string | undefined, time
   sendSignal(pid, 'SIGTERM')
   sendSignal(pid, 'SIGCONT')
   try {
-    await waitForExit(pid, marker, AbortSignal.timeout(timeoutMs))
+    await waitForExit(pid, marker, deadline(timeoutMs))
     return 'exited'
   } catch {
     await killProcess(pid, marker)
@@ -165,7 +166,7 @@ export async function killProcess (pid: number, marker: string | undefined): Pro
   if (processState(pid, marker) === 'down') return
   sendSignal(pid, 'SIGKILL')
   try {
-    await waitForExit(pid, marker, AbortSignal.timeout(KILL_WAIT_MS))
+    await waitForExit(pid, marker, deadline(KILL_WAIT_MS))
   } catch {
     throw new DevnetError(`process ${pid} is still there ${KILL_WAIT_MS} ms after SIGKILL`)
   }

@@ -4,6 +4,7 @@
 import type { z } from 'zod'
 import { successSchema, type HttpRoute, type SuccessBody } from '../../protocols/wire/http-api.js'
 import { ProblemSchema, type Problem } from '../../protocols/wire/http.js'
+import { deadline } from '../../node/deadline.js'
 
 export const CLIENT_REQUEST_TIMEOUT_MS = 15_000
 
@@ -59,7 +60,7 @@ export async function callJson<T> (method: 'GET' | 'POST', url: string, schema: 
       headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       // The caller's signal (Ctrl-C) and our own deadline, whichever fires first.
-      signal: opts.signal === undefined ? AbortSignal.timeout(opts.timeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS) : AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS)])
+      signal: deadline(opts.timeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS, opts.signal)
     })
   } catch (err) {
     throw new NodeUnreachableError(url, err)

@@ -50,8 +50,16 @@ export class SignatureInvalidError extends Error {
   }
 }
 
+/** Random bytes in a client-made request id (16 base64url characters). */
+const REQUEST_ID_BYTES = 12
+
 export function newRequestId (): string {
-  return randomBytes(12).toString('base64url')
+  // An id that starts with '-' reads as an option on a command line
+  // (`devnet logs --request -x…`, `shardsig status -x…`): draw again.
+  for (;;) {
+    const id = randomBytes(REQUEST_ID_BYTES).toString('base64url')
+    if (/^[A-Za-z0-9]/.test(id)) return id
+  }
 }
 
 export function buildSignRequest (key: KeyFile, message: Uint8Array, requestId: string, expiresAt: number): SignRequest {

@@ -23,6 +23,7 @@ import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
 import { handleJson, requestJson } from '../p2p/direct.js'
 import { KeyedLock } from './keyed-lock.js'
 import type { KeyStore } from '../store/index.js'
+import { deadline } from '../deadline.js'
 
 const REGISTRY_PREFIX = 'registry/'
 const TOMBSTONE_PREFIX = 'tombstone/'
@@ -320,7 +321,7 @@ export class KeyRegistry {
       const have = [...this.entries.values()].map(h => ({ keyId: h.entry.record.keyId, recordDigest: h.digest, receipts: h.entry.receipts.length }))
       const tombstones = [...this.tombstones.values()].map(t => ({ keyId: t.record.keyId, receipts: t.receipts.length }))
       const res = await requestJson(this.init.libp2p, peer, PROTOCOL_REGISTRY_SYNC, { kind: 'summary', have, tombstones }, SyncResponseSchema,
-        { signal: AbortSignal.timeout(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES })
+        { signal: deadline(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES })
       let progressed = false
       for (const tombstone of res.tombstones ?? []) {
         try {

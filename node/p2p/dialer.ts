@@ -9,6 +9,7 @@ import {
 } from '../../protocols/constants.js'
 import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
+import { deadline } from '../deadline.js'
 
 export interface DialTarget { peerId: string, multiaddrs: string[] }
 
@@ -72,7 +73,7 @@ export class GenesisDialer {
   private async dial (state: PeerDialState): Promise<void> {
     state.dialing = true
     try {
-      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)])
+      const signal = deadline(DIAL_TIMEOUT_MS, this.controller.signal)
       await this.libp2p.dial(state.addrs, { signal })
       state.backoffMs = DIAL_BACKOFF_INITIAL_MS
       this.log.debug({ peer: state.peerId.toString() }, 'connected to genesis peer')

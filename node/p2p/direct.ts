@@ -11,6 +11,7 @@ import { MAX_DIRECT_MESSAGE_BYTES, maxStreamsPerConnection, PROTOCOL_PARTY, PROT
 import type { Logger } from '../log.js'
 import { channelsOf, existingChannelsOf } from './channel.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
+import { deadline } from '../deadline.js'
 
 /** Protocols whose requests go over channels: many small messages per signature. */
 const CHANNEL_PROTOCOLS: ReadonlySet<string> = new Set([PROTOCOL_PARTY, PROTOCOL_SIGN])
@@ -109,11 +110,11 @@ export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void
     await channelsOf(init.libp2p, init.log).route(init.protocol, {
       maxBytes,
       maxInFlight: maxStreams ?? DEFAULT_MAX_STREAMS,
-      answer: async (json, { peerId }) => await answer(json, peerId, AbortSignal.timeout(init.timeoutMs))
+      answer: async (json, { peerId }) => await answer(json, peerId, deadline(init.timeoutMs))
     })
   }
   await init.libp2p.handle(init.protocol, async (stream, connection) => {
-    const signal = AbortSignal.timeout(init.timeoutMs)
+    const signal = deadline(init.timeoutMs)
     const peerId = connection.remotePeer.toString()
     try {
       const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) })

@@ -225,7 +225,7 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
       (await (await fetch(`${cmHttp}/metrics`)).text()).split('\n').filter(l => shown.test(l)).join('\n'))
 
     // The blame is part of that request's story in the CM's log.
-    const story = await runDevnetCli(['logs', '--dir', join(net.dir(), 'net'), '--request', requestId])
+    const story = await runDevnetCli(['logs', '--dir', join(net.dir(), 'net'), `--request=${requestId}`])
     expect(story.code, story.stderr).toBe(0)
     console.info(`operations e2e: devnet logs --request ${requestId} (a paused member)\n${story.stdout}`)
     const cmLines = story.stdout.split('\n').filter(l => l.split(/ {2,}/)[1] === devnet.node(cmIndex).nodeId).map(l => l.split(/ {2,}/)[3])
@@ -323,7 +323,7 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
     expect(cms).toHaveLength(1)
     const cm = cms[0]!
 
-    const story = await runDevnetCli(['logs', '--dir', devnetDir, '--request', requestId])
+    const story = await runDevnetCli(['logs', '--dir', devnetDir, `--request=${requestId}`])
     expect(story.code, story.stderr).toBe(0)
     console.info(`operations e2e: devnet logs --request ${requestId}\n${story.stdout}`)
     const lines = story.stdout.trimEnd().split('\n').map(l => {
@@ -335,11 +335,11 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
     for (const signer of signers) {
       expect(lines.some(l => l.node === signer && l.msg === 'signature share sent'), `${signer}'s share in the story`).toBe(true)
     }
-    const asJson = await runDevnetCli(['logs', '--dir', devnetDir, '--request', requestId, '--json'])
+    const asJson = await runDevnetCli(['logs', '--dir', devnetDir, `--request=${requestId}`, '--json'])
     expect(asJson.stdout.trimEnd().split('\n').map(l => (JSON.parse(l) as { requestId: string }).requestId)).toEqual(lines.map(() => requestId))
 
     // new_user's story: the key id is its request id; every member stored its sub-share.
-    const dealing = await runDevnetCli(['logs', '--dir', devnetDir, '--request', keyId])
+    const dealing = await runDevnetCli(['logs', '--dir', devnetDir, `--request=${keyId}`])
     expect(dealing.code, dealing.stderr).toBe(0)
     const stored = new Set(dealing.stdout.split('\n').filter(l => l.includes('sub-share verified and stored')).map(l => l.split(/ {2,}/)[1]))
     for (const member of confirmed) expect(stored.has(member), `${member} stored its sub-share`).toBe(true)

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../devnet/commands.js'
+import { newRequestId } from '../../cli/client/sign.js'
 import { formatRequestLine, mergeRequestLogs, requestLines } from '../../devnet/logs.js'
 
 const REQUEST = 'req_AAAAbbbb1234'
@@ -77,6 +78,24 @@ describe('devnet logs --request', () => {
     const line = { node: 'node-1', timeMs: 0, time: '1970-01-01T00:00:00.000Z', level: 40, msg: 'peer blamed', fields: { blame: { culprit: '12D3KooWabc', reason: 'silent' }, coordinator: '12D3KooWxyz' }, raw: '' }
     expect(formatRequestLine(line, 0, new Map([['12D3KooWabc', 'node-7'], ['12D3KooWxyz', 'node-2']])))
       .toBe('1970-01-01T00:00:00.000Z  node-1  WARN   peer blamed  blame={"culprit":"node-7","reason":"silent"}  coordinator=node-2')
+  })
+
+  it('takes an id that starts with "-" in the --request=ID form', async () => {
+    const out: string[] = []
+    const err: string[] = []
+    const code = await main(['logs', '--request=-dashFirst_1234', '--dir', join(dir, 'no-devnet')], {
+      stdout: { write: (s: string) => { out.push(s); return true } } as unknown as NodeJS.WritableStream,
+      stderr: { write: (s: string) => { err.push(s); return true } } as unknown as NodeJS.WritableStream,
+      signal: new AbortController().signal
+    })
+    // No devnet there: a clear "not found" (1), not a usage error (2) about an ambiguous option.
+    expect(err.join('')).not.toMatch(/ambiguous/)
+    expect(code, err.join('')).not.toBe(2)
+  })
+
+  it('client request ids never start with "-" (they would read as an option on a command line)', () => {
+    const ids = Array.from({ length: 2000 }, () => newRequestId())
+    expect(ids.filter(id => !/^[A-Za-z0-9][A-Za-z0-9_-]{15}$/.test(id))).toEqual([])
   })
 
   it('refuses a malformed id and -f with --request (exit 2)', async () => {

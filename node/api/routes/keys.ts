@@ -10,6 +10,7 @@ import type { Tombstone } from '../../../protocols/wire/delete-user.js'
 import { KeyGoneError, resultOf } from '../../engine/delete-user.js'
 import { readJsonBody } from '../body.js'
 import { BadRequestProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
+import { deadline } from '../../deadline.js'
 
 export interface KeysDeps {
   registry: { get: (keyId: string) => RegistryEntry | undefined, tombstone: (keyId: string) => Tombstone | undefined }
@@ -25,7 +26,7 @@ export function addKeyRoutes (app: Hono, deps: KeysDeps): void {
   app.post('/new_user/dkg', async c => {
     const request = await readJsonBody(c, HTTP_API.newUserDkg.body.schema)
     // Both dealer rounds fit well inside it (DKG_DEALER_TIMEOUT_MS each).
-    return c.json(await deps.dkg.run(request, AbortSignal.timeout(DKG_REQUEST_TIMEOUT_MS)))
+    return c.json(await deps.dkg.run(request, deadline(DKG_REQUEST_TIMEOUT_MS)))
   })
   app.all('/new_user/dkg', c => { throw new MethodNotAllowedProblem(c.req.method, '/new_user/dkg', ['POST']) })
   app.all('/new_user', c => { throw new MethodNotAllowedProblem(c.req.method, '/new_user', ['POST']) })

@@ -18,6 +18,7 @@ import { DirectProtocolError, requestJson } from '../../p2p/direct.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import type { DkgDealer } from './dealer.js'
+import { deadline } from '../../deadline.js'
 
 /** The DKG did not produce a transcript; `dealer` names the one that failed, so the client can exclude it and retry. */
 export class DkgFailedError extends Error {
@@ -82,10 +83,10 @@ export class DkgCoordinator {
   ): Promise<K extends 'commitment' ? DkgCommitment : DkgContribution> {
     let answer: DkgDealerResponse
     try {
-      const deadline = AbortSignal.any([signal, AbortSignal.timeout(DKG_DEALER_TIMEOUT_MS)])
+      const answerBy = deadline(DKG_DEALER_TIMEOUT_MS, signal)
       answer = dealer === this.init.view.selfPeerId
         ? await this.init.dealer.handle(message)
-        : await requestJson(this.init.libp2p, dealer, PROTOCOL_DKG, message, DkgDealerResponseSchema, { signal: deadline })
+        : await requestJson(this.init.libp2p, dealer, PROTOCOL_DKG, message, DkgDealerResponseSchema, { signal: answerBy })
     } catch (err) {
       if (err instanceof DirectProtocolError) throw new DkgFailedError('dealer-unavailable', `DKG session ${session}: dealer ${dealer} did not answer the ${message.kind}: ${err.message}`, dealer)
       throw err

@@ -24,6 +24,7 @@ import type { KeyRegistry } from '../registry.js'
 import { keyStateOf, usableKeyIds } from './key-state.js'
 import type { MembershipBook } from './membership-book.js'
 import type { ReshareParticipant } from './participant.js'
+import { deadline } from '../../deadline.js'
 
 export interface CoordinatorInit {
   libp2p: ShardsigLibp2p
@@ -155,7 +156,7 @@ export class ReshareCoordinator {
     try {
       return peerId === this.init.view.selfPeerId
         ? await this.init.participant.handle(req)
-        : await requestJson(this.init.libp2p, peerId, PROTOCOL_RESHARE, req, ReshareResponseSchema, { signal: AbortSignal.timeout(timeoutMs) })
+        : await requestJson(this.init.libp2p, peerId, PROTOCOL_RESHARE, req, ReshareResponseSchema, { signal: deadline(timeoutMs) })
     } catch (err) {
       if (err instanceof DirectProtocolError) throw new AttemptFailed([peerId], `${peerId} did not answer the ${req.kind}: ${err.message}`)
       throw err

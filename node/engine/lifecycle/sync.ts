@@ -20,6 +20,7 @@ import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { handleJson, requestJson } from '../../p2p/direct.js'
 import type { MembershipBook } from './membership-book.js'
+import { deadline } from '../../deadline.js'
 
 export interface MembershipSyncInit {
   libp2p: ShardsigLibp2p
@@ -108,7 +109,7 @@ export class MembershipSync {
 
   private async ask (peer: string, req: MembershipSyncRequest): Promise<MembershipSyncResponse> {
     return await requestJson(this.init.libp2p, peer, PROTOCOL_MEMBERSHIP_SYNC, req, MembershipSyncResponseSchema, {
-      signal: AbortSignal.timeout(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES
+      signal: deadline(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES
     })
   }
 

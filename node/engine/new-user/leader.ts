@@ -15,6 +15,7 @@ import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import type { NetworkView } from '../network-view.js'
 import type { KeyRegistry } from '../registry.js'
 import type { NewUserMember } from './member.js'
+import { deadline } from '../../deadline.js'
 
 export class NotCommitteeLeaderError extends Error {
   constructor (readonly committee: number) {
@@ -44,7 +45,7 @@ export interface LeaderInit {
 export class NewUserLeader {
   constructor (private readonly init: LeaderInit) {}
 
-  async handle (bundle: AnyNewUserBundle, signal: AbortSignal = AbortSignal.timeout(NEW_USER_RELAY_TIMEOUT_MS)): Promise<NewUserResponse> {
+  async handle (bundle: AnyNewUserBundle, signal: AbortSignal = deadline(NEW_USER_RELAY_TIMEOUT_MS)): Promise<NewUserResponse> {
     const { view, membership } = this.init
     const startedAt = performance.now()
     const self = view.selfPeerId

@@ -16,6 +16,7 @@ import type { BlameLog } from '../blame.js'
 import type { KeyRegistry } from '../registry.js'
 import type { VerificationGame } from './game.js'
 import type { ShareStore } from './share-store.js'
+import { deadline } from '../../deadline.js'
 
 export interface MemberInit {
   identity: NodeIdentity
@@ -87,7 +88,7 @@ export class NewUserMember {
     const expected = record.holders[committee - 1]!.map((_, i) => i + 1)
     const gameStartedAt = performance.now()
     const outcome = await this.init.game.play(keyId, digest, expected, {
-      minAgreeing: record.params.tm, graceMs: GAME_GRACE_MS, signal: AbortSignal.any([signal, AbortSignal.timeout(GAME_TIMEOUT_MS)])
+      minAgreeing: record.params.tm, graceMs: GAME_GRACE_MS, signal: deadline(GAME_TIMEOUT_MS, signal)
     })
     log.info({ agreeing: outcome.agreeing, mismatched: outcome.mismatched.length, gameMs: Math.round(performance.now() - gameStartedAt) }, 'verification game played')
     if (outcome.mismatched.length > 0) {

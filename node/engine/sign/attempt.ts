@@ -13,6 +13,7 @@ import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
 import { finishSession } from './recover.js'
+import { deadline } from '../../deadline.js'
 
 export type AttemptOutcome =
   | { kind: 'completed', signature: string }
@@ -34,13 +35,13 @@ export interface PartyTransport {
 }
 
 export async function runAttempt (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal, nowMs: number = Date.now()): Promise<AttemptOutcome> {
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(PARTY_TIMEOUT_MS)])
+  const answerBy = deadline(PARTY_TIMEOUT_MS, signal)
   const np: NewParty = { kind: 'new_party', sessionId, request, party }
   const answers: Answered[] = await Promise.all(party.map(async (member): Promise<Answered> => {
     try {
       const answer = member.peerId === transport.selfPeerId
-        ? await transport.local(np, deadline)
-        : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, np, PartyAnswerSchema, { signal: deadline })
+        ? await transport.local(np, answerBy)
+        : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, np, PartyAnswerSchema, { signal: answerBy })
       return { member, answer }
     } catch (err) {
       return { member, error: (err as Error).message }

@@ -24,6 +24,7 @@ import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
 import { RecentSignRequests } from './recent.js'
 import type { RecentSignRequest } from '../../../protocols/wire/status.js'
+import { deadline } from '../../deadline.js'
 
 const RESULT_PREFIX = 'cm-request/'
 const SESSION_ID_BYTES = 12
@@ -251,7 +252,7 @@ export class SignCoordinator {
         }
         noPartySince = undefined
         // Back-pressure: wait for a session slot, no longer than the request may live.
-        const slot = await this.slots.acquire(AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(0, request.expiresAt - this.now()))]))
+        const slot = await this.slots.acquire(deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal))
           .catch(() => undefined)
         if (this.stopping()) { slot?.(); return }
         if (slot === undefined) return this.finish(tracked, { status: 'failed', reason: `expired while waiting for a free session slot (${MAX_CONCURRENT_SESSIONS_PER_CM} per manager)` })
@@ -266,7 +267,7 @@ export class SignCoordinator {
         log.info({ sessionId, attempt, party: party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
         const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover }
         // A session never outlives its request: at expiry it is cut short and the request fails as expired.
-        const untilExpiry = AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(0, request.expiresAt - this.now()))])
+        const untilExpiry = deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal)
         const outcome = await runAttempt(transport, material, request, sessionId, party, untilExpiry, this.now())
           .finally(() => {
             for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
@@ -343,7 +344,7 @@ export class SignCoordinator {
         continue
       }
       // Its answer ('noted') tells nothing: sent as a notification, no answer travels back.
-      notifyJson(this.init.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'completed', keyId, requestId, signature }, { signal: AbortSignal.timeout(5_000) })
+      notifyJson(this.init.libp2p, p.peerId, PROTOCOL_PARTY, { kind: 'completed', keyId, requestId, signature }, { signal: deadline(5_000) })
         .catch((err: Error) => { this.init.log.debug({ requestId, to: p.peerId, err: err.message }, 'completion notice not delivered') })
     }
   }

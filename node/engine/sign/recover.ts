@@ -13,6 +13,7 @@ import { PartyAnswerSchema, type Contribution, type PartyMember, type Recover, t
 import { requestJson } from '../../p2p/direct.js'
 import type { PartyTransport } from './attempt.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
+import { deadline } from '../../deadline.js'
 
 export type RecoveryOutcome =
   | { kind: 'completed', signature: string, signers: PartyMember[], sessionId: string }
@@ -37,14 +38,14 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   const party = ownParty ?? [...known.values()].find(c => c.sessionId === sessionId)?.party
   if (party === undefined) return { kind: 'failed', reason: `session ${sessionId}: no member reported it` }
   const byMember = new Map([...known].filter(([, c]) => c.sessionId === sessionId))
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(PARTY_TIMEOUT_MS)])
+  const answerBy = deadline(PARTY_TIMEOUT_MS, signal)
   const ask: Recover = { kind: 'recover', request, sessionId }
   let completedBefore: string | undefined
   await Promise.all(party.filter(m => !byMember.has(m.peerId)).map(async member => {
     try {
       const answer = member.peerId === transport.selfPeerId
         ? await transport.localRecover(ask)
-        : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, ask, PartyAnswerSchema, { signal: deadline })
+        : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, ask, PartyAnswerSchema, { signal: answerBy })
       if (answer.kind === 'contributed' && answer.contribution.sessionId === sessionId) byMember.set(member.peerId, answer.contribution)
       if (answer.kind === 'completed-before') completedBefore = answer.signature
     } catch {

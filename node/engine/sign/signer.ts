@@ -21,6 +21,7 @@ import type { KeyMaterials } from './key-material.js'
 import { partyMap } from './key-material.js'
 import type { SignLedger } from './ledger.js'
 import type { RateLimiter } from './rate-limiter.js'
+import { deadline } from '../../deadline.js'
 
 /** Test-only faults, set through createNode options by the scenario harness; never from config. */
 export interface SignerFaults {
@@ -257,19 +258,19 @@ export class Signer {
     for (const e of this.early.filter(e => e.msg.sessionId === sessionId)) this.accept(session, e.msg, e.from)
     this.early.splice(0, this.early.length, ...this.early.filter(e => e.msg.sessionId !== sessionId))
 
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(ROUND_ONE_TIMEOUT_MS)])
+    const roundOneBy = deadline(ROUND_ONE_TIMEOUT_MS, signal)
     const msg: RoundOne = { kind: 'round1', sessionId, commitment: encodeCommitments(own) }
     for (const p of party) {
       if (p.peerId === me.peerId) continue
       // No answer wanted: the receiver's ack or refusal changed nothing here (a missing commitment shows as round1-timeout).
-      notifyJson(this.init.libp2p, p.peerId, PROTOCOL_SIGN, msg, { signal: deadline }).catch((err: Error) => {
+      notifyJson(this.init.libp2p, p.peerId, PROTOCOL_SIGN, msg, { signal: roundOneBy }).catch((err: Error) => {
         log.debug({ to: p.peerId, err: err.message }, 'round-1 commitment not delivered')
       })
     }
-    while (session.commitments.size < party.length && !deadline.aborted) {
+    while (session.commitments.size < party.length && !roundOneBy.aborted) {
       await new Promise<void>(resolve => {
         wake = resolve
-        deadline.addEventListener('abort', () => { resolve() }, { once: true })
+        roundOneBy.addEventListener('abort', () => { resolve() }, { once: true })
       })
     }
     if (session.commitments.size < party.length) {

@@ -1,0 +1,68 @@
+// node/deadline.ts: deadlines that fire whatever the garbage collector does
+// (Node 20 drops an AbortSignal.timeout that only an AbortSignal.any refers
+// to; decision 0012), and a guard that no other code makes its own.
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { describe, expect, it } from 'vitest'
+import { deadline } from '../../node/deadline.js'
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+/** How many of `signals` abort within `waitMs`, with a full collection after each one is made and listened to. */
+async function firedAfterGc (make: () => AbortSignal, count: number, waitMs: number): Promise<number> {
+  let fired = 0
+  for (let i = 0; i < count; i++) make().addEventListener('abort', () => { fired++ }, { once: true })
+  gc()
+  await new Promise(resolve => setTimeout(resolve, waitMs))
+  gc()
+  return fired
+}
+
+describe('deadline', () => {
+  it('fires after a garbage collection: alone, under a parent, and under a caller\'s AbortSignal.timeout', async () => {
+    const parent = new AbortController()
+    expect(await firedAfterGc(() => deadline(50), 100, 300)).toBe(100)
+    expect(await firedAfterGc(() => deadline(50, parent.signal), 100, 300)).toBe(100)
+    expect(await firedAfterGc(() => deadline(60_000, AbortSignal.timeout(50)), 100, 300)).toBe(100)
+    expect(await firedAfterGc(() => deadline(60_000, deadline(50, parent.signal)), 100, 300)).toBe(100)
+  })
+
+  it('aborts with a TimeoutError at its time, or first with a parent\'s reason', async () => {
+    const timedOut = deadline(20)
+    await new Promise(resolve => setTimeout(resolve, 60))
+    expect(timedOut.aborted).toBe(true)
+    expect((timedOut.reason as Error).name).toBe('TimeoutError')
+
+    const parent = new AbortController()
+    const child = deadline(60_000, undefined, parent.signal)
+    expect(child.aborted).toBe(false)
+    parent.abort(new Error('shutting down'))
+    expect(child.aborted).toBe(true)
+    expect((child.reason as Error).message).toBe('shutting down')
+
+    expect(deadline(60_000, AbortSignal.abort('already')).reason).toBe('already')
+    expect(deadline(-5).aborted).toBe(false) // a past deadline fires on the next turn, like AbortSignal.timeout(0)
+  })
+
+  it('is the only place that makes a timeout signal or combines signals (node/, cli/, devnet/, protocols/)', async () => {
+    const offenders: string[] = []
+    for (const dir of ['node', 'cli', 'devnet', 'protocols']) {
+      for (const file of await tsFiles(dir)) {
+        if (file === join('node', 'deadline.ts')) continue
+        const text = await readFile(file, 'utf8')
+        text.split('\n').forEach((line, i) => {
+          if (/AbortSignal\.(timeout|any)\(/.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`)
+        })
+      }
+    }
+    expect(offenders, 'use deadline(ms, ...parents) from node/deadline.ts').toEqual([])
+  })
+})
+
+async function tsFiles (dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true })
+  return entries.filter(e => e.isFile() && e.name.endsWith('.ts')).map(e => join(e.parentPath ?? e.path, e.name))
+}
