@@ -362,6 +362,28 @@ describe('session recovery: a CM died after the shares left', () => {
     expect(res.body).toMatchObject({ status: 'completed', signers: party })
     expect(verifiesIndependently(btcKey, hexToBytes('cafe21'), res.body.signature)).toBe(true)
   })
+
+  it('finishes the dead CM\'s session once a member of it that was down comes back with its share, instead of failing the request', async () => {
+    await everyoneLive()
+    // A request whose next party without the downed member still shares members with the dead session
+    // (a disjoint party would simply sign afresh).
+    let chosen = requestIdWithOutsiders()
+    while (!partyFor(chosen.requestId, [chosen.party[0]!.peerId]).some(p => chosen.party.slice(1).some(q => q.peerId === p.peerId))) chosen = requestIdWithOutsiders()
+    const { requestId, party } = chosen
+    const request = buildSignRequest(btcKey, hexToBytes('cafe27'), requestId, Date.now() + 60_000)
+    await dyingCm(request, party)
+    // The CM that takes over is no member of that session; one member is down (a killed CM would be one) when it asks.
+    const cm = managers().find(n => !party.some(p => p.peerId === n.identity.peerId))!
+    const down = cluster.nodes.findIndex(n => n?.identity.peerId === party[0]!.peerId)
+    await cluster.stop(down)
+    const answered = post(cm, request)
+    await new Promise(resolve => setTimeout(resolve, 2_500))
+    await cluster.start(down)
+    const res = await answered
+    expect(res.body).toMatchObject({ status: 'completed', signers: party })
+    expect(verifiesIndependently(btcKey, hexToBytes('cafe27'), res.body.signature)).toBe(true)
+    await everyoneLive()
+  })
 })
 
 describe('when no valid party is left', () => {

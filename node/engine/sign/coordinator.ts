@@ -30,6 +30,8 @@ const RESULT_PREFIX = 'cm-request/'
 const SESSION_ID_BYTES = 12
 /** How often one request waits out another CM's lease before giving up. */
 const MAX_LEASE_WAITS = 2
+/** Pause before a CM asks the members of another CM's session again, when some of them did not answer (they may be restarting). */
+const RECOVER_RETRY_PAUSE_MS = 1_000
 const LEASE_WAIT_SLACK_MS = 100
 
 /** Request ids are scoped by key: another owner cannot squat an id a user will choose. */
@@ -286,7 +288,14 @@ export class SignCoordinator {
         }
         if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
         if (outcome.kind === 'recover') {
-          const recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
+          let recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
+          // Members of that session that did not answer may come back (a killed CM restarts with its own share in its ledger): ask again until expiry.
+          while (recovered.kind === 'failed' && recovered.retryable === true && !this.stopping() && this.now() + RECOVER_RETRY_PAUSE_MS < request.expiresAt) {
+            log.info({ reason: recovered.reason }, 'another manager\'s session misses unreachable members; asking again')
+            await sleep(RECOVER_RETRY_PAUSE_MS, undefined, { signal: this.controller.signal }).catch(() => {})
+            if (this.stopping()) return
+            recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
+          }
           if (this.stopping() && recovered.kind !== 'completed') return
           log.info({ sessionId: recovered.kind === 'completed' ? recovered.sessionId : undefined, outcome: recovered.kind }, 'recovered another manager\'s session')
           if (recovered.kind === 'failed') return this.finish(tracked, { status: 'failed', reason: recovered.reason })

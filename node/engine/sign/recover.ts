@@ -17,7 +17,8 @@ import { deadline } from '../../deadline.js'
 
 export type RecoveryOutcome =
   | { kind: 'completed', signature: string, signers: PartyMember[], sessionId: string }
-  | { kind: 'failed', reason: string }
+  /** `retryable`: no missing member said it gave nothing; they may still answer (a restarted CM holds its own contribution in its ledger). */
+  | { kind: 'failed', reason: string, retryable?: boolean }
 
 /**
  * Tries each session the `reported` contributions name, most reported first;
@@ -25,12 +26,14 @@ export type RecoveryOutcome =
  */
 export async function recoverSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, known: ReadonlyMap<string, Contribution>, signal: AbortSignal): Promise<RecoveryOutcome> {
   const reasons: string[] = []
+  let retryable = false
   for (const sessionId of reportedSessions([...known.values()])) {
     const outcome = await finishSession(transport, material, request, sessionId, known, signal)
     if (outcome.kind === 'completed') return outcome
     reasons.push(outcome.reason)
+    retryable ||= outcome.retryable === true
   }
-  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}` }
+  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}`, retryable }
 }
 
 export async function finishSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, known: ReadonlyMap<string, Contribution>, signal: AbortSignal, ownParty?: PartyMember[]): Promise<RecoveryOutcome> {
@@ -41,6 +44,10 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   const answerBy = deadline(PARTY_TIMEOUT_MS, signal)
   const ask: Recover = { kind: 'recover', request, sessionId }
   let completedBefore: string | undefined
+  // Members that said they gave this session nothing (and now never will): the session cannot be finished.
+  // Any other gap — unreachable, restarting, a view that does not count us as a manager yet — may close.
+  const refused = new Set<string>()
+  const unreachable = new Set<string>()
   await Promise.all(party.filter(m => !byMember.has(m.peerId)).map(async member => {
     try {
       const answer = member.peerId === transport.selfPeerId
@@ -48,8 +55,10 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
         : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, ask, PartyAnswerSchema, { signal: answerBy })
       if (answer.kind === 'contributed' && answer.contribution.sessionId === sessionId) byMember.set(member.peerId, answer.contribution)
       if (answer.kind === 'completed-before') completedBefore = answer.signature
+      if (answer.kind === 'reject' && answer.code === 'no-contribution') refused.add(member.peerId)
     } catch {
-      // Unreachable: it counts as missing below.
+      // Unreachable: it counts as missing below, and may answer later.
+      unreachable.add(member.peerId)
     }
   }))
   const message = hexToBytes(request.message)
@@ -62,7 +71,11 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   }
   const assembled = assembleSession(sessionId, byMember)
   if (assembled.kind === 'incomplete') {
-    return { kind: 'failed', reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}`).join(', ')}` }
+    return {
+      kind: 'failed',
+      reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ' (unreachable)' : ''}`).join(', ')}`,
+      retryable: assembled.missing.every(m => !refused.has(m.peerId))
+    }
   }
   if (assembled.kind === 'inconsistent') return { kind: 'failed', reason: `session ${sessionId}: ${assembled.detail}` }
   try {
