@@ -124,7 +124,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await dkg.stop() })
     const lifecycle = await startLifecycleService({ libp2p, identity, genesis, store, view, registry, shares, blame, log, faults: opts.faults })
     cleanups.push(async () => { await lifecycle.stop() })
-    const sign = await startSignService({ libp2p, view, membership, registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
+    const sign = await startSignService({ libp2p, view, membership, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
     cleanups.push(async () => { await sign.stop() })
     // Every topic validator is installed by now (heartbeat, registry, committee game).
     countGossipValidations(libp2p.services.pubsub, metrics)

@@ -45,6 +45,27 @@ export const SignResultSchema = z.strictObject({
 export type SignResult = z.infer<typeof SignResultSchema>
 
 export const PartyMemberSchema = z.strictObject({ committee: z.int().min(1), member: z.int().min(1), peerId: z.string().min(1).max(128) })
+
+/** Domain of a signer's signed statement that it never contributes to a session (peer-signature.ts). */
+export const SESSION_ABANDONED_KIND = 'session_abandoned'
+/**
+ * A party member's word, signed with its libp2p key, that it gave session
+ * `sessionId` of the request no share and never will (its ledger says so,
+ * synced). A FROST session needs every member's share: that session can never
+ * produce a signature, so the members whose share went to it may work for
+ * another CM (docs/protocols/sign.md#dead-sessions).
+ */
+export const SessionAbandonedSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  keyId: KeyIdSchema,
+  requestId: RequestIdSchema,
+  sessionId: z.string().min(1).max(80),
+  peerId: z.string().min(1).max(128),
+  signature: hexString(64)
+})
+export type SessionAbandoned = z.infer<typeof SessionAbandonedSchema>
+/** Dead sessions a new_party may carry proofs for. */
+export const MAX_RELEASED_SESSIONS = 8
 export type PartyMember = z.infer<typeof PartyMemberSchema>
 
 /** CM → signer, over /shardsig/party/1.0.0; the signer answers on the same stream when it is done. */
@@ -53,7 +74,9 @@ export const NewPartySchema = z.strictObject({
   /** Unique per attempt: `<requestId>/<attempt>`. */
   sessionId: z.string().min(1).max(80),
   request: SignRequestSchema,
-  party: z.array(PartyMemberSchema).min(1).max(64)
+  party: z.array(PartyMemberSchema).min(1).max(64),
+  /** Sessions of this request that can never finish, each with a member's signed no-contribution: a signer whose share went to one of them may sign here. */
+  released: z.array(SessionAbandonedSchema).min(1).max(MAX_RELEASED_SESSIONS).optional()
 })
 export type NewParty = z.infer<typeof NewPartySchema>
 
@@ -133,6 +156,8 @@ export const PartyAnswerSchema = z.discriminatedUnion('kind', [
     reason: z.string().max(1024),
     /** With code round1-timeout: the party members whose commitment never arrived. */
     missing: z.array(PartyMemberSchema).max(64).optional(),
+    /** With code no-contribution (the answer to recover): the signer's signed word that it never contributes to that session. */
+    abandoned: SessionAbandonedSchema.optional(),
     /** With code leased-by-other-coordinator: when the other CM's lease ends. */
     retryAfterMs: z.int().min(0).max(60_000).optional()
   }),

@@ -10,6 +10,7 @@ import type { ShardsigNode } from '../../node/node.js'
 import type { SignerFaults } from '../../node/engine/sign/signer.js'
 import { requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_PARTY } from '../../protocols/constants.js'
+import { LEDGER_PREFIX } from '../../node/engine/sign/ledger.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
 import { HealthSchema } from '../../protocols/wire/http.js'
 import { PartyAnswerSchema, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
@@ -361,6 +362,28 @@ describe('session recovery: a CM died after the shares left', () => {
     const res = await post(managers()[0]!, request)
     expect(res.body).toMatchObject({ status: 'completed', signers: party })
     expect(verifiesIndependently(btcKey, hexToBytes('cafe21'), res.body.signature)).toBe(true)
+  })
+
+  it('a dead CM\'s session that can never finish (a member lost its share in a crash) frees its other members: a new session signs', async () => {
+    await everyoneLive()
+    const { requestId, party } = requestIdWithOutsiders()
+    const request = buildSignRequest(btcKey, hexToBytes('cafe28'), requestId, Date.now() + 60_000)
+    await dyingCm(request, party)
+    // Member X crashed after round 1, before its share was recorded: after its restart its ledger knows nothing of the request.
+    const x = cluster.nodes.findIndex(n => n?.identity.peerId === party[0]!.peerId)
+    await cluster.stop(x)
+    const restarted = await cluster.start(x)
+    await restarted.store.delete(`${LEDGER_PREFIX}${btcKey.keyId}/${requestId}`)
+    await everyoneLive()
+    const cm = managers().find(n => !party.some(p => p.peerId === n.identity.peerId))!
+    const res = await post(cm, request)
+    // X abandons the dead session when asked and signs that it did; the others, shown that, sign in a new session.
+    expect(res.body, JSON.stringify(res.body)).toMatchObject({ status: 'completed' })
+    expect(res.body.attempts).toBeGreaterThan(1)
+    expect(verifiesIndependently(btcKey, hexToBytes('cafe28'), res.body.signature)).toBe(true)
+    // Asked again, any manager answers with that one signature.
+    const again = await post(managers().find(n => n !== cm)!, request)
+    expect(again.body).toMatchObject({ status: 'completed', signature: res.body.signature })
   })
 
   it('finishes the dead CM\'s session once a member of it that was down comes back with its share, instead of failing the request', async () => {

@@ -8,7 +8,7 @@ import {
   verifySignature, verifyingShares, type SignatureShare
 } from '../../../protocols/frost/index.js'
 import { judgeCommitments, judgeRefusals, tagOf, type Answered, type Culprit, type ShareAnswer } from '../../../protocols/sign/judge.js'
-import { PartyAnswerSchema, type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type SignRequest } from '../../../protocols/wire/sign.js'
+import { MAX_RELEASED_SESSIONS, PartyAnswerSchema, type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type SessionAbandoned, type SignRequest } from '../../../protocols/wire/sign.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
@@ -34,9 +34,12 @@ export interface PartyTransport {
   localRecover: (req: Recover) => Promise<PartyAnswer>
 }
 
-export async function runAttempt (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal, nowMs: number = Date.now()): Promise<AttemptOutcome> {
+export async function runAttempt (
+  transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal,
+  nowMs: number = Date.now(), released: readonly SessionAbandoned[] = []
+): Promise<AttemptOutcome> {
   const answerBy = deadline(PARTY_TIMEOUT_MS, signal)
-  const np: NewParty = { kind: 'new_party', sessionId, request, party }
+  const np: NewParty = { kind: 'new_party', sessionId, request, party, ...(released.length > 0 ? { released: released.slice(-MAX_RELEASED_SESSIONS) } : {}) }
   const answers: Answered[] = await Promise.all(party.map(async (member): Promise<Answered> => {
     try {
       const answer = member.peerId === transport.selfPeerId

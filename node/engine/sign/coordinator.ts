@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { verifyBody } from '../../../protocols/crypto/owner-auth.js'
 import { checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { selectParty } from '../../../protocols/sign/select-party.js'
-import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
+import { SIGN_REQUEST_KIND, type PartyMember, type SessionAbandoned, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
@@ -232,6 +232,8 @@ export class SignCoordinator {
     const excluded = new Set<string>()
     const blamed: string[] = []
     let waits = 0
+    /** Sessions of this request shown dead, with the proof the next parties carry (signers held by them are freed). */
+    const released = new Map<string, SessionAbandoned>()
     let noPartySince: number | undefined
     try {
       const material = this.init.keys.get(request.keyId)
@@ -270,7 +272,7 @@ export class SignCoordinator {
         const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover }
         // A session never outlives its request: at expiry it is cut short and the request fails as expired.
         const untilExpiry = deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal)
-        const outcome = await runAttempt(transport, material, request, sessionId, party, untilExpiry, this.now())
+        const outcome = await runAttempt(transport, material, request, sessionId, party, untilExpiry, this.now(), [...released.values()])
           .finally(() => {
             for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
             slot()
@@ -297,6 +299,12 @@ export class SignCoordinator {
             recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
           }
           if (this.stopping() && recovered.kind !== 'completed') return
+          if (recovered.kind === 'failed' && (recovered.dead?.length ?? 0) > 0) {
+            // That session can never finish (a member of it signed that it gave it nothing): its members may sign afresh.
+            for (const proof of recovered.dead!) released.set(proof.sessionId, proof)
+            log.info({ deadSessions: recovered.dead!.map(p => ({ sessionId: p.sessionId, abandonedBy: p.peerId })) }, 'another manager\'s session can never finish; its members are released to a new session')
+            continue
+          }
           log.info({ sessionId: recovered.kind === 'completed' ? recovered.sessionId : undefined, outcome: recovered.kind }, 'recovered another manager\'s session')
           if (recovered.kind === 'failed') return this.finish(tracked, { status: 'failed', reason: recovered.reason })
           this.notifyCompleted(recovered.signers, request.keyId, request.requestId, recovered.signature)

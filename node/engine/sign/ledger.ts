@@ -194,6 +194,24 @@ export class SignLedger {
     })
   }
 
+  /**
+   * Frees this request from the coordinator our share went to, when `isDead`
+   * says the session it went to can never finish (a member's signed
+   * abandonment, checked by the caller against our own record of that
+   * session). Synced: the session is marked abandoned here too, so we never
+   * take it up again. 'released', or 'kept' when the entry is not held by such
+   * a session.
+   */
+  async releaseDeadSession (keyId: string, requestId: string, isDead: (contribution: Contribution) => boolean): Promise<'released' | 'kept'> {
+    return await this.locked(keyId, requestId, async () => {
+      const current = await this.get(keyId, requestId)
+      if (current === undefined || current.signature !== undefined || !current.contributed || current.contribution === undefined || !isDead(current.contribution)) return 'kept'
+      const abandoned = [...new Set([...(current.abandoned ?? []), current.contribution.sessionId])].slice(-MAX_ABANDONED_SESSIONS)
+      await this.put({ ...current, coordinator: '', leaseUntil: 0, contributed: false, contribution: undefined, abandoned }, true)
+      return 'released'
+    })
+  }
+
   /** Undoes a first claim that led nowhere (e.g. the key's rate limit was reached). */
   async release (entry: LedgerEntry): Promise<void> {
     await this.locked(entry.keyId, entry.requestId, async () => {

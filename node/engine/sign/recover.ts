@@ -8,8 +8,9 @@ import {
   aggregate, createSession, decodeCommitments, decodeSignatureShare, InvalidShareError, verifyingShares, verifySignature
 } from '../../../protocols/frost/index.js'
 import { tagOf } from '../../../protocols/sign/judge.js'
+import { isAbandonmentOf } from '../../../protocols/sign/dead-session.js'
 import { assembleSession, reportedSessions } from '../../../protocols/sign/recover-session.js'
-import { PartyAnswerSchema, type Contribution, type PartyMember, type Recover, type SignRequest } from '../../../protocols/wire/sign.js'
+import { PartyAnswerSchema, type Contribution, type PartyMember, type Recover, type SessionAbandoned, type SignRequest } from '../../../protocols/wire/sign.js'
 import { requestJson } from '../../p2p/direct.js'
 import type { PartyTransport } from './attempt.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
@@ -17,8 +18,11 @@ import { deadline } from '../../deadline.js'
 
 export type RecoveryOutcome =
   | { kind: 'completed', signature: string, signers: PartyMember[], sessionId: string }
-  /** `retryable`: no missing member said it gave nothing; they may still answer (a restarted CM holds its own contribution in its ledger). */
-  | { kind: 'failed', reason: string, retryable?: boolean }
+  /**
+   * `retryable`: no missing member said it gave nothing; they may still answer (a restarted CM holds its own contribution in its ledger).
+   * `dead`: for sessions that can never finish, a member's signed abandonment: the next party may carry them (NewParty.released).
+   */
+  | { kind: 'failed', reason: string, retryable?: boolean, dead?: SessionAbandoned[] }
 
 /**
  * Tries each session the `reported` contributions name, most reported first;
@@ -27,13 +31,15 @@ export type RecoveryOutcome =
 export async function recoverSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, known: ReadonlyMap<string, Contribution>, signal: AbortSignal): Promise<RecoveryOutcome> {
   const reasons: string[] = []
   let retryable = false
+  const dead: SessionAbandoned[] = []
   for (const sessionId of reportedSessions([...known.values()])) {
     const outcome = await finishSession(transport, material, request, sessionId, known, signal)
     if (outcome.kind === 'completed') return outcome
     reasons.push(outcome.reason)
     retryable ||= outcome.retryable === true
+    dead.push(...(outcome.dead ?? []))
   }
-  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}`, retryable }
+  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}`, retryable, dead }
 }
 
 export async function finishSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, known: ReadonlyMap<string, Contribution>, signal: AbortSignal, ownParty?: PartyMember[]): Promise<RecoveryOutcome> {
@@ -47,6 +53,7 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   // Members that said they gave this session nothing (and now never will): the session cannot be finished.
   // Any other gap — unreachable, restarting, a view that does not count us as a manager yet — may close.
   const refused = new Set<string>()
+  const abandonments: SessionAbandoned[] = []
   const unreachable = new Set<string>()
   await Promise.all(party.filter(m => !byMember.has(m.peerId)).map(async member => {
     try {
@@ -55,7 +62,11 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
         : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, ask, PartyAnswerSchema, { signal: answerBy })
       if (answer.kind === 'contributed' && answer.contribution.sessionId === sessionId) byMember.set(member.peerId, answer.contribution)
       if (answer.kind === 'completed-before') completedBefore = answer.signature
-      if (answer.kind === 'reject' && answer.code === 'no-contribution') refused.add(member.peerId)
+      if (answer.kind === 'reject' && answer.code === 'no-contribution') {
+        refused.add(member.peerId)
+        const proof = answer.abandoned
+        if (proof !== undefined && proof.peerId === member.peerId && proof.sessionId === sessionId && isAbandonmentOf(proof, request.keyId, request.requestId)) abandonments.push(proof)
+      }
     } catch {
       // Unreachable: it counts as missing below, and may answer later.
       unreachable.add(member.peerId)
@@ -74,7 +85,8 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
     return {
       kind: 'failed',
       reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ' (unreachable)' : ''}`).join(', ')}`,
-      retryable: assembled.missing.every(m => !refused.has(m.peerId))
+      retryable: assembled.missing.every(m => !refused.has(m.peerId)),
+      dead: abandonments.slice(0, 1)
     }
   }
   if (assembled.kind === 'inconsistent') return { kind: 'failed', reason: `session ${sessionId}: ${assembled.detail}` }

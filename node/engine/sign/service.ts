@@ -30,6 +30,8 @@ export interface SignServiceInit {
   log: Logger
   metrics: SignMetrics
   faults?: SignerFaults
+  /** Seed of this node's libp2p key (signed statements such as a session's abandonment). */
+  peerSeed: Uint8Array
   /** Operator limit (config limits.maxPendingSignRequests). */
   maxPendingRequests?: number
 }
@@ -47,7 +49,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
   const members = new Set(init.membership.committees.flat().map(m => m.peerId))
   const keys = new KeyMaterials(init.registry, init.membership)
   const signer = new Signer({
-    libp2p, selfPeerId: init.view.selfPeerId, keys, shares: init.shares, ledger: new SignLedger(init.store),
+    libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger: new SignLedger(init.store),
     rate: new RateLimiter(), log, faults: init.faults
   })
   const coordinator = new SignCoordinator({

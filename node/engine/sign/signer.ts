@@ -5,6 +5,7 @@
 // only in memory for one session and are consumed by round 2.
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { provesSessionDead, signAbandonment } from '../../../protocols/sign/dead-session.js'
 import { CLAIM_LEASE_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import {
   commit, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
@@ -49,6 +50,8 @@ const MAX_EARLY_MESSAGES_PER_PEER = 64
 export interface SignerInit {
   libp2p: ShardsigLibp2p
   selfPeerId: string
+  /** Seed of this node's libp2p key: it signs its abandonment of a session (dead-session.ts). */
+  peerSeed: Uint8Array
   keys: KeyMaterials
   shares: ShareStore
   ledger: SignLedger
@@ -104,6 +107,11 @@ export class Signer {
       }
       steps.lap('checks')
 
+      // Sessions of this request shown dead (a member's signed abandonment): a share of ours in one no longer binds us to its CM.
+      for (const proof of np.released ?? []) {
+        const released = await this.init.ledger.releaseDeadSession(record.keyId, request.requestId, c => provesSessionDead(proof, c, record.keyId, request.requestId))
+        if (released === 'released') log.info({ coordinator, deadSession: proof.sessionId, abandonedBy: proof.peerId }, 'share in a dead session released; free to sign for this coordinator')
+      }
       const now = this.now()
       const claim = await this.init.ledger.claim({
         requestId: request.requestId, keyId: record.keyId, requestDigest: requestIdentity(request), coordinator,
@@ -195,7 +203,14 @@ export class Signer {
       }, sessionId)
       if (found.kind === 'conflict') throw new SignRejection('conflict', `request id ${request.requestId} was used for another message with key ${record.keyId}`)
       if (found.kind === 'completed') return { kind: 'completed-before', sessionId, signature: found.signature }
-      if (found.kind === 'abandoned') throw new SignRejection('no-contribution', `this signer sent no share to session ${sessionId}, and now never will`)
+      if (found.kind === 'abandoned') {
+        const reason = `this signer sent no share to session ${sessionId}, and now never will`
+        this.init.log.info({ requestId: request.requestId, keyId: request.keyId, flow: 'sign', sessionId, code: 'no-contribution' }, 'recover refused; session abandoned here')
+        return {
+          kind: 'reject', sessionId, code: 'no-contribution', reason,
+          abandoned: signAbandonment({ keyId: record.keyId, requestId: request.requestId, sessionId, peerId: this.init.selfPeerId }, this.init.peerSeed)
+        }
+      }
       this.init.log.info({ requestId: request.requestId, keyId: request.keyId, flow: 'sign', sessionId }, 'recover answered with the share already sent')
       return { kind: 'contributed', sessionId, contribution: found.contribution }
     } catch (err) {
