@@ -24,6 +24,29 @@ export function deadline (ms: number, ...parents: Array<AbortSignal | undefined>
   return combined
 }
 
+/**
+ * Runs `work` under a deadline of `ms` (and `parents`) and clears the deadline's
+ * timer as soon as `work` settles. For per-message deadlines (a handler's
+ * answer): a `deadline()` lives until it fires, and with it whatever the
+ * work's abort listeners hold (streams, buffers) — thousands of messages a
+ * second would keep seconds' worth of them alive.
+ */
+export async function withDeadline<T> (ms: number, work: (signal: AbortSignal) => Promise<T>, ...parents: Array<AbortSignal | undefined>): Promise<T> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException(`deadline of ${Math.round(ms)} ms exceeded`, 'TimeoutError'))
+  }, Math.max(0, ms))
+  timer.unref()
+  const live = parents.filter((p): p is AbortSignal => p !== undefined)
+  const signal = live.length === 0 ? controller.signal : AbortSignal.any([...live, controller.signal])
+  if (live.length > 0) Object.defineProperty(signal, SOURCES, { value: [...live, controller.signal] })
+  try {
+    return await work(signal)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** A signal that aborts after `ms` (0 for a negative `ms`); its timer does not keep the process alive. */
 function timeoutSignal (ms: number): AbortSignal {
   const controller = new AbortController()

@@ -11,7 +11,7 @@ import { MAX_DIRECT_MESSAGE_BYTES, maxStreamsPerConnection, PROTOCOL_PARTY, PROT
 import type { Logger } from '../log.js'
 import { channelsOf, existingChannelsOf } from './channel.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
-import { deadline } from '../deadline.js'
+import { withDeadline } from '../deadline.js'
 
 /** Protocols whose requests go over channels: many small messages per signature. */
 const CHANNEL_PROTOCOLS: ReadonlySet<string> = new Set([PROTOCOL_PARTY, PROTOCOL_SIGN])
@@ -110,12 +110,14 @@ export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void
     await channelsOf(init.libp2p, init.log).route(init.protocol, {
       maxBytes,
       maxInFlight: maxStreams ?? DEFAULT_MAX_STREAMS,
-      answer: async (json, { peerId }) => await answer(json, peerId, deadline(init.timeoutMs))
+      answer: async (json, { peerId }) => await withDeadline(init.timeoutMs, async signal => await answer(json, peerId, signal))
     })
   }
   await init.libp2p.handle(init.protocol, async (stream, connection) => {
-    const signal = deadline(init.timeoutMs)
-    const peerId = connection.remotePeer.toString()
+    await withDeadline(init.timeoutMs, async signal => { await answerStream(stream, connection.remotePeer.toString(), signal) })
+  }, maxStreams === undefined ? {} : { maxInboundStreams: maxStreams, maxOutboundStreams: maxStreams })
+
+  async function answerStream (stream: Stream, peerId: string, signal: AbortSignal): Promise<void> {
     try {
       const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) })
       const raw = await lp.read({ signal })
@@ -132,7 +134,7 @@ export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void
       init.log.debug({ protocol: init.protocol, peer: peerId, err: (err as Error).message }, 'direct protocol stream failed')
       stream.abort(err as Error)
     }
-  }, maxStreams === undefined ? {} : { maxInboundStreams: maxStreams, maxOutboundStreams: maxStreams })
+  }
 }
 
 /** Stops answering `protocol` (streams and channels). */

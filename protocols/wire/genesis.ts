@@ -18,14 +18,23 @@ export const GenesisNodeSchema = z.strictObject({
   committee: z.int().min(1)
 })
 
+/**
+ * Bounds on a genesis's sizes. Genesis files also arrive from peers (inside a
+ * membership update): without bounds a `committees` of 2^31 made the check
+ * below loop, and add an issue, two billion times (a hostile reshare frame
+ * ran a node out of memory).
+ */
+export const MAX_GENESIS_COMMITTEES = 256
+export const MAX_GENESIS_NODES = 4_096
+
 export const GenesisParamsSchema = z.strictObject({
-  committees: z.int().min(1),
+  committees: z.int().min(1).max(MAX_GENESIS_COMMITTEES),
   /** Committees needed to sign (outer threshold). */
-  tc: z.int().min(1),
+  tc: z.int().min(1).max(MAX_GENESIS_COMMITTEES),
   /** Members of each chosen committee needed to sign (inner threshold). */
-  tm: z.int().min(1),
+  tm: z.int().min(1).max(MAX_GENESIS_NODES),
   /** Communication managers elected from the live nodes. */
-  managers: z.int().min(1)
+  managers: z.int().min(1).max(MAX_GENESIS_NODES)
 })
 
 export const GenesisSchema = z.strictObject({
@@ -33,7 +42,7 @@ export const GenesisSchema = z.strictObject({
   network: z.string().min(1).max(64),
   epoch: z.int().min(0),
   params: GenesisParamsSchema,
-  nodes: z.array(GenesisNodeSchema).min(1),
+  nodes: z.array(GenesisNodeSchema).min(1).max(MAX_GENESIS_NODES),
   /**
    * Ed25519 public keys of the operators: one of them signs a membership update
    * (update_node_set, docs/protocols/lifecycle.md). Without it the membership is fixed.
@@ -53,8 +62,10 @@ export const GenesisSchema = z.strictObject({
   if (g.params.tc > g.params.committees) {
     ctx.addIssue({ code: 'custom', path: ['params', 'tc'], message: `tc ${g.params.tc} exceeds committees ${g.params.committees}` })
   }
+  const sizes = new Map<number, number>()
+  for (const n of g.nodes) sizes.set(n.committee, (sizes.get(n.committee) ?? 0) + 1)
   for (let c = 1; c <= g.params.committees; c++) {
-    const size = g.nodes.filter(n => n.committee === c).length
+    const size = sizes.get(c) ?? 0
     if (size < g.params.tm) {
       ctx.addIssue({ code: 'custom', path: ['params', 'tm'], message: `committee ${c} has ${size} members, fewer than tm ${g.params.tm}` })
     }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { deadline } from '../../node/deadline.js'
+import { deadline, withDeadline } from '../../node/deadline.js'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -45,6 +45,18 @@ describe('deadline', () => {
 
     expect(deadline(60_000, AbortSignal.abort('already')).reason).toBe('already')
     expect(deadline(-5).aborted).toBe(false) // a past deadline fires on the next turn, like AbortSignal.timeout(0)
+  })
+
+  it('withDeadline: aborts slow work at its time, and clears its timer once the work is done', async () => {
+    await expect(withDeadline(20, async signal => await new Promise((resolve, reject) => { signal.addEventListener('abort', () => { reject(signal.reason) }) })))
+      .rejects.toMatchObject({ name: 'TimeoutError' })
+    const used = await withDeadline(20, async signal => signal)
+    await new Promise(resolve => setTimeout(resolve, 60))
+    expect(used.aborted).toBe(false)
+    const parent = new AbortController()
+    const child = await withDeadline(60_000, async signal => signal, parent.signal)
+    parent.abort(new Error('stop'))
+    expect(child.aborted).toBe(true)
   })
 
   it('is the only place that makes a timeout signal or combines signals (node/, cli/, devnet/, protocols/)', async () => {

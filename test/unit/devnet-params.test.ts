@@ -60,6 +60,15 @@ describe('chooseParams', () => {
     }
   })
 
+  it('refuses sizes beyond its bounds at once, whatever a peer sends (a committees of 2^31 once ran a node out of memory)', () => {
+    const valid = genesisFor(9) as { params: Record<string, number> }
+    for (const params of [{ committees: 2 ** 31 }, { tc: 2 ** 31 }, { tm: 2 ** 31 }, { managers: 2 ** 31 }]) {
+      const result = GenesisSchema.safeParse({ ...valid, params: { ...valid.params, ...params } })
+      expect(result.success, JSON.stringify(params)).toBe(false)
+      expect(result.error!.issues.length).toBeLessThan(10)
+    }
+  })
+
   it('rejects impossible sizes with a usage error', () => {
     expect(() => chooseParams(0)).toThrow(DevnetUsageError)
     expect(() => chooseParams(100)).toThrow(/1 to 99/)
