@@ -48,7 +48,7 @@ describe('deadline', () => {
   })
 
   it('withDeadline: aborts slow work at its time, and clears its timer once the work is done', async () => {
-    await expect(withDeadline(20, async signal => await new Promise((resolve, reject) => { signal.addEventListener('abort', () => { reject(signal.reason) }) })))
+    await expect(withDeadline(20, async signal => await new Promise((_resolve, reject) => { signal.addEventListener('abort', () => { reject(signal.reason) }) })))
       .rejects.toMatchObject({ name: 'TimeoutError' })
     const used = await withDeadline(20, async signal => signal)
     await new Promise(resolve => setTimeout(resolve, 60))
