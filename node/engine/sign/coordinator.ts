@@ -30,6 +30,8 @@ const RESULT_PREFIX = 'cm-request/'
 const SESSION_ID_BYTES = 12
 /** How often one request waits out another CM's lease before giving up. */
 const MAX_LEASE_WAITS = 2
+/** The load party selection sees for the CM itself: more than any signer can have, so it is chosen last. */
+const SELF_PARTY_LOAD = Number.MAX_SAFE_INTEGER / 2
 /** Pause before a CM asks the members of another CM's session again, when some of them did not answer (they may be restarting). */
 const RECOVER_RETRY_PAUSE_MS = 1_000
 const LEASE_WAIT_SLACK_MS = 100
@@ -241,7 +243,7 @@ export class SignCoordinator {
         if (this.now() > request.expiresAt) return this.finish(tracked, { status: 'failed', reason: `expired before a party could sign${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
         const selection = selectParty({
           requestId: request.requestId, tc: material.record.params.tc, tm: material.record.params.tm,
-          holders: material.record.holders, live: this.init.view.liveSet(), load: this.signerLoad, excluded
+          holders: material.record.holders, live: this.init.view.liveSet(), load: this.loadWithSelfLast(), excluded
         })
         if (!selection.ok) {
           // Liveness may still be filling in (a restart): look again for a while before giving up.
@@ -330,6 +332,17 @@ export class SignCoordinator {
       log.error({ err }, 'sign request failed inside the coordinator')
       return this.finish(tracked, { status: 'failed', reason: 'the coordinator failed; see its log' })
     }
+  }
+
+  /**
+   * The signers' load as party selection sees it, with this CM itself as
+   * loaded as can be: it signs in its own parties only when no valid party
+   * leaves it out. A CM that dies then takes no member of its sessions with it,
+   * and another CM can finish those sessions from members that are alive
+   * (chaos scenario 3: the killed CM stays down until every request is over).
+   */
+  private loadWithSelfLast (): Map<string, number> {
+    return new Map(this.signerLoad).set(this.init.view.selfPeerId, SELF_PARTY_LOAD)
   }
 
   private async finish (tracked: Tracked, outcome: Partial<SignResult> & { status: 'completed' | 'failed' }): Promise<void> {
