@@ -49,6 +49,8 @@ export const GenesisSchema = z.strictObject({
    */
   operators: z.array(hex(32)).min(1).max(16).optional()
 }).superRefine((g, ctx) => {
+  // zod runs this even when a size is already out of bounds: never loop over an unbounded count.
+  if (g.params.committees > MAX_GENESIS_COMMITTEES || g.nodes.length > MAX_GENESIS_NODES) return
   const seen = { nodeId: new Set<string>(), peerId: new Set<string>(), http: new Set<string>() }
   g.nodes.forEach((n, i) => {
     for (const field of ['nodeId', 'peerId', 'http'] as const) {
