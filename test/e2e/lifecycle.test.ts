@@ -96,7 +96,7 @@ describe('update_node_set e2e: 9 node processes', () => {
       const statuses = await Promise.all(stays.map(async i => await callJson('GET', `${http(i)}/membership`, MembershipStatusSchema).catch(() => undefined)))
       if (statuses.every(s => s?.active.epoch === 1)) break
       if (Date.now() > deadline) {
-        throw new Error(`not every node activated epoch 1: ${statuses.map(s => s === undefined ? 'down' : `epoch ${s.active.epoch}, ${s.pending?.keys.reshared ?? '-'} reshared`).join('; ')}; failed: ${JSON.stringify(statuses.flatMap(s => s?.pending?.keys.failed ?? []))}`)
+        throw new Error(`not every node activated epoch 1: ${statuses.map(s => s === undefined ? 'down' : `epoch ${s.active.epoch}, ${s.pending?.keys.reshared ?? "-"}/${s.pending?.keys.total ?? "-"} reshared`).join('; ')}; failed: ${JSON.stringify(statuses.flatMap(s => s?.pending?.keys.failed ?? []))}`)
       }
       await new Promise(resolve => setTimeout(resolve, 250))
     }

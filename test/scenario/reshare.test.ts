@@ -45,7 +45,7 @@ const epoch0Shares = new Map<string, Map<string, string>>()
 /** The client that signs through the whole update. */
 let signing: { stop: AbortController, done: Promise<SignLoopResult> } | undefined
 
-interface SignLoopResult { completed: number, failed: string[], invalid: number }
+interface SignLoopResult { completed: number, failed: string[], invalid: number, slowestMs: number }
 
 /**
  * Signs one request after another with the keys in turn, through a node that
@@ -54,7 +54,7 @@ interface SignLoopResult { completed: number, failed: string[], invalid: number 
  * another node until it expires.
  */
 async function signContinuously (stop: AbortSignal, stays: () => ShardsigNode[]): Promise<SignLoopResult> {
-  const result: SignLoopResult = { completed: 0, failed: [], invalid: 0 }
+  const result: SignLoopResult = { completed: 0, failed: [], invalid: 0, slowestMs: 0 }
   for (let i = 0; !stop.aborted; i++) {
     const { record, owner } = keys[i % keys.length]!
     const message = new TextEncoder().encode(`through the update ${i}`)
@@ -65,7 +65,9 @@ async function signContinuously (stop: AbortSignal, stays: () => ShardsigNode[])
       const entry = stays()[i % Math.max(1, stays().length)]
       try {
         if (entry === undefined) throw new Error('no node up')
+        const t0 = Date.now()
         const signed = await sign({ node: entry.http.url, key: keyFileOf(record, entry.http.url, owner), message, requestId })
+        result.slowestMs = Math.max(result.slowestMs, Date.now() - t0)
         if (signed.status === 'completed') {
           result.completed++
           if (!verifiesIndependently(record, message, signed.signature!)) result.invalid++
@@ -208,7 +210,7 @@ describe('update_node_set to the pending epoch', () => {
     await new Promise(resolve => setTimeout(resolve, 3_000))
     signing!.stop.abort()
     const result = await signing!.done
-    console.info(`reshare scenario: client signed ${result.completed} requests through the update; failed: ${result.failed.length}`)
+    console.info(`reshare scenario: client signed ${result.completed} requests through the update (slowest ${result.slowestMs} ms at one entry node); failed: ${result.failed.length}`)
     expect(result.failed).toEqual([])
     expect(result.invalid).toBe(0)
     expect(result.completed).toBeGreaterThan(3)

@@ -38,6 +38,18 @@ describe('SignLedger', () => {
     expect(await ledger.claim(claimBy('cm-a'), T0 + 1_000)).toMatchObject({ kind: 'claimed', first: false })
   })
 
+  it('drops a lease taken before a restart (its nonces died with the process), never a share sent before it', async () => {
+    await ledger.claim(claimBy('cm-a'), T0)
+    const restarted = new SignLedger(store)
+    expect(await restarted.claim(claimBy('cm-b'), T0 + 1_000)).toMatchObject({ kind: 'claimed', entry: { coordinator: 'cm-b' } })
+    // Leases the restarted ledger takes itself hold as before.
+    expect(await restarted.claim(claimBy('cm-c'), T0 + 2_000)).toMatchObject({ kind: 'leased', by: 'cm-b' })
+    const claim = await restarted.claim(claimBy('cm-b'), T0 + 2_000)
+    if (claim.kind !== 'claimed') throw new Error('no claim')
+    expect(await restarted.recordContribution(claim.entry, contributionTo('cm-b'))).toBe('recorded')
+    expect(await new SignLedger(store).claim(claimBy('cm-c'), T0 + 3_000)).toMatchObject({ kind: 'held', by: 'cm-b' })
+  })
+
   it('lets another coordinator take over a lease that ended with no share sent (the first CM died)', async () => {
     await ledger.claim(claimBy('cm-a'), T0)
     const taken = await ledger.claim(claimBy('cm-b', { leaseUntil: T0 + 20_000 }), T0 + 9_000)

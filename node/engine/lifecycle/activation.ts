@@ -64,7 +64,14 @@ export async function activatePendingEpoch (init: {
       activated++
     }
   }
-  await init.store.batch(ops, { sync: true })
+  // From here on a share of the active epoch may be gone: signers ask CMs to wait for the switch.
+  init.keyStates.markLeaving(epoch)
+  try {
+    await init.store.batch(ops, { sync: true })
+  } catch (err) {
+    init.keyStates.markLeaving(undefined)
+    throw err
+  }
   init.log.info({ epoch, member, erased, activated }, member
     ? `epoch ${epoch} activated: reshared shares active, ${erased} shares of earlier epochs erased`
     : `this node is not in epoch ${epoch}: every share erased (${erased}); it stops`)

@@ -52,6 +52,19 @@ interface RegistryView { keyIds: () => string[], get: (keyId: string) => Registr
 /** Every key's state at the active epoch: the owner's record, or the active epoch's entry. */
 export class KeyStates {
   private readonly entries = new Map<string, EpochEntry>()
+  private movingTo: number | undefined
+
+  /**
+   * The epoch this node's store is moving to (update_node_set's activation has
+   * begun): until the node restarts on it, the active epoch's shares may be
+   * gone already, and a signer answers `wrong-epoch` rather than `no-share`.
+   */
+  get leavingFor (): number | undefined { return this.movingTo }
+
+  /** Activation marks the move before its batch, and clears the mark if the batch fails. */
+  markLeaving (epoch: number | undefined): void {
+    this.movingTo = epoch
+  }
 
   constructor (private readonly init: { store: KeyStore, active: Genesis, registry: RegistryView }) {}
 

@@ -29,6 +29,11 @@ export class KeyMaterials {
     private readonly states: KeyStates
   ) {}
 
+  /** The epoch this node is switching to (activation begun, restart not yet done), if any. */
+  get leavingFor (): number | undefined {
+    return this.states.leavingFor
+  }
+
   /** The key's material, or a SignRejection: unknown, deleted, not yet confirmed by tc committees, or not reshared to the active epoch. */
   get (keyId: string): KeyMaterial {
     if (this.registry.tombstone(keyId) !== undefined) {

@@ -23,6 +23,7 @@
 //
 // The ledger is the only writer of its records, so it keeps the entries it
 // read or wrote lately in memory and reads the store only for the others.
+import { randomBytes } from 'node:crypto'
 import type { Contribution } from '../../../protocols/wire/sign.js'
 import type { KeyStore } from '../../store/index.js'
 import { KeyedLock } from '../keyed-lock.js'
@@ -39,6 +40,12 @@ export interface LedgerEntry {
   contributed: boolean
   /** Until then (ms) the claim holds even without a share. */
   leaseUntil: number
+  /**
+   * The ledger instance (one per node process) that took the lease. A lease
+   * from before a restart holds nothing: the nonces of its session died with
+   * that process, so this signer can never contribute to it.
+   */
+  leasedIn?: string
   expiresAt: number
   /** The message (hex), to check a completion notice's signature before keeping it. */
   message: string
@@ -55,6 +62,7 @@ export interface LedgerEntry {
 
 /** Abandoned session ids kept per request (a request has a few sessions at most). */
 const MAX_ABANDONED_SESSIONS = 16
+const LEDGER_INSTANCE_BYTES = 8
 /** Entries kept in memory (the store has them all); the oldest are dropped first. */
 const MAX_CACHED_ENTRIES = 4_096
 
@@ -69,6 +77,8 @@ export type ClaimResult =
 
 export class SignLedger {
   private readonly locks = new KeyedLock()
+  /** Names the leases this instance takes (see LedgerEntry.leasedIn). */
+  private readonly instance = randomBytes(LEDGER_INSTANCE_BYTES).toString('hex')
   /** Store key → entry (null: known to be absent), as last read or written. */
   private readonly cache = new Map<string, LedgerEntry | null>()
   /** Store key → its last write still in progress (see put). */
@@ -131,7 +141,7 @@ export class SignLedger {
   }
 
   /** Claims the request for `candidate.coordinator`, or says why not. */
-  async claim (candidate: Omit<LedgerEntry, 'contributed' | 'signature' | 'contribution' | 'abandoned'>, nowMs: number): Promise<ClaimResult> {
+  async claim (candidate: Omit<LedgerEntry, 'contributed' | 'signature' | 'contribution' | 'abandoned' | 'leasedIn'>, nowMs: number): Promise<ClaimResult> {
     return await this.locked(candidate.keyId, candidate.requestId, async () => {
       const previous = await this.get(candidate.keyId, candidate.requestId)
       if (previous !== undefined) {
@@ -139,11 +149,12 @@ export class SignLedger {
         if (previous.signature !== undefined) return { kind: 'completed', signature: previous.signature }
         if (previous.coordinator !== candidate.coordinator) {
           if (previous.contributed) return { kind: 'held', by: previous.coordinator, contribution: previous.contribution }
-          if (nowMs < previous.leaseUntil) return { kind: 'leased', by: previous.coordinator, until: previous.leaseUntil }
+          if (nowMs < previous.leaseUntil && previous.leasedIn === this.instance) return { kind: 'leased', by: previous.coordinator, until: previous.leaseUntil }
         }
       }
       const entry: LedgerEntry = {
         ...candidate,
+        leasedIn: this.instance,
         // Same coordinator again (a retry): keep what it already got from us.
         contributed: previous?.coordinator === candidate.coordinator ? previous.contributed : false,
         contribution: previous?.coordinator === candidate.coordinator ? previous.contribution : undefined,

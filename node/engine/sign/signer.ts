@@ -98,6 +98,12 @@ export class Signer {
       const material = this.init.keys.get(request.keyId)
       const { record, state } = material
       checkSignRequest(request, record, this.now())
+      const leavingFor = this.init.keys.leavingFor
+      if (leavingFor !== undefined) {
+        // This node activated the next epoch and restarts on it: its shares of this epoch are erased.
+        log.info({ coordinator, cmEpoch: np.epoch, epoch: state.epoch, leavingFor }, 'new_party while this node switches epochs; asked to wait')
+        return { kind: 'reject', sessionId, code: 'wrong-epoch', reason: `this signer is switching from the key's epoch ${state.epoch} to epoch ${leavingFor}`, retryAfterMs: EPOCH_SWITCH_RETRY_MS }
+      }
       if (np.epoch !== undefined && np.epoch !== state.epoch) {
         // update_node_set's switch in progress: the CM or this node has not moved yet. No share, no claim; the CM asks again.
         log.info({ coordinator, cmEpoch: np.epoch, epoch: state.epoch }, 'new_party for another epoch of the key; asked to wait')
