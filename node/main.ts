@@ -5,7 +5,8 @@ import './polyfills.js'
 import { PortInUseError } from './api/serve.js'
 import { ConfigError, loadNodeConfig, NODE_USAGE } from './config/index.js'
 import { MalformedIdentityFileError } from './identity.js'
-import { createNode, type ShardsigNode } from './node.js'
+import type { Activation } from './engine/lifecycle/activation.js'
+import { createNode, RemovedFromNetworkError, type ShardsigNode } from './node.js'
 import { SHUTDOWN_TIMEOUT_MS } from '../protocols/constants.js'
 import {
   MalformedSealedFileError, SealedFileNotFoundError, StoreCorruptError, StoreLockedError, StoreOpenError, WrongPassphraseError
@@ -57,8 +58,34 @@ async function main (): Promise<void> {
       console.log(NODE_USAGE)
       return
     }
-    node = await createNode(loaded.config)
+    const config = loaded.config
+    // update_node_set's activation: stop the node and start it again on the new epoch (decisions/0008).
+    const onEpochActivated = (activation: Activation): void => {
+      const running = node
+      node = undefined
+      void (async () => {
+        running?.log.info({ epoch: activation.epoch, member: activation.member }, 'restarting on the activated epoch')
+        await running?.stop()
+        if (!activation.member) process.exit(0)
+        try {
+          node = await createNode(config, { onEpochActivated })
+        } catch (err) {
+          console.error('shardsig-node: failed to restart on the new epoch:', err)
+          process.exit(EXIT_FAILURE)
+        }
+        if (stopRequested !== undefined) {
+          signals = 0
+          shutdown(stopRequested)
+        }
+      })()
+    }
+    node = await createNode(config, { onEpochActivated })
   } catch (err) {
+    if (err instanceof RemovedFromNetworkError) {
+      // Not a failure: the operator removed this node; a supervisor must not restart it.
+      console.error(`shardsig-node: ${err.message}`)
+      process.exit(0)
+    }
     if (OPERATOR_ERRORS.some(cls => err instanceof cls)) {
       console.error(`shardsig-node: ${(err as Error).message}`)
       process.exit(EXIT_CONFIG)

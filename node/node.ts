@@ -23,21 +23,26 @@ import { startNewUserService } from './engine/new-user/service.js'
 import { startDkgService } from './engine/dkg/service.js'
 import type { DkgDealerFaults } from './engine/dkg/dealer.js'
 import { startLifecycleService, type LifecycleService } from './engine/lifecycle/service.js'
+import type { Activation } from './engine/lifecycle/activation.js'
+import { loadEpochChain, type EpochChain } from './engine/lifecycle/epoch-chain.js'
+import { KeyStates } from './engine/lifecycle/key-state.js'
 import type { ReshareFaults } from './engine/lifecycle/participant.js'
 import { startSignService } from './engine/sign/service.js'
 import type { SignerFaults } from './engine/sign/signer.js'
-import { membershipOf } from '../protocols/wire/membership.js'
 import { openStore, type KeyStore } from './store/index.js'
 
 export interface ShardsigNode {
   readonly nodeId: string
+  /** The active epoch's genesis (the last link of `chain`). */
   readonly genesis: Genesis
+  readonly chain: EpochChain
   readonly self: GenesisNode
   readonly identity: NodeIdentity
   readonly libp2p: ShardsigLibp2p
   readonly store: KeyStore
   readonly view: NetworkView
   readonly registry: KeyRegistry
+  readonly keyStates: KeyStates
   readonly shares: ShareStore
   readonly blame: BlameLog
   /** update_node_set: pending membership, epoch entries, resharing. */
@@ -55,17 +60,31 @@ export interface CreateNodeOptions {
   log?: Logger
   /** Test-only faults for the scenario harness; there is no config, flag or env that sets them. */
   faults?: NodeFaults
+  /**
+   * Called once the node moved its store to a new epoch (update_node_set's
+   * activation): the caller stops this node and creates it again, which then
+   * runs the new epoch — or, when `member` is false, lets it go.
+   */
+  onEpochActivated?: (activation: Activation) => void
+}
+
+/** The node's store says it left the network: an activated epoch does not name it. */
+export class RemovedFromNetworkError extends Error {
+  constructor (readonly nodeId: string, readonly epoch: number) {
+    super(`${nodeId} is not a member of epoch ${epoch}, which this node activated: it erased its shares and does not start`)
+    this.name = 'RemovedFromNetworkError'
+  }
 }
 
 export async function createNode (config: NodeConfig, opts: CreateNodeOptions = {}): Promise<ShardsigNode> {
   const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId })
   const startedAtMs = Date.now()
-  const genesis = await loadGenesis(config.genesisPath)
-  const self = genesis.nodes.find(n => n.nodeId === config.nodeId)
-  if (self === undefined) throw new ConfigError(`node id ${config.nodeId} is not in genesis ${config.genesisPath}`)
+  const baseGenesis = await loadGenesis(config.genesisPath)
+  const baseSelf = baseGenesis.nodes.find(n => n.nodeId === config.nodeId)
+  if (baseSelf === undefined) throw new ConfigError(`node id ${config.nodeId} is not in genesis ${config.genesisPath}`)
 
   const identity = await readIdentityFile(config.identityFile, config.passphrase)
-  checkIdentityMatchesGenesis(identity, self, config)
+  checkIdentityMatchesGenesis(identity, baseSelf, config)
   // FROST's group-operation library, chosen once (SHARDSIG_CRYPTO_BACKEND may override): before anything starts.
   const cryptoBackend = cryptoBackendInfo()
 
@@ -75,11 +94,21 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     for (const cleanup of cleanups.reverse()) await cleanup().catch(err => log.warn({ err }, 'cleanup failed'))
   }
   // One registry per node (never prom-client's global one): a test process runs several nodes.
-  const metrics = createNodeMetrics({ version: packageVersion(), nodeId: self.nodeId, cryptoBackend })
+  const metrics = createNodeMetrics({ version: packageVersion(), nodeId: baseSelf.nodeId, cryptoBackend })
   cleanups.push(async () => { metrics.stop() })
   try {
     const store = instrumentStore(await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase }), metrics)
     cleanups.push(async () => { await store.close() })
+    // The epoch this node runs: the config's genesis and every update it activated since (decisions/0008).
+    const chain = await loadEpochChain(store, baseGenesis)
+    const genesis = chain.active
+    const self = genesis.nodes.find(n => n.peerId === identity.peerId)
+    if (self === undefined) {
+      // Activation erased the shares already; a second time costs nothing when they are gone.
+      const shares = new ShareStore(store)
+      for (const s of await shares.all()) await shares.erase(s.keyId)
+      throw new RemovedFromNetworkError(config.nodeId, genesis.epoch)
+    }
 
     const libp2p = await createShardsigLibp2p({
       privateKey: identity.libp2pKey, listen: config.listen.p2p,
@@ -88,11 +117,11 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       .catch(err => { throw mapListenError(err, config.listen.p2p) })
     cleanups.push(async () => { await libp2p.stop() })
 
-    const membership = membershipOf(genesis)
+    const membership = chain.activeMembership
     const blame = new BlameLog(store, log, metrics)
     await blame.load()
     const registry = new KeyRegistry({
-      libp2p, store, membership, log,
+      libp2p, store, memberships: chain, log,
       peers: new Set(genesis.nodes.map(n => n.peerId).filter(p => p !== self.peerId))
     })
     const liveness = new LivenessTracker(self.peerId)
@@ -113,6 +142,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { heartbeat.stop() })
     await registry.start()
     cleanups.push(async () => { await registry.stop() })
+    const keyStates = new KeyStates({ store, active: genesis, registry })
+    await keyStates.load()
     const shares = new ShareStore(store)
     const deletion = new DeletionService({ registry, shares, selfPeerId: self.peerId, seed: identity.libp2pKey.raw.subarray(0, 32), log })
     await deletion.catchUp()
@@ -122,9 +153,11 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await newUser.stop() })
     const dkg = await startDkgService({ libp2p, identity, membership, view, blame, log, faults: opts.faults })
     cleanups.push(async () => { await dkg.stop() })
-    const lifecycle = await startLifecycleService({ libp2p, identity, genesis, store, view, registry, shares, blame, log, faults: opts.faults })
+    const lifecycle = await startLifecycleService({
+      libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, view, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated
+    })
     cleanups.push(async () => { await lifecycle.stop() })
-    const sign = await startSignService({ libp2p, view, membership, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
+    const sign = await startSignService({ libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
     cleanups.push(async () => { await sign.stop() })
     // Every topic validator is installed by now (heartbeat, registry, committee game).
     countGossipValidations(libp2p.services.pubsub, metrics)
@@ -150,7 +183,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
     let stopping: Promise<void> | undefined
     return {
-      nodeId: self.nodeId, genesis, self, identity, libp2p, store, view, registry, shares, blame, lifecycle, http, log, metrics,
+      nodeId: self.nodeId, genesis, chain, self, identity, libp2p, store, view, registry, keyStates, shares, blame, lifecycle, http, log, metrics,
       stop: async () => {
         stopping ??= (async () => {
           log.info('node stopping')

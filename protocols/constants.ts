@@ -137,6 +137,13 @@ export const MAX_SIGN_REQUEST_LIFETIME_MS = 5 * 60_000
 export const SIGN_CLOCK_SKEW_MS = 5_000
 /** How long a signer waits for every party member's round-1 commitment. */
 export const ROUND_ONE_TIMEOUT_MS = 3_000
+/**
+ * What a signer at another epoch than the CM's (update_node_set's switch in
+ * progress) tells the CM to wait before it asks again, and how often a CM
+ * waits so for one request: the switch takes about a second per node.
+ */
+export const EPOCH_SWITCH_RETRY_MS = 1_000
+export const MAX_EPOCH_SWITCH_WAITS = 8
 /** How long a CM waits for a signer's round-2 share (new_party answer). */
 export const PARTY_TIMEOUT_MS = 5_000
 /**

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { signMembershipUpdate } from '../../protocols/lifecycle/membership-update.js'
-import { GenesisSchema } from '../../protocols/wire/genesis.js'
+import { genesisDigest, GenesisSchema } from '../../protocols/wire/genesis.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
 import type { MembershipStatus } from '../../protocols/wire/lifecycle.js'
 import { callRoute } from '../client/http.js'
@@ -43,8 +43,10 @@ export async function runOperator (argv: string[], io: Io): Promise<number> {
     if (!parsed.success) throw new UsageError(`${values.file} is not a valid genesis: ${parsed.error.issues.slice(0, 3).map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     const secret = hexToBytes((await readFile(values['operator-key'], 'utf8')).trim())
     const current = await callRoute(node, HTTP_API.genesis, {}, { signal: io.signal })
-    const update = signMembershipUpdate(current, parsed.data, secret, bytesToHex(ed25519.getPublicKey(secret)))
-    const status = await callRoute(node, HTTP_API.membershipUpdate, { body: update }, { signal: io.signal })
+    // An operator retrying after the update was activated: the node runs that genesis already.
+    const status = genesisDigest(current) === genesisDigest(parsed.data)
+      ? await callRoute(node, HTTP_API.membershipStatus, {}, { signal: io.signal })
+      : await callRoute(node, HTTP_API.membershipUpdate, { body: signMembershipUpdate(current, parsed.data, secret, bytesToHex(ed25519.getPublicKey(secret))) }, { signal: io.signal })
     io.out(values.json === true ? JSON.stringify(status) : describe(status))
     return 0
   }

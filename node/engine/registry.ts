@@ -14,6 +14,7 @@ import {
 } from '../../protocols/constants.js'
 import { NewUserRejection } from '../../protocols/new-user/check-record.js'
 import { checkRegistryEntry, mergeReceipts, recordDigest, type RegistryEntry } from '../../protocols/new-user/registry-entry.js'
+import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { Membership } from '../../protocols/wire/membership.js'
 import { RegistryGossipSchema, SyncRequestSchema, SyncResponseSchema, type RegistryGossip, type SyncRequest, type SyncResponse } from '../../protocols/wire/registry-sync.js'
 import { checkErasureReceipt, checkTombstone, DeleteRejection, deleteDigest, mergeErasureReceipts } from '../../protocols/delete-user/tombstone.js'
@@ -52,7 +53,8 @@ interface Held { entry: RegistryEntry, digest: string }
 export interface RegistryInit {
   libp2p: ShardsigLibp2p
   store: KeyStore
-  membership: Membership
+  /** The membership of each epoch this node knows (the genesis chain): records and tombstones are checked against their own epoch's. */
+  memberships: { membershipAt: (epoch: number) => Membership | undefined }
   /** Genesis peers other than us: the only ones whose gossip counts, and whom we sync with. */
   peers: ReadonlySet<string>
   log: Logger
@@ -69,6 +71,13 @@ export class KeyRegistry {
   private timer: NodeJS.Timeout | undefined
 
   constructor (private readonly init: RegistryInit) {}
+
+  /** The membership a record was made under; a record of an epoch this node does not know is refused. */
+  private membershipOf (record: KeyRecord): Membership {
+    const membership = this.init.memberships.membershipAt(record.epoch)
+    if (membership === undefined) throw new NewUserRejection('wrong-epoch', `key ${record.keyId}: record is for epoch ${record.epoch}, which this node does not know`)
+    return membership
+  }
 
   async start (): Promise<void> {
     for await (const [, value] of this.init.store.iterate(TOMBSTONE_PREFIX)) {
@@ -186,7 +195,7 @@ export class KeyRegistry {
         return
       }
     }
-    checkTombstone(tombstone, this.init.membership)
+    checkTombstone(tombstone, this.membershipOf(tombstone.record))
   }
 
   private async publish (msg: RegistryGossip, keyId: string): Promise<void> {
@@ -198,7 +207,7 @@ export class KeyRegistry {
 
   /** Adds an entry after checkRegistryEntry (throws NewUserRejection or RecordConflictError) and gossips it. */
   async add (entry: RegistryEntry, opts: { gossip: boolean }): Promise<AddResult> {
-    checkRegistryEntry(entry, this.init.membership)
+    checkRegistryEntry(entry, this.membershipOf(entry.record))
     if (this.tombstones.has(entry.record.keyId)) throw new KeyDeletedError(entry.record.keyId)
     const result = await this.merge(entry)
     if (opts.gossip && result !== 'unchanged') {
@@ -245,7 +254,7 @@ export class KeyRegistry {
     }
     const entry = gossip.entry
     try {
-      checkRegistryEntry(entry, this.init.membership)
+      checkRegistryEntry(entry, this.membershipOf(entry.record))
     } catch {
       return TopicValidatorResult.Reject
     }
@@ -333,7 +342,7 @@ export class KeyRegistry {
       }
       for (const entry of res.entries) {
         try {
-          checkRegistryEntry(entry, this.init.membership)
+          checkRegistryEntry(entry, this.membershipOf(entry.record))
           if (await this.merge(entry) !== 'unchanged') { pulled++; progressed = true }
         } catch (err) {
           if (!(err instanceof NewUserRejection || err instanceof RecordConflictError)) throw err

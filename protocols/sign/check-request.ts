@@ -14,7 +14,7 @@ export type SignRejectionCode =
   | 'unknown-key' | 'bad-owner-signature' | 'expired' | 'lifetime-too-long' | 'message-too-large'
   | 'prefix-mismatch' | 'rate-limited' | 'no-share' | 'invalid-party' | 'completed-before'
   | 'claimed-by-other-coordinator' | 'leased-by-other-coordinator' | 'conflict' | 'deleted' | 'internal'
-  | 'no-contribution' | 'session-abandoned'
+  | 'no-contribution' | 'session-abandoned' | 'wrong-epoch'
 
 export class SignRejection extends Error {
   constructor (readonly code: SignRejectionCode, reason: string) {
@@ -38,7 +38,7 @@ export function checkSignRequest (request: SignRequest, record: KeyRecord, nowMs
 }
 
 /** The party must be exactly tc committees × tm members of this key, each at its own slot. */
-export function checkParty (party: readonly PartyMember[], record: KeyRecord): void {
+export function checkParty (party: readonly PartyMember[], record: Pick<KeyRecord, 'scheme' | 'holders' | 'params'>): void {
   for (const p of party) {
     if (record.holders[p.committee - 1]?.[p.member - 1] !== p.peerId) {
       throw new SignRejection('invalid-party', `party names ${p.peerId} as committee ${p.committee} member ${p.member}, which it does not hold`)

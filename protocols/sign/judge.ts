@@ -7,6 +7,7 @@ import { decodeCommitments, type SigningCommitments } from '../frost/index.js'
 import type { Scheme } from '../sharing/index.js'
 import type { KeyRecord } from '../wire/key-record.js'
 import type { PartyAnswer, PartyMember, SignRequest } from '../wire/sign.js'
+import { EPOCH_SWITCH_RETRY_MS } from '../constants.js'
 import { checkSignRequest, SignRejection } from './check-request.js'
 
 export type CulpritReason =
@@ -32,9 +33,10 @@ export type ShareAnswer = Extract<PartyAnswer, { kind: 'share' }>
 export const tagOf = (m: { committee: number, member: number }): string => `${m.committee}/${m.member}`
 
 /** Silence, refusals and round-1 accusations, judged against the CM's own checks and the party's majority. */
-export function judgeRefusals (answers: Answered[], record: KeyRecord, request: SignRequest, nowMs: number): { list: Culprit[], waitMs: number } | { fatal: { kind: 'fatal', code: string, reason: string } } {
+export function judgeRefusals (answers: Answered[], record: KeyRecord, request: SignRequest, nowMs: number): { list: Culprit[], waitMs: number, epochSwitch: boolean } | { fatal: { kind: 'fatal', code: string, reason: string } } {
   const list: Culprit[] = []
   let waitMs = 0
+  let epochSwitch = false
   const accusations = new Map<string, PartyMember[]>()
   for (const a of answers) {
     if (a.answer === undefined) { list.push({ member: a.member, reason: 'silent', detail: a.error, blame: true }); continue }
@@ -46,6 +48,12 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
     }
     const { code, reason } = a.answer
     if (FATAL_CODES.has(code)) return { fatal: { kind: 'fatal', code, reason } }
+    if (code === 'wrong-epoch') {
+      // The signer is at another epoch than this CM (update_node_set's switch in progress): nobody to blame, ask again shortly.
+      waitMs = Math.max(waitMs, a.answer.retryAfterMs ?? EPOCH_SWITCH_RETRY_MS)
+      epochSwitch = true
+      continue
+    }
     if (code === 'leased-by-other-coordinator') {
       // Another CM holds a lease that ends soon (it may have died): wait and try again, nobody to blame.
       waitMs = Math.max(waitMs, a.answer.retryAfterMs ?? 0)
@@ -85,7 +93,7 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
       }
     }
   }
-  return { list, waitMs }
+  return { list, waitMs, epochSwitch }
 }
 
 /**

@@ -153,6 +153,8 @@ export const MAX_MEMBERSHIP_SYNC_GET_KEYS = 2_000
 export const MembershipSyncRequestSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('summary'),
+    /** The asker's active epoch: a peer already one epoch on answers with the update it activated (a node that missed the whole update catches up). */
+    epoch: z.int().min(0).optional(),
     /** genesisDigest of the pending epoch the asker knows, if any. */
     pending: hexString(32).optional(),
     /** How many epoch entries it holds for that epoch, and SHA-256 of their key ids sorted and joined by "\n". */

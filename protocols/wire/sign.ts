@@ -76,7 +76,9 @@ export const NewPartySchema = z.strictObject({
   request: SignRequestSchema,
   party: z.array(PartyMemberSchema).min(1).max(64),
   /** Sessions of this request that can never finish, each with a member's signed no-contribution: a signer whose share went to one of them may sign here. */
-  released: z.array(SessionAbandonedSchema).min(1).max(MAX_RELEASED_SESSIONS).optional()
+  released: z.array(SessionAbandonedSchema).min(1).max(MAX_RELEASED_SESSIONS).optional(),
+  /** The epoch of the key's state the CM chose the party from; a signer at another epoch answers wrong-epoch (a switch in progress). */
+  epoch: z.int().min(0).optional()
 })
 export type NewParty = z.infer<typeof NewPartySchema>
 
@@ -158,7 +160,7 @@ export const PartyAnswerSchema = z.discriminatedUnion('kind', [
     missing: z.array(PartyMemberSchema).max(64).optional(),
     /** With code no-contribution (the answer to recover): the signer's signed word that it never contributes to that session. */
     abandoned: SessionAbandonedSchema.optional(),
-    /** With code leased-by-other-coordinator: when the other CM's lease ends. */
+    /** With code leased-by-other-coordinator: when the other CM's lease ends; with wrong-epoch: when to ask again. */
     retryAfterMs: z.int().min(0).max(60_000).optional()
   }),
   z.strictObject({ kind: z.literal('noted') })

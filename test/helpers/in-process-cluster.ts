@@ -12,6 +12,7 @@ import { findFreeBasePort } from '../../devnet/ports.js'
 import type { DevnetState } from '../../devnet/state.js'
 import { loadGenesis, loadNodeConfig, type NodeConfig } from '../../node/config/index.js'
 import type { Genesis } from '../../protocols/wire/genesis.js'
+import type { Activation } from '../../node/engine/lifecycle/activation.js'
 import { createNode, type NodeFaults, type ShardsigNode } from '../../node/node.js'
 
 export interface InProcessCluster {
@@ -23,6 +24,8 @@ export interface InProcessCluster {
   start: (i: number) => Promise<ShardsigNode>
   stop: (i: number) => Promise<void>
   running: () => ShardsigNode[]
+  /** Restarts after an epoch activation, in progress or done (each rejects when the node failed to come back). */
+  switches: Array<Promise<void>>
   close: () => Promise<void>
 }
 
@@ -45,7 +48,16 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
     nodes,
     start: async (i) => {
       const faults = typeof opts.faults === 'function' ? opts.faults(i, await loadGenesis(configs[i]!.genesisPath)) : opts.faults?.get(i)
-      const node = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), faults })
+      // As shardsig-node does: after an epoch's activation the node starts again on it, or stays down when it left.
+      const onEpochActivated = (activation: Activation): void => {
+        const old = nodes[i]
+        nodes[i] = undefined
+        cluster.switches.push((async () => {
+          await old?.stop()
+          if (activation.member) nodes[i] = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), faults, onEpochActivated })
+        })())
+      }
+      const node = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), faults, onEpochActivated })
       nodes[i] = node
       return node
     },
@@ -55,7 +67,9 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
       await node?.stop()
     },
     running: () => nodes.filter((x): x is ShardsigNode => x !== undefined),
+    switches: [],
     close: async () => {
+      await Promise.allSettled(cluster.switches)
       await Promise.all(nodes.map(async (_, i) => { await cluster.stop(i) }))
       await rm(root, { recursive: true, force: true })
     }

@@ -64,14 +64,20 @@ describe('judgeRefusals', () => {
   it('waits out another CM\'s lease instead of blaming or failing', () => {
     const leased: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'leased-by-other-coordinator', reason: 'leased', retryAfterMs: 1_500 } }
     const r = judgeRefusals([leased, share(b), share(c), share(d)], record, request, Date.now())
-    expect(r).toEqual({ list: [], waitMs: 1_500 })
+    expect(r).toEqual({ list: [], waitMs: 1_500, epochSwitch: false })
   })
 
   it('does not blame a leased member as silent when the others, waiting for its commitment, time out in round 1', () => {
     const leased: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'leased-by-other-coordinator', reason: 'leased', retryAfterMs: 1_500 } }
     const timedOut = (m: typeof b): Answered => ({ member: m, answer: { kind: 'reject', sessionId: 's', code: 'round1-timeout', reason: 'no commitment', missing: [a] } })
     const r = judgeRefusals([leased, timedOut(b), timedOut(c), timedOut(d)], record, request, Date.now())
-    expect(r).toEqual({ list: [], waitMs: 1_500 })
+    expect(r).toEqual({ list: [], waitMs: 1_500, epochSwitch: false })
+  })
+
+  it('waits, blaming no one, when a member is at another epoch of the key than the CM (update_node_set\'s switch in progress)', () => {
+    const moving: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'wrong-epoch', reason: 'at epoch 1', retryAfterMs: 1_000 } }
+    const r = judgeRefusals([moving, share(b), share(c), share(d)], record, request, Date.now())
+    expect(r).toEqual({ list: [], waitMs: 1_000, epochSwitch: true })
   })
 
   it('blames silence', () => {

@@ -21,7 +21,7 @@ import { DirectProtocolError, requestJson } from '../../p2p/direct.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import type { KeyRegistry } from '../registry.js'
-import { keyStateOf, usableKeyIds } from './key-state.js'
+import type { KeyStates } from './key-state.js'
 import type { MembershipBook } from './membership-book.js'
 import type { ReshareParticipant } from './participant.js'
 import { deadline } from '../../deadline.js'
@@ -31,6 +31,7 @@ export interface CoordinatorInit {
   view: NetworkView
   book: MembershipBook
   registry: KeyRegistry
+  keyStates: KeyStates
   participant: ReshareParticipant
   blame: BlameLog
   log: Logger
@@ -60,12 +61,12 @@ export class ReshareCoordinator {
   }
 
   private async run (update: MembershipUpdate): Promise<void> {
-    const { registry, book } = this.init
+    const { keyStates, book } = this.init
     const log = this.init.log.child({ flow: 'reshare', toEpoch: update.genesis.epoch })
     const startedAt = performance.now()
     this.failed.clear()
     // Keys that never reached tc committees cannot sign, and need not (often cannot) be reshared.
-    const todo = usableKeyIds(registry).filter(k => book.entryOf(k) === undefined)
+    const todo = keyStates.usableKeyIds().filter(k => book.entryOf(k) === undefined)
     log.info({ keys: todo.length }, 'resharing started')
     let next = 0
     const worker = async (): Promise<void> => {
@@ -86,7 +87,8 @@ export class ReshareCoordinator {
   private async reshareKey (update: MembershipUpdate, keyId: string, log: Logger): Promise<void> {
     const entry = this.init.registry.get(keyId)
     if (entry === undefined) throw new LifecycleRejection('wrong-key', `key ${keyId} left the registry`)
-    const state = keyStateOf(entry.record)
+    const state = this.init.keyStates.stateOf(entry.record)
+    if (state === undefined) throw new LifecycleRejection('wrong-key', `key ${keyId} was not reshared to epoch ${this.init.keyStates.epoch}`)
     const excluded = new Set<string>()
     const reasons: string[] = []
     for (let attempt = 1; attempt <= RESHARE_QUORUM_ATTEMPTS; attempt++) {

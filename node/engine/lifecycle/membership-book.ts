@@ -14,9 +14,9 @@ import { membershipOf, type Membership } from '../../../protocols/wire/membershi
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import type { KeyStore } from '../../store/index.js'
+import { EPOCH_ENTRY_PREFIX, epochEntryKey } from './key-state.js'
 
 export const PENDING_UPDATE_KEY = 'membership/pending'
-export const EPOCH_ENTRY_PREFIX = 'epoch-entry/'
 
 /** Epoch entries are a record and up to every member's receipt: larger than game messages. */
 const MAX_MEMBERSHIP_GOSSIP_BYTES = 4 * MAX_GOSSIP_MESSAGE_BYTES
@@ -34,6 +34,8 @@ export interface MembershipBookInit {
   genesis: Genesis
   /** The resharing state of a key this node holds at the active epoch, or undefined. */
   stateOf: (keyId: string) => KeyState | undefined
+  /** Called after an update or an entry was kept. */
+  onChanged?: () => void
   log: Logger
 }
 
@@ -95,6 +97,7 @@ export class MembershipBook {
     this.pendingUpdate = pending
     this.init.log.info({ epoch: pending.genesis.epoch, genesisDigest: digest, ...pending.changes }, 'membership update pending; resharing to it')
     if (opts.gossip) await this.publish({ v: 1, kind: 'update', update })
+    this.init.onChanged?.()
     return 'added'
   }
 
@@ -110,9 +113,10 @@ export class MembershipBook {
   async addEntry (entry: EpochEntry, opts: { gossip: boolean }): Promise<'added' | 'unchanged'> {
     this.checkEntry(entry)
     if (this.entries.has(entry.record.keyId)) return 'unchanged'
-    await this.init.store.putJson(`${EPOCH_ENTRY_PREFIX}${entry.record.epoch}/${entry.record.keyId}`, entry, { sync: true })
+    await this.init.store.putJson(epochEntryKey(entry.record.epoch, entry.record.keyId), entry, { sync: true })
     this.entries.set(entry.record.keyId, entry)
     if (opts.gossip) await this.publish({ v: 1, kind: 'epoch-entry', entry })
+    this.init.onChanged?.()
     return 'added'
   }
 

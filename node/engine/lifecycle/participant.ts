@@ -8,7 +8,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import { DealerFault } from '../../../protocols/new-user/check-record.js'
 import { LifecycleRejection } from '../../../protocols/lifecycle/errors.js'
 import {
-  checkQuorum, dealReshare, epochRecordDigest, epochRecordFrom, openReshareShare, reshareReceipt, verifyReshare, type Quorum
+  checkQuorum, dealReshare, epochRecordDigest, epochRecordFrom, openReshareShare, reshareReceipt, verifyReshare, type KeyState, type Quorum
 } from '../../../protocols/lifecycle/reshare.js'
 import { curveFor, pointFromHex, scalarFromHex, scalarToHex, SecretScalar, verifySubShare } from '../../../protocols/sharing/index.js'
 import type { ReshareContribution, ReshareReceipt, ReshareRequest, ReshareResponse } from '../../../protocols/wire/lifecycle.js'
@@ -17,7 +17,7 @@ import type { Logger } from '../../log.js'
 import type { BlameLog } from '../blame.js'
 import type { ShareStore } from '../new-user/share-store.js'
 import type { KeyRegistry } from '../registry.js'
-import { keyStateOf } from './key-state.js'
+import type { KeyStates } from './key-state.js'
 import type { MembershipBook } from './membership-book.js'
 
 /** Test-only faults for the scenario harness (CreateNodeOptions.faults); no config, flag or env sets them. */
@@ -30,6 +30,7 @@ export interface ParticipantInit {
   identity: NodeIdentity
   book: MembershipBook
   registry: KeyRegistry
+  keyStates: KeyStates
   shares: ShareStore
   blame: BlameLog
   log: Logger
@@ -56,10 +57,12 @@ export class ReshareParticipant {
     }
   }
 
-  private stateOf (keyId: string): ReturnType<typeof keyStateOf> {
+  private stateOf (keyId: string): KeyState {
     const entry = this.init.registry.get(keyId)
     if (entry === undefined) throw new LifecycleRejection('wrong-key', `key ${keyId} is not in this node's registry`)
-    return keyStateOf(entry.record)
+    const state = this.init.keyStates.stateOf(entry.record)
+    if (state === undefined) throw new LifecycleRejection('wrong-key', `key ${keyId} was not reshared to epoch ${this.init.keyStates.epoch}`)
+    return state
   }
 
   private async deal (keyId: string, quorum: Quorum): Promise<ReshareContribution> {

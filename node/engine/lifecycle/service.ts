@@ -15,7 +15,8 @@ import type { NetworkView } from '../network-view.js'
 import type { ShareStore } from '../new-user/share-store.js'
 import type { KeyRegistry } from '../registry.js'
 import { ReshareCoordinator } from './coordinator.js'
-import { keyStateOf, usableKeyIds } from './key-state.js'
+import type { KeyStates } from './key-state.js'
+import { activatePendingEpoch, keysWaitingForEntries, type Activation } from './activation.js'
 import { MembershipBook } from './membership-book.js'
 import { ReshareParticipant, type ReshareFaults } from './participant.js'
 import { MembershipSync } from './sync.js'
@@ -24,13 +25,18 @@ export interface LifecycleServiceInit {
   libp2p: ShardsigLibp2p
   identity: NodeIdentity
   genesis: Genesis
+  /** The update into `genesis`, when this node activated one: offered to peers still at the epoch before. */
+  lastUpdate?: MembershipUpdate
   store: KeyStore
   view: NetworkView
   registry: KeyRegistry
+  keyStates: KeyStates
   shares: ShareStore
   blame: BlameLog
   log: Logger
   faults?: ReshareFaults
+  /** Called once this node moved its store to the pending epoch: the node restarts on it (or stops, when it is not a member). */
+  onActivated?: (activation: Activation) => void
 }
 
 export interface LifecycleService {
@@ -42,16 +48,29 @@ export interface LifecycleService {
 }
 
 export async function startLifecycleService (init: LifecycleServiceInit): Promise<LifecycleService> {
-  const { libp2p, registry, log } = init
+  const { libp2p, registry, keyStates, log } = init
+  let activation: Promise<void> | undefined
+  let stopped = false
+  // Once every key that signs now has a confirmed entry for the pending epoch: the second phase.
+  const activateWhenReady = (): void => {
+    if (activation !== undefined || stopped || book.pending === undefined || keysWaitingForEntries(book, keyStates).length > 0) return
+    activation = activatePendingEpoch({ store: init.store, shares: init.shares, book, keyStates, selfPeerId: init.identity.peerId, log })
+      .then(done => { if (!stopped) init.onActivated?.(done) })
+      .catch((err: Error) => { activation = undefined; log.error({ err }, 'epoch activation failed; retried on the next entry') })
+  }
   const book = new MembershipBook({
     libp2p, store: init.store, genesis: init.genesis, log,
-    stateOf: keyId => { const e = registry.get(keyId); return e === undefined ? undefined : keyStateOf(e.record) }
+    stateOf: keyId => { const e = registry.get(keyId); return e === undefined ? undefined : keyStates.stateOf(e.record) },
+    onChanged: () => { activateWhenReady() }
   })
   await book.start()
-  const participant = new ReshareParticipant({ identity: init.identity, book, registry, shares: init.shares, blame: init.blame, log, faults: init.faults })
-  const coordinator = new ReshareCoordinator({ libp2p, view: init.view, book, registry, participant, blame: init.blame, log })
+  const participant = new ReshareParticipant({ identity: init.identity, book, registry, keyStates, shares: init.shares, blame: init.blame, log, faults: init.faults })
+  const coordinator = new ReshareCoordinator({ libp2p, view: init.view, book, registry, keyStates, participant, blame: init.blame, log })
   const activeMembers = new Set(init.genesis.nodes.map(n => n.peerId))
-  const sync = new MembershipSync({ libp2p, book, peers: new Set([...activeMembers].filter(p => p !== init.identity.peerId)), log })
+  const activated = init.lastUpdate === undefined
+    ? undefined
+    : { update: init.lastUpdate, keyIds: () => keyStates.entryKeyIds(), entryOf: (keyId: string) => keyStates.entryOf(keyId) }
+  const sync = new MembershipSync({ libp2p, book, epoch: init.genesis.epoch, activated, peers: new Set([...activeMembers].filter(p => p !== init.identity.peerId)), log })
 
   await handleJson({
     libp2p,
@@ -82,23 +101,29 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
             epoch: pending.genesis.epoch,
             genesisDigest: genesisDigest(pending.genesis),
             changes: pending.changes,
-            keys: { total: usableKeyIds(registry).length, reshared: usableKeyIds(registry).filter(k => book.entryOf(k) !== undefined).length, failed: coordinator.failures() },
+            keys: { total: keyStates.usableKeyIds().length, reshared: keyStates.usableKeyIds().filter(k => book.entryOf(k) !== undefined).length, failed: coordinator.failures() },
             coordinating: coordinator.coordinating
           }
     }
   }
 
   await sync.start()
+  // An update whose entries all arrived before a restart (or a network with no key to reshare).
+  activateWhenReady()
 
   return {
     book,
     propose: async (update) => {
+      // The update this node already activated, posted again (an operator retrying): done, nothing to do.
+      if (init.lastUpdate !== undefined && genesisDigest(update.genesis) === genesisDigest(init.lastUpdate.genesis) && update.signature === init.lastUpdate.signature) return status()
       await book.accept(update, { gossip: true })
       coordinator.start(update).catch((err: Error) => { log.error({ err }, 'resharing stopped') })
       return status()
     },
     status,
     stop: async () => {
+      stopped = true
+      await activation
       await sync.stop()
       await libp2p.unhandle(PROTOCOL_RESHARE)
       book.stop()

@@ -14,7 +14,7 @@ import {
 import { genesisDigest } from '../../../protocols/wire/genesis.js'
 import {
   MAX_MEMBERSHIP_SYNC_GET_KEYS, MembershipSyncRequestSchema, MembershipSyncResponseSchema,
-  type EpochEntry, type MembershipSyncRequest, type MembershipSyncResponse
+  type EpochEntry, type MembershipSyncRequest, type MembershipSyncResponse, type MembershipUpdate
 } from '../../../protocols/wire/lifecycle.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
@@ -22,9 +22,20 @@ import { handleJson, requestJson } from '../../p2p/direct.js'
 import type { MembershipBook } from './membership-book.js'
 import { deadline } from '../../deadline.js'
 
+/** What this node offers a peer for one update: the update and its epoch entries. */
+interface Offer {
+  update: MembershipUpdate
+  digest: string
+  keyIds: () => Set<string>
+  entryOf: (keyId: string) => EpochEntry | undefined
+}
+
 export interface MembershipSyncInit {
   libp2p: ShardsigLibp2p
   book: MembershipBook
+  /** This node's active epoch and, when it activated one, the update into it with its entries: offered to a peer still one epoch behind. */
+  epoch: number
+  activated?: { update: MembershipUpdate, keyIds: () => Set<string>, entryOf: (keyId: string) => EpochEntry | undefined }
   /** Members of the active epoch: the only peers asked and answered. */
   peers: ReadonlySet<string>
   log: Logger
@@ -74,21 +85,35 @@ export class MembershipSync {
     await this.init.libp2p.unhandle(PROTOCOL_MEMBERSHIP_SYNC)
   }
 
-  private answer (req: MembershipSyncRequest): MembershipSyncResponse {
-    const { book } = this.init
-    const pending = book.pending
-    if (pending === undefined) return req.kind === 'summary' ? NOTHING : { kind: 'entries', entries: [], more: false }
-    const same = req.pending === genesisDigest(pending.genesis)
-    if (req.kind === 'summary') {
-      const held = book.confirmedKeys()
-      const differs = same && (req.count !== held.size || req.digest !== keySetDigest(held))
-      return { kind: 'summary', update: pending.update, ...(differs ? { keyIds: [...held] } : {}) }
+  /** The update a peer at `askerEpoch` (or knowing `digest`) should hear of: the one this node activated when the peer is one epoch behind, else this node's pending one. */
+  private offer (opts: { askerEpoch?: number, digest?: string }): Offer | undefined {
+    const { book, activated, epoch } = this.init
+    if (activated !== undefined) {
+      const digest = genesisDigest(activated.update.genesis)
+      if (opts.digest === digest || (opts.digest === undefined && opts.askerEpoch === epoch - 1)) return { ...activated, digest }
     }
-    if (!same) return { kind: 'entries', entries: [], more: false }
+    const pending = book.pending
+    if (pending === undefined) return undefined
+    const digest = genesisDigest(pending.genesis)
+    if (opts.digest !== undefined && opts.digest !== digest) return undefined
+    return { update: pending.update, digest, keyIds: () => book.confirmedKeys(), entryOf: k => book.entryOf(k) }
+  }
+
+  private answer (req: MembershipSyncRequest): MembershipSyncResponse {
+    if (req.kind === 'summary') {
+      const offer = this.offer({ askerEpoch: req.epoch, digest: req.pending })
+      if (offer === undefined) return NOTHING
+      const same = req.pending === offer.digest
+      const held = offer.keyIds()
+      const differs = same && (req.count !== held.size || req.digest !== keySetDigest(held))
+      return { kind: 'summary', update: offer.update, ...(differs ? { keyIds: [...held] } : {}) }
+    }
+    const offer = this.offer({ digest: req.pending })
+    if (offer === undefined) return { kind: 'entries', entries: [], more: false }
     const entries: EpochEntry[] = []
     let bytes = 0
     for (const keyId of req.keyIds) {
-      const entry = book.entryOf(keyId)
+      const entry = offer.entryOf(keyId)
       if (entry === undefined) continue
       const size = JSON.stringify(entry).length
       if (entries.length > 0 && bytes + size > MEMBERSHIP_SYNC_BATCH_BYTES) return { kind: 'entries', entries, more: true }
@@ -116,7 +141,7 @@ export class MembershipSync {
   private summary (): MembershipSyncRequest {
     const { book } = this.init
     const held = book.confirmedKeys()
-    return { kind: 'summary', ...(book.pending !== undefined ? { pending: genesisDigest(book.pending.genesis) } : {}), count: held.size, digest: keySetDigest(held) }
+    return { kind: 'summary', epoch: this.init.epoch, ...(book.pending !== undefined ? { pending: genesisDigest(book.pending.genesis) } : {}), count: held.size, digest: keySetDigest(held) }
   }
 
   private async pullFrom (peer: string): Promise<void> {

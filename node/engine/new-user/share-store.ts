@@ -46,6 +46,13 @@ export class ShareStore {
     return keys.length
   }
 
+  /** Every share this node holds, of every key and epoch. */
+  async all (): Promise<StoredShare[]> {
+    const shares: StoredShare[] = []
+    for await (const [, value] of this.store.iterate(SHARE_PREFIX)) shares.push(JSON.parse(new TextDecoder().decode(value)) as StoredShare)
+    return shares
+  }
+
   async count (): Promise<number> {
     let n = 0
     for await (const _ of this.store.iterate(SHARE_PREFIX)) n++

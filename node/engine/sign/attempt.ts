@@ -20,7 +20,7 @@ export type AttemptOutcome =
   | { kind: 'retry', culprits: Culprit[] }
   | { kind: 'fatal', code: string, reason: string }
   /** Some signer is leased to another CM: try the same party again after `ms`. */
-  | { kind: 'wait', ms: number }
+  | { kind: 'wait', ms: number, epochSwitch: boolean }
   /** Signers already sent shares to another CM's session (peer id → what they sent): finish that one (recover.ts). */
   | { kind: 'recover', contributions: Map<string, Contribution> }
 
@@ -39,7 +39,7 @@ export async function runAttempt (
   nowMs: number = Date.now(), released: readonly SessionAbandoned[] = []
 ): Promise<AttemptOutcome> {
   const answerBy = deadline(PARTY_TIMEOUT_MS, signal)
-  const np: NewParty = { kind: 'new_party', sessionId, request, party, ...(released.length > 0 ? { released: released.slice(-MAX_RELEASED_SESSIONS) } : {}) }
+  const np: NewParty = { kind: 'new_party', sessionId, request, party, epoch: material.state.epoch, ...(released.length > 0 ? { released: released.slice(-MAX_RELEASED_SESSIONS) } : {}) }
   const answers: Answered[] = await Promise.all(party.map(async (member): Promise<Answered> => {
     try {
       const answer = member.peerId === transport.selfPeerId
@@ -77,7 +77,7 @@ export async function runAttempt (
     }
     return { kind: 'retry', culprits: culprits.list }
   }
-  if (culprits.waitMs > 0) return { kind: 'wait', ms: culprits.waitMs }
+  if (culprits.waitMs > 0) return { kind: 'wait', ms: culprits.waitMs, epochSwitch: culprits.epochSwitch }
 
   const shares = answers as Array<{ member: PartyMember, answer: ShareAnswer }>
   const judged = judgeCommitments(shares, record.scheme)

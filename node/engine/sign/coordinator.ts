@@ -2,7 +2,7 @@
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
-import { CM_BUSY_RETRY_AFTER_S, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { CM_BUSY_RETRY_AFTER_S, MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { randomBytes } from 'node:crypto'
@@ -236,14 +236,15 @@ export class SignCoordinator {
     let waits = 0
     /** Sessions of this request shown dead, with the proof the next parties carry (signers held by them are freed). */
     const released = new Map<string, SessionAbandoned>()
+    let epochWaits = 0
     let noPartySince: number | undefined
     try {
       const material = this.init.keys.get(request.keyId)
       for (let attempt = 1; attempt <= MAX_SIGN_ATTEMPTS; attempt++) {
         if (this.now() > request.expiresAt) return this.finish(tracked, { status: 'failed', reason: `expired before a party could sign${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
         const selection = selectParty({
-          requestId: request.requestId, tc: material.record.params.tc, tm: material.record.params.tm,
-          holders: material.record.holders, live: this.init.view.liveSet(), load: this.loadWithSelfLast(), excluded
+          requestId: request.requestId, tc: material.state.params.tc, tm: material.state.params.tm,
+          holders: material.state.holders, live: this.init.view.liveSet(), load: this.loadWithSelfLast(), excluded
         })
         if (!selection.ok) {
           // Liveness may still be filling in (a restart): look again for a while before giving up.
@@ -313,8 +314,12 @@ export class SignCoordinator {
           return this.finish(tracked, { status: 'completed', signature: recovered.signature, signers: recovered.signers })
         }
         if (outcome.kind === 'wait') {
-          // A signer is leased to another CM (perhaps one that died): wait for the lease, then try again.
-          if (waits++ >= MAX_LEASE_WAITS) return this.finish(tracked, { status: 'failed', reason: 'signers stayed leased to another manager' })
+          // A signer is leased to another CM (perhaps one that died), or at another epoch of the key (update_node_set's switch): wait, then try again.
+          if (outcome.epochSwitch) {
+            if (epochWaits++ >= MAX_EPOCH_SWITCH_WAITS) return this.finish(tracked, { status: 'failed', reason: `signers stayed at another epoch than this manager's (${material.state.epoch})` })
+          } else if (waits++ >= MAX_LEASE_WAITS) {
+            return this.finish(tracked, { status: 'failed', reason: 'signers stayed leased to another manager' })
+          }
           attempt--
           await sleep(Math.min(outcome.ms + LEASE_WAIT_SLACK_MS, Math.max(0, request.expiresAt - this.now())), undefined, { signal: this.controller.signal }).catch(() => {})
           if (this.stopping()) return

@@ -1,15 +1,21 @@
-// The public material of a registered key that signing needs — the record,
-// its decoded commitments and its sharing parameters — checked once and cached.
+// The public material of a registered key that signing needs — the owner's
+// record, the key's state at the active epoch (holders, commitments, the
+// share's epoch and digest), its decoded commitments and its sharing
+// parameters — checked once and cached.
 import { checkRecord } from '../../../protocols/new-user/check-record.js'
-import { isUsable, type RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
+import type { KeyState } from '../../../protocols/lifecycle/reshare.js'
+import { pointFromHex, type NestedPublic, type SharingParams } from '../../../protocols/sharing/index.js'
 import { SignRejection } from '../../../protocols/sign/check-request.js'
-import type { NestedPublic, SharingParams } from '../../../protocols/sharing/index.js'
 import type { KeyRecord } from '../../../protocols/wire/key-record.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
+import type { KeyStates } from '../lifecycle/key-state.js'
 import type { KeyRegistry } from '../registry.js'
 
 export interface KeyMaterial {
+  /** The owner's record: owner key, policy, scheme, group key. */
   record: KeyRecord
+  /** Who holds the key at the active epoch and with which commitments (the record's own, or its last reshare's). */
+  state: KeyState
   nested: NestedPublic
   params: SharingParams
 }
@@ -17,34 +23,58 @@ export interface KeyMaterial {
 export class KeyMaterials {
   private readonly cache = new Map<string, KeyMaterial>()
 
-  constructor (private readonly registry: KeyRegistry, private readonly membership: Membership) {}
+  constructor (
+    private readonly registry: KeyRegistry,
+    private readonly memberships: { membershipAt: (epoch: number) => Membership | undefined },
+    private readonly states: KeyStates
+  ) {}
 
-  /** recordDigest of the registered record, to match a stored share against it. */
-  digestOf (keyId: string): string | undefined {
-    return this.registry.digestOf(keyId)
+  /** The epoch this node is switching to (activation begun, restart not yet done), if any. */
+  get leavingFor (): number | undefined {
+    return this.states.leavingFor
   }
 
-  /** The key's material, or a SignRejection: unknown, or not yet confirmed by tc committees. */
+  /** The key's material, or a SignRejection: unknown, deleted, not yet confirmed by tc committees, or not reshared to the active epoch. */
   get (keyId: string): KeyMaterial {
     if (this.registry.tombstone(keyId) !== undefined) {
       this.cache.delete(keyId)
       throw new SignRejection('deleted', `key ${keyId} was deleted by its owner`)
     }
-    const entry: RegistryEntry | undefined = this.registry.get(keyId)
+    const entry = this.registry.get(keyId)
     if (entry === undefined) throw new SignRejection('unknown-key', `no key ${keyId} in this node's registry`)
-    if (!isUsable(entry)) throw new SignRejection('unknown-key', `key ${keyId} is not confirmed by ${entry.record.params.tc} committees yet`)
     let material = this.cache.get(keyId)
-    if (material === undefined) {
-      const { record } = entry
-      material = {
-        record,
-        nested: checkRecord(record, this.membership),
-        params: { scheme: record.scheme, committees: record.params.committees, tc: record.params.tc, tm: record.params.tm, members: record.holders.map(h => h.length) }
-      }
-      this.cache.set(keyId, material)
+    if (material !== undefined) return material
+    if (!this.states.usable(entry)) {
+      throw new SignRejection('unknown-key', entry.record.epoch === this.states.epoch
+        ? `key ${keyId} is not confirmed by ${entry.record.params.tc} committees yet`
+        : `key ${keyId} was made in epoch ${entry.record.epoch} and is not reshared to epoch ${this.states.epoch}`)
     }
+    const { record } = entry
+    const state = this.states.stateOf(record)!
+    material = { record, state, nested: this.nestedOf(record, state), params: paramsOf(state) }
+    this.cache.set(keyId, material)
     return material
   }
+
+  private nestedOf (record: KeyRecord, state: KeyState): NestedPublic {
+    if (state.epoch === record.epoch) {
+      const membership = this.memberships.membershipAt(record.epoch)
+      if (membership === undefined) throw new SignRejection('unknown-key', `key ${record.keyId}: epoch ${record.epoch} is unknown here`)
+      return checkRecord(record, membership)
+    }
+    // An epoch entry's commitments were checked (checkEpochEntry) before the entry was kept.
+    const dec = (hex: string): ReturnType<typeof pointFromHex> => pointFromHex(state.scheme, hex)
+    return {
+      scheme: state.scheme,
+      groupPublicKey: dec(state.groupPublicKey),
+      outer: { commitments: state.commitments.outer.map(dec) },
+      committees: state.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) }))
+    }
+  }
+}
+
+function paramsOf (state: KeyState): SharingParams {
+  return { scheme: state.scheme, committees: state.params.committees, tc: state.params.tc, tm: state.params.tm, members: state.holders.map(h => h.length) }
 }
 
 /** The party as the sharing module wants it: committee → member positions. */

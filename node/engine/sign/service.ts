@@ -3,6 +3,7 @@
 // the coordinator used by POST /sign_request when this node is a manager.
 import { PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
+import type { KeyStates } from '../lifecycle/key-state.js'
 import { PartyRequestSchema, RoundOneSchema, type PartyAnswer } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { SignMetrics } from '../../metrics/index.js'
@@ -23,6 +24,9 @@ export interface SignServiceInit {
   libp2p: ShardsigLibp2p
   view: NetworkView
   membership: Membership
+  /** Every epoch's membership this node knows, and every key's state at the active epoch. */
+  memberships: { membershipAt: (epoch: number) => Membership | undefined }
+  keyStates: KeyStates
   registry: KeyRegistry
   shares: ShareStore
   store: KeyStore
@@ -47,7 +51,7 @@ const PARTY_HANDLER_TIMEOUT_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
 export async function startSignService (init: SignServiceInit): Promise<SignService> {
   const { libp2p, log } = init
   const members = new Set(init.membership.committees.flat().map(m => m.peerId))
-  const keys = new KeyMaterials(init.registry, init.membership)
+  const keys = new KeyMaterials(init.registry, init.memberships, init.keyStates)
   const signer = new Signer({
     libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger: new SignLedger(init.store),
     rate: new RateLimiter(), log, faults: init.faults

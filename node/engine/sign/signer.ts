@@ -6,7 +6,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { provesSessionDead, signAbandonment } from '../../../protocols/sign/dead-session.js'
-import { CLAIM_LEASE_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { CLAIM_LEASE_MS, EPOCH_SWITCH_RETRY_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import {
   commit, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
   signerTag, signShare, verifySignature, type SigningCommitments, type SigningSession
@@ -96,14 +96,25 @@ export class Signer {
     const steps = new StepTimer()
     try {
       const material = this.init.keys.get(request.keyId)
-      const { record } = material
+      const { record, state } = material
       checkSignRequest(request, record, this.now())
-      checkParty(party, record)
+      const leavingFor = this.init.keys.leavingFor
+      if (leavingFor !== undefined) {
+        // This node activated the next epoch and restarts on it: its shares of this epoch are erased.
+        log.info({ coordinator, cmEpoch: np.epoch, epoch: state.epoch, leavingFor }, 'new_party while this node switches epochs; asked to wait')
+        return { kind: 'reject', sessionId, code: 'wrong-epoch', reason: `this signer is switching from the key's epoch ${state.epoch} to epoch ${leavingFor}`, retryAfterMs: EPOCH_SWITCH_RETRY_MS }
+      }
+      if (np.epoch !== undefined && np.epoch !== state.epoch) {
+        // update_node_set's switch in progress: the CM or this node has not moved yet. No share, no claim; the CM asks again.
+        log.info({ coordinator, cmEpoch: np.epoch, epoch: state.epoch }, 'new_party for another epoch of the key; asked to wait')
+        return { kind: 'reject', sessionId, code: 'wrong-epoch', reason: `the party is from the key's epoch ${np.epoch}; this signer holds it at epoch ${state.epoch}`, retryAfterMs: EPOCH_SWITCH_RETRY_MS }
+      }
+      checkParty(party, state)
       const me = party.find(p => p.peerId === this.init.selfPeerId)
       if (me === undefined) throw new SignRejection('invalid-party', `this node (${this.init.selfPeerId}) is not in the party`)
-      const stored = await this.init.shares.get(record.keyId, record.epoch)
-      if (stored === undefined || stored.state !== 'active' || stored.recordDigest !== this.init.keys.digestOf(record.keyId)) {
-        throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId}`)
+      const stored = await this.init.shares.get(record.keyId, state.epoch)
+      if (stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest) {
+        throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId} at epoch ${state.epoch}`)
       }
       steps.lap('checks')
 
