@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative } from 'node:path'
 import { generateNodeIdentity, writeIdentityFile } from '../node/identity.js'
-import { NodeConfigFileSchema, type NodeConfigFile } from '../node/config/schema.js'
+import { NodeConfigFileSchema, type NodeConfigFile, type NodeConfigFileInput } from '../node/config/schema.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { GenesisSchema, assignCommittee, type Genesis, type GenesisParams } from '../protocols/wire/genesis.js'
 import { DEVNET_NETWORK, IDENTITY_SCRYPT_N, PASSPHRASE_BYTES } from './constants.js'
@@ -100,7 +100,7 @@ async function generateInto (root: string, opts: GenerateOptions): Promise<Devne
       passphraseFile: relative(paths.dir, paths.passphrase),
       listen: { p2p: [record.multiaddr], http: { host, port: record.httpPort } },
       logLevel: opts.logLevel
-    } satisfies NodeConfigFile)
+    } satisfies NodeConfigFileInput)
     await writeFile(paths.config, JSON.stringify(config, null, 2) + '\n')
   }
 

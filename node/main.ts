@@ -6,7 +6,8 @@ import { PortInUseError } from './api/serve.js'
 import { ConfigError, loadNodeConfig, NODE_USAGE } from './config/index.js'
 import { MalformedIdentityFileError } from './identity.js'
 import type { Activation } from './engine/lifecycle/activation.js'
-import { createNode, RemovedFromNetworkError, type ShardsigNode } from './node.js'
+import { NotAMemberYetError, RemovedFromNetworkError, startNode, type ShardsigNode } from './node.js'
+import type { JoiningNode } from './join.js'
 import { SHUTDOWN_TIMEOUT_MS } from '../protocols/constants.js'
 import {
   MalformedSealedFileError, SealedFileNotFoundError, StoreCorruptError, StoreLockedError, StoreOpenError, WrongPassphraseError
@@ -18,14 +19,14 @@ const EXIT_CONFIG = 2
 const EXIT_FAILURE = 1
 
 const OPERATOR_ERRORS = [
-  ConfigError, PortInUseError, WrongPassphraseError, StoreLockedError, StoreOpenError,
+  ConfigError, NotAMemberYetError, PortInUseError, WrongPassphraseError, StoreLockedError, StoreOpenError,
   SealedFileNotFoundError, MalformedSealedFileError, MalformedIdentityFileError, StoreCorruptError
 ]
 
 async function main (): Promise<void> {
   // Signals are handled from the first moment: one that arrives while the node
   // is still starting stops it as soon as it is up.
-  let node: ShardsigNode | undefined
+  let node: ShardsigNode | JoiningNode | undefined
   let stopRequested: NodeJS.Signals | undefined
   let signals = 0
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -68,7 +69,7 @@ async function main (): Promise<void> {
         await running?.stop()
         if (!activation.member) process.exit(0)
         try {
-          node = await createNode(config, { onEpochActivated })
+          node = await startNode(config, { onEpochActivated })
         } catch (err) {
           console.error('shardsig-node: failed to restart on the new epoch:', err)
           process.exit(EXIT_FAILURE)
@@ -79,7 +80,7 @@ async function main (): Promise<void> {
         }
       })()
     }
-    node = await createNode(config, { onEpochActivated })
+    node = await startNode(config, { onEpochActivated })
   } catch (err) {
     if (err instanceof RemovedFromNetworkError) {
       // Not a failure: the operator removed this node; a supervisor must not restart it.

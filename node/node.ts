@@ -26,10 +26,12 @@ import { startLifecycleService, type LifecycleService } from './engine/lifecycle
 import type { Activation } from './engine/lifecycle/activation.js'
 import { loadEpochChain, type EpochChain } from './engine/lifecycle/epoch-chain.js'
 import { KeyStates } from './engine/lifecycle/key-state.js'
+import type { CoordinatorFaults } from './engine/lifecycle/coordinator.js'
 import type { ReshareFaults } from './engine/lifecycle/participant.js'
 import { startSignService } from './engine/sign/service.js'
 import type { SignerFaults } from './engine/sign/signer.js'
 import { openStore, type KeyStore } from './store/index.js'
+import { startJoiningNode, type JoiningNode } from './join.js'
 
 export interface ShardsigNode {
   readonly nodeId: string
@@ -53,8 +55,8 @@ export interface ShardsigNode {
   stop: () => Promise<void>
 }
 
-/** Test-only faults of a signer, a DKG dealer and a resharing holder. */
-export type NodeFaults = SignerFaults & DkgDealerFaults & ReshareFaults
+/** Test-only faults of a signer, a DKG dealer, a resharing holder and a reshare coordinator. */
+export type NodeFaults = SignerFaults & DkgDealerFaults & ReshareFaults & CoordinatorFaults
 
 export interface CreateNodeOptions {
   log?: Logger
@@ -76,15 +78,68 @@ export class RemovedFromNetworkError extends Error {
   }
 }
 
+/**
+ * This node is in no epoch of its genesis chain (never was): it can only join,
+ * when its config says so (`"join": true`), through startNode.
+ */
+export class NotAMemberYetError extends Error {
+  constructor (readonly config: NodeConfig, readonly peerId: string, readonly epoch: number) {
+    super(`${config.nodeId} (peer id ${peerId}) is not a node of epoch ${epoch} of genesis ${config.genesisPath}${config.join === true
+      ? ''
+      : ': check nodeId and the identity file, or, for a new node that an operator will add, set "join": true in its config'}`)
+    this.name = 'NotAMemberYetError'
+  }
+}
+
+/**
+ * Starts a node: a member of the active epoch (createNode), or — with `"join": true`
+ * and no epoch naming it yet — a joining node (node/join.ts) that becomes a member
+ * when the update adding it is activated (onEpochActivated; start it again then).
+ */
+export async function startNode (config: NodeConfig, opts: CreateNodeOptions = {}): Promise<ShardsigNode | JoiningNode> {
+  try {
+    return await createNode(config, opts)
+  } catch (err) {
+    if (!(err instanceof NotAMemberYetError) || config.join !== true) throw err
+  }
+  return await joinNetwork(config, opts)
+}
+
+async function joinNetwork (config: NodeConfig, opts: CreateNodeOptions): Promise<JoiningNode> {
+  const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId })
+  const baseGenesis = await loadGenesis(config.genesisPath)
+  const identity = await readIdentityFile(config.identityFile, config.passphrase)
+  const cleanups: Array<() => Promise<void>> = []
+  const unwind = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(err => log.warn({ err }, 'cleanup failed'))
+  }
+  try {
+    const store = await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase })
+    cleanups.push(async () => { await store.close() })
+    const chain = await loadEpochChain(store, baseGenesis)
+    const joining = await startJoiningNode(config, identity, store, chain, { log, faults: opts.faults, onEpochActivated: opts.onEpochActivated }, cleanups)
+    let stopping: Promise<void> | undefined
+    return {
+      ...joining,
+      stop: async () => {
+        stopping ??= unwind()
+        await stopping
+      }
+    }
+  } catch (err) {
+    await unwind()
+    throw err
+  }
+}
+
 export async function createNode (config: NodeConfig, opts: CreateNodeOptions = {}): Promise<ShardsigNode> {
   const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId })
   const startedAtMs = Date.now()
   const baseGenesis = await loadGenesis(config.genesisPath)
-  const baseSelf = baseGenesis.nodes.find(n => n.nodeId === config.nodeId)
-  if (baseSelf === undefined) throw new ConfigError(`node id ${config.nodeId} is not in genesis ${config.genesisPath}`)
-
   const identity = await readIdentityFile(config.identityFile, config.passphrase)
-  checkIdentityMatchesGenesis(identity, baseSelf, config)
+  // The config's genesis names this node under its node id, or (a joining node) not at all.
+  const listed = baseGenesis.nodes.find(n => n.nodeId === config.nodeId)
+  if (listed !== undefined) checkIdentityMatchesGenesis(identity, listed, config)
   // FROST's group-operation library, chosen once (SHARDSIG_CRYPTO_BACKEND may override): before anything starts.
   const cryptoBackend = cryptoBackendInfo()
 
@@ -94,7 +149,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     for (const cleanup of cleanups.reverse()) await cleanup().catch(err => log.warn({ err }, 'cleanup failed'))
   }
   // One registry per node (never prom-client's global one): a test process runs several nodes.
-  const metrics = createNodeMetrics({ version: packageVersion(), nodeId: baseSelf.nodeId, cryptoBackend })
+  const metrics = createNodeMetrics({ version: packageVersion(), nodeId: config.nodeId, cryptoBackend })
   cleanups.push(async () => { metrics.stop() })
   try {
     const store = instrumentStore(await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase }), metrics)
@@ -104,11 +159,13 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const genesis = chain.active
     const self = genesis.nodes.find(n => n.peerId === identity.peerId)
     if (self === undefined) {
+      if (!chain.geneses.some(g => g.nodes.some(n => n.peerId === identity.peerId))) throw new NotAMemberYetError(config, identity.peerId, genesis.epoch)
       // Activation erased the shares already; a second time costs nothing when they are gone.
       const shares = new ShareStore(store)
       for (const s of await shares.all()) await shares.erase(s.keyId)
       throw new RemovedFromNetworkError(config.nodeId, genesis.epoch)
     }
+    checkIdentityMatchesGenesis(identity, self, config)
 
     const libp2p = await createShardsigLibp2p({
       privateKey: identity.libp2pKey, listen: config.listen.p2p,
@@ -120,10 +177,14 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const membership = chain.activeMembership
     const blame = new BlameLog(store, log, metrics)
     await blame.load()
-    const registry = new KeyRegistry({
+    const registry: KeyRegistry = new KeyRegistry({
       libp2p, store, memberships: chain, log,
-      peers: new Set(genesis.nodes.map(n => n.peerId).filter(p => p !== self.peerId))
+      peers: new Set(genesis.nodes.map(n => n.peerId).filter(p => p !== self.peerId)),
+      // Erasure receipts of reshared holders (keyStates is made right below, before the registry starts).
+      epochHolders: (keyId, epoch) => keyStates.holdersAt(keyId, epoch)
     })
+    const keyStates: KeyStates = new KeyStates({ store, active: genesis, registry })
+    await keyStates.load()
     const liveness = new LivenessTracker(self.peerId)
     const view = new NetworkView({
       genesis,
@@ -142,10 +203,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { heartbeat.stop() })
     await registry.start()
     cleanups.push(async () => { await registry.stop() })
-    const keyStates = new KeyStates({ store, active: genesis, registry })
-    await keyStates.load()
     const shares = new ShareStore(store)
-    const deletion = new DeletionService({ registry, shares, selfPeerId: self.peerId, seed: identity.libp2pKey.raw.subarray(0, 32), log })
+    const deletion = new DeletionService({ registry, keyStates, shares, selfPeerId: self.peerId, seed: identity.libp2pKey.raw.subarray(0, 32), log })
     await deletion.catchUp()
     const newUser = await startNewUserService({
       libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log, metrics
@@ -170,7 +229,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { dialer.stop() })
 
     const app = createApp({
-      view, membership, genesis, registry, newUser: newUser.leader, dkg: dkg.coordinator, lifecycle, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
+      view, membership, genesis, registry, keyStates, newUser: newUser.leader, dkg: dkg.coordinator, lifecycle, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
       recentSignRequests: () => sign.coordinator.recentRequests()
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)

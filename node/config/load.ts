@@ -89,6 +89,7 @@ export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): P
       passphrase,
       listen: file.listen,
       logLevel: file.logLevel,
+      join: file.join,
       limits: file.limits ?? {}
     }
   }

@@ -19,6 +19,12 @@ export const NodeConfigFileSchema = z.strictObject({
     })
   }),
   logLevel: z.enum(LOG_LEVELS).default('info'),
+  /**
+   * A new node that no epoch of `genesis` names yet: it starts as a joining node and
+   * becomes a member when an operator's update adding it is activated. `genesis` is
+   * then the network's active genesis (docs/runbook.md, adding a node).
+   */
+  join: z.boolean().default(false),
   /** Operator limits; each defaults to its constant in protocols/constants.ts. */
   limits: z.strictObject({
     /** Unfinished sign requests this node holds as a manager before it answers 429 (MAX_PENDING_REQUESTS_PER_CM). */
@@ -27,6 +33,8 @@ export const NodeConfigFileSchema = z.strictObject({
 })
 
 export type NodeConfigFile = z.infer<typeof NodeConfigFileSchema>
+/** A config file as written (defaults may be left out). */
+export type NodeConfigFileInput = z.input<typeof NodeConfigFileSchema>
 
 /** The resolved configuration `createNode` takes: absolute paths, the passphrase read. */
 export interface NodeConfig {
@@ -37,5 +45,7 @@ export interface NodeConfig {
   passphrase: string
   listen: { p2p: string[], http: { host: string, port: number } }
   logLevel: typeof LOG_LEVELS[number]
+  /** See NodeConfigFileSchema.join. */
+  join?: boolean
   limits: { maxPendingSignRequests?: number }
 }

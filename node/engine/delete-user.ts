@@ -9,6 +9,8 @@ import { PROTOCOL_VERSION, DELETE_RECEIPTS_WAIT_MS } from '../../protocols/const
 import { signAsPeer } from '../../protocols/crypto/peer-signature.js'
 import { checkDeleteRequest, deleteDigest } from '../../protocols/delete-user/tombstone.js'
 import { ERASURE_RECEIPT_KIND, type DeleteUserRequest, type DeleteUserResult, type ErasureReceipt, type Tombstone } from '../../protocols/wire/delete-user.js'
+import type { KeyState } from '../../protocols/lifecycle/reshare.js'
+import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { Logger } from '../log.js'
 import type { ShareStore } from './new-user/share-store.js'
 import type { KeyRegistry } from './registry.js'
@@ -33,6 +35,8 @@ export class KeyGoneError extends Error {
 
 export interface DeletionInit {
   registry: KeyRegistry
+  /** Where each key's shares are now (a key reshared since its record names other holders). */
+  keyStates: { stateOf: (record: KeyRecord) => KeyState | undefined }
   shares: ShareStore
   selfPeerId: string
   /** The Ed25519 seed of this node's libp2p key, to sign erasure receipts. */
@@ -41,10 +45,19 @@ export interface DeletionInit {
   now?: () => number
 }
 
-export function resultOf (t: Tombstone): DeleteUserResult {
-  const erased = new Set(t.receipts.map(r => `${r.committee}/${r.member}`))
-  const holders = t.record.holders.flatMap((members, c) => members.map((peerId, m) => ({ committee: c + 1, member: m + 1, peerId, erased: erased.has(`${c + 1}/${m + 1}`) })))
-  return { keyId: t.record.keyId, requestId: t.request.requestId, erased: erased.size, holders, receipts: t.receipts }
+/** Who holds a key's shares now: its holders at the active epoch when it was reshared to it, else its record's. */
+export interface CurrentHolders { epoch: number, holders: ReadonlyArray<readonly string[]> }
+
+export function currentHoldersOf (record: KeyRecord, keyStates?: { stateOf: (record: KeyRecord) => KeyState | undefined }): CurrentHolders {
+  const state = keyStates?.stateOf(record)
+  return state === undefined ? { epoch: record.epoch, holders: record.holders } : { epoch: state.epoch, holders: state.holders }
+}
+
+/** The client's view of a tombstone: which of the key's current holders confirmed erasure. */
+export function resultOf (t: Tombstone, current: CurrentHolders = currentHoldersOf(t.record)): DeleteUserResult {
+  const erased = new Set(t.receipts.filter(r => r.epoch === current.epoch).map(r => `${r.committee}/${r.member}`))
+  const holders = current.holders.flatMap((members, c) => members.map((peerId, m) => ({ epoch: current.epoch, committee: c + 1, member: m + 1, peerId, erased: erased.has(`${c + 1}/${m + 1}`) })))
+  return { keyId: t.record.keyId, requestId: t.request.requestId, erased: holders.filter(h => h.erased).length, holders, receipts: t.receipts }
 }
 
 export class DeletionService {
@@ -66,37 +79,45 @@ export class DeletionService {
   async request (request: DeleteUserRequest, waitMs: number = DELETE_RECEIPTS_WAIT_MS): Promise<DeleteUserResult> {
     const { registry } = this.init
     const gone = registry.tombstone(request.keyId)
-    if (gone !== undefined) throw new KeyGoneError(resultOf(gone))
+    if (gone !== undefined) throw new KeyGoneError(this.resultOf(gone))
     const entry = registry.get(request.keyId)
     if (entry === undefined) throw new UnknownKeyError(request.keyId)
     checkDeleteRequest(request, entry.record, this.now())
+    const current = currentHoldersOf(entry.record, this.init.keyStates)
     await registry.addTombstone({ record: entry.record, request, receipts: [] }, { gossip: true })
     // Erasure receipts arrive by gossip as the holders act; wait a little for all of them.
     const deadline = this.now() + waitMs
     for (;;) {
-      const t = registry.tombstone(request.keyId)!
-      if (t.receipts.length === entry.record.holders.flat().length || this.now() >= deadline) return resultOf(t)
+      const result = resultOf(registry.tombstone(request.keyId)!, current)
+      if (result.erased === result.holders.length || this.now() >= deadline) return result
       await sleep(RECEIPT_POLL_MS)
     }
+  }
+
+  /** The client's view of a tombstone, against the key's holders now. */
+  resultOf (t: Tombstone): DeleteUserResult {
+    return resultOf(t, currentHoldersOf(t.record, this.init.keyStates))
   }
 
   private async erase (t: Tombstone): Promise<void> {
     const keyId = t.record.keyId
     const erased = await this.init.shares.erase(keyId)
     if (erased > 0) this.init.log.info({ keyId, requestId: t.request.requestId, shares: erased }, 'share of a deleted key erased')
-    const slot = this.slotOf(t)
-    if (slot === undefined || t.receipts.some(r => r.peerId === this.init.selfPeerId)) return
+    // As a holder of the key now (at the active epoch, or its record's when it was never reshared).
+    const current = currentHoldersOf(t.record, this.init.keyStates)
+    const slot = slotOf(current.holders, this.init.selfPeerId)
+    if (slot === undefined || t.receipts.some(r => r.peerId === this.init.selfPeerId && r.epoch === current.epoch)) return
     const receipt = signAsPeer<Omit<ErasureReceipt, 'signature'>>(ERASURE_RECEIPT_KIND, {
-      v: PROTOCOL_VERSION, keyId, committee: slot.committee, member: slot.member, peerId: this.init.selfPeerId, deleteDigest: deleteDigest(t.request)
+      v: PROTOCOL_VERSION, keyId, epoch: current.epoch, committee: slot.committee, member: slot.member, peerId: this.init.selfPeerId, deleteDigest: deleteDigest(t.request)
     }, this.init.seed)
     await this.init.registry.addTombstone({ ...t, receipts: [receipt] }, { gossip: true })
   }
+}
 
-  private slotOf (t: Tombstone): { committee: number, member: number } | undefined {
-    for (const [c, members] of t.record.holders.entries()) {
-      const m = members.indexOf(this.init.selfPeerId)
-      if (m >= 0) return { committee: c + 1, member: m + 1 }
-    }
-    return undefined
+function slotOf (holders: ReadonlyArray<readonly string[]>, peerId: string): { committee: number, member: number } | undefined {
+  for (const [c, members] of holders.entries()) {
+    const m = members.indexOf(peerId)
+    if (m >= 0) return { committee: c + 1, member: m + 1 }
   }
+  return undefined
 }

@@ -17,7 +17,7 @@ import { checkRegistryEntry, mergeReceipts, recordDigest, type RegistryEntry } f
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { Membership } from '../../protocols/wire/membership.js'
 import { RegistryGossipSchema, SyncRequestSchema, SyncResponseSchema, type RegistryGossip, type SyncRequest, type SyncResponse } from '../../protocols/wire/registry-sync.js'
-import { checkErasureReceipt, checkTombstone, DeleteRejection, deleteDigest, mergeErasureReceipts } from '../../protocols/delete-user/tombstone.js'
+import { checkErasureReceipt, checkTombstone, DeleteRejection, deleteDigest, mergeErasureReceipts, type HoldersAt } from '../../protocols/delete-user/tombstone.js'
 import type { Tombstone } from '../../protocols/wire/delete-user.js'
 import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
@@ -58,12 +58,15 @@ export interface RegistryInit {
   /** Genesis peers other than us: the only ones whose gossip counts, and whom we sync with. */
   peers: ReadonlySet<string>
   log: Logger
+  /** A key's holders at an epoch after its record's (a confirmed reshare), to check erasure receipts of that epoch. */
+  epochHolders?: (keyId: string, epoch: number) => ReadonlyArray<readonly string[]> | undefined
 }
 
 export class KeyRegistry {
   private readonly entries = new Map<string, Held>()
   private readonly tombstones = new Map<string, Tombstone>()
   private readonly tombstoneListeners: Array<(t: Tombstone) => void> = []
+  private readonly entryListeners: Array<(entry: RegistryEntry) => void> = []
   private readonly syncing = new Set<string>()
   /** Merges of one key run one after another: each reads, awaits the store, then writes. */
   private readonly mergeLock = new KeyedLock()
@@ -147,6 +150,11 @@ export class KeyRegistry {
     return [...this.tombstones.values()]
   }
 
+  /** Called whenever a key's entry is added or gains receipts (by any path: the CL, gossip, anti-entropy). */
+  onEntry (listener: (entry: RegistryEntry) => void): void {
+    this.entryListeners.push(listener)
+  }
+
   /** Called once per key when its tombstone first arrives (by any path), and again as erasure receipts add up. */
   onTombstone (listener: (t: Tombstone) => void): void {
     this.tombstoneListeners.push(listener)
@@ -154,10 +162,11 @@ export class KeyRegistry {
 
   /**
    * Adds or extends a tombstone after checkTombstone (throws DeleteRejection):
-   * the key's entry goes, the tombstone is kept (synced) and gossiped.
+   * the key's entry goes, the tombstone is kept (synced) and gossiped. Receipts
+   * of an epoch whose holders this node does not know are left out.
    */
-  async addTombstone (tombstone: Tombstone, opts: { gossip: boolean }): Promise<AddResult> {
-    this.checkTombstoneNews(tombstone)
+  async addTombstone (offered: Tombstone, opts: { gossip: boolean }): Promise<AddResult> {
+    const tombstone = this.checkTombstoneNews(offered)
     const keyId = tombstone.record.keyId
     const result = await this.mergeLock.run(keyId, async (): Promise<AddResult> => {
       const held = this.tombstones.get(keyId)
@@ -185,17 +194,18 @@ export class KeyRegistry {
    * already hold (same record and request) needs only its new receipts
    * checked. Receipts arrive one holder at a time, each in a tombstone.
    */
-  private checkTombstoneNews (tombstone: Tombstone): void {
-    const held = this.tombstones.get(tombstone.record.keyId)
+  private checkTombstoneNews (tombstone: Tombstone): Tombstone {
+    const { record } = tombstone
+    const holdersAt: HoldersAt = epoch => epoch === record.epoch ? record.holders : this.init.epochHolders?.(record.keyId, epoch)
+    const held = this.tombstones.get(record.keyId)
     if (held !== undefined) {
       const digest = deleteDigest(held.request)
-      if (digest === deleteDigest(tombstone.request) && recordDigest(held.record) === recordDigest(tombstone.record)) {
+      if (digest === deleteDigest(tombstone.request) && recordDigest(held.record) === recordDigest(record)) {
         const known = new Set(held.receipts.map(r => r.signature))
-        for (const r of tombstone.receipts) if (!known.has(r.signature)) checkErasureReceipt(held.record, digest, r)
-        return
+        return { ...tombstone, receipts: tombstone.receipts.filter(r => known.has(r.signature) || checkErasureReceipt(held.record, digest, r, holdersAt)) }
       }
     }
-    checkTombstone(tombstone, this.membershipOf(tombstone.record))
+    return { ...tombstone, receipts: checkTombstone(tombstone, this.membershipOf(record), holdersAt) }
   }
 
   private async publish (msg: RegistryGossip, keyId: string): Promise<void> {
@@ -233,6 +243,7 @@ export class KeyRegistry {
     const merged: RegistryEntry = { record: entry.record, receipts }
     await this.init.store.putJson(REGISTRY_PREFIX + keyId, merged, { sync: true })
     this.entries.set(keyId, { entry: merged, digest })
+    for (const listener of this.entryListeners) listener(merged)
     return held === undefined ? 'added' : 'updated'
   }
 

@@ -1,7 +1,7 @@
 // delete_user's checks (docs/protocols/delete_user.md), pure: a delete request
 // must be the key owner's, unexpired and not too long-lived; a tombstone must
 // carry a record of this network, the owner's request for that key, and only
-// erasure receipts signed by the holders they name.
+// erasure receipts signed by the holders they name (of the epoch they name).
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { MAX_SIGN_REQUEST_LIFETIME_MS, SIGN_CLOCK_SKEW_MS } from '../constants.js'
@@ -41,21 +41,43 @@ export function checkDeleteRequest (request: DeleteUserRequest, record: KeyRecor
   }
 }
 
-export function checkErasureReceipt (record: KeyRecord, digest: string, receipt: ErasureReceipt): void {
-  const holder = record.holders[receipt.committee - 1]?.[receipt.member - 1]
-  if (receipt.keyId !== record.keyId || holder !== receipt.peerId) {
-    throw new DeleteRejection('bad-receipt', `erasure receipt from ${receipt.peerId} names committee ${receipt.committee} member ${receipt.member} of key ${receipt.keyId}, which it does not hold`)
+/**
+ * The holders of a key at an epoch, as far as this node knows them: the
+ * record's for its own epoch, a confirmed epoch entry's for a later one
+ * (docs/protocols/lifecycle.md). Undefined: this node cannot check a receipt of that epoch.
+ */
+export type HoldersAt = (epoch: number) => ReadonlyArray<readonly string[]> | undefined
+
+/** The record's own holders only: what a node that knows no reshare of the key can check. */
+export function recordHolders (record: KeyRecord): HoldersAt {
+  return epoch => epoch === record.epoch ? record.holders : undefined
+}
+
+/**
+ * Throws DeleteRejection unless the receipt is for this key and delete and
+ * signed by the holder of the slot it names at its epoch. Returns false,
+ * without judging it, for a receipt of an epoch whose holders are unknown here.
+ */
+export function checkErasureReceipt (record: KeyRecord, digest: string, receipt: ErasureReceipt, holdersAt: HoldersAt = recordHolders(record)): boolean {
+  if (receipt.keyId !== record.keyId) throw new DeleteRejection('bad-receipt', `erasure receipt from ${receipt.peerId} is for key ${receipt.keyId}, not ${record.keyId}`)
+  const holders = holdersAt(receipt.epoch)
+  if (holders === undefined) return false
+  if (holders[receipt.committee - 1]?.[receipt.member - 1] !== receipt.peerId) {
+    throw new DeleteRejection('bad-receipt', `erasure receipt from ${receipt.peerId} names committee ${receipt.committee} member ${receipt.member} of key ${receipt.keyId} at epoch ${receipt.epoch}, which it does not hold`)
   }
   if (receipt.deleteDigest !== digest) throw new DeleteRejection('bad-receipt', `erasure receipt from ${receipt.peerId} is for another delete request`)
   if (!verifyPeerSignature(ERASURE_RECEIPT_KIND, receipt, receipt.peerId)) throw new DeleteRejection('bad-receipt', `erasure receipt signature of ${receipt.peerId} does not verify`)
+  return true
 }
 
 /**
  * A tombstone from a peer. Its request may have expired since: what counts is
  * that the owner signed a delete of this very key; expiry only bounds when a
- * node may *start* a delete (checkDeleteRequest).
+ * node may *start* a delete (checkDeleteRequest). Returns the receipts this
+ * node could check (the others name holders of an epoch it does not know, and
+ * are left out: the delete itself stands on the owner's signature).
  */
-export function checkTombstone (tombstone: Tombstone, membership: Membership): void {
+export function checkTombstone (tombstone: Tombstone, membership: Membership, holdersAt: HoldersAt = recordHolders(tombstone.record)): Tombstone['receipts'] {
   try {
     checkRecord(tombstone.record, membership)
   } catch (err) {
@@ -65,12 +87,12 @@ export function checkTombstone (tombstone: Tombstone, membership: Membership): v
   if (request.keyId !== record.keyId) throw new DeleteRejection('wrong-key', `tombstone for key ${record.keyId} carries a delete of key ${request.keyId}`)
   if (!verifyBody(DELETE_USER_KIND, request, record.ownerAuthKey)) throw new DeleteRejection('bad-owner-signature', `tombstone for key ${record.keyId}: the owner signature does not verify`)
   const digest = deleteDigest(request)
-  for (const r of tombstone.receipts) checkErasureReceipt(record, digest, r)
+  return tombstone.receipts.filter(r => checkErasureReceipt(record, digest, r, holdersAt))
 }
 
-/** Union of two receipt lists, one per holder slot, in slot order. */
+/** Union of two receipt lists, one per holder slot of an epoch, in epoch and slot order. */
 export function mergeErasureReceipts (a: readonly ErasureReceipt[], b: readonly ErasureReceipt[]): ErasureReceipt[] {
   const bySlot = new Map<string, ErasureReceipt>()
-  for (const r of [...a, ...b]) if (!bySlot.has(`${r.committee}/${r.member}`)) bySlot.set(`${r.committee}/${r.member}`, r)
-  return [...bySlot.values()].sort((x, y) => x.committee - y.committee || x.member - y.member)
+  for (const r of [...a, ...b]) if (!bySlot.has(`${r.epoch}/${r.committee}/${r.member}`)) bySlot.set(`${r.epoch}/${r.committee}/${r.member}`, r)
+  return [...bySlot.values()].sort((x, y) => x.epoch - y.epoch || x.committee - y.committee || x.member - y.member)
 }

@@ -20,8 +20,10 @@ export type RegistryEntry = z.infer<typeof RegistryEntrySchema>
 export const KeyInfoSchema = z.strictObject({
   ...RegistryEntrySchema.shape,
   confirmedCommittees: z.array(z.int()),
-  /** At least tc committees confirmed: a party can sign with the key. */
-  usable: z.boolean()
+  /** The key can sign at the node's active epoch: tc committees confirmed it, or it was reshared to that epoch. */
+  usable: z.boolean(),
+  /** Who holds the key's shares now: the record's holders, or those of the epoch it was last reshared to. */
+  current: z.strictObject({ epoch: z.int(), holders: z.array(z.array(z.string())) })
 })
 export type KeyInfo = z.infer<typeof KeyInfoSchema>
 

@@ -27,6 +27,8 @@ export type DeleteUserRequest = z.infer<typeof DeleteUserRequestSchema>
 export const ErasureReceiptSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   keyId: KeyIdSchema,
+  /** The epoch whose holder of the key sits at (committee, member): the key's epoch, or the one it was last reshared to. */
+  epoch: z.int().min(0).max(2 ** 31),
   committee: z.int().min(1).max(64),
   member: z.int().min(1).max(64),
   peerId: z.string().min(1).max(128),
@@ -45,13 +47,13 @@ export const TombstoneSchema = z.strictObject({
 })
 export type Tombstone = z.infer<typeof TombstoneSchema>
 
-export const HolderErasureSchema = z.strictObject({ committee: z.int(), member: z.int(), peerId: z.string(), erased: z.boolean() })
+export const HolderErasureSchema = z.strictObject({ epoch: z.int(), committee: z.int(), member: z.int(), peerId: z.string(), erased: z.boolean() })
 
 /** POST /delete_user, and the body of the 410 a deleted key answers with. */
 export const DeleteUserResultSchema = z.strictObject({
   keyId: KeyIdSchema,
   requestId: RequestIdSchema,
-  /** Holders whose signed erasure receipt this node has, out of all holders. */
+  /** Holders (of the key's latest epoch this node knows) whose signed erasure receipt this node has, out of all of them. */
   erased: z.int(),
   holders: z.array(HolderErasureSchema),
   receipts: z.array(ErasureReceiptSchema)

@@ -7,12 +7,14 @@
 // reconstruct the same key (test-only), every epoch-0 share is erased (the
 // removed nodes' stores hold none), old and new shares do not combine, a node
 // that was down through it all catches up and activates, every request of the
-// client completed, and keys old and new sign at epoch 1.
+// client completed, and keys old and new sign at epoch 1. A key dealt while the
+// update is pending is reshared too (the coordinator looks again for new keys).
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deleteUser } from '../../cli/client/delete-user.js'
 import { newUser } from '../../cli/client/new-user.js'
 import { newRequestId, sign } from '../../cli/client/sign.js'
 import { runOperator } from '../../cli/commands/operator.js'
@@ -22,11 +24,12 @@ import { chooseQuorum } from '../../protocols/lifecycle/reshare.js'
 import { curveFor, partyCoefficients, pointFromHex, scalarFromHex, type Party } from '../../protocols/sharing/index.js'
 import type { Genesis } from '../../protocols/wire/genesis.js'
 import type { KeyRecord, Scheme } from '../../protocols/wire/key-record.js'
+import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
 import { MembershipStatusSchema } from '../../protocols/wire/lifecycle.js'
 import { membershipOf, type Membership } from '../../protocols/wire/membership.js'
 import { keyStateOf } from '../../node/engine/lifecycle/key-state.js'
 import { ShareStore } from '../../node/engine/new-user/share-store.js'
-import type { ShardsigNode } from '../../node/node.js'
+import type { NodeFaults, ShardsigNode } from '../../node/node.js'
 import { openStore } from '../../node/store/index.js'
 import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { newOwner } from '../helpers/owner.js'
@@ -38,10 +41,14 @@ const LIAR = 2
 const MAX_KEYS_UNTIL_LIAR_IN_QUORUM = 24
 /** Node index down while the update is gossiped and the keys reshared (node-9, committee 3, member 3): it catches up. */
 const ABSENT = 8
+/** Every node's test-only faults (mutable: the coordinator's first pass is held while a key is dealt). */
+const nodeFaults: NodeFaults[] = Array.from({ length: 9 }, (_, i) => i === LIAR ? { corruptReshare: true } : {})
 let cluster: InProcessCluster
 let g0: Genesis
 let m0: Membership
 const keys: Array<{ record: KeyRecord, owner: Uint8Array }> = []
+/** A key dealt at epoch 0 while the update is pending (after the coordinator listed the keys to reshare). */
+let lateKey: { record: KeyRecord, owner: Uint8Array } | undefined
 /** Test-only: every node's epoch-0 share of every key, read before the update (peerId → keyId → scalar hex). */
 const epoch0Shares = new Map<string, Map<string, string>>()
 /** The client that signs through the whole update. */
@@ -91,7 +98,7 @@ const url = (i: number): string => cluster.nodes[i]!.http.url
 const nodeOf = (peerId: string): ShardsigNode => cluster.running().find(n => n.identity.peerId === peerId)!
 
 beforeAll(async () => {
-  cluster = await startInProcessCluster(9, { basePortFrom: 22300, faults: new Map([[LIAR, { corruptReshare: true }]]) })
+  cluster = await startInProcessCluster(9, { basePortFrom: 22300, faults: new Map(nodeFaults.map((f, i) => [i, f])) })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   g0 = cluster.running()[0]!.genesis
   m0 = membershipOf(g0)
@@ -149,6 +156,9 @@ describe('update_node_set to the pending epoch', () => {
     signing = { stop, done: signContinuously(stop.signal, () => cluster.running().filter(n => !removed.includes(n.identity.peerId))) }
     // The real one through the CLI, as an operator would: `shardsig operator update-node-set`.
     const coordinator = cluster.nodes.findIndex((n, i) => n !== undefined && !removed.includes(n.identity.peerId) && i !== LIAR)
+    // The coordinator lists the keys, then holds its first pass until a key was dealt while the update is pending.
+    let release!: () => void
+    nodeFaults[coordinator]!.holdResharing = new Promise<void>(resolve => { release = resolve })
     const file = join(cluster.dir, 'genesis-epoch-1.json')
     await writeFile(file, JSON.stringify(next))
     const printed: string[] = []
@@ -156,8 +166,16 @@ describe('update_node_set to the pending epoch', () => {
     expect(await runOperator(['update-node-set', '--node', url(coordinator), '--file', file, '--operator-key', join(cluster.dir, 'operator.key'), '--json'], io)).toBe(0)
     const status = MembershipStatusSchema.parse(JSON.parse(printed[0]!))
     expect(status.pending).toMatchObject({ epoch: 1, changes: { added: [], removed: expect.arrayContaining(removed) } })
-    // Every node, removed ones too, learns of the update by gossip (or has activated it already).
-    await waitUntil(() => cluster.running().every(n => n.lifecycle.book.pending?.genesis.epoch === 1 || n.genesis.epoch === 1), AbortSignal.timeout(10_000))
+    // Every node, removed ones too, learns of the update by gossip.
+    await waitUntil(() => cluster.running().every(n => n.lifecycle.book.pending?.genesis.epoch === 1), AbortSignal.timeout(10_000))
+
+    // A key dealt at epoch 0 while the update is pending must be reshared too: else no node holding it could activate.
+    const owner = newOwner()
+    lateKey = { record: (await newUser({ node: url(coordinator), scheme: 'secp256k1', ownerSecretKey: owner })).record, owner }
+    expect(lateKey.record.epoch).toBe(0)
+    await waitUntil(() => cluster.running().every(n => n.keyStates.usableKeyIds().includes(lateKey!.record.keyId)), AbortSignal.timeout(10_000))
+    expect(cluster.running().every(n => n.lifecycle.book.entryOf(lateKey!.record.keyId) === undefined)).toBe(true)
+    release()
   })
 
   it('reshares every key; every node that stays activates epoch 1 and restarts on it, the removed ones erase every share and stop', async () => {
@@ -198,6 +216,10 @@ describe('update_node_set to the pending epoch', () => {
       // No epoch-0 share is left on any node that stays.
       for (const i of stays) expect(await cluster.nodes[i]!.shares.get(record.keyId, 0)).toBeUndefined()
     }
+    // The key dealt while the update was pending was reshared like the others.
+    const late = someone.keyStates.entryOf(lateKey!.record.keyId)
+    expect(late?.record).toMatchObject({ epoch: 1, groupPublicKey: lateKey!.record.groupPublicKey })
+    for (const i of stays) expect(await cluster.nodes[i]!.shares.get(lateKey!.record.keyId, 0)).toBeUndefined()
     // The removed nodes' stores hold no share at all.
     for (const i of gone) {
       const store = await openStore({ path: join(cluster.configs[i]!.dataDir, 'store'), passphrase: cluster.configs[i]!.passphrase })
@@ -246,9 +268,10 @@ describe('update_node_set to the pending epoch', () => {
     }
   })
 
-  it('at epoch 1 old keys and a new one sign on the new holders, a restarted node stays on epoch 1, and GET /membership shows it', async () => {
+  it('at epoch 1 old keys and a new one sign on the new holders, /keys shows them, delete_user counts their erasure receipts, a restarted node stays on epoch 1, and GET /membership shows it', async () => {
+    const someoneAt1 = (): ShardsigNode => cluster.running()[0]!
     const entry = cluster.running()[0]!.http.url
-    for (const { record, owner } of keys) {
+    for (const { record, owner } of [...keys, lateKey!]) {
       const message = new TextEncoder().encode(`epoch 1 ${record.keyId}`)
       const signed = await sign({ node: entry, key: keyFileOf(record, entry, owner), message })
       expect(signed.status, signed.reason).toBe('completed')
@@ -262,6 +285,21 @@ describe('update_node_set to the pending epoch', () => {
     const message = new TextEncoder().encode('made at epoch 1')
     const signed = await sign({ node: entry, key: keyFileOf(fresh, entry, owner), message })
     expect(verifiesIndependently(fresh, message, signed.signature!)).toBe(true)
+
+    // GET /keys shows who holds a reshared key now; delete_user counts erasure receipts of those holders.
+    const { record: gone, owner: goneOwner } = keys[0]!
+    const holders1 = someoneAt1().keyStates.entryOf(gone.keyId)!.record.holders
+    const info = KeyInfoSchema.parse(await (await fetch(`${entry}/keys/${gone.keyId}`)).json())
+    expect(info).toMatchObject({ usable: true, current: { epoch: 1, holders: holders1 } })
+    expect(info.current.holders).not.toEqual(gone.holders)
+    const deleted = await deleteUser({ node: entry, key: keyFileOf(gone, entry, goneOwner) })
+    expect(deleted.holders.map(h => `${h.epoch}/${h.committee}/${h.member}/${h.peerId}`)).toEqual(holders1.flatMap((c, ci) => c.map((p, mi) => `1/${ci + 1}/${mi + 1}/${p}`)))
+    await waitUntil(() => cluster.running().every(n => n.registry.tombstone(gone.keyId)?.receipts.filter(r => r.epoch === 1).length === holders1.flat().length), AbortSignal.timeout(20_000),
+      () => cluster.running().map(n => `${n.nodeId}: ${n.registry.tombstone(gone.keyId)?.receipts.length ?? '-'}`).join(', '), 200)
+    for (const n of cluster.running()) expect(await n.shares.get(gone.keyId, 1)).toBeUndefined()
+    const after = await fetch(`${entry}/keys/${gone.keyId}`)
+    expect(after.status).toBe(410)
+    expect((await after.json() as { deletion: { erased: number } }).deletion.erased).toBe(holders1.flat().length)
 
     const i = cluster.nodes.findIndex(n => n !== undefined)
     await cluster.stop(i)

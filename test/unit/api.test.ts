@@ -17,6 +17,7 @@ function setup (livePeers: string[], nowMs = 10_000) {
   // The key routes are exercised against real nodes in test/scenario; here they only need to exist.
   const keys = {
     registry: { get: () => undefined, tombstone: () => undefined },
+    keyStates: { stateOf: () => undefined, usable: () => false },
     deletion: { request: async () => { throw new Error('delete_user is not under test here') } },
     newUser: { handle: async () => { throw new Error('new_user is not under test here') } },
     dkg: { run: async () => { throw new Error('DKG is not under test here') } },

@@ -16,6 +16,7 @@ import { LivenessTracker } from '../../node/engine/liveness.js'
 import { NetworkView } from '../../node/engine/network-view.js'
 import { packageVersion } from '../../node/metrics/version.js'
 import { KeyGoneError, resultOf, UnknownKeyError } from '../../node/engine/delete-user.js'
+import { keyStateOf } from '../../node/engine/lifecycle/key-state.js'
 import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../../node/engine/new-user/leader.js'
 import { KeyDeletedError, RecordConflictError } from '../../node/engine/registry.js'
 import { CoordinatorBusyError, CoordinatorRestartedError, NotManagerError } from '../../node/engine/sign/coordinator.js'
@@ -32,7 +33,7 @@ import { membershipOf } from '../../protocols/wire/membership.js'
 import type { NewUserBundle, NewUserResponse } from '../../protocols/wire/new-user.js'
 import { SIGN_REJECTION_STATUS } from '../../protocols/wire/problems.js'
 import { SIGN_REQUEST_KIND, type SignRequest, type SignResult } from '../../protocols/wire/sign.js'
-import type { RegistryEntry } from '../../protocols/new-user/registry-entry.js'
+import { isUsable, type RegistryEntry } from '../../protocols/new-user/registry-entry.js'
 import { fakeGenesis } from '../helpers/genesis.js'
 import { deal, newOwner } from '../helpers/owner.js'
 
@@ -65,6 +66,8 @@ async function setup () {
   const deps = {
     view, membership, genesis, log: pino({ level: 'silent' }), maxBodyBytes: 64 * 1024,
     registry: { get: (keyId: string) => behaviour.entry?.record.keyId === keyId ? behaviour.entry : undefined, tombstone: (keyId: string) => behaviour.tombstone?.record.keyId === keyId ? behaviour.tombstone : undefined },
+    // A key at the network's only epoch: its state is its record's (what KeyStates gives for it).
+    keyStates: { stateOf: keyStateOf, usable: isUsable },
     newUser: { handle: async () => await behaviour.newUser() },
     sign: { submit: async () => await behaviour.submit(), get: async () => await behaviour.get() },
     deletion: { request: async () => await behaviour.deletion() },

@@ -39,14 +39,34 @@ describe('checkDeleteRequest', () => {
 describe('erasure receipts', () => {
   it('count only when signed by the holder of the slot they name, for this delete', async () => {
     const [a, b] = [await holder(), await holder()]
-    const record = { keyId: 'ab'.repeat(16), holders: [[a.peerId, b.peerId]] } as unknown as KeyRecord
+    const record = { keyId: 'ab'.repeat(16), epoch: 0, holders: [[a.peerId, b.peerId]] } as unknown as KeyRecord
     const digest = deleteDigest(request(owner))
     const receipt = (h: { peerId: string, seed: Uint8Array }, member: number, over: Partial<ErasureReceipt> = {}): ErasureReceipt =>
-      signAsPeer(ERASURE_RECEIPT_KIND, { v: PROTOCOL_VERSION, keyId: record.keyId, committee: 1, member, peerId: h.peerId, deleteDigest: digest, ...over }, h.seed) as ErasureReceipt
-    expect(() => { checkErasureReceipt(record, digest, receipt(a, 1)) }).not.toThrow()
+      signAsPeer(ERASURE_RECEIPT_KIND, { v: PROTOCOL_VERSION, keyId: record.keyId, epoch: 0, committee: 1, member, peerId: h.peerId, deleteDigest: digest, ...over }, h.seed) as ErasureReceipt
+    expect(checkErasureReceipt(record, digest, receipt(a, 1))).toBe(true)
     expect(() => { checkErasureReceipt(record, digest, receipt(a, 2)) }).toThrow(/does not hold/)
     expect(() => { checkErasureReceipt(record, digest, receipt(a, 1, { deleteDigest: 'ee'.repeat(32) })) }).toThrow(/another delete/)
     expect(() => { checkErasureReceipt(record, digest, { ...receipt(b, 2), peerId: a.peerId, member: 1 }) }).toThrow(/does not verify/)
     expect(mergeErasureReceipts([receipt(b, 2)], [receipt(a, 1), receipt(b, 2)]).map(r => r.member)).toEqual([1, 2])
+  })
+
+  it('of a key reshared since its record: checked against the holders of the epoch they name, left out when those are unknown', async () => {
+    const [a, b, c] = [await holder(), await holder(), await holder()]
+    const record = { keyId: 'ab'.repeat(16), epoch: 0, holders: [[a.peerId, b.peerId]] } as unknown as KeyRecord
+    const digest = deleteDigest(request(owner))
+    const receipt = (h: { peerId: string, seed: Uint8Array }, epoch: number, member: number): ErasureReceipt =>
+      signAsPeer(ERASURE_RECEIPT_KIND, { v: PROTOCOL_VERSION, keyId: record.keyId, epoch, committee: 1, member, peerId: h.peerId, deleteDigest: digest }, h.seed) as ErasureReceipt
+    // At epoch 1, c holds slot 1/1 and b slot 1/2.
+    const holdersAt = (epoch: number): string[][] | undefined => epoch === 0 ? record.holders : epoch === 1 ? [[c.peerId, b.peerId]] : undefined
+    expect(checkErasureReceipt(record, digest, receipt(c, 1, 1), holdersAt)).toBe(true)
+    expect(checkErasureReceipt(record, digest, receipt(a, 0, 1), holdersAt)).toBe(true)
+    // a held 1/1 at epoch 0, not at epoch 1; c held nothing at epoch 0.
+    expect(() => checkErasureReceipt(record, digest, receipt(a, 1, 1), holdersAt)).toThrow(/at epoch 1, which it does not hold/)
+    expect(() => checkErasureReceipt(record, digest, receipt(c, 0, 1), holdersAt)).toThrow(/does not hold/)
+    // Without the epoch's holders (the record's only): not judged, left out.
+    expect(checkErasureReceipt(record, digest, receipt(c, 1, 1))).toBe(false)
+    expect(checkErasureReceipt(record, digest, receipt(c, 2, 1), holdersAt)).toBe(false)
+    // Slots of different epochs do not replace each other.
+    expect(mergeErasureReceipts([receipt(a, 0, 1)], [receipt(c, 1, 1), receipt(b, 1, 2)]).map(r => `${r.epoch}/${r.member}`)).toEqual(['0/1', '1/1', '1/2'])
   })
 })

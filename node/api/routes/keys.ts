@@ -5,15 +5,19 @@ import { DKG_REQUEST_TIMEOUT_MS } from '../../../protocols/constants.js'
 import { HTTP_API } from '../../../protocols/wire/http-api.js'
 import type { DkgRequest, DkgResponse } from '../../../protocols/wire/dkg.js'
 import type { AnyNewUserBundle, NewUserResponse } from '../../../protocols/wire/new-user.js'
-import { confirmedCommittees, isUsable, type KeyInfo, type RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
+import { confirmedCommittees, type KeyInfo, type RegistryEntry } from '../../../protocols/new-user/registry-entry.js'
+import type { KeyState } from '../../../protocols/lifecycle/reshare.js'
+import type { KeyRecord } from '../../../protocols/wire/key-record.js'
 import type { Tombstone } from '../../../protocols/wire/delete-user.js'
-import { KeyGoneError, resultOf } from '../../engine/delete-user.js'
+import { currentHoldersOf, KeyGoneError, resultOf } from '../../engine/delete-user.js'
 import { readJsonBody } from '../body.js'
 import { BadRequestProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
 import { deadline } from '../../deadline.js'
 
 export interface KeysDeps {
   registry: { get: (keyId: string) => RegistryEntry | undefined, tombstone: (keyId: string) => Tombstone | undefined }
+  /** A key's state at the active epoch (its current holders), and whether it can sign there. */
+  keyStates: { stateOf: (record: KeyRecord) => KeyState | undefined, usable: (entry: RegistryEntry) => boolean }
   newUser: { handle: (bundle: AnyNewUserBundle) => Promise<NewUserResponse> }
   dkg: { run: (request: DkgRequest, signal: AbortSignal) => Promise<DkgResponse> }
 }
@@ -35,10 +39,16 @@ export function addKeyRoutes (app: Hono, deps: KeysDeps): void {
     const keyId = c.req.param('keyId')
     if (!HTTP_API.keyInfo.params.keyId.schema.safeParse(keyId).success) throw new BadRequestProblem(`key id must be 16 bytes as lowercase hex, got ${JSON.stringify(keyId.slice(0, 64))}`)
     const gone = deps.registry.tombstone(keyId)
-    if (gone !== undefined) throw new KeyGoneError(resultOf(gone))
+    if (gone !== undefined) throw new KeyGoneError(resultOf(gone, currentHoldersOf(gone.record, deps.keyStates)))
     const entry = deps.registry.get(keyId)
     if (entry === undefined) throw new NotFoundProblem(`no key ${keyId} in this node's registry`)
-    const info: KeyInfo = { ...entry, confirmedCommittees: confirmedCommittees(entry.record, entry.receipts), usable: isUsable(entry) }
+    const current = currentHoldersOf(entry.record, deps.keyStates)
+    const info: KeyInfo = {
+      ...entry,
+      confirmedCommittees: confirmedCommittees(entry.record, entry.receipts),
+      usable: deps.keyStates.usable(entry),
+      current: { epoch: current.epoch, holders: current.holders.map(c => [...c]) }
+    }
     return c.json(info)
   })
   app.all('/keys/:keyId', c => { throw new MethodNotAllowedProblem(c.req.method, '/keys/:keyId', ['GET', 'HEAD']) })

@@ -35,6 +35,12 @@ export interface CoordinatorInit {
   participant: ReshareParticipant
   blame: BlameLog
   log: Logger
+  faults?: CoordinatorFaults
+}
+
+/** Test-only: lets a scenario hold the first pass until it has dealt a key while the update is pending. */
+export interface CoordinatorFaults {
+  holdResharing?: Promise<void>
 }
 
 /** One attempt's failure: the dealers to exclude next time, and why. */
@@ -44,6 +50,8 @@ class AttemptFailed extends Error {
 
 export class ReshareCoordinator {
   private running: Promise<void> | undefined
+  /** Set by start(): another pass must look for keys (e.g. one dealt while the update is pending). */
+  private again = false
   private readonly failed = new Map<string, string>()
 
   constructor (private readonly init: CoordinatorInit) {}
@@ -54,34 +62,57 @@ export class ReshareCoordinator {
     return [...this.failed].map(([keyId, reason]) => ({ keyId, reason }))
   }
 
-  /** Starts (or joins) resharing every key without a confirmed entry to the pending epoch; resolves when all were tried. */
+  /**
+   * Starts (or joins) resharing every key without a confirmed entry to the pending epoch; resolves when all were tried.
+   * Called while a run is under way, it makes the run look once more for keys to do when it is through its list.
+   */
   start (update: MembershipUpdate): Promise<void> {
-    this.running ??= this.run(update).finally(() => { this.running = undefined })
+    this.again = true
+    this.running ??= this.run(update).finally(() => {
+      this.running = undefined
+      // Called between the run's last look and its end: run again for what it missed.
+      if (this.again) this.start(update).catch((err: Error) => { this.init.log.error({ err }, 'resharing stopped') })
+    })
     return this.running
   }
 
+  /**
+   * Passes over the keys until one finds nothing new: a key dealt at the active
+   * epoch while the update is pending must be reshared too, or no node that
+   * holds it could ever activate. A key that failed is not tried again in this
+   * run (posting the update again retries it).
+   */
   private async run (update: MembershipUpdate): Promise<void> {
     const { keyStates, book } = this.init
     const log = this.init.log.child({ flow: 'reshare', toEpoch: update.genesis.epoch })
     const startedAt = performance.now()
     this.failed.clear()
-    // Keys that never reached tc committees cannot sign, and need not (often cannot) be reshared.
-    const todo = keyStates.usableKeyIds().filter(k => book.entryOf(k) === undefined)
-    log.info({ keys: todo.length }, 'resharing started')
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < todo.length) {
-        const keyId = todo[next++]!
-        try {
-          await this.reshareKey(update, keyId, log.child({ requestId: `reshare/${keyId}`, keyId }))
-        } catch (err) {
-          this.failed.set(keyId, (err as Error).message)
-          log.warn({ keyId, reason: (err as Error).message }, 'key not reshared')
+    const tried = new Set<string>()
+    for (let pass = 1; this.again; pass++) {
+      this.again = false
+      // Keys that never reached tc committees cannot sign, and need not (often cannot) be reshared.
+      const todo = keyStates.usableKeyIds().filter(k => book.entryOf(k) === undefined && !tried.has(k))
+      if (todo.length === 0) break
+      for (const k of todo) tried.add(k)
+      log.info({ keys: todo.length, pass }, pass === 1 ? 'resharing started' : 'resharing keys dealt since the last pass')
+      if (pass === 1) await this.init.faults?.holdResharing
+      let next = 0
+      const worker = async (): Promise<void> => {
+        while (next < todo.length) {
+          const keyId = todo[next++]!
+          try {
+            await this.reshareKey(update, keyId, log.child({ requestId: `reshare/${keyId}`, keyId }))
+          } catch (err) {
+            this.failed.set(keyId, (err as Error).message)
+            log.warn({ keyId, reason: (err as Error).message }, 'key not reshared')
+          }
         }
       }
+      await Promise.all(Array.from({ length: RESHARE_CONCURRENT_KEYS }, worker))
+      // Keys that arrived meanwhile (start() was called) or that this pass could not see yet: look again.
+      this.again ||= keyStates.usableKeyIds().some(k => book.entryOf(k) === undefined && !tried.has(k))
     }
-    await Promise.all(Array.from({ length: RESHARE_CONCURRENT_KEYS }, worker))
-    log.info({ keys: todo.length, failed: this.failed.size, ms: Math.round(performance.now() - startedAt) }, 'resharing finished')
+    log.info({ keys: tried.size, failed: this.failed.size, ms: Math.round(performance.now() - startedAt) }, 'resharing finished')
   }
 
   private async reshareKey (update: MembershipUpdate, keyId: string, log: Logger): Promise<void> {

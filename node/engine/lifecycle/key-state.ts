@@ -90,6 +90,11 @@ export class KeyStates {
     return this.entries.get(keyId)
   }
 
+  /** The key's holders at `epoch` when it was reshared to it and that is the active epoch (the record names its own epoch's). */
+  holdersAt (keyId: string, epoch: number): ReadonlyArray<readonly string[]> | undefined {
+    return epoch === this.epoch ? this.entries.get(keyId)?.record.holders : undefined
+  }
+
   /** Keys made in an earlier epoch that were reshared to the active one. */
   entryKeyIds (): Set<string> {
     return new Set(this.entries.keys())

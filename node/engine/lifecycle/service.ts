@@ -3,6 +3,7 @@
 // /shardsig/reshare/1.0.0 (answering members of the active or pending epoch
 // only), and the coordinator POST /membership starts.
 import { PROTOCOL_RESHARE, RESHARE_MEMBER_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { LifecycleRejection } from '../../../protocols/lifecycle/errors.js'
 import { genesisDigest, type Genesis } from '../../../protocols/wire/genesis.js'
 import { ReshareRequestSchema, type MembershipStatus, type MembershipUpdate, type ReshareResponse } from '../../../protocols/wire/lifecycle.js'
 import type { NodeIdentity } from '../../identity.js'
@@ -14,7 +15,7 @@ import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import type { ShareStore } from '../new-user/share-store.js'
 import type { KeyRegistry } from '../registry.js'
-import { ReshareCoordinator } from './coordinator.js'
+import { ReshareCoordinator, type CoordinatorFaults } from './coordinator.js'
 import type { KeyStates } from './key-state.js'
 import { activatePendingEpoch, keysWaitingForEntries, type Activation } from './activation.js'
 import { MembershipBook } from './membership-book.js'
@@ -28,13 +29,14 @@ export interface LifecycleServiceInit {
   /** The update into `genesis`, when this node activated one: offered to peers still at the epoch before. */
   lastUpdate?: MembershipUpdate
   store: KeyStore
-  view: NetworkView
+  /** Absent at a joining node (not a member of the active epoch): it never coordinates a reshare. */
+  view?: NetworkView
   registry: KeyRegistry
   keyStates: KeyStates
   shares: ShareStore
   blame: BlameLog
   log: Logger
-  faults?: ReshareFaults
+  faults?: ReshareFaults & CoordinatorFaults
   /** Called once this node moved its store to the pending epoch: the node restarts on it (or stops, when it is not a member). */
   onActivated?: (activation: Activation) => void
 }
@@ -65,12 +67,22 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
   })
   await book.start()
   const participant = new ReshareParticipant({ identity: init.identity, book, registry, keyStates, shares: init.shares, blame: init.blame, log, faults: init.faults })
-  const coordinator = new ReshareCoordinator({ libp2p, view: init.view, book, registry, keyStates, participant, blame: init.blame, log })
+  const coordinator = init.view === undefined ? undefined : new ReshareCoordinator({ libp2p, view: init.view, book, registry, keyStates, participant, blame: init.blame, log, faults: init.faults })
+  /** The genesis digest of the pending update this node coordinates (it was posted here), while it is pending. */
+  let coordinated: string | undefined
+  // A key dealt at the active epoch while the update is pending: the coordinator reshares it too, or
+  // no node holding it could activate. It becomes usable as its committees' receipts arrive.
+  registry.onEntry(entry => {
+    const pending = book.pending
+    if (pending === undefined || coordinated !== genesisDigest(pending.genesis)) return
+    if (!keyStates.usable(entry) || book.entryOf(entry.record.keyId) !== undefined) return
+    coordinator?.start(pending.update).catch((err: Error) => { log.error({ err }, 'resharing stopped') })
+  })
   const activeMembers = new Set(init.genesis.nodes.map(n => n.peerId))
   const activated = init.lastUpdate === undefined
     ? undefined
     : { update: init.lastUpdate, keyIds: () => keyStates.entryKeyIds(), entryOf: (keyId: string) => keyStates.entryOf(keyId) }
-  const sync = new MembershipSync({ libp2p, book, epoch: init.genesis.epoch, activated, peers: new Set([...activeMembers].filter(p => p !== init.identity.peerId)), log })
+  const sync = new MembershipSync({ libp2p, book, epoch: init.genesis.epoch, activated, peers: new Set([...activeMembers].filter(p => p !== init.identity.peerId)), joining: init.view === undefined, log })
 
   await handleJson({
     libp2p,
@@ -101,8 +113,8 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
             epoch: pending.genesis.epoch,
             genesisDigest: genesisDigest(pending.genesis),
             changes: pending.changes,
-            keys: { total: keyStates.usableKeyIds().length, reshared: keyStates.usableKeyIds().filter(k => book.entryOf(k) !== undefined).length, failed: coordinator.failures() },
-            coordinating: coordinator.coordinating
+            keys: { total: keyStates.usableKeyIds().length, reshared: keyStates.usableKeyIds().filter(k => book.entryOf(k) !== undefined).length, failed: coordinator?.failures() ?? [] },
+            coordinating: coordinator?.coordinating ?? false
           }
     }
   }
@@ -116,7 +128,9 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
     propose: async (update) => {
       // The update this node already activated, posted again (an operator retrying): done, nothing to do.
       if (init.lastUpdate !== undefined && genesisDigest(update.genesis) === genesisDigest(init.lastUpdate.genesis) && update.signature === init.lastUpdate.signature) return status()
+      if (coordinator === undefined) throw new LifecycleRejection('wrong-epoch', `this node is joining: it is not a node of epoch ${init.genesis.epoch} yet, post the update to one`)
       await book.accept(update, { gossip: true })
+      coordinated = genesisDigest(update.genesis)
       coordinator.start(update).catch((err: Error) => { log.error({ err }, 'resharing stopped') })
       return status()
     },

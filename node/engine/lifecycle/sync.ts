@@ -36,8 +36,10 @@ export interface MembershipSyncInit {
   /** This node's active epoch and, when it activated one, the update into it with its entries: offered to a peer still one epoch behind. */
   epoch: number
   activated?: { update: MembershipUpdate, keyIds: () => Set<string>, entryOf: (keyId: string) => EpochEntry | undefined }
-  /** Members of the active epoch: the only peers asked and answered. */
+  /** Members of the active epoch: the peers asked, and answered (with the nodes the pending update adds). */
   peers: ReadonlySet<string>
+  /** A joining node asks every MEMBERSHIP_SYNC_INTERVAL_MS even with no update pending: it waits for the one that adds it. */
+  joining?: boolean
   log: Logger
 }
 
@@ -55,6 +57,10 @@ export class MembershipSync {
 
   constructor (private readonly init: MembershipSyncInit) {}
 
+  private joins (peerId: string): boolean {
+    return this.init.book.pending?.genesis.nodes.some(n => n.peerId === peerId) === true
+  }
+
   async start (): Promise<void> {
     const { libp2p, log } = this.init
     await handleJson({
@@ -62,7 +68,8 @@ export class MembershipSync {
       protocol: PROTOCOL_MEMBERSHIP_SYNC,
       requestSchema: MembershipSyncRequestSchema,
       malformed: (): MembershipSyncResponse => NOTHING,
-      handle: async (req, { peerId }) => this.init.peers.has(peerId) ? this.answer(req) : NOTHING,
+      // Members, and nodes the pending update adds (joining: they learn the update and its entries here).
+      handle: async (req, { peerId }) => this.init.peers.has(peerId) || this.joins(peerId) ? this.answer(req) : NOTHING,
       timeoutMs: REGISTRY_SYNC_TIMEOUT_MS,
       // Requests are small (a summary, or at most MAX_MEMBERSHIP_SYNC_GET_KEYS key ids); answers may be large.
       maxBytes: MAX_DIRECT_MESSAGE_BYTES,
@@ -70,7 +77,7 @@ export class MembershipSync {
     })
     libp2p.addEventListener('peer:identify', this.onIdentify)
     this.timer = setInterval(() => {
-      if (this.init.book.pending === undefined) return
+      if (this.init.book.pending === undefined && this.init.joining !== true) return
       const connected = libp2p.getConnections().map(c => c.remotePeer.toString()).filter(p => this.init.peers.has(p))
       const peer = connected[Math.floor(Math.random() * connected.length)]
       if (peer !== undefined) this.pull(peer)

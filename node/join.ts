@@ -1,0 +1,122 @@
+// A node joining the network (docs/protocols/lifecycle.md#joining-nodes): it is
+// in no epoch of its genesis chain yet, and runs only what it takes to become a
+// member — libp2p (dialing the active members), the key registry (synced from
+// them), the reshare participant (deliveries of reshared shares to its slot),
+// the membership book and sync. Once the pending update that adds it is
+// activated it stops, and the caller starts it again with createNode, as every
+// node restarts at activation (decisions/0008). HTTP: GET /health and GET
+// /membership only.
+import { Hono } from 'hono'
+import type { Genesis } from '../protocols/wire/genesis.js'
+import { serveHttp, type HttpListener } from './api/serve.js'
+import type { NodeConfig } from './config/index.js'
+import { BlameLog } from './engine/blame.js'
+import type { Activation } from './engine/lifecycle/activation.js'
+import { KeyStates } from './engine/lifecycle/key-state.js'
+import type { ReshareFaults } from './engine/lifecycle/participant.js'
+import { startLifecycleService, type LifecycleService } from './engine/lifecycle/service.js'
+import { ShareStore } from './engine/new-user/share-store.js'
+import { KeyRegistry } from './engine/registry.js'
+import type { NodeIdentity } from './identity.js'
+import type { Logger } from './log.js'
+import { createNodeMetrics, packageVersion } from './metrics/index.js'
+import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
+import { GenesisDialer } from './p2p/dialer.js'
+import type { EpochChain } from './engine/lifecycle/epoch-chain.js'
+import type { KeyStore } from './store/index.js'
+import { cryptoBackendInfo } from '../protocols/frost/index.js'
+
+/** GET /health of a joining node. */
+export interface JoiningHealth {
+  status: 'joining'
+  nodeId: string
+  peerId: string
+  /** The network's active epoch, which does not name this node. */
+  epoch: number
+  /** The pending update's epoch when it adds this node; keys reshared to it so far. */
+  pending: { epoch: number, adds: boolean, keys: { total: number, reshared: number } } | null
+}
+
+export interface JoiningNode {
+  readonly kind: 'joining'
+  readonly nodeId: string
+  readonly identity: NodeIdentity
+  /** The active genesis (this node is not in it). */
+  readonly genesis: Genesis
+  readonly libp2p: ShardsigLibp2p
+  readonly store: KeyStore
+  readonly registry: KeyRegistry
+  readonly keyStates: KeyStates
+  readonly shares: ShareStore
+  readonly lifecycle: LifecycleService
+  readonly http: HttpListener
+  readonly log: Logger
+  health: () => JoiningHealth
+  stop: () => Promise<void>
+}
+
+export interface JoinOptions {
+  log: Logger
+  faults?: ReshareFaults
+  /** Called once the update that adds this node was activated here: stop it and start it again with createNode. */
+  onEpochActivated?: (activation: Activation) => void
+}
+
+/**
+ * Starts the joining part of a node on an open store whose chain does not name it.
+ * `cleanups` gets every stop step; the caller unwinds them if this throws.
+ */
+export async function startJoiningNode (
+  config: NodeConfig, identity: NodeIdentity, store: KeyStore, chain: EpochChain, opts: JoinOptions, cleanups: Array<() => Promise<void>>
+): Promise<Omit<JoiningNode, 'stop'>> {
+  const { log } = opts
+  const genesis = chain.active
+  const members = genesis.nodes.map(n => n.peerId)
+  const metrics = createNodeMetrics({ version: packageVersion(), nodeId: config.nodeId, cryptoBackend: cryptoBackendInfo() })
+  cleanups.push(async () => { metrics.stop() })
+  const libp2p = await createShardsigLibp2p({
+    privateKey: identity.libp2pKey, listen: config.listen.p2p,
+    network: { committees: genesis.params.committees, nodes: genesis.nodes.length + 1 }
+  })
+  cleanups.push(async () => { await libp2p.stop() })
+  const blame = new BlameLog(store, log, metrics)
+  await blame.load()
+  const registry: KeyRegistry = new KeyRegistry({
+    libp2p, store, memberships: chain, log, peers: new Set(members),
+    epochHolders: (keyId, epoch) => keyStates.holdersAt(keyId, epoch)
+  })
+  const keyStates: KeyStates = new KeyStates({ store, active: genesis, registry })
+  await keyStates.load()
+  await registry.start()
+  cleanups.push(async () => { await registry.stop() })
+  const shares = new ShareStore(store)
+  const lifecycle = await startLifecycleService({
+    libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated
+  })
+  cleanups.push(async () => { await lifecycle.stop() })
+  const dialer = new GenesisDialer(libp2p, genesis.nodes, log)
+  dialer.start()
+  cleanups.push(async () => { dialer.stop() })
+
+  const health = (): JoiningHealth => {
+    const pending = lifecycle.book.pending
+    const status = lifecycle.status().pending
+    return {
+      status: 'joining',
+      nodeId: config.nodeId,
+      peerId: identity.peerId,
+      epoch: genesis.epoch,
+      pending: pending === undefined || status === null
+        ? null
+        : { epoch: pending.genesis.epoch, adds: pending.genesis.nodes.some(n => n.peerId === identity.peerId), keys: { total: status.keys.total, reshared: status.keys.reshared } }
+    }
+  }
+  const app = new Hono()
+  app.get('/health', c => c.json(health()))
+  app.get('/membership', c => c.json(lifecycle.status()))
+  const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
+  cleanups.push(async () => { await http.close() })
+  log.info({ peerId: identity.peerId, epoch: genesis.epoch, p2p: libp2p.getMultiaddrs().map(a => a.toString()), http: http.url },
+    `joining: not a node of epoch ${genesis.epoch}; waiting for the membership update that adds ${identity.peerId}`)
+  return { kind: 'joining', nodeId: config.nodeId, identity, genesis, libp2p, store, registry, keyStates, shares, lifecycle, http, log, health }
+}
