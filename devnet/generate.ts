@@ -61,47 +61,11 @@ async function generateInto (root: string, opts: GenerateOptions): Promise<Devne
   const records: DevnetNodeRecord[] = []
   const genesisNodes: Genesis['nodes'] = []
   for (let index = 1; index <= opts.nodes; index++) {
-    const paths = nodePaths(root, index)
-    await mkdir(paths.data, { recursive: true })
-
-    const passphrase = randomBytes(PASSPHRASE_BYTES).toString('base64url')
-    await writeFile(paths.passphrase, passphrase + '\n', { mode: 0o600, flag: 'wx' })
-    const identity = await generateNodeIdentity()
-    await writeIdentityFile(paths.identity, passphrase, identity, { N: IDENTITY_SCRYPT_N })
-
-    const host = hosts[index - 1] as string
-    const record: DevnetNodeRecord = {
-      index,
-      nodeId: nodeId(index),
-      peerId: identity.peerId,
-      committee: assignCommittee(index - 1, opts.params.committees),
-      p2pPort: p2pPort(opts.basePort, index),
-      httpPort: httpPort(opts.basePort, index),
-      multiaddr: p2pMultiaddr(p2pPort(opts.basePort, index), host),
-      http: httpUrl(httpPort(opts.basePort, index), host),
-      host
-    }
-    records.push(record)
-    genesisNodes.push({
-      nodeId: record.nodeId,
-      peerId: record.peerId,
-      multiaddrs: [record.multiaddr],
-      http: record.http,
-      encryptionPublicKey: bytesToHex(identity.encryptionPublicKey),
-      committee: record.committee
+    const made = await generateNodeFiles(root, index, {
+      basePort: opts.basePort, host: hosts[index - 1] as string, committee: assignCommittee(index - 1, opts.params.committees), logLevel: opts.logLevel, genesisFile: join(root, GENESIS_FILE)
     })
-
-    // Paths relative to the config file, so the folder can be moved as a whole.
-    const config = NodeConfigFileSchema.parse({
-      nodeId: record.nodeId,
-      dataDir: relative(paths.dir, paths.data),
-      genesis: relative(paths.dir, join(root, GENESIS_FILE)),
-      identityFile: relative(paths.dir, paths.identity),
-      passphraseFile: relative(paths.dir, paths.passphrase),
-      listen: { p2p: [record.multiaddr], http: { host, port: record.httpPort } },
-      logLevel: opts.logLevel
-    } satisfies NodeConfigFileInput)
-    await writeFile(paths.config, JSON.stringify(config, null, 2) + '\n')
+    records.push(made.record)
+    genesisNodes.push(made.genesisNode)
   }
 
   // The operator key that signs membership updates (update_node_set); kept next to the genesis, mode 0600.
@@ -123,4 +87,64 @@ async function generateInto (root: string, opts: GenerateOptions): Promise<Devne
   }
   await writeState(root, state)
   return state
+}
+
+export interface NodeFilesOptions {
+  basePort: number
+  host: string
+  committee: number
+  logLevel: LogLevel
+  /** The genesis the node's config names (absolute; written relative to the config). */
+  genesisFile: string
+  /** A node no epoch of that genesis names yet (devnet add-node): its config says `"join": true`. */
+  join?: boolean
+}
+
+/**
+ * One node's folder under `root`: a random passphrase (0600), a sealed identity,
+ * a config; returns its devnet record and its genesis entry.
+ */
+export async function generateNodeFiles (root: string, index: number, opts: NodeFilesOptions): Promise<{ record: DevnetNodeRecord, genesisNode: Genesis['nodes'][number] }> {
+  const paths = nodePaths(root, index)
+  await mkdir(paths.data, { recursive: true })
+
+  const passphrase = randomBytes(PASSPHRASE_BYTES).toString('base64url')
+  await writeFile(paths.passphrase, passphrase + '\n', { mode: 0o600, flag: 'wx' })
+  const identity = await generateNodeIdentity()
+  await writeIdentityFile(paths.identity, passphrase, identity, { N: IDENTITY_SCRYPT_N })
+
+  const { host } = opts
+  const record: DevnetNodeRecord = {
+    index,
+    nodeId: nodeId(index),
+    peerId: identity.peerId,
+    committee: opts.committee,
+    p2pPort: p2pPort(opts.basePort, index),
+    httpPort: httpPort(opts.basePort, index),
+    multiaddr: p2pMultiaddr(p2pPort(opts.basePort, index), host),
+    http: httpUrl(httpPort(opts.basePort, index), host),
+    host
+  }
+  const genesisNode = {
+    nodeId: record.nodeId,
+    peerId: record.peerId,
+    multiaddrs: [record.multiaddr],
+    http: record.http,
+    encryptionPublicKey: bytesToHex(identity.encryptionPublicKey),
+    committee: record.committee
+  }
+
+  // Paths relative to the config file, so the folder can be moved as a whole.
+  const config = NodeConfigFileSchema.parse({
+    nodeId: record.nodeId,
+    dataDir: relative(paths.dir, paths.data),
+    genesis: relative(paths.dir, opts.genesisFile),
+    identityFile: relative(paths.dir, paths.identity),
+    passphraseFile: relative(paths.dir, paths.passphrase),
+    listen: { p2p: [record.multiaddr], http: { host, port: record.httpPort } },
+    logLevel: opts.logLevel,
+    ...(opts.join === true ? { join: true } : {})
+  } satisfies NodeConfigFileInput)
+  await writeFile(paths.config, JSON.stringify(config, null, 2) + '\n')
+  return { record, genesisNode }
 }

@@ -5,15 +5,16 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { generateDevnet } from '../../devnet/generate.js'
-import { nodePaths } from '../../devnet/layout.js'
+import { generateDevnet, generateNodeFiles } from '../../devnet/generate.js'
+import { GENESIS_FILE, nodePaths } from '../../devnet/layout.js'
 import { chooseParams } from '../../devnet/params.js'
 import { findFreeBasePort } from '../../devnet/ports.js'
 import type { DevnetState } from '../../devnet/state.js'
 import { loadGenesis, loadNodeConfig, type NodeConfig } from '../../node/config/index.js'
 import type { Genesis } from '../../protocols/wire/genesis.js'
 import type { Activation } from '../../node/engine/lifecycle/activation.js'
-import { createNode, type NodeFaults, type ShardsigNode } from '../../node/node.js'
+import { createNode, startNode, type NodeFaults, type ShardsigNode } from '../../node/node.js'
+import type { JoiningNode } from '../../node/join.js'
 
 export interface InProcessCluster {
   dir: string
@@ -26,6 +27,13 @@ export interface InProcessCluster {
   running: () => ShardsigNode[]
   /** Restarts after an epoch activation, in progress or done (each rejects when the node failed to come back). */
   switches: Array<Promise<void>>
+  /**
+   * Makes node i+1 (a new identity, config with `"join": true`, the cluster's genesis) and
+   * starts it as a joining node; once an update adding it is activated it runs in `nodes[i]`.
+   */
+  join: (i: number, committee: number) => Promise<JoiningNode>
+  /** Joining nodes by index, until they become members. */
+  joining: Map<number, JoiningNode>
   close: () => Promise<void>
 }
 
@@ -61,6 +69,24 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
       nodes[i] = node
       return node
     },
+    join: async (i, committee) => {
+      await generateNodeFiles(dir, i + 1, { basePort: state.basePort, host: '127.0.0.1', committee, logLevel: 'silent', genesisFile: join(dir, GENESIS_FILE), join: true })
+      configs[i] = (await loadNodeConfig(['--config', nodePaths(dir, i + 1).config], {})).config!
+      const log = silent.child({ node: configs[i]!.nodeId })
+      const onEpochActivated = (activation: Activation): void => {
+        const old = cluster.joining.get(i)
+        cluster.joining.delete(i)
+        cluster.switches.push((async () => {
+          await old?.stop()
+          if (activation.member) nodes[i] = await createNode(configs[i]!, { log })
+        })())
+      }
+      const node = await startNode(configs[i]!, { log, onEpochActivated })
+      if (!('kind' in node)) throw new Error(`${configs[i]!.nodeId} started as a member, not as a joining node`)
+      cluster.joining.set(i, node)
+      return node
+    },
+    joining: new Map(),
     stop: async (i) => {
       const node = nodes[i]
       nodes[i] = undefined
@@ -70,6 +96,7 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
     switches: [],
     close: async () => {
       await Promise.allSettled(cluster.switches)
+      await Promise.all([...cluster.joining.values()].map(async j => { await j.stop() }))
       await Promise.all(nodes.map(async (_, i) => { await cluster.stop(i) }))
       await rm(root, { recursive: true, force: true })
     }

@@ -16,7 +16,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteUser } from '../../cli/client/delete-user.js'
 import { newUser } from '../../cli/client/new-user.js'
-import { newRequestId, sign } from '../../cli/client/sign.js'
+import { sign } from '../../cli/client/sign.js'
 import { runOperator } from '../../cli/commands/operator.js'
 import { keyFileOf } from '../../cli/key-file.js'
 import { signMembershipUpdate } from '../../protocols/lifecycle/membership-update.js'
@@ -34,6 +34,7 @@ import { openStore } from '../../node/store/index.js'
 import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { newOwner } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
+import { signContinuously, type SignLoopResult } from '../helpers/sign-loop.js'
 
 /** Node index (0-based) whose holder deals a value of its own choosing when resharing (node-3, committee 3). */
 const LIAR = 2
@@ -53,46 +54,6 @@ let lateKey: { record: KeyRecord, owner: Uint8Array } | undefined
 const epoch0Shares = new Map<string, Map<string, string>>()
 /** The client that signs through the whole update. */
 let signing: { stop: AbortController, done: Promise<SignLoopResult> } | undefined
-
-interface SignLoopResult { completed: number, failed: string[], invalid: number, slowestMs: number }
-
-/**
- * Signs one request after another with the keys in turn, through a node that
- * stays (any one that is up: nodes restart when they activate), until `stop`.
- * A request whose entry node is unreachable is sent again, with the same id, to
- * another node until it expires.
- */
-async function signContinuously (stop: AbortSignal, stays: () => ShardsigNode[]): Promise<SignLoopResult> {
-  const result: SignLoopResult = { completed: 0, failed: [], invalid: 0, slowestMs: 0 }
-  for (let i = 0; !stop.aborted; i++) {
-    const { record, owner } = keys[i % keys.length]!
-    const message = new TextEncoder().encode(`through the update ${i}`)
-    const requestId = newRequestId()
-    const until = Date.now() + 60_000
-    let outcome: string | undefined
-    while (outcome === undefined) {
-      const entry = stays()[i % Math.max(1, stays().length)]
-      try {
-        if (entry === undefined) throw new Error('no node up')
-        const t0 = Date.now()
-        const signed = await sign({ node: entry.http.url, key: keyFileOf(record, entry.http.url, owner), message, requestId })
-        result.slowestMs = Math.max(result.slowestMs, Date.now() - t0)
-        if (signed.status === 'completed') {
-          result.completed++
-          if (!verifiesIndependently(record, message, signed.signature!)) result.invalid++
-          outcome = 'completed'
-        } else {
-          outcome = `${requestId}: ${signed.status} ${signed.reason ?? ''}`
-        }
-      } catch (err) {
-        if (Date.now() > until) outcome = `${requestId}: ${(err as Error).message}`
-        else await new Promise(resolve => setTimeout(resolve, 300))
-      }
-    }
-    if (outcome !== 'completed') result.failed.push(outcome)
-  }
-  return result
-}
 
 const url = (i: number): string => cluster.nodes[i]!.http.url
 const nodeOf = (peerId: string): ShardsigNode => cluster.running().find(n => n.identity.peerId === peerId)!
@@ -153,7 +114,7 @@ describe('update_node_set to the pending epoch', () => {
     // One node is down while the update is taken and gossiped; a client signs throughout.
     await cluster.stop(ABSENT)
     const stop = new AbortController()
-    signing = { stop, done: signContinuously(stop.signal, () => cluster.running().filter(n => !removed.includes(n.identity.peerId))) }
+    signing = { stop, done: signContinuously(stop.signal, keys, () => cluster.running().filter(n => !removed.includes(n.identity.peerId))) }
     // The real one through the CLI, as an operator would: `shardsig operator update-node-set`.
     const coordinator = cluster.nodes.findIndex((n, i) => n !== undefined && !removed.includes(n.identity.peerId) && i !== LIAR)
     // The coordinator lists the keys, then holds its first pass until a key was dealt while the update is pending.
