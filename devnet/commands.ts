@@ -8,6 +8,7 @@ import { DEFAULT_BASE_PORT, DEFAULT_DEVNET_DIR, STOP_TIMEOUT_MS, UP_TIMEOUT_MS }
 import { DevnetError, DevnetUsageError } from './errors.js'
 import type { LogLevel } from './generate.js'
 import { followFile, formatRequestLine, mergeRequestLogs } from './logs.js'
+import { addNodes, MEMBERSHIP_CHANGE_TIMEOUT_MS, removeNodes } from './membership.js'
 import { parseHostList } from './hosts.js'
 import { formatTable, shortPeerId, toJson, type NodeRow } from './table.js'
 
@@ -37,6 +38,15 @@ commands:
   resume I       SIGCONT node I
   restart I      stop node I if it runs, start it again, wait until it is healthy
       --timeout S      seconds to wait for it (default ${UP_TIMEOUT_MS / 1000})
+  add-node       start a new node (node-<next>) that joins the network: one operator-signed
+                 update_node_set adds it, every key is reshared, every node switches epochs
+      --count N        add N nodes in the same update (default 1)
+      --committee K    put them into committee K (default: each into the smallest)
+      --timeout S      seconds to wait until every node runs the new epoch (default ${MEMBERSHIP_CHANGE_TIMEOUT_MS / 1000})
+  remove-node I [J ...]
+                 remove running nodes in one update: the others reshare every key without
+                 them; at activation they erase their shares and exit, and leave the devnet
+      --timeout S      as for add-node
   logs I         print node I's log
       -f, --follow     keep printing what is appended (Ctrl-C stops)
   logs --request ID
@@ -66,7 +76,8 @@ const COMMON: Options = {
 }
 
 /** `optionalPositional`: the command also runs without its positional (the command checks when it needs one). */
-const COMMANDS: Record<string, { options: Options, positionals: number, optionalPositional?: boolean, run: (args: Args, io: Io) => Promise<number> }> = {
+/** `manyPositionals`: `positionals` or more. */
+const COMMANDS: Record<string, { options: Options, positionals: number, optionalPositional?: boolean, manyPositionals?: boolean, run: (args: Args, io: Io) => Promise<number> }> = {
   up: {
     options: {
       nodes: { type: 'string', short: 'n' },
@@ -91,6 +102,8 @@ const COMMANDS: Record<string, { options: Options, positionals: number, optional
   pause: { options: {}, positionals: 1, run: async (a, io) => await signalCommand(a, io, 'pause') },
   resume: { options: {}, positionals: 1, run: async (a, io) => await signalCommand(a, io, 'resume') },
   restart: { options: { timeout: { type: 'string' } }, positionals: 1, run: restart },
+  'add-node': { options: { count: { type: 'string' }, committee: { type: 'string' }, timeout: { type: 'string' } }, positionals: 0, run: addNode },
+  'remove-node': { options: { timeout: { type: 'string' } }, positionals: 1, manyPositionals: true, run: removeNode },
   logs: { options: { follow: { type: 'boolean', short: 'f' }, request: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, optionalPositional: true, run: logs }
 }
 
@@ -121,7 +134,7 @@ export async function main (argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-function parse (name: string, command: { options: Options, positionals: number, optionalPositional?: boolean }, argv: string[]): Args | 'help' {
+function parse (name: string, command: { options: Options, positionals: number, optionalPositional?: boolean, manyPositionals?: boolean }, argv: string[]): Args | 'help' {
   let parsed
   try {
     parsed = parseArgs({ args: argv, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true })
@@ -130,7 +143,8 @@ function parse (name: string, command: { options: Options, positionals: number, 
   }
   const values = parsed.values as Args['values']
   if (values.help === true) return 'help'
-  if (parsed.positionals.length !== command.positionals && !(command.optionalPositional === true && parsed.positionals.length === 0)) {
+  const count = parsed.positionals.length
+  if (count !== command.positionals && !(command.optionalPositional === true && count === 0) && !(command.manyPositionals === true && count > command.positionals)) {
     throw new DevnetUsageError(command.positionals === 0
       ? `${name} takes no arguments, got ${parsed.positionals.join(' ')}`
       : `${name} takes a node number: devnet ${name} I`)
@@ -245,6 +259,34 @@ async function restart (args: Args, io: Io): Promise<number> {
   const timeoutMs = secondsToMs(args.values.timeout, '--timeout')
   await devnet.restart(index, { signal: io.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
   io.stderr.write(`devnet: node ${index} restarted (pid ${devnet.node(index).pid ?? '-'}) and healthy\n`)
+  printRows(await devnet.status(io.signal), false, io)
+  return 0
+}
+
+async function addNode (args: Args, io: Io): Promise<number> {
+  const count = optionalInt(args.values.count, '--count') ?? 1
+  const committee = optionalInt(args.values.committee, '--committee')
+  const change = await addNodes(args.dir, {
+    count, ...(committee !== undefined ? { committee } : {}), ...membershipChangeOptions(args, io)
+  })
+  return await afterMembershipChange(args, io, `node${change.added.length > 1 ? 's' : ''} ${change.added.join(', ')} joined: epoch ${change.epoch}`)
+}
+
+async function removeNode (args: Args, io: Io): Promise<number> {
+  const indices = args.positionals.map(p => nodeIndex({ ...args, positionals: [p] }))
+  const change = await removeNodes(args.dir, indices, membershipChangeOptions(args, io))
+  return await afterMembershipChange(args, io, `node${change.removed.length > 1 ? 's' : ''} ${change.removed.join(', ')} removed (shares erased, process exited): epoch ${change.epoch}`)
+}
+
+function membershipChangeOptions (args: Args, io: Io): { timeoutMs: number, signal: AbortSignal, onProgress: (line: string) => void } {
+  return { timeoutMs: secondsToMs(args.values.timeout, '--timeout') ?? MEMBERSHIP_CHANGE_TIMEOUT_MS, signal: io.signal, onProgress: line => { io.stderr.write(`${line}\n`) } }
+}
+
+/** Every node of the new epoch agrees on the roles; then the table. */
+async function afterMembershipChange (args: Args, io: Io, summary: string): Promise<number> {
+  const devnet = await Devnet.open(args.dir)
+  await devnet.waitForAgreement({ nodes: devnet.running(), timeoutMs: UP_TIMEOUT_MS, signal: io.signal })
+  io.stderr.write(`devnet: ${summary}; ${devnet.running().length} nodes running, roles agreed (${paramsText(devnet)})\n`)
   printRows(await devnet.status(io.signal), false, io)
   return 0
 }

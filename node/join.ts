@@ -8,6 +8,7 @@
 // /membership only.
 import { Hono } from 'hono'
 import type { Genesis } from '../protocols/wire/genesis.js'
+import type { JoiningHealth } from '../protocols/wire/http.js'
 import { serveHttp, type HttpListener } from './api/serve.js'
 import type { NodeConfig } from './config/index.js'
 import { BlameLog } from './engine/blame.js'
@@ -25,17 +26,6 @@ import { GenesisDialer } from './p2p/dialer.js'
 import type { EpochChain } from './engine/lifecycle/epoch-chain.js'
 import type { KeyStore } from './store/index.js'
 import { cryptoBackendInfo } from '../protocols/frost/index.js'
-
-/** GET /health of a joining node. */
-export interface JoiningHealth {
-  status: 'joining'
-  nodeId: string
-  peerId: string
-  /** The network's active epoch, which does not name this node. */
-  epoch: number
-  /** The pending update's epoch when it adds this node; keys reshared to it so far. */
-  pending: { epoch: number, adds: boolean, keys: { total: number, reshared: number } } | null
-}
 
 export interface JoiningNode {
   readonly kind: 'joining'

@@ -27,6 +27,11 @@ export class NetworkView {
     this.now = init.now ?? Date.now
   }
 
+  /** Whether `peerId` is a node of the active epoch. */
+  isMember (peerId: string): boolean {
+    return this.byPeerId.has(peerId)
+  }
+
   get selfPeerId (): string {
     return this.init.self.peerId
   }

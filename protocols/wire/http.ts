@@ -57,6 +57,18 @@ export const HealthSchema = z.strictObject({
 })
 export type Health = z.infer<typeof HealthSchema>
 
+/** GET /health of a joining node (node/join.ts): no epoch names it yet; an update that adds it may be pending. */
+export const JoiningHealthSchema = z.strictObject({
+  status: z.literal('joining'),
+  nodeId: z.string(),
+  peerId: z.string(),
+  /** The network's active epoch, which does not name this node. */
+  epoch: z.int(),
+  /** The pending update: its epoch, whether it adds this node, keys reshared to it so far. */
+  pending: z.strictObject({ epoch: z.int(), adds: z.boolean(), keys: z.strictObject({ total: z.int(), reshared: z.int() }) }).nullable()
+})
+export type JoiningHealth = z.infer<typeof JoiningHealthSchema>
+
 export const PeersSchema = z.strictObject({
   self: z.strictObject({ nodeId: z.string(), peerId: z.string() }),
   peers: z.array(z.strictObject({

@@ -26,7 +26,8 @@ export function useE2eDevnet (name: string, opts: { nodes?: number, basePortFrom
   }, UP_TIMEOUT_MS + 15_000)
   beforeEach(ctx => { ctx.onTestFailed(() => { failed = true }) })
   afterAll(async () => {
-    await devnet?.down()
+    // Read the state again: add-node / remove-node change the devnet's nodes.
+    if (devnet !== undefined) await (await Devnet.open(devnet.dir).catch(() => devnet!)).down()
     if (failed) {
       const artifacts = join(REPO_ROOT, 'test', 'artifacts', name)
       await rm(artifacts, { recursive: true, force: true })

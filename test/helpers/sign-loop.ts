@@ -2,7 +2,6 @@
 // scenarios): every request must complete, whichever node it enters through.
 import { newRequestId, sign } from '../../cli/client/sign.js'
 import { keyFileOf } from '../../cli/key-file.js'
-import type { ShardsigNode } from '../../node/node.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import { verifiesIndependently } from './verify.js'
 
@@ -14,11 +13,12 @@ const ENTRY_RETRY_PAUSE_MS = 300
 
 /**
  * Signs one request after another with the keys in turn (read on every request:
- * keys may be added meanwhile), through a node that stays (any one that is up:
- * nodes restart when they activate), until `stop`. A request whose entry node is
- * unreachable is sent again, with the same id, to another node until it expires.
+ * keys may be added meanwhile), through the HTTP URL of a node that stays (any
+ * one that is up: nodes restart when they activate), until `stop`. A request
+ * whose entry node is unreachable is sent again, with the same id, to another
+ * node until it expires.
  */
-export async function signContinuously (stop: AbortSignal, keys: ReadonlyArray<{ record: KeyRecord, owner: Uint8Array }>, stays: () => ShardsigNode[]): Promise<SignLoopResult> {
+export async function signContinuously (stop: AbortSignal, keys: ReadonlyArray<{ record: KeyRecord, owner: Uint8Array }>, entries: () => string[]): Promise<SignLoopResult> {
   const result: SignLoopResult = { completed: 0, failed: [], invalid: 0, slowestMs: 0 }
   for (let i = 0; !stop.aborted; i++) {
     const { record, owner } = keys[i % keys.length]!
@@ -27,11 +27,12 @@ export async function signContinuously (stop: AbortSignal, keys: ReadonlyArray<{
     const until = Date.now() + REQUEST_GIVE_UP_MS
     let outcome: string | undefined
     while (outcome === undefined) {
-      const entry = stays()[i % Math.max(1, stays().length)]
+      const urls = entries()
+      const entry = urls[i % Math.max(1, urls.length)]
       try {
         if (entry === undefined) throw new Error('no node up')
         const t0 = Date.now()
-        const signed = await sign({ node: entry.http.url, key: keyFileOf(record, entry.http.url, owner), message, requestId })
+        const signed = await sign({ node: entry, key: keyFileOf(record, entry, owner), message, requestId })
         result.slowestMs = Math.max(result.slowestMs, Date.now() - t0)
         if (signed.status === 'completed') {
           result.completed++

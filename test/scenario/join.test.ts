@@ -87,7 +87,7 @@ describe('update_node_set adding nodes', () => {
     }
     const stays = (): ShardsigNode[] => members().filter(n => n.identity.peerId !== leaving)
     const stop = new AbortController()
-    signing = { stop, done: signContinuously(stop.signal, keys, stays) }
+    signing = { stop, done: signContinuously(stop.signal, keys, () => stays().map(n => n.http.url)) }
     const operator = hexToBytes((await readFile(join(cluster.dir, 'operator.key'), 'utf8')).trim())
     const update = signMembershipUpdate(g0, next, operator, bytesToHex(ed25519.getPublicKey(operator)))
     const posted = await fetch(`${stays()[0]!.http.url}/membership`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(update) })

@@ -114,7 +114,7 @@ describe('update_node_set to the pending epoch', () => {
     // One node is down while the update is taken and gossiped; a client signs throughout.
     await cluster.stop(ABSENT)
     const stop = new AbortController()
-    signing = { stop, done: signContinuously(stop.signal, keys, () => cluster.running().filter(n => !removed.includes(n.identity.peerId))) }
+    signing = { stop, done: signContinuously(stop.signal, keys, () => cluster.running().filter(n => !removed.includes(n.identity.peerId)).map(n => n.http.url)) }
     // The real one through the CLI, as an operator would: `shardsig operator update-node-set`.
     const coordinator = cluster.nodes.findIndex((n, i) => n !== undefined && !removed.includes(n.identity.peerId) && i !== LIAR)
     // The coordinator lists the keys, then holds its first pass until a key was dealt while the update is pending.

@@ -1,9 +1,13 @@
 // Session recovery's judging (protocols/sign/recover-session.ts): only a whole,
 // consistent session is finished; a missing share or a member that reports
 // another party, other commitments or a share in someone else's name stops it.
+// A session missing a node that left the network is dead (node/engine/sign/recover.ts).
 import { describe, expect, it } from 'vitest'
 import { assembleSession, reportedSessions } from '../../protocols/sign/recover-session.js'
-import type { Contribution, PartyMember } from '../../protocols/wire/sign.js'
+import type { Contribution, PartyMember, SignRequest } from '../../protocols/wire/sign.js'
+import type { PartyTransport } from '../../node/engine/sign/attempt.js'
+import type { KeyMaterial } from '../../node/engine/sign/key-material.js'
+import { finishSession } from '../../node/engine/sign/recover.js'
 
 const party: PartyMember[] = [
   { committee: 1, member: 1, peerId: 'p11' }, { committee: 1, member: 2, peerId: 'p12' },
@@ -52,5 +56,30 @@ describe('assembleSession', () => {
 
   it('tries the most reported session first', () => {
     expect(reportedSessions([from(party[0]!, { sessionId: 'a' }), from(party[1]!, { sessionId: 'b' }), from(party[2]!, { sessionId: 'b' })])).toEqual(['b', 'a'])
+  })
+})
+
+describe('finishSession (node/engine/sign/recover.ts) across an epoch change', () => {
+  it('a session missing the share of a node that left the network is reported departed, without asking that node', async () => {
+    const byMember = all()
+    byMember.delete('p12')
+    const asked: string[] = []
+    const transport: PartyTransport = {
+      // Never used: the only missing member left, so nobody is dialled.
+      libp2p: undefined as unknown as PartyTransport['libp2p'],
+      selfPeerId: 'cm-new',
+      local: async () => { throw new Error('no new session here') },
+      localRecover: async req => { asked.push(req.sessionId); throw new Error('not asked') },
+      isMember: peerId => peerId !== 'p12'
+    }
+    const material = { record: { scheme: 'ed25519' } } as unknown as KeyMaterial
+    const request = { message: 'cafe' } as unknown as SignRequest
+    const got = await finishSession(transport, material, request, 's1', byMember, AbortSignal.timeout(1_000))
+    expect(got).toMatchObject({ kind: 'failed', departed: true, reason: expect.stringContaining('committee 1 member 2, no longer a node of the network') })
+    expect(asked).toEqual([])
+    // While it is still a member, the gap may close (it may answer later): not departed.
+    const stays = await finishSession({ ...transport, isMember: () => true, libp2p: { dialProtocol: async () => { throw new Error('unreachable in this test') } } as unknown as PartyTransport['libp2p'] }, material, request, 's1', byMember, AbortSignal.timeout(1_000))
+    expect(stays).toMatchObject({ kind: 'failed', retryable: true })
+    expect(stays).not.toHaveProperty('departed')
   })
 })

@@ -32,6 +32,8 @@ export interface PartyTransport {
   selfPeerId: string
   local: (np: NewParty, signal: AbortSignal) => Promise<PartyAnswer>
   localRecover: (req: Recover) => Promise<PartyAnswer>
+  /** Whether a peer is a node of the active epoch (update_node_set may have removed a member of an older session). */
+  isMember: (peerId: string) => boolean
 }
 
 export async function runAttempt (

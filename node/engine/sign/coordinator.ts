@@ -272,7 +272,10 @@ export class SignCoordinator {
         for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
         const started = performance.now()
         log.info({ sessionId, attempt, party: party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
-        const transport: PartyTransport = { libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover }
+        const transport: PartyTransport = {
+          libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover,
+          isMember: peerId => this.init.view.isMember(peerId)
+        }
         // A session never outlives its request: at expiry it is cut short and the request fails as expired.
         const untilExpiry = deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal)
         const outcome = await runAttempt(transport, material, request, sessionId, party, untilExpiry, this.now(), [...released.values()])
@@ -306,6 +309,11 @@ export class SignCoordinator {
             // That session can never finish (a member of it signed that it gave it nothing): its members may sign afresh.
             for (const proof of recovered.dead!) released.set(proof.sessionId, proof)
             log.info({ deadSessions: recovered.dead!.map(p => ({ sessionId: p.sessionId, abandonedBy: p.peerId })) }, 'another manager\'s session can never finish; its members are released to a new session')
+            continue
+          }
+          if (recovered.kind === 'failed' && recovered.departed === true) {
+            // A member of that session left the network (update_node_set): its other members release themselves when asked again.
+            log.info({ reason: recovered.reason }, 'another manager\'s session names a node that left the network; a new session')
             continue
           }
           log.info({ sessionId: recovered.kind === 'completed' ? recovered.sessionId : undefined, outcome: recovered.kind }, 'recovered another manager\'s session')

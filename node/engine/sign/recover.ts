@@ -21,8 +21,10 @@ export type RecoveryOutcome =
   /**
    * `retryable`: no missing member said it gave nothing; they may still answer (a restarted CM holds its own contribution in its ledger).
    * `dead`: for sessions that can never finish, a member's signed abandonment: the next party may carry them (NewParty.released).
+   * `departed`: the session misses shares of members that left the network (update_node_set): it can never finish, and its
+   * other members release themselves from it when a new session asks them (signer.ts).
    */
-  | { kind: 'failed', reason: string, retryable?: boolean, dead?: SessionAbandoned[] }
+  | { kind: 'failed', reason: string, retryable?: boolean, dead?: SessionAbandoned[], departed?: boolean }
 
 /**
  * Tries each session the `reported` contributions name, most reported first;
@@ -31,15 +33,17 @@ export type RecoveryOutcome =
 export async function recoverSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, known: ReadonlyMap<string, Contribution>, signal: AbortSignal): Promise<RecoveryOutcome> {
   const reasons: string[] = []
   let retryable = false
+  let departed = false
   const dead: SessionAbandoned[] = []
   for (const sessionId of reportedSessions([...known.values()])) {
     const outcome = await finishSession(transport, material, request, sessionId, known, signal)
     if (outcome.kind === 'completed') return outcome
     reasons.push(outcome.reason)
     retryable ||= outcome.retryable === true
+    departed ||= outcome.departed === true
     dead.push(...(outcome.dead ?? []))
   }
-  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}`, retryable, dead }
+  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}`, retryable, dead, departed }
 }
 
 export async function finishSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, known: ReadonlyMap<string, Contribution>, signal: AbortSignal, ownParty?: PartyMember[]): Promise<RecoveryOutcome> {
@@ -54,8 +58,10 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   // Any other gap — unreachable, restarting, a view that does not count us as a manager yet — may close.
   const refused = new Set<string>()
   const abandonments: SessionAbandoned[] = []
-  const unreachable = new Set<string>()
-  await Promise.all(party.filter(m => !byMember.has(m.peerId)).map(async member => {
+  /** Members that did not answer, with why (a refused stream, a timeout, a dial that failed). */
+  const unreachable = new Map<string, string>()
+  // Members that left the network are not asked: they erased everything and stopped.
+  await Promise.all(party.filter(m => !byMember.has(m.peerId) && transport.isMember(m.peerId)).map(async member => {
     try {
       const answer = member.peerId === transport.selfPeerId
         ? await transport.localRecover(ask)
@@ -67,9 +73,9 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
         const proof = answer.abandoned
         if (proof !== undefined && proof.peerId === member.peerId && proof.sessionId === sessionId && isAbandonmentOf(proof, request.keyId, request.requestId)) abandonments.push(proof)
       }
-    } catch {
+    } catch (err) {
       // Unreachable: it counts as missing below, and may answer later.
-      unreachable.add(member.peerId)
+      unreachable.set(member.peerId, (err as Error).message)
     }
   }))
   const message = hexToBytes(request.message)
@@ -81,10 +87,15 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
     }
   }
   const assembled = assembleSession(sessionId, byMember)
+  if (assembled.kind === 'incomplete' && assembled.missing.some(m => !transport.isMember(m.peerId))) {
+    // A session of an earlier epoch whose missing member left the network: it erased everything and stopped.
+    const gone = assembled.missing.filter(m => !transport.isMember(m.peerId))
+    return { kind: 'failed', reason: `session ${sessionId}: no share from ${gone.map(m => `committee ${m.committee} member ${m.member}`).join(', ')}, no longer a node of the network`, departed: true }
+  }
   if (assembled.kind === 'incomplete') {
     return {
       kind: 'failed',
-      reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ' (unreachable)' : ''}`).join(', ')}`,
+      reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ` (unreachable: ${unreachable.get(m.peerId)!.slice(0, 200)})` : ''}`).join(', ')}`,
       retryable: assembled.missing.every(m => !refused.has(m.peerId)),
       dead: abandonments.slice(0, 1)
     }

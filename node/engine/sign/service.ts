@@ -54,7 +54,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
   const keys = new KeyMaterials(init.registry, init.memberships, init.keyStates)
   const signer = new Signer({
     libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger: new SignLedger(init.store),
-    rate: new RateLimiter(), log, faults: init.faults
+    rate: new RateLimiter(), log, faults: init.faults, isMember: peerId => members.has(peerId)
   })
   const coordinator = new SignCoordinator({
     libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests,

@@ -58,6 +58,8 @@ export interface SignerInit {
   rate: RateLimiter
   log: Logger
   faults?: SignerFaults
+  /** Whether a peer is a node of the active epoch: a session naming one that left can never finish. */
+  isMember: (peerId: string) => boolean
   now?: () => number
 }
 
@@ -123,6 +125,11 @@ export class Signer {
         const released = await this.init.ledger.releaseDeadSession(record.keyId, request.requestId, c => provesSessionDead(proof, c, record.keyId, request.requestId))
         if (released === 'released') log.info({ coordinator, deadSession: proof.sessionId, abandonedBy: proof.peerId }, 'share in a dead session released; free to sign for this coordinator')
       }
+      // A share in a session whose party names a node that left the network (update_node_set removed it after the
+      // session began): that node erased its shares and stopped, so the session can never finish; the share no
+      // longer binds us (docs/protocols/sign.md, sessions across an epoch change).
+      const departed = await this.init.ledger.releaseDeadSession(record.keyId, request.requestId, c => c.party.some(p => !this.init.isMember(p.peerId)))
+      if (departed === 'released') log.info({ coordinator }, 'share in a session with a member that left the network released; free to sign for this coordinator')
       const now = this.now()
       const claim = await this.init.ledger.claim({
         requestId: request.requestId, keyId: record.keyId, requestDigest: requestIdentity(request), coordinator,
