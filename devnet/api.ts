@@ -28,6 +28,8 @@ import {
 import { readState, writeState, type DevnetNodeRecord, type DevnetState } from './state.js'
 import type { NodeRow } from './table.js'
 import { deadline } from '../node/deadline.js'
+import { JoiningHealthSchema } from '../protocols/wire/http.js'
+import { getJson } from './http.js'
 
 export interface Progress {
   healthy: number
@@ -261,8 +263,10 @@ export class Devnet {
       row.pid = n.pid
       if (n.process === 'paused') return { ...row, state: 'paused' }
       try {
-        const health = await fetchParsed(`${n.http}/health`, HealthSchema, deadline(HTTP_REQUEST_TIMEOUT_MS, signal))
-        return health.peerId === n.peerId ? { ...row, roles: health.roles, state: 'healthy' } : { ...row, state: 'starting' }
+        const body = await getJson(`${n.http}/health`, { signal: deadline(HTTP_REQUEST_TIMEOUT_MS, signal) })
+        const health = HealthSchema.safeParse(body)
+        if (health.success) return health.data.peerId === n.peerId ? { ...row, roles: health.data.roles, state: 'healthy' } : { ...row, state: 'starting' }
+        return JoiningHealthSchema.safeParse(body).data?.peerId === n.peerId ? { ...row, state: 'joining' } : { ...row, state: 'starting' }
       } catch {
         return { ...row, state: 'starting' }
       }

@@ -3,8 +3,11 @@
 import { formatColumns } from '../cli/table.js'
 import type { Role } from './health.js'
 
-/** healthy: answers /health; starting: process runs but does not answer (yet); paused: SIGSTOPped; down: no process. */
-export type NodeState = 'healthy' | 'starting' | 'paused' | 'down'
+/**
+ * healthy: answers /health; joining: a new node that no epoch names yet (devnet add-node);
+ * starting: process runs but does not answer (yet); paused: SIGSTOPped; down: no process.
+ */
+export type NodeState = 'healthy' | 'joining' | 'starting' | 'paused' | 'down'
 
 export interface NodeRow {
   index: number

@@ -67,6 +67,8 @@ export class KeyRegistry {
   private readonly tombstones = new Map<string, Tombstone>()
   private readonly tombstoneListeners: Array<(t: Tombstone) => void> = []
   private readonly entryListeners: Array<(entry: RegistryEntry) => void> = []
+  private readonly syncedListeners: Array<() => void> = []
+  private syncedOnce = false
   private readonly syncing = new Set<string>()
   /** Merges of one key run one after another: each reads, awaits the store, then writes. */
   private readonly mergeLock = new KeyedLock()
@@ -360,8 +362,22 @@ export class KeyRegistry {
           this.init.log.warn({ peer, keyId: entry.record.keyId, err: err.message }, 'peer offered an invalid registry entry')
         }
       }
-      if (!res.more || !progressed) return pulled
+      if (!res.more || !progressed) {
+        if (!this.syncedOnce) {
+          this.syncedOnce = true
+          for (const listener of this.syncedListeners) listener()
+        }
+        return pulled
+      }
     }
+  }
+
+  /** Whether one sync with a peer has run to its end: this node holds every key that peer held then. */
+  get synced (): boolean { return this.syncedOnce }
+
+  /** Called once, when the first sync with a peer ran to its end. */
+  onSynced (listener: () => void): void {
+    this.syncedListeners.push(listener)
   }
 }
 

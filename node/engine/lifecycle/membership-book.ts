@@ -93,8 +93,14 @@ export class MembershipBook {
       if (genesisDigest(this.pendingUpdate.genesis) === digest) return 'unchanged'
       throw new LifecycleRejection('wrong-epoch', `another update to epoch ${this.pendingUpdate.genesis.epoch} (${genesisDigest(this.pendingUpdate.genesis).slice(0, 16)}…) is pending`)
     }
-    await this.init.store.putJson(PENDING_UPDATE_KEY, update, { sync: true })
+    // Taken before the write: the same update arriving meanwhile (gossip, and each reshare request carries it) is 'unchanged'.
     this.pendingUpdate = pending
+    try {
+      await this.init.store.putJson(PENDING_UPDATE_KEY, update, { sync: true })
+    } catch (err) {
+      this.pendingUpdate = undefined
+      throw err
+    }
     this.init.log.info({ epoch: pending.genesis.epoch, genesisDigest: digest, ...pending.changes }, 'membership update pending; resharing to it')
     if (opts.gossip) await this.publish({ v: 1, kind: 'update', update })
     this.init.onChanged?.()

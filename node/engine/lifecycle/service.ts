@@ -54,8 +54,11 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
   let activation: Promise<void> | undefined
   let stopped = false
   // Once every key that signs now has a confirmed entry for the pending epoch: the second phase.
+  // A joining node knows which keys there are only once its registry synced with a member: before that,
+  // "every key has an entry" would hold for an empty registry (it activated without a share under CI load).
+  const knowsKeys = (): boolean => init.view !== undefined || registry.synced
   const activateWhenReady = (): void => {
-    if (activation !== undefined || stopped || book.pending === undefined || keysWaitingForEntries(book, keyStates).length > 0) return
+    if (activation !== undefined || stopped || book.pending === undefined || !knowsKeys() || keysWaitingForEntries(book, keyStates).length > 0) return
     activation = activatePendingEpoch({ store: init.store, shares: init.shares, book, keyStates, selfPeerId: init.identity.peerId, log })
       .then(done => { if (!stopped) init.onActivated?.(done) })
       .catch((err: Error) => { activation = undefined; log.error({ err }, 'epoch activation failed; retried on the next entry') })
@@ -120,6 +123,7 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
   }
 
   await sync.start()
+  registry.onSynced(() => { activateWhenReady() })
   // An update whose entries all arrived before a restart (or a network with no key to reshare).
   activateWhenReady()
 
