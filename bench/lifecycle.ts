@@ -3,11 +3,10 @@
 // coordinator, one dealer per committee, commit then reveal, the transcript
 // checks) and of a whole `new-user --dkg` (DKG, client checks, record, one
 // bundle per committee through the CLs, members' checks, game, receipts).
-// Then resharing (update_node_set, up to the pending epoch: activation is not
-// built yet): RESHARE_KEYS keys, an operator update that removes two nodes
-// (one a committee leader), the time until every key is confirmed at every
-// node, per key and in all, and sign latency at concurrency 1 during the
-// reshare against before it. Prints tables and writes bench/results/lifecycle.json.
+// Then resharing (update_node_set): RESHARE_KEYS keys, an operator update that
+// removes two nodes (one a committee leader), the time until every node that
+// stays confirmed every key (or activated the new epoch), per key and in all,
+// and sign latency at concurrency 1 during the reshare against before it. Prints tables and writes bench/results/lifecycle.json.
 import '../node/polyfills.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
