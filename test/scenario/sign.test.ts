@@ -23,6 +23,8 @@ import { verifiesIndependently } from '../helpers/verify.js'
 
 /** Node index (0-based) whose signer corrupts every share it sends. */
 const FAULTY = 4
+/** Requests tried until the CM's party includes the faulty signer. */
+const MAX_TRIES_FOR_FAULTY_PARTY = 5
 /** Every node's test-only faults, switched per test (e.g. withhold answers everywhere but at the CM). */
 const nodeFaults: SignerFaults[] = Array.from({ length: 9 }, (_, i) => i === FAULTY ? { corruptShare: true } : {})
 /**
@@ -97,11 +99,18 @@ describe('sign', () => {
   })
 
   it('identifies a signer that sends a corrupted share, blames it and completes with another party', async () => {
-    const message = new TextEncoder().encode('corrupted share test')
-    const result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(true) })
+    // The request id is chosen so that the party the test computes includes the faulty signer; the CM's own view
+    // (load, liveness) may pick another party, and then the request completes at once: try again (CI hit it once).
+    let message = new Uint8Array()
+    let result: Awaited<ReturnType<typeof sign>> | undefined
+    for (let i = 0; i < MAX_TRIES_FOR_FAULTY_PARTY && (result?.attempts ?? 1) < 2; i++) {
+      message = new TextEncoder().encode(`corrupted share test ${i}`)
+      result = await sign({ node: url(), key: edKey, message, requestId: requestIdWhoseParty(true) })
+      expect(result.status, result.reason).toBe('completed')
+    }
     expect(result).toMatchObject({ status: 'completed', attempts: 2 })
-    expect(result.signers!.map(s => s.peerId)).not.toContain(faultyPeer())
-    expect(verifiesIndependently(edKey, message, result.signature!)).toBe(true)
+    expect(result!.signers!.map(s => s.peerId)).not.toContain(faultyPeer())
+    expect(verifiesIndependently(edKey, message, result!.signature!)).toBe(true)
     const blamed = (await Promise.all(managers().map(async m => (await callJson('GET', `${m.http.url}/health`, HealthSchema)).blame))).flat()
     expect(blamed).toContainEqual(expect.objectContaining({ culprit: faultyPeer(), reason: 'invalid-share', flow: 'sign' }))
   })

@@ -82,4 +82,21 @@ describe('finishSession (node/engine/sign/recover.ts) across an epoch change', (
     expect(stays).toMatchObject({ kind: 'failed', retryable: true })
     expect(stays).not.toHaveProperty('departed')
   })
+
+  it('a member whose share went to another session of the dead CM names it, so recovery can try that one', async () => {
+    const byMember = all()
+    byMember.delete('p12')
+    const later = from(party[1]!, { sessionId: 's2' })
+    // p12 is asked through the local path (it is this node): it answers with its share in session s2.
+    const transport: PartyTransport = {
+      libp2p: undefined as unknown as PartyTransport['libp2p'],
+      selfPeerId: 'p12',
+      local: async () => { throw new Error('no new session here') },
+      localRecover: async req => ({ kind: 'contributed', sessionId: req.sessionId, contribution: later }),
+      isMember: () => true
+    }
+    const got = await finishSession(transport, { record: { scheme: 'ed25519' } } as unknown as KeyMaterial, { message: 'cafe' } as unknown as SignRequest, 's1', byMember, AbortSignal.timeout(1_000))
+    expect(got).toMatchObject({ kind: 'failed', reason: expect.stringContaining('its share went to session s2') })
+    if (got.kind === 'failed') expect([...got.elsewhere!.entries()]).toEqual([['p12', later]])
+  })
 })

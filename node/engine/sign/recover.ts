@@ -16,6 +16,9 @@ import type { PartyTransport } from './attempt.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
 import { deadline } from '../../deadline.js'
 
+/** Most sessions one recovery tries: the ones members reported, then ones their answers named. */
+const MAX_RECOVERED_SESSIONS = 4
+
 export type RecoveryOutcome =
   | { kind: 'completed', signature: string, signers: PartyMember[], sessionId: string }
   /**
@@ -24,7 +27,11 @@ export type RecoveryOutcome =
    * `departed`: the session misses shares of members that left the network (update_node_set): it can never finish, and its
    * other members release themselves from it when a new session asks them (signer.ts).
    */
-  | { kind: 'failed', reason: string, retryable?: boolean, dead?: SessionAbandoned[], departed?: boolean }
+  | {
+    kind: 'failed', reason: string, retryable?: boolean, dead?: SessionAbandoned[], departed?: boolean
+    /** Members asked that answered with their share in **another** session (e.g. a later session of the same dead CM). */
+    elsewhere?: Map<string, Contribution>
+  }
 
 /**
  * Tries each session the `reported` contributions name, most reported first;
@@ -35,13 +42,21 @@ export async function recoverSession (transport: PartyTransport, material: KeyMa
   let retryable = false
   let departed = false
   const dead: SessionAbandoned[] = []
-  for (const sessionId of reportedSessions([...known.values()])) {
-    const outcome = await finishSession(transport, material, request, sessionId, known, signal)
+  // Sessions members reported, and those that members asked about one of them answered with (their latest
+  // contribution may be to a later session of the same dead CM, which may be the one that can be finished).
+  const all = new Map(known)
+  const sessions = reportedSessions([...known.values()])
+  for (let i = 0; i < sessions.length && i < MAX_RECOVERED_SESSIONS; i++) {
+    const outcome = await finishSession(transport, material, request, sessions[i]!, all, signal)
     if (outcome.kind === 'completed') return outcome
     reasons.push(outcome.reason)
     retryable ||= outcome.retryable === true
     departed ||= outcome.departed === true
     dead.push(...(outcome.dead ?? []))
+    for (const [peerId, c] of outcome.elsewhere ?? []) {
+      if (!all.has(peerId)) all.set(peerId, c)
+      if (!sessions.includes(c.sessionId)) sessions.push(c.sessionId)
+    }
   }
   return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}`, retryable, dead, departed }
 }
@@ -58,6 +73,7 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   // Any other gap — unreachable, restarting, a view that does not count us as a manager yet — may close.
   const refused = new Set<string>()
   const abandonments: SessionAbandoned[] = []
+  const elsewhere = new Map<string, Contribution>()
   /** Members that did not answer, with why (a refused stream, a timeout, a dial that failed). */
   const unreachable = new Map<string, string>()
   // Members that left the network are not asked: they erased everything and stopped.
@@ -67,6 +83,7 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
         ? await transport.localRecover(ask)
         : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, ask, PartyAnswerSchema, { signal: answerBy })
       if (answer.kind === 'contributed' && answer.contribution.sessionId === sessionId) byMember.set(member.peerId, answer.contribution)
+      if (answer.kind === 'contributed' && answer.contribution.sessionId !== sessionId) elsewhere.set(member.peerId, answer.contribution)
       if (answer.kind === 'completed-before') completedBefore = answer.signature
       if (answer.kind === 'reject' && answer.code === 'no-contribution') {
         refused.add(member.peerId)
@@ -95,9 +112,10 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   if (assembled.kind === 'incomplete') {
     return {
       kind: 'failed',
-      reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ` (unreachable: ${unreachable.get(m.peerId)!.slice(0, 200)})` : ''}`).join(', ')}`,
+      reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ` (unreachable: ${unreachable.get(m.peerId)!.slice(0, 200)})` : elsewhere.has(m.peerId) ? ` (its share went to session ${elsewhere.get(m.peerId)!.sessionId})` : ''}`).join(', ')}`,
       retryable: assembled.missing.every(m => !refused.has(m.peerId)),
-      dead: abandonments.slice(0, 1)
+      dead: abandonments.slice(0, 1),
+      elsewhere
     }
   }
   if (assembled.kind === 'inconsistent') return { kind: 'failed', reason: `session ${sessionId}: ${assembled.detail}` }
