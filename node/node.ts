@@ -213,7 +213,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const dkg = await startDkgService({ libp2p, identity, membership, view, blame, log, faults: opts.faults })
     cleanups.push(async () => { await dkg.stop() })
     const lifecycle = await startLifecycleService({
-      libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, view, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated
+      libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, view, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated,
+      previousMembers: new Set(chain.geneses.at(-2)?.nodes.map(n => n.peerId) ?? [])
     })
     cleanups.push(async () => { await lifecycle.stop() })
     const sign = await startSignService({ libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })

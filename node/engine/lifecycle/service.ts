@@ -28,6 +28,8 @@ export interface LifecycleServiceInit {
   genesis: Genesis
   /** The update into `genesis`, when this node activated one: offered to peers still at the epoch before. */
   lastUpdate?: MembershipUpdate
+  /** The nodes of the epoch before `genesis` (with lastUpdate): a removed one still at it is answered by membership sync. */
+  previousMembers?: ReadonlySet<string>
   store: KeyStore
   /** Absent at a joining node (not a member of the active epoch): it never coordinates a reshare. */
   view?: NetworkView
@@ -85,7 +87,7 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
   const activated = init.lastUpdate === undefined
     ? undefined
     : { update: init.lastUpdate, keyIds: () => keyStates.entryKeyIds(), entryOf: (keyId: string) => keyStates.entryOf(keyId) }
-  const sync = new MembershipSync({ libp2p, book, epoch: init.genesis.epoch, activated, peers: new Set([...activeMembers].filter(p => p !== init.identity.peerId)), joining: init.view === undefined, log })
+  const sync = new MembershipSync({ libp2p, book, epoch: init.genesis.epoch, activated, peers: new Set([...activeMembers].filter(p => p !== init.identity.peerId)), joining: init.view === undefined, previousMembers: init.previousMembers, log })
 
   await handleJson({
     libp2p,

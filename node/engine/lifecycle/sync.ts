@@ -40,6 +40,11 @@ export interface MembershipSyncInit {
   peers: ReadonlySet<string>
   /** A joining node asks every MEMBERSHIP_SYNC_INTERVAL_MS even with no update pending: it waits for the one that adds it. */
   joining?: boolean
+  /**
+   * Nodes of the epoch before the active one: answered too, so that one the update removed and that missed an
+   * entry still learns every entry, activates, erases its shares and stops (it was left at the old epoch in CI).
+   */
+  previousMembers?: ReadonlySet<string>
   log: Logger
 }
 
@@ -69,7 +74,7 @@ export class MembershipSync {
       requestSchema: MembershipSyncRequestSchema,
       malformed: (): MembershipSyncResponse => NOTHING,
       // Members, and nodes the pending update adds (joining: they learn the update and its entries here).
-      handle: async (req, { peerId }) => this.init.peers.has(peerId) || this.joins(peerId) ? this.answer(req) : NOTHING,
+      handle: async (req, { peerId }) => this.init.peers.has(peerId) || this.joins(peerId) || this.init.previousMembers?.has(peerId) === true ? this.answer(req) : NOTHING,
       timeoutMs: REGISTRY_SYNC_TIMEOUT_MS,
       // Requests are small (a summary, or at most MAX_MEMBERSHIP_SYNC_GET_KEYS key ids); answers may be large.
       maxBytes: MAX_DIRECT_MESSAGE_BYTES,

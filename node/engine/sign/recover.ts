@@ -74,6 +74,8 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   const refused = new Set<string>()
   const abandonments: SessionAbandoned[] = []
   const elsewhere = new Map<string, Contribution>()
+  /** Members that refused the recover for another reason (e.g. not-a-manager while roles settle after an epoch switch). */
+  const otherAnswers = new Map<string, string>()
   /** Members that did not answer, with why (a refused stream, a timeout, a dial that failed). */
   const unreachable = new Map<string, string>()
   // Members that left the network are not asked: they erased everything and stopped.
@@ -84,6 +86,7 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
         : await requestJson(transport.libp2p, member.peerId, PROTOCOL_PARTY, ask, PartyAnswerSchema, { signal: answerBy })
       if (answer.kind === 'contributed' && answer.contribution.sessionId === sessionId) byMember.set(member.peerId, answer.contribution)
       if (answer.kind === 'contributed' && answer.contribution.sessionId !== sessionId) elsewhere.set(member.peerId, answer.contribution)
+      if (answer.kind === 'reject' && answer.code !== 'no-contribution') otherAnswers.set(member.peerId, `${answer.code}: ${answer.reason.slice(0, 120)}`)
       if (answer.kind === 'completed-before') completedBefore = answer.signature
       if (answer.kind === 'reject' && answer.code === 'no-contribution') {
         refused.add(member.peerId)
@@ -112,7 +115,7 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   if (assembled.kind === 'incomplete') {
     return {
       kind: 'failed',
-      reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ` (unreachable: ${unreachable.get(m.peerId)!.slice(0, 200)})` : elsewhere.has(m.peerId) ? ` (its share went to session ${elsewhere.get(m.peerId)!.sessionId})` : ''}`).join(', ')}`,
+      reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ` (unreachable: ${unreachable.get(m.peerId)!.slice(0, 200)})` : elsewhere.has(m.peerId) ? ` (its share went to session ${elsewhere.get(m.peerId)!.sessionId})` : otherAnswers.has(m.peerId) ? ` (answered ${otherAnswers.get(m.peerId)!})` : ''}`).join(', ')}`,
       retryable: assembled.missing.every(m => !refused.has(m.peerId)),
       dead: abandonments.slice(0, 1),
       elsewhere
