@@ -8,7 +8,7 @@ import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../engine/ne
 import type { NetworkView } from '../engine/network-view.js'
 import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
 import { HttpProblem, MisdirectedProblem } from './problems.js'
-import { CoordinatorBusyError, CoordinatorRestartedError, NotManagerError } from '../engine/sign/coordinator.js'
+import { CoordinatorBusyError, NotManagerError, RequestSentOnError } from '../engine/sign/coordinator.js'
 import { SignRejection } from '../../protocols/sign/check-request.js'
 // Which status each sign refusal gets is part of the documented API (GET /openapi.json).
 import { SIGN_REJECTION_STATUS } from '../../protocols/wire/problems.js'
@@ -20,8 +20,8 @@ export function toProblem (err: unknown, view: NetworkView): HttpProblem | undef
   if (err instanceof CoordinatorBusyError) {
     return new HttpProblem(429, 'coordinator-busy', 'Too Many Requests', err.message, { code: 'coordinator-busy', pending: err.pending }, { 'retry-after': String(err.retryAfterS) })
   }
-  if (err instanceof CoordinatorRestartedError) {
-    return new HttpProblem(503, 'coordinator-restarted', 'Service Unavailable', err.message, { code: 'coordinator-restarted' })
+  if (err instanceof RequestSentOnError) {
+    return new HttpProblem(503, err.code, 'Service Unavailable', err.message, { code: err.code })
   }
   if (err instanceof SignRejection) {
     return new HttpProblem(SIGN_REJECTION_STATUS[err.code] ?? 400, `sign-${err.code}`, 'Sign Request Refused', err.message, { code: err.code })

@@ -4,6 +4,17 @@ import type { Genesis, GenesisNode } from '../../protocols/wire/genesis.js'
 import type { BlameRecord, Endpoint, Health, Peers, WhoCl, WhoCm } from '../../protocols/wire/http.js'
 import { electRoles, rolesOf, type Roles } from '../../protocols/roles/index.js'
 import type { LivenessTracker } from './liveness.js'
+import { LIVENESS_WINDOW_MS } from '../../protocols/constants.js'
+
+/**
+ * How long after its start a node elects roles as if every member were live.
+ * Until it has listened that long it cannot tell a member that is down from one
+ * whose heartbeats have not reached it yet (its dials and gossipsub mesh form in
+ * the first seconds): counting only the peers heard so far would make it a
+ * manager or leader in its own view that no settled node agrees with, and it
+ * would take requests the others then refuse it (docs/protocols/roles.md).
+ */
+export const ROLES_WARMUP_MS = 2 * LIVENESS_WINDOW_MS
 
 export interface NetworkViewInit {
   genesis: Genesis
@@ -44,12 +55,18 @@ export class NetworkView {
     return this.init.liveness.liveSet(this.byPeerId.keys(), this.now())
   }
 
+  /** Whether this node is a communication manager in its current view. */
+  isManager (peerId = this.selfPeerId): boolean {
+    return this.roles().managers.includes(peerId)
+  }
+
   roles (): Roles {
     const { genesis } = this.init
+    const warmingUp = this.now() - this.init.startedAtMs < ROLES_WARMUP_MS
     return electRoles({
       epoch: genesis.epoch,
       members: genesis.nodes.map(n => ({ peerId: n.peerId, committee: n.committee })),
-      live: this.liveSet(),
+      live: warmingUp ? new Set(this.byPeerId.keys()) : this.liveSet(),
       committees: genesis.params.committees,
       managers: genesis.params.managers
     })

@@ -104,6 +104,7 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   SignRefusedProblem: P.SignRefusedProblemSchema,
   CoordinatorBusyProblem: P.CoordinatorBusyProblemSchema,
   CoordinatorRestartedProblem: P.CoordinatorRestartedProblemSchema,
+  ManagerRoleLostProblem: P.ManagerRoleLostProblemSchema,
   AmbiguousRequestIdProblem: P.AmbiguousRequestIdProblemSchema,
   KeyDeletedProblem: P.KeyDeletedProblemSchema,
   UnknownKeyProblem: P.UnknownKeyProblemSchema,
@@ -139,6 +140,8 @@ export const METHOD_NOT_ALLOWED: ProblemSpec = {
 
 /** Keeps the schema's own type, so that a client's answer is typed by the route it called. */
 const json = <S extends z.ZodType>(description: string, schema: S): ContentSpec & { schema: S } => ({ description, schema })
+/** A 503 of the sign routes: the client sends the same request to another manager. */
+const SENT_ON_DESCRIPTION = 'This CM no longer coordinates the request: `coordinator-restarted` (it was pending when this CM restarted) or `manager-role-lost` (this CM lost its manager role while finishing another manager\'s session); send it, with the same id, to another manager.'
 const keyIdParam: ParamSpec = { description: '16 bytes as 32 lowercase hex characters.', schema: KeyIdSchema }
 
 export const HTTP_API = {
@@ -240,7 +243,7 @@ export const HTTP_API = {
         schemas: [P.CoordinatorBusyProblemSchema, P.SignRefusedProblemSchema],
         headers: { 'Retry-After': { description: 'Seconds, with coordinator-busy.', schema: z.string().regex(/^\d+$/) } }
       },
-      503: { description: 'The request was pending when this CM restarted; send it to another manager.', schemas: [P.CoordinatorRestartedProblemSchema] }
+      503: { description: SENT_ON_DESCRIPTION, schemas: [P.CoordinatorRestartedProblemSchema, P.ManagerRoleLostProblemSchema] }
     }
   },
   signStatus: {
@@ -251,7 +254,8 @@ export const HTTP_API = {
     problems: {
       400: { description: 'Malformed request id or keyId.', schemas: [P.BadRequestProblemSchema] },
       404: { description: 'This node coordinates no such request (for that key).', schemas: [P.NotFoundProblemSchema] },
-      409: { description: 'The id was used here with several keys and no keyId was given; `keyIds` lists them.', schemas: [P.AmbiguousRequestIdProblemSchema] }
+      409: { description: 'The id was used here with several keys and no keyId was given; `keyIds` lists them.', schemas: [P.AmbiguousRequestIdProblemSchema] },
+      503: { description: SENT_ON_DESCRIPTION, schemas: [P.CoordinatorRestartedProblemSchema, P.ManagerRoleLostProblemSchema] }
     }
   },
   deleteUser: {

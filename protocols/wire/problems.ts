@@ -69,6 +69,7 @@ export const SignRefusedProblemSchema = z.strictObject({
 })
 export const CoordinatorBusyProblemSchema = problem('coordinator-busy', 429, 'Too Many Requests', { code: z.literal('coordinator-busy'), pending: z.int().min(0) })
 export const CoordinatorRestartedProblemSchema = problem('coordinator-restarted', 503, 'Service Unavailable', { code: z.literal('coordinator-restarted') })
+export const ManagerRoleLostProblemSchema = problem('manager-role-lost', 503, 'Service Unavailable', { code: z.literal('manager-role-lost') })
 export const AmbiguousRequestIdProblemSchema = problem('ambiguous-request-id', 409, 'Conflict', { keyIds: z.array(KeyIdSchema) })
 
 /** A key its owner deleted: `deletion` is the delete that took effect (GET /keys/:keyId, a repeated POST /delete_user). */

@@ -12,6 +12,7 @@ import { requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_PARTY } from '../../protocols/constants.js'
 import { LEDGER_PREFIX } from '../../node/engine/sign/ledger.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
+import { cmWeight, rankByRendezvous } from '../../protocols/roles/index.js'
 import { HealthSchema } from '../../protocols/wire/http.js'
 import { PartyAnswerSchema, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
 import { callJson } from '../../cli/client/http.js'
@@ -422,6 +423,69 @@ describe('session recovery: a CM died after the shares left', () => {
     const res = await answered
     expect(res.body).toMatchObject({ status: 'completed', signers: party })
     expect(verifiesIndependently(btcKey, hexToBytes('cafe27'), res.body.signature)).toBe(true)
+    await everyoneLive()
+  })
+  it('a CM that lost its manager role while finishing another manager\'s session sends the request on (503), and a manager finishes it', async () => {
+    await everyoneLive()
+    // The full CM ranking: the first k are managers; while the first is down, the (k+1)-th is one too, until it returns.
+    const epoch = cluster.running()[0]!.view.epoch
+    const ranked = rankByRendezvous(cluster.state.nodes.map(n => n.peerId), p => cmWeight(epoch, p))
+    const k = managers().length
+    const [top, standIn] = [ranked[0]!, ranked[k]!]
+    const indexOf = (peerId: string): number => cluster.state.nodes.findIndex(n => n.peerId === peerId)
+    // A dead session without either of them, and a next party (the stand-in's own, member 0 down) that shares members with it.
+    const holders = [1, 2, 3].map(c => cluster.state.nodes.filter(n => n.committee === c).map(n => n.peerId))
+    const partyOf = (requestId: string, excluded: string[]): PartyMember[] | undefined => {
+      const sel = selectParty({ requestId, tc: 2, tm: 2, holders, live: new Set(cluster.state.nodes.map(n => n.peerId)), load: new Map([[standIn, Number.MAX_SAFE_INTEGER / 2]]), excluded: new Set(excluded) })
+      return sel.ok ? sel.party : undefined
+    }
+    let requestId = ''
+    let party: PartyMember[] = []
+    for (;;) {
+      requestId = newRequestId()
+      party = partyOf(requestId, [top, standIn, faultyPeer()]) ?? []
+      const next = partyOf(requestId, [top, party[0]?.peerId ?? ''])
+      if (party.length > 0 && next?.some(p => party.slice(1).some(q => q.peerId === p.peerId)) === true) break
+    }
+    const request = buildSignRequest(btcKey, hexToBytes('cafe29'), requestId, Date.now() + 60_000)
+    const corrupting = nodeFaults[FAULTY]!.corruptShare
+    nodeFaults[FAULTY]!.corruptShare = false
+    try {
+      await cluster.stop(indexOf(top))
+      await waitUntil(() => cluster.running().every(n => n.view.isManager(standIn)), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
+      await dyingCm(request, party)
+      // A member of that session is down: the stand-in, asked to take the request, keeps asking the session's members.
+      const down = indexOf(party[0]!.peerId)
+      await cluster.stop(down)
+      const cm = cluster.nodes[indexOf(standIn)]!
+      const taken = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
+      expect(taken.status).toBe(202)
+      // The first manager returns: the stand-in is no manager any more, in its own view and in the members'. Then
+      // the missing member returns, and refuses the stand-in's recover (not-a-manager).
+      await cluster.start(indexOf(top))
+      await waitUntil(() => !cm.view.isManager(), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
+      await cluster.start(down)
+      const statusAt = async (): Promise<{ status: number, body: any }> => {
+        const res = await fetch(`${cm.http.url}/sign_request/${requestId}`)
+        return { status: res.status, body: await res.json() }
+      }
+      let answer = await statusAt()
+      for (const until = Date.now() + 20_000; answer.status !== 503 && Date.now() < until; answer = await statusAt()) {
+        expect(answer.body.status).toBe('pending')
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+      expect(answer).toMatchObject({ status: 503, body: { code: 'manager-role-lost' } })
+      // The client fails over with the same request id; a manager finishes the dead session.
+      const result = await sign({ node: url(), key: btcKey, message: hexToBytes('cafe29'), requestId })
+      expect(result, result.reason).toMatchObject({ status: 'completed', signers: party })
+      expect(verifiesIndependently(btcKey, hexToBytes('cafe29'), result.signature!)).toBe(true)
+    } finally {
+      nodeFaults[FAULTY]!.corruptShare = corrupting
+      for (const peerId of [top, party[0]?.peerId]) {
+        const i = peerId === undefined ? -1 : indexOf(peerId)
+        if (i >= 0 && cluster.nodes[i] === undefined) await cluster.start(i)
+      }
+    }
     await everyoneLive()
   })
 })

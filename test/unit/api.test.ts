@@ -2,7 +2,8 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../node/api/app.js'
 import { LivenessTracker } from '../../node/engine/liveness.js'
-import { NetworkView } from '../../node/engine/network-view.js'
+import { NetworkView, ROLES_WARMUP_MS } from '../../node/engine/network-view.js'
+import { electRoles } from '../../protocols/roles/index.js'
 import { cryptoBackendInfo } from '../../protocols/frost/index.js'
 import { HealthSchema, PeersSchema, ProblemSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
@@ -70,12 +71,33 @@ describe('discovery endpoints', () => {
     const liveness = new LivenessTracker('peer-1')
     let now = 0
     for (const n of genesis.nodes) liveness.heard(n.peerId, now)
-    const view = new NetworkView({ genesis, self: genesis.nodes[0]!, liveness, connectedPeers: () => new Set(), keyCount: () => 0, recentBlame: () => [], startedAtMs: 0, now: () => now })
+    // Started long ago: past the warm-up in which every member counts as live.
+    const view = new NetworkView({ genesis, self: genesis.nodes[0]!, liveness, connectedPeers: () => new Set(), keyCount: () => 0, recentBlame: () => [], startedAtMs: -ROLES_WARMUP_MS, now: () => now })
     const leader2 = view.roles().committees[1]!.leader!
     now = 3_001
     for (const n of genesis.nodes) if (n.peerId !== leader2) liveness.heard(n.peerId, now)
     expect(view.roles().committees[1]!.leader).not.toBe(leader2)
     expect(view.liveSet().has(leader2)).toBe(false)
+  })
+
+  it('a node that just started elects roles as if every member were live, until it has listened for ROLES_WARMUP_MS', () => {
+    const genesis = fakeGenesis(9, 3)
+    const all = electRoles({ epoch: genesis.epoch, members: genesis.nodes, live: new Set(genesis.nodes.map(n => n.peerId)), committees: 3, managers: genesis.params.managers })
+    // A node ranked below the managers: alone in its live set it would count itself the only manager.
+    const self = genesis.nodes.find(n => !all.managers.includes(n.peerId))!
+    const liveness = new LivenessTracker(self.peerId)
+    let now = 1_000
+    const view = new NetworkView({ genesis, self, liveness, connectedPeers: () => new Set(), keyCount: () => 0, recentBlame: () => [], startedAtMs: now, now: () => now })
+    expect(view.roles()).toEqual(all)
+    expect(view.isManager()).toBe(false)
+    // /health tells the truth about liveness meanwhile: nothing heard yet.
+    expect(view.health().peers.live).toBe(1)
+    now += ROLES_WARMUP_MS - 1
+    expect(view.roles()).toEqual(all)
+    // Listened long enough: members never heard from are down.
+    now += 1
+    expect(view.roles().managers).toEqual([self.peerId])
+    expect(view.isManager()).toBe(true)
   })
 })
 

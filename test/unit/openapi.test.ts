@@ -19,7 +19,7 @@ import { KeyGoneError, resultOf, UnknownKeyError } from '../../node/engine/delet
 import { keyStateOf } from '../../node/engine/lifecycle/key-state.js'
 import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../../node/engine/new-user/leader.js'
 import { KeyDeletedError, RecordConflictError } from '../../node/engine/registry.js'
-import { CoordinatorBusyError, CoordinatorRestartedError, NotManagerError } from '../../node/engine/sign/coordinator.js'
+import { CoordinatorBusyError, NotManagerError, RequestSentOnError } from '../../node/engine/sign/coordinator.js'
 import { PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { DeleteRejection } from '../../protocols/delete-user/tombstone.js'
@@ -328,7 +328,8 @@ describe('real calls validate against the document', () => {
       ...codes.map((code): [() => never, number] => [() => { throw new SignRejection(code, `refused: ${code}`) }, SIGN_REJECTION_STATUS[code] ?? 400]),
       [() => { throw new NotManagerError() }, 421],
       [() => { throw new CoordinatorBusyError(128) }, 429],
-      [() => { throw new CoordinatorRestartedError(request.requestId) }, 503]
+      [() => { throw new RequestSentOnError(request.requestId, 'restarted') }, 503],
+      [() => { throw new RequestSentOnError(request.requestId, 'role-lost') }, 503]
     ]
     for (const [thrower, status] of throwers) {
       ctx.behaviour.submit = async () => thrower()
@@ -352,6 +353,13 @@ describe('real calls validate against the document', () => {
       ctx.behaviour.get = async () => results
       const res = await ctx.app.request(url)
       expect(res.status).toBe(status)
+      await expectDocumented('GET', '/sign_request/:requestId', res)
+    }
+    for (const why of ['restarted', 'role-lost'] as const) {
+      ctx.behaviour.get = async () => { throw new RequestSentOnError('req-openapi-0001', why) }
+      const res = await ctx.app.request('/sign_request/req-openapi-0001')
+      expect(res.status).toBe(503)
+      expect(await res.clone().json()).toMatchObject({ code: why === 'restarted' ? 'coordinator-restarted' : 'manager-role-lost' })
       await expectDocumented('GET', '/sign_request/:requestId', res)
     }
   })

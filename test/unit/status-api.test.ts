@@ -27,7 +27,7 @@ function setup (opts: { maxStatusStreams?: number, statusStreamIntervalMs?: numb
   // peer-3 was heard once, long ago; peer-9 never.
   for (const n of genesis.nodes.slice(1, 8)) liveness.heard(n.peerId, n.peerId === 'peer-3' ? NOW - 60_000 : NOW)
   const blame = [{ at: NOW - 2_000, culprit: 'peer-3', reason: 'round1-timeout', flow: 'sign' as const, keyId: 'ab'.repeat(16), committee: 3, detail: '<img src=x onerror=alert(1)>' }]
-  const view = new NetworkView({ genesis, self, liveness, connectedPeers: () => new Set(['peer-2']), keyCount: () => 4, recentBlame: () => blame, startedAtMs: NOW - 5_000 })
+  const view = new NetworkView({ genesis, self, liveness, connectedPeers: () => new Set(['peer-2']), keyCount: () => 4, recentBlame: () => blame, startedAtMs: NOW - 60_000 })
   // Only the status routes are under test; the others need their dependencies only when called.
   const notUnderTest = async (): Promise<never> => { throw new Error('not under test here') }
   const deps = {

@@ -24,6 +24,8 @@ const MAX_MEMBERSHIP_GOSSIP_BYTES = 4 * MAX_GOSSIP_MESSAGE_BYTES
 export interface Pending {
   update: MembershipUpdate
   genesis: Genesis
+  /** genesisDigest(genesis), computed once. */
+  digest: string
   membership: Membership
   changes: MembershipChanges
 }
@@ -78,7 +80,7 @@ export class MembershipBook {
 
   private pendingOf (update: MembershipUpdate): Pending {
     const genesis = checkMembershipUpdate(update, this.init.genesis)
-    return { update, genesis, membership: membershipOf(genesis), changes: membershipChanges(this.init.genesis, genesis) }
+    return { update, genesis, digest: genesisDigest(genesis), membership: membershipOf(genesis), changes: membershipChanges(this.init.genesis, genesis) }
   }
 
   /**
@@ -88,10 +90,9 @@ export class MembershipBook {
    */
   async accept (update: MembershipUpdate, opts: { gossip: boolean }): Promise<'added' | 'unchanged'> {
     const pending = this.pendingOf(update)
-    const digest = genesisDigest(pending.genesis)
     if (this.pendingUpdate !== undefined) {
-      if (genesisDigest(this.pendingUpdate.genesis) === digest) return 'unchanged'
-      throw new LifecycleRejection('wrong-epoch', `another update to epoch ${this.pendingUpdate.genesis.epoch} (${genesisDigest(this.pendingUpdate.genesis).slice(0, 16)}…) is pending`)
+      if (this.pendingUpdate.digest === pending.digest) return 'unchanged'
+      throw new LifecycleRejection('wrong-epoch', `another update to epoch ${this.pendingUpdate.genesis.epoch} (${this.pendingUpdate.digest.slice(0, 16)}…) is pending`)
     }
     // Taken before the write: the same update arriving meanwhile (gossip, and each reshare request carries it) is 'unchanged'.
     this.pendingUpdate = pending
@@ -101,7 +102,7 @@ export class MembershipBook {
       this.pendingUpdate = undefined
       throw err
     }
-    this.init.log.info({ epoch: pending.genesis.epoch, genesisDigest: digest, ...pending.changes }, 'membership update pending; resharing to it')
+    this.init.log.info({ epoch: pending.genesis.epoch, genesisDigest: pending.digest, ...pending.changes }, 'membership update pending; resharing to it')
     if (opts.gossip) await this.publish({ v: 1, kind: 'update', update })
     this.init.onChanged?.()
     return 'added'
@@ -157,7 +158,7 @@ export class MembershipBook {
     try {
       if (gossip.kind === 'update') {
         const pending = this.pendingOf(gossip.update)
-        if (this.pendingUpdate !== undefined) return genesisDigest(this.pendingUpdate.genesis) === genesisDigest(pending.genesis) ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+        if (this.pendingUpdate !== undefined) return this.pendingUpdate.digest === pending.digest ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
         return TopicValidatorResult.Accept
       }
       if (this.entries.has(gossip.entry.record.keyId)) return TopicValidatorResult.Ignore

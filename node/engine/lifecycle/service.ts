@@ -79,7 +79,7 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
   // no node holding it could activate. It becomes usable as its committees' receipts arrive.
   registry.onEntry(entry => {
     const pending = book.pending
-    if (pending === undefined || coordinated !== genesisDigest(pending.genesis)) return
+    if (pending === undefined || coordinated !== pending.digest) return
     if (!keyStates.usable(entry) || book.entryOf(entry.record.keyId) !== undefined) return
     coordinator?.start(pending.update).catch((err: Error) => { log.error({ err }, 'resharing stopped') })
   })
@@ -108,17 +108,19 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
     }
   })
 
+  const activeDigest = genesisDigest(init.genesis)
   const status = (): MembershipStatus => {
     const pending = book.pending
+    const usable = pending === undefined ? [] : keyStates.usableKeyIds()
     return {
-      active: { epoch: init.genesis.epoch, genesisDigest: genesisDigest(init.genesis) },
+      active: { epoch: init.genesis.epoch, genesisDigest: activeDigest },
       pending: pending === undefined
         ? null
         : {
             epoch: pending.genesis.epoch,
-            genesisDigest: genesisDigest(pending.genesis),
+            genesisDigest: pending.digest,
             changes: pending.changes,
-            keys: { total: keyStates.usableKeyIds().length, reshared: keyStates.usableKeyIds().filter(k => book.entryOf(k) !== undefined).length, failed: coordinator?.failures() ?? [] },
+            keys: { total: usable.length, reshared: usable.filter(k => book.entryOf(k) !== undefined).length, failed: coordinator?.failures() ?? [] },
             coordinating: coordinator?.coordinating ?? false
           }
     }

@@ -106,7 +106,7 @@ export class MembershipSync {
     }
     const pending = book.pending
     if (pending === undefined) return undefined
-    const digest = genesisDigest(pending.genesis)
+    const digest = pending.digest
     if (opts.digest !== undefined && opts.digest !== digest) return undefined
     return { update: pending.update, digest, keyIds: () => book.confirmedKeys(), entryOf: k => book.entryOf(k) }
   }
@@ -153,7 +153,7 @@ export class MembershipSync {
   private summary (): MembershipSyncRequest {
     const { book } = this.init
     const held = book.confirmedKeys()
-    return { kind: 'summary', epoch: this.init.epoch, ...(book.pending !== undefined ? { pending: genesisDigest(book.pending.genesis) } : {}), count: held.size, digest: keySetDigest(held) }
+    return { kind: 'summary', epoch: this.init.epoch, ...(book.pending !== undefined ? { pending: book.pending.digest } : {}), count: held.size, digest: keySetDigest(held) }
   }
 
   private async pullFrom (peer: string): Promise<void> {
@@ -173,7 +173,7 @@ export class MembershipSync {
     let added = 0
     while (missing.length > 0 && !this.stopped) {
       const batch = missing.slice(0, MAX_MEMBERSHIP_SYNC_GET_KEYS)
-      const got = await this.ask(peer, { kind: 'get', pending: genesisDigest(pending.genesis), keyIds: batch })
+      const got = await this.ask(peer, { kind: 'get', pending: pending.digest, keyIds: batch })
       if (got.kind !== 'entries' || got.entries.length === 0) break
       for (const entry of got.entries) {
         // An entry whose key this node has not synced into its registry yet is refused; a later pull brings it again.

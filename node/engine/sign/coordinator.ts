@@ -2,7 +2,7 @@
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
-import { CM_BUSY_RETRY_AFTER_S, MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { CM_BUSY_RETRY_AFTER_S, LIVENESS_WINDOW_MS, MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { randomBytes } from 'node:crypto'
@@ -35,6 +35,27 @@ const SELF_PARTY_LOAD = Number.MAX_SAFE_INTEGER / 2
 /** Pause before a CM asks the members of another CM's session again, when some of them did not answer (they may be restarting). */
 const RECOVER_RETRY_PAUSE_MS = 1_000
 const LEASE_WAIT_SLACK_MS = 100
+/**
+ * How long members may keep refusing a recover as `not-a-manager` while this CM
+ * still counts itself a manager: longer than liveness views take to settle
+ * (a restart, a node coming back), so a lasting refusal means they disagree.
+ */
+export const NOT_A_MANAGER_PATIENCE_MS = 2 * LIVENESS_WINDOW_MS
+
+/** When a CM finishing another manager's session gives that request up to a manager its members count (sendOn). */
+export class RefusedAsManager {
+  private since: number | undefined
+
+  /** `refused`: the last recover met `not-a-manager`; `stillManager`: this CM's own view. */
+  giveUp (refused: boolean, stillManager: boolean, now: number): boolean {
+    if (!refused) {
+      this.since = undefined
+      return false
+    }
+    this.since ??= now
+    return !stillManager || now - this.since >= NOT_A_MANAGER_PATIENCE_MS
+  }
+}
 
 /** Request ids are scoped by key: another owner cannot squat an id a user will choose. */
 function trackKey (keyId: string, requestId: string): string {
@@ -52,12 +73,18 @@ function storeKey (keyId: string, requestId: string): string {
  * and a second session could give a second signature): another CM takes it.
  */
 function restored (stored: Stored): Tracked {
-  if (stored.result.status !== 'pending') return { requestDigest: stored.requestDigest, result: stored.result, done: Promise.resolve() }
-  const result: SignResult = { ...stored.result, status: 'failed', reason: CUT_OFF_REASON }
-  return { requestDigest: stored.requestDigest, result, done: Promise.resolve(), cutOff: true }
+  const tracked: Tracked = { requestDigest: stored.requestDigest, result: stored.result, done: Promise.resolve() }
+  if (stored.result.status === 'pending') tracked.sentOn = 'restarted'
+  return tracked
 }
 
-const CUT_OFF_REASON = 'the coordinating CM restarted while the request was pending; another manager finishes it under the same request id'
+/** Why this CM no longer coordinates a request it took, and another manager must (503). */
+export type SentOnReason = 'restarted' | 'role-lost'
+
+const SENT_ON_REASONS: Record<SentOnReason, string> = {
+  restarted: 'the coordinating CM restarted while the request was pending',
+  'role-lost': 'the coordinating CM is no longer a communication manager, and the signers of another manager\'s session it was finishing answer only managers'
+}
 
 export class NotManagerError extends Error {
   constructor () {
@@ -75,11 +102,17 @@ export class CoordinatorBusyError extends Error {
   }
 }
 
-/** The request was cut off by a restart of this CM: the client should send it to another manager (503). */
-export class CoordinatorRestartedError extends Error {
-  constructor (readonly requestId: string) {
-    super(`request ${requestId}: ${CUT_OFF_REASON}`)
-    this.name = 'CoordinatorRestartedError'
+/**
+ * This CM no longer coordinates the request (it restarted while the request was
+ * pending, or lost its manager role while finishing another manager's session):
+ * the client sends it, with the same id, to another manager (503).
+ */
+export class RequestSentOnError extends Error {
+  readonly code: string
+  constructor (readonly requestId: string, readonly why: SentOnReason) {
+    super(`request ${requestId}: ${SENT_ON_REASONS[why]}; another manager finishes it under the same request id`)
+    this.name = 'RequestSentOnError'
+    this.code = why === 'restarted' ? 'coordinator-restarted' : 'manager-role-lost'
   }
 }
 
@@ -98,8 +131,8 @@ interface Tracked extends Stored {
   /** When this CM took it (absent when restored from the store); the status page's latency. */
   startedAt?: number
   finishedAt?: number
-  /** Restored after a restart cut it off: sent on to another manager. */
-  cutOff?: boolean
+  /** This CM no longer coordinates it (restarted, or lost its role mid-recovery): another manager does. */
+  sentOn?: SentOnReason
 }
 
 export interface CoordinatorInit {
@@ -160,7 +193,7 @@ export class SignCoordinator {
 
   private async submitOnce (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {
     const { view } = this.init
-    if (!view.roles().managers.includes(view.selfPeerId)) throw new NotManagerError()
+    if (!view.isManager()) throw new NotManagerError()
     const requestDigest = requestIdentity(request)
     const material = this.init.keys.get(request.keyId)
     const known = this.requests.get(trackKey(request.keyId, request.requestId)) ?? await this.load(request.keyId, request.requestId)
@@ -168,7 +201,7 @@ export class SignCoordinator {
       if (known.requestDigest !== requestDigest) throw new SignRejection('conflict', `request id ${request.requestId} was already used with key ${request.keyId} for another message`)
       // Only the owner may learn a request's state this way: its signature must still verify.
       if (!verifyBody(SIGN_REQUEST_KIND, request, material.record.ownerAuthKey)) throw new SignRejection('bad-owner-signature', `request ${request.requestId}: the owner signature does not verify`)
-      if (known.cutOff === true) throw new CoordinatorRestartedError(request.requestId)
+      if (known.sentOn !== undefined) throw new RequestSentOnError(request.requestId, known.sentOn)
       return { result: known.result, done: known.done }
     }
     checkSignRequest(request, material.record, this.now())
@@ -189,15 +222,19 @@ export class SignCoordinator {
   /**
    * The states of a request id this CM coordinated, from memory or, after a
    * restart, from the store; one per key that used the id (usually one).
+   * Throws RequestSentOnError when the one asked for is now another manager's.
    */
   async get (requestId: string, keyId?: string): Promise<SignResult[]> {
-    const found = new Map<string, SignResult>()
-    for (const t of this.requests.values()) if (t.result.requestId === requestId) found.set(t.result.keyId, t.result)
+    const found = new Map<string, Tracked>()
+    for (const t of this.requests.values()) if (t.result.requestId === requestId) found.set(t.result.keyId, t)
     for await (const [, value] of this.init.store.iterate(`${RESULT_PREFIX}${requestId}/`)) {
       const stored = JSON.parse(new TextDecoder().decode(value)) as Stored
-      if (!found.has(stored.result.keyId)) found.set(stored.result.keyId, restored(stored).result)
+      if (!found.has(stored.result.keyId)) found.set(stored.result.keyId, restored(stored))
     }
-    return [...found.values()].filter(r => keyId === undefined || r.keyId === keyId)
+    const matching = [...found.values()].filter(t => keyId === undefined || t.result.keyId === keyId)
+    const only = matching.length === 1 ? matching[0]! : undefined
+    if (only?.sentOn !== undefined) throw new RequestSentOnError(requestId, only.sentOn)
+    return matching.map(t => t.result)
   }
 
   private async load (keyId: string, requestId: string): Promise<Tracked | undefined> {
@@ -297,8 +334,14 @@ export class SignCoordinator {
         if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
         if (outcome.kind === 'recover') {
           let recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
+          const refusedAsManager = new RefusedAsManager()
           // Members of that session that did not answer may come back (a killed CM restarts with its own share in its ledger): ask again until expiry.
           while (recovered.kind === 'failed' && recovered.retryable === true && !this.stopping() && this.now() + RECOVER_RETRY_PAUSE_MS < request.expiresAt) {
+            // Members that answer only managers will not answer this CM if it lost the role (roles moved: an epoch
+            // switch, a higher-ranked manager back): a manager they count finishes it, under the same request id.
+            if (refusedAsManager.giveUp(recovered.notManager === true, this.init.view.isManager(), this.now())) {
+              return this.sendOn(tracked, 'role-lost', log, recovered.reason)
+            }
             log.info({ reason: recovered.reason }, 'another manager\'s session misses unreachable members; asking again')
             await sleep(RECOVER_RETRY_PAUSE_MS, undefined, { signal: this.controller.signal }).catch(() => {})
             if (this.stopping()) return
@@ -345,6 +388,18 @@ export class SignCoordinator {
       log.error({ err }, 'sign request failed inside the coordinator')
       return this.finish(tracked, { status: 'failed', reason: 'the coordinator failed; see its log' })
     }
+  }
+
+  /**
+   * Leaves the request to another manager: memory and store keep it pending
+   * here, and the client's next POST or GET gets 503 and fails over with the
+   * same request id (as after a restart, `restored`).
+   */
+  private sendOn (tracked: Tracked, why: SentOnReason, log: Logger, detail: string): void {
+    tracked.sentOn = why
+    tracked.finishedAt = this.now()
+    tracked.decided?.()
+    log.info({ why, detail }, 'sign request sent on to another manager')
   }
 
   /**

@@ -31,6 +31,8 @@ export type RecoveryOutcome =
     kind: 'failed', reason: string, retryable?: boolean, dead?: SessionAbandoned[], departed?: boolean
     /** Members asked that answered with their share in **another** session (e.g. a later session of the same dead CM). */
     elsewhere?: Map<string, Contribution>
+    /** A missing member refused because this CM is no manager in its view (`not-a-manager`). */
+    notManager?: boolean
   }
 
 /**
@@ -41,6 +43,7 @@ export async function recoverSession (transport: PartyTransport, material: KeyMa
   const reasons: string[] = []
   let retryable = false
   let departed = false
+  let notManager = false
   const dead: SessionAbandoned[] = []
   // Sessions members reported, and those that members asked about one of them answered with (their latest
   // contribution may be to a later session of the same dead CM, which may be the one that can be finished).
@@ -52,13 +55,14 @@ export async function recoverSession (transport: PartyTransport, material: KeyMa
     reasons.push(outcome.reason)
     retryable ||= outcome.retryable === true
     departed ||= outcome.departed === true
+    notManager ||= outcome.notManager === true
     dead.push(...(outcome.dead ?? []))
     for (const [peerId, c] of outcome.elsewhere ?? []) {
       if (!all.has(peerId)) all.set(peerId, c)
       if (!sessions.includes(c.sessionId)) sessions.push(c.sessionId)
     }
   }
-  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}`, retryable, dead, departed }
+  return { kind: 'failed', reason: `signers already sent shares to another manager's session, which cannot be finished: ${reasons.join('; ')}`, retryable, dead, departed, notManager }
 }
 
 export async function finishSession (transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, known: ReadonlyMap<string, Contribution>, signal: AbortSignal, ownParty?: PartyMember[]): Promise<RecoveryOutcome> {
@@ -76,6 +80,8 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   const elsewhere = new Map<string, Contribution>()
   /** Members that refused the recover for another reason (e.g. not-a-manager while roles settle after an epoch switch). */
   const otherAnswers = new Map<string, string>()
+  /** Members that answered `not-a-manager`: this CM is no manager in their view. */
+  const notManagerFor = new Set<string>()
   /** Members that did not answer, with why (a refused stream, a timeout, a dial that failed). */
   const unreachable = new Map<string, string>()
   // Members that left the network are not asked: they erased everything and stopped.
@@ -87,6 +93,7 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
       if (answer.kind === 'contributed' && answer.contribution.sessionId === sessionId) byMember.set(member.peerId, answer.contribution)
       if (answer.kind === 'contributed' && answer.contribution.sessionId !== sessionId) elsewhere.set(member.peerId, answer.contribution)
       if (answer.kind === 'reject' && answer.code !== 'no-contribution') otherAnswers.set(member.peerId, `${answer.code}: ${answer.reason.slice(0, 120)}`)
+      if (answer.kind === 'reject' && answer.code === 'not-a-manager') notManagerFor.add(member.peerId)
       if (answer.kind === 'completed-before') completedBefore = answer.signature
       if (answer.kind === 'reject' && answer.code === 'no-contribution') {
         refused.add(member.peerId)
@@ -118,7 +125,8 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
       reason: `session ${sessionId}: no share from ${assembled.missing.map(m => `committee ${m.committee} member ${m.member}${unreachable.has(m.peerId) ? ` (unreachable: ${unreachable.get(m.peerId)!.slice(0, 200)})` : elsewhere.has(m.peerId) ? ` (its share went to session ${elsewhere.get(m.peerId)!.sessionId})` : otherAnswers.has(m.peerId) ? ` (answered ${otherAnswers.get(m.peerId)!})` : ''}`).join(', ')}`,
       retryable: assembled.missing.every(m => !refused.has(m.peerId)),
       dead: abandonments.slice(0, 1),
-      elsewhere
+      elsewhere,
+      notManager: assembled.missing.some(m => notManagerFor.has(m.peerId))
     }
   }
   if (assembled.kind === 'inconsistent') return { kind: 'failed', reason: `session ${sessionId}: ${assembled.detail}` }

@@ -81,7 +81,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
       }
       if (req.kind === 'recover') {
         // A recover can end a session for good (abandoned): only a manager in our view may send one.
-        if (!init.view.roles().managers.includes(peerId)) return { kind: 'reject', sessionId: req.sessionId, code: 'not-a-manager', reason: `${peerId} is no communication manager in this node's view` }
+        if (!init.view.isManager(peerId)) return { kind: 'reject', sessionId: req.sessionId, code: 'not-a-manager', reason: `${peerId} is no communication manager in this node's view` }
         return await signer.onRecover(req)
       }
       return await signer.onNewParty(req, peerId, signal)
