@@ -7,6 +7,8 @@
 // removes two nodes (one a committee leader), the time until every node that
 // stays confirmed every key (or activated the new epoch), per key and in all,
 // and sign latency at concurrency 1 during the reshare against before it. Prints tables and writes bench/results/lifecycle.json.
+// `--reshare-only`: only the reshare part (for a profile: SHARDSIG_NODE_CPU_PROF_DIR=DIR, then
+// `node dist/bench/profile-summary.js --window FROM TO DIR` with the window it prints); writes nothing.
 import '../node/polyfills.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
@@ -41,7 +43,13 @@ const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
 /** The issue's target for the DKG's median latency. */
 const TARGET_DKG_P50_MS = 300
 
+/** CLOCK_MONOTONIC in µs, the clock .cpuprofile samples carry (bench/profile-summary.ts --window). */
+function monotonicUs (): number {
+  return Number(process.hrtime.bigint() / 1000n)
+}
+
 async function main (): Promise<void> {
+  const reshareOnly = process.argv.includes('--reshare-only')
   const dir = await mkdtemp(join(tmpdir(), 'shardsig-bench-lifecycle-'))
   let devnet: Devnet | undefined
   const loadAtStart = loadavg()
@@ -52,6 +60,11 @@ async function main (): Promise<void> {
     const membership = membershipOf(await callRoute(entry, HTTP_API.genesis))
     const results: Record<string, unknown> = {}
     const rows: string[][] = []
+    if (reshareOnly) {
+      const reshare = await benchReshare(devnet)
+      console.log(`reshare: ${reshare.totalMs} ms for ${reshare.keys} keys; sign p50 before ${reshare.signBefore.p50} ms, during ${reshare.signDuring.p50} ms; profile window (CLOCK_MONOTONIC µs): ${reshare.monotonicUs.join(' ')}`)
+      return
+    }
     for (const scheme of SCHEMES) {
       // The DKG alone: what POST /new_user/dkg costs (dealers' commit and reveal, the coordinator's checks).
       const dkgOnce = async (): Promise<number> => {
@@ -117,7 +130,7 @@ const RESHARE_DEADLINE_MS = 10 * 60_000
 /** Sign requests in the baseline, before the update. */
 const SIGN_BASELINE = 30
 
-async function benchReshare (devnet: Devnet): Promise<{ keys: number, totalMs: number, perKeyMs: number, signBefore: ReturnType<typeof summary>, signDuring: ReturnType<typeof summary>, signFailedDuring: number }> {
+async function benchReshare (devnet: Devnet): Promise<{ keys: number, totalMs: number, perKeyMs: number, signBefore: ReturnType<typeof summary>, signDuring: ReturnType<typeof summary>, signFailedDuring: number, monotonicUs: [number, number] }> {
   const entry = devnet.node(1).http
   process.stderr.write(`dealing ${RESHARE_KEYS} keys for the reshare ...\n`)
   const keys: Array<{ file: ReturnType<typeof keyFileOf> }> = []
@@ -157,6 +170,7 @@ async function benchReshare (devnet: Devnet): Promise<{ keys: number, totalMs: n
     }
   })()
   const startedAt = performance.now()
+  const fromUs = monotonicUs()
   await callRoute(coordinator, HTTP_API.membershipUpdate, { body: update })
   const deadline = Date.now() + RESHARE_DEADLINE_MS
   for (;;) {
@@ -171,10 +185,11 @@ async function benchReshare (devnet: Devnet): Promise<{ keys: number, totalMs: n
     await new Promise(resolve => setTimeout(resolve, 250))
   }
   const totalMs = Math.round(performance.now() - startedAt)
+  const toUs = monotonicUs()
   done = true
   await signing
   process.stderr.write('\n')
-  return { keys: RESHARE_KEYS, totalMs, perKeyMs: Math.round(totalMs / RESHARE_KEYS), signBefore: summary(before), signDuring: summary(during), signFailedDuring: failedDuring }
+  return { keys: RESHARE_KEYS, totalMs, perKeyMs: Math.round(totalMs / RESHARE_KEYS), signBefore: summary(before), signDuring: summary(during), signFailedDuring: failedDuring, monotonicUs: [fromUs, toUs] }
 }
 
 await main()

@@ -118,7 +118,13 @@ export const RESHARE_DEALER_TIMEOUT_MS = 5_000
 /** A reshare coordinator's deadline for one new member's receipt. */
 export const RESHARE_MEMBER_TIMEOUT_MS = 8_000
 /** Keys a coordinator reshares at once. */
-export const RESHARE_CONCURRENT_KEYS = 4
+export const RESHARE_CONCURRENT_KEYS = 1
+/**
+ * After each key the coordinator rests this many times as long as the key took, so
+ * resharing takes about 1/(1 + ratio) of the network's CPU and signing keeps the rest
+ * (issue #9: signing during a reshare at most 2× as slow as without; docs/protocols/lifecycle.md#figures).
+ */
+export const RESHARE_REST_RATIO = 1
 /** While an update is pending, each node pulls the update and missing epoch entries from one random peer this often (and on every (re)connect). */
 export const MEMBERSHIP_SYNC_INTERVAL_MS = 5_000
 /** Epoch-entry JSON bytes one membership-sync answer carries at most. */

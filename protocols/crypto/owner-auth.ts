@@ -1,9 +1,9 @@
 // Ed25519 signatures over canonical bodies (DESIGN 7): owner-signed key
 // records, bundles and requests. Verification never throws on bad input.
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { signingInput } from '../wire/canonical.js'
+import { verifyEd25519 } from './ed25519-verify.js'
 
 export function signBody<T extends Record<string, unknown>> (kind: string, body: T, secretKey: Uint8Array): T & { signature: string } {
   const signature = bytesToHex(ed25519.sign(signingInput(kind, body), secretKey))
@@ -12,51 +12,10 @@ export function signBody<T extends Record<string, unknown>> (kind: string, body:
 
 export function verifyBody (kind: string, body: Record<string, unknown> & { signature: string }, publicKeyHex: string): boolean {
   try {
-    const signature = hexToBytes(body.signature)
-    const input = signingInput(kind, body)
-    // Every signing request is checked by the CM and by each signer: OpenSSL's check costs ~0.1 ms
-    // against noble's ~1.5 ms. What OpenSSL accepts (RFC 8032: canonical R, S < L, the cofactorless
-    // equation) noble's ZIP-215 rules accept too, and noble still judges whatever OpenSSL refuses,
-    // so the set of accepted signatures is noble's, as before.
-    if (signature.length === 64 && scalarBelowOrder(signature.subarray(32))) {
-      const key = publicKeyObject(publicKeyHex)
-      if (key !== undefined && nodeVerify(null, input, key, signature)) return true
-    }
-    return ed25519.verify(signature, input, hexToBytes(publicKeyHex))
+    return verifyEd25519(hexToBytes(body.signature), signingInput(kind, body), publicKeyHex)
   } catch {
     return false
   }
-}
-
-/** The Ed25519 group order L, little-endian (RFC 8032). */
-const ORDER_LE = hexToBytes('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010')
-
-/** S < L, comparing 32 little-endian bytes from the top. */
-function scalarBelowOrder (s: Uint8Array): boolean {
-  for (let i = 31; i >= 0; i--) {
-    if (s[i]! !== ORDER_LE[i]!) return s[i]! < ORDER_LE[i]!
-  }
-  return false
-}
-
-const SPKI_ED25519_PREFIX = hexToBytes('302a300506032b6570032100')
-/** Owner keys seen lately, as OpenSSL key objects (importing one costs more than a verification). */
-const keyObjects = new Map<string, KeyObject | null>()
-const MAX_KEY_OBJECTS = 1_024
-
-function publicKeyObject (hex: string): KeyObject | undefined {
-  let key = keyObjects.get(hex)
-  if (key === undefined) {
-    try {
-      const raw = hexToBytes(hex)
-      key = raw.length === 32 ? createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' }) : null
-    } catch {
-      key = null
-    }
-    if (keyObjects.size >= MAX_KEY_OBJECTS) keyObjects.delete(keyObjects.keys().next().value!)
-    keyObjects.set(hex, key)
-  }
-  return key ?? undefined
 }
 
 export function ownerPublicKey (secretKey: Uint8Array): string {

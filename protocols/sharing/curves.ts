@@ -7,6 +7,7 @@ import type { EdwardsPoint } from '@noble/curves/abstract/edwards.js'
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
 import { bytesToNumberBE, equalBytes } from '@noble/curves/utils.js'
 import { InvalidPointError, InvalidScalarError } from './errors.js'
+import { loadAddon, parsePreference } from '../crypto/native-addons.js'
 
 export type Scheme = 'ed25519' | 'secp256k1'
 export const SCHEMES: readonly Scheme[] = ['ed25519', 'secp256k1']
@@ -53,7 +54,29 @@ export interface Curve {
 
 type AnyCons<P extends CurvePoint<bigint, P>> = CurvePointCons<P> & { fromBytes(bytes: Uint8Array): P }
 
-function makeCurve<P extends CurvePoint<bigint, P>> (scheme: Scheme, Cons: AnyCons<P>, pointBytes: number): Curve {
+/**
+ * Whether an encoding is a point of the prime-order subgroup: a check that replaces
+ * noble's isTorsionFree (a full multiplication by the order, most of a reshare's
+ * cost at a new member: every dealer's commitments). Undefined: use noble's.
+ */
+type SubgroupCheck = (bytes: Uint8Array) => boolean
+
+/**
+ * libsodium's crypto_core_ed25519_is_valid_point (canonical, on the curve, in the
+ * prime-order subgroup, not of small order) when sodium-native loads and the
+ * operator did not choose noble (SHARDSIG_CRYPTO_BACKEND, decisions/0005).
+ */
+function sodiumSubgroupCheck (): SubgroupCheck | undefined {
+  try {
+    if (parsePreference() === 'noble') return undefined
+  } catch {
+    return undefined
+  }
+  const sodium = loadAddon<{ crypto_core_ed25519_is_valid_point: (p: Uint8Array) => boolean }>('sodium-native')
+  return 'lib' in sodium ? p => sodium.lib.crypto_core_ed25519_is_valid_point(p) : undefined
+}
+
+function makeCurve<P extends CurvePoint<bigint, P>> (scheme: Scheme, Cons: AnyCons<P>, pointBytes: number, inSubgroup?: SubgroupCheck): Curve {
   const Fn = Cons.Fn
   const order = Fn.ORDER
   const check = (p: unknown): P => {
@@ -102,7 +125,7 @@ function makeCurve<P extends CurvePoint<bigint, P>> (scheme: Scheme, Cons: AnyCo
       }
       if (point.is0()) throw new InvalidPointError(`${scheme}: the identity is not accepted`)
       // Only matters for ed25519 (cofactor 8); secp256k1 has cofactor 1 and this is always true.
-      if (!point.isTorsionFree()) throw new InvalidPointError(`${scheme}: point has a small-order (torsion) component`)
+      if (!(inSubgroup?.(bytes) ?? point.isTorsionFree())) throw new InvalidPointError(`${scheme}: point has a small-order (torsion) component`)
       if (!equalBytes(point.toBytes(), bytes)) throw new InvalidPointError(`${scheme}: non-canonical point encoding`)
       return point
     },
@@ -134,7 +157,7 @@ function makeCurve<P extends CurvePoint<bigint, P>> (scheme: Scheme, Cons: AnyCo
 }
 
 const CURVES: Record<Scheme, Curve> = {
-  ed25519: makeCurve('ed25519', ed25519.Point, 32),
+  ed25519: makeCurve('ed25519', ed25519.Point, 32, sodiumSubgroupCheck()),
   secp256k1: makeCurve('secp256k1', secp256k1.Point, 33)
 }
 

@@ -1,9 +1,10 @@
-// verifyBody (protocols/crypto/owner-auth.ts) checks with OpenSSL first and falls back to
+// verifyBody and verifyPeerSignature (protocols/crypto/ed25519-verify.ts) check with OpenSSL first and falls back to
 // noble's ZIP-215 rules: it must accept exactly what noble's ed25519.verify accepts.
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { describe, expect, it } from 'vitest'
 import { signBody, verifyBody } from '../../protocols/crypto/owner-auth.js'
+import { peerPublicKey, signAsPeer, verifyPeerSignature } from '../../protocols/crypto/peer-signature.js'
 import { signingInput } from '../../protocols/wire/canonical.js'
 
 const KIND = 'sign_request'
@@ -66,5 +67,32 @@ describe('owner signatures', () => {
     expect(verifyBody(KIND, body, 'zz')).toBe(false)
     expect(verifyBody(KIND, body, '00'.repeat(31))).toBe(false)
     expect(verifyBody(KIND, { ...body, signature: 'not hex' }, bytesToHex(ed25519.getPublicKey(sk)))).toBe(false)
+  })
+})
+
+describe('node (peer id) signatures', () => {
+  it('accept exactly what noble accepts, checked against the key inside the peer id', async () => {
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+    for (let i = 0; i < 10; i++) {
+      const key = await generateKeyPair('Ed25519')
+      const peerId = peerIdFromPrivateKey(key).toString()
+      const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+      const seed = key.raw.subarray(0, 32)
+      const body = signAsPeer('reshare_receipt', { v: 1, n: i }, seed)
+      const noble = (b: typeof body, id: string): boolean => {
+        try {
+          return ed25519.verify(hexToBytes(b.signature), signingInput('reshare_receipt', b), peerPublicKey(id)!)
+        } catch {
+          return false
+        }
+      }
+      for (const [b, id] of [[body, peerId], [{ ...body, n: i + 1 }, peerId], [body, other], [{ ...body, signature: body.signature.slice(0, 64) + '00'.repeat(32) }, peerId]] as const) {
+        expect(verifyPeerSignature('reshare_receipt', b, id)).toBe(noble(b, id))
+      }
+      expect(verifyPeerSignature('reshare_receipt', body, peerId)).toBe(true)
+      expect(verifyPeerSignature('another_kind', body, peerId)).toBe(false)
+    }
+    expect(verifyPeerSignature('reshare_receipt', { v: 1, signature: '00'.repeat(64) }, 'not-a-peer-id')).toBe(false)
   })
 })

@@ -115,6 +115,18 @@ describe('point decoding', () => {
     expect(() => decodePoint('ed25519', ed25519.Point.BASE.add(torsion).toBytes())).toThrow(/torsion/)
   })
 
+  it('accepts an ed25519 point exactly when noble finds it torsion-free (libsodium judges it when sodium-native loads)', () => {
+    const torsion = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a')
+    for (let i = 1; i <= 24; i++) {
+      // Random points of the prime-order subgroup, plus each multiple of an order-8 point.
+      const clean = ed25519.Point.BASE.multiply(BigInt(i) * 7919n + 12345n)
+      const p = i % 8 === 0 ? clean : clean.add(torsion.multiply(BigInt(i % 8)))
+      if (p.is0()) continue
+      const accepted = ((): boolean => { try { decodePoint('ed25519', p.toBytes()); return true } catch { return false } })()
+      expect(accepted).toBe(p.isTorsionFree())
+    }
+  })
+
   it('rejects non-canonical encodings: uncompressed secp256k1, ed25519 y >= p', () => {
     expect(() => decodePoint('secp256k1', secp256k1.Point.BASE.toBytes(false))).toThrow(InvalidPointError)
     expect(() => pointFromHex('ed25519', 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f')).toThrow(InvalidPointError)

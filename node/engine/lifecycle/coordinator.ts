@@ -1,14 +1,15 @@
 // The reshare coordinator (docs/protocols/lifecycle.md): the node an operator
 // posted the update to reshares every key it holds at the active epoch that has
-// no confirmed entry yet, a few at a time. Per key: choose a quorum of live
+// no confirmed entry yet, one at a time with rests between (RESHARE_REST_RATIO). Per key: choose a quorum of live
 // holders, collect their contributions, check them, deliver them to every new
 // member, and once every new committee confirmed with tm receipts, keep and
 // gossip the epoch entry. A dealer that fails, refuses or deals badly is
 // excluded (and blamed when the values show it) and the quorum chosen again.
 // Posting the update again (here or elsewhere) resumes what is left.
 import {
-  PROTOCOL_RESHARE, RESHARE_CONCURRENT_KEYS, RESHARE_DEALER_TIMEOUT_MS, RESHARE_MEMBER_TIMEOUT_MS, RESHARE_QUORUM_ATTEMPTS
+  PROTOCOL_RESHARE, RESHARE_CONCURRENT_KEYS, RESHARE_DEALER_TIMEOUT_MS, RESHARE_MEMBER_TIMEOUT_MS, RESHARE_QUORUM_ATTEMPTS, RESHARE_REST_RATIO
 } from '../../../protocols/constants.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { DealerFault } from '../../../protocols/new-user/check-record.js'
 import { LifecycleRejection } from '../../../protocols/lifecycle/errors.js'
 import { checkEpochEntry, chooseQuorum, epochRecordFrom, verifyReshare, type KeyState, type Quorum } from '../../../protocols/lifecycle/reshare.js'
@@ -100,12 +101,15 @@ export class ReshareCoordinator {
       const worker = async (): Promise<void> => {
         while (next < todo.length) {
           const keyId = todo[next++]!
+          const keyStartedAt = performance.now()
           try {
             await this.reshareKey(update, keyId, log.child({ requestId: `reshare/${keyId}`, keyId }))
           } catch (err) {
             this.failed.set(keyId, (err as Error).message)
             log.warn({ keyId, reason: (err as Error).message }, 'key not reshared')
           }
+          // Leave the nodes' CPU to signing for a while: resharing is background work.
+          if (next < todo.length) await sleep((performance.now() - keyStartedAt) * RESHARE_REST_RATIO, undefined, { ref: false })
         }
       }
       await Promise.all(Array.from({ length: RESHARE_CONCURRENT_KEYS }, worker))

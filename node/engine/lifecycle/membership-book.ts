@@ -45,6 +45,12 @@ export class MembershipBook {
   private pendingUpdate: Pending | undefined
   private readonly entries = new Map<string, EpochEntry>()
   private readonly members: Set<string>
+  /**
+   * Epoch entries the topic validator checked, by the message's data: gossipsub hands the same
+   * message to the validator and then to the listener, and checkEpochEntry (a record's
+   * commitments, every receipt's signature) is the costliest step of resharing at a node.
+   */
+  private readonly checkedEntries = new WeakMap<Uint8Array, EpochEntry>()
 
   constructor (private readonly init: MembershipBookInit) {
     this.members = new Set(init.genesis.nodes.map(n => n.peerId))
@@ -117,8 +123,8 @@ export class MembershipBook {
   }
 
   /** Keeps a confirmed epoch entry for the pending epoch (checkEpochEntry throws LifecycleRejection) and gossips it. */
-  async addEntry (entry: EpochEntry, opts: { gossip: boolean }): Promise<'added' | 'unchanged'> {
-    this.checkEntry(entry)
+  async addEntry (entry: EpochEntry, opts: { gossip: boolean, checked?: boolean }): Promise<'added' | 'unchanged'> {
+    if (opts.checked !== true) this.checkEntry(entry)
     if (this.entries.has(entry.record.keyId)) return 'unchanged'
     await this.init.store.putJson(epochEntryKey(entry.record.epoch, entry.record.keyId), entry, { sync: true })
     this.entries.set(entry.record.keyId, entry)
@@ -163,6 +169,7 @@ export class MembershipBook {
       }
       if (this.entries.has(gossip.entry.record.keyId)) return TopicValidatorResult.Ignore
       this.checkEntry(gossip.entry)
+      this.checkedEntries.set(msg.data, gossip.entry)
       return TopicValidatorResult.Accept
     } catch {
       return TopicValidatorResult.Reject
@@ -171,6 +178,11 @@ export class MembershipBook {
 
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     if (evt.detail.topic !== TOPIC_MEMBERSHIP) return
+    const checked = this.checkedEntries.get(evt.detail.data)
+    if (checked !== undefined) {
+      this.addEntry(checked, { gossip: false, checked: true }).catch((err: Error) => { this.init.log.debug({ err: err.message, kind: 'epoch-entry' }, 'membership gossip not kept') })
+      return
+    }
     const gossip = this.parse(evt.detail.data)
     if (gossip === undefined) return
     const done = gossip.kind === 'update' ? this.accept(gossip.update, { gossip: false }) : this.addEntry(gossip.entry, { gossip: false })

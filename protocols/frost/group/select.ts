@@ -2,16 +2,14 @@
 // ed25519, secp256k1 for secp256k1), noble for a scheme whose addon does not load. The
 // SHARDSIG_CRYPTO_BACKEND environment variable overrides (auto | native | noble); see
 // docs/decisions/0005-crypto-backend.md.
-import { createRequire } from 'node:module'
+import { CRYPTO_BACKEND_ENV, loadAddon, parsePreference, type BackendPreference } from '../../crypto/native-addons.js'
 import type { Scheme } from '../../sharing/index.js'
 import { sodiumEd25519, type SodiumEd25519 } from './ed25519-sodium.js'
 import { nobleEd25519, nobleSecp256k1 } from './noble.js'
 import { nativeSecp256k1, type Secp256k1Native } from './secp256k1-native.js'
 import type { GroupBackend } from './types.js'
 
-export const CRYPTO_BACKEND_ENV = 'SHARDSIG_CRYPTO_BACKEND'
-export type BackendPreference = 'auto' | 'native' | 'noble'
-const PREFERENCES: readonly BackendPreference[] = ['auto', 'native', 'noble']
+export { CRYPTO_BACKEND_ENV, type BackendPreference }
 
 export interface CryptoBackend {
   /** `native` (both addons), `noble` (neither) or `mixed`. */
@@ -22,30 +20,12 @@ export interface CryptoBackend {
   readonly notes: readonly string[]
 }
 
-// Addons are CommonJS; createRequire also works from the esbuild bundle, which keeps them external.
-const require = createRequire(import.meta.url)
-
-function loadAddon<T> (id: string): { lib: T } | { error: string } {
-  try {
-    return { lib: require(id) as T }
-  } catch (err) {
-    return { error: `${id} did not load: ${(err as Error).message.split('\n')[0] ?? ''}` }
-  }
-}
-
-function parsePreference (value: string | undefined): BackendPreference {
-  const v = (value ?? '').trim().toLowerCase()
-  if (v === '') return 'auto'
-  if ((PREFERENCES as readonly string[]).includes(v)) return v as BackendPreference
-  throw new RangeError(`${CRYPTO_BACKEND_ENV}=${value} is not one of ${PREFERENCES.join(', ')}`)
-}
-
 /**
  * Loads the backend for `preference` (default: the environment variable, else `auto`).
  * `native` throws when an addon does not load (for CI and benchmarks that must measure it);
  * `auto` falls back to noble per scheme and says why in `notes`.
  */
-export function selectBackend (preference: BackendPreference = parsePreference(process.env[CRYPTO_BACKEND_ENV])): CryptoBackend {
+export function selectBackend (preference: BackendPreference = parsePreference()): CryptoBackend {
   const notes: string[] = []
   let ed25519 = nobleEd25519()
   let secp256k1 = nobleSecp256k1()
