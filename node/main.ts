@@ -8,6 +8,7 @@ import { MalformedIdentityFileError } from './identity.js'
 import type { Activation } from './engine/lifecycle/activation.js'
 import { NotAMemberYetError, RemovedFromNetworkError, startNode, type ShardsigNode } from './node.js'
 import type { JoiningNode } from './join.js'
+import { initNodeFolder, INIT_USAGE, parseInitArgs } from './init.js'
 import { SHUTDOWN_TIMEOUT_MS } from '../protocols/constants.js'
 import {
   MalformedSealedFileError, SealedFileNotFoundError, StoreCorruptError, StoreLockedError, StoreOpenError, WrongPassphraseError
@@ -54,6 +55,18 @@ async function main (): Promise<void> {
   process.on('SIGINT', shutdown)
 
   try {
+    if (process.argv[2] === 'init') {
+      const opts = parseInitArgs(process.argv.slice(3))
+      if (opts === undefined) {
+        console.log(INIT_USAGE)
+        return
+      }
+      const entry = await initNodeFolder(opts)
+      // stdout: the entry alone (for the operator's members file); stderr: what to do next.
+      console.log(JSON.stringify(entry, null, 2))
+      console.error(`shardsig-node: wrote ${opts.dir} (config.json with "join": true). Start it with --config ${opts.dir}/config.json, then add the entry above to the next membership update (docs/runbook.md §11).`)
+      return
+    }
     const loaded = await loadNodeConfig(process.argv.slice(2), process.env)
     if (loaded.help || loaded.config === undefined) {
       console.log(NODE_USAGE)

@@ -8,6 +8,7 @@ import { NodeConfigFileSchema, type NodeConfig } from './schema.js'
 import { formatZodIssues } from './format.js'
 
 export const NODE_USAGE = `usage: shardsig-node --config FILE [options]
+       shardsig-node init --dir DIR …   (a new node's files; shardsig-node init --help)
 
 options:
   --config FILE            node config (JSON); env SHARDSIG_CONFIG
@@ -21,25 +22,21 @@ options:
 
 export interface LoadedArgs { help: boolean, config?: NodeConfig }
 
-export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): Promise<LoadedArgs> {
-  let values: Record<string, string | boolean | undefined>
+/** String flags and -h/--help, strictly: an unknown flag is a ConfigError that ends with `usage`. */
+export function parseFlags (argv: string[], names: readonly string[], usage: string): Record<string, string | boolean | undefined> {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args: argv,
       strict: true,
-      options: {
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        genesis: { type: 'string' },
-        'http-port': { type: 'string' },
-        'passphrase-file': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    }))
+      options: { ...Object.fromEntries(names.map(n => [n, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } }
+    }).values
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${NODE_USAGE}`)
+    throw new ConfigError(`${(err as Error).message}\n${usage}`)
   }
+}
+
+export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): Promise<LoadedArgs> {
+  const values = parseFlags(argv, ['config', 'data-dir', 'genesis', 'http-port', 'passphrase-file', 'log-level'], NODE_USAGE)
   if (values.help === true) return { help: true }
 
   const configPath = str(values.config) ?? env.SHARDSIG_CONFIG

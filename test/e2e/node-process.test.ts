@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateDevnet } from '../../devnet/generate.js'
-import { nodePaths } from '../../devnet/layout.js'
+import { httpPort, nodePaths, p2pPort } from '../../devnet/layout.js'
 import { chooseParams } from '../../devnet/params.js'
 import { findFreeBasePort } from '../../devnet/ports.js'
 
@@ -20,13 +20,13 @@ let root: string
 let dir: string
 let basePort: number
 
-async function runNode (args: string[], env: Record<string, string> = {}): Promise<{ code: number, stderr: string }> {
+async function runNode (args: string[], env: Record<string, string> = {}): Promise<{ code: number, stderr: string, stdout: string }> {
   try {
-    await promisify(execFile)(process.execPath, [NODE_BIN, ...args], { timeout: 60_000, env: { PATH: process.env.PATH ?? '', ...env } })
-    return { code: 0, stderr: '' }
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [NODE_BIN, ...args], { timeout: 60_000, env: { PATH: process.env.PATH ?? '', ...env } })
+    return { code: 0, stderr, stdout }
   } catch (err) {
-    const e = err as { code?: number, stderr?: string }
-    return { code: typeof e.code === 'number' ? e.code : -1, stderr: e.stderr ?? '' }
+    const e = err as { code?: number, stderr?: string, stdout?: string }
+    return { code: typeof e.code === 'number' ? e.code : -1, stderr: e.stderr ?? '', stdout: e.stdout ?? '' }
   }
 }
 
@@ -111,5 +111,38 @@ describe('shardsig-node lifecycle', () => {
     // No secret of the node reached its log.
     const passphrase = (await readFile(nodePaths(dir, 3).passphrase, 'utf8')).trim()
     expect(out).not.toContain(passphrase)
+  })
+})
+
+describe('shardsig-node init: a new node on its own host', () => {
+  it('writes a joining node\'s folder and its genesis entry; the node starts as a joining node with it', async () => {
+    const newDir = join(root, 'new-node')
+    const port = await findFreeBasePort(21300, 1)
+    const args = ['init', '--dir', newDir, '--node-id', 'node-10', '--committee', '1', '--host', '127.0.0.1', '--genesis', join(dir, 'genesis.json'),
+      '--p2p-port', String(p2pPort(port, 1)), '--http-port', String(httpPort(port, 1))]
+    const res = await runNode(args)
+    expect(res.code, res.stderr).toBe(0)
+    const entry = JSON.parse(res.stdout) as { nodeId: string, peerId: string, committee: number, multiaddrs: string[], http: string, encryptionPublicKey: string }
+    expect(entry).toMatchObject({ nodeId: 'node-10', committee: 1, multiaddrs: [`/ip4/127.0.0.1/tcp/${p2pPort(port, 1)}`], http: `http://127.0.0.1:${httpPort(port, 1)}` })
+    expect(JSON.parse(await readFile(join(newDir, 'genesis-entry.json'), 'utf8'))).toEqual(entry)
+    expect(JSON.parse(await readFile(join(newDir, 'config.json'), 'utf8'))).toMatchObject({ nodeId: 'node-10', join: true })
+
+    // The same folder again, or a node id the genesis already names: one clear line, exit 2, nothing overwritten.
+    expectOneClearLine(await runNode(args), 'already holds a node')
+    expectOneClearLine(await runNode(['init', '--dir', join(root, 'other'), '--node-id', 'node-1', '--committee', '1', '--host', '127.0.0.1', '--genesis', join(dir, 'genesis.json')]), 'node id node-1 is already in the genesis')
+
+    // Started (no member is running here): it is a joining node waiting for the update that adds its peer id.
+    const child = spawn(process.execPath, [NODE_BIN, '--config', join(newDir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (b: Buffer) => { out += b.toString() })
+    const joining = await new Promise<boolean>(resolve => {
+      const timer = setTimeout(() => { resolve(false) }, 45_000)
+      child.stdout.on('data', () => { if (out.includes(`waiting for the membership update that adds ${entry.peerId}`)) { clearTimeout(timer); resolve(true) } })
+    })
+    child.kill('SIGTERM')
+    const code = await new Promise<number | null>(resolve => child.on('exit', c => { resolve(c) }))
+    expect(joining, out).toBe(true)
+    expect(code).toBe(0)
+    expect(out).not.toContain((await readFile(join(newDir, 'passphrase'), 'utf8')).trim())
   })
 })
