@@ -7,7 +7,8 @@ import type { LivenessTracker } from './liveness.js'
 import { LIVENESS_WINDOW_MS } from '../../protocols/constants.js'
 
 /**
- * How long after its start a node elects roles as if every member were live.
+ * How long after its start a node elects roles as if every member it has not
+ * heard from yet were live.
  * Until it has listened that long it cannot tell a member that is down from one
  * whose heartbeats have not reached it yet (its dials and gossipsub mesh form in
  * the first seconds): counting only the peers heard so far would make it a
@@ -62,11 +63,17 @@ export class NetworkView {
 
   roles (): Roles {
     const { genesis } = this.init
-    const warmingUp = this.now() - this.init.startedAtMs < ROLES_WARMUP_MS
+    const now = this.now()
+    const live = this.liveSet()
+    // Warming up: a member not heard from since this node started may just not have reached it yet.
+    // One heard from and then silent for a liveness window is down, warm-up or not.
+    if (now - this.init.startedAtMs < ROLES_WARMUP_MS) {
+      for (const p of this.byPeerId.keys()) if (this.init.liveness.lastHeardAgoMs(p, now) === null) live.add(p)
+    }
     return electRoles({
       epoch: genesis.epoch,
       members: genesis.nodes.map(n => ({ peerId: n.peerId, committee: n.committee })),
-      live: warmingUp ? new Set(this.byPeerId.keys()) : this.liveSet(),
+      live,
       committees: genesis.params.committees,
       managers: genesis.params.managers
     })

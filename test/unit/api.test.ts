@@ -80,7 +80,7 @@ describe('discovery endpoints', () => {
     expect(view.liveSet().has(leader2)).toBe(false)
   })
 
-  it('a node that just started elects roles as if every member were live, until it has listened for ROLES_WARMUP_MS', () => {
+  it('a node that just started elects roles as if every member it has not heard yet were live, until it has listened for ROLES_WARMUP_MS', () => {
     const genesis = fakeGenesis(9, 3)
     const all = electRoles({ epoch: genesis.epoch, members: genesis.nodes, live: new Set(genesis.nodes.map(n => n.peerId)), committees: 3, managers: genesis.params.managers })
     // A node ranked below the managers: alone in its live set it would count itself the only manager.
@@ -94,6 +94,11 @@ describe('discovery endpoints', () => {
     expect(view.health().peers.live).toBe(1)
     now += ROLES_WARMUP_MS - 1
     expect(view.roles()).toEqual(all)
+    // A member heard from and then silent for a liveness window is down, warm-up or not.
+    const [m1] = all.managers
+    liveness.heard(m1!, 1_000)
+    expect(view.roles().managers).not.toContain(m1)
+    expect(view.roles().managers).toHaveLength(all.managers.length)
     // Listened long enough: members never heard from are down.
     now += 1
     expect(view.roles().managers).toEqual([self.peerId])
