@@ -32,7 +32,7 @@ import { DKG_REQUEST_KIND, type DkgRequest } from '../protocols/wire/dkg.js'
 import { HTTP_API } from '../protocols/wire/http-api.js'
 import type { Scheme } from '../protocols/wire/key-record.js'
 import { membershipOf } from '../protocols/wire/membership.js'
-import { summary } from './stats.js'
+import { monotonicUs, summary } from './stats.js'
 
 const NODES = 9
 const BENCH_BASE_PORT = 18700
@@ -42,11 +42,6 @@ const WARMUP_RUNS = 3
 const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
 /** The target for the DKG's median latency. */
 const TARGET_DKG_P50_MS = 300
-
-/** CLOCK_MONOTONIC in µs, the clock .cpuprofile samples carry (bench/profile-summary.ts --window). */
-function monotonicUs (): number {
-  return Number(process.hrtime.bigint() / 1000n)
-}
 
 async function main (): Promise<void> {
   const reshareOnly = process.argv.includes('--reshare-only')

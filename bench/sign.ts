@@ -21,7 +21,7 @@ import { findFreeBasePort } from '../devnet/ports.js'
 import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../protocols/constants.js'
 import type { Scheme } from '../protocols/wire/key-record.js'
 import { measureCryptoFloor, type CryptoFloor } from './crypto-floor.js'
-import { round1, round2, summary } from './stats.js'
+import { monotonicUs, round1, round2, summary } from './stats.js'
 import { cryptoBackendInfo } from '../protocols/frost/index.js'
 import { breakdown, signerSteps, completedBehindClientsBack, normalise, readNodeLogs, type NodeLogs } from './sign-logs.js'
 
@@ -69,10 +69,6 @@ export type Phase = 'warmup' | 'sequential' | 'concurrent'
  * so that bench/profile-summary.ts can keep a node profile's samples of one phase (--window).
  */
 interface PhaseCost { wallMs: number, nodeCpuMs: number, clientCpuMs: number, monotonicUs: [number, number] }
-
-function monotonicUs (): number {
-  return Number(process.hrtime.bigint() / 1000n)
-}
 
 export interface Sample {
   requestId: string

@@ -34,3 +34,8 @@ export function round1 (x: number): number {
 export function round2 (x: number): number {
   return Math.round(x * 100) / 100
 }
+
+/** CLOCK_MONOTONIC in µs, the clock V8 stamps .cpuprofile samples with (bench/profile-summary.ts --window). */
+export function monotonicUs (): number {
+  return Number(process.hrtime.bigint() / 1000n)
+}
