@@ -14,11 +14,23 @@ import { hexToBytes } from '@noble/hashes/utils.js'
  */
 export function verifyEd25519 (signature: Uint8Array, message: Uint8Array, publicKeyHex: string): boolean {
   try {
-    if (signature.length === 64 && scalarBelowOrder(signature.subarray(32))) {
-      const key = publicKeyObject(publicKeyHex)
-      if (key !== undefined && nodeVerify(null, message, key, signature)) return true
-    }
+    if (signature.length === 64 && scalarBelowOrder(signature.subarray(32)) && verifyEd25519Strict(signature, message, publicKeyHex)) return true
     return ed25519.verify(signature, message, hexToBytes(publicKeyHex))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * RFC 8032 verification by OpenSSL alone: S < ℓ and the cofactorless equation
+ * [S]B = R + [k]A, comparing R by its bytes (FROST's final check, decisions/0005).
+ * False for a key OpenSSL does not take; never throws.
+ */
+export function verifyEd25519Strict (signature: Uint8Array, message: Uint8Array, publicKeyHex: string): boolean {
+  const key = publicKeyObject(publicKeyHex)
+  if (key === undefined) return false
+  try {
+    return nodeVerify(null, message, key, signature)
   } catch {
     return false
   }

@@ -1,9 +1,9 @@
 // Verifies a final signature with the scheme's ordinary single-key verifier, independent of the
 // FROST rounds: RFC 8032 Ed25519 through node:crypto (OpenSSL), BIP340 Schnorr through the group
 // backend (libsecp256k1 when it loads) following BIP340's verification algorithm step by step.
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto'
 import { bigintFromBE } from './bytes.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
+import { verifyEd25519Strict } from '../crypto/ed25519-verify.js'
 import { InvalidGroupKeyError, type Point, type Scheme } from '../sharing/index.js'
 import { encodeOnce } from './elements.js'
 import { groupFor } from './group/select.js'
@@ -12,10 +12,10 @@ import { suiteFor } from './suite.js'
 
 export const SIGNATURE_BYTES = 64
 
-/** Group keys seen lately, per scheme and encoding: their KeyObject (ed25519) or decoded element. */
+/** secp256k1 group keys seen lately, by encoding: their decoded element (ed25519 keys: ed25519-verify.ts keeps them). */
 const KEY_CACHE_ENTRIES = 1024
-const keys = new Map<string, KeyObject | { group: GroupBackend, element: Element }>()
-function remember<T extends KeyObject | { group: GroupBackend, element: Element }> (id: string, value: T): T {
+const keys = new Map<string, { group: GroupBackend, element: Element }>()
+function remember<T extends { group: GroupBackend, element: Element }> (id: string, value: T): T {
   if (keys.size >= KEY_CACHE_ENTRIES) keys.delete(keys.keys().next().value as string)
   keys.set(id, value)
   return value
@@ -40,31 +40,14 @@ export function verifyEncoded (scheme: Scheme, groupKey: Uint8Array, message: Ui
   }
 }
 
-// SubjectPublicKeyInfo for an Ed25519 key (RFC 8410) is this prefix and the 32 key bytes.
-const ED25519_SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
-
 /**
  * OpenSSL checks S < ℓ and the cofactorless equation [S]B = R + [k]A, comparing R by its bytes,
  * so non-canonical R and small-order components in R fail; A is a checked group key.
  */
 function verifyEd25519 (groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const id = `ed25519:${bytesToHex(groupKey)}`
-  let key = keys.get(id) as KeyObject | undefined
-  if (key === undefined) {
-    try {
-      key = remember(id, createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, groupKey]), format: 'der', type: 'spki' }))
-    } catch {
-      return false
-    }
-  }
-  try {
-    return nodeVerify(null, message, key, signature)
-  } catch {
-    return false
-  }
+  return verifyEd25519Strict(signature, message, bytesToHex(groupKey))
 }
 
-/** BIP340 Verify: P = lift_x(x), e = H_challenge(r ‖ x ‖ m), R = s·G − e·P, even Y and x(R) = r. */
 function verifyBip340 (groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const group = groupFor('secp256k1')
   const suite = suiteFor('secp256k1')
@@ -74,7 +57,7 @@ function verifyBip340 (groupKey: Uint8Array, message: Uint8Array, signature: Uin
   if (s >= n) return false
   try {
     const id = `secp256k1:${group.name}:${bytesToHex(groupKey)}`
-    const cached = keys.get(id) as { group: GroupBackend, element: Element } | undefined
+    const cached = keys.get(id)
     const P = cached?.group === group ? cached.element : remember(id, { group, element: group.decode(groupKey) }).element
     const rPoint = new Uint8Array(33)
     rPoint[0] = 0x02
