@@ -19,7 +19,6 @@ export const DEFAULT_COMMITTEES_LARGE = 3
 
 /** scrypt cost for the devnet's identity files: cheap, since the passphrase sits next to the file. */
 export const IDENTITY_SCRYPT_N = 2 ** 14
-export const PASSPHRASE_BYTES = 32
 
 // --- waits ---
 /** `up`: from spawning to every node healthy with roles agreed. */

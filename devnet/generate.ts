@@ -2,14 +2,13 @@
 // config; one genesis; the state file. Built in a staging folder next to the
 // target and renamed into place, so a failure leaves nothing half-made.
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative } from 'node:path'
-import { generateNodeIdentity, writeIdentityFile } from '../node/identity.js'
+import { createIdentityFiles } from '../node/identity.js'
 import { NodeConfigFileSchema, type NodeConfigFile, type NodeConfigFileInput } from '../node/config/schema.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { GenesisSchema, assignCommittee, type Genesis, type GenesisParams } from '../protocols/wire/genesis.js'
-import { DEVNET_NETWORK, IDENTITY_SCRYPT_N, PASSPHRASE_BYTES } from './constants.js'
+import { DEVNET_NETWORK, IDENTITY_SCRYPT_N } from './constants.js'
 import { DevnetError } from './errors.js'
 import { checkHosts } from './hosts.js'
 import { GENESIS_FILE, OPERATOR_KEY_FILE, httpPort, httpUrl, nodeId, nodePaths, p2pMultiaddr, p2pPort } from './layout.js'
@@ -108,10 +107,7 @@ export async function generateNodeFiles (root: string, index: number, opts: Node
   const paths = nodePaths(root, index)
   await mkdir(paths.data, { recursive: true })
 
-  const passphrase = randomBytes(PASSPHRASE_BYTES).toString('base64url')
-  await writeFile(paths.passphrase, passphrase + '\n', { mode: 0o600, flag: 'wx' })
-  const identity = await generateNodeIdentity()
-  await writeIdentityFile(paths.identity, passphrase, identity, { N: IDENTITY_SCRYPT_N })
+  const identity = await createIdentityFiles({ identityFile: paths.identity, passphraseFile: paths.passphrase }, { N: IDENTITY_SCRYPT_N })
 
   const { host } = opts
   const record: DevnetNodeRecord = {

@@ -7,7 +7,7 @@
 //   <dir>/node-<i>/data/        the node's store
 //   <dir>/node-<i>/node.log     stdout + stderr of the node process
 //   <dir>/node-<i>/node.pid     pid while the devnet thinks it runs
-import { isIPv6 } from 'node:net'
+import { httpBaseUrl, tcpMultiaddr } from '../node/config/addresses.js'
 import { join } from 'node:path'
 import { DEVNET_HOST, HTTP_PORT_OFFSET } from './constants.js'
 
@@ -53,9 +53,9 @@ export function httpPort (basePort: number, index: number): number {
 
 /** `host` is an IP address literal (devnet/hosts.ts checks it); the devnet's own default is loopback. */
 export function p2pMultiaddr (port: number, host: string = DEVNET_HOST): string {
-  return `/${isIPv6(host) ? 'ip6' : 'ip4'}/${host}/tcp/${port}`
+  return tcpMultiaddr(host, port)
 }
 
 export function httpUrl (port: number, host: string = DEVNET_HOST): string {
-  return `http://${isIPv6(host) ? `[${host}]` : host}:${port}`
+  return httpBaseUrl(host, port)
 }

@@ -6,6 +6,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
 import { inspect } from 'node:util'
 import { readSealedFile, writeSealedFile, type ScryptParams } from './store/index.js'
 
@@ -54,6 +56,21 @@ export async function writeIdentityFile (path: string, passphrase: string, ident
     encryptionSecretKey: bytesToHex(identity.encryptionSecret())
   }
   await writeSealedFile(path, passphrase, new TextEncoder().encode(JSON.stringify(body)), scrypt)
+}
+
+/** Random bytes in a generated store passphrase (base64url in its file). */
+export const PASSPHRASE_BYTES = 32
+
+/**
+ * A new node's secrets on disk: a random passphrase (mode 0600; an existing file is
+ * never overwritten, the write fails with EEXIST) and a fresh identity sealed with it.
+ */
+export async function createIdentityFiles (paths: { identityFile: string, passphraseFile: string }, scrypt?: Partial<ScryptParams>): Promise<NodeIdentity> {
+  const passphrase = randomBytes(PASSPHRASE_BYTES).toString('base64url')
+  await writeFile(paths.passphraseFile, passphrase + '\n', { mode: 0o600, flag: 'wx' })
+  const identity = await generateNodeIdentity()
+  await writeIdentityFile(paths.identityFile, passphrase, identity, scrypt)
+  return identity
 }
 
 export class MalformedIdentityFileError extends Error {

@@ -2,23 +2,21 @@
 // identity, its passphrase, the network's genesis and a joining config — and the
 // genesis entry an operator adds to the next membership update
 // (docs/runbook.md §11, adding a node on its own host).
-import { randomBytes } from 'node:crypto'
 import { copyFile, mkdir, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import type { GenesisNode } from '../protocols/wire/genesis.js'
+import { httpBaseUrl, tcpMultiaddr } from './config/addresses.js'
 import { ConfigError } from './config/errors.js'
 import { loadGenesis } from './config/genesis.js'
 import { parseFlags } from './config/load.js'
 import { NodeConfigFileSchema, type NodeConfigFileInput } from './config/schema.js'
-import { generateNodeIdentity, writeIdentityFile } from './identity.js'
+import { createIdentityFiles } from './identity.js'
 
 // What `devnet genesis --hosts` gives node 1 of a host (docs/deploy.md).
 const DEFAULT_P2P_PORT = 7101
 const DEFAULT_HTTP_PORT = 7201
-/** Random bytes in a generated store passphrase (base64url in the file). */
-const PASSPHRASE_BYTES = 32
 
 export const INIT_USAGE = `usage: shardsig-node init --dir DIR --node-id ID --committee K --host ADDR --genesis FILE [options]
 
@@ -44,14 +42,6 @@ export interface InitOptions {
   p2pPort?: number
   httpPort?: number
   listenHost?: string
-}
-
-function multiaddr (host: string, port: number): string {
-  return `/${isIP(host) === 6 ? 'ip6' : 'ip4'}/${host}/tcp/${port}`
-}
-
-function httpUrl (host: string, port: number): string {
-  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`
 }
 
 function port (value: string | undefined, fallback: number, flag: string): number {
@@ -103,15 +93,12 @@ export async function initNodeFolder (opts: InitOptions): Promise<GenesisNode> {
   const listenHost = opts.listenHost ?? opts.host
 
   await mkdir(join(opts.dir, 'data'), { recursive: true })
-  const passphrase = randomBytes(PASSPHRASE_BYTES).toString('base64url')
-  // 'wx': a folder that already holds a node is never overwritten (its identity would be lost).
-  await writeFile(join(opts.dir, 'passphrase'), passphrase + '\n', { mode: 0o600, flag: 'wx' })
+  // A folder that already holds a node is never overwritten (its identity would be lost).
+  const identity = await createIdentityFiles({ identityFile: join(opts.dir, 'identity.json'), passphraseFile: join(opts.dir, 'passphrase') })
     .catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EEXIST') throw new ConfigError(`${opts.dir} already holds a node (passphrase exists): use an empty folder`)
       throw err
     })
-  const identity = await generateNodeIdentity()
-  await writeIdentityFile(join(opts.dir, 'identity.json'), passphrase, identity)
   await copyFile(opts.genesisFile, join(opts.dir, 'genesis.json'))
   const config = NodeConfigFileSchema.parse({
     nodeId: opts.nodeId,
@@ -119,15 +106,15 @@ export async function initNodeFolder (opts: InitOptions): Promise<GenesisNode> {
     genesis: 'genesis.json',
     identityFile: 'identity.json',
     passphraseFile: 'passphrase',
-    listen: { p2p: [multiaddr(listenHost, p2pPort)], http: { host: listenHost, port: httpPort } },
+    listen: { p2p: [tcpMultiaddr(listenHost, p2pPort)], http: { host: listenHost, port: httpPort } },
     join: true
   } satisfies NodeConfigFileInput)
   await writeFile(join(opts.dir, 'config.json'), JSON.stringify(config, null, 2) + '\n', { flag: 'wx' })
   const entry: GenesisNode = {
     nodeId: opts.nodeId,
     peerId: identity.peerId,
-    multiaddrs: [multiaddr(opts.host, p2pPort)],
-    http: httpUrl(opts.host, httpPort),
+    multiaddrs: [tcpMultiaddr(opts.host, p2pPort)],
+    http: httpBaseUrl(opts.host, httpPort),
     encryptionPublicKey: bytesToHex(identity.encryptionPublicKey),
     committee: opts.committee
   }
