@@ -2,16 +2,17 @@
 // manager, failing over to the next manager with the same requestId when one
 // does not answer, and checking the returned signature itself.
 import { hexToBytes } from '@noble/hashes/utils.js'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, type KeyObject } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { verifySignature } from '../../protocols/frost/index.js'
-import { signBody } from '../../protocols/crypto/owner-auth.js'
-import { pointFromHex } from '../../protocols/sharing/index.js'
+import { ownerSigningKey, signBody } from '../../protocols/crypto/owner-auth.js'
+import { pointFromHex, type Point, type Scheme } from '../../protocols/sharing/index.js'
 import { PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { SIGN_REQUEST_KIND, type SignRequest, type SignResult } from '../../protocols/wire/sign.js'
 import type { KeyFile } from '../key-file.js'
 import { callRoute, NodeUnreachableError, ProblemError } from './http.js'
+import { ManagerDirectory } from './managers.js'
 
 /** Default validity of a request: long enough to fail over and retry, short enough to be useless later. */
 export const DEFAULT_REQUEST_LIFETIME_MS = 60_000
@@ -41,6 +42,12 @@ export interface SignOptions {
   signal?: AbortSignal
   /** Called when a manager fails and the next is tried. */
   onFailover?: (from: string, why: string) => void
+  /**
+   * Where the managers come from. A client signing many messages passes one
+   * directory for all its requests, so that `who_cm` is asked once in a while
+   * instead of before every request; by default each call asks `opts.node`.
+   */
+  managers?: ManagerDirectory
 }
 
 export class SignatureInvalidError extends Error {
@@ -65,19 +72,36 @@ export function newRequestId (): string {
 export function buildSignRequest (key: KeyFile, message: Uint8Array, requestId: string, expiresAt: number): SignRequest {
   return signBody(SIGN_REQUEST_KIND, {
     v: PROTOCOL_VERSION, keyId: key.keyId, message: Buffer.from(message).toString('hex'), requestId, expiresAt
-  }, hexToBytes(key.owner.secretKey)) as SignRequest
+  }, signingKeyOf(key)) as SignRequest
+}
+
+/** The owner key of each key file this client signs with, as an OpenSSL key object (made once per file). */
+const signingKeys = new WeakMap<KeyFile, { secretKey: string, key: KeyObject }>()
+
+function signingKeyOf (file: KeyFile): KeyObject {
+  const kept = signingKeys.get(file)
+  if (kept !== undefined && kept.secretKey === file.owner.secretKey) return kept.key
+  const secret = hexToBytes(file.owner.secretKey)
+  try {
+    const key = ownerSigningKey(secret)
+    signingKeys.set(file, { secretKey: file.owner.secretKey, key })
+    return key
+  } finally {
+    secret.fill(0)
+  }
 }
 
 export async function sign (opts: SignOptions): Promise<SignResult> {
   const base = opts.node.replace(/\/$/, '')
   const request = buildSignRequest(opts.key, opts.message, opts.requestId ?? newRequestId(), Date.now() + (opts.lifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS))
+  const directory = opts.managers ?? new ManagerDirectory(base, 0)
   const errors: string[] = []
   // Until the request expires: ask for the managers (again: the view changes when managers die or a
   // network splits), and offer the request to each in turn, the same request every time.
   for (let round = 0; round === 0 || Date.now() + MANAGERS_RETRY_PAUSE_MS < request.expiresAt; round++) {
     if (round > 0) await sleep(MANAGERS_RETRY_PAUSE_MS, undefined, { signal: opts.signal })
-    const { managers } = await callRoute(base, HTTP_API.whoCm, {}, { signal: opts.signal })
-    if (managers.length === 0) { errors.push(`${base} knows no live communication manager`); continue }
+    const managers = await directory.managers(opts.signal)
+    if (managers.length === 0) { errors.push(`${directory.node} knows no live communication manager`); continue }
     for (const manager of managerOrder(managers, request.requestId)) {
       try {
         return await offer(manager.http, request, opts)
@@ -86,6 +110,7 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
         const retryable = err instanceof NodeUnreachableError ||
           (err instanceof ProblemError && (err.status === 421 || err.status >= 500 || err.problem?.code === 'coordinator-busy'))
         if (!retryable) throw err
+        directory.forget()
         errors.push((err as Error).message)
         opts.onFailover?.(manager.http, (err as Error).message)
       }
@@ -124,8 +149,26 @@ export function managerOrder<T> (managers: readonly T[], requestId: string): T[]
 
 function checkResult (key: KeyFile, message: Uint8Array, result: SignResult, manager: string): void {
   const ok = result.signature !== undefined && result.groupPublicKey === key.groupPublicKey &&
-    verifySignature(key.scheme, pointFromHex(key.scheme, key.groupPublicKey), message, hexToBytes(result.signature))
+    verifySignature(key.scheme, checkedGroupKey(key.scheme, key.groupPublicKey), message, hexToBytes(result.signature))
   if (!ok) throw new SignatureInvalidError(manager)
+}
+
+/** Group keys of key files this client checked lately (a valid point of the scheme), by scheme and hex. */
+const CHECKED_GROUP_KEYS = 64
+const checkedGroupKeys = new Map<string, Point>()
+
+/**
+ * The key file's group key, decoded and checked once (a point off the curve or of small order
+ * throws): the same point object each time, whose encoding the verifier also keeps.
+ */
+function checkedGroupKey (scheme: Scheme, hex: string): Point {
+  const id = `${scheme}:${hex}`
+  const kept = checkedGroupKeys.get(id)
+  if (kept !== undefined) return kept
+  const point = pointFromHex(scheme, hex)
+  if (checkedGroupKeys.size >= CHECKED_GROUP_KEYS) checkedGroupKeys.delete(checkedGroupKeys.keys().next().value as string)
+  checkedGroupKeys.set(id, point)
+  return point
 }
 
 export async function signStatus (node: string, requestId: string, signal?: AbortSignal, keyId?: string, timeoutMs?: number): Promise<SignResult> {

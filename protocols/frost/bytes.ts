@@ -1,5 +1,5 @@
 // Scalar <-> byte conversions and byte concatenation on the hot path of every round, with Node's own codecs (DataView
-// 64-bit reads, the hex writer) rather than generic helpers. Outputs are fresh arrays, never
+// 64-bit reads and writes) rather than generic helpers. Outputs are fresh arrays, never
 // slices of Node's shared Buffer pool, because secret scalars pass through here too.
 
 /** Unsigned big-endian bytes to an integer (64 bits at a time when the length allows). */
@@ -20,11 +20,21 @@ export function bigintFromLE (bytes: Uint8Array): bigint {
   return value
 }
 
-/** `k` (0 <= k < 2^256) as 32 big-endian bytes. */
+const TWO_256 = 1n << 256n
+
+/** `k` (0 <= k < 2^256) as 32 big-endian bytes, 64 bits at a time (small values, e.g. identifiers, in one write). */
 export function bigintToBE32 (k: bigint): Uint8Array {
-  if (k < 0n || k >= 1n << 256n) throw new RangeError('scalar out of range for 32 bytes')
+  if (k < 0n || k >= TWO_256) throw new RangeError('scalar out of range for 32 bytes')
   const out = new Uint8Array(32)
-  Buffer.from(out.buffer, out.byteOffset, 32).write(k.toString(16).padStart(64, '0'), 'hex')
+  const view = new DataView(out.buffer)
+  if (k <= 0xffffffffffffffffn) {
+    view.setBigUint64(24, k)
+    return out
+  }
+  view.setBigUint64(24, BigInt.asUintN(64, k))
+  view.setBigUint64(16, BigInt.asUintN(64, k >> 64n))
+  view.setBigUint64(8, BigInt.asUintN(64, k >> 128n))
+  view.setBigUint64(0, k >> 192n)
   return out
 }
 

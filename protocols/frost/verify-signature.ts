@@ -48,6 +48,7 @@ function verifyEd25519 (groupKey: Uint8Array, message: Uint8Array, signature: Ui
   return verifyEd25519Strict(signature, message, bytesToHex(groupKey))
 }
 
+/** BIP340 Verify: P = lift_x(x), e = H_challenge(r ‖ x ‖ m), R = s·G − e·P, even Y and x(R) = r. */
 function verifyBip340 (groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const group = groupFor('secp256k1')
   const suite = suiteFor('secp256k1')

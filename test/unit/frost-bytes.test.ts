@@ -25,6 +25,11 @@ describe('scalar <-> bytes', () => {
       expect(bigintToBE32(k).byteOffset).toBe(0)
       expect(bigintToBE32(k).buffer.byteLength).toBe(32)
     }), { numRuns: 200, seed: 256 })
+    // Small values (identifiers) take a shorter path; the 64-bit boundaries on both sides of it.
+    for (const k of [0n, 1n, 5n, (1n << 64n) - 1n, 1n << 64n, (1n << 128n) + 1n, (1n << 192n) - 1n, (1n << 256n) - 1n]) {
+      expect(bigintToBE32(k)).toEqual(numberToBytesBE(k, 32))
+      expect(bigintToLE32(k)).toEqual(numberToBytesLE(k, 32))
+    }
   })
 
   it('refuses values that do not fit and little-endian lengths it does not read', () => {

@@ -1,9 +1,9 @@
-// verifyBody and verifyPeerSignature (protocols/crypto/ed25519-verify.ts) check with OpenSSL first and falls back to
+// signBody signs with OpenSSL exactly what noble signs. verifyBody and verifyPeerSignature (protocols/crypto/ed25519-verify.ts) check with OpenSSL first and falls back to
 // noble's ZIP-215 rules: it must accept exactly what noble's ed25519.verify accepts.
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { describe, expect, it } from 'vitest'
-import { signBody, verifyBody } from '../../protocols/crypto/owner-auth.js'
+import { ownerSigningKey, signBody, verifyBody } from '../../protocols/crypto/owner-auth.js'
 import { peerPublicKey, signAsPeer, verifyPeerSignature } from '../../protocols/crypto/peer-signature.js'
 import { signingInput } from '../../protocols/wire/canonical.js'
 
@@ -39,6 +39,18 @@ describe('owner signatures', () => {
       for (const [b, key] of cases) expect(verifyBody(KIND, b, key)).toBe(nobleVerdict(b, key))
       expect(verifyBody(KIND, body, pk)).toBe(true)
     }
+  })
+
+  it('signs with OpenSSL the same bytes noble signs (secret bytes or a key object), and refuses a wrong-length key', () => {
+    for (let i = 0; i < 40; i++) {
+      const sk = ed25519.utils.randomSecretKey()
+      const body = { v: 1, requestId: `req-${i}-abcdef`, message: bytesToHex(ed25519.utils.randomSecretKey()) }
+      const expected = bytesToHex(ed25519.sign(signingInput(KIND, body), sk))
+      expect(signBody(KIND, body, sk).signature).toBe(expected)
+      expect(signBody(KIND, body, ownerSigningKey(sk)).signature).toBe(expected)
+    }
+    expect(() => ownerSigningKey(new Uint8Array(31))).toThrow(RangeError)
+    expect(() => signBody(KIND, { v: 1 }, new Uint8Array(33))).toThrow(RangeError)
   })
 
   it('refuses S + L (a malleated S), as noble does', () => {
