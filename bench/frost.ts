@@ -5,6 +5,10 @@
 // shardsig used it before (test/helpers/noble-frost.ts), and of the bare group operations the
 // rounds need, in one run, in process CPU time. Our path and the floor are measured back to back
 // in short rounds and compared round by round, so that a busy machine hits both alike.
+// Process CPU time counts every thread: `npm run bench:frost` runs node with
+// --no-concurrent-recompilation, so that V8's optimising compiler works on the main thread, inside
+// the window of the code it compiles, and not on a helper thread whose CPU time lands in whatever
+// window is open then (it added ~0.2 ms to our measured secp256k1 path and little to the floor's).
 // Prints a table; writes bench/results/frost.json.
 import '../node/polyfills.js'
 import { generateKeyPairSync, getRandomValues, sign as nodeSign, verify as nodeVerify } from 'node:crypto'
@@ -99,6 +103,7 @@ interface Secp256k1Raw {
   publicKeyTweakMul (p: Uint8Array, k: Uint8Array, compressed: boolean): Uint8Array
   publicKeyTweakAdd (p: Uint8Array, k: Uint8Array, compressed: boolean): Uint8Array
   publicKeyCombine (ps: Uint8Array[], compressed: boolean): Uint8Array
+  publicKeyConvert (p: Uint8Array, compressed: boolean): Uint8Array
 }
 
 /**
@@ -140,13 +145,17 @@ function floorPath (group: GroupBackend): () => void {
   }
   if (group.name === 'secp256k1-native') {
     const secp = require('secp256k1/bindings') as Secp256k1Raw
-    const P = points(1)[0]!
+    // Uncompressed points in and out: the library's cheapest form (no square root per parse), as
+    // the backend keeps its elements.
+    const uncompressed = (ps: Uint8Array[]): Uint8Array[] => ps.map(p => secp.publicKeyConvert(p, false))
+    const [P] = uncompressed(points(1))
+    const [DsU, EsU] = [uncompressed(Ds), uncompressed(Es)]
     const [c, z] = [scalar(), scalar()]
-    const groupCommitment = (): Uint8Array => secp.publicKeyCombine([...Ds, ...Es.map((E, j) => secp.publicKeyTweakMul(E, rhos[j]!, true))], true)
-    const verify = (): Uint8Array => secp.publicKeyTweakAdd(secp.publicKeyTweakMul(P, c, true), z, true)
+    const groupCommitment = (): Uint8Array => secp.publicKeyCombine([...DsU, ...EsU.map((E, j) => secp.publicKeyTweakMul(E, rhos[j]!, false))], false)
+    const verify = (): Uint8Array => secp.publicKeyTweakAdd(secp.publicKeyTweakMul(P!, c, false), z, false)
     return () => {
-      secp.publicKeyCreate(d, true)
-      secp.publicKeyCreate(e, true)
+      secp.publicKeyCreate(d, false)
+      secp.publicKeyCreate(e, false)
       groupCommitment()
       groupCommitment()
       verify()
@@ -197,6 +206,9 @@ async function main (): Promise<void> {
   const cores = cpus().length
   process.stderr.write(`load average at start: ${loadavg().map(round1).join(' ')} on ${cores} cpus\n`)
   const startedAt = Date.now()
+  if (!process.execArgv.includes('--no-concurrent-recompilation')) {
+    process.stderr.write('note: run through `npm run bench:frost` (node --no-concurrent-recompilation): background compilation adds to the measured CPU times\n')
+  }
   const chosen = cryptoBackend()
   if (chosen.notes.length > 0) process.stderr.write(`backend notes: ${chosen.notes.join('; ')}\n`)
   const noble = selectBackend('noble')

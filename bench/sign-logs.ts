@@ -36,15 +36,17 @@ export interface NodeLogs {
   finished: Map<string, Finished[]>
   sessionsByNode: Record<string, number>
   sessionOutcomes: Record<string, number>
+  /** Sessions started, by how round 1 was done: presigned or exchanged (docs/protocols/sign.md#presignatures). */
+  sessionsByRound1: Record<string, number>
   rejections: Record<string, number>
   /** Every warn/error message (pino level ≥ 40), with a count and the first example. */
   warnings: Record<string, { count: number, example: string }>
 }
 
-interface LogLine { steps?: Record<string, number>, level?: number, time?: string, msg?: string, requestId?: string, sessionId?: string, outcome?: string, ms?: number, status?: string, attempts?: number, code?: string, reason?: string }
+interface LogLine { presigned?: boolean, steps?: Record<string, number>, level?: number, time?: string, msg?: string, requestId?: string, sessionId?: string, outcome?: string, ms?: number, status?: string, attempts?: number, code?: string, reason?: string }
 
 export async function readNodeLogs (devnet: Devnet): Promise<NodeLogs> {
-  const logs: NodeLogs = { sessions: new Map(), sharesSent: new Map(), signerSteps: new Map(), finished: new Map(), sessionsByNode: {}, sessionOutcomes: {}, rejections: {}, warnings: {} }
+  const logs: NodeLogs = { sessions: new Map(), sharesSent: new Map(), signerSteps: new Map(), finished: new Map(), sessionsByNode: {}, sessionOutcomes: {}, sessionsByRound1: {}, rejections: {}, warnings: {} }
   for (const n of devnet.nodes()) {
     const text = await readFile(n.paths.log, 'utf8').catch(() => '')
     for (const raw of text.split('\n')) {
@@ -58,7 +60,10 @@ export async function readNodeLogs (devnet: Devnet): Promise<NodeLogs> {
         continue
       }
       const at = Date.parse(line.time ?? '')
-      if (line.msg === 'signing session ended' && line.requestId !== undefined) {
+      if (line.msg === 'signing session started') {
+        const round1 = line.presigned === true ? 'presigned' : 'exchanged'
+        logs.sessionsByRound1[round1] = (logs.sessionsByRound1[round1] ?? 0) + 1
+      } else if (line.msg === 'signing session ended' && line.requestId !== undefined) {
         const list = logs.sessions.get(line.requestId) ?? []
         list.push({ node: n.index, sessionId: line.sessionId ?? '', outcome: line.outcome ?? '?', ms: line.ms ?? Number.NaN, at })
         logs.sessions.set(line.requestId, list)

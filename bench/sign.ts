@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newUser } from '../cli/client/new-user.js'
 import { newRequestId, sign } from '../cli/client/sign.js'
+import { ManagerDirectory } from '../cli/client/managers.js'
 import { keyFileOf, type KeyFile } from '../cli/key-file.js'
 import { Devnet } from '../devnet/api.js'
 import { findRepoRoot } from '../devnet/entry.js'
@@ -36,11 +37,16 @@ const ENV_SEQUENTIAL = process.env.SHARDSIG_BENCH_SEQUENTIAL
 const ENV_CONCURRENT = process.env.SHARDSIG_BENCH_CONCURRENT
 const PARTIAL_RUN = ENV_SCHEMES !== undefined || ENV_SEQUENTIAL !== undefined || ENV_CONCURRENT !== undefined
 const SCHEMES: Scheme[] = ENV_SCHEMES ?? ['ed25519', 'secp256k1']
-/** Signatures that must complete before measuring: the key reaches every node's registry, connections and JIT warm up. */
-const WARMUP_SIGNATURES = 5
+/**
+ * Signatures that must complete before measuring: the key reaches every node's registry, connections
+ * and JIT warm up, and the managers fill their stock of the key's presignatures (each party's first
+ * sessions at a manager exchange round-1 commitments; docs/protocols/sign.md#presignatures).
+ */
+const WARMUP_SIGNATURES = 20
 const WARMUP_TIMEOUT_MS = 60_000
 const WARMUP_RETRY_MS = 500
-const SEQUENTIAL_REQUESTS = ENV_SEQUENTIAL !== undefined ? Number(ENV_SEQUENTIAL) : 60
+/** 200, not fewer: the p99 of 60 samples was their maximum, one slow request. */
+const SEQUENTIAL_REQUESTS = ENV_SEQUENTIAL !== undefined ? Number(ENV_SEQUENTIAL) : 200
 const CONCURRENCY = 32
 const CONCURRENT_REQUESTS = ENV_CONCURRENT !== undefined ? Number(ENV_CONCURRENT) : 320
 const MESSAGE_BYTES = 32
@@ -115,6 +121,8 @@ async function main (): Promise<void> {
     for (const scheme of SCHEMES) {
       process.stderr.write(`${scheme}: new key ...\n`)
       const key = await makeKey(node, scheme)
+      // One directory for the run, as a client signing many messages keeps one (who_cm once per 2 s).
+      const managers = new ManagerDirectory(node)
       const list: Sample[] = []
       samples[scheme] = list
       const cost = {} as Record<Phase, PhaseCost>
@@ -128,10 +136,10 @@ async function main (): Promise<void> {
         cost[phase] = { wallMs: performance.now() - t, nodeCpuMs: nodesCpuMs(net) - cpuBefore, clientCpuMs: (used.user + used.system) / 1000, monotonicUs: [fromUs, monotonicUs()] }
       }
 
-      await measured('warmup', async () => { await warmUp(node, key, list) })
+      await measured('warmup', async () => { await warmUp(managers, key, list) })
       await measured('sequential', async () => {
         for (let i = 0; i < SEQUENTIAL_REQUESTS; i++) {
-          list.push(await signOnce(node, key, 'sequential'))
+          list.push(await signOnce(managers, key, 'sequential'))
           process.stderr.write(`\r${scheme} sequential: ${i + 1}/${SEQUENTIAL_REQUESTS}`)
         }
         process.stderr.write('\n')
@@ -142,7 +150,7 @@ async function main (): Promise<void> {
         await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
           while (next < CONCURRENT_REQUESTS) {
             next++
-            list.push(await signOnce(node, key, 'concurrent'))
+            list.push(await signOnce(managers, key, 'concurrent'))
             process.stderr.write(`\r${scheme} concurrency ${CONCURRENCY}: ${++done}/${CONCURRENT_REQUESTS}`)
           }
         }))
@@ -237,7 +245,7 @@ async function main (): Promise<void> {
       constants: { ROUND_ONE_TIMEOUT_MS, PARTY_TIMEOUT_MS },
       idleNodesCpuMsPerS: { afterStart: round1(idleAtStart), afterRuns: round1(idleNodeCpuMsPerS) },
       results,
-      logs: { sessionsByCm: logs.sessionsByNode, sessionOutcomes: logs.sessionOutcomes, rejections: logs.rejections, warnings: logs.warnings }
+      logs: { sessionsByCm: logs.sessionsByNode, sessionOutcomes: logs.sessionOutcomes, sessionsByRound1: logs.sessionsByRound1, rejections: logs.rejections, warnings: logs.warnings }
     }
     printReport(result.results as Record<Scheme, SchemeResult>, result.machine, logs, round1(idleNodeCpuMsPerS))
     const out = join(findRepoRoot(), 'bench', 'results')
@@ -261,13 +269,13 @@ async function makeKey (node: string, scheme: Scheme): Promise<KeyFile> {
 }
 
 /** One `sign()` end to end, never throwing: a thrown error or a failed result becomes a failure reason. */
-async function signOnce (node: string, key: KeyFile, phase: Phase): Promise<Sample> {
+async function signOnce (managers: ManagerDirectory, key: KeyFile, phase: Phase): Promise<Sample> {
   const requestId = newRequestId()
   let failovers = 0
   const startedAt = Date.now()
   const t = performance.now()
   try {
-    const result = await sign({ node, key, message: new Uint8Array(randomBytes(MESSAGE_BYTES)), requestId, onFailover: () => { failovers++ } })
+    const result = await sign({ node: managers.node, managers, key, message: new Uint8Array(randomBytes(MESSAGE_BYTES)), requestId, onFailover: () => { failovers++ } })
     const latencyMs = performance.now() - t
     const ok = result.status === 'completed'
     return {
@@ -281,12 +289,12 @@ async function signOnce (node: string, key: KeyFile, phase: Phase): Promise<Samp
 }
 
 /** Signs until WARMUP_SIGNATURES complete: the first may fail while the new key spreads through the registry. */
-async function warmUp (node: string, key: KeyFile, list: Sample[]): Promise<void> {
+async function warmUp (managers: ManagerDirectory, key: KeyFile, list: Sample[]): Promise<void> {
   const deadline = performance.now() + WARMUP_TIMEOUT_MS
   let completed = 0
   while (completed < WARMUP_SIGNATURES) {
     if (performance.now() > deadline) throw new Error(`${key.scheme}: only ${completed} of ${WARMUP_SIGNATURES} warm-up signatures in ${WARMUP_TIMEOUT_MS} ms: ${list.at(-1)?.failure ?? ''}`)
-    const s = await signOnce(node, key, 'warmup')
+    const s = await signOnce(managers, key, 'warmup')
     list.push(s)
     if (s.ok) completed++
     else await sleep(WARMUP_RETRY_MS)
@@ -425,7 +433,7 @@ function printReport (results: Record<Scheme, SchemeResult>, machine: { node: st
         `${r.concurrent.requestsSeenByMoreThanOneCm} requests ran at more than one CM, ${r.concurrent.failedAtClientButCompletedAtACm} failed at the client although a CM completed them`)
     }
   }
-  console.log(`\nsessions per CM: ${Object.entries(logs.sessionsByNode).map(([k, v]) => `${k}: ${v}`).join(', ')}; outcomes: ${Object.entries(logs.sessionOutcomes).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  console.log(`\nsessions per CM: ${Object.entries(logs.sessionsByNode).map(([k, v]) => `${k}: ${v}`).join(', ')}; outcomes: ${Object.entries(logs.sessionOutcomes).map(([k, v]) => `${k} ${v}`).join(', ')}; round 1: ${Object.entries(logs.sessionsByRound1).map(([k, v]) => `${k} ${v}`).join(', ')}`)
   for (const [reason, count] of Object.entries(logs.rejections)) console.log(`signer rejections: ${count} × ${reason}`)
   for (const [msg, w] of Object.entries(logs.warnings)) console.log(`node log ${msg}: ${w.count}×`)
 }

@@ -182,6 +182,28 @@ export const NO_PARTY_GRACE_MS = 2 * LIVENESS_WINDOW_MS
 export const NO_PARTY_POLL_MS = 250
 /** Most sessions a CM tries for one request before it fails it. */
 export const MAX_SIGN_ATTEMPTS = 4
+/**
+ * Presignatures (docs/protocols/sign.md#presignatures): round-1 commitments a
+ * signer makes ahead for one manager and key, whose nonces it keeps in memory
+ * until one session uses them. A manager asks a member for PRESIGN_BATCH at a
+ * time once it holds fewer than PRESIGN_LOW_WATER of that member's.
+ */
+export const PRESIGN_BATCH = 16
+export const PRESIGN_LOW_WATER = 4
+/** Most presignatures one presign request may ask for (the wire's limit). */
+export const MAX_PRESIGN_BATCH = 64
+/** A signer forgets unused presignature nonces after this; a manager stops offering them a minute earlier. */
+export const PRESIGN_TTL_MS = 10 * 60_000
+export const PRESIGN_OFFER_MARGIN_MS = 60_000
+/** Unused presignatures a signer keeps for one manager, all keys together; the oldest go first. */
+export const MAX_PRESIGNS_PER_MANAGER = 2_048
+/**
+ * Keys (at one epoch) a manager keeps presignature stock for; the least recently used go beyond it.
+ * With ~20 per member and key, a member's MAX_PRESIGNS_PER_MANAGER covers about 100 keys.
+ */
+export const MAX_PRESIGN_STOCK_KEYS = 128
+/** How long a manager waits for a member's presign answer. */
+export const PRESIGN_TIMEOUT_MS = 5_000
 /** Longest `Prefer: wait=N` a CM honours. */
 export const MAX_PREFER_WAIT_S = 60
 /** Rate limits count signatures in this window. */

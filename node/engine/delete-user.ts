@@ -14,6 +14,7 @@ import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { Logger } from '../log.js'
 import type { ShareStore } from './new-user/share-store.js'
 import type { KeyRegistry } from './registry.js'
+import { holderSlot } from './lifecycle/key-state.js'
 
 const RECEIPT_POLL_MS = 100
 
@@ -105,19 +106,11 @@ export class DeletionService {
     if (erased > 0) this.init.log.info({ keyId, requestId: t.request.requestId, shares: erased }, 'share of a deleted key erased')
     // As a holder of the key now (at the active epoch, or its record's when it was never reshared).
     const current = currentHoldersOf(t.record, this.init.keyStates)
-    const slot = slotOf(current.holders, this.init.selfPeerId)
+    const slot = holderSlot(current.holders, this.init.selfPeerId)
     if (slot === undefined || t.receipts.some(r => r.peerId === this.init.selfPeerId && r.epoch === current.epoch)) return
     const receipt = signAsPeer<Omit<ErasureReceipt, 'signature'>>(ERASURE_RECEIPT_KIND, {
       v: PROTOCOL_VERSION, keyId, epoch: current.epoch, committee: slot.committee, member: slot.member, peerId: this.init.selfPeerId, deleteDigest: deleteDigest(t.request)
     }, this.init.seed)
     await this.init.registry.addTombstone({ ...t, receipts: [receipt] }, { gossip: true })
   }
-}
-
-function slotOf (holders: ReadonlyArray<readonly string[]>, peerId: string): { committee: number, member: number } | undefined {
-  for (const [c, members] of holders.entries()) {
-    const m = members.indexOf(peerId)
-    if (m >= 0) return { committee: c + 1, member: m + 1 }
-  }
-  return undefined
 }

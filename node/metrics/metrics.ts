@@ -32,7 +32,11 @@ const EVENT_LOOP_RESOLUTION_MS = 10
 /** What the CM records about a sign request it coordinated (node/engine/sign/coordinator.ts). */
 export interface SignMetrics {
   signFinished: (scheme: Scheme, outcome: Outcome, seconds: number, sessions: number) => void
+  /** A session started: with presignatures made ahead, or with a round-1 exchange among its members. */
+  signSessionStarted: (scheme: Scheme, round1: Round1Kind) => void
 }
+export const ROUND1_KINDS = ['presigned', 'exchanged'] as const
+export type Round1Kind = typeof ROUND1_KINDS[number]
 /** What a CL records about a new_user bundle it relayed (node/engine/new-user/leader.ts). */
 export interface NewUserMetrics {
   newUserFinished: (scheme: Scheme, outcome: Outcome, seconds: number) => void
@@ -74,6 +78,12 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
     name: 'shardsig_sign_party_retries_total',
     help: 'Signing sessions this CM ran beyond the first of a request (a party was replaced after blame or a refusal).',
     labelNames: ['scheme'] as const,
+    registers
+  })
+  const sessionsStarted = new Counter({
+    name: 'shardsig_sign_sessions_total',
+    help: 'Signing sessions this node started as a CM, by scheme and round 1: presigned (presignatures the members made ahead) or exchanged (the members exchanged commitments in the session).',
+    labelNames: ['scheme', 'round1'] as const,
     registers
   })
   const newUserDuration = new Histogram({
@@ -137,6 +147,7 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
   // Every series exists from the start at 0, so rate() and alerts see the first event too.
   for (const scheme of SCHEMES) {
     retries.inc({ scheme }, 0)
+    for (const round1 of ROUND1_KINDS) sessionsStarted.inc({ scheme, round1 }, 0)
     for (const outcome of OUTCOMES) {
       signDuration.zero({ scheme, outcome })
       newUserDuration.zero({ scheme, outcome })
@@ -160,6 +171,7 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
       signDuration.observe({ scheme, outcome }, seconds)
       if (sessions > 1) retries.inc({ scheme }, sessions - 1)
     },
+    signSessionStarted: (scheme, round1) => { sessionsStarted.inc({ scheme, round1 }) },
     newUserFinished: (scheme, outcome, seconds) => { newUserDuration.observe({ scheme, outcome }, seconds) },
     blamed: (reason, flow) => {
       blame.inc({ reason: (BLAME_REASONS as readonly string[]).includes(reason) ? reason : 'other', flow })

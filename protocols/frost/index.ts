@@ -13,6 +13,7 @@ export { commitmentListDigest } from './signing-set.js'
 export type { SignerVerifyingShare } from './verifying-shares.js'
 // A type only: nonces come from commit(), never from a constructor call.
 export type { SigningNonces } from './nonces.js'
+export { discardNonces } from './nonces.js'
 export { signerTag } from './types.js'
 export type { SignerId, SignerKey, SigningCommitments, SignatureShare } from './types.js'
 export {

@@ -45,3 +45,12 @@ export function takeNonces (nonces: SigningNonces): RawNonces {
   store.delete(nonces)
   return raw
 }
+
+/** Ends nonces that will never sign (a presignature expired, evicted or refused): zeroed, and `used` from now on. */
+export function discardNonces (nonces: SigningNonces): void {
+  const raw = store.get(nonces)
+  if (raw === undefined) return
+  store.delete(nonces)
+  raw.hiding.fill(0)
+  raw.binding.fill(0)
+}

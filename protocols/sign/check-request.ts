@@ -14,7 +14,7 @@ export type SignRejectionCode =
   | 'unknown-key' | 'bad-owner-signature' | 'expired' | 'lifetime-too-long' | 'message-too-large'
   | 'prefix-mismatch' | 'rate-limited' | 'no-share' | 'invalid-party' | 'completed-before'
   | 'claimed-by-other-coordinator' | 'leased-by-other-coordinator' | 'conflict' | 'deleted' | 'internal'
-  | 'no-contribution' | 'session-abandoned' | 'wrong-epoch'
+  | 'no-contribution' | 'session-abandoned' | 'wrong-epoch' | 'presign-unknown'
 
 export class SignRejection extends Error {
   constructor (readonly code: SignRejectionCode, reason: string) {

@@ -6,7 +6,7 @@
 import { decodeCommitments, type SigningCommitments } from '../frost/index.js'
 import type { Scheme } from '../sharing/index.js'
 import type { KeyRecord } from '../wire/key-record.js'
-import type { PartyAnswer, PartyMember, SignRequest } from '../wire/sign.js'
+import type { PartyAnswer, PartyMember, PresignedCommitment, SignRequest } from '../wire/sign.js'
 import { EPOCH_SWITCH_RETRY_MS } from '../constants.js'
 import { checkSignRequest, SignRejection } from './check-request.js'
 
@@ -136,4 +136,22 @@ export function judgeCommitments (shares: Array<{ member: PartyMember, answer: S
     }
   }
   return { commitments, culprits }
+}
+
+/**
+ * A presigned session's commitments come from the CM (the presignatures it sent in new_party), so
+ * nobody can equivocate; every signer must report exactly those, its own among them. One that
+ * reports anything else signed over another list, or lies about it: blamed.
+ */
+export function judgePresignedCommitments (shares: Array<{ member: PartyMember, answer: ShareAnswer }>, presigned: readonly PresignedCommitment[]): Culprit[] {
+  const sent = new Map(presigned.map(p => [tagOf(p.commitment), `${p.commitment.hiding}/${p.commitment.binding}`]))
+  const same = (c: { committee: number, member: number, hiding: string, binding: string }): boolean => sent.get(tagOf(c)) === `${c.hiding}/${c.binding}`
+  const culprits: Culprit[] = []
+  for (const { member, answer } of shares) {
+    const listTags = new Set(answer.commitments.map(tagOf))
+    const ok = tagOf(answer.commitment) === tagOf(member) && same(answer.commitment) &&
+      answer.commitments.length === sent.size && listTags.size === sent.size && answer.commitments.every(same)
+    if (!ok) culprits.push({ member, reason: 'misreported-commitments', detail: 'reported other round-1 commitments than the presignatures of this session', blame: true })
+  }
+  return culprits
 }

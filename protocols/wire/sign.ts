@@ -3,7 +3,7 @@
 // sends each signer over /shardsig/party/1.0.0, the round-1 commitments
 // signers exchange over /shardsig/sign/1.0.0, and the answers.
 import { z } from 'zod'
-import { PROTOCOL_VERSION } from '../constants.js'
+import { MAX_PRESIGN_BATCH, PROTOCOL_VERSION } from '../constants.js'
 import { hexString, hexUpTo } from './hex.js'
 import { KeyIdSchema, MAX_POLICY_MESSAGE_BYTES, SchemeSchema } from './key-record.js'
 
@@ -68,6 +68,19 @@ export type SessionAbandoned = z.infer<typeof SessionAbandonedSchema>
 export const MAX_RELEASED_SESSIONS = 8
 export type PartyMember = z.infer<typeof PartyMemberSchema>
 
+/** A round-1 commitment as it travels (scheme-specific lengths and point checks: decodeCommitments). */
+export const CommitmentWireSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64), hiding: hexUpTo(33), binding: hexUpTo(33) })
+
+/**
+ * A presignature as a manager holds it and hands it out: the id the signer
+ * gave it, and the round-1 commitment whose nonces the signer keeps for it.
+ */
+export const PresignedCommitmentSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{16,32}$/),
+  commitment: CommitmentWireSchema
+})
+export type PresignedCommitment = z.infer<typeof PresignedCommitmentSchema>
+
 /** CM → signer, over /shardsig/party/1.0.0; the signer answers on the same stream when it is done. */
 export const NewPartySchema = z.strictObject({
   kind: z.literal('new_party'),
@@ -78,16 +91,30 @@ export const NewPartySchema = z.strictObject({
   /** Sessions of this request that can never finish, each with a member's signed no-contribution: a signer whose share went to one of them may sign here. */
   released: z.array(SessionAbandonedSchema).min(1).max(MAX_RELEASED_SESSIONS).optional(),
   /** The epoch of the key's state the CM chose the party from; a signer at another epoch answers wrong-epoch (a switch in progress). */
-  epoch: z.int().min(0).optional()
+  epoch: z.int().min(0).optional(),
+  /**
+   * Presignatures: one per party member, made ahead by each member for this CM. There is no
+   * round-1 exchange; every member signs over these commitments, or answers presign-unknown.
+   */
+  presigned: z.array(PresignedCommitmentSchema).min(1).max(64).optional()
 })
 export type NewParty = z.infer<typeof NewPartySchema>
+
+/** CM → party member, over /shardsig/party/1.0.0: make `count` presignatures of this key for me. */
+export const PresignSchema = z.strictObject({
+  kind: z.literal('presign'),
+  keyId: KeyIdSchema,
+  /** The key's epoch the CM signs at; a member at another one answers wrong-epoch. */
+  epoch: z.int().min(0),
+  count: z.int().min(1).max(MAX_PRESIGN_BATCH)
+})
+export type Presign = z.infer<typeof PresignSchema>
 
 /**
  * Round-1 commitments and round-2 shares as they travel; the scheme-specific
  * lengths and point checks are protocols/frost's decodeCommitments /
  * decodeSignatureShare, applied once the key (and so the scheme) is known.
  */
-export const CommitmentWireSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64), hiding: hexUpTo(33), binding: hexUpTo(33) })
 export const ShareWireSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64), share: hexString(32) })
 
 /** Signer → signer, over /shardsig/sign/1.0.0: my round-1 commitment for a session. */
@@ -136,7 +163,7 @@ export const RecoverSchema = z.strictObject({
 })
 export type Recover = z.infer<typeof RecoverSchema>
 
-export const PartyRequestSchema = z.discriminatedUnion('kind', [NewPartySchema, CompletedSchema, RecoverSchema])
+export const PartyRequestSchema = z.discriminatedUnion('kind', [NewPartySchema, CompletedSchema, RecoverSchema, PresignSchema])
 
 /** Signer → CM: the answer to new_party. */
 export const PartyAnswerSchema = z.discriminatedUnion('kind', [
@@ -163,6 +190,8 @@ export const PartyAnswerSchema = z.discriminatedUnion('kind', [
     /** With code leased-by-other-coordinator: when the other CM's lease ends; with wrong-epoch: when to ask again. */
     retryAfterMs: z.int().min(0).max(60_000).optional()
   }),
-  z.strictObject({ kind: z.literal('noted') })
+  z.strictObject({ kind: z.literal('noted') }),
+  /** The answer to presign. */
+  z.strictObject({ kind: z.literal('presigned'), keyId: KeyIdSchema, epoch: z.int().min(0), presigned: z.array(PresignedCommitmentSchema).min(1).max(MAX_PRESIGN_BATCH) })
 ])
 export type PartyAnswer = z.infer<typeof PartyAnswerSchema>

@@ -17,7 +17,7 @@ import { managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import { KeyFileSchema, keyFileOf, type KeyFile } from '../../cli/key-file.js'
 import type { Devnet } from '../../devnet/api.js'
 import { readIdentityFile } from '../../node/identity.js'
-import { BLAME_REASONS, DIRECT_PROTOCOLS, FLOWS, OUTCOMES, SCHEMES, STORE_OPS, TOPIC_KINDS } from '../../node/metrics/index.js'
+import { BLAME_REASONS, DIRECT_PROTOCOLS, FLOWS, OUTCOMES, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS } from '../../node/metrics/index.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
 import { PROTOCOL_PARTY, TOPIC_HEARTBEAT } from '../../protocols/constants.js'
 import { openShare } from '../../protocols/crypto/share-seal.js'
@@ -70,6 +70,7 @@ function checkLabels (s: Scrape, devnet: Devnet, where: string): void {
   const allowed: Record<string, (v: string) => boolean> = {
     scheme: v => (SCHEMES as readonly string[]).includes(v),
     outcome: v => (OUTCOMES as readonly string[]).includes(v),
+    round1: v => (ROUND1_KINDS as readonly string[]).includes(v),
     reason: v => (BLAME_REASONS as readonly string[]).includes(v),
     flow: v => (FLOWS as readonly string[]).includes(v),
     topic: v => (TOPIC_KINDS as readonly string[]).includes(v),
@@ -218,6 +219,9 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
     const moved = (name: string, labels: Record<string, string> = {}): number => valueOf(cmAfter, name, labels) - valueOf(cmBefore, name, labels)
     expect(moved('shardsig_blame_events_total', { reason: 'silent', flow: 'sign' }), 'silent blame at the CM').toBeGreaterThanOrEqual(1)
     expect(moved('shardsig_sign_party_retries_total', { scheme: 'ed25519' }), 'party retries').toBe(result.attempts - 1)
+    // Every attempt started a session (one more when a member had lost its presignatures and the CM exchanged instead).
+    const started = moved('shardsig_sign_sessions_total', { scheme: 'ed25519', round1: 'exchanged' }) + moved('shardsig_sign_sessions_total', { scheme: 'ed25519', round1: 'presigned' })
+    expect(started, 'sessions started').toBeGreaterThanOrEqual(result.attempts)
     expect(moved('shardsig_sign_request_duration_seconds_count', { scheme: 'ed25519', outcome: 'completed' })).toBe(1)
     expect(valueOf(cmAfter, 'shardsig_sign_pending_requests')).toBe(0)
     const shown = /^(shardsig_sign_request_duration_seconds_count|shardsig_sign_party_retries_total|shardsig_blame_events_total\{reason="silent"|shardsig_sign_pending|shardsig_peers_live|shardsig_committee_members_live|shardsig_build_info)/

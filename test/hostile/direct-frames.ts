@@ -57,11 +57,20 @@ export function protocolsUnderTest (t: {
       protocol: PROTOCOL_PARTY,
       maxBytes: MAX_DIRECT_MESSAGE_BYTES,
       answer: PartyAnswerSchema,
-      templates: [t.newParty, { kind: 'completed', keyId: t.keyId, requestId: 'hostile-0001', signature: 'ab'.repeat(64) }],
-      // new_party for unknown keys, unknown sessions, badly signed requests; completion notices for requests never seen
+      templates: [
+        t.newParty, { kind: 'completed', keyId: t.keyId, requestId: 'hostile-0001', signature: 'ab'.repeat(64) },
+        { kind: 'presign', keyId: t.keyId, epoch: 0, count: 64 }
+      ],
+      // new_party for unknown keys, unknown sessions, badly signed requests, presignatures nobody made; completion
+      // notices for requests never seen; presign for any key and epoch (from members that are no manager, mostly)
       wrongTime: fc.oneof(
         fc.record({ kind: fc.constant('new_party'), sessionId, request: signRequest, party: fc.array(partyMember, { minLength: 1, maxLength: 6 }) }),
-        fc.record({ kind: fc.constant('completed'), keyId: fc.oneof(fc.constant(t.keyId), hex(16)), requestId, signature: hex(64) })
+        fc.record({
+          kind: fc.constant('new_party'), sessionId, request: signRequest, party: fc.array(partyMember, { minLength: 1, maxLength: 6 }),
+          presigned: fc.array(fc.record({ id: fc.stringMatching(/^[A-Za-z0-9_-]{16}$/), commitment }), { minLength: 1, maxLength: 6 })
+        }),
+        fc.record({ kind: fc.constant('completed'), keyId: fc.oneof(fc.constant(t.keyId), hex(16)), requestId, signature: hex(64) }),
+        fc.record({ kind: fc.constant('presign'), keyId: fc.oneof(fc.constant(t.keyId), hex(16)), epoch: fc.nat(3), count: fc.integer({ min: 1, max: 64 }) })
       )
     },
     {

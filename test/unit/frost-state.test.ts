@@ -4,7 +4,7 @@ import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import {
-  aggregate, commit, commitmentListDigest, createSession, decodeCommitments, decodeSignatureShare, encodeCommitments, InvalidWireError, NonceReuseError,
+  aggregate, commit, commitmentListDigest, createSession, decodeCommitments, discardNonces, decodeSignatureShare, encodeCommitments, InvalidWireError, NonceReuseError,
   OwnCommitmentMismatchError, signShare, SigningSetError, verifyingShares, verifySignature, type SignerKey, type SigningNonces
 } from '../../protocols/frost/index.js'
 import {
@@ -43,6 +43,15 @@ describe.each(SCHEMES)('%s', (scheme: Scheme) => {
     const r1 = round1('burn')
     const partial = r1.slice(1).map(r => r.commitments)
     expect(() => signShare(session, keys[0]!, r1[0]!.nonces, partial, message)).toThrow(SigningSetError)
+    expect(() => signShare(session, keys[0]!, r1[0]!.nonces, r1.map(r => r.commitments), message)).toThrow(NonceReuseError)
+  })
+
+  it('discarded nonces (a presignature that will never sign) are used: round 2 refuses them', () => {
+    const r1 = round1('discard')
+    expect(r1[0]!.nonces.used).toBe(false)
+    discardNonces(r1[0]!.nonces)
+    discardNonces(r1[0]!.nonces)
+    expect(r1[0]!.nonces.used).toBe(true)
     expect(() => signShare(session, keys[0]!, r1[0]!.nonces, r1.map(r => r.commitments), message)).toThrow(NonceReuseError)
   })
 

@@ -5,7 +5,7 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 import { describe, expect, it } from 'vitest'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { encodePoint, curveFor } from '../../protocols/sharing/index.js'
-import { judgeCommitments, judgeRefusals, type Answered, type ShareAnswer } from '../../protocols/sign/judge.js'
+import { judgeCommitments, judgePresignedCommitments, judgeRefusals, type Answered, type ShareAnswer } from '../../protocols/sign/judge.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
 
@@ -110,5 +110,26 @@ describe('judgeCommitments', () => {
     answers[0] = { member: a, answer: { ...aAnswer, commitments: aAnswer.commitments.map((x, i) => i === 3 ? commitmentOf(d, 2) : x) } }
     const r = judgeCommitments(shares(answers), 'ed25519')
     expect(r.culprits.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'misreported-commitments']])
+  })
+})
+
+describe('judgePresignedCommitments', () => {
+  const presigned = party.map((m, i) => ({ id: `presignature-${String(i).padStart(4, '0')}`, commitment: commitmentOf(m) }))
+  const shares = (): Array<{ member: PartyMember, answer: ShareAnswer }> => party.map(m => share(m) as { member: PartyMember, answer: ShareAnswer })
+
+  it('blames nobody when every signer reports the presignatures the CM sent', () => {
+    expect(judgePresignedCommitments(shares(), presigned)).toEqual([])
+  })
+
+  it('blames each signer that reports another own commitment, another list, a shorter one or a duplicate', () => {
+    const s = shares()
+    s[0]!.answer = { ...s[0]!.answer, commitment: commitmentOf(a, 1) }
+    s[1]!.answer = { ...s[1]!.answer, commitments: s[1]!.answer.commitments.map((x, i) => i === 3 ? commitmentOf(d, 1) : x) }
+    s[2]!.answer = { ...s[2]!.answer, commitments: s[2]!.answer.commitments.slice(0, 3) }
+    s[3]!.answer = { ...s[3]!.answer, commitments: [...s[3]!.answer.commitments.slice(0, 3), s[3]!.answer.commitments[0]!] }
+    expect(judgePresignedCommitments(s, presigned).map(x => [x.member.peerId, x.reason, x.blame])).toEqual([
+      ['p11', 'misreported-commitments', true], ['p12', 'misreported-commitments', true],
+      ['p21', 'misreported-commitments', true], ['p22', 'misreported-commitments', true]
+    ])
   })
 })

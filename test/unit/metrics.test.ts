@@ -40,7 +40,7 @@ describe('node metrics', () => {
     const s = await read(metrics())
     for (const [name, type] of [
       ['shardsig_sign_request_duration_seconds', 'histogram'], ['shardsig_new_user_duration_seconds', 'histogram'],
-      ['shardsig_sign_party_retries_total', 'counter'], ['shardsig_blame_events_total', 'counter'],
+      ['shardsig_sign_party_retries_total', 'counter'], ['shardsig_sign_sessions_total', 'counter'], ['shardsig_blame_events_total', 'counter'],
       ['shardsig_gossip_messages_received_total', 'counter'], ['shardsig_gossip_messages_rejected_total', 'counter'],
       ['shardsig_store_operation_duration_seconds', 'histogram'], ['shardsig_build_info', 'gauge'], ['nodejs_eventloop_lag_p99_seconds', 'gauge']
     ]) expect(s.types.get(name!), name).toBe(type)
@@ -55,6 +55,9 @@ describe('node metrics', () => {
     const m = metrics()
     m.signFinished('ed25519', 'completed', 0.2, 3)
     m.signFinished('ed25519', 'failed', 1.5, 1)
+    m.signSessionStarted('secp256k1', 'presigned')
+    m.signSessionStarted('secp256k1', 'presigned')
+    m.signSessionStarted('ed25519', 'exchanged')
     m.newUserFinished('secp256k1', 'completed', 0.7)
     m.blamed('silent', 'sign')
     m.blamed('a reason nobody wrote down', 'new_user')
@@ -63,6 +66,9 @@ describe('node metrics', () => {
     expect(valueOf(s, 'shardsig_sign_request_duration_seconds_bucket', { scheme: 'ed25519', outcome: 'completed', le: '0.25' })).toBe(1)
     expect(valueOf(s, 'shardsig_sign_request_duration_seconds_bucket', { scheme: 'ed25519', outcome: 'failed', le: '1' })).toBe(0)
     expect(valueOf(s, 'shardsig_sign_party_retries_total', { scheme: 'ed25519' })).toBe(2)
+    expect(valueOf(s, 'shardsig_sign_sessions_total', { scheme: 'secp256k1', round1: 'presigned' })).toBe(2)
+    expect(valueOf(s, 'shardsig_sign_sessions_total', { scheme: 'ed25519', round1: 'exchanged' })).toBe(1)
+    expect(valueOf(s, 'shardsig_sign_sessions_total', { scheme: 'ed25519', round1: 'presigned' })).toBe(0)
     expect(valueOf(s, 'shardsig_new_user_duration_seconds_sum', { scheme: 'secp256k1', outcome: 'completed' })).toBeCloseTo(0.7)
     expect(valueOf(s, 'shardsig_blame_events_total', { reason: 'silent', flow: 'sign' })).toBe(1)
     expect(valueOf(s, 'shardsig_blame_events_total', { reason: 'other', flow: 'new_user' })).toBe(1)

@@ -18,6 +18,15 @@ export function epochEntryKey (epoch: number, keyId: string): string {
   return `${EPOCH_ENTRY_PREFIX}${epoch}/${keyId}`
 }
 
+/** Where `peerId` sits among a key's holders (`holders[c-1][m-1]`), if it holds a share. */
+export function holderSlot (holders: ReadonlyArray<readonly string[]>, peerId: string): { committee: number, member: number } | undefined {
+  for (const [c, members] of holders.entries()) {
+    const m = members.indexOf(peerId)
+    if (m >= 0) return { committee: c + 1, member: m + 1 }
+  }
+  return undefined
+}
+
 export function keyStateOf (record: KeyRecord): KeyState {
   return {
     keyId: record.keyId,

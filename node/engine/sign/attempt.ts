@@ -7,12 +7,13 @@ import {
   aggregate, createSession, decodeSignatureShare, InvalidShareError,
   verifySignature, verifyingShares, type SignatureShare
 } from '../../../protocols/frost/index.js'
-import { judgeCommitments, judgeRefusals, tagOf, type Answered, type Culprit, type ShareAnswer } from '../../../protocols/sign/judge.js'
+import { judgeCommitments, judgePresignedCommitments, judgeRefusals, tagOf, type Answered, type Culprit, type ShareAnswer } from '../../../protocols/sign/judge.js'
 import { MAX_RELEASED_SESSIONS, PartyAnswerSchema, type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type SessionAbandoned, type SignRequest } from '../../../protocols/wire/sign.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import { partyMap, type KeyMaterial } from './key-material.js'
 import { finishSession } from './recover.js'
+import type { TakenPresignatures } from './presign-pool.js'
 import { deadline } from '../../deadline.js'
 
 export type AttemptOutcome =
@@ -23,6 +24,8 @@ export type AttemptOutcome =
   | { kind: 'wait', ms: number, epochSwitch: boolean }
   /** Signers already sent shares to another CM's session (peer id → what they sent): finish that one (recover.ts). */
   | { kind: 'recover', contributions: Map<string, Contribution> }
+  /** Members that do not hold the presignatures this session offered: sign again with a round-1 exchange. */
+  | { kind: 'no-presign', members: PartyMember[] }
 
 export type { Culprit }
 
@@ -38,10 +41,14 @@ export interface PartyTransport {
 
 export async function runAttempt (
   transport: PartyTransport, material: KeyMaterial, request: SignRequest, sessionId: string, party: PartyMember[], signal: AbortSignal,
-  nowMs: number = Date.now(), released: readonly SessionAbandoned[] = []
+  nowMs: number = Date.now(), released: readonly SessionAbandoned[] = [], presigned?: TakenPresignatures
 ): Promise<AttemptOutcome> {
   const answerBy = deadline(PARTY_TIMEOUT_MS, signal)
-  const np: NewParty = { kind: 'new_party', sessionId, request, party, epoch: material.state.epoch, ...(released.length > 0 ? { released: released.slice(-MAX_RELEASED_SESSIONS) } : {}) }
+  const np: NewParty = {
+    kind: 'new_party', sessionId, request, party, epoch: material.state.epoch,
+    ...(released.length > 0 ? { released: released.slice(-MAX_RELEASED_SESSIONS) } : {}),
+    ...(presigned !== undefined ? { presigned: presigned.wire } : {})
+  }
   const answers: Answered[] = await Promise.all(party.map(async (member): Promise<Answered> => {
     try {
       const answer = member.peerId === transport.selfPeerId
@@ -64,6 +71,10 @@ export async function runAttempt (
   const contributed = new Map<string, Contribution>()
   for (const a of answers) if (a.answer?.kind === 'contributed') contributed.set(a.member.peerId, a.answer.contribution)
   if (contributed.size > 0) return { kind: 'recover', contributions: contributed }
+  if (presigned !== undefined) {
+    const unknownPresign = answers.filter(a => a.answer?.kind === 'reject' && a.answer.code === 'presign-unknown').map(a => a.member)
+    if (unknownPresign.length > 0) return { kind: 'no-presign', members: unknownPresign }
+  }
   const culprits = judgeRefusals(answers, record, request, nowMs)
   if ('fatal' in culprits) return culprits.fatal
   if (culprits.list.length > 0) {
@@ -82,7 +93,10 @@ export async function runAttempt (
   if (culprits.waitMs > 0) return { kind: 'wait', ms: culprits.waitMs, epochSwitch: culprits.epochSwitch }
 
   const shares = answers as Array<{ member: PartyMember, answer: ShareAnswer }>
-  const judged = judgeCommitments(shares, record.scheme)
+  // Presigned: the commitments are the ones this CM sent, decoded when it took them; otherwise the party's majority.
+  const judged = presigned !== undefined
+    ? { commitments: presigned.decoded, culprits: judgePresignedCommitments(shares, presigned.wire) }
+    : judgeCommitments(shares, record.scheme)
   if (judged.culprits.length > 0) return { kind: 'retry', culprits: judged.culprits }
 
   const frost = createSession(material.params, nested.groupPublicKey, partyMap(party))

@@ -10,16 +10,17 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { verifyBody } from '../../../protocols/crypto/owner-auth.js'
 import { checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { selectParty } from '../../../protocols/sign/select-party.js'
-import { SIGN_REQUEST_KIND, type PartyMember, type SessionAbandoned, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
+import { PartyAnswerSchema, SIGN_REQUEST_KIND, type PartyAnswer, type PartyMember, type Presign, type SessionAbandoned, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
-import { notifyJson } from '../../p2p/direct.js'
+import { notifyJson, requestJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import { runAttempt, type PartyTransport } from './attempt.js'
 import { recoverSession } from './recover.js'
+import { PresignPool } from './presign-pool.js'
 import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
 import { RecentSignRequests } from './recent.js'
@@ -138,7 +139,12 @@ interface Tracked extends Stored {
 export interface CoordinatorInit {
   libp2p: ShardsigLibp2p
   /** This node's own signer: the CM may be in the party it picks. */
-  localSigner: { onNewParty: PartyTransport['local'], onRecover: PartyTransport['localRecover'], onCompleted: (keyId: string, requestId: string, signature: string) => Promise<void> }
+  localSigner: {
+    onNewParty: PartyTransport['local']
+    onRecover: PartyTransport['localRecover']
+    onCompleted: (keyId: string, requestId: string, signature: string) => Promise<void>
+    onPresign: (req: Presign) => Promise<PartyAnswer>
+  }
   view: NetworkView
   keys: KeyMaterials
   store: KeyStore
@@ -162,9 +168,19 @@ export class SignCoordinator {
   private readonly intake = new KeyedLock()
   private pending = 0
   private readonly now: () => number
+  /** Presignatures party members made ahead for this CM (docs/protocols/sign.md#presignatures). */
+  readonly presigns: PresignPool
 
   constructor (private readonly init: CoordinatorInit) {
     this.now = init.now ?? Date.now
+    this.presigns = new PresignPool({
+      log: init.log,
+      signal: this.controller.signal,
+      now: this.now,
+      ask: async (member, req, signal) => member.peerId === init.view.selfPeerId
+        ? await init.localSigner.onPresign(req)
+        : await requestJson(init.libp2p, member.peerId, PROTOCOL_PARTY, req, PartyAnswerSchema, { signal })
+    })
   }
 
   /** Requests this CM finished lately, newest first (GET /status). */
@@ -275,6 +291,8 @@ export class SignCoordinator {
     const released = new Map<string, SessionAbandoned>()
     let epochWaits = 0
     let noPartySince: number | undefined
+    /** Until a member answers presign-unknown: then this request signs with a round-1 exchange. */
+    let usePresigns = true
     try {
       const material = this.init.keys.get(request.keyId)
       for (let attempt = 1; attempt <= MAX_SIGN_ATTEMPTS; attempt++) {
@@ -306,16 +324,19 @@ export class SignCoordinator {
         // Random, so no one can guess a session id and interfere with it; the log ties it to the request.
         const sessionId = randomBytes(SESSION_ID_BYTES).toString('base64url')
         const party = selection.party
+        const presigned = usePresigns ? this.presigns.take(request.keyId, material.state.epoch, material.record.scheme, party) : undefined
+        this.presigns.refill(request.keyId, material.state.epoch, party)
         for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
         const started = performance.now()
-        log.info({ sessionId, attempt, party: party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
+        this.init.metrics.signSessionStarted(material.record.scheme, presigned !== undefined ? 'presigned' : 'exchanged')
+        log.info({ sessionId, attempt, presigned: presigned !== undefined, party: party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
         const transport: PartyTransport = {
           libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover,
           isMember: peerId => this.init.view.isMember(peerId)
         }
         // A session never outlives its request: at expiry it is cut short and the request fails as expired.
         const untilExpiry = deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal)
-        const outcome = await runAttempt(transport, material, request, sessionId, party, untilExpiry, this.now(), [...released.values()])
+        const outcome = await runAttempt(transport, material, request, sessionId, party, untilExpiry, this.now(), [...released.values()], presigned)
           .finally(() => {
             for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
             slot()
@@ -363,6 +384,14 @@ export class SignCoordinator {
           if (recovered.kind === 'failed') return this.finish(tracked, { status: 'failed', reason: recovered.reason })
           this.notifyCompleted(recovered.signers, request.keyId, request.requestId, recovered.signature)
           return this.finish(tracked, { status: 'completed', signature: recovered.signature, signers: recovered.signers })
+        }
+        if (outcome.kind === 'no-presign') {
+          // Members that no longer hold the presignatures offered (restarted, expired): no fault; sign with a round-1 exchange.
+          for (const m of outcome.members) this.presigns.forget(request.keyId, material.state.epoch, m.peerId)
+          log.info({ members: outcome.members.map(m => m.peerId) }, 'presignatures unknown to members; signing with a round-1 exchange')
+          usePresigns = false
+          attempt--
+          continue
         }
         if (outcome.kind === 'wait') {
           // A signer is leased to another CM (perhaps one that died), or at another epoch of the key (update_node_set's switch): wait, then try again.

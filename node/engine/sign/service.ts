@@ -19,6 +19,7 @@ import { KeyMaterials } from './key-material.js'
 import { SignLedger } from './ledger.js'
 import { RateLimiter } from './rate-limiter.js'
 import { Signer, type SignerFaults } from './signer.js'
+import { PresignNonces } from './presign-nonces.js'
 
 export interface SignServiceInit {
   libp2p: ShardsigLibp2p
@@ -54,14 +55,15 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
   const keys = new KeyMaterials(init.registry, init.memberships, init.keyStates)
   const signer = new Signer({
     libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger: new SignLedger(init.store),
-    rate: new RateLimiter(), log, faults: init.faults, isMember: peerId => members.has(peerId)
+    rate: new RateLimiter(), presigns: new PresignNonces(), log, faults: init.faults, isMember: peerId => members.has(peerId)
   })
   const coordinator = new SignCoordinator({
     libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests,
     localSigner: {
       onNewParty: async (np, signal) => await signer.onNewParty(np, init.view.selfPeerId, signal),
       onRecover: async req => await signer.onRecover(req),
-      onCompleted: async (keyId, requestId, signature) => { await signer.onCompleted(keyId, requestId, signature) }
+      onCompleted: async (keyId, requestId, signature) => { await signer.onCompleted(keyId, requestId, signature) },
+      onPresign: async req => await signer.onPresign(req, init.view.selfPeerId)
     }
   })
 
@@ -74,16 +76,18 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     log,
     handle: async (req, { peerId, signal }): Promise<PartyAnswer> => {
       // Any member may be a manager in someone's view; strangers coordinate nothing here.
-      if (!members.has(peerId)) return { kind: 'reject', sessionId: req.kind === 'completed' ? '' : req.sessionId, code: 'not-a-member', reason: `${peerId} is not in this network` }
+      if (!members.has(peerId)) return { kind: 'reject', sessionId: 'sessionId' in req ? req.sessionId : '', code: 'not-a-member', reason: `${peerId} is not in this network` }
       if (req.kind === 'completed') {
         await signer.onCompleted(req.keyId, req.requestId, req.signature)
         return { kind: 'noted' }
       }
-      if (req.kind === 'recover') {
-        // A recover can end a session for good (abandoned): only a manager in our view may send one.
-        if (!init.view.isManager(peerId)) return { kind: 'reject', sessionId: req.sessionId, code: 'not-a-manager', reason: `${peerId} is no communication manager in this node's view` }
-        return await signer.onRecover(req)
+      // A recover can end a session for good (abandoned), and presignatures hold nonces here for their
+      // manager: only a manager in our view may send either.
+      if ((req.kind === 'recover' || req.kind === 'presign') && !init.view.isManager(peerId)) {
+        return { kind: 'reject', sessionId: 'sessionId' in req ? req.sessionId : '', code: 'not-a-manager', reason: `${peerId} is no communication manager in this node's view` }
       }
+      if (req.kind === 'presign') return await signer.onPresign(req, peerId)
+      if (req.kind === 'recover') return await signer.onRecover(req)
       return await signer.onNewParty(req, peerId, signal)
     }
   })

@@ -9,19 +9,21 @@ import { provesSessionDead, signAbandonment } from '../../../protocols/sign/dead
 import { CLAIM_LEASE_MS, EPOCH_SWITCH_RETRY_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import {
   commit, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
-  signerTag, signShare, verifySignature, type SigningCommitments, type SigningSession
+  signerTag, signShare, verifySignature, type Round1, type SignerKey, type SigningCommitments, type SigningSession
 } from '../../../protocols/frost/index.js'
 import { checkParty, checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
-import { scalarFromHex, SecretScalar, curveFor } from '../../../protocols/sharing/index.js'
-import { type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type RoundOne } from '../../../protocols/wire/sign.js'
+import { scalarFromHex, SecretScalar, curveFor, type Scheme } from '../../../protocols/sharing/index.js'
+import { type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Presign, type Recover, type RoundOne } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { notifyJson } from '../../p2p/direct.js'
 import type { ShareStore } from '../new-user/share-store.js'
-import type { KeyMaterials } from './key-material.js'
+import type { KeyMaterial, KeyMaterials } from './key-material.js'
 import { partyMap } from './key-material.js'
 import type { SignLedger } from './ledger.js'
 import type { RateLimiter } from './rate-limiter.js'
+import type { PresignNonces } from './presign-nonces.js'
+import { holderSlot } from '../lifecycle/key-state.js'
 import { deadline } from '../../deadline.js'
 
 /** Test-only faults, set through createNode options by the scenario harness; never from config. */
@@ -56,6 +58,8 @@ export interface SignerInit {
   shares: ShareStore
   ledger: SignLedger
   rate: RateLimiter
+  /** Presignatures this signer made for managers (nonces in memory only). */
+  presigns: PresignNonces
   log: Logger
   faults?: SignerFaults
   /** Whether a peer is a node of the active epoch: a session naming one that left can never finish. */
@@ -114,10 +118,9 @@ export class Signer {
       checkParty(party, state)
       const me = party.find(p => p.peerId === this.init.selfPeerId)
       if (me === undefined) throw new SignRejection('invalid-party', `this node (${this.init.selfPeerId}) is not in the party`)
-      const stored = await this.init.shares.get(record.keyId, state.epoch)
-      if (stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest) {
-        throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId} at epoch ${state.epoch}`)
-      }
+      const key = await this.usableKey(material, me)
+      // Presignatures: this member's nonces were made ahead for this CM; taken (and so spent) now, before anything else.
+      const presigned = np.presigned === undefined ? undefined : this.takePresigned(np, coordinator, me, record.scheme, record.keyId, state.epoch)
       steps.lap('checks')
 
       // Sessions of this request shown dead (a member's signed abandonment): a share of ours in one no longer binds us to its CM.
@@ -152,10 +155,9 @@ export class Signer {
       steps.lap('claim')
 
       const frost = createSession(material.params, material.nested.groupPublicKey, partyMap(party))
-      const key = { scheme: record.scheme, committee: me.committee, member: me.member, share: new SecretScalar(scalarFromHex(record.scheme, stored.share)) }
-      const round1 = commit(key)
+      const round1 = presigned?.round1 ?? commit(key)
       steps.lap('commit')
-      const commitments = await this.exchange(sessionId, coordinator, party, frost, me, round1.commitments, signal, log)
+      const commitments = presigned?.commitments ?? await this.exchange(sessionId, coordinator, party, frost, me, round1.commitments, signal, log)
 
       steps.lap('round1')
       const message = hexToBytes(request.message)
@@ -178,7 +180,7 @@ export class Signer {
         throw new SignRejection('internal', 'withheld (test fault)')
       }
       steps.lap('record')
-      log.info({ coordinator, committee: me.committee, member: me.member, steps: steps.laps }, 'signature share sent')
+      log.info({ coordinator, committee: me.committee, member: me.member, presigned: presigned !== undefined, steps: steps.laps }, 'signature share sent')
       return {
         kind: 'share',
         sessionId,
@@ -201,6 +203,69 @@ export class Signer {
       // Only the session this call created: a refused duplicate must not end someone else's.
       if (this.sessions.get(sessionId)?.owner === coordinator) this.sessions.delete(sessionId)
     }
+  }
+
+  /**
+   * A manager asks for presignatures of a key: round-1 nonces made now, kept
+   * here for it only, each for one session (docs/protocols/sign.md#presignatures).
+   * Only for a key this signer holds a usable share of, at the manager's epoch.
+   */
+  async onPresign (req: Presign, manager: string): Promise<PartyAnswer> {
+    const log = this.init.log.child({ keyId: req.keyId, flow: 'sign' })
+    try {
+      const material = this.init.keys.get(req.keyId)
+      const { record, state } = material
+      if (this.init.keys.leavingFor !== undefined || req.epoch !== state.epoch) {
+        return { kind: 'reject', sessionId: '', code: 'wrong-epoch', reason: `this signer holds key ${req.keyId} at epoch ${state.epoch}${this.init.keys.leavingFor !== undefined ? ` and is switching to epoch ${this.init.keys.leavingFor}` : ''}`, retryAfterMs: EPOCH_SWITCH_RETRY_MS }
+      }
+      const key = await this.usableKey(material, holderSlot(state.holders, this.init.selfPeerId))
+      const made = this.init.presigns.make(manager, record.keyId, state.epoch, key, req.count)
+      log.debug({ manager, count: made.length, held: this.init.presigns.count(manager) }, 'presignatures made')
+      return { kind: 'presigned', keyId: record.keyId, epoch: state.epoch, presigned: made.map(p => ({ id: p.id, commitment: encodeCommitments(p.commitments) })) }
+    } catch (err) {
+      if (err instanceof SignRejection) return { kind: 'reject', sessionId: '', code: err.code, reason: err.message }
+      log.error({ err }, 'presign failed inside this node')
+      return { kind: 'reject', sessionId: '', code: 'internal', reason: 'the signer failed; see its log' }
+    }
+  }
+
+  /**
+   * This node's signing key of the key at its state's epoch, as `slot` (committee, member) of it:
+   * `no-share` unless it holds that slot and an active share of that very record there.
+   */
+  private async usableKey (material: KeyMaterial, slot: { committee: number, member: number } | undefined): Promise<SignerKey> {
+    const { record, state } = material
+    const stored = slot === undefined ? undefined : await this.init.shares.get(record.keyId, state.epoch)
+    if (slot === undefined || stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest) {
+      throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId} at epoch ${state.epoch}`)
+    }
+    return { scheme: record.scheme, committee: slot.committee, member: slot.member, share: new SecretScalar(scalarFromHex(record.scheme, stored.share)) }
+  }
+
+  /**
+   * The presignatures of a new_party: one per party member, each naming its member; ours is taken
+   * from the store (spent, whatever follows). Anything amiss is `presign-unknown`: the CM then
+   * signs with a round-1 exchange, and nobody is blamed.
+   */
+  private takePresigned (np: NewParty, coordinator: string, me: PartyMember, scheme: Scheme, keyId: string, epoch: number): { round1: Round1, commitments: Map<string, SigningCommitments> } {
+    const list = np.presigned ?? []
+    const tags = new Set(list.map(p => signerTag(p.commitment)))
+    const mine = list.find(p => signerTag(p.commitment) === signerTag(me))
+    if (list.length !== np.party.length || tags.size !== list.length || np.party.some(m => !tags.has(signerTag(m))) || mine === undefined) {
+      throw new SignRejection('presign-unknown', 'the presignatures do not name every party member once')
+    }
+    const round1 = this.init.presigns.take(coordinator, mine.id, keyId, epoch, mine.commitment)
+    if (round1 === undefined) throw new SignRejection('presign-unknown', `presignature ${mine.id} is not one this signer holds for ${coordinator} (restarted, expired or used)`)
+    const commitments = new Map<string, SigningCommitments>()
+    for (const p of list) {
+      try {
+        const c = p === mine ? round1.commitments : decodeCommitments(scheme, p.commitment)
+        commitments.set(signerTag(c), c)
+      } catch (err) {
+        throw new SignRejection('presign-unknown', `presignature of committee ${p.commitment.committee} member ${p.commitment.member}: ${(err as Error).message}`)
+      }
+    }
+    return { round1, commitments }
   }
 
   /**
