@@ -18,14 +18,18 @@ import { verifyingSharesBySigner, type SignerVerifyingShare } from './verifying-
  * `AggregationError` when the signature fails although every share verifies (the verifying
  * shares do not add up to the group key: wrong party, κ or registry data).
  * The result is checked with the scheme's ordinary verifier before it is returned.
+ *
+ * `verifyingShares` undefined: the caller does not know them (a session of another epoch's sharing,
+ * finished by session recovery). A signature that verifies is returned as ever; one that does not
+ * throws `AggregationError`, naming nobody, since no share can be judged.
  */
 export function aggregate (
-  session: SigningSession, verifyingShares: readonly SignerVerifyingShare[], commitments: readonly SigningCommitments[],
+  session: SigningSession, verifyingShares: readonly SignerVerifyingShare[] | undefined, commitments: readonly SigningCommitments[],
   message: Uint8Array, shares: readonly SignatureShare[]
 ): Uint8Array {
   const list = elementCommitmentList(session, commitments)
   const byTag = bySigner(session, shares, 'signature shares')
-  const vs = verifyingSharesBySigner(session, verifyingShares)
+  const vs = verifyingShares === undefined ? undefined : verifyingSharesBySigner(session, verifyingShares)
   const prep = prepare(groupFor(session.scheme), suiteFor(session.scheme), session.groupKeyBytes, list, message)
   const shareOf = (tag: string): Uint8Array => {
     const share = byTag.get(tag)?.share
@@ -40,6 +44,9 @@ export function aggregate (
     signature = undefined // a share that is not a canonical scalar: found below
   }
   if (signature !== undefined && verifyEncoded(session.scheme, session.groupKeyBytes, message, signature)) return signature
+  if (vs === undefined) {
+    throw new AggregationError('the signature does not verify, and the verifying shares of this party are unknown here: no share can be judged')
+  }
 
   const culprits = session.signers
     .filter(s => !verifyPrepared(session, prep, vs, s, shareOf(signerTag(s))))

@@ -4,6 +4,7 @@
 // contributed (commitments and share, kept in their ledgers) and aggregates
 // them. The result is the one signature the dead CM would have produced, so a
 // request still completes at most once. Pure: the node gathers, this judges.
+import type { SharingParams } from '../sharing/index.js'
 import type { Contribution, PartyMember } from '../wire/sign.js'
 import { tagOf } from './judge.js'
 
@@ -53,4 +54,22 @@ export function assembleSession (sessionId: string, byMember: ReadonlyMap<string
   const missing = party.filter(m => byMember.get(m.peerId)?.sessionId !== sessionId)
   if (missing.length > 0) return { kind: 'incomplete', sessionId, missing }
   return { kind: 'complete', sessionId, party: [...party], contributions: party.map(m => byMember.get(m.peerId)!) }
+}
+
+/**
+ * The sharing shape to finish a recovered session with, and whether this node can judge its
+ * shares. A session begun before an epoch change (update_node_set) names the **earlier** epoch's
+ * holders and member positions, which the active epoch may have renumbered or shrunk; its shares
+ * are of that epoch's sharing. They still add up to a signature of the same group key: κ and the
+ * flat identifiers depend only on the party's positions, so each committee is widened to the
+ * highest position the party names. Its verifying shares are the earlier epoch's, unknown here:
+ * `sameEpoch` false means a bad share can only be noticed (the signature fails), not named.
+ */
+export function recoveredSessionShape (
+  params: SharingParams, holders: ReadonlyArray<readonly string[]>, party: readonly PartyMember[]
+): { params: SharingParams, sameEpoch: boolean } {
+  const sameEpoch = party.every(m => holders[m.committee - 1]?.[m.member - 1] === m.peerId)
+  if (sameEpoch) return { params, sameEpoch }
+  const members = params.members.map((size, i) => Math.max(size, ...party.filter(m => m.committee === i + 1).map(m => m.member)))
+  return { params: { ...params, members }, sameEpoch }
 }

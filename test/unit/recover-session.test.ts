@@ -8,6 +8,10 @@ import type { Contribution, PartyMember, SignRequest } from '../../protocols/wir
 import type { PartyTransport } from '../../node/engine/sign/attempt.js'
 import type { KeyMaterial } from '../../node/engine/sign/key-material.js'
 import { finishSession } from '../../node/engine/sign/recover.js'
+import { commit, createSession, encodeCommitments, encodeSignatureShare, signShare, decodeCommitments, verifySignature } from '../../protocols/frost/index.js'
+import { dealNested, publicPart, type NestedDeal, type SharingParams } from '../../protocols/sharing/index.js'
+import { partyMap } from '../../node/engine/sign/key-material.js'
+import { seeded } from '../helpers/deterministic.js'
 
 const party: PartyMember[] = [
   { committee: 1, member: 1, peerId: 'p11' }, { committee: 1, member: 2, peerId: 'p12' },
@@ -98,5 +102,59 @@ describe('finishSession (node/engine/sign/recover.ts) across an epoch change', (
     const got = await finishSession(transport, { record: { scheme: 'ed25519' } } as unknown as KeyMaterial, { message: 'cafe' } as unknown as SignRequest, 's1', byMember, AbortSignal.timeout(1_000))
     expect(got).toMatchObject({ kind: 'failed', reason: expect.stringContaining('its share went to session s2') })
     if (got.kind === 'failed') expect([...got.elsewhere!.entries()]).toEqual([['p12', later]])
+  })
+})
+
+describe('finishSession: a session begun before an epoch change renumbered its members', () => {
+  // Epoch 0: committee 2 is p21, p22, p23. update_node_set removes p22, so at epoch 1 p23 is member 2 of 2.
+  // A CM died after the epoch-0 session's shares left; a CM at epoch 1 finishes it.
+  const params: SharingParams = { scheme: 'ed25519', committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
+  const deal: NestedDeal = dealNested(params, seeded('epoch change recovery'))
+  const message = new TextEncoder().encode('signed across an epoch change')
+  const request = { message: Buffer.from(message).toString('hex') } as unknown as SignRequest
+  const oldParty: PartyMember[] = [
+    { committee: 1, member: 1, peerId: 'p11' }, { committee: 1, member: 2, peerId: 'p12' },
+    { committee: 2, member: 1, peerId: 'p21' }, { committee: 2, member: 3, peerId: 'p23' }
+  ]
+  const material = {
+    record: { scheme: 'ed25519' },
+    state: { holders: [['p11', 'p12', 'p13'], ['p21', 'p23'], ['p31', 'p32', 'p33']] },
+    params: { ...params, members: [3, 2, 3] },
+    nested: publicPart(deal)
+  } as unknown as KeyMaterial
+  const transport: PartyTransport = {
+    libp2p: undefined as unknown as PartyTransport['libp2p'],
+    selfPeerId: 'cm-new',
+    local: async () => { throw new Error('no new session here') },
+    localRecover: async () => { throw new Error('everyone already reported') },
+    isMember: peerId => peerId !== 'p22'
+  }
+
+  /** Every member's contribution to the epoch-0 session, as their ledgers keep it. */
+  function contributions (tamper?: string): Map<string, Contribution> {
+    const session = createSession(params, deal.groupPublicKey, partyMap(oldParty))
+    const round1 = oldParty.map(m => {
+      const share = deal.committees[m.committee - 1]!.shares.find(s => s.member === m.member)!.share
+      const key = { scheme: params.scheme, committee: m.committee, member: m.member, share }
+      return { key, round1: commit(key, seeded(`nonce/${m.peerId}`)) }
+    })
+    const wire = round1.map(r => encodeCommitments(r.round1.commitments))
+    const commitments = wire.map(c => decodeCommitments('ed25519', c))
+    return new Map(oldParty.map((m, i) => {
+      const share = encodeSignatureShare(signShare(session, round1[i]!.key, round1[i]!.round1.nonces, commitments, message))
+      if (m.peerId === tamper) share.share = (share.share.startsWith('00') ? '01' : '00') + share.share.slice(2)
+      return [m.peerId, { sessionId: 'old', coordinator: 'cm-dead', party: oldParty, commitments: wire, share }]
+    }))
+  }
+
+  it('aggregates the earlier epoch\'s shares into a valid signature', async () => {
+    const got = await finishSession(transport, material, request, 'old', contributions(), AbortSignal.timeout(1_000))
+    expect(got).toMatchObject({ kind: 'completed', sessionId: 'old', signers: oldParty })
+    if (got.kind === 'completed') expect(verifySignature('ed25519', deal.groupPublicKey, message, Buffer.from(got.signature, 'hex'))).toBe(true)
+  })
+
+  it('a bad share in such a session fails it without naming anyone: the earlier verifying shares are unknown here', async () => {
+    const got = await finishSession(transport, material, request, 'old', contributions('p23'), AbortSignal.timeout(1_000))
+    expect(got).toMatchObject({ kind: 'failed', reason: expect.stringContaining('no share can be judged') })
   })
 })

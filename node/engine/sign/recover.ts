@@ -9,7 +9,7 @@ import {
 } from '../../../protocols/frost/index.js'
 import { tagOf } from '../../../protocols/sign/judge.js'
 import { isAbandonmentOf } from '../../../protocols/sign/dead-session.js'
-import { assembleSession, reportedSessions } from '../../../protocols/sign/recover-session.js'
+import { assembleSession, recoveredSessionShape, reportedSessions } from '../../../protocols/sign/recover-session.js'
 import { PartyAnswerSchema, type Contribution, type PartyMember, type Recover, type SessionAbandoned, type SignRequest } from '../../../protocols/wire/sign.js'
 import { requestJson } from '../../p2p/direct.js'
 import type { PartyTransport } from './attempt.js'
@@ -131,10 +131,12 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   }
   if (assembled.kind === 'inconsistent') return { kind: 'failed', reason: `session ${sessionId}: ${assembled.detail}` }
   try {
-    const frost = createSession(material.params, nested.groupPublicKey, partyMap(assembled.party))
+    // A session begun before an epoch change names the earlier epoch's positions: its shares add up all the same.
+    const shape = recoveredSessionShape(material.params, material.state.holders, assembled.party)
+    const frost = createSession(shape.params, nested.groupPublicKey, partyMap(assembled.party))
     const commitments = assembled.contributions[0]!.commitments.map(c => decodeCommitments(record.scheme, c))
     const shares = assembled.contributions.map(c => decodeSignatureShare(record.scheme, c.share))
-    const signature = aggregate(frost, verifyingShares(frost, nested.committees), commitments, message, shares)
+    const signature = aggregate(frost, shape.sameEpoch ? verifyingShares(frost, nested.committees) : undefined, commitments, message, shares)
     return { kind: 'completed', signature: bytesToHex(signature), signers: assembled.party, sessionId }
   } catch (err) {
     if (err instanceof InvalidShareError) {
