@@ -8,7 +8,7 @@ import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../engine/ne
 import type { NetworkView } from '../engine/network-view.js'
 import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
 import { HttpProblem, MisdirectedProblem } from './problems.js'
-import { CoordinatorBusyError, NotManagerError, RequestSentOnError } from '../engine/sign/coordinator.js'
+import { CoordinatorBusyError, NotManagerError, RequestSentOnError } from '../engine/sign/coordinator-errors.js'
 import { SignRejection } from '../../protocols/sign/check-request.js'
 // Which status each sign refusal gets is part of the documented API (GET /openapi.json).
 import { SIGN_REJECTION_STATUS } from '../../protocols/wire/problems.js'

@@ -19,7 +19,7 @@ import { KeyGoneError, resultOf, UnknownKeyError } from '../../node/engine/delet
 import { keyStateOf } from '../../node/engine/lifecycle/key-state.js'
 import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../../node/engine/new-user/leader.js'
 import { KeyDeletedError, RecordConflictError } from '../../node/engine/registry.js'
-import { CoordinatorBusyError, NotManagerError, RequestSentOnError } from '../../node/engine/sign/coordinator.js'
+import { CoordinatorBusyError, NotManagerError, RequestSentOnError } from '../../node/engine/sign/coordinator-errors.js'
 import { PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { DeleteRejection } from '../../protocols/delete-user/tombstone.js'

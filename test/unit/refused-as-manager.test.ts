@@ -1,7 +1,7 @@
 // When a CM finishing another manager's session gives the request up to a
 // manager the session's members count (coordinator.ts, sendOn).
 import { describe, expect, it } from 'vitest'
-import { NOT_A_MANAGER_PATIENCE_MS, RefusedAsManager } from '../../node/engine/sign/coordinator.js'
+import { NOT_A_MANAGER_PATIENCE_MS, RefusedAsManager } from '../../node/engine/sign/finish-other-session.js'
 
 describe('RefusedAsManager', () => {
   it('gives up at once when the CM is no manager in its own view either', () => {

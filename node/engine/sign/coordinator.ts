@@ -2,7 +2,7 @@
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
-import { CM_BUSY_RETRY_AFTER_S, LIVENESS_WINDOW_MS, MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { randomBytes } from 'node:crypto'
@@ -19,7 +19,8 @@ import type { KeyStore } from '../../store/index.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import { runAttempt, type PartyTransport } from './attempt.js'
-import { recoverSession } from './recover.js'
+import { finishOtherSession } from './finish-other-session.js'
+import { CoordinatorBusyError, NotManagerError, RequestSentOnError, type SentOnReason } from './coordinator-errors.js'
 import { PresignPool } from './presign-pool.js'
 import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
@@ -33,30 +34,7 @@ const SESSION_ID_BYTES = 12
 const MAX_LEASE_WAITS = 2
 /** The load party selection sees for the CM itself: more than any signer can have, so it is chosen last. */
 const SELF_PARTY_LOAD = Number.MAX_SAFE_INTEGER / 2
-/** Pause before a CM asks the members of another CM's session again, when some of them did not answer (they may be restarting). */
-const RECOVER_RETRY_PAUSE_MS = 1_000
 const LEASE_WAIT_SLACK_MS = 100
-/**
- * How long members may keep refusing a recover as `not-a-manager` while this CM
- * still counts itself a manager: longer than liveness views take to settle
- * (a restart, a node coming back), so a lasting refusal means they disagree.
- */
-export const NOT_A_MANAGER_PATIENCE_MS = 2 * LIVENESS_WINDOW_MS
-
-/** When a CM finishing another manager's session gives that request up to a manager its members count (sendOn). */
-export class RefusedAsManager {
-  private since: number | undefined
-
-  /** `refused`: the last recover met `not-a-manager`; `stillManager`: this CM's own view. */
-  giveUp (refused: boolean, stillManager: boolean, now: number): boolean {
-    if (!refused) {
-      this.since = undefined
-      return false
-    }
-    this.since ??= now
-    return !stillManager || now - this.since >= NOT_A_MANAGER_PATIENCE_MS
-  }
-}
 
 /** Request ids are scoped by key: another owner cannot squat an id a user will choose. */
 function trackKey (keyId: string, requestId: string): string {
@@ -77,44 +55,6 @@ function restored (stored: Stored): Tracked {
   const tracked: Tracked = { requestDigest: stored.requestDigest, result: stored.result, done: Promise.resolve() }
   if (stored.result.status === 'pending') tracked.sentOn = 'restarted'
   return tracked
-}
-
-/** Why this CM no longer coordinates a request it took, and another manager must (503). */
-export type SentOnReason = 'restarted' | 'role-lost'
-
-const SENT_ON_REASONS: Record<SentOnReason, string> = {
-  restarted: 'the coordinating CM restarted while the request was pending',
-  'role-lost': 'the coordinating CM is no longer a communication manager, and the signers of another manager\'s session it was finishing answer only managers'
-}
-
-export class NotManagerError extends Error {
-  constructor () {
-    super('this node is not a communication manager')
-    this.name = 'NotManagerError'
-  }
-}
-
-/** This CM already holds MAX_PENDING_REQUESTS_PER_CM unfinished requests (429 with Retry-After). */
-export class CoordinatorBusyError extends Error {
-  readonly retryAfterS = CM_BUSY_RETRY_AFTER_S
-  constructor (readonly pending: number) {
-    super(`this manager has ${pending} unfinished requests, its limit; try another manager or again in ${CM_BUSY_RETRY_AFTER_S} s`)
-    this.name = 'CoordinatorBusyError'
-  }
-}
-
-/**
- * This CM no longer coordinates the request (it restarted while the request was
- * pending, or lost its manager role while finishing another manager's session):
- * the client sends it, with the same id, to another manager (503).
- */
-export class RequestSentOnError extends Error {
-  readonly code: string
-  constructor (readonly requestId: string, readonly why: SentOnReason) {
-    super(`request ${requestId}: ${SENT_ON_REASONS[why]}; another manager finishes it under the same request id`)
-    this.name = 'RequestSentOnError'
-    this.code = why === 'restarted' ? 'coordinator-restarted' : 'manager-role-lost'
-  }
 }
 
 interface Stored { requestDigest: string, result: SignResult }
@@ -354,21 +294,11 @@ export class SignCoordinator {
         }
         if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
         if (outcome.kind === 'recover') {
-          let recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
-          const refusedAsManager = new RefusedAsManager()
-          // Members of that session that did not answer may come back (a killed CM restarts with its own share in its ledger): ask again until expiry.
-          while (recovered.kind === 'failed' && recovered.retryable === true && !this.stopping() && this.now() + RECOVER_RETRY_PAUSE_MS < request.expiresAt) {
-            // Members that answer only managers will not answer this CM if it lost the role (roles moved: an epoch
-            // switch, a higher-ranked manager back): a manager they count finishes it, under the same request id.
-            if (refusedAsManager.giveUp(recovered.notManager === true, this.init.view.isManager(), this.now())) {
-              return this.sendOn(tracked, 'role-lost', log, recovered.reason)
-            }
-            log.info({ reason: recovered.reason }, 'another manager\'s session misses unreachable members; asking again')
-            await sleep(RECOVER_RETRY_PAUSE_MS, undefined, { signal: this.controller.signal }).catch(() => {})
-            if (this.stopping()) return
-            recovered = await recoverSession(transport, material, request, outcome.contributions, this.controller.signal)
-          }
-          if (this.stopping() && recovered.kind !== 'completed') return
+          const recovered = await finishOtherSession(transport, material, request, outcome.contributions, {
+            signal: this.controller.signal, now: this.now, isManager: () => this.init.view.isManager(), log
+          })
+          if (recovered.kind === 'stopped') return
+          if (recovered.kind === 'role-lost') return this.sendOn(tracked, 'role-lost', log, recovered.reason)
           if (recovered.kind === 'failed' && (recovered.dead?.length ?? 0) > 0) {
             // That session can never finish (a member of it signed that it gave it nothing): its members may sign afresh.
             for (const proof of recovered.dead!) released.set(proof.sessionId, proof)
