@@ -77,6 +77,10 @@ describe('chaos: stalls', () => {
     const made: KeyFile[] = []
     for (let round = 0; round < scaled(2, 6); round++) {
       const scheme = round % 2 === 0 ? 'ed25519' : 'secp256k1'
+      // Roles settled first (the last round's leader just restarted, scenario 2 just resumed nodes): the leader
+      // and backup read here must be the ones the client's entry node sends the bundle to. Without it a round
+      // read node 1's view before the restarted leader was live there again, while the client already used it.
+      await devnet.waitForAgreement({ timeoutMs: RESTART_TIMEOUT_MS })
       const { committees } = await callJson('GET', `${devnet.node(1).http}/who_cl`, WhoClSchema)
       const target = rng.pick(committees)
       const clIndex = devnet.indexOfPeer(target.leader!.peerId)!
