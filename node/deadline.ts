@@ -47,6 +47,24 @@ export async function withDeadline<T> (ms: number, work: (signal: AbortSignal) =
   }
 }
 
+/**
+ * `promise`, or a rejection once `signal` aborts (with `abortError()`, by default the signal's
+ * reason), whichever comes first: for waits on work that takes no signal of its own.
+ * The work itself goes on; only the wait is cut short.
+ */
+export async function raceSignal<T> (promise: Promise<T>, signal: AbortSignal, abortError: () => unknown = () => signal.reason): Promise<T> {
+  if (signal.aborted) throw abortError()
+  let onAbort = (): void => {}
+  try {
+    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
+      onAbort = () => { reject(abortError()) }
+      signal.addEventListener('abort', onAbort, { once: true })
+    })])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
 /** A signal that aborts after `ms` (0 for a negative `ms`); its timer does not keep the process alive. */
 function timeoutSignal (ms: number): AbortSignal {
   const controller = new AbortController()

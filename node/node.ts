@@ -52,7 +52,12 @@ export interface ShardsigNode {
   readonly http: HttpListener
   readonly log: Logger
   readonly metrics: NodeMetrics
-  stop: () => Promise<void>
+  /**
+   * Stops every part in reverse order, after a goodbye on the heartbeat topic so that peers count
+   * this node down at once. `goodbye: false` leaves it out: peers see what a crash shows them, silence
+   * (in-process tests that stand for a node that vanished).
+   */
+  stop: (opts?: { goodbye?: boolean }) => Promise<void>
 }
 
 /** Test-only faults of a signer, a DKG dealer, a resharing holder and a reshare coordinator. */
@@ -235,6 +240,9 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
     cleanups.push(async () => { await http.close() })
+    // Last registered, so the first step of a stop: peers count this node down now, not a liveness window later.
+    let sayGoodbye = true
+    cleanups.push(async () => { if (sayGoodbye) await heartbeat.goodbye() })
 
     log.info({
       peerId: self.peerId, committee: self.committee, epoch: genesis.epoch,
@@ -244,7 +252,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     let stopping: Promise<void> | undefined
     return {
       nodeId: self.nodeId, genesis, chain, self, identity, libp2p, store, view, registry, keyStates, shares, blame, lifecycle, http, log, metrics,
-      stop: async () => {
+      stop: async (stopOpts = {}) => {
+        if (stopping === undefined && stopOpts.goodbye === false) sayGoodbye = false
         stopping ??= (async () => {
           log.info('node stopping')
           await unwind()

@@ -8,6 +8,8 @@ export const PROTOCOL_VERSION = 1
 export const HEARTBEAT_INTERVAL_MS = 1_000
 /** A peer is live if a heartbeat from it arrived within this window. */
 export const LIVENESS_WINDOW_MS = 3_000
+/** How long a stopping node waits for its goodbye to be handed to gossipsub before it goes on stopping. */
+export const GOODBYE_PUBLISH_TIMEOUT_MS = 500
 
 // --- gossipsub topics ---
 export const TOPIC_HEARTBEAT = '/shardsig/1/heartbeat'

@@ -17,6 +17,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
+import { raceSignal } from '../deadline.js'
 
 export const PROTOCOL_CHANNEL = '/shardsig/channel/1.0.0'
 /**
@@ -187,19 +188,6 @@ class OutboundChannel {
   }
 }
 
-async function raceSignal<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted()
-  let onAbort = (): void => {}
-  try {
-    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(new ChannelError('deadline exceeded')) }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-  }
-}
-
 /** A varint length (unsigned LEB128, as lpStream writes it), then the bytes. */
 function frame (bytes: Uint8Array): Uint8Array {
   const head: number[] = []
@@ -287,7 +275,7 @@ export class Channels {
       })
     }
     // The dial may have been started by a caller with a later deadline: each caller waits only as long as its own.
-    return await raceSignal(opening, signal)
+    return await raceSignal(opening, signal, () => new ChannelError('deadline exceeded'))
   }
 
   /** Closes every outbound channel (node stop). */

@@ -1,10 +1,12 @@
-// Publishes our heartbeat every HEARTBEAT_INTERVAL_MS and feeds the heartbeats
-// of genesis members into the liveness tracker. Anything else on the topic is
-// rejected at the edge by the topic validator.
+// Publishes our heartbeat every HEARTBEAT_INTERVAL_MS, and a goodbye when the
+// node stops gracefully; feeds the heartbeats and goodbyes of genesis members
+// into the liveness tracker. Anything else on the topic is rejected at the edge
+// by the topic validator.
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import { HEARTBEAT_INTERVAL_MS, MAX_GOSSIP_MESSAGE_BYTES, TOPIC_HEARTBEAT } from '../../protocols/constants.js'
-import { decodeHeartbeat, encodeHeartbeat } from '../../protocols/wire/heartbeat.js'
+import { GOODBYE_PUBLISH_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, MAX_GOSSIP_MESSAGE_BYTES, TOPIC_HEARTBEAT } from '../../protocols/constants.js'
+import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from '../../protocols/wire/heartbeat.js'
+import { raceSignal, withDeadline } from '../deadline.js'
 import type { LivenessTracker } from '../engine/liveness.js'
 import type { Logger } from '../log.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
@@ -38,16 +40,33 @@ export class HeartbeatService {
     this.timer = setInterval(() => { this.publish() }, HEARTBEAT_INTERVAL_MS)
   }
 
+  /**
+   * The first step of a graceful stop: no more heartbeats, and one goodbye, so
+   * that peers stop picking this node for parties and roles at once instead of
+   * a liveness window later. Never throws; a goodbye that does not go out
+   * (no peers, a deadline) leaves peers to notice the silence as before.
+   */
+  async goodbye (): Promise<void> {
+    if (this.timer === undefined) return
+    clearInterval(this.timer)
+    this.timer = undefined
+    await withDeadline(GOODBYE_PUBLISH_TIMEOUT_MS, async signal => await raceSignal(this.init.libp2p.services.pubsub.publish(TOPIC_HEARTBEAT, this.encode('goodbye')), signal)).catch((err: Error) => { this.init.log.debug({ err: err.message }, 'goodbye publish failed') })
+  }
+
   stop (): void {
     if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
     const pubsub = this.init.libp2p.services.pubsub
     pubsub.removeEventListener('message', this.onMessage)
     pubsub.topicValidators.delete(TOPIC_HEARTBEAT)
   }
 
+  private encode (kind: Heartbeat['kind']): Uint8Array {
+    return encodeHeartbeat({ v: 1, kind, nodeId: this.init.nodeId, epoch: this.init.epoch, seq: this.seq++ })
+  }
+
   private publish (): void {
-    const body = encodeHeartbeat({ v: 1, kind: 'heartbeat', nodeId: this.init.nodeId, epoch: this.init.epoch, seq: this.seq++ })
-    this.init.libp2p.services.pubsub.publish(TOPIC_HEARTBEAT, body).catch((err: Error) => {
+    this.init.libp2p.services.pubsub.publish(TOPIC_HEARTBEAT, this.encode('heartbeat')).catch((err: Error) => {
       // Publishing fails only while we are stopping or have no peers at all; the next beat retries.
       this.init.log.debug({ err: err.message }, 'heartbeat publish failed')
     })
@@ -67,6 +86,13 @@ export class HeartbeatService {
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
     if (msg.topic !== TOPIC_HEARTBEAT || msg.type !== 'signed') return
-    this.init.liveness.heard(msg.from.toString(), this.now())
+    // The validator accepted it: a well-formed heartbeat or goodbye of this epoch from the member it names.
+    const peerId = msg.from.toString()
+    if (decodeHeartbeat(msg.data)?.kind === 'goodbye') {
+      this.init.liveness.saidGoodbye(peerId, this.now())
+      this.init.log.info({ peerId, nodeId: this.init.members.get(peerId) }, 'peer said goodbye: counted down now')
+      return
+    }
+    this.init.liveness.heard(peerId, this.now())
   }
 }

@@ -1,12 +1,14 @@
-// The heartbeat gossiped every HEARTBEAT_INTERVAL_MS on TOPIC_HEARTBEAT. The
-// sender is authenticated by gossipsub's strict signing (message.from); the body
-// only has to name the same node as the genesis does for that peer id.
+// The heartbeat gossiped every HEARTBEAT_INTERVAL_MS on TOPIC_HEARTBEAT, and the
+// goodbye a node gossips there once when it stops gracefully (docs/protocols/roles.md).
+// The sender is authenticated by gossipsub's strict signing (message.from); the
+// body only has to name the same node as the genesis does for that peer id.
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
 
 export const HeartbeatSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
-  kind: z.literal('heartbeat'),
+  /** `goodbye`: the sender is stopping; count it down now, not a liveness window later. */
+  kind: z.enum(['heartbeat', 'goodbye']),
   nodeId: z.string().min(1).max(64),
   epoch: z.int().min(0),
   /** Counts up from 0 at process start; a restart is visible as a drop. */

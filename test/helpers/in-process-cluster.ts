@@ -23,7 +23,12 @@ export interface InProcessCluster {
   /** Index i (0-based) holds node i+1, or undefined while it is stopped. */
   nodes: Array<ShardsigNode | undefined>
   start: (i: number) => Promise<ShardsigNode>
-  stop: (i: number) => Promise<void>
+  /**
+   * Stops node i+1 as if it vanished (a crash, a cut cable): no goodbye, so the others count it
+   * live until their liveness window passes, as the scenarios of dead and unreachable nodes need.
+   * `graceful` sends the goodbye a stopping node sends (SIGTERM, an epoch restart).
+   */
+  stop: (i: number, opts?: { graceful?: boolean }) => Promise<void>
   running: () => ShardsigNode[]
   /** Restarts after an epoch activation, in progress or done (each rejects when the node failed to come back). */
   switches: Array<Promise<void>>
@@ -87,10 +92,10 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
       return node
     },
     joining: new Map(),
-    stop: async (i) => {
+    stop: async (i, stopOpts = {}) => {
       const node = nodes[i]
       nodes[i] = undefined
-      await node?.stop()
+      await node?.stop({ goodbye: stopOpts.graceful === true })
     },
     running: () => nodes.filter((x): x is ShardsigNode => x !== undefined),
     switches: [],

@@ -1,6 +1,7 @@
 // Nine real nodes in one process (libp2p on 127.0.0.1, stores in a temp dir):
 // they agree on roles, re-elect a committee leader that stops, and settle
-// again when it comes back.
+// again when it comes back; a node that stops gracefully is counted down at
+// once (its goodbye), not a liveness window later.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rolesEqual, type Roles } from '../../protocols/roles/index.js'
 import { rawRequest } from '../helpers/raw-http.js'
@@ -8,6 +9,12 @@ import { startInProcessCluster, waitUntil, type InProcessCluster } from '../help
 
 /** The issue's bound for re-election after a leader stops. */
 const FAILOVER_BOUND_MS = 5_000
+/**
+ * How soon after a graceful stop begins every other node must count the node down. Without a
+ * goodbye it takes at least LIVENESS_WINDOW_MS − HEARTBEAT_INTERVAL_MS = 2 s (its last heartbeat
+ * is at most one interval old when it stops), so this bound fails without one.
+ */
+const GOODBYE_BOUND_MS = 1_500
 
 function allAgree (cluster: InProcessCluster, expectedLive: number): boolean {
   const nodes = cluster.running()
@@ -56,6 +63,24 @@ describe('9 in-process nodes', () => {
 
     const back = await cluster.start(index)
     expect(back.identity.peerId).toBe(oldLeader)
+    await waitUntil(() => allAgree(cluster, 9), AbortSignal.timeout(15_000))
+    expect(rolesEqual(cluster.running()[0]!.view.roles(), before)).toBe(true)
+  })
+
+  it('count a node that stops gracefully down at once: it says goodbye; back, it is live again', async () => {
+    const before = cluster.running()[0]!.view.roles()
+    // A node holding no committee role, so the roles stay as they are.
+    const holders = new Set(before.committees.flatMap(c => [c.leader, c.backup]))
+    const index = cluster.state.nodes.findIndex(n => !holders.has(n.peerId))
+    const peerId = cluster.state.nodes[index]!.peerId
+    const others = cluster.running().filter(n => n.self.peerId !== peerId)
+
+    const stopping = cluster.stop(index, { graceful: true })
+    const tookMs = await waitUntil(() => others.every(n => !n.view.liveSet().has(peerId)), AbortSignal.timeout(GOODBYE_BOUND_MS))
+    await stopping
+    console.log(`a graceful stop counted down by every other node after ${tookMs} ms`)
+
+    await cluster.start(index)
     await waitUntil(() => allAgree(cluster, 9), AbortSignal.timeout(15_000))
     expect(rolesEqual(cluster.running()[0]!.view.roles(), before)).toBe(true)
   })

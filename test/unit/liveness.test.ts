@@ -1,0 +1,49 @@
+// Liveness (node/engine/liveness.ts, docs/protocols/roles.md): a peer is live
+// while its heartbeats keep coming; a goodbye counts it down at once, and its
+// next heartbeat (a restart) counts it live again. The heartbeat topic's body
+// is a heartbeat or a goodbye, nothing else (protocols/wire/heartbeat.ts).
+import { describe, expect, it } from 'vitest'
+import { LIVENESS_WINDOW_MS } from '../../protocols/constants.js'
+import { decodeHeartbeat, encodeHeartbeat } from '../../protocols/wire/heartbeat.js'
+import { LivenessTracker } from '../../node/engine/liveness.js'
+
+describe('LivenessTracker', () => {
+  const T = 1_000_000
+
+  it('counts a peer live for one window after its last heartbeat', () => {
+    const l = new LivenessTracker('me')
+    l.heard('p', T)
+    expect(l.isLive('p', T + LIVENESS_WINDOW_MS)).toBe(true)
+    expect(l.isLive('p', T + LIVENESS_WINDOW_MS + 1)).toBe(false)
+    expect(l.isLive('never', T)).toBe(false)
+    expect(l.isLive('me', T)).toBe(true)
+  })
+
+  it('counts a peer that said goodbye down at once, as heard (not unknown), until its next heartbeat', () => {
+    const l = new LivenessTracker('me')
+    l.heard('p', T)
+    l.saidGoodbye('p', T + 10)
+    expect(l.isLive('p', T + 11)).toBe(false)
+    expect([...l.liveSet(['p', 'q'], T + 11)]).toEqual(['me'])
+    // Heard, so a warming-up node does not assume it live (NetworkView.roles).
+    expect(l.lastHeardAgoMs('p', T + 11)).toBe(1)
+    l.heard('p', T + 2_000)
+    expect(l.isLive('p', T + 2_001)).toBe(true)
+  })
+})
+
+describe('heartbeat wire', () => {
+  const base = { v: 1 as const, nodeId: 'node-1', epoch: 0, seq: 3 }
+
+  it('carries heartbeats and goodbyes', () => {
+    expect(decodeHeartbeat(encodeHeartbeat({ ...base, kind: 'heartbeat' }))?.kind).toBe('heartbeat')
+    expect(decodeHeartbeat(encodeHeartbeat({ ...base, kind: 'goodbye' }))?.kind).toBe('goodbye')
+  })
+
+  it('refuses any other kind, unknown fields and garbage', () => {
+    const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
+    expect(decodeHeartbeat(bytes({ ...base, kind: 'farewell' }))).toBeUndefined()
+    expect(decodeHeartbeat(bytes({ ...base, kind: 'goodbye', until: 5 }))).toBeUndefined()
+    expect(decodeHeartbeat(new Uint8Array([0xff, 0x00]))).toBeUndefined()
+  })
+})
