@@ -13,11 +13,12 @@ import { serveHttp, type HttpListener } from './api/serve.js'
 import type { NodeConfig } from './config/index.js'
 import { BlameLog } from './engine/blame.js'
 import type { Activation } from './engine/lifecycle/activation.js'
-import { KeyStates } from './engine/lifecycle/key-state.js'
+import type { KeyStates } from './engine/lifecycle/key-state.js'
 import type { ReshareFaults } from './engine/lifecycle/participant.js'
 import { startLifecycleService, type LifecycleService } from './engine/lifecycle/service.js'
 import { ShareStore } from './engine/new-user/share-store.js'
-import { KeyRegistry } from './engine/registry.js'
+import type { KeyRegistry } from './engine/registry.js'
+import { openKeyRegistry } from './open-key-registry.js'
 import type { NodeIdentity } from './identity.js'
 import type { Logger } from './log.js'
 import { createNodeMetrics, packageVersion } from './metrics/index.js'
@@ -71,12 +72,7 @@ export async function startJoiningNode (
   cleanups.push(async () => { await libp2p.stop() })
   const blame = new BlameLog(store, log, metrics)
   await blame.load()
-  const registry: KeyRegistry = new KeyRegistry({
-    libp2p, store, memberships: chain, log, peers: new Set(members),
-    epochHolders: (keyId, epoch) => keyStates.holdersAt(keyId, epoch)
-  })
-  const keyStates: KeyStates = new KeyStates({ store, active: genesis, registry })
-  await keyStates.load()
+  const { registry, keyStates } = await openKeyRegistry({ libp2p, store, memberships: chain, log, active: genesis, peers: new Set(members) })
   await registry.start()
   cleanups.push(async () => { await registry.stop() })
   const shares = new ShareStore(store)

@@ -16,7 +16,8 @@ import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.j
 import { GenesisDialer } from './p2p/dialer.js'
 import { HeartbeatService } from './p2p/heartbeat.js'
 import { BlameLog } from './engine/blame.js'
-import { KeyRegistry } from './engine/registry.js'
+import type { KeyRegistry } from './engine/registry.js'
+import { openKeyRegistry } from './open-key-registry.js'
 import { DeletionService } from './engine/delete-user.js'
 import { ShareStore } from './engine/new-user/share-store.js'
 import { startNewUserService } from './engine/new-user/service.js'
@@ -25,7 +26,7 @@ import type { DkgDealerFaults } from './engine/dkg/dealer.js'
 import { startLifecycleService, type LifecycleService } from './engine/lifecycle/service.js'
 import type { Activation } from './engine/lifecycle/activation.js'
 import { loadEpochChain, type EpochChain } from './engine/lifecycle/epoch-chain.js'
-import { KeyStates } from './engine/lifecycle/key-state.js'
+import type { KeyStates } from './engine/lifecycle/key-state.js'
 import type { CoordinatorFaults } from './engine/lifecycle/coordinator.js'
 import type { ReshareFaults } from './engine/lifecycle/participant.js'
 import { startSignService } from './engine/sign/service.js'
@@ -182,14 +183,10 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const membership = chain.activeMembership
     const blame = new BlameLog(store, log, metrics)
     await blame.load()
-    const registry: KeyRegistry = new KeyRegistry({
-      libp2p, store, memberships: chain, log,
-      peers: new Set(genesis.nodes.map(n => n.peerId).filter(p => p !== self.peerId)),
-      // Erasure receipts of reshared holders (keyStates is made right below, before the registry starts).
-      epochHolders: (keyId, epoch) => keyStates.holdersAt(keyId, epoch)
+    const { registry, keyStates } = await openKeyRegistry({
+      libp2p, store, memberships: chain, log, active: genesis,
+      peers: new Set(genesis.nodes.map(n => n.peerId).filter(p => p !== self.peerId))
     })
-    const keyStates: KeyStates = new KeyStates({ store, active: genesis, registry })
-    await keyStates.load()
     const liveness = new LivenessTracker(self.peerId)
     const view = new NetworkView({
       genesis,
