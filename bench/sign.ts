@@ -7,7 +7,6 @@
 import '../node/polyfills.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -22,7 +21,7 @@ import { findFreeBasePort } from '../devnet/ports.js'
 import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../protocols/constants.js'
 import type { Scheme } from '../protocols/wire/key-record.js'
 import { measureCryptoFloor, type CryptoFloor } from './crypto-floor.js'
-import { monotonicUs, round1, round2, summary } from './stats.js'
+import { monotonicUs, processCpuMs, round1, round2, summary } from './stats.js'
 import { cryptoBackendInfo } from '../protocols/frost/index.js'
 import { breakdown, signerSteps, completedBehindClientsBack, normalise, readNodeLogs, type NodeLogs } from './sign-logs.js'
 
@@ -61,8 +60,6 @@ const FROST_FLOOR_WARMUP = 50
 const P50_SLACK_MS = 2
 const P99_TO_P50 = 3
 const THROUGHPUT_SHARE = 0.5
-/** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const CLOCK_TICKS_PER_S = 100
 /** How long the idle devnet's CPU use (heartbeats, gossip) is sampled, to be taken out of the per-signature figures. */
 const IDLE_SAMPLE_MS = 5_000
 /** Quiet time before sampling: start-up work (registry sync, first dials) or the last requests' completion notices. */
@@ -338,10 +335,7 @@ function nodesCpuMs (devnet: Devnet): number {
   for (const n of devnet.nodes()) {
     if (n.pid === undefined) continue
     try {
-      // Fields after "(comm)": state is field 3, utime 14, stime 15 (man 5 proc).
-      const stat = readFileSync(`/proc/${n.pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      total += (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS_PER_S
+      total += processCpuMs(n.pid)
     } catch {
       // A node that exited counts nothing; the log warnings will say why.
     }

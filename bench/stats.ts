@@ -1,4 +1,10 @@
-// Small statistics helpers for the benchmarks: percentiles over samples in ms.
+// Small statistics helpers for the benchmarks: percentiles over samples in ms,
+// and a process's CPU time from /proc.
+import { readFileSync } from 'node:fs'
+
+/** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS_PER_S = 100
+
 export function percentile (samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN
   const sorted = [...samples].sort((a, b) => a - b)
@@ -38,4 +44,12 @@ export function round2 (x: number): number {
 /** CLOCK_MONOTONIC in µs, the clock V8 stamps .cpuprofile samples with (bench/profile-summary.ts --window). */
 export function monotonicUs (): number {
   return Number(process.hrtime.bigint() / 1000n)
+}
+
+/** utime + stime of a running process in ms (Linux, 10 ms resolution); throws if it is gone. */
+export function processCpuMs (pid: number): number {
+  // Fields after "(comm)": state is field 3, utime 14, stime 15 (man 5 proc).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS_PER_S
 }
