@@ -2,8 +2,9 @@
 // (3 committees × 3, tc=2, tm=2), per scheme: client-observed latency of
 // `sign()` at concurrency 1, signatures/s at concurrency 32 with failures by
 // reason, the in-process crypto floor of the same party (bench/crypto-floor.ts),
-// and where the time goes, from the CMs' and signers' logs. Prints tables and
-// writes bench/results/sign.json.
+// the signing path's skeleton measured in the same run (bench/skeleton.ts: the
+// floor under issue #8's targets on this machine), and where the time goes,
+// from the CMs' and signers' logs. Prints tables and writes bench/results/sign.json.
 import '../node/polyfills.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from 'node:crypto'
@@ -21,6 +22,7 @@ import { findFreeBasePort } from '../devnet/ports.js'
 import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../protocols/constants.js'
 import type { Scheme } from '../protocols/wire/key-record.js'
 import { measureCryptoFloor, type CryptoFloor } from './crypto-floor.js'
+import { floorAgainstTargets, measureSkeleton, type FloorAgainstTargets } from './skeleton.js'
 import { monotonicUs, processCpuMs, round1, round2, summary } from './stats.js'
 import { cryptoBackendInfo } from '../protocols/frost/index.js'
 import { breakdown, signerSteps, completedBehindClientsBack, normalise, readNodeLogs, type NodeLogs } from './sign-logs.js'
@@ -48,6 +50,8 @@ const WARMUP_RETRY_MS = 500
 const SEQUENTIAL_REQUESTS = ENV_SEQUENTIAL !== undefined ? Number(ENV_SEQUENTIAL) : 200
 const CONCURRENCY = 32
 const CONCURRENT_REQUESTS = ENV_CONCURRENT !== undefined ? Number(ENV_CONCURRENT) : 320
+/** The skeleton (bench/skeleton.ts) in every run: ~20 s, enough for stable medians; its pieces are bench:transport's. */
+const SKELETON_RUNS = { sequential: 500, concurrent: 2_000, inFlight: CONCURRENCY, pieces: 0 }
 const MESSAGE_BYTES = 32
 /** High enough that neither the CM's nor any signer's rate limit caps the run. */
 const BENCH_POLICY = { ratePerMinute: 100_000, maxMessageBytes: 4096 }
@@ -103,6 +107,8 @@ async function main (): Promise<void> {
   for (const scheme of SCHEMES) {
     floors[scheme] = measureCryptoFloor(scheme, { iterations: FLOOR_ITERATIONS, warmup: FLOOR_WARMUP, cores })
   }
+  // The signing path's skeleton in the same run (bench/skeleton.ts): the floor under the targets on this machine now.
+  const skeleton = await measureSkeleton(SKELETON_RUNS, what => { process.stderr.write(`${what} ...\n`) })
 
   const dir = await mkdtemp(join(tmpdir(), 'shardsig-bench-sign-'))
   let devnet: Devnet | undefined
@@ -187,6 +193,8 @@ async function main (): Promise<void> {
           p99: { limitMs: round1(P99_TO_P50 * p50Ms), met: p99Ms <= P99_TO_P50 * p50Ms },
           throughput: { minPerS: round1(cryptoBoundPerS * THROUGHPUT_SHARE), met: throughputPerS >= cryptoBoundPerS * THROUGHPUT_SHARE }
         },
+        // The skeleton with this scheme's FROST steps: no devnet run on this machine can beat these.
+        floor: floorAgainstTargets(skeleton, frostFloor, cores),
         keyId: run.keyId,
         warmup: { requests: list.filter(s => s.phase === 'warmup').length, failures: failuresByReason(list.filter(s => s.phase === 'warmup')) },
         sequential: {
@@ -241,6 +249,7 @@ async function main (): Promise<void> {
       policy: BENCH_POLICY,
       constants: { ROUND_ONE_TIMEOUT_MS, PARTY_TIMEOUT_MS },
       idleNodesCpuMsPerS: { afterStart: round1(idleAtStart), afterRuns: round1(idleNodeCpuMsPerS) },
+      skeleton,
       results,
       logs: { sessionsByCm: logs.sessionsByNode, sessionOutcomes: logs.sessionOutcomes, sessionsByRound1: logs.sessionsByRound1, rejections: logs.rejections, warnings: logs.warnings }
     }
@@ -356,6 +365,7 @@ interface SchemeResult {
   cryptoBackend: string
   cryptoBoundPerS: number
   targets: { p50: { limitMs: number, met: boolean }, p99: { limitMs: number, met: boolean }, throughput: { minPerS: number, met: boolean } }
+  floor: FloorAgainstTargets
 }
 
 function table (header: string[], rows: string[][]): void {
@@ -382,15 +392,16 @@ function printReport (results: Record<Scheme, SchemeResult>, machine: { node: st
   console.log(`(floor: one process, no network, CPU time; crit. = one signer + CM + client verify; nodes CPU = all 9 processes per completed signature, net of the idle devnet's ${f(idleNodesCpuMsPerS)} ms/s)`)
   console.log('\nissue #8 targets (crypto: protocols/frost on the nodes\' backend, FROST steps only, one process):')
   table(
-    ['scheme', 'backend', 'crypto crit. ms', 'crypto CPU ms', 'p50 ms (≤ limit)', 'p99 ms (≤ limit)', `sig/s c=${CONCURRENCY} (≥ min)`],
+    ['scheme', 'backend', 'crypto crit. ms', 'crypto CPU ms', 'p50 ms (≤ limit)', 'p99 ms (≤ limit)', `sig/s c=${CONCURRENCY} (≥ min)`, 'skeleton p50 floor ms', 'skeleton sig/s ceiling'],
     SCHEMES.map(s => {
       const r = results[s]
       const mark = (met: boolean): string => met ? 'met' : 'NOT met'
       return [s, r.cryptoBackend, f(r.cryptoCriticalPathMs), f(r.cryptoCpuPerSignatureMs),
         `${f(r.p50Ms)} (${f(r.targets.p50.limitMs)}, ${mark(r.targets.p50.met)})`, `${f(r.p99Ms)} (${f(r.targets.p99.limitMs)}, ${mark(r.targets.p99.met)})`,
-        `${f(r.throughputPerS)} (${f(r.targets.throughput.minPerS)}, ${mark(r.targets.throughput.met)})`]
+        `${f(r.throughputPerS)} (${f(r.targets.throughput.minPerS)}, ${mark(r.targets.throughput.met)})`, f(r.floor.p50FloorMs), f(r.floor.throughputCeilingPerS)]
     })
   )
+  console.log('(skeleton: client → CM → 4 signers with synced writes, the nodes\' transport and store without their logic, plus FROST; bench/skeleton.ts)')
   console.log('\nwhere the time goes (medians, ms, completed requests; CM session from its log):')
   table(
     ['scheme', 'phase', 'client', 'CM session', 'gap', '→session', 'session→last share', 'last share→end', 'end→finished', 'finished→client'],
