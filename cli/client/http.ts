@@ -13,7 +13,7 @@ import { ProblemSchema, type Problem } from '../../protocols/wire/http.js'
 import { deadline } from '../../node/deadline.js'
 
 export const CLIENT_REQUEST_TIMEOUT_MS = 15_000
-/** The largest answer the client reads: a node's biggest (GET /keys, a page of key records) is far below. */
+/** The largest answer the client reads: a node's biggest answers (GET /status, GET /genesis) are far below. */
 export const CLIENT_MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 export class ProblemError extends Error {
