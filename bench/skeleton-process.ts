@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { serveHttp } from '../node/api/serve.js'
+import { channelsOf } from '../node/p2p/channel.js'
 import { handleJson, requestJson } from '../node/p2p/direct.js'
 import { openStore } from '../node/store/store.js'
 import { PROTOCOL_PARTY } from '../protocols/constants.js'
@@ -48,8 +49,8 @@ async function runSigner (): Promise<void> {
 async function runCm (): Promise<void> {
   const { signers } = await new Promise<CmStart>(resolve => { process.once('message', m => { resolve(m as CmStart) }) })
   const node = await startNode()
-  // A node that answers the party protocol has channels, as every devnet node does.
-  await handleJson({ libp2p: node, protocol: PROTOCOL_PARTY, requestSchema: PartyRequest, malformed: () => ({}), timeoutMs: REQUEST_TIMEOUT_MS, log, handle: async () => ({}) })
+  // Its requests to the signers go over channels, as a devnet CM's do.
+  channelsOf(node, log)
   for (const s of signers) await node.dial(s.multiaddrs.map(m => multiaddr(m)), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
   const signature = { signature: 'b'.repeat(HTTP_ANSWER_BYTES) }
   const app = new Hono()

@@ -23,12 +23,13 @@ import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { callJson } from '../cli/client/http.js'
 import type { ShardsigLibp2p } from '../node/p2p/create-libp2p.js'
-import { handleJson, requestJson } from '../node/p2p/direct.js'
+import { channelsOf } from '../node/p2p/channel.js'
+import { requestJson } from '../node/p2p/direct.js'
 import { openStore, type KeyStore } from '../node/store/store.js'
 import { PROTOCOL_PARTY } from '../protocols/constants.js'
 import type { CryptoFloor } from './crypto-floor.js'
 import {
-  HTTP_REQUEST_BYTES, PARTY_ANSWER_BYTES, PARTY_REQUEST_BYTES, PartyAnswer, PartyRequest, RECORD_BYTES, REQUEST_TIMEOUT_MS, ROLE_FLAG,
+  HTTP_REQUEST_BYTES, PARTY_ANSWER_BYTES, PARTY_REQUEST_BYTES, PartyAnswer, RECORD_BYTES, REQUEST_TIMEOUT_MS, ROLE_FLAG,
   SignAnswer, startNode, type CmReady, type CmStart, type Role, type SignerReady
 } from './skeleton-wire.js'
 import { processCpuMs, round2, summary } from './stats.js'
@@ -75,8 +76,8 @@ export async function measureSkeleton (runs: SkeletonRuns, progress: (what: stri
       progress('pieces: a channel exchange, a synced write')
       client = await startNode()
       const libp2p = client
-      // A node that answers the party protocol has channels, as every devnet node does.
-      await handleJson({ libp2p, protocol: PROTOCOL_PARTY, requestSchema: PartyRequest, malformed: () => ({}), timeoutMs: REQUEST_TIMEOUT_MS, log, handle: async () => ({}) })
+      // Its requests go over channels, as a devnet node's do.
+      channelsOf(libp2p, log)
       const first = signers[0]!
       await libp2p.dial(first.multiaddrs.map(m => multiaddr(m)), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
       const bare = { pad: 'r'.repeat(PARTY_REQUEST_BYTES), durable: false }
