@@ -87,13 +87,12 @@ export class HeartbeatService {
     const msg = evt.detail
     if (msg.topic !== TOPIC_HEARTBEAT || msg.type !== 'signed') return
     // The validator accepted it: a well-formed heartbeat or goodbye of this epoch from the member it names.
-    // Its signed sequence number orders it against the peer's goodbye (node/engine/liveness.ts).
     const peerId = msg.from.toString()
     if (decodeHeartbeat(msg.data)?.kind === 'goodbye') {
-      this.init.liveness.saidGoodbye(peerId, this.now(), msg.sequenceNumber)
+      this.init.liveness.saidGoodbye(peerId, this.now())
       this.init.log.info({ peerId, nodeId: this.init.members.get(peerId) }, 'peer said goodbye: counted down now')
       return
     }
-    this.init.liveness.heard(peerId, this.now(), msg.sequenceNumber)
+    this.init.liveness.heard(peerId, this.now())
   }
 }

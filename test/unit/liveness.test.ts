@@ -32,35 +32,6 @@ describe('LivenessTracker', () => {
   })
 })
 
-describe('LivenessTracker ordering by sequence number', () => {
-  const T = 1_000_000
-
-  it('a heartbeat older than the goodbye it arrives after (a late relayed copy) leaves the peer down; a newer one (a restart) brings it back', () => {
-    const l = new LivenessTracker('me')
-    l.heard('p', T, 10n)
-    l.saidGoodbye('p', T + 5, 12n)
-    l.heard('p', T + 6, 11n)
-    expect(l.isLive('p', T + 7)).toBe(false)
-    l.heard('p', T + 900, 5_000n)
-    expect(l.isLive('p', T + 901)).toBe(true)
-  })
-
-  it('a goodbye older than a heartbeat already heard (a replay of an earlier stop) is ignored', () => {
-    const l = new LivenessTracker('me')
-    l.saidGoodbye('p', T, 12n)
-    l.heard('p', T + 1_000, 5_000n)
-    l.saidGoodbye('p', T + 1_100, 12n)
-    expect(l.isLive('p', T + 1_101)).toBe(true)
-  })
-
-  it('without sequence numbers, the last word counts as before', () => {
-    const l = new LivenessTracker('me')
-    l.saidGoodbye('p', T, 12n)
-    l.heard('p', T + 1)
-    expect(l.isLive('p', T + 2)).toBe(true)
-  })
-})
-
 describe('heartbeat wire', () => {
   const base = { v: 1 as const, nodeId: 'node-1', epoch: 0, seq: 3 }
 
