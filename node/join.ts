@@ -21,7 +21,8 @@ import type { KeyRegistry } from './engine/registry.js'
 import { openKeyRegistry } from './open-key-registry.js'
 import type { NodeIdentity } from './identity.js'
 import type { Logger } from './log.js'
-import { createNodeMetrics, packageVersion } from './metrics/index.js'
+import { countRefusedConnections, createNodeMetrics, packageVersion } from './metrics/index.js'
+import { PeerAdmission } from './p2p/admission.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
 import { GenesisDialer } from './p2p/dialer.js'
 import type { EpochChain } from './engine/lifecycle/epoch-chain.js'
@@ -65,11 +66,14 @@ export async function startJoiningNode (
   const members = genesis.nodes.map(n => n.peerId)
   const metrics = createNodeMetrics({ version: packageVersion(), nodeId: config.nodeId, cryptoBackend: cryptoBackendInfo() })
   cleanups.push(async () => { metrics.stop() })
+  // The members it joins, and the nodes of the update that adds it once it holds that update.
+  const admission = new PeerAdmission({ members, onRefused: countRefusedConnections(metrics.registry) })
   const libp2p = await createShardsigLibp2p({
     privateKey: identity.libp2pKey, listen: config.listen.p2p,
-    network: { committees: genesis.params.committees, nodes: genesis.nodes.length + 1 }
+    network: { committees: genesis.params.committees, gater: admission.gater() }
   })
   cleanups.push(async () => { await libp2p.stop() })
+  admission.start(libp2p)
   const blame = new BlameLog(store, log, metrics)
   await blame.load()
   const { registry, keyStates } = await openKeyRegistry({ libp2p, store, memberships: chain, log, active: genesis, peers: new Set(members) })
@@ -77,7 +81,7 @@ export async function startJoiningNode (
   cleanups.push(async () => { await registry.stop() })
   const shares = new ShareStore(store)
   const lifecycle = await startLifecycleService({
-    libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated
+    libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated, admission
   })
   cleanups.push(async () => { await lifecycle.stop() })
   const dialer = new GenesisDialer(libp2p, genesis.nodes, log)

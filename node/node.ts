@@ -11,8 +11,9 @@ import { LivenessTracker } from './engine/liveness.js'
 import { NetworkView } from './engine/network-view.js'
 import { readIdentityFile, type NodeIdentity } from './identity.js'
 import { createLogger, type Logger } from './log.js'
-import { countGossipValidations, createNodeMetrics, instrumentStore, packageVersion, registerStateGauges, type NodeMetrics } from './metrics/index.js'
+import { countGossipValidations, countRefusedConnections, createNodeMetrics, instrumentStore, packageVersion, registerStateGauges, type NodeMetrics } from './metrics/index.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
+import { PeerAdmission } from './p2p/admission.js'
 import { GenesisDialer } from './p2p/dialer.js'
 import { HeartbeatService } from './p2p/heartbeat.js'
 import { BlameLog } from './engine/blame.js'
@@ -173,12 +174,19 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     }
     checkIdentityMatchesGenesis(identity, self, config)
 
+    // Only nodes of this epoch, of a pending update and (for a while) those the last update removed may connect.
+    const previousMembers = new Set(chain.geneses.at(-2)?.nodes.map(n => n.peerId) ?? [])
+    const admission = new PeerAdmission({
+      members: genesis.nodes.map(n => n.peerId), removed: previousMembers, onRefused: countRefusedConnections(metrics.registry)
+    })
     const libp2p = await createShardsigLibp2p({
       privateKey: identity.libp2pKey, listen: config.listen.p2p,
-      network: { committees: genesis.params.committees, nodes: genesis.nodes.length }
+      network: { committees: genesis.params.committees, gater: admission.gater() }
     })
       .catch(err => { throw mapListenError(err, config.listen.p2p) })
     cleanups.push(async () => { await libp2p.stop() })
+    admission.start(libp2p)
+    cleanups.push(async () => { admission.stop() })
 
     const membership = chain.activeMembership
     const blame = new BlameLog(store, log, metrics)
@@ -216,7 +224,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await dkg.stop() })
     const lifecycle = await startLifecycleService({
       libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, view, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated,
-      previousMembers: new Set(chain.geneses.at(-2)?.nodes.map(n => n.peerId) ?? [])
+      previousMembers, admission
     })
     cleanups.push(async () => { await lifecycle.stop() })
     const sign = await startSignService({ libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })

@@ -6,4 +6,5 @@ export {
 export { registerStateGauges, DIRECT_PROTOCOLS, type StateSources } from './state-gauges.js'
 export { instrumentStore } from './store.js'
 export { countGossipValidations, topicKind } from './gossip.js'
+export { countRefusedConnections } from './admission.js'
 export { packageVersion } from './version.js'

@@ -3,13 +3,13 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
-import type { PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { createHash } from 'node:crypto'
-import { committeeTopic, MAX_GOSSIP_MESSAGE_BYTES, TOPIC_HEARTBEAT, TOPIC_REGISTRY } from '../../protocols/constants.js'
+import { committeeTopic, MAX_GOSSIP_MESSAGE_BYTES, TOPIC_HEARTBEAT, TOPIC_MEMBERSHIP, TOPIC_REGISTRY } from '../../protocols/constants.js'
 
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
 export type Services = {
@@ -29,8 +29,12 @@ const INBOUND_CONNECTIONS_PER_SECOND = 1_000
 export interface Libp2pInit {
   privateKey: PrivateKey
   listen: string[]
-  /** From the genesis: which committee topics to score, and how many members may share one IP. Absent: a client, not a node. */
-  network?: { committees: number, nodes: number }
+  /**
+   * A node of a network: which committee topics to score, and who may connect
+   * (node/p2p/admission.ts). Absent: a client or a test's attacker, which
+   * connects to anyone and scores nothing.
+   */
+  network?: { committees: number, gater: ConnectionGater }
 }
 
 /**
@@ -50,6 +54,13 @@ export interface Libp2pInit {
  * our validators reject (they are deterministic, and a message from another
  * epoch or a second record is ignored, not rejected), and mesh-delivery
  * penalties would punish quiet committee topics. So honest peers stay at 0.
+ *
+ * The same-IP penalty is off too: only members are admitted (admission.ts),
+ * and members may share a host (a devnet runs them all on 127.0.0.1). With it
+ * on, −5·(peers on the IP − threshold)² once counted the departed identities
+ * gossipsub retains for an hour, and a handful of outsiders that connected
+ * and left pushed every member below the publish threshold: nodes stopped
+ * relaying each other's heartbeats (issue #17).
  */
 // The package does not export its score types; take them from the options.
 type PeerScoreParams = NonNullable<NonNullable<Parameters<typeof gossipsub>[0]>['scoreParams']>
@@ -70,12 +81,15 @@ function scoredTopic (): Partial<TopicScoreParams> {
   }
 }
 
+/** Every topic a node subscribes to, each scored alike. */
+export function scoredTopics (committees: number): string[] {
+  return [TOPIC_HEARTBEAT, TOPIC_REGISTRY, TOPIC_MEMBERSHIP, ...Array.from({ length: committees }, (_, i) => committeeTopic(i + 1))]
+}
+
 function scoreParams (network: NonNullable<Libp2pInit['network']>): Partial<PeerScoreParams> {
-  const topics = [TOPIC_HEARTBEAT, TOPIC_REGISTRY, ...Array.from({ length: network.committees }, (_, i) => committeeTopic(i + 1))]
   return {
-    topics: Object.fromEntries(topics.map(t => [t, scoredTopic() as TopicScoreParams])),
-    // Gossipsub penalises more than 10 peers on one IP; a devnet runs every member on 127.0.0.1.
-    IPColocationFactorThreshold: Math.max(10, network.nodes)
+    topics: Object.fromEntries(scoredTopics(network.committees).map(t => [t, scoredTopic() as TopicScoreParams])),
+    IPColocationFactorWeight: 0
   }
 }
 
@@ -120,6 +134,7 @@ export async function createShardsigLibp2p (init: Libp2pInit): Promise<ShardsigL
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_SECOND
     },
+    ...(init.network !== undefined ? { connectionGater: init.network.gater } : {}),
     services: {
       identify: identify(),
       ping: ping(),

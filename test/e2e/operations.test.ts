@@ -5,7 +5,7 @@
 // the CM and every signer in time order; no node's log holds a secret the test
 // knows; /metrics survives bad input.
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Stream } from '@libp2p/interface'
+import type { PrivateKey, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { readFile } from 'node:fs/promises'
@@ -112,8 +112,9 @@ function seriesKeys (s: Scrape): Set<string> {
   return new Set(s.samples.map(x => `${x.name}${JSON.stringify(Object.entries(x.labels).sort())}`))
 }
 
-async function startClient (): Promise<ShardsigLibp2p> {
-  return await createShardsigLibp2p({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+/** A libp2p client with a fresh peer id (a stranger), or with a member's key. */
+async function startClient (privateKey?: PrivateKey): Promise<ShardsigLibp2p> {
+  return await createShardsigLibp2p({ privateKey: privateKey ?? await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
 }
 
 function addrOf (devnet: Devnet, index: number): ReturnType<typeof multiaddr> {
@@ -245,35 +246,47 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
     try {
       await until('live peers drop after kill -9', async () => valueOf(await scrape(devnet.node(watcher).http), 'shardsig_peers_live') === devnet.size - 2)
       expect(valueOf(await scrape(devnet.node(watcher).http), 'shardsig_committee_members_live', { committee })).toBe(liveMembers - 1)
+      phase('a killed node counted down')
+
+      const target = devnet.node(watcher).http
+      // A stranger (a fresh peer id) is refused before any protocol runs, and counted.
+      const refused = async (): Promise<number> => valueOf(await scrape(target), 'shardsig_p2p_connections_refused_total', { direction: 'inbound' })
+      const refusedBefore = await refused()
+      const stranger = await startClient()
+      try {
+        await expect(stranger.dialProtocol(addrOf(devnet, watcher), PROTOCOL_PARTY, { signal: AbortSignal.timeout(POLL_LIMIT_MS) })).rejects.toThrow()
+      } finally {
+        await stranger.stop()
+      }
+      await until('the stranger\'s connection counted as refused', async () => await refused() > refusedBefore)
+
+      // The killed node's identity in a client: a member may connect. A direct-protocol stream held
+      // open shows at the node while it is open (until the handler's deadline, 8 s). The party
+      // protocol: no request runs now, so no other stream of it comes or goes meanwhile.
+      const borrowed = await readIdentityFile(devnet.node(victim).paths.identity, (await readFile(devnet.node(victim).paths.passphrase, 'utf8')).trim())
+      const client = await startClient(borrowed.libp2pKey)
+      try {
+        await client.dial(addrOf(devnet, watcher), { signal: AbortSignal.timeout(POLL_LIMIT_MS) })
+        const labels = { protocol: PROTOCOL_PARTY, direction: 'inbound' }
+        const open = valueOf(await scrape(target), 'shardsig_direct_streams_open', labels)
+        const stream: Stream = await client.dialProtocol(addrOf(devnet, watcher), PROTOCOL_PARTY, { signal: AbortSignal.timeout(POLL_LIMIT_MS) })
+        expect(valueOf(await scrape(target), 'shardsig_direct_streams_open', labels), 'inbound stream open').toBe(open + 1)
+        stream.abort(new Error('test done'))
+        await until('the stream closed at the node', async () => valueOf(await scrape(target), 'shardsig_direct_streams_open', labels) === open)
+
+        // Junk on the heartbeat topic from that member's identity: the node's validator rejects it.
+        const rejected = async (): Promise<number> => valueOf(await scrape(target), 'shardsig_gossip_messages_rejected_total', { topic: 'heartbeat' })
+        const rejectedBefore = await rejected()
+        client.services.pubsub.subscribe(TOPIC_HEARTBEAT)
+        await until('a junk heartbeat rejected', async () => {
+          await client.services.pubsub.publish(TOPIC_HEARTBEAT, new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'heartbeat', nodeId: 'node-0', epoch: 0, seq: 1 }))).catch(() => {})
+          return await rejected() > rejectedBefore
+        })
+      } finally {
+        await client.stop()
+      }
     } finally {
       await devnet.start(victim)
-    }
-
-    phase('a killed node counted down and restarted')
-    // A direct-protocol stream held open by a client shows at the node while it is open (until
-    // the handler's deadline, 8 s). The party protocol: no request runs now, so no other stream
-    // of it comes or goes meanwhile (registry sync does, whenever a node reconnects).
-    const client = await startClient()
-    try {
-      const target = devnet.node(watcher).http
-      await client.dial(addrOf(devnet, watcher), { signal: AbortSignal.timeout(POLL_LIMIT_MS) })
-      const labels = { protocol: PROTOCOL_PARTY, direction: 'inbound' }
-      const open = valueOf(await scrape(target), 'shardsig_direct_streams_open', labels)
-      const stream: Stream = await client.dialProtocol(addrOf(devnet, watcher), PROTOCOL_PARTY, { signal: AbortSignal.timeout(POLL_LIMIT_MS) })
-      expect(valueOf(await scrape(target), 'shardsig_direct_streams_open', labels), 'inbound stream open').toBe(open + 1)
-      stream.abort(new Error('test done'))
-      await until('the stream closed at the node', async () => valueOf(await scrape(target), 'shardsig_direct_streams_open', labels) === open)
-
-      // Junk on the heartbeat topic from a stranger: the node's validator rejects it.
-      const rejected = async (): Promise<number> => valueOf(await scrape(target), 'shardsig_gossip_messages_rejected_total', { topic: 'heartbeat' })
-      const rejectedBefore = await rejected()
-      client.services.pubsub.subscribe(TOPIC_HEARTBEAT)
-      await until('a stranger\'s heartbeat rejected', async () => {
-        await client.services.pubsub.publish(TOPIC_HEARTBEAT, new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'heartbeat', nodeId: 'node-2', epoch: 0, seq: 1 }))).catch(() => {})
-        return await rejected() > rejectedBefore
-      })
-    } finally {
-      await client.stop()
     }
 
     phase('a held stream and rejected gossip')

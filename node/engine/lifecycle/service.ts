@@ -8,6 +8,7 @@ import { genesisDigest, type Genesis } from '../../../protocols/wire/genesis.js'
 import { ReshareRequestSchema, type MembershipStatus, type MembershipUpdate, type ReshareResponse } from '../../../protocols/wire/lifecycle.js'
 import type { NodeIdentity } from '../../identity.js'
 import type { Logger } from '../../log.js'
+import type { PeerAdmission } from '../../p2p/admission.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { handleJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
@@ -30,6 +31,8 @@ export interface LifecycleServiceInit {
   lastUpdate?: MembershipUpdate
   /** The nodes of the epoch before `genesis` (with lastUpdate): a removed one still at it is answered by membership sync. */
   previousMembers?: ReadonlySet<string>
+  /** Who may connect: the nodes of a pending update are admitted as soon as this node holds it. */
+  admission: PeerAdmission
   store: KeyStore
   /** Absent at a joining node (not a member of the active epoch): it never coordinates a reshare. */
   view?: NetworkView
@@ -68,9 +71,15 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
   const book = new MembershipBook({
     libp2p, store: init.store, genesis: init.genesis, log,
     stateOf: keyId => { const e = registry.get(keyId); return e === undefined ? undefined : keyStates.stateOf(e.record) },
-    onChanged: () => { activateWhenReady() }
+    onChanged: () => { admitPendingNodes(); activateWhenReady() }
   })
+  // The nodes an update adds can reach this node only once it holds the update.
+  const admitPendingNodes = (): void => {
+    const pending = book.pending
+    if (pending !== undefined) init.admission.admitPending(pending.genesis.nodes.map(n => n.peerId))
+  }
   await book.start()
+  admitPendingNodes()
   const participant = new ReshareParticipant({ identity: init.identity, book, registry, keyStates, shares: init.shares, blame: init.blame, log, faults: init.faults })
   const coordinator = init.view === undefined ? undefined : new ReshareCoordinator({ libp2p, view: init.view, book, registry, keyStates, participant, blame: init.blame, log, faults: init.faults })
   /** The genesis digest of the pending update this node coordinates (it was posted here), while it is pending. */
