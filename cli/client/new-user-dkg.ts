@@ -21,8 +21,6 @@ export interface NewUserDkgOptions extends NewUserOptions {
   excludeDealers?: string[]
   /** A key given up on (a dealer was excluded and the DKG runs again): e.g. remove its key file. */
   onAbandon?: (prepared: PreparedKey, reason: string) => Promise<void>
-  /** Progress lines. */
-  onProgress?: (line: string) => void
 }
 
 export interface NewUserDkgResult extends NewUserResult {

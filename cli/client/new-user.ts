@@ -10,11 +10,16 @@ import { DEFAULT_POLICY, type KeyRecord, type Policy, type Scheme } from '../../
 import { membershipOf } from '../../protocols/wire/membership.js'
 import type { AnyNewUserBundle, NewUserResponse } from '../../protocols/wire/new-user.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { callRoute, ProblemError } from './http.js'
+import { callRoute, CLIENT_REQUEST_TIMEOUT_MS, ProblemError } from './http.js'
 
 /** Rounds of asking who leads a committee again when its leader and backup both failed. */
 const COMMITTEE_RETRY_ROUNDS = 3
 const COMMITTEE_RETRY_PAUSE_MS = 1_500
+/**
+ * A committee leader answers once its members confirmed (a few hundred ms; the game waits at most 6 s).
+ * One silent this long is likely paused or cut off: say so, rather than print nothing until the deadline.
+ */
+export const SLOW_LEADER_NOTICE_MS = 2_000
 
 export interface NewUserOptions {
   node: string
@@ -32,6 +37,8 @@ export interface NewUserOptions {
   beforeSend?: (prepared: PreparedKey) => Promise<void>
   /** Called for each committee as it finishes, for progress output. */
   onCommittee?: (result: CommitteeOutcome) => void
+  /** Progress lines while a committee is slow: a leader that does not answer, the switch to its backup, asking who leads again. */
+  onProgress?: (line: string) => void
   signal?: AbortSignal
 }
 
@@ -106,20 +113,21 @@ export async function newUser (opts: NewUserOptions): Promise<NewUserResult> {
 }
 
 /** Sends each committee its bundle through its leader or backup, and checks every receipt. Throws NewUserFailedError below tc committees. */
-export async function sendBundles (prepared: PreparedKey, opts: Pick<NewUserOptions, 'node' | 'signal' | 'onCommittee'>): Promise<NewUserResult> {
+export async function sendBundles (prepared: PreparedKey, opts: Pick<NewUserOptions, 'node' | 'signal' | 'onCommittee' | 'onProgress'>): Promise<NewUserResult> {
   const base = opts.node.replace(/\/$/, '')
   const whoCl = await callRoute(base, HTTP_API.whoCl, {}, { signal: opts.signal })
   const digest = recordDigest(prepared.record)
 
   const committees = await Promise.all(prepared.bundles.map(async (bundle): Promise<CommitteeOutcome> => {
     let roles = whoCl.committees.find(c => c.committee === bundle.committee)
-    let outcome = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, prepared.record, opts.signal)
+    let outcome = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, prepared.record, opts)
     // Leader and backup both gone or not (yet) in charge (421): the roles move within a liveness
     // window; ask again who leads and resend (members take the same bundle twice without harm).
     for (let round = 0; round < COMMITTEE_RETRY_ROUNDS && outcome.response === null && outcome.retryable; round++) {
+      opts.onProgress?.(`  committee ${bundle.committee}: no leader took the bundle (${outcome.error ?? ''}); asking who leads it again (${round + 1} of ${COMMITTEE_RETRY_ROUNDS})`)
       await sleep(COMMITTEE_RETRY_PAUSE_MS, undefined, { signal: opts.signal })
       roles = (await callRoute(base, HTTP_API.whoCl, {}, { signal: opts.signal }).catch(() => whoCl)).committees.find(c => c.committee === bundle.committee)
-      const again = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, prepared.record, opts.signal)
+      const again = await sendToCommittee(bundle, [roles?.leader, roles?.backup].filter(e => e != null).map(e => e.http), digest, prepared.record, opts)
       outcome = { ...again, error: again.error === null ? null : `${outcome.error ?? ''}; then ${again.error}` }
     }
     const { retryable: _r, ...reported } = outcome
@@ -138,12 +146,20 @@ function blamedDealersOf (failures: NewUserResponse['failures'] | undefined): st
   return [...new Set((failures ?? []).flatMap(f => f.dealer === undefined ? [] : [f.dealer]))]
 }
 
-async function sendToCommittee (bundle: AnyNewUserBundle, candidates: string[], digest: string, record: KeyRecord, signal?: AbortSignal): Promise<CommitteeOutcome & { retryable: boolean }> {
+async function sendToCommittee (
+  bundle: AnyNewUserBundle, candidates: string[], digest: string, record: KeyRecord, opts: Pick<NewUserOptions, 'signal' | 'onProgress'>
+): Promise<CommitteeOutcome & { retryable: boolean }> {
+  const { signal } = opts
   const errors: string[] = []
   if (candidates.length === 0) errors.push('no live committee leader')
-  for (const http of candidates) {
+  for (const [i, http] of candidates.entries()) {
+    if (i > 0) opts.onProgress?.(`  committee ${bundle.committee}: ${candidates[i - 1]} failed (${errors.at(-1) ?? ''}); trying ${http}`)
+    const next = candidates[i + 1]
+    const slow = setTimeout(() => {
+      opts.onProgress?.(`  committee ${bundle.committee}: no answer from ${http} after ${SLOW_LEADER_NOTICE_MS / 1000} s; waiting up to ${CLIENT_REQUEST_TIMEOUT_MS / 1000} s${next !== undefined ? `, then trying ${next}` : ''}`)
+    }, SLOW_LEADER_NOTICE_MS)
     try {
-      const response = await callRoute(http, HTTP_API.newUser, { body: bundle }, { signal })
+      const response = await callRoute(http, HTTP_API.newUser, { body: bundle }, { signal }).finally(() => { clearTimeout(slow) })
       // Trust no node: every receipt must be signed by the member it names, for this record and
       // this committee, one per member — a CL cannot make a committee look confirmed.
       const members = new Set<number>()

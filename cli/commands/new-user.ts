@@ -92,14 +92,14 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
       if (autoNamed) keyFilePath = `${prepared.record.keyId}.key.json`
       await writeKeyFile(keyFilePath!, keyFileOf(prepared.record, node, owner, values['export-secret'] === true ? prepared.secret : undefined), values.force === true)
     },
-    onCommittee: (c: CommitteeOutcome) => { io.progress(describeCommittee(c)) }
+    onCommittee: (c: CommitteeOutcome) => { io.progress(describeCommittee(c)) },
+    onProgress: (line: string) => { io.progress(line) }
   }
   try {
     result = dkg
       ? await newUserDkg({
         ...common,
         excludeDealers: values['exclude-dealer'],
-        onProgress: line => { io.progress(line) },
         // A DKG key given up on (a dealer's sub-shares were refused) will never sign: drop its key file.
         onAbandon: async prepared => { if (autoNamed) await rm(`${prepared.record.keyId}.key.json`, { force: true }) }
       })

@@ -68,10 +68,11 @@ export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): P
 
   // Flags win over the environment, which wins over the config file.
   const flagFile = str(values['passphrase-file']) ?? env.SHARDSIG_PASSPHRASE_FILE
+  if (flagFile === undefined && env.SHARDSIG_PASSPHRASE === '') throw new ConfigError('SHARDSIG_PASSPHRASE is set but empty')
   const passphrase = flagFile !== undefined
     ? await readPassphraseFile(resolve(flagFile))
     : env.SHARDSIG_PASSPHRASE ?? (file.passphraseFile !== undefined ? await readPassphraseFile(at(file.passphraseFile)) : undefined)
-  if (passphrase === undefined || passphrase.length === 0) {
+  if (passphrase === undefined) {
     throw new ConfigError('no passphrase given: set SHARDSIG_PASSPHRASE, or SHARDSIG_PASSPHRASE_FILE / --passphrase-file / passphraseFile in the config')
   }
 
@@ -111,12 +112,15 @@ async function readJson (path: string): Promise<unknown> {
 }
 
 async function readPassphraseFile (path: string): Promise<string> {
+  let passphrase: string
   try {
     // A trailing newline from `echo secret > file` is not part of the passphrase.
-    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '')
+    passphrase = (await readFile(path, 'utf8')).replace(/\r?\n$/, '')
   } catch (err) {
     throw new ConfigError(`cannot read passphrase file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
+  if (passphrase.length === 0) throw new ConfigError(`passphrase file ${path} is empty`)
+  return passphrase
 }
 
 export { readJson }

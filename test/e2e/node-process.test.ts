@@ -58,6 +58,15 @@ describe('shardsig-node configuration errors', () => {
     expectOneClearLine(await runNode(['--config', bare]), 'no passphrase given')
   })
 
+  it('an empty passphrase file is named as such, not as a missing passphrase', async () => {
+    const empty = join(root, 'empty-passphrase')
+    await writeFile(empty, '\n')
+    const res = await runNode(['--config', nodePaths(dir, 1).config, '--passphrase-file', empty])
+    expectOneClearLine(res, `passphrase file ${empty} is empty`)
+    expect(res.stderr).not.toContain('no passphrase given')
+    expectOneClearLine(await runNode(['--config', nodePaths(dir, 1).config], { SHARDSIG_PASSPHRASE: '' }), 'SHARDSIG_PASSPHRASE is set but empty')
+  })
+
   it('a wrong passphrase', async () => {
     expectOneClearLine(await runNode(['--config', nodePaths(dir, 1).config], { SHARDSIG_PASSPHRASE: 'not the passphrase' }), 'wrong passphrase')
   })
