@@ -14,7 +14,7 @@ import { resolveNodeEntry } from './entry.js'
 import { DevnetError, DevnetTimeoutError, DevnetUsageError } from './errors.js'
 import { generateDevnet, type LogLevel } from './generate.js'
 import {
-  assessAgreement, fetchParsed, nodeList, fetchView, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema,
+  assessAgreement, fetchParsed, nodeList, fetchView, HEALTH_STATUSES, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema,
   type Agreement, type Health, type NodeRef, type Peers, type WhoCl, type WhoCm
 } from './health.js'
 import { nodePaths, type NodePaths } from './layout.js'
@@ -76,6 +76,8 @@ export interface WaitOptions {
   nodes?: readonly number[]
   onProgress?: (progress: Progress) => void
   pollIntervalMs?: number
+  /** Wait until every node's /health also says `ok` (as `up` does), not only that it answers. */
+  requireOk?: boolean
 }
 
 export interface DevnetNode extends DevnetNodeRecord {
@@ -178,8 +180,9 @@ export class Devnet {
 
   // --- asking nodes ---
 
+  /** The node's /health, ok or not (a node that is not ok answers 503 with the same body). */
   async health (index: number, signal?: AbortSignal): Promise<Health> {
-    return await fetchParsed(`${this.node(index).http}/health`, HealthSchema, signal)
+    return await fetchParsed(`${this.node(index).http}/health`, HealthSchema, signal, HEALTH_STATUSES)
   }
 
   async whoCl (index: number, signal?: AbortSignal): Promise<WhoCl> {
@@ -195,10 +198,10 @@ export class Devnet {
   }
 
   /** One poll of `nodes` (default: the running ones): do they agree on the roles? */
-  async agreement (nodes: readonly number[] = this.running(), signal?: AbortSignal): Promise<Agreement> {
+  async agreement (nodes: readonly number[] = this.running(), signal?: AbortSignal, opts: { requireOk?: boolean } = {}): Promise<Agreement> {
     const refs = nodes.map(i => this.ref(i))
     const views = await Promise.all(refs.map(async r => await fetchView(r, signal)))
-    return assessAgreement(views, refs, this.indices().map(i => this.ref(i)))
+    return assessAgreement(views, refs, this.indices().map(i => this.ref(i)), opts)
   }
 
   /**
@@ -217,7 +220,7 @@ export class Devnet {
       if (dead.length > 0) {
         throw new DevnetError(`${nodeList(dead)} exited while waiting for the roles to agree`, await this.diagnose(dead.map(index => ({ index, reason: 'process exited' }))))
       }
-      const agreement = await this.agreement(nodes, signal)
+      const agreement = await this.agreement(nodes, signal, { requireOk: opts.requireOk === true })
       if (signal.aborted) break
       last = agreement
       opts.onProgress?.({ healthy: last.healthy, total: last.total, agreed: last.agreed, ...(last.reason !== undefined ? { reason: last.reason } : {}), elapsedMs: performance.now() - startedMs })
@@ -232,7 +235,10 @@ export class Devnet {
     )
   }
 
-  /** Polls until node `index` answers /health under its own peer id; fails at once if its process exits. */
+  /**
+   * Polls until node `index` answers /health under its own peer id, ok or not (a node restarted
+   * while too few of its peers run answers `degraded`); fails at once if its process exits.
+   */
   async waitHealthy (index: number, opts: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<Health> {
     const timeoutMs = opts.timeoutMs ?? RESTART_TIMEOUT_MS
     const signal = deadline(timeoutMs, opts.signal)
@@ -263,9 +269,13 @@ export class Devnet {
       row.pid = n.pid
       if (n.process === 'paused') return { ...row, state: 'paused' }
       try {
-        const body = await getJson(`${n.http}/health`, { signal: deadline(HTTP_REQUEST_TIMEOUT_MS, signal) })
+        const body = await getJson(`${n.http}/health`, { signal: deadline(HTTP_REQUEST_TIMEOUT_MS, signal), acceptStatuses: HEALTH_STATUSES })
         const health = HealthSchema.safeParse(body)
-        if (health.success) return health.data.peerId === n.peerId ? { ...row, roles: health.data.roles, state: 'healthy' } : { ...row, state: 'starting' }
+        if (health.success) {
+          if (health.data.peerId !== n.peerId) return { ...row, state: 'starting' }
+          const state = ({ ok: 'healthy', starting: 'starting', degraded: 'degraded' } as const)[health.data.status]
+          return { ...row, roles: health.data.roles, state, reasons: health.data.reasons ?? [] }
+        }
         return JoiningHealthSchema.safeParse(body).data?.peerId === n.peerId ? { ...row, state: 'joining' } : { ...row, state: 'starting' }
       } catch {
         return { ...row, state: 'starting' }
@@ -393,6 +403,7 @@ export class Devnet {
       }
       await this.waitForAgreement({
         nodes: this.indices(),
+        requireOk: true,
         timeoutMs: opts.timeoutMs ?? UP_TIMEOUT_MS,
         ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
         ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {})

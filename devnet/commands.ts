@@ -16,7 +16,7 @@ export const USAGE = `usage: devnet <command> [options]
 
 commands:
   up -n N        generate a devnet of N nodes (or reuse the stopped one in --dir),
-                 start every node and wait until all are healthy and agree on the roles
+                 start every node and wait until all are healthy (/health ok) and agree on the roles
       --committees K   committees (default 3 when N >= 6, else 1)
       --base-port P    node i listens on P+i (p2p) and P+100+i (HTTP) (default ${DEFAULT_BASE_PORT})
       --fresh          wipe a stopped devnet in --dir and generate a new one
@@ -30,13 +30,15 @@ commands:
       --committees K   as for up
       --base-port P    as for up: node I uses P+I (p2p) and P+100+I (HTTP) on its host
       --log-level L    as for up
-  status         the node table, live (--json as for up)
+  status         the node table, live (--json as for up); a node whose /health is not ok
+                 shows as degraded or starting, with its reasons under the table
   down           stop every node: SIGTERM, SIGKILL after --timeout S (default ${STOP_TIMEOUT_MS / 1000})
       --clean          also delete the devnet folder
   kill I         SIGKILL node I
   pause I        SIGSTOP node I
   resume I       SIGCONT node I
-  restart I      stop node I if it runs, start it again, wait until it is healthy
+  restart I      stop node I if it runs, start it again, wait until it answers /health
+                 (ok, or degraded when too few of its peers run)
       --timeout S      seconds to wait for it (default ${UP_TIMEOUT_MS / 1000})
   add-node       start a new node (node-<next>) that joins the network: one operator-signed
                  update_node_set adds it, every key is reshared, every node switches epochs
@@ -225,7 +227,8 @@ async function status (args: Args, io: Io): Promise<number> {
   const rows = await devnet.status(io.signal)
   if (args.values.json !== true) {
     const up = rows.filter(r => r.state !== 'down').length
-    io.stdout.write(`devnet ${devnet.dir}: ${up}/${devnet.size} nodes up; ${paramsText(devnet)}\n`)
+    const degraded = rows.filter(r => r.state === 'degraded').length
+    io.stdout.write(`devnet ${devnet.dir}: ${up}/${devnet.size} nodes up${degraded > 0 ? `, ${degraded} degraded` : ''}; ${paramsText(devnet)}\n`)
   }
   printRows(rows, args.values.json === true, io)
   return 0
@@ -258,8 +261,10 @@ async function restart (args: Args, io: Io): Promise<number> {
   const index = nodeIndex(args)
   const timeoutMs = secondsToMs(args.values.timeout, '--timeout')
   await devnet.restart(index, { signal: io.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
-  io.stderr.write(`devnet: node ${index} restarted (pid ${devnet.node(index).pid ?? '-'}) and healthy\n`)
-  printRows(await devnet.status(io.signal), false, io)
+  const rows = await devnet.status(io.signal)
+  const state = rows.find(r => r.index === index)?.state
+  io.stderr.write(`devnet: node ${index} restarted (pid ${devnet.node(index).pid ?? '-'}) and answers${state === 'healthy' ? ', healthy' : state !== undefined ? `: ${state}` : ''}\n`)
+  printRows(rows, false, io)
   return 0
 }
 

@@ -1,6 +1,7 @@
 // What the devnet asks a node over HTTP (/health, /who_cl, /who_cm, /peers),
 // parsed with the schemas the node builds its answers from, and the pure
-// check "do the running nodes agree on the roles". Agreement: every expected node healthy under its own peer id, all
+// check "do the running nodes agree on the roles". Agreement: every expected node answers /health
+// under its own peer id (and, for `up`, says `ok`), all
 // who_cl bodies deep-equal, all who_cm bodies deep-equal, every committee has
 // a leader, and no role is held by a node outside the expected set (a killed
 // node keeps its roles in everyone's view until the liveness window passes).
@@ -15,8 +16,11 @@ export { HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema }
 export type { Health, Peers, WhoCl, WhoCm }
 export type Role = RoleName
 
-export async function fetchParsed<T> (url: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
-  const body = await getJson(url, signal !== undefined ? { signal } : {})
+/** GET /health answers 503 with a Health body when the node is not ok (starting or degraded). */
+export const HEALTH_STATUSES = [200, 503] as const
+
+export async function fetchParsed<T> (url: string, schema: z.ZodType<T>, signal?: AbortSignal, acceptStatuses?: readonly number[]): Promise<T> {
+  const body = await getJson(url, { ...(signal !== undefined ? { signal } : {}), ...(acceptStatuses !== undefined ? { acceptStatuses } : {}) })
   const parsed = schema.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -42,7 +46,7 @@ export interface NodeView {
 export async function fetchView (node: NodeRef, signal?: AbortSignal): Promise<NodeView> {
   const opts = signal !== undefined ? { signal } : {}
   const [health, whoCl, whoCm] = await Promise.allSettled([
-    fetchParsed(`${node.http}/health`, HealthSchema, signal),
+    fetchParsed(`${node.http}/health`, HealthSchema, signal, HEALTH_STATUSES),
     getJson(`${node.http}/who_cl`, opts),
     getJson(`${node.http}/who_cm`, opts)
   ])
@@ -95,11 +99,19 @@ export function roleHolders (whoCl: WhoCl, whoCm: WhoCm): Set<string> {
   return holders
 }
 
+/** "degraded: peers (…); shares (…)" from a Health that is not ok. */
+export function healthSummary (health: Health): string {
+  const reasons = (health.reasons ?? []).map(r => `${r.code} (${r.detail})`).join('; ')
+  return reasons === '' ? health.status : `${health.status}: ${reasons}`
+}
+
 /**
  * Pure: do the `expected` nodes agree on the roles? `views` are their answers,
  * `all` every node of the devnet (to name a role holder that is not expected).
+ * `requireOk` (devnet up): a node whose /health is not `ok` (starting, degraded) is not healthy
+ * yet; otherwise any node that answers under its own peer id is (a degraded one still elects roles).
  */
-export function assessAgreement (views: readonly NodeView[], expected: readonly NodeRef[], all: readonly NodeRef[] = expected): Agreement {
+export function assessAgreement (views: readonly NodeView[], expected: readonly NodeRef[], all: readonly NodeRef[] = expected, opts: { requireOk?: boolean } = {}): Agreement {
   const unhealthy: Agreement['unhealthy'] = []
   const answered: Array<NodeView & { whoCl: WhoCl, whoCm: WhoCm }> = []
   for (const node of expected) {
@@ -108,6 +120,7 @@ export function assessAgreement (views: readonly NodeView[], expected: readonly 
     else if (view.error !== undefined) unhealthy.push({ index: node.index, reason: view.error })
     else if (view.health === undefined || view.whoCl === undefined || view.whoCm === undefined) unhealthy.push({ index: node.index, reason: 'incomplete answer' })
     else if (view.health.peerId !== node.peerId) unhealthy.push({ index: node.index, reason: `answers as peer ${view.health.peerId}, expected ${node.peerId}` })
+    else if (opts.requireOk === true && view.health.status !== 'ok') unhealthy.push({ index: node.index, reason: `/health ${healthSummary(view.health)}` })
     else answered.push(view as NodeView & { whoCl: WhoCl, whoCm: WhoCm })
   }
   const base = { total: expected.length, healthy: answered.length, unhealthy }

@@ -14,6 +14,8 @@ export class HttpStatusError extends Error {
 export interface GetJsonOptions {
   signal?: AbortSignal
   timeoutMs?: number
+  /** Statuses whose body is the answer (default 200 only); /health answers 503 with its body when not ok. */
+  acceptStatuses?: readonly number[]
 }
 
 export async function getJson (url: string, opts: GetJsonOptions = {}): Promise<unknown> {
@@ -33,7 +35,7 @@ export async function getJson (url: string, opts: GetJsonOptions = {}): Promise<
       })
       res.on('error', reject)
       res.on('end', () => {
-        if (res.statusCode !== 200) {
+        if (!(opts.acceptStatuses ?? [200]).includes(res.statusCode ?? 0)) {
           reject(new HttpStatusError(url, res.statusCode ?? 0))
           return
         }

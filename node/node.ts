@@ -9,6 +9,9 @@ import { PortInUseError, serveHttp, type HttpListener } from './api/serve.js'
 import { ConfigError, loadGenesis, type NodeConfig } from './config/index.js'
 import { LivenessTracker } from './engine/liveness.js'
 import { NetworkView } from './engine/network-view.js'
+import { HealthFindings } from './engine/health/findings.js'
+import { startHealthChecks } from './engine/health/checks.js'
+import { registerHealthGauges } from './metrics/health.js'
 import { readIdentityFile, type NodeIdentity } from './identity.js'
 import { createLogger, type Logger } from './log.js'
 import { countGossipValidations, countRefusedConnections, createNodeMetrics, instrumentStore, packageVersion, registerStateGauges, type NodeMetrics } from './metrics/index.js'
@@ -159,7 +162,9 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
   const metrics = createNodeMetrics({ version: packageVersion(), nodeId: config.nodeId, cryptoBackend })
   cleanups.push(async () => { metrics.stop() })
   try {
-    const store = instrumentStore(await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase }), metrics)
+    // Store operations that fail, and share records that do not authenticate, make /health degraded.
+    const findings = new HealthFindings({ log })
+    const store = instrumentStore(await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase }), metrics, { onError: findings.storeFailed })
     cleanups.push(async () => { await store.close() })
     // The epoch this node runs: the config's genesis and every update it activated since (decisions/0008).
     const chain = await loadEpochChain(store, baseGenesis)
@@ -203,6 +208,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       connectedPeers: () => new Set(libp2p.getConnections().map(c => c.remotePeer.toString())),
       keyCount: () => registry.size(),
       recentBlame: () => blame.recent(),
+      findings: () => findings.snapshot(),
       startedAtMs
     })
     const heartbeat = new HeartbeatService({
@@ -214,6 +220,9 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     await registry.start()
     cleanups.push(async () => { await registry.stop() })
     const shares = new ShareStore(store)
+    // Every share record is read once before HTTP serves, so the first /health already knows.
+    const healthChecks = await startHealthChecks({ store, findings, log })
+    cleanups.push(async () => { await healthChecks.stop() })
     const deletion = new DeletionService({ registry, keyStates, shares, selfPeerId: self.peerId, seed: identity.libp2pKey.raw.subarray(0, 32), log })
     await deletion.catchUp()
     const newUser = await startNewUserService({
@@ -231,6 +240,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await sign.stop() })
     // Every topic validator is installed by now (heartbeat, registry, committee game).
     countGossipValidations(libp2p.services.pubsub, metrics)
+    registerHealthGauges(metrics.registry, () => view.assessHealth())
     registerStateGauges(metrics.registry, {
       genesis, selfPeerId: self.peerId, liveSet: () => view.liveSet(), libp2p, pendingSignRequests: () => sign.coordinator.pendingRequests
     })

@@ -227,6 +227,20 @@ export const STATUS_STREAM_BUSY_RETRY_AFTER_S = 5
 /** The page polls GET /status this often when it cannot use the stream. */
 export const STATUS_POLL_INTERVAL_MS = 2_000
 
+// Health (GET /health, docs/protocols/http.md#get-health).
+/**
+ * How often a node reads every share record it holds to check that each still
+ * authenticates (also once at start, before it serves HTTP). A scan opens each
+ * record once: about 10 µs a share.
+ */
+export const SHARE_AUDIT_INTERVAL_MS = 5 * 60_000
+/** How often a node reads its store's probe record, so that an idle node notices a store that fails. */
+export const STORE_PROBE_INTERVAL_MS = 10_000
+/** A store operation that failed keeps /health `degraded` (reason `store`) for this long after the failure. */
+export const STORE_FAILURE_WINDOW_MS = 60_000
+/** Key ids one `shares` reason of /health names at most; `keys` counts them all. */
+export const MAX_HEALTH_KEY_IDS = 20
+
 /** The stream cap of a direct protocol (above); libp2p's default (32 in, 64 out) for anything else. */
 export function maxStreamsPerConnection (protocol: string): number | undefined {
   switch (protocol) {

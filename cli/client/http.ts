@@ -1,6 +1,7 @@
 // JSON over HTTP for the client: every call has a deadline, every answer is
 // parsed with the schemas the node's route table declares (callRoute), and an
-// error answer becomes a ProblemError carrying the node's problem details.
+// error answer becomes a ProblemError carrying the node's problem details
+// (except a status the route declares with a body of its own: /health's 503).
 // Requests go through node:http (node:https for https URLs) with keep-alive
 // agents, not fetch: undici's fetch cost ~0.25 ms more per request on
 // 127.0.0.1 and ~3× the CPU (docs/performance.md), and a client signs with
@@ -42,6 +43,8 @@ export interface CallOptions {
   headers?: Record<string, string>
   /** Deadline of this call (default CLIENT_REQUEST_TIMEOUT_MS); longer when the server is asked to wait. */
   timeoutMs?: number
+  /** Statuses besides 2xx whose body is parsed with the schema (e.g. /health's 503), not read as a problem. */
+  acceptStatuses?: readonly number[]
 }
 
 /** What goes into a call besides the route: its path parameters, query and body. */
@@ -64,7 +67,9 @@ export async function callRoute<R extends HttpRoute> (node: string, route: R, ar
   })
   const query = new URLSearchParams(Object.entries(args.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString()
   const url = `${node.replace(/\/$/, '')}${path}${query === '' ? '' : `?${query}`}`
-  return await callJson(route.method, url, successSchema(route), args.body, opts)
+  // Every status the route answers with a body of its own (/health: 200 and 503) is parsed with the route's schema.
+  const acceptStatuses = [...Object.keys(route.responses).map(Number), ...(opts.acceptStatuses ?? [])]
+  return await callJson(route.method, url, successSchema(route), args.body, { ...opts, acceptStatuses })
 }
 
 export async function callJson<T> (method: 'GET' | 'POST', url: string, schema: z.ZodType<T>, body?: unknown, opts: CallOptions = {}): Promise<T> {
@@ -77,7 +82,7 @@ export async function callJson<T> (method: 'GET' | 'POST', url: string, schema: 
   } catch {
     json = undefined
   }
-  if (answer.status < 200 || answer.status > 299) {
+  if ((answer.status < 200 || answer.status > 299) && opts.acceptStatuses?.includes(answer.status) !== true) {
     const problem = ProblemSchema.safeParse(json)
     throw new ProblemError(url, answer.status, problem.success ? problem.data : undefined)
   }

@@ -2,7 +2,7 @@
 // data behind `shardsig status` (and a script's --json). Each node is asked
 // with a short deadline; one that does not answer is shown as such.
 import { HTTP_API } from '../../protocols/wire/http-api.js'
-import type { BlameRecord, RoleName } from '../../protocols/wire/http.js'
+import type { BlameRecord, HealthReason, HealthStatus, RoleName } from '../../protocols/wire/http.js'
 import { callRoute } from './http.js'
 
 /** Per-node /health deadline: a table of nine must not wait on one stalled node. */
@@ -21,6 +21,9 @@ export interface NodeStatus {
   lastHeartbeatAgoMs: number | null
   /** It answered /health itself. */
   answers: boolean
+  /** What its /health says of itself (`ok`, `starting`, `degraded`), and why when not ok. */
+  health?: HealthStatus
+  reasons?: HealthReason[]
   keys?: number
   uptimeMs?: number
   cryptoBackend?: string
@@ -71,6 +74,8 @@ export async function networkStatus (node: string, signal?: AbortSignal): Promis
       return {
         ...row,
         answers: true,
+        health: health.status,
+        reasons: health.reasons ?? [],
         keys: health.keys,
         uptimeMs: health.uptimeMs,
         ...(health.cryptoBackend !== undefined ? { cryptoBackend: health.cryptoBackend.name } : {}),

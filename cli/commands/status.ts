@@ -1,5 +1,6 @@
 // `shardsig status`: the network as a table (nodes, committee, roles, live,
-// keys held, last blame), refreshed with --watch, or as JSON for scripts;
+// health as each node reports it, keys held, last blame) with the reasons of
+// any node that is not ok under it, refreshed with --watch, or as JSON for scripts;
 // `shardsig status REQUEST_ID` shows a sign request instead.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
@@ -12,8 +13,8 @@ export const STATUS_USAGE = `usage: shardsig status --node URL [--watch [SECONDS
        shardsig status REQUEST_ID --node URL [--key-id ID] [--json]
 
 Without REQUEST_ID: every node of the network as the node at URL sees it
-(committee, roles, live), with what each node says of itself (keys held,
-its last blame). --watch refreshes every SECONDS (default 2) until Ctrl-C.
+(committee, roles, live), with what each node says of itself (its health:
+ok, starting or DEGRADED with reasons; keys held; its last blame). --watch refreshes every SECONDS (default 2) until Ctrl-C.
 With REQUEST_ID: the state of a sign request, asked from the manager that
 coordinates it. SHARDSIG_NODE may stand in for --node.`
 
@@ -31,15 +32,28 @@ function blameText (n: NodeStatus, now: number): string {
   return `${b.culpritNodeId ?? b.culprit.slice(-8)} ${b.reason} (${b.flow}, ${ago(now - b.at)} ago)`
 }
 
+/** What a node's /health says of itself: `ok`, `starting`, or `DEGRADED (peers, shares)`. */
+function healthText (n: NodeStatus): string {
+  if (!n.answers || n.health === undefined) return '-'
+  if (n.health === 'ok') return 'ok'
+  const codes = (n.reasons ?? []).map(r => r.code).join(', ')
+  return `${n.health === 'degraded' ? 'DEGRADED' : 'starting'}${codes !== '' ? ` (${codes})` : ''}`
+}
+
 export function formatNetwork (s: NetworkStatus): string {
   const rows = s.nodes.map(n => [
     n.nodeId, `${n.committee}/${n.member}`, n.roles.length > 0 ? n.roles.join(',') : '-',
-    n.live ? 'live' : 'DOWN', ago(n.lastHeartbeatAgoMs), n.answers ? String(n.keys ?? '-') : 'no answer', blameText(n, s.at)
+    n.live ? 'live' : 'DOWN', ago(n.lastHeartbeatAgoMs), healthText(n), n.answers ? String(n.keys ?? '-') : 'no answer', blameText(n, s.at)
   ])
   const live = s.nodes.filter(n => n.live).length
+  const notOk = s.nodes.filter(n => n.answers && n.health !== undefined && n.health !== 'ok')
+  // Each reason's sentence under the table, for the nodes that are not ok.
+  const reasons = notOk.flatMap(n => (n.reasons ?? []).map(r => `${n.nodeId} ${n.health ?? ''}: ${r.code}: ${r.detail}`))
   return [
-    `network ${s.network}, epoch ${s.epoch}: ${s.params.committees} committees, tc ${s.params.tc}, tm ${s.params.tm}; ${live}/${s.nodes.length} live as ${s.askedNode} sees it`,
-    formatColumns(['node', 'committee/member', 'roles', 'live', 'heartbeat', 'keys', 'last blame it recorded'], rows)
+    `network ${s.network}, epoch ${s.epoch}: ${s.params.committees} committees, tc ${s.params.tc}, tm ${s.params.tm}; ${live}/${s.nodes.length} live as ${s.askedNode} sees it` +
+      (notOk.length > 0 ? `; ${notOk.length} not ok by their own /health` : ''),
+    formatColumns(['node', 'committee/member', 'roles', 'live', 'heartbeat', 'health', 'keys', 'last blame it recorded'], rows),
+    ...reasons
   ].join('\n')
 }
 

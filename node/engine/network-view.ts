@@ -2,6 +2,7 @@
 // heartbeats, roles elected from both. Answers the discovery endpoints.
 import type { Genesis, GenesisNode } from '../../protocols/wire/genesis.js'
 import type { BlameRecord, Endpoint, Health, Peers, WhoCl, WhoCm } from '../../protocols/wire/http.js'
+import { assessHealth, type HealthAssessment, type LocalFindings } from '../../protocols/health/assess.js'
 import { electRoles, rolesOf, type Roles } from '../../protocols/roles/index.js'
 import type { LivenessTracker } from './liveness.js'
 import { LIVENESS_WINDOW_MS } from '../../protocols/constants.js'
@@ -26,6 +27,8 @@ export interface NetworkViewInit {
   /** Keys in the registry and recent blame, for /health. */
   keyCount: () => number
   recentBlame: () => BlameRecord[]
+  /** What the node's store checks found (node/engine/health); none when absent (tests without a store). */
+  findings?: () => LocalFindings
   startedAtMs: number
   now?: () => number
 }
@@ -96,11 +99,30 @@ export class NetworkView {
     return { epoch: roles.epoch, managers: roles.managers.map(p => this.endpoint(p)).filter(e => e !== null) }
   }
 
+  /**
+   * Whether this node can do its part, and why not (protocols/health/assess.ts). During the
+   * roles warm-up too few live peers read `starting`: the node cannot tell yet whether they are
+   * down or their heartbeats have not reached it (the roles count them live meanwhile).
+   */
+  assessHealth (live: ReadonlySet<string> = this.liveSet()): HealthAssessment {
+    const { self, genesis } = this.init
+    return assessHealth({
+      params: genesis.params,
+      members: genesis.nodes,
+      self,
+      live,
+      warmingUp: this.now() - this.init.startedAtMs < ROLES_WARMUP_MS,
+      local: this.init.findings?.() ?? { store: null, unreadableShares: [] }
+    })
+  }
+
   health (): Health {
     const { self, genesis } = this.init
     const live = this.liveSet()
+    const { status, reasons } = this.assessHealth(live)
     return {
-      status: 'ok',
+      status,
+      reasons,
       nodeId: self.nodeId,
       peerId: self.peerId,
       committee: self.committee,

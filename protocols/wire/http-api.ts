@@ -8,7 +8,7 @@ import { CM_BUSY_RETRY_AFTER_S, MAX_HTTP_BODY_BYTES, MAX_PREFER_WAIT_S, STATUS_S
 import { KeyInfoSchema } from '../new-user/registry-entry.js'
 import { DeleteUserRequestSchema, DeleteUserResultSchema } from './delete-user.js'
 import { GenesisSchema } from './genesis.js'
-import { BlameRecordSchema, EndpointSchema, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema } from './http.js'
+import { BlameRecordSchema, EndpointSchema, HealthReasonSchema, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema } from './http.js'
 import { KeyIdSchema, KeyRecordSchema } from './key-record.js'
 import { MembershipSchema } from './membership.js'
 import { MembershipStatusSchema, MembershipUpdateSchema } from './lifecycle.js'
@@ -47,6 +47,7 @@ export interface HttpRoute {
   query?: Record<string, ParamSpec>
   headers?: Record<string, HeaderSpec>
   body?: { description: string, schema: z.ZodType }
+  /** Answers with a body of the route's own (successes, and /health's 503), not problem details; the client parses them all. */
   responses: Record<number, ContentSpec>
   /** This route's own problems; ANY_ROUTE_PROBLEMS and (with a body) BODY_PROBLEMS come on top. */
   problems: Record<number, ProblemSpec>
@@ -61,6 +62,7 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   RequestId: RequestIdSchema,
   Endpoint: EndpointSchema,
   BlameRecord: BlameRecordSchema,
+  HealthReason: HealthReasonSchema,
   Health: HealthSchema,
   Peers: PeersSchema,
   WhoCl: WhoClSchema,
@@ -147,7 +149,12 @@ const keyIdParam: ParamSpec = { description: '16 bytes as 32 lowercase hex chara
 export const HTTP_API = {
   health: {
     method: 'GET', path: '/health', tag: 'discovery', summary: 'How this node sees itself and the network',
-    responses: { 200: json('Always `status: "ok"` when the node answers at all.', HealthSchema) }, problems: {}
+    description: 'Not `ok` when the node sees too few live peers for its committee or for signing (`peers`), its store fails (`store`) or share records do not authenticate (`shares`); see docs/protocols/http.md#get-health.',
+    responses: {
+      200: json('`status: "ok"`, `reasons` empty.', HealthSchema),
+      503: json('`status: "degraded"` (or `"starting"` while the node has listened for heartbeats for less than two liveness windows) with `reasons`: the same body.', HealthSchema)
+    },
+    problems: {}
   },
   peers: {
     method: 'GET', path: '/peers', tag: 'discovery', summary: 'Every other genesis node, in genesis order, as this node sees it',
@@ -324,7 +331,7 @@ export function problemsOf (route: HttpRoute): Record<number, ProblemSpec> {
   return all
 }
 
-/** The body schema of a route's success answers (one for all of its 2xx statuses, else their union). */
+/** The body schema of a route's own answers, `responses` (one for all of its statuses, else their union). */
 export function successSchema<R extends HttpRoute> (route: R): z.ZodType<SuccessBody<R>> {
   const schemas = [...new Set(Object.values(route.responses).map(r => r.schema ?? z.undefined()))]
   return (schemas.length === 1 ? schemas[0] : z.union(schemas as [z.ZodType, z.ZodType, ...z.ZodType[]])) as z.ZodType<SuccessBody<R>>

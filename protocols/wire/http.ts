@@ -1,6 +1,7 @@
 // Response bodies of the discovery endpoints every node serves. The node
 // builds them and clients parse them with the same schemas.
 import { z } from 'zod'
+import { KeyIdSchema } from './key-record.js'
 
 export const RoleNameSchema = z.enum(['leader', 'backup', 'manager'])
 export type RoleName = z.infer<typeof RoleNameSchema>
@@ -35,8 +36,58 @@ export const BlameRecordSchema = z.strictObject({
 })
 export type BlameRecord = z.infer<typeof BlameRecordSchema>
 
+/**
+ * `ok`: nothing below is wrong. `degraded`: at least one reason holds. `starting`: only `peers` holds,
+ * and the node started less than ROLES_WARMUP_MS ago, so its peers' heartbeats may still be on the way.
+ * /health answers 200 for `ok` and 503 otherwise, with this body either way.
+ */
+export const HealthStatusSchema = z.enum(['ok', 'starting', 'degraded'])
+export type HealthStatus = z.infer<typeof HealthStatusSchema>
+export const HEALTH_REASON_CODES = ['peers', 'store', 'shares'] as const
+export type HealthReasonCode = typeof HEALTH_REASON_CODES[number]
+
+/**
+ * Why a node is not `ok`: `code` for machines, `detail` one sentence for people; the other
+ * fields are the figures the sentence quotes. Never a secret: shares are named by key id.
+ */
+export const HealthReasonSchema = z.discriminatedUnion('code', [
+  z.strictObject({
+    /** Too few live peers to serve its committee (fewer than `tm` live in it) or to sign (fewer than `tc` committees with `tm` live). */
+    code: z.literal('peers'),
+    detail: z.string(),
+    committee: z.int(),
+    /** Live members of this node's committee, itself included. */
+    committeeLive: z.int().min(0),
+    /** Committees with at least `tm` live members. */
+    committeesReady: z.int().min(0),
+    tm: z.int(),
+    tc: z.int()
+  }),
+  z.strictObject({
+    /** Operations on the node's store failed within STORE_FAILURE_WINDOW_MS (its periodic probe read included). */
+    code: z.literal('store'),
+    detail: z.string(),
+    /** Failed operations within the window. */
+    failures: z.int().min(1),
+    /** Unix time in ms of the last failure. */
+    lastFailureAt: z.int()
+  }),
+  z.strictObject({
+    /** Share records that do not authenticate (found by the share audit or by a signer reading one). */
+    code: z.literal('shares'),
+    detail: z.string(),
+    /** Keys with at least one such share record. */
+    keys: z.int().min(1),
+    /** Their ids, sorted, at most MAX_HEALTH_KEY_IDS. */
+    keyIds: z.array(KeyIdSchema)
+  })
+])
+export type HealthReason = z.infer<typeof HealthReasonSchema>
+
 export const HealthSchema = z.strictObject({
-  status: z.literal('ok'),
+  status: HealthStatusSchema,
+  /** Empty when `ok`. Optional so that nodes from before issue 17 (always `ok`, no reasons) still parse. */
+  reasons: z.array(HealthReasonSchema).optional(),
   nodeId: z.string(),
   peerId: z.string(),
   committee: z.int(),

@@ -2,7 +2,7 @@
 // one node's view of the network for the status page (docs/protocols/http.md#get-status).
 // For OpenAPI: StatusSchema is the 200 body of both routes (the stream sends it as SSE `data`).
 import { z } from 'zod'
-import { BlameRecordSchema, RoleNameSchema } from './http.js'
+import { BlameRecordSchema, HealthReasonSchema, HealthStatusSchema, RoleNameSchema } from './http.js'
 import { KeyIdSchema, SchemeSchema } from './key-record.js'
 import { PartyMemberSchema, RequestIdSchema } from './sign.js'
 
@@ -54,6 +54,8 @@ export const StatusSchema = z.strictObject({
   epoch: z.int(),
   params: z.strictObject({ committees: z.int(), tc: z.int(), tm: z.int(), managers: z.int() }),
   self: z.strictObject({ nodeId: z.string(), peerId: z.string(), committee: z.int(), uptimeMs: z.int().min(0), keys: z.int().min(0) }),
+  /** This node's own health, as GET /health says it. */
+  health: z.strictObject({ status: HealthStatusSchema, reasons: z.array(HealthReasonSchema) }),
   /** Every genesis node, in genesis order. */
   nodes: z.array(StatusNodeSchema),
   committees: z.array(z.strictObject({ committee: z.int(), leader: NodeRefSchema.nullable(), backup: NodeRefSchema.nullable() })),

@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { callJson } from '../../cli/client/http.js'
+import { callJson, callRoute } from '../../cli/client/http.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { managerOrder, newRequestId } from '../../cli/client/sign.js'
 import type { KeyFile } from '../../cli/key-file.js'
 import { loadNodeConfig } from '../../node/config/index.js'
@@ -17,7 +18,7 @@ import { createNode, type ShardsigNode } from '../../node/node.js'
 import { requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_NEW_USER } from '../../protocols/constants.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
-import { HealthSchema, WhoCmSchema } from '../../protocols/wire/http.js'
+import { WhoCmSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import { DeliverResponseSchema } from '../../protocols/wire/new-user.js'
 import { useE2eDevnet } from '../helpers/e2e-devnet.js'
@@ -88,7 +89,7 @@ describe('chaos: Byzantine nodes', () => {
     }
     const cms = new Set(outcomes.map(o => managerOrder(managers, o.requestId)[0]!.http))
     for (const cm of cms) {
-      const { blame } = await callJson('GET', `${cm}/health`, HealthSchema)
+      const { blame } = await callRoute(cm, HTTP_API.health)
       expect(blame.some(b => b.culprit === byzantinePeer && b.reason === 'invalid-share'), `${cm} blames node ${byzantineIndex} for invalid shares`).toBe(true)
     }
   }, SCENARIO_TIMEOUT_MS)
@@ -107,7 +108,7 @@ describe('chaos: Byzantine nodes', () => {
     const answers = await Promise.all(others.map(async (n, i) => await requestJson(cl.libp2p, n.peerId, PROTOCOL_NEW_USER, { kind: 'deliver', bundle: i === 0 ? bundleA : bundleB }, DeliverResponseSchema, { signal: AbortSignal.timeout(20_000) })))
     for (const a of answers) expect(a).toMatchObject({ kind: 'reject', code: 'equivocation' })
     for (const n of others) {
-      const { blame } = await callJson('GET', `${n.http}/health`, HealthSchema)
+      const { blame } = await callRoute(n.http, HTTP_API.health)
       expect(blame.some(b => b.culprit === cl.identity.peerId && b.reason === 'equivocation' && b.keyId === dealt.record.keyId)).toBe(true)
       expect((await fetch(`${n.http}/keys/${dealt.record.keyId}`)).status).toBe(404)
     }

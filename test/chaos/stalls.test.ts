@@ -4,12 +4,13 @@
 // replaced by the backup and the key is usable and known everywhere.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { callJson } from '../../cli/client/http.js'
+import { callJson, callRoute } from '../../cli/client/http.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { newUser } from '../../cli/client/new-user.js'
 import { managerOrder, newRequestId } from '../../cli/client/sign.js'
 import { keyFileOf, type KeyFile } from '../../cli/key-file.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
-import { HealthSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
+import { WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { useE2eDevnet } from '../helpers/e2e-devnet.js'
 import { newOwner } from '../helpers/owner.js'
 import { ChaosClient, keysOfEveryScheme, type SignOutcome } from './harness/client.js'
@@ -67,7 +68,7 @@ describe('chaos: stalls', () => {
       // (When the first party the manager really chose did not hold it, there is nothing to blame: one attempt.)
       if (outcome.signers?.some(s => s.peerId === victim) !== true && (outcome.attempts ?? 1) > 1) {
         // Every node is asked: only the CM that ran the request blames, whichever node's view made it a manager.
-        const blamed = await Promise.all(devnet.running().map(async i => (await callJson('GET', `${devnet.node(i).http}/health`, HealthSchema)).blame))
+        const blamed = await Promise.all(devnet.running().map(async i => (await callRoute(devnet.node(i).http, HTTP_API.health)).blame))
         expect(blamed.flat().some(b => b.culprit === victim && b.flow === 'sign'), `node ${victimIndex} blamed by a manager`).toBe(true)
       }
     }

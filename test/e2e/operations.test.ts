@@ -24,7 +24,7 @@ import { openShare } from '../../protocols/crypto/share-seal.js'
 import { decodeScalar, scalarToHex } from '../../protocols/sharing/index.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
 import { GenesisSchema } from '../../protocols/wire/genesis.js'
-import { HealthSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
+import { HEALTH_REASON_CODES, HealthSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import { SignResultSchema, type SignResult } from '../../protocols/wire/sign.js'
 import { runCli, runDevnetCli, useE2eDevnet } from '../helpers/e2e-devnet.js'
@@ -71,7 +71,8 @@ function checkLabels (s: Scrape, devnet: Devnet, where: string): void {
     scheme: v => (SCHEMES as readonly string[]).includes(v),
     outcome: v => (OUTCOMES as readonly string[]).includes(v),
     round1: v => (ROUND1_KINDS as readonly string[]).includes(v),
-    reason: v => (BLAME_REASONS as readonly string[]).includes(v),
+    // shardsig_blame_events_total's reasons, and shardsig_health_degraded's.
+    reason: v => (BLAME_REASONS as readonly string[]).includes(v) || (HEALTH_REASON_CODES as readonly string[]).includes(v),
     flow: v => (FLOWS as readonly string[]).includes(v),
     topic: v => (TOPIC_KINDS as readonly string[]).includes(v),
     op: v => (STORE_OPS as readonly string[]).includes(v),

@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import { KeyFileSchema, type KeyFile } from '../../cli/key-file.js'
-import { callJson } from '../../cli/client/http.js'
+import { callJson, callRoute } from '../../cli/client/http.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
-import { HealthSchema, WhoCmSchema } from '../../protocols/wire/http.js'
+import { WhoCmSchema } from '../../protocols/wire/http.js'
 import { runCli, useE2eDevnet } from '../helpers/e2e-devnet.js'
 import { verifiesIndependently } from '../helpers/verify.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
@@ -108,7 +109,7 @@ describe('sign e2e: 9 node processes', () => {
       expect(result.signers!.map(s => s.peerId)).not.toContain(victims[1])
       expect(verifiesIndependently(key, message, result.signature!)).toBe(true)
       const cmNode = devnet.nodes().find(n => n.peerId === cm)!
-      const health = await callJson('GET', `${cmNode.http}/health`, HealthSchema)
+      const health = await callRoute(cmNode.http, HTTP_API.health)
       const culprits = health.blame.filter(b => b.flow === 'sign' && b.detail.includes(requestId)).map(b => b.culprit)
       expect(new Set(culprits)).toEqual(new Set(victims))
       // `shardsig status` shows the killed node down and the blame its CM recorded.

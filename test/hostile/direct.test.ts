@@ -30,7 +30,7 @@ import { makeKey } from '../helpers/keys.js'
 import { deal, flipHexByte, newOwner } from '../helpers/owner.js'
 import { frameCase, oversizeFrame, protocolsUnderTest, type FrameCase, type ProtocolUnderTest } from './direct-frames.js'
 import { connect, exchange, startAttacker, type Outcome } from './p2p-attacker.js'
-import { caseCount, figure, heapUsedMiB, mapLimit, mib, Tally } from './support.js'
+import { caseCount, figure, healthOkWithin, heapUsedMiB, mapLimit, mib, Tally } from './support.js'
 
 const FRAMES_PER_PROTOCOL = caseCount(10_000, 50_000)
 const BATCH = 100
@@ -178,7 +178,7 @@ describe('hostile frames on the direct protocols', () => {
   }
 
   it('afterwards the node serves /health, its heap is back near where it was, and it still signs', async () => {
-    expect((await fetch(`${victim.http.url}/health`)).status).toBe(200)
+    expect(await healthOkWithin(victim.http.url)).toBe(200)
     const heapAfter = await heapUsedMiB()
     figure('direct heap', { heapBefore: mib(heapBefore), heapAfter: mib(heapAfter) })
     expect(heapAfter - heapBefore).toBeLessThan(MAX_HEAP_GROWTH_MIB)
@@ -242,7 +242,7 @@ describe('stream caps per connection and protocol', () => {
         }))
         expect(answers.length).toBe(cap)
         expect(answers.every(a => a)).toBe(true)
-        expect((await fetch(`${victim.http.url}/health`)).status).toBe(200)
+        expect(await healthOkWithin(victim.http.url)).toBe(200)
         figure(`stream cap ${name}`, { cap, opened: cap + extra, refused: over.filter(refused).length, served: answers.length })
       } finally {
         await attacker.stop()

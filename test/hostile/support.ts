@@ -87,3 +87,21 @@ export async function mapLimit<T, R> (items: readonly T[], limit: number, work: 
   }))
   return results
 }
+
+/** How long a node may take to hear its peers again after an attack before /health must say ok. */
+export const HEALTH_OK_WITHIN_MS = 15_000
+
+/**
+ * The node answers GET /health `200 ok` within `withinMs`: it serves, and it hears enough peers
+ * (right after a load its peers' heartbeats may be a moment late: `503 degraded`, reason `peers`).
+ * Resolves to the last status seen.
+ */
+export async function healthOkWithin (url: string, withinMs = HEALTH_OK_WITHIN_MS): Promise<number> {
+  const deadline = Date.now() + withinMs
+  for (;;) {
+    const res = await fetch(`${url}/health`, { headers: { connection: 'close' } })
+    await res.body?.cancel()
+    if (res.status === 200 || Date.now() > deadline) return res.status
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}

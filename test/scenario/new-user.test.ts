@@ -3,11 +3,11 @@
 // leader that equivocates, and a node that was down catching up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newUser } from '../../cli/client/new-user.js'
-import { callJson } from '../../cli/client/http.js'
+import { callJson, callRoute } from '../../cli/client/http.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { committeeTopic, PROTOCOL_NEW_USER, TOPIC_REGISTRY } from '../../protocols/constants.js'
 import { sealShare } from '../../protocols/crypto/share-seal.js'
 import { curveFor, encodeScalar, partyCoefficients, scalarFromHex } from '../../protocols/sharing/index.js'
-import { HealthSchema } from '../../protocols/wire/http.js'
 import { membershipOf, type Membership } from '../../protocols/wire/membership.js'
 import { DeliverResponseSchema, NewUserResponseSchema, type NewUserBundle } from '../../protocols/wire/new-user.js'
 import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
@@ -255,7 +255,7 @@ describe('a committee leader that equivocates', () => {
     expect(b).toMatchObject({ kind: 'reject', code: 'equivocation' })
 
     for (const member of [members[1]!, members[2]!]) {
-      const health = await callJson('GET', `${member.http.url}/health`, HealthSchema)
+      const health = await callRoute(member.http.url, HTTP_API.health)
       expect(health.blame[0]).toMatchObject({ culprit: cl.identity.peerId, reason: 'equivocation', keyId: dealt.record.keyId, committee: 3 })
       expect((await member.shares.get(dealt.record.keyId, 0))?.state).toBe('disputed')
       expect(member.registry.get(dealt.record.keyId)).toBeUndefined()

@@ -1,9 +1,12 @@
 // Nine real nodes in one process (libp2p on 127.0.0.1, stores in a temp dir):
 // they agree on roles, re-elect a committee leader that stops, and settle
 // again when it comes back; a node that stops gracefully is counted down at
-// once (its goodbye), not a liveness window later.
+// once (its goodbye), not a liveness window later; a node that can no longer
+// sign says so on /health (503 degraded) until the others return.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ShardsigNode } from '../../node/node.js'
 import { rolesEqual, type Roles } from '../../protocols/roles/index.js'
+import { HealthSchema, type Health } from '../../protocols/wire/http.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 
@@ -15,6 +18,23 @@ const FAILOVER_BOUND_MS = 5_000
  * is at most one interval old when it stops), so this bound fails without one.
  */
 const GOODBYE_BOUND_MS = 1_500
+
+/** GET /health over HTTP as a load balancer sees it: the status code and the body (a Health either way). */
+async function healthOf (node: ShardsigNode): Promise<Health & { httpStatus: number }> {
+  const res = await fetch(`${node.http.url}/health`)
+  return { ...HealthSchema.parse(await res.json()), httpStatus: res.status }
+}
+
+/** Polls a node's /health until `done` holds; on the deadline, fails with the last answer. */
+async function pollHealth (node: ShardsigNode, done: (h: Health & { httpStatus: number }) => boolean, signal: AbortSignal): Promise<Health & { httpStatus: number }> {
+  let last = await healthOf(node)
+  while (!done(last)) {
+    if (signal.aborted) throw new Error(`${node.nodeId} /health never matched; last: ${last.httpStatus} ${JSON.stringify(last.reasons)}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+    last = await healthOf(node)
+  }
+  return last
+}
 
 function allAgree (cluster: InProcessCluster, expectedLive: number): boolean {
   const nodes = cluster.running()
@@ -83,6 +103,30 @@ describe('9 in-process nodes', () => {
     await cluster.start(index)
     await waitUntil(() => allAgree(cluster, 9), AbortSignal.timeout(15_000))
     expect(rolesEqual(cluster.running()[0]!.view.roles(), before)).toBe(true)
+  })
+
+  it('a survivor that can no longer sign says so: /health 503 degraded (peers); back to 200 ok when the others return', async () => {
+    // 3 committees of 3, tc = tm = 2: with two members gone from committees 2 and 3 each, only committee 1 has tm live.
+    const byCommittee = (c: number): number[] => cluster.state.nodes.flatMap((n, i) => n.committee === c ? [i] : [])
+    const stopped = [...byCommittee(2).slice(0, 2), ...byCommittee(3).slice(0, 2)]
+    const survivor = cluster.nodes[byCommittee(1)[0]!]!
+    const inOwnCommitteeShort = cluster.nodes[byCommittee(2)[2]!]!
+    expect(await healthOf(survivor)).toMatchObject({ httpStatus: 200, status: 'ok' })
+
+    await Promise.all(stopped.map(async i => { await cluster.stop(i, { graceful: true }) }))
+    const degraded = await pollHealth(survivor, h => h.httpStatus === 503, AbortSignal.timeout(15_000))
+    expect(degraded.status).toBe('degraded')
+    expect(degraded.reasons).toEqual([expect.objectContaining({ code: 'peers', committee: 1, committeeLive: 3, committeesReady: 1, tm: 2, tc: 2 })])
+    // A node of committee 2 is short in its own committee too.
+    const short = await pollHealth(inOwnCommitteeShort, h => h.httpStatus === 503, AbortSignal.timeout(15_000))
+    expect(short.reasons).toEqual([expect.objectContaining({ code: 'peers', committee: 2, committeeLive: 1, committeesReady: 1 })])
+
+    await Promise.all(stopped.map(async i => await cluster.start(i)))
+    for (const node of cluster.running()) {
+      const back = await pollHealth(node, h => h.httpStatus === 200, AbortSignal.timeout(15_000))
+      expect(back, node.nodeId).toMatchObject({ status: 'ok', reasons: [] })
+    }
+    await waitUntil(() => allAgree(cluster, 9), AbortSignal.timeout(15_000))
   })
 
   it('answers malformed and oversized requests to every endpoint with 4xx problem details and stays up', async () => {

@@ -13,9 +13,9 @@ import { PROTOCOL_PARTY } from '../../protocols/constants.js'
 import { LEDGER_PREFIX } from '../../node/engine/sign/ledger.js'
 import { selectParty } from '../../protocols/sign/select-party.js'
 import { cmWeight, rankByRendezvous } from '../../protocols/roles/index.js'
-import { HealthSchema } from '../../protocols/wire/http.js'
 import { PartyAnswerSchema, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
-import { callJson } from '../../cli/client/http.js'
+import { callRoute } from '../../cli/client/http.js'
+import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { makeKey } from '../helpers/keys.js'
 import { rawRequest } from '../helpers/raw-http.js'
@@ -112,7 +112,7 @@ describe('sign', () => {
     expect(result).toMatchObject({ status: 'completed', attempts: 2 })
     expect(result!.signers!.map(s => s.peerId)).not.toContain(faultyPeer())
     expect(verifiesIndependently(edKey, message, result!.signature!)).toBe(true)
-    const blamed = (await Promise.all(managers().map(async m => (await callJson('GET', `${m.http.url}/health`, HealthSchema)).blame))).flat()
+    const blamed = (await Promise.all(managers().map(async m => (await callRoute(m.http.url, HTTP_API.health)).blame))).flat()
     expect(blamed).toContainEqual(expect.objectContaining({ culprit: faultyPeer(), reason: 'invalid-share', flow: 'sign' }))
   })
 

@@ -1,9 +1,10 @@
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../node/api/app.js'
+import { createApp, type ApiDeps } from '../../node/api/app.js'
 import { LivenessTracker } from '../../node/engine/liveness.js'
 import { NetworkView, ROLES_WARMUP_MS } from '../../node/engine/network-view.js'
 import { electRoles } from '../../protocols/roles/index.js'
+import type { LocalFindings } from '../../protocols/health/assess.js'
 import { cryptoBackendInfo } from '../../protocols/frost/index.js'
 import { HealthSchema, PeersSchema, ProblemSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
@@ -133,3 +134,68 @@ describe('bad input', () => {
     }
   })
 })
+
+describe('GET /health tells the truth (issue 17)', () => {
+  // fakeGenesis(9, 3): committee 1 is peer-1, 4, 7; 2 is peer-2, 5, 8; 3 is peer-3, 6, 9. tc = tm = 2.
+  function healthApp (live: string[], opts: { startedAtMs?: number, findings?: LocalFindings } = {}) {
+    const genesis = fakeGenesis(9, 3, { tc: 2, tm: 2 })
+    const self = genesis.nodes[0]!
+    const now = 100_000
+    const liveness = new LivenessTracker(self.peerId)
+    for (const p of live) liveness.heard(p, now - 500)
+    const findings = opts.findings
+    const view = new NetworkView({
+      genesis, self, liveness, connectedPeers: () => new Set(live), keyCount: () => 0, recentBlame: () => [],
+      ...(findings !== undefined ? { findings: () => findings } : {}),
+      startedAtMs: opts.startedAtMs ?? 0, now: () => now
+    })
+    return createApp({ view, membership: membershipOf(genesis), genesis, log: pino({ level: 'silent' }) } as unknown as ApiDeps)
+  }
+
+  it('200 ok with no reasons when its committee and tc committees have tm live members', async () => {
+    const res = await healthApp(['peer-4', 'peer-2', 'peer-5']).request('/health')
+    expect(res.status).toBe(200)
+    expect(HealthSchema.parse(await res.json())).toMatchObject({ status: 'ok', reasons: [] })
+  })
+
+  it('503 degraded with reason peers when it hears nobody (gossip broken), and HEAD says the same', async () => {
+    const app = healthApp([])
+    const res = await app.request('/health')
+    expect(res.status).toBe(503)
+    const health = HealthSchema.parse(await res.json())
+    expect(health.status).toBe('degraded')
+    expect(health.peers.live).toBe(1)
+    expect(health.reasons).toEqual([expect.objectContaining({ code: 'peers', committee: 1, committeeLive: 1, committeesReady: 0, tm: 2, tc: 2 })])
+    expect(health.reasons![0]!.detail).toMatch(/fewer than tm = 2.*fewer than tc = 2/)
+    // It still claims roles in its own view: that is what made "ok" a lie.
+    expect(health.roles.length).toBeGreaterThan(0)
+    expect((await app.request('/health', { method: 'HEAD' })).status).toBe(503)
+  })
+
+  it('503 starting during the roles warm-up when it has not heard enough peers yet', async () => {
+    const res = await healthApp([], { startedAtMs: 100_000 - ROLES_WARMUP_MS + 1 }).request('/health')
+    expect(res.status).toBe(503)
+    expect(HealthSchema.parse(await res.json())).toMatchObject({ status: 'starting', reasons: [{ code: 'peers' }] })
+  })
+
+  it('503 degraded with reasons store and shares from the store checks, naming the key id', async () => {
+    const keyId = 'ab'.repeat(16)
+    const findings: LocalFindings = {
+      store: { failures: 2, lastFailureAt: 99_000, lastFailure: 'get: IO error', windowMs: 60_000 },
+      unreadableShares: [{ keyId, epoch: 0 }]
+    }
+    const res = await healthApp(genesisPeers(), { findings }).request('/health')
+    expect(res.status).toBe(503)
+    const health = HealthSchema.parse(await res.json())
+    expect(health.status).toBe('degraded')
+    expect(health.reasons).toEqual([
+      expect.objectContaining({ code: 'store', failures: 2, lastFailureAt: 99_000 }),
+      expect.objectContaining({ code: 'shares', keys: 1, keyIds: [keyId] })
+    ])
+    expect(JSON.stringify(health)).not.toContain('11'.repeat(32))
+  })
+})
+
+function genesisPeers (): string[] {
+  return fakeGenesis(9, 3).nodes.map(n => n.peerId).filter(p => p !== 'peer-1')
+}

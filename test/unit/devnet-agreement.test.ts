@@ -48,6 +48,17 @@ describe('assessAgreement', () => {
     expect(assessAgreement(cm, nodes)).toMatchObject({ agreed: false, reason: 'node 1 and node 2 disagree on who_cm' })
   })
 
+  it('with requireOk (devnet up), a node whose /health is starting or degraded is not healthy yet, and the reason says why', () => {
+    const views = nodes.map(n => view(n.index, whoCl(1, 2), whoCm(3)))
+    const reason = { code: 'peers' as const, detail: 'this node sees 1 member of its committee 1 live', committee: 1, committeeLive: 1, committeesReady: 0, tm: 2, tc: 1 }
+    views[1]!.health = { ...views[1]!.health!, status: 'degraded', reasons: [reason] }
+    // Without requireOk it answers and elects roles: it takes part in the agreement.
+    expect(assessAgreement(views, nodes)).toMatchObject({ agreed: true, healthy: 4 })
+    const a = assessAgreement(views, nodes, nodes, { requireOk: true })
+    expect(a).toMatchObject({ agreed: false, healthy: 3, reason: 'node 2 not healthy' })
+    expect(a.unhealthy).toEqual([{ index: 2, reason: '/health degraded: peers (this node sees 1 member of its committee 1 live)' }])
+  })
+
   it('does not agree while a committee has no leader', () => {
     const views = nodes.map(n => view(n.index, whoCl(null), whoCm(1)))
     expect(assessAgreement(views, nodes)).toMatchObject({ agreed: false, reason: 'committee 1 has no leader' })

@@ -80,6 +80,18 @@ async function setup () {
   return { app, behaviour, dealt, owner, view }
 }
 
+/** A node that hears no peer (long past its warm-up) and holds a share record that does not authenticate. */
+function degradedApp (): ReturnType<typeof createApp> {
+  const genesis = fakeGenesis(9, 3, { tc: 2, tm: 2 })
+  const self = genesis.nodes[0]!
+  const findings = { store: null, unreadableShares: [{ keyId: 'ab'.repeat(16), epoch: 0 }] }
+  const view = new NetworkView({
+    genesis, self, liveness: new LivenessTracker(self.peerId), connectedPeers: () => new Set(), keyCount: () => 1, recentBlame: () => [],
+    findings: () => findings, startedAtMs: Date.now() - 60_000
+  })
+  return createApp({ view, membership: membershipOf(genesis), genesis, log: pino({ level: 'silent' }) } as unknown as ApiDeps)
+}
+
 /** Ajv over the document's schemas (JSON Schema 2020-12, OpenAPI 3.1's dialect), refs rewritten to the added document. */
 function schemaChecker (doc: Json): (schema: Json) => ValidateFunction {
   const ajv = new Ajv2020({ allErrors: true, strictSchema: true, strictTypes: false })
@@ -226,6 +238,17 @@ describe('real calls validate against the document', () => {
       }
       await expectDocumented('HEAD', route.path, await ctx.app.request(route.path, { method: 'HEAD' }))
     }
+  })
+
+  it('GET /health of a degraded node: 503 with a Health body (reasons included), as documented; HEAD too', async () => {
+    const app = degradedApp()
+    const res = await app.request('/health')
+    expect(res.status).toBe(503)
+    const body = await expectDocumented('GET', '/health', res) as Json
+    expect(body.status).toBe('degraded')
+    expect(body.reasons.map((r: Json) => r.code)).toEqual(['peers', 'shares'])
+    await expectDocumented('HEAD', '/health', await app.request('/health', { method: 'HEAD' }))
+    expect(operation('GET', '/health').responses[503].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Health' })
   })
 
   it('GET /keys/:keyId: 200 KeyInfo, 400 for a malformed id, 404 for an unknown key, 410 for a deleted one', async () => {
@@ -405,6 +428,13 @@ describe('the typed client (cli/client/http.ts callRoute)', () => {
       const health = callRoute(server.url, HTTP_API.health)
       expectTypeOf(health).resolves.toEqualTypeOf<Health>()
       expect((await health).status).toBe('ok')
+      // A degraded node's 503 is a Health too (the route declares it), not a ProblemError.
+      const degraded = await serveHttp(degradedApp(), '127.0.0.1', 0)
+      try {
+        expect(await callRoute(degraded.url, HTTP_API.health)).toMatchObject({ status: 'degraded', reasons: [{ code: 'peers' }, { code: 'shares', keyIds: ['ab'.repeat(16)] }] })
+      } finally {
+        await degraded.close()
+      }
 
       ctx.behaviour.entry = { record: ctx.dealt.record, receipts: [] }
       const info = callRoute(`${server.url}/`, HTTP_API.keyInfo, { params: { keyId: ctx.dealt.record.keyId } })

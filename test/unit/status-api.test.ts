@@ -9,6 +9,7 @@ import { serveHttp } from '../../node/api/serve.js'
 import { LivenessTracker } from '../../node/engine/liveness.js'
 import { NetworkView } from '../../node/engine/network-view.js'
 import { MAX_STATUS_STREAM_CLIENTS } from '../../protocols/constants.js'
+import type { LocalFindings } from '../../protocols/health/assess.js'
 import { ProblemSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import { StatusSchema, type RecentSignRequest } from '../../protocols/wire/status.js'
@@ -20,14 +21,18 @@ const RECENT: RecentSignRequest[] = [{
   signers: [{ committee: 1, member: 1, peerId: 'peer-1' }, { committee: 1, member: 2, peerId: 'peer-4' }, { committee: 2, member: 1, peerId: 'peer-2' }, { committee: 2, member: 2, peerId: 'peer-5' }]
 }]
 
-function setup (opts: { maxStatusStreams?: number, statusStreamIntervalMs?: number } = {}) {
+function setup (opts: { maxStatusStreams?: number, statusStreamIntervalMs?: number, healthFindings?: LocalFindings } = {}) {
   const genesis = fakeGenesis(9, 3)
   const self = genesis.nodes[0]!
   const liveness = new LivenessTracker(self.peerId)
   // peer-3 was heard once, long ago; peer-9 never.
   for (const n of genesis.nodes.slice(1, 8)) liveness.heard(n.peerId, n.peerId === 'peer-3' ? NOW - 60_000 : NOW)
   const blame = [{ at: NOW - 2_000, culprit: 'peer-3', reason: 'round1-timeout', flow: 'sign' as const, keyId: 'ab'.repeat(16), committee: 3, detail: '<img src=x onerror=alert(1)>' }]
-  const view = new NetworkView({ genesis, self, liveness, connectedPeers: () => new Set(['peer-2']), keyCount: () => 4, recentBlame: () => blame, startedAtMs: NOW - 60_000 })
+  const { healthFindings, ...appOpts } = opts
+  const view = new NetworkView({
+    genesis, self, liveness, connectedPeers: () => new Set(['peer-2']), keyCount: () => 4, recentBlame: () => blame, startedAtMs: NOW - 60_000,
+    ...(healthFindings !== undefined ? { findings: () => healthFindings } : {})
+  })
   // Only the status routes are under test; the others need their dependencies only when called.
   const notUnderTest = async (): Promise<never> => { throw new Error('not under test here') }
   const deps = {
@@ -37,7 +42,7 @@ function setup (opts: { maxStatusStreams?: number, statusStreamIntervalMs?: numb
     sign: { submit: notUnderTest, get: async () => [] },
     deletion: { request: notUnderTest },
     recentSignRequests: () => RECENT,
-    ...opts
+    ...appOpts
   }
   return { app: createApp(deps as unknown as ApiDeps), genesis }
 }
@@ -117,6 +122,18 @@ describe('status page and status data', () => {
     }
     expect(status.recentSignRequests).toEqual(RECENT)
     expect(status.blame.map(b => b.culprit)).toEqual(['peer-3'])
+    // Its own health, as /health says it: tm = 1, and committees 1, 2 and 3 each have a live member.
+    expect(status.health).toEqual({ status: 'ok', reasons: [] })
+  })
+
+  it('GET /status and the page show the node\'s own health when it is degraded, with each reason', async () => {
+    const { app } = setup({ healthFindings: { store: null, unreadableShares: [{ keyId: 'ab'.repeat(16), epoch: 0 }] } })
+    const status = StatusSchema.parse(await (await app.request('/status')).json())
+    expect(status.health.status).toBe('degraded')
+    expect(status.health.reasons).toEqual([expect.objectContaining({ code: 'shares', keyIds: ['ab'.repeat(16)] })])
+    const html = await (await app.request('/')).text()
+    expect(html).toContain('id="health"')
+    expect(html).toContain('id="health-reasons"')
   })
 
   it('GET /status/stream sends a snapshot at once and then one per interval', async () => {

@@ -8,7 +8,11 @@ import { MethodNotAllowedProblem } from '../problems.js'
 
 export function addDiscoveryRoutes (app: Hono, deps: { view: NetworkView, membership: Membership, genesis: Genesis }): void {
   const { view } = deps
-  app.get('/health', c => c.json({ ...view.health(), cryptoBackend: cryptoBackendInfo() }))
+  // 503 unless ok, with the same body: load balancers and systemd checks read the status code.
+  app.get('/health', c => {
+    const health = view.health()
+    return c.json({ ...health, cryptoBackend: cryptoBackendInfo() }, health.status === 'ok' ? 200 : 503, { 'cache-control': 'no-store' })
+  })
   app.get('/peers', c => c.json(view.peers()))
   app.get('/who_cl', c => c.json(view.whoCl()))
   app.get('/who_cm', c => c.json(view.whoCm()))

@@ -58,6 +58,11 @@ export const STATUS_PAGE_SCRIPT = `
     $('self').textContent = s.self.nodeId + ' (committee ' + s.self.committee + ')'
     $('uptime').textContent = duration(s.self.uptimeMs)
     $('keys').textContent = String(s.self.keys)
+    $('health').setAttribute('data-status', s.health.status)
+    $('health').replaceChildren(h('span', { class: 'badge ' + s.health.status }, s.health.status))
+    fill('health-reasons', s.health.reasons.map(function (r) {
+      return h('li', { 'data-reason': r.code }, h('b', null, r.code), ': ' + r.detail)
+    }))
 
     fill('committees', s.committees.map(function (c) {
       const role = function (r, which) { return h('td', { 'data-role': which, class: r ? null : 'none' }, r ? r.nodeId : 'none') }

@@ -31,7 +31,10 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 a { color: #1f5fbf; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; }
 .badge.live, .badge.completed { background: #e3f5e9; color: var(--live); }
-.badge.down, .badge.failed { background: var(--bg-down); color: var(--down); }
+.badge.down, .badge.failed, .badge.degraded { background: var(--bg-down); color: var(--down); }
+.badge.ok { background: #e3f5e9; color: var(--live); }
+.badge.starting { background: #fff4d6; color: #8a5a00; }
+#health-reasons { margin: 4px 0 0; padding-left: 20px; color: var(--down); }
 .member.live { color: var(--live); }
 .member.down { color: var(--down); text-decoration: line-through; }
 .reason, td.detail { color: var(--muted); font-size: 12px; max-width: 420px; white-space: normal; }
@@ -56,6 +59,8 @@ const HTML_HEAD = `<!doctype html>
   <p id="params"></p>
   <p>Seen from <b id="self">…</b>, up <span id="uptime">…</span>, keys in its registry: <span id="keys">…</span>.
      <span id="conn" data-mode="connecting">connecting…</span> <span id="updated"></span></p>
+  <p>Health (GET /health): <span id="health" data-status="">…</span></p>
+  <ul id="health-reasons"></ul>
 </header>
 <main>
 <section>

@@ -1,5 +1,5 @@
 // One snapshot of this node's view for GET /status and the status stream:
-// nodes with liveness and roles, committee leaders, managers, recent requests and blame.
+// its own health, nodes with liveness and roles, committee leaders, managers, recent requests and blame.
 import type { Genesis } from '../../../protocols/wire/genesis.js'
 import type { RoleName } from '../../../protocols/wire/http.js'
 import type { NodeRef, RecentSignRequest, Status, StatusNode } from '../../../protocols/wire/status.js'
@@ -52,6 +52,7 @@ export function statusSnapshot (src: StatusSource): Status {
     epoch: genesis.epoch,
     params: { ...genesis.params },
     self: { nodeId: health.nodeId, peerId: health.peerId, committee: health.committee, uptimeMs: health.uptimeMs, keys: health.keys },
+    health: { status: health.status, reasons: health.reasons ?? [] },
     nodes,
     committees: roles.committees.map(c => ({ committee: c.committee, leader: ref(c.leader), backup: ref(c.backup) })),
     managers: roles.managers.map(ref).filter((m): m is NodeRef => m !== null),

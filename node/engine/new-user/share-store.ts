@@ -23,6 +23,19 @@ export function shareKey (keyId: string, epoch: number): string {
   return `${SHARE_PREFIX}${keyId}/${epoch}`
 }
 
+/** shareKey's inverse: the key id and epoch a share record's key names, or undefined for any other key. */
+export function parseShareKey (recordKey: string): { keyId: string, epoch: number } | undefined {
+  const m = /^share\/([0-9a-f]{32})\/(\d{1,15})$/.exec(recordKey)
+  return m === null ? undefined : { keyId: m[1]!, epoch: Number(m[2]) }
+}
+
+/**
+ * Every character of a share record's key after SHARE_PREFIX (a lowercase hex key id, `/`, a
+ * decimal epoch), in byte order: the share audit resumes a scan after a record that does not
+ * authenticate by scanning the prefixes that follow it (node/engine/health/share-audit.ts).
+ */
+export const SHARE_KEY_ALPHABET = '/0123456789abcdef'
+
 export class ShareStore {
   constructor (private readonly store: KeyStore) {}
 
