@@ -5,7 +5,9 @@
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { GOODBYE_PUBLISH_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, MAX_GOSSIP_MESSAGE_BYTES, TOPIC_HEARTBEAT } from '../../protocols/constants.js'
-import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from '../../protocols/wire/heartbeat.js'
+import { HeartbeatFreshness } from '../../protocols/roles/freshness.js'
+import { decodeHeartbeat, encodeHeartbeat, HEARTBEAT_RUNS, packSeq, type Heartbeat } from '../../protocols/wire/heartbeat.js'
+import { randomInt } from 'node:crypto'
 import { raceSignal, withDeadline } from '../deadline.js'
 import type { LivenessTracker } from '../engine/liveness.js'
 import type { Logger } from '../log.js'
@@ -20,15 +22,20 @@ export interface HeartbeatInit {
   members: ReadonlyMap<string, string>
   log: Logger
   now?: () => number
+  /** This node's run (1 … HEARTBEAT_RUNS − 1); drawn at random when absent. */
+  run?: number
 }
 
 export class HeartbeatService {
-  private seq = 0
+  private counter = 0
+  private readonly run: number
   private timer: NodeJS.Timeout | undefined
   private readonly now: () => number
+  private readonly freshness = new HeartbeatFreshness()
 
   constructor (private readonly init: HeartbeatInit) {
     this.now = init.now ?? Date.now
+    this.run = init.run ?? randomInt(1, HEARTBEAT_RUNS)
   }
 
   start (): void {
@@ -62,7 +69,7 @@ export class HeartbeatService {
   }
 
   private encode (kind: Heartbeat['kind']): Uint8Array {
-    return encodeHeartbeat({ v: 1, kind, nodeId: this.init.nodeId, epoch: this.init.epoch, seq: this.seq++ })
+    return encodeHeartbeat({ v: 1, kind, nodeId: this.init.nodeId, epoch: this.init.epoch, seq: packSeq(this.run, this.counter++) })
   }
 
   private publish (): void {
@@ -88,11 +95,19 @@ export class HeartbeatService {
     if (msg.topic !== TOPIC_HEARTBEAT || msg.type !== 'signed') return
     // The validator accepted it: a well-formed heartbeat or goodbye of this epoch from the member it names.
     const peerId = msg.from.toString()
-    if (decodeHeartbeat(msg.data)?.kind === 'goodbye') {
-      this.init.liveness.saidGoodbye(peerId, this.now())
+    const hb = decodeHeartbeat(msg.data)
+    if (hb === undefined) return
+    const now = this.now()
+    // A relayed copy of an older one (an earlier counter, or a run that ended) changes nothing.
+    if (this.freshness.admit(peerId, hb.seq, hb.kind, now) === 'stale') {
+      this.init.log.debug({ peerId, kind: hb.kind, seq: hb.seq }, 'stale heartbeat ignored')
+      return
+    }
+    if (hb.kind === 'goodbye') {
+      this.init.liveness.saidGoodbye(peerId, now)
       this.init.log.info({ peerId, nodeId: this.init.members.get(peerId) }, 'peer said goodbye: counted down now')
       return
     }
-    this.init.liveness.heard(peerId, this.now())
+    this.init.liveness.heard(peerId, now)
   }
 }
