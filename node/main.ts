@@ -9,15 +9,23 @@ import type { Activation } from './engine/lifecycle/activation.js'
 import { NotAMemberYetError, RemovedFromNetworkError, startNode, type ShardsigNode } from './node.js'
 import type { JoiningNode } from './join.js'
 import { initNodeFolder, INIT_USAGE, parseInitArgs } from './init.js'
+import { CHECK_USAGE, checkNodeStore, formatAudit, parseCheckArgs } from './check.js'
 import { SHUTDOWN_TIMEOUT_MS } from '../protocols/constants.js'
 import {
-  MalformedSealedFileError, SealedFileNotFoundError, StoreCorruptError, StoreLockedError, StoreOpenError, WrongPassphraseError
+  MalformedSealedFileError, SealedFileNotFoundError, StoreCorruptError, StoreIntegrityError, StoreLockedError, StoreOpenError,
+  WrongPassphraseError
 } from './store/index.js'
 
 /** Exit code for "fix your configuration" failures. */
 const EXIT_CONFIG = 2
 /** Exit code for a start that failed for another reason (logged). */
 const EXIT_FAILURE = 1
+/**
+ * Exit code for a store that opened but cannot be trusted (LevelDB dropped data
+ * while recovering it, or it was rolled back), and for `check` finding a record
+ * that does not open. Restarting cannot fix it; docs/runbook.md says what can.
+ */
+const EXIT_STORE_INTEGRITY = 3
 
 const OPERATOR_ERRORS = [
   ConfigError, NotAMemberYetError, PortInUseError, WrongPassphraseError, StoreLockedError, StoreOpenError,
@@ -67,6 +75,20 @@ async function main (): Promise<void> {
       console.error(`shardsig-node: wrote ${opts.dir} (config.json with "join": true). Start it with --config ${opts.dir}/config.json, then add the entry above to the next membership update (docs/runbook.md §11).`)
       return
     }
+    if (process.argv[2] === 'check') {
+      const config = await parseCheckArgs(process.argv.slice(3), process.env)
+      if (config === undefined) {
+        console.log(CHECK_USAGE)
+        return
+      }
+      const audit = await checkNodeStore(config)
+      for (const line of formatAudit(audit)) console.log(line)
+      if (audit.failures.length > 0) {
+        console.error(`shardsig-node: store at ${audit.path}: ${audit.failures.length} of ${audit.records} record(s) do not open (listed above)`)
+        process.exit(EXIT_STORE_INTEGRITY)
+      }
+      return
+    }
     const loaded = await loadNodeConfig(process.argv.slice(2), process.env)
     if (loaded.help || loaded.config === undefined) {
       console.log(NODE_USAGE)
@@ -99,6 +121,10 @@ async function main (): Promise<void> {
       // Not a failure: the operator removed this node; a supervisor must not restart it.
       console.error(`shardsig-node: ${err.message}`)
       process.exit(0)
+    }
+    if (err instanceof StoreIntegrityError) {
+      console.error(`shardsig-node: ${err.message}`)
+      process.exit(EXIT_STORE_INTEGRITY)
     }
     if (OPERATOR_ERRORS.some(cls => err instanceof cls)) {
       console.error(`shardsig-node: ${(err as Error).message}`)

@@ -9,6 +9,7 @@ import { formatZodIssues } from './format.js'
 
 export const NODE_USAGE = `usage: shardsig-node --config FILE [options]
        shardsig-node init --dir DIR …   (a new node's files; shardsig-node init --help)
+       shardsig-node check --config FILE   (verify a stopped node's store; shardsig-node check --help)
 
 options:
   --config FILE            node config (JSON); env SHARDSIG_CONFIG

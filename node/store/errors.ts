@@ -74,3 +74,42 @@ export class MalformedSealedFileError extends Error {
     super(`sealed file ${path} is malformed: ${reason}`, options)
   }
 }
+
+/**
+ * The store opened but cannot be trusted to hold every write this node made:
+ * LevelDB dropped data while recovering, or the store is older than its write
+ * counter file. Restarting does not fix it (docs/runbook.md, "The store refuses
+ * to open (corruption or rollback)").
+ */
+export class StoreIntegrityError extends Error {
+  override readonly name: string = 'StoreIntegrityError'
+  constructor (readonly path: string, message: string, options?: ErrorOptions) {
+    super(message, options)
+  }
+}
+
+/** LevelDB's recovery reported corruption or dropped bytes (lines of its info log `LOG`). */
+export class StoreRecoveryDroppedDataError extends StoreIntegrityError {
+  override readonly name: string = 'StoreRecoveryDroppedDataError'
+  constructor (path: string, readonly logLines: readonly string[], readonly markerPath: string, shown: number) {
+    const quoted = logLines.slice(0, shown).map(l => JSON.stringify(l)).join(' | ')
+    const more = logLines.length > shown ? ` (and ${logLines.length - shown} more line(s))` : ''
+    super(path, `store at ${path} is refused: LevelDB reported corruption while recovering it and may have dropped acknowledged writes: ${quoted}${more}; saved in ${markerPath}`)
+  }
+}
+
+/** The store's write counter is below the one its counter file holds: an older copy, or lost writes. */
+export class StoreRolledBackError extends StoreIntegrityError {
+  override readonly name: string = 'StoreRolledBackError'
+  constructor (path: string, readonly storeCounter: number, readonly fileCounter: number, readonly counterPath: string) {
+    super(path, `store at ${path} is refused: it was rolled back: its write counter is ${storeCounter} but its counter file ${counterPath} holds ${fileCounter} (an older copy of the store, or its last synced writes were lost)`)
+  }
+}
+
+/** The write counter file is missing while the store has a counter, unreadable, or not this store's. */
+export class WriteCounterFileError extends StoreIntegrityError {
+  override readonly name: string = 'WriteCounterFileError'
+  constructor (path: string, readonly counterPath: string, reason: string, options?: ErrorOptions) {
+    super(path, `store at ${path} is refused: its write counter file ${counterPath} ${reason}`, options)
+  }
+}

@@ -1,11 +1,10 @@
 // A small file sealed under a passphrase (the node's key file): scrypt params
 // and one envelope in JSON, written atomically with mode 0600.
-import { randomBytes } from 'node:crypto'
-import { open as openFile, readFile, rename, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { MalformedSealedFileError, SealedFileNotFoundError, SealOpenError, UnsupportedEnvelopeVersionError, WrongPassphraseError } from './errors.js'
+import { writeFileAtomically } from './durable-file.js'
 import { describeIssues, kdfFromJson, kdfToJson, KdfJsonSchema } from './kdf-json.js'
 import { deriveKey, newScryptParams, open, seal, type ScryptParams } from './sealing.js'
 
@@ -31,32 +30,7 @@ export async function writeSealedFile (path: string, passphrase: string, plainte
   }
   const body = JSON.stringify({ version: 1, kdf: kdfToJson(params), envelope: bytesToHex(envelope) }, null, 2) + '\n'
 
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await openFile(tmp, 'wx', SEALED_FILE_MODE)
-  try {
-    try {
-      await handle.chmod(SEALED_FILE_MODE) // the umask could have narrowed it; make it exact
-      await handle.writeFile(body, 'utf8')
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await rename(tmp, path)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  await syncDir(dirname(path))
-}
-
-// Without this the rename itself may not survive a power loss.
-async function syncDir (dir: string): Promise<void> {
-  const handle = await openFile(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+  await writeFileAtomically(path, body, SEALED_FILE_MODE)
 }
 
 export async function readSealedFile (path: string, passphrase: string): Promise<Uint8Array> {

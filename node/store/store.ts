@@ -1,16 +1,21 @@
 // The node's key-value store (DESIGN section 6): classic-level, every value
 // sealed with the record's key as associated data, so moved values are caught.
-import { ClassicLevel } from 'classic-level'
 import { utf8ToBytes } from '@noble/hashes/utils.js'
-import {
-  InvalidStoreKeyError, SealOpenError, StoreClosedError, StoreCorruptError, StoreLockedError, StoreOpenError,
-  UnsupportedEnvelopeVersionError
-} from './errors.js'
-import { RESERVED_PREFIX, unlockStore, type Db } from './header.js'
-import { open, seal, type ScryptParams, type SecretKey } from './sealing.js'
+import { InvalidStoreKeyError, StoreClosedError, StoreCorruptError } from './errors.js'
+import { RESERVED_PREFIX, type Db } from './header.js'
+import { openLevel, type OpenStoreInit } from './open-level.js'
+import { openRecord, sealRecord } from './record-seal.js'
+import type { SecretKey } from './sealing.js'
+import { SyncedBatches, type SealedOp } from './synced-batches.js'
+import type { WriteCounterFile } from './write-counter-file.js'
+
+export type { OpenStoreInit }
 
 export interface WriteOptions {
-  /** fsync before resolving. Needed before acking a share (DESIGN section 6). */
+  /**
+   * fsync before resolving. Needed before acking a share (DESIGN section 6). A
+   * synced write also advances the store's write counter (write-counter.ts).
+   */
   sync?: boolean
 }
 
@@ -32,37 +37,9 @@ export interface KeyStore {
   readonly path: string
 }
 
-export interface OpenStoreInit {
-  path: string
-  passphrase: string
-  /** Used only when the store is created; an existing store keeps the params in its header. */
-  scrypt?: Partial<ScryptParams>
-}
-
-export async function openStore ({ path, passphrase, scrypt }: OpenStoreInit): Promise<KeyStore> {
-  const db: Db = new ClassicLevel<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
-  try {
-    await db.open()
-  } catch (err) {
-    throw openFailure(path, err)
-  }
-  try {
-    return new LevelKeyStore(db, path, await unlockStore(db, path, passphrase, scrypt))
-  } catch (err) {
-    await db.close()
-    throw err
-  }
-}
-
-// classic-level reports a held lock as LEVEL_DATABASE_NOT_OPEN whose cause is LEVEL_LOCKED.
-function openFailure (path: string, err: unknown): Error {
-  const codeOf = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code
-  if (codeOf(err) === 'LEVEL_LOCKED' || codeOf((err as { cause?: unknown } | undefined)?.cause) === 'LEVEL_LOCKED') {
-    return new StoreLockedError(path, { cause: err })
-  }
-  const cause = (err as { cause?: unknown }).cause
-  const reason = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err)
-  return new StoreOpenError(path, reason, { cause: err })
+export async function openStore (init: OpenStoreInit): Promise<KeyStore> {
+  const { db, key, counterFile, counter } = await openLevel(init)
+  return new LevelKeyStore(db, init.path, key, counterFile, new SyncedBatches(db, key, counterFile, counter))
 }
 
 /** Throws InvalidStoreKeyError for keys the store refuses; exported so callers can check early. */
@@ -77,12 +54,16 @@ export function checkUserKey (key: string, what: 'key' | 'prefix' = 'key'): void
 class LevelKeyStore implements KeyStore {
   readonly #db: Db
   readonly #key: SecretKey
+  readonly #counterFile: WriteCounterFile
+  readonly #synced: SyncedBatches
   readonly #inFlight = new Set<Promise<unknown>>()
   #closed = false
 
-  constructor (db: Db, readonly path: string, key: SecretKey) {
+  constructor (db: Db, readonly path: string, key: SecretKey, counterFile: WriteCounterFile, synced: SyncedBatches) {
     this.#db = db
     this.#key = key
+    this.#counterFile = counterFile
+    this.#synced = synced
   }
 
   async get (key: string): Promise<Uint8Array | undefined> {
@@ -129,10 +110,11 @@ class LevelKeyStore implements KeyStore {
       }
     }
     await this.#track(async () => {
-      const sealed = ops.map(op => op.type === 'put'
-        ? { type: 'put' as const, key: op.key, value: seal(this.#key, utf8ToBytes(op.key), op.value) }
-        : { type: 'del' as const, key: op.key })
-      await this.#db.batch(sealed, { sync: opts?.sync === true })
+      const sealed = ops.map((op): SealedOp => op.type === 'put'
+        ? { type: 'put', key: op.key, value: sealRecord(this.#key, op.key, op.value) }
+        : { type: 'del', key: op.key })
+      if (opts?.sync === true) await this.#synced.write(sealed)
+      else await this.#db.batch(sealed, { sync: false })
     })
   }
 
@@ -156,17 +138,12 @@ class LevelKeyStore implements KeyStore {
       await this.#db.close()
     } finally {
       this.#key.wipe()
+      await this.#counterFile.close()
     }
   }
 
   #open (recordKey: string, envelope: Uint8Array): Uint8Array {
-    try {
-      return open(this.#key, utf8ToBytes(recordKey), envelope)
-    } catch (err) {
-      if (!(err instanceof SealOpenError)) throw err
-      const reason = err instanceof UnsupportedEnvelopeVersionError ? err.message : 'does not authenticate: its value was altered or moved from another key'
-      throw new StoreCorruptError(this.path, recordKey, reason, { cause: err })
-    }
+    return openRecord(this.#key, this.path, recordKey, envelope)
   }
 
   // close() waits for these, so the key is never wiped under a running operation.
