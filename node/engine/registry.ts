@@ -25,6 +25,7 @@ import { handleJson, requestJson } from '../p2p/direct.js'
 import { KeyedLock } from './keyed-lock.js'
 import type { KeyStore } from '../store/index.js'
 import { deadline } from '../deadline.js'
+import { decodeGossip } from '../../protocols/wire/tolerant.js'
 
 const REGISTRY_PREFIX = 'registry/'
 const TOMBSTONE_PREFIX = 'tombstone/'
@@ -253,8 +254,11 @@ export class KeyRegistry {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_REGISTRY_GOSSIP_BYTES) return TopicValidatorResult.Reject
     // Only members of the network publish registry entries (the CL that collected the receipts).
     if (!this.init.peers.has(msg.from.toString())) return TopicValidatorResult.Reject
-    const gossip = parseGossip(msg.data)
-    if (gossip === undefined) return TopicValidatorResult.Reject
+    const decoded = decodeGossip(RegistryGossipSchema, msg.data)
+    // A kind of a newer minor version: not ours to judge (docs/protocols/versioning.md).
+    if (decoded.kind === 'unknown-kind') return TopicValidatorResult.Ignore
+    if (decoded.kind === 'invalid') return TopicValidatorResult.Reject
+    const gossip = decoded.value
     if (gossip.kind === 'tombstone') {
       const held = this.tombstones.get(gossip.tombstone.record.keyId)
       if (held !== undefined && mergeErasureReceipts(held.receipts, gossip.tombstone.receipts).length === held.receipts.length) return TopicValidatorResult.Ignore
@@ -280,8 +284,9 @@ export class KeyRegistry {
 
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     if (evt.detail.topic !== TOPIC_REGISTRY) return
-    const gossip = parseGossip(evt.detail.data)
-    if (gossip === undefined) return
+    const decoded = decodeGossip(RegistryGossipSchema, evt.detail.data)
+    if (decoded.kind !== 'ok') return
+    const gossip = decoded.value
     if (gossip.kind === 'tombstone') {
       // gossipsub forwards it already: no republish.
       this.addTombstone(gossip.tombstone, { gossip: false }).catch((err: Error) => {
@@ -381,11 +386,3 @@ export class KeyRegistry {
   }
 }
 
-function parseGossip (data: Uint8Array): RegistryGossip | undefined {
-  try {
-    const parsed = RegistryGossipSchema.safeParse(JSON.parse(new TextDecoder().decode(data)))
-    return parsed.success ? parsed.data : undefined
-  } catch {
-    return undefined
-  }
-}

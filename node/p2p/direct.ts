@@ -8,6 +8,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { z } from 'zod'
 import { MAX_DIRECT_MESSAGE_BYTES, maxStreamsPerConnection, PROTOCOL_PARTY, PROTOCOL_SIGN } from '../../protocols/constants.js'
+import { tolerant } from '../../protocols/wire/tolerant.js'
 import type { Logger } from '../log.js'
 import { channelsOf, existingChannelsOf } from './channel.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
@@ -78,8 +79,9 @@ export async function notifyJson (libp2p: ShardsigLibp2p, peerId: string, protoc
 
 const ANY_ANSWER = z.unknown()
 
+// Peers' messages are read tolerantly: fields of a newer minor version are kept, not refused (versioning.md).
 function parseAnswer<T> (protocol: string, peerId: string, responseSchema: z.ZodType<T>, json: unknown): T {
-  const parsed = responseSchema.safeParse(json)
+  const parsed = tolerant(responseSchema).safeParse(json)
   if (!parsed.success) throw new DirectProtocolError(protocol, peerId, `malformed response: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
   return parsed.data
 }
@@ -100,8 +102,9 @@ export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void
   const maxBytes = init.maxBytes ?? MAX_DIRECT_MESSAGE_BYTES
   const maxStreams = maxStreamsPerConnection(init.protocol)
   // The same checks and deadline for a request on a stream and on a channel.
+  const requestSchema = tolerant(init.requestSchema)
   const answer = async (json: unknown, peerId: string, signal: AbortSignal): Promise<unknown> => {
-    const parsed = init.requestSchema.safeParse(json)
+    const parsed = requestSchema.safeParse(json)
     return parsed.success
       ? await init.handle(parsed.data, { peerId, signal })
       : init.malformed(parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '))

@@ -83,8 +83,11 @@ export class HeartbeatService {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_GOSSIP_MESSAGE_BYTES) return TopicValidatorResult.Reject
     const nodeId = this.init.members.get(msg.from.toString())
     if (nodeId === undefined) return TopicValidatorResult.Reject
-    const hb = decodeHeartbeat(msg.data)
-    if (hb === undefined || hb.nodeId !== nodeId) return TopicValidatorResult.Reject
+    const decoded = decodeHeartbeat(msg.data)
+    // A kind of a newer minor version: not ours to judge (docs/protocols/versioning.md).
+    if (decoded.kind === 'unknown-kind') return TopicValidatorResult.Ignore
+    if (decoded.kind === 'invalid' || decoded.value.nodeId !== nodeId) return TopicValidatorResult.Reject
+    const hb = decoded.value
     // A heartbeat from another epoch is not an attack, just not ours to count.
     if (hb.epoch !== this.init.epoch) return TopicValidatorResult.Ignore
     return TopicValidatorResult.Accept
@@ -95,8 +98,9 @@ export class HeartbeatService {
     if (msg.topic !== TOPIC_HEARTBEAT || msg.type !== 'signed') return
     // The validator accepted it: a well-formed heartbeat or goodbye of this epoch from the member it names.
     const peerId = msg.from.toString()
-    const hb = decodeHeartbeat(msg.data)
-    if (hb === undefined) return
+    const decoded = decodeHeartbeat(msg.data)
+    if (decoded.kind !== 'ok') return
+    const hb = decoded.value
     const now = this.now()
     // A relayed copy of an older one (an earlier counter, or a run that ended) changes nothing.
     if (this.freshness.admit(peerId, hb.seq, hb.kind, now) === 'stale') {

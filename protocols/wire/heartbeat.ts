@@ -4,6 +4,7 @@
 // body only has to name the same node as the genesis does for that peer id.
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
+import { decodeGossip, type Decoded } from './tolerant.js'
 
 export const HeartbeatSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
@@ -41,18 +42,12 @@ export function unpackSeq (seq: number): { run: number, counter: number } {
 }
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
   return encoder.encode(JSON.stringify(hb))
 }
 
-/** Returns undefined for anything that is not a well-formed heartbeat. */
-export function decodeHeartbeat (bytes: Uint8Array): Heartbeat | undefined {
-  try {
-    const parsed = HeartbeatSchema.safeParse(JSON.parse(decoder.decode(bytes)))
-    return parsed.success ? parsed.data : undefined
-  } catch {
-    return undefined
-  }
+/** Reads a heartbeat or goodbye as gossip is read (tolerant of a newer minor version's fields and kinds). */
+export function decodeHeartbeat (bytes: Uint8Array): Decoded<Heartbeat> {
+  return decodeGossip(HeartbeatSchema, bytes)
 }

@@ -36,14 +36,21 @@ describe('heartbeat wire', () => {
   const base = { v: 1 as const, nodeId: 'node-1', epoch: 0, seq: 3 }
 
   it('carries heartbeats and goodbyes', () => {
-    expect(decodeHeartbeat(encodeHeartbeat({ ...base, kind: 'heartbeat' }))?.kind).toBe('heartbeat')
-    expect(decodeHeartbeat(encodeHeartbeat({ ...base, kind: 'goodbye' }))?.kind).toBe('goodbye')
+    expect(decodeHeartbeat(encodeHeartbeat({ ...base, kind: 'heartbeat' }))).toEqual({ kind: 'ok', value: { ...base, kind: 'heartbeat' } })
+    expect(decodeHeartbeat(encodeHeartbeat({ ...base, kind: 'goodbye' }))).toEqual({ kind: 'ok', value: { ...base, kind: 'goodbye' } })
   })
 
-  it('refuses any other kind, unknown fields and garbage', () => {
+  it('reads a newer minor version: an unknown field is kept, an unknown kind is told apart from garbage (versioning.md)', () => {
     const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
-    expect(decodeHeartbeat(bytes({ ...base, kind: 'farewell' }))).toBeUndefined()
-    expect(decodeHeartbeat(bytes({ ...base, kind: 'goodbye', until: 5 }))).toBeUndefined()
-    expect(decodeHeartbeat(new Uint8Array([0xff, 0x00]))).toBeUndefined()
+    expect(decodeHeartbeat(bytes({ ...base, kind: 'goodbye', until: 5 }))).toEqual({ kind: 'ok', value: { ...base, kind: 'goodbye', until: 5 } })
+    expect(decodeHeartbeat(bytes({ ...base, kind: 'farewell' }))).toEqual({ kind: 'unknown-kind' })
+  })
+
+  it('refuses garbage, another major version, and a known kind with a wrong field', () => {
+    const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
+    expect(decodeHeartbeat(new Uint8Array([0xff, 0x00]))).toEqual({ kind: 'invalid' })
+    expect(decodeHeartbeat(bytes({ ...base, v: 2, kind: 'farewell' }))).toEqual({ kind: 'invalid' })
+    expect(decodeHeartbeat(bytes({ ...base, kind: 'heartbeat', seq: -1 }))).toEqual({ kind: 'invalid' })
+    expect(decodeHeartbeat(bytes({ ...base, kind: 'heartbeat', nodeId: 7 }))).toEqual({ kind: 'invalid' })
   })
 })

@@ -15,6 +15,7 @@ import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import type { KeyStore } from '../../store/index.js'
 import { EPOCH_ENTRY_PREFIX, epochEntryKey } from './key-state.js'
+import { decodeGossip } from '../../../protocols/wire/tolerant.js'
 
 export const PENDING_UPDATE_KEY = 'membership/pending'
 
@@ -147,20 +148,14 @@ export class MembershipBook {
     })
   }
 
-  private parse (data: Uint8Array): MembershipGossip | undefined {
-    try {
-      const parsed = MembershipGossipSchema.safeParse(JSON.parse(new TextDecoder().decode(data)))
-      return parsed.success ? parsed.data : undefined
-    } catch {
-      return undefined
-    }
-  }
-
   private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_MEMBERSHIP_GOSSIP_BYTES) return TopicValidatorResult.Reject
     if (!this.members.has(msg.from.toString())) return TopicValidatorResult.Reject
-    const gossip = this.parse(msg.data)
-    if (gossip === undefined) return TopicValidatorResult.Reject
+    const decoded = decodeGossip(MembershipGossipSchema, msg.data)
+    // A kind of a newer minor version: not ours to judge (docs/protocols/versioning.md).
+    if (decoded.kind === 'unknown-kind') return TopicValidatorResult.Ignore
+    if (decoded.kind === 'invalid') return TopicValidatorResult.Reject
+    const gossip = decoded.value
     try {
       if (gossip.kind === 'update') {
         const pending = this.pendingOf(gossip.update)
@@ -183,8 +178,9 @@ export class MembershipBook {
       this.addEntry(checked, { gossip: false, checked: true }).catch((err: Error) => { this.init.log.debug({ err: err.message, kind: 'epoch-entry' }, 'membership gossip not kept') })
       return
     }
-    const gossip = this.parse(evt.detail.data)
-    if (gossip === undefined) return
+    const decoded = decodeGossip(MembershipGossipSchema, evt.detail.data)
+    if (decoded.kind !== 'ok') return
+    const gossip = decoded.value
     const done = gossip.kind === 'update' ? this.accept(gossip.update, { gossip: false }) : this.addEntry(gossip.entry, { gossip: false })
     done.catch((err: Error) => { this.init.log.debug({ err: err.message, kind: gossip.kind }, 'membership gossip not kept') })
   }

@@ -10,6 +10,7 @@ import type { Membership } from '../../../protocols/wire/membership.js'
 import { GameMessageSchema, type GameMessage } from '../../../protocols/wire/new-user.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
+import { decodeGossip } from '../../../protocols/wire/tolerant.js'
 
 export interface GameOutcome {
   /** Members whose digest equals ours (ourselves included). */
@@ -119,8 +120,12 @@ export class VerificationGame {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_GOSSIP_MESSAGE_BYTES) return TopicValidatorResult.Reject
     const position = this.positions.get(msg.from.toString())
     if (position === undefined) return TopicValidatorResult.Reject
-    const parsed = parseGame(msg.data)
-    if (parsed === undefined || parsed.member !== position || parsed.committee !== this.committee) return TopicValidatorResult.Reject
+    const decoded = decodeGossip(GameMessageSchema, msg.data)
+    // A kind of a newer minor version: not ours to judge (docs/protocols/versioning.md).
+    if (decoded.kind === 'unknown-kind') return TopicValidatorResult.Ignore
+    if (decoded.kind === 'invalid') return TopicValidatorResult.Reject
+    const parsed = decoded.value
+    if (parsed.member !== position || parsed.committee !== this.committee) return TopicValidatorResult.Reject
     // The digest must be of a record the owner really signed, for the key it names.
     if (parsed.record.keyId !== parsed.keyId || recordDigest(parsed.record) !== parsed.recordDigest) return TopicValidatorResult.Reject
     try {
@@ -134,16 +139,8 @@ export class VerificationGame {
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
     if (msg.topic !== this.topic) return
-    const parsed = parseGame(msg.data)
-    if (parsed !== undefined) this.note(parsed.keyId, parsed.member, parsed.recordDigest)
+    const decoded = decodeGossip(GameMessageSchema, msg.data)
+    if (decoded.kind === 'ok') this.note(decoded.value.keyId, decoded.value.member, decoded.value.recordDigest)
   }
 }
 
-function parseGame (data: Uint8Array): GameMessage | undefined {
-  try {
-    const parsed = GameMessageSchema.safeParse(JSON.parse(new TextDecoder().decode(data)))
-    return parsed.success ? parsed.data : undefined
-  } catch {
-    return undefined
-  }
-}
