@@ -13,6 +13,7 @@ import { pino } from 'pino'
 import { serveHttp } from '../node/api/serve.js'
 import { channelsOf } from '../node/p2p/channel.js'
 import { handleJson, requestJson } from '../node/p2p/direct.js'
+import { PeerQuotas, usePeerQuotas } from '../node/p2p/peer-quotas.js'
 import { openStore } from '../node/store/store.js'
 import { PROTOCOL_PARTY } from '../protocols/constants.js'
 import {
@@ -30,8 +31,10 @@ async function runSigner (): Promise<void> {
   const record = new Uint8Array(RECORD_BYTES).fill(7)
   const answer = { pad: 'a'.repeat(PARTY_ANSWER_BYTES) }
   let n = 0
+  // A node's per-peer quota is taken on every request, as here, but with room for the skeleton's rates (no crypto, so far above a real CM's).
+  usePeerQuotas(node, new PeerQuotas({ rateOf: () => ({ ratePerS: 1_000_000, burst: 1_000_000 }) }))
   await handleJson({
-    libp2p: node, protocol: PROTOCOL_PARTY, requestSchema: PartyRequest, malformed: () => ({ pad: '' }), timeoutMs: REQUEST_TIMEOUT_MS, log,
+    libp2p: node, protocol: PROTOCOL_PARTY, requestSchema: PartyRequest, malformed: () => ({ pad: '' }), overQuota: () => ({ pad: '' }), timeoutMs: REQUEST_TIMEOUT_MS, log,
     handle: async req => {
       if (req.durable) await store.put(`bench/${n++}`, record, { sync: true })
       return answer

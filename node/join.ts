@@ -23,6 +23,7 @@ import type { NodeIdentity } from './identity.js'
 import type { Logger } from './log.js'
 import { countRefusedConnections, createNodeMetrics, packageVersion } from './metrics/index.js'
 import { PeerAdmission } from './p2p/admission.js'
+import { PeerQuotas, usePeerQuotas } from './p2p/peer-quotas.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
 import { GenesisDialer } from './p2p/dialer.js'
 import type { EpochChain } from './engine/lifecycle/epoch-chain.js'
@@ -74,6 +75,7 @@ export async function startJoiningNode (
   })
   cleanups.push(async () => { await libp2p.stop() })
   admission.start(libp2p)
+  usePeerQuotas(libp2p, new PeerQuotas({ onRefused: protocol => { metrics.quotaRefused(protocol, 'peer') } }))
   const blame = new BlameLog(store, log, metrics)
   await blame.load()
   const { registry, keyStates } = await openKeyRegistry({ libp2p, store, memberships: chain, log, active: genesis, peers: new Set(members) })

@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './log.js'
 import { countGossipValidations, countRefusedConnections, createNodeMetrics, instrumentStore, packageVersion, registerStateGauges, type NodeMetrics } from './metrics/index.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
 import { PeerAdmission } from './p2p/admission.js'
+import { PeerQuotas, usePeerQuotas } from './p2p/peer-quotas.js'
 import { GenesisDialer } from './p2p/dialer.js'
 import { HeartbeatService } from './p2p/heartbeat.js'
 import { BlameLog } from './engine/blame.js'
@@ -192,6 +193,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await libp2p.stop() })
     admission.start(libp2p)
     cleanups.push(async () => { admission.stop() })
+    // Per-peer quotas on the direct protocols, installed before any handler takes a request.
+    usePeerQuotas(libp2p, new PeerQuotas({ onRefused: protocol => { metrics.quotaRefused(protocol, 'peer') } }))
 
     const membership = chain.activeMembership
     const blame = new BlameLog(store, log, metrics)
@@ -236,7 +239,9 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       previousMembers, admission
     })
     cleanups.push(async () => { await lifecycle.stop() })
-    const sign = await startSignService({ libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults, maxPendingRequests: config.limits.maxPendingSignRequests })
+    const sign = await startSignService({ libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults,
+      maxPendingRequests: config.limits.maxPendingSignRequests, ownerShareOfPending: config.limits.ownerShareOfPendingSignRequests
+    })
     cleanups.push(async () => { await sign.stop() })
     // Every topic validator is installed by now (heartbeat, registry, committee game).
     countGossipValidations(libp2p.services.pubsub, metrics)
@@ -251,7 +256,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
     const app = createApp({
       view, membership, genesis, registry, keyStates, newUser: newUser.leader, dkg: dkg.coordinator, lifecycle, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
-      recentSignRequests: () => sign.coordinator.recentRequests()
+      recentSignRequests: () => sign.coordinator.recentRequests(),
+      quotas: { ...config.limits.http, onRefused: (route, quota) => { metrics.quotaRefused(route, quota) } }
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
     cleanups.push(async () => { await http.close() })

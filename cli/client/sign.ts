@@ -106,9 +106,10 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
       try {
         return await offer(manager.http, request, opts)
       } catch (err) {
-        // A manager that is gone, no longer a manager (421), full (429 coordinator-busy), restarted or broken (5xx): the next one takes the same request.
+        // A manager that is gone, no longer a manager (421), full (429 coordinator-busy, or owner-busy: this owner's share
+        // of it; each manager has its own), restarted or broken (5xx): the next one takes the same request.
         const retryable = err instanceof NodeUnreachableError ||
-          (err instanceof ProblemError && (err.status === 421 || err.status >= 500 || err.problem?.code === 'coordinator-busy'))
+          (err instanceof ProblemError && (err.status === 421 || err.status >= 500 || err.problem?.code === 'coordinator-busy' || err.problem?.code === 'owner-busy'))
         if (!retryable) throw err
         directory.forget()
         errors.push((err as Error).message)

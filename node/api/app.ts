@@ -1,15 +1,18 @@
 // The HTTP app every node serves, built from injected dependencies so tests
-// can call app.request() without a socket. One error handler for everything.
+// can call app.request() without a socket. One error handler for everything;
+// one quota middleware per route that costs work (quotas.ts).
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { MAX_HTTP_BODY_BYTES } from '../../protocols/constants.js'
 import type { Genesis } from '../../protocols/wire/genesis.js'
+import { HTTP_API, type HttpRoute } from '../../protocols/wire/http-api.js'
 import type { Membership } from '../../protocols/wire/membership.js'
 import type { NetworkView } from '../engine/network-view.js'
 import type { Logger } from '../log.js'
 import { toProblem } from './error-map.js'
 import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, problemResponse } from './problems.js'
+import { HttpQuotas, type HttpQuotaOptions } from './quotas.js'
 import { addDeleteUserRoutes, type DeleteUserDeps } from './routes/delete-user.js'
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
@@ -25,6 +28,8 @@ export interface ApiDeps extends KeysDeps, SignDeps, MetricsDeps, StatusDeps, De
   genesis: Genesis
   log: Logger
   maxBodyBytes?: number
+  /** Per-client and per-owner buckets (config limits.http, a clock, a refusal counter); defaults from protocols/constants.ts. */
+  quotas?: HttpQuotaOptions
 }
 
 export function createApp (deps: ApiDeps): Hono {
@@ -35,10 +40,15 @@ export function createApp (deps: ApiDeps): Hono {
     maxSize: maxBodyBytes,
     onError: () => { throw new PayloadTooLargeProblem(maxBodyBytes) }
   }))
+  // Before its handler (and the body's parsing), each route that costs work takes a token of the client's bucket.
+  const quotas = new HttpQuotas(deps.quotas)
+  for (const route of Object.values(HTTP_API) as HttpRoute[]) {
+    if (route.quota !== undefined) app.on(route.method, route.path, quotas.forClient(route))
+  }
   addDiscoveryRoutes(app, deps)
   addKeyRoutes(app, deps)
-  addSignRoutes(app, deps)
-  addDeleteUserRoutes(app, deps)
+  addSignRoutes(app, deps, quotas)
+  addDeleteUserRoutes(app, deps, quotas)
   addMembershipRoutes(app, deps)
   addStatusRoutes(app, deps)
   addMetricsRoutes(app, deps)

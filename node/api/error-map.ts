@@ -8,7 +8,7 @@ import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../engine/ne
 import type { NetworkView } from '../engine/network-view.js'
 import { NewUserRejection } from '../../protocols/new-user/verify-bundle.js'
 import { HttpProblem, MisdirectedProblem } from './problems.js'
-import { CoordinatorBusyError, NotManagerError, RequestSentOnError } from '../engine/sign/coordinator-errors.js'
+import { CoordinatorBusyError, NotManagerError, OwnerBusyError, RequestSentOnError } from '../engine/sign/coordinator-errors.js'
 import { SignRejection } from '../../protocols/sign/check-request.js'
 // Which status each sign refusal gets is part of the documented API (GET /openapi.json).
 import { SIGN_REJECTION_STATUS } from '../../protocols/wire/problems.js'
@@ -19,6 +19,9 @@ export function toProblem (err: unknown, view: NetworkView): HttpProblem | undef
   if (err instanceof NotManagerError) return new MisdirectedProblem(err.message, view.whoCm())
   if (err instanceof CoordinatorBusyError) {
     return new HttpProblem(429, 'coordinator-busy', 'Too Many Requests', err.message, { code: 'coordinator-busy', pending: err.pending }, { 'retry-after': String(err.retryAfterS) })
+  }
+  if (err instanceof OwnerBusyError) {
+    return new HttpProblem(429, 'owner-busy', 'Too Many Requests', err.message, { code: 'owner-busy', pending: err.pending, limit: err.limit }, { 'retry-after': String(err.retryAfterS) })
   }
   if (err instanceof RequestSentOnError) {
     return new HttpProblem(503, err.code, 'Service Unavailable', err.message, { code: err.code })

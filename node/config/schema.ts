@@ -4,6 +4,12 @@ import { z } from 'zod'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+/** A token bucket: `ratePerS` requests a second, at most `burst` at once (protocols/limits/token-bucket.ts). */
+export const QuotaRateSchema = z.strictObject({
+  ratePerS: z.number().positive().max(1_000_000),
+  burst: z.int().min(1).max(10_000_000)
+})
+
 export const NodeConfigFileSchema = z.strictObject({
   nodeId: z.string().min(1),
   /** Folder for the store; the identity file defaults to `<dataDir>/identity.json`. */
@@ -28,7 +34,30 @@ export const NodeConfigFileSchema = z.strictObject({
   /** Operator limits; each defaults to its constant in protocols/constants.ts. */
   limits: z.strictObject({
     /** Unfinished sign requests this node holds as a manager before it answers 429 (MAX_PENDING_REQUESTS_PER_CM). */
-    maxPendingSignRequests: z.int().min(1).max(100_000).optional()
+    maxPendingSignRequests: z.int().min(1).max(100_000).optional(),
+    /** The share of those one owner key may hold, (0, 1] (OWNER_SHARE_OF_PENDING_SIGN_REQUESTS). */
+    ownerShareOfPendingSignRequests: z.number().gt(0).max(1).optional(),
+    /** HTTP quotas (docs/protocols/http.md#quotas). */
+    http: z.strictObject({
+      /**
+       * Key clients by the last address in X-Forwarded-For (the one the operator's
+       * proxy appended) instead of the socket's. Only behind a proxy that every
+       * request passes: anyone else can write the header. Default false.
+       */
+      trustForwardedFor: z.boolean().optional(),
+      /** Per client address, by class of route (HTTP_CLIENT_QUOTAS). */
+      perClient: z.strictObject({
+        sign: QuotaRateSchema.optional(),
+        read: QuotaRateSchema.optional(),
+        keys: QuotaRateSchema.optional(),
+        operator: QuotaRateSchema.optional()
+      }).optional(),
+      /** Per owner key, once its signature verified (HTTP_OWNER_QUOTAS). */
+      perOwner: z.strictObject({
+        sign: QuotaRateSchema.optional(),
+        delete: QuotaRateSchema.optional()
+      }).optional()
+    }).optional()
   }).optional()
 })
 
@@ -47,5 +76,8 @@ export interface NodeConfig {
   logLevel: typeof LOG_LEVELS[number]
   /** See NodeConfigFileSchema.join. */
   join?: boolean
-  limits: { maxPendingSignRequests?: number }
+  limits: NodeLimits
 }
+
+/** `limits` of the config file, every field optional. */
+export type NodeLimits = NonNullable<NodeConfigFile['limits']>

@@ -76,14 +76,19 @@ export class DeletionService {
     for (const t of this.init.registry.allTombstones()) await this.erase(t)
   }
 
-  /** POST /delete_user: throws UnknownKeyError, KeyGoneError (already deleted) or DeleteRejection. */
-  async request (request: DeleteUserRequest, waitMs: number = DELETE_RECEIPTS_WAIT_MS): Promise<DeleteUserResult> {
+  /**
+   * POST /delete_user: throws UnknownKeyError, KeyGoneError (already deleted) or DeleteRejection.
+   * `admit` gets the owner auth key once the owner's signature verified, and throws to refuse (a per-owner quota).
+   */
+  async request (request: DeleteUserRequest, opts: { waitMs?: number, admit?: (ownerAuthKey: string) => void } = {}): Promise<DeleteUserResult> {
     const { registry } = this.init
+    const waitMs = opts.waitMs ?? DELETE_RECEIPTS_WAIT_MS
     const gone = registry.tombstone(request.keyId)
     if (gone !== undefined) throw new KeyGoneError(this.resultOf(gone))
     const entry = registry.get(request.keyId)
     if (entry === undefined) throw new UnknownKeyError(request.keyId)
     checkDeleteRequest(request, entry.record, this.now())
+    opts.admit?.(entry.record.ownerAuthKey)
     const current = currentHoldersOf(entry.record, this.init.keyStates)
     await registry.addTombstone({ record: entry.record, request, receipts: [] }, { gossip: true })
     // Erasure receipts arrive by gossip as the holders act; wait a little for all of them.

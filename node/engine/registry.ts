@@ -103,6 +103,8 @@ export class KeyRegistry {
       protocol: PROTOCOL_REGISTRY_SYNC,
       requestSchema: SyncRequestSchema,
       malformed: () => ({ kind: 'entries', entries: [], more: false }),
+      // Nothing this time: the asker syncs again on its next round.
+      overQuota: () => ({ kind: 'entries', entries: [], more: false }),
       handle: async (req) => this.answerSync(req),
       timeoutMs: REGISTRY_SYNC_TIMEOUT_MS,
       maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES,

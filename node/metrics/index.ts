@@ -1,7 +1,8 @@
 // Public API of the node's Prometheus metrics (docs/operations.md).
 export {
-  createNodeMetrics, BLAME_REASONS, FLOWS, OUTCOMES, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS,
-  type BlameMetrics, type BuildInfo, type Flow, type NewUserMetrics, type NodeMetrics, type Outcome, type Round1Kind, type SignMetrics, type StoreOp, type TopicKind
+  createNodeMetrics, quotaSeries, BLAME_REASONS, FLOWS, OUTCOMES, QUOTA_KINDS, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS,
+  type BlameMetrics, type BuildInfo, type Flow, type NewUserMetrics, type NodeMetrics, type Outcome, type QuotaKind, type QuotaMetrics, type Round1Kind,
+  type SignMetrics, type StoreOp, type TopicKind
 } from './metrics.js'
 export { registerStateGauges, DIRECT_PROTOCOLS, type StateSources } from './state-gauges.js'
 export { instrumentStore } from './store.js'

@@ -4,7 +4,11 @@
 // fixed set, never a key id, request id or peer id. docs/operations.md lists them.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import {
+  peerQuotaOf, PROTOCOL_DKG, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
+} from '../../protocols/constants.js'
 import type { CulpritReason } from '../../protocols/sign/judge.js'
+import { HTTP_API, routeLabel, type HttpRoute } from '../../protocols/wire/http-api.js'
 import type { Scheme } from '../../protocols/wire/key-record.js'
 
 export const SCHEMES = ['ed25519', 'secp256k1'] as const satisfies readonly Scheme[]
@@ -46,7 +50,35 @@ export interface BlameMetrics {
   blamed: (reason: string, flow: Flow) => void
 }
 
-export interface NodeMetrics extends SignMetrics, NewUserMetrics, BlameMetrics {
+/**
+ * Whose quota refused a request: an HTTP client's address or an owner key's bucket
+ * (node/api/quotas.ts), the CM's unfinished requests in all or of one owner
+ * (node/engine/sign/coordinator.ts), a peer's bucket on a direct protocol (node/p2p/peer-quotas.ts).
+ */
+export const QUOTA_KINDS = ['client', 'owner', 'pending', 'owner-pending', 'peer'] as const
+export type QuotaKind = typeof QUOTA_KINDS[number]
+/** Requests a quota refused; `route` is an HTTP route (`POST /sign_request`) or a direct protocol id. */
+export interface QuotaMetrics {
+  quotaRefused: (route: string, quota: QuotaKind) => void
+}
+/** Route label of every refusal that is not one of quotaSeries() (never expected; keeps the label set fixed). */
+const OTHER_ROUTE = 'other'
+
+/** Every (route, quota) pair a node can refuse; each series exists from the start at 0. */
+export function quotaSeries (): Array<{ route: string, quota: QuotaKind }> {
+  const series: Array<{ route: string, quota: QuotaKind }> = []
+  for (const route of Object.values(HTTP_API) as HttpRoute[]) {
+    if (route.quota === undefined) continue
+    series.push({ route: routeLabel(route), quota: 'client' })
+    if (route.quota.owner !== undefined) series.push({ route: routeLabel(route), quota: 'owner' })
+  }
+  series.push({ route: routeLabel(HTTP_API.signRequest), quota: 'pending' }, { route: routeLabel(HTTP_API.signRequest), quota: 'owner-pending' })
+  const protocols = [PROTOCOL_PARTY, PROTOCOL_SIGN, PROTOCOL_NEW_USER, PROTOCOL_DKG, PROTOCOL_RESHARE, PROTOCOL_REGISTRY_SYNC, PROTOCOL_MEMBERSHIP_SYNC]
+  for (const protocol of protocols) if (peerQuotaOf(protocol) !== undefined) series.push({ route: protocol, quota: 'peer' })
+  return series
+}
+
+export interface NodeMetrics extends SignMetrics, NewUserMetrics, BlameMetrics, QuotaMetrics {
   readonly registry: Registry
   readonly gossipReceived: Counter<'topic'>
   readonly gossipRejected: Counter<'topic'>
@@ -130,6 +162,12 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
     labelNames: ['op'] as const,
     registers
   })
+  const quotaRefusals = new Counter({
+    name: 'shardsig_quota_refusals_total',
+    help: 'Requests a quota refused, by route (an HTTP route such as "POST /sign_request", or a direct protocol id) and quota: client (an address\'s bucket), owner (an owner key\'s bucket), pending (the CM\'s unfinished requests), owner-pending (one owner\'s share of them), peer (a peer\'s bucket on a direct protocol).',
+    labelNames: ['route', 'quota'] as const,
+    registers
+  })
   new Gauge({
     name: 'shardsig_build_info',
     help: 'Always 1; the labels say which build runs: package version, node id, FROST group-operation backend.',
@@ -159,6 +197,11 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
     storeDuration.zero({ op })
     storeErrors.inc({ op }, 0)
   }
+  const knownQuotaSeries = new Set<string>()
+  for (const { route, quota } of quotaSeries()) {
+    quotaRefusals.inc({ route, quota }, 0)
+    knownQuotaSeries.add(`${route}\n${quota}`)
+  }
 
   return {
     registry,
@@ -173,6 +216,9 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
     },
     signSessionStarted: (scheme, round1) => { sessionsStarted.inc({ scheme, round1 }) },
     newUserFinished: (scheme, outcome, seconds) => { newUserDuration.observe({ scheme, outcome }, seconds) },
+    quotaRefused: (route, quota) => {
+      quotaRefusals.inc({ route: knownQuotaSeries.has(`${route}\n${quota}`) ? route : OTHER_ROUTE, quota })
+    },
     blamed: (reason, flow) => {
       blame.inc({ reason: (BLAME_REASONS as readonly string[]).includes(reason) ? reason : 'other', flow })
     },

@@ -2,7 +2,8 @@
 // size-limited, every wait bound by an AbortSignal: over a fresh libp2p stream,
 // or, for the protocols of every signature (party, sign), over the long-lived
 // channel to that peer (channel.ts). Bad input is rejected at the edge by the
-// schemas given here, on either path.
+// schemas given here, on either path, and a peer over its quota on the
+// protocol (peer-quotas.ts) gets the protocol's own refusal.
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
@@ -12,6 +13,7 @@ import { tolerant } from '../../protocols/wire/tolerant.js'
 import type { Logger } from '../log.js'
 import { channelsOf, existingChannelsOf } from './channel.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
+import { peerQuotasOf } from './peer-quotas.js'
 import { withDeadline } from '../deadline.js'
 
 /** Protocols whose requests go over channels: many small messages per signature. */
@@ -92,6 +94,11 @@ export interface JsonHandlerInit<Req> {
   requestSchema: z.ZodType<Req>
   /** Answer for a request that fails the schema. */
   malformed: (reason: string) => unknown
+  /**
+   * Answer for a request from a peer over its quota on this protocol (peer-quotas.ts):
+   * one the asking side takes as "not now", not as a fault to blame.
+   */
+  overQuota: (reason: string, retryAfterMs: number) => unknown
   handle: (request: Req, ctx: { peerId: string, signal: AbortSignal }) => Promise<unknown>
   timeoutMs: number
   log: Logger
@@ -104,6 +111,12 @@ export async function handleJson<Req> (init: JsonHandlerInit<Req>): Promise<void
   // The same checks and deadline for a request on a stream and on a channel.
   const requestSchema = tolerant(init.requestSchema)
   const answer = async (json: unknown, peerId: string, signal: AbortSignal): Promise<unknown> => {
+    // Read (a frame over the limit is reset unread) but not yet checked: junk costs a token too.
+    const quota = peerQuotasOf(init.libp2p).take(init.protocol, peerId)
+    if (!quota.ok) {
+      init.log.debug({ protocol: init.protocol, peer: peerId, retryAfterMs: quota.retryAfterMs }, 'direct request over the peer quota')
+      return init.overQuota(`${peerId} is over this node's quota on ${init.protocol}; retry in ${quota.retryAfterMs} ms`, quota.retryAfterMs)
+    }
     const parsed = requestSchema.safeParse(json)
     return parsed.success
       ? await init.handle(parsed.data, { peerId, signal })

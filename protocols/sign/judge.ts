@@ -69,7 +69,8 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
       list.push({ member: a.member, reason: 'false-rejection', detail: `refused with ${code} although the request passes that check: ${reason}`, blame: true })
     } else if (code === 'round1-timeout') {
       for (const m of a.answer.missing ?? []) accusations.set(tagOf(m), [...(accusations.get(tagOf(m)) ?? []), a.member])
-    } else if (code === 'rate-limited') {
+    } else if (code === 'rate-limited' || code === 'peer-rate-limited') {
+      // The key's rate limit at that signer, or this CM over its per-peer quota there (issue 17): no fault.
       list.push({ member: a.member, reason: 'rate-limited', detail: reason, blame: false })
     } else if (code === 'session-abandoned') {
       // Another CM's recover reached it first (this CM looked dead to it): no fault, but this session is over.

@@ -4,7 +4,7 @@
 // with these schemas, node/api/openapi.ts builds GET /openapi.json from them,
 // and the client (cli/client) parses answers with them: one source for all three.
 import { z } from 'zod'
-import { CM_BUSY_RETRY_AFTER_S, MAX_HTTP_BODY_BYTES, MAX_PREFER_WAIT_S, STATUS_STREAM_BUSY_RETRY_AFTER_S } from '../constants.js'
+import { CM_BUSY_RETRY_AFTER_S, HTTP_CLIENT_QUOTAS, HTTP_OWNER_QUOTAS, MAX_HTTP_BODY_BYTES, MAX_PREFER_WAIT_S, STATUS_STREAM_BUSY_RETRY_AFTER_S } from '../constants.js'
 import { KeyInfoSchema } from '../new-user/registry-entry.js'
 import { DeleteUserRequestSchema, DeleteUserResultSchema } from './delete-user.js'
 import { GenesisSchema } from './genesis.js'
@@ -36,6 +36,10 @@ export interface ProblemSpec {
   headers?: Record<string, HeaderSpec>
 }
 
+/** Classes of routes that share one per-client bucket (HTTP_CLIENT_QUOTAS), and the owner-signed ones with a per-owner bucket (HTTP_OWNER_QUOTAS). */
+export type ClientQuotaClass = keyof typeof HTTP_CLIENT_QUOTAS
+export type OwnerQuotaClass = keyof typeof HTTP_OWNER_QUOTAS
+
 export interface HttpRoute {
   method: 'GET' | 'POST'
   /** hono syntax: `/keys/:keyId`. */
@@ -49,8 +53,18 @@ export interface HttpRoute {
   body?: { description: string, schema: z.ZodType }
   /** Answers with a body of the route's own (successes, and /health's 503), not problem details; the client parses them all. */
   responses: Record<number, ContentSpec>
-  /** This route's own problems; ANY_ROUTE_PROBLEMS and (with a body) BODY_PROBLEMS come on top. */
+  /** This route's own problems; ANY_ROUTE_PROBLEMS, (with a body) BODY_PROBLEMS and (with a quota) RATE_LIMITED come on top. */
   problems: Record<number, ProblemSpec>
+  /**
+   * The route costs work: a per-client bucket of this class (node/api/quotas.ts), and with
+   * `owner` a per-owner bucket taken once the owner's signature verified. Absent: not limited.
+   */
+  quota?: { client: ClientQuotaClass, owner?: OwnerQuotaClass }
+}
+
+/** The name a route has in logs and metric labels: `POST /sign_request`. */
+export function routeLabel (route: Pick<HttpRoute, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`
 }
 
 /** GET /openapi.json, checked only as far as a client needs to tell it is one. */
@@ -112,6 +126,8 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   UnknownKeyProblem: P.UnknownKeyProblemSchema,
   DeleteRefusedProblem: P.DeleteRefusedProblemSchema,
   StatusStreamsFullProblem: P.StatusStreamsFullProblemSchema,
+  RateLimitedProblem: P.RateLimitedProblemSchema,
+  OwnerBusyProblem: P.OwnerBusyProblemSchema,
   OpenApiDocument: OpenApiDocumentSchema
 }
 
@@ -131,6 +147,15 @@ export const ANY_ROUTE_PROBLEMS: Record<number, ProblemSpec> = {
 export const BODY_PROBLEMS: Record<number, ProblemSpec> = {
   400: { description: 'The body is not JSON, or does not match the schema (then with `issues`; unknown fields are refused).', schemas: [P.BadRequestProblemSchema] },
   415: { description: 'A Content-Type other than `application/json` (parameters allowed).', schemas: [P.UnsupportedMediaTypeProblemSchema] }
+}
+
+/** Routes with a quota (node/api/quotas.ts, docs/protocols/http.md#quotas). */
+export const RATE_LIMITED: Record<number, ProblemSpec> = {
+  429: {
+    description: '`rate-limited`: this client\'s bucket for the route (`quota: "client"`), or on owner-signed routes the owner\'s (`quota: "owner"`), holds no token; retry after Retry-After.',
+    schemas: [P.RateLimitedProblemSchema],
+    headers: retryAfter('Seconds until the bucket holds a token again (at least 1).')
+  }
 }
 
 /** Any other method on a route's path (node/api/routes). */
@@ -181,7 +206,8 @@ export const HTTP_API = {
   membershipStatus: {
     method: 'GET', path: '/membership', tag: 'lifecycle', summary: 'The active epoch and, during update_node_set, the pending one with resharing progress',
     description: 'See docs/protocols/lifecycle.md.',
-    responses: { 200: json('Active epoch; `pending` is null unless an update is under way.', MembershipStatusSchema) }, problems: {}
+    responses: { 200: json('Active epoch; `pending` is null unless an update is under way.', MembershipStatusSchema) }, problems: {},
+    quota: { client: 'read' }
   },
   membershipUpdate: {
     method: 'POST', path: '/membership', tag: 'lifecycle', summary: 'An operator moves the network to the next epoch (update_node_set)',
@@ -191,7 +217,8 @@ export const HTTP_API = {
     problems: {
       400: { description: 'Refused: `no-operators`, `wrong-network`, `wrong-epoch`, `not-an-operator`, `bad-operator-signature`.', schemas: [P.MembershipRejectedProblemSchema] },
       409: { description: 'Another update to the next epoch is pending here.', schemas: [P.MembershipConflictProblemSchema] }
-    }
+    },
+    quota: { client: 'operator' }
   },
   keyInfo: {
     method: 'GET', path: '/keys/:keyId', tag: 'keys', summary: 'A key\'s registry entry and what its receipts add up to',
@@ -201,7 +228,8 @@ export const HTTP_API = {
       400: { description: '`keyId` is not 32 lowercase hex characters.', schemas: [P.BadRequestProblemSchema] },
       404: { description: 'No such key in this node\'s registry.', schemas: [P.NotFoundProblemSchema] },
       410: { description: 'The owner deleted the key; `deletion` is the delete that took effect.', schemas: [P.KeyDeletedProblemSchema] }
-    }
+    },
+    quota: { client: 'read' }
   },
   newUser: {
     method: 'POST', path: '/new_user', tag: 'keys', summary: 'Hand one committee its part of a freshly dealt key',
@@ -214,7 +242,8 @@ export const HTTP_API = {
       410: { description: 'The owner deleted this key id (the tombstone wins).', schemas: [P.KeyDeletedProblemSchema] },
       421: { description: 'This node is neither leader nor backup of that committee (or no such committee); `roles` is its /who_cl.', schemas: [P.MisdirectedToClProblemSchema] },
       502: { description: 'Fewer than `tm` receipts, not because members refused their sub-shares; `result` is the CL\'s answer.', schemas: [P.InsufficientReceiptsProblemSchema] }
-    }
+    },
+    quota: { client: 'keys' }
   },
   newUserDkg: {
     method: 'POST', path: '/new_user/dkg', tag: 'keys', summary: 'Generate a key by DKG: no dealer, no client, no node ever holds it',
@@ -225,7 +254,8 @@ export const HTTP_API = {
       400: { description: 'The request fails a check (`code`: `expired`, `lifetime-too-long`, `bad-owner-signature`, `wrong-genesis`, `bad-dealers`, …).', schemas: [P.NewUserRejectedProblemSchema] },
       502: { description: 'A dealer did not answer, refused, or published something that fails a check; `dealer` names it.', schemas: [P.DkgFailedProblemSchema] },
       503: { description: 'Some committee has no live member left to deal (after `excludeDealers`).', schemas: [P.DkgNoDealersProblemSchema] }
-    }
+    },
+    quota: { client: 'keys' }
   },
   signRequest: {
     method: 'POST', path: '/sign_request', tag: 'sign', summary: 'Ask a communication manager to have a key sign a message',
@@ -246,12 +276,13 @@ export const HTTP_API = {
       410: { description: 'Refused: `deleted`.', schemas: [P.SignRefusedProblemSchema] },
       421: { description: 'This node is not a manager; `roles` is its /who_cm.', schemas: [P.MisdirectedToCmProblemSchema] },
       429: {
-        description: `\`coordinator-busy\`: this CM holds its limit of unfinished requests (Retry-After: ${CM_BUSY_RETRY_AFTER_S}); or \`sign-rate-limited\`: the key's rate limit.`,
-        schemas: [P.CoordinatorBusyProblemSchema, P.SignRefusedProblemSchema],
-        headers: { 'Retry-After': { description: 'Seconds, with coordinator-busy.', schema: z.string().regex(/^\d+$/) } }
+        description: `\`coordinator-busy\`: this CM holds its limit of unfinished requests; \`owner-busy\`: the key's owner holds its share of that limit here (both Retry-After: ${CM_BUSY_RETRY_AFTER_S}; another manager may take it); or \`sign-rate-limited\`: the key's rate limit.`,
+        schemas: [P.CoordinatorBusyProblemSchema, P.OwnerBusyProblemSchema, P.SignRefusedProblemSchema],
+        headers: { 'Retry-After': { description: 'Seconds, with rate-limited, coordinator-busy and owner-busy (not with sign-rate-limited).', schema: z.string().regex(/^\d+$/) } }
       },
       503: { description: SENT_ON_DESCRIPTION, schemas: [P.CoordinatorRestartedProblemSchema, P.ManagerRoleLostProblemSchema] }
-    }
+    },
+    quota: { client: 'sign', owner: 'sign' }
   },
   signStatus: {
     method: 'GET', path: '/sign_request/:requestId', tag: 'sign', summary: 'The state of a sign request this node coordinates',
@@ -263,7 +294,8 @@ export const HTTP_API = {
       404: { description: 'This node coordinates no such request (for that key).', schemas: [P.NotFoundProblemSchema] },
       409: { description: 'The id was used here with several keys and no keyId was given; `keyIds` lists them.', schemas: [P.AmbiguousRequestIdProblemSchema] },
       503: { description: SENT_ON_DESCRIPTION, schemas: [P.CoordinatorRestartedProblemSchema, P.ManagerRoleLostProblemSchema] }
-    }
+    },
+    quota: { client: 'read' }
   },
   deleteUser: {
     method: 'POST', path: '/delete_user', tag: 'keys', summary: 'The owner deletes a key',
@@ -275,7 +307,8 @@ export const HTTP_API = {
       403: { description: 'Refused: `delete-bad-owner-signature`.', schemas: [P.DeleteRefusedProblemSchema] },
       404: { description: 'No such key here.', schemas: [P.UnknownKeyProblemSchema] },
       410: { description: 'Already deleted (a replay or a second delete); `deletion` is the delete that took effect.', schemas: [P.KeyDeletedProblemSchema] }
-    }
+    },
+    quota: { client: 'keys', owner: 'delete' }
   },
   statusPage: {
     method: 'GET', path: '/', tag: 'status', summary: 'The status page: one HTML page, no external assets',
@@ -288,7 +321,8 @@ export const HTTP_API = {
   },
   status: {
     method: 'GET', path: '/status', tag: 'status', summary: 'The status page\'s data: this node\'s view of the network',
-    responses: { 200: json('A snapshot.', StatusSchema) }, problems: {}
+    responses: { 200: json('A snapshot.', StatusSchema) }, problems: {},
+    quota: { client: 'read' }
   },
   statusStream: {
     method: 'GET', path: '/status/stream', tag: 'status', summary: 'The status page\'s data as server-sent events',
@@ -296,7 +330,8 @@ export const HTTP_API = {
     responses: { 200: { description: 'An event stream.', schema: z.string(), mediaType: 'text/event-stream' } },
     problems: {
       503: { description: 'Every stream slot is taken; poll GET /status instead.', schemas: [P.StatusStreamsFullProblemSchema], headers: retryAfter(`Seconds (${STATUS_STREAM_BUSY_RETRY_AFTER_S}).`) }
-    }
+    },
+    quota: { client: 'read' }
   },
   metrics: {
     method: 'GET', path: '/metrics', tag: 'operations', summary: 'This node\'s Prometheus metrics',
@@ -312,10 +347,10 @@ export const HTTP_API = {
   }
 } as const satisfies Record<string, HttpRoute>
 
-/** Every problem a route can answer, by status: its own, the body's (if it reads one) and any route's. */
+/** Every problem a route can answer, by status: its own, the body's (if it reads one), its quota's (if it has one) and any route's. */
 export function problemsOf (route: HttpRoute): Record<number, ProblemSpec> {
   const all: Record<number, ProblemSpec> = {}
-  const layers = [ANY_ROUTE_PROBLEMS, ...(route.body !== undefined ? [BODY_PROBLEMS] : []), route.problems]
+  const layers = [ANY_ROUTE_PROBLEMS, ...(route.body !== undefined ? [BODY_PROBLEMS] : []), ...(route.quota !== undefined ? [RATE_LIMITED] : []), route.problems]
   for (const layer of layers) {
     for (const [status, spec] of Object.entries(layer)) {
       const before = all[Number(status)]

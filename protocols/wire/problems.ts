@@ -68,6 +68,8 @@ export const SignRefusedProblemSchema = z.strictObject({
   code: z.string()
 })
 export const CoordinatorBusyProblemSchema = problem('coordinator-busy', 429, 'Too Many Requests', { code: z.literal('coordinator-busy'), pending: z.int().min(0) })
+/** The key's owner holds its share of this CM's unfinished requests (limits.ownerShareOfPendingSignRequests); other owners still get through. */
+export const OwnerBusyProblemSchema = problem('owner-busy', 429, 'Too Many Requests', { code: z.literal('owner-busy'), pending: z.int().min(0), limit: z.int().min(1) })
 export const CoordinatorRestartedProblemSchema = problem('coordinator-restarted', 503, 'Service Unavailable', { code: z.literal('coordinator-restarted') })
 export const ManagerRoleLostProblemSchema = problem('manager-role-lost', 503, 'Service Unavailable', { code: z.literal('manager-role-lost') })
 export const AmbiguousRequestIdProblemSchema = problem('ambiguous-request-id', 409, 'Conflict', { keyIds: z.array(KeyIdSchema) })
@@ -89,3 +91,6 @@ export const MembershipRejectedProblemSchema = problem('membership-rejected', 40
 export const MembershipConflictProblemSchema = problem('membership-conflict', 409, 'Conflict', { code: z.literal('wrong-epoch') })
 
 export const StatusStreamsFullProblemSchema = problem('status-streams-full', 503, 'Service Unavailable', { code: z.literal('status-streams-full') })
+
+/** A quota's bucket for this route is empty (docs/protocols/http.md#quotas): the client's address, or the owner key's once its signature verified. */
+export const RateLimitedProblemSchema = problem('rate-limited', 429, 'Too Many Requests', { quota: z.enum(['client', 'owner']) })

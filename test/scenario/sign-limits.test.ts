@@ -2,7 +2,9 @@
 // answers 429 with Retry-After (problem code coordinator-busy) instead of
 // queueing without end, and what it accepted still completes. Three real
 // in-process nodes (one committee, tc = 1, tm = 2, one manager) with the
-// operator limit limits.maxPendingSignRequests set to 2.
+// operator limit limits.maxPendingSignRequests set to 2, all of it open to one
+// owner (limits.ownerShareOfPendingSignRequests 1: the per-owner share is
+// test/unit/quotas-api.test.ts's).
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSignRequest, newRequestId, sign } from '../../cli/client/sign.js'
@@ -17,7 +19,7 @@ let cluster: InProcessCluster
 let key: KeyFile
 
 beforeAll(async () => {
-  cluster = await startInProcessCluster(3, { basePortFrom: 25400, limits: { maxPendingSignRequests: MAX_PENDING } })
+  cluster = await startInProcessCluster(3, { basePortFrom: 25400, limits: { maxPendingSignRequests: MAX_PENDING, ownerShareOfPendingSignRequests: 1 } })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 3), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   key = await makeKey(cluster.running()[0]!.http.url, 'secp256k1', { ratePerMinute: 1000 })
 }, 60_000)

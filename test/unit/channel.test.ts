@@ -35,6 +35,7 @@ async function serveDoubling (n: ShardsigLibp2p, protocol = PROTOCOL_SIGN): Prom
     protocol,
     requestSchema: Req,
     malformed: reason => ({ malformed: reason }),
+    overQuota: reason => ({ overQuota: reason }),
     timeoutMs: 2_000,
     log,
     handle: async (req, { peerId }) => {
@@ -155,7 +156,7 @@ describe('channels', () => {
     await serveDoubling(a)
     const seen: number[] = []
     await handleJson({
-      libp2p: b, protocol: PROTOCOL_SIGN, requestSchema: Req, malformed: reason => ({ malformed: reason }), timeoutMs: 2_000, log,
+      libp2p: b, protocol: PROTOCOL_SIGN, requestSchema: Req, malformed: reason => ({ malformed: reason }), overQuota: reason => ({ overQuota: reason }), timeoutMs: 2_000, log,
       handle: async (req, { peerId }) => { seen.push(req.n); return { doubled: 2 * req.n, from: peerId } }
     })
     await connect(a, b)

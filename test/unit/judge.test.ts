@@ -55,6 +55,11 @@ describe('judgeRefusals', () => {
     expect('list' in r && r.list).toEqual([expect.objectContaining({ reason: 'rate-limited', blame: false })])
   })
 
+  it('excludes a member that refused this CM over its per-peer quota (peer-rate-limited) without blame', () => {
+    const r = judgeRefusals([reject(a, 'peer-rate-limited'), share(b), share(c), share(d)], record, request, Date.now())
+    expect('list' in r && r.list).toEqual([expect.objectContaining({ member: a, reason: 'rate-limited', blame: false })])
+  })
+
   it('treats an answer that is neither a share nor a refusal as malformed, instead of reading it as a share', () => {
     const noted: Answered = { member: a, answer: { kind: 'noted' } }
     const r = judgeRefusals([noted, share(b), share(c), share(d)], record, request, Date.now())

@@ -75,6 +75,26 @@ describe('node metrics', () => {
     expect(s.samples.some(x => x.labels.reason === 'a reason nobody wrote down')).toBe(false)
   })
 
+  it('quota refusals: every route and quota a node can refuse is a series at 0 from the start; anything else counts as route other', async () => {
+    const m = metrics()
+    let s = await read(m)
+    const series = s.samples.filter(x => x.name === 'shardsig_quota_refusals_total')
+    expect(series.every(x => x.value === 0)).toBe(true)
+    for (const [route, quota] of [
+      ['POST /sign_request', 'client'], ['POST /sign_request', 'owner'], ['POST /sign_request', 'pending'], ['POST /sign_request', 'owner-pending'],
+      ['POST /delete_user', 'owner'], ['GET /status/stream', 'client'], ['POST /membership', 'client'], [PROTOCOL_PARTY, 'peer'], ['/shardsig/membership-sync/1.0.0', 'peer']
+    ]) expect(series.some(x => x.labels.route === route && x.labels.quota === quota), `${route} ${quota}`).toBe(true)
+    // Not limited, so not a series: discovery and /health.
+    expect(series.some(x => x.labels.route === 'GET /health')).toBe(false)
+    m.quotaRefused('POST /sign_request', 'owner')
+    m.quotaRefused(PROTOCOL_PARTY, 'peer')
+    m.quotaRefused('GET /health', 'client')
+    s = await read(m)
+    expect(valueOf(s, 'shardsig_quota_refusals_total', { route: 'POST /sign_request', quota: 'owner' })).toBe(1)
+    expect(valueOf(s, 'shardsig_quota_refusals_total', { route: PROTOCOL_PARTY, quota: 'peer' })).toBe(1)
+    expect(valueOf(s, 'shardsig_quota_refusals_total', { route: 'other', quota: 'client' })).toBe(1)
+  })
+
   it('each node has its own registry, and nothing lands in prom-client\'s global one', async () => {
     const a = metrics()
     const b = metrics()

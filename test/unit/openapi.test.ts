@@ -19,14 +19,15 @@ import { KeyGoneError, resultOf, UnknownKeyError } from '../../node/engine/delet
 import { keyStateOf } from '../../node/engine/lifecycle/key-state.js'
 import { InsufficientReceiptsError, NotCommitteeLeaderError } from '../../node/engine/new-user/leader.js'
 import { KeyDeletedError, RecordConflictError } from '../../node/engine/registry.js'
-import { CoordinatorBusyError, NotManagerError, RequestSentOnError } from '../../node/engine/sign/coordinator-errors.js'
+import { CoordinatorBusyError, NotManagerError, OwnerBusyError, RequestSentOnError } from '../../node/engine/sign/coordinator-errors.js'
+import { RateLimitedProblem } from '../../node/api/quotas.js'
 import { PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { DeleteRejection } from '../../protocols/delete-user/tombstone.js'
 import { NewUserRejection } from '../../protocols/new-user/check-record.js'
 import { SignRejection, type SignRejectionCode } from '../../protocols/sign/check-request.js'
 import { DELETE_USER_KIND, type DeleteUserRequest, type DeleteUserResult, type Tombstone } from '../../protocols/wire/delete-user.js'
-import { HTTP_API } from '../../protocols/wire/http-api.js'
+import { HTTP_API, type HttpRoute } from '../../protocols/wire/http-api.js'
 import type { Health } from '../../protocols/wire/http.js'
 import type { KeyInfo } from '../../protocols/new-user/registry-entry.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
@@ -77,7 +78,7 @@ async function setup () {
   const app = createApp(deps as unknown as ApiDeps)
   const owner = newOwner()
   const dealt = await deal(membership, owner)
-  return { app, behaviour, dealt, owner, view }
+  return { app, behaviour, dealt, owner, view, deps: deps as unknown as ApiDeps }
 }
 
 /** A node that hears no peer (long past its warm-up) and holds a share record that does not authenticate. */
@@ -351,6 +352,8 @@ describe('real calls validate against the document', () => {
       ...codes.map((code): [() => never, number] => [() => { throw new SignRejection(code, `refused: ${code}`) }, SIGN_REJECTION_STATUS[code] ?? 400]),
       [() => { throw new NotManagerError() }, 421],
       [() => { throw new CoordinatorBusyError(128) }, 429],
+      [() => { throw new OwnerBusyError(32, 32) }, 429],
+      [() => { throw new RateLimitedProblem('owner', 'POST /sign_request', 1_500) }, 429],
       [() => { throw new RequestSentOnError(request.requestId, 'restarted') }, 503],
       [() => { throw new RequestSentOnError(request.requestId, 'role-lost') }, 503]
     ]
@@ -384,6 +387,27 @@ describe('real calls validate against the document', () => {
       expect(res.status).toBe(503)
       expect(await res.clone().json()).toMatchObject({ code: why === 'restarted' ? 'coordinator-restarted' : 'manager-role-lost' })
       await expectDocumented('GET', '/sign_request/:requestId', res)
+    }
+  })
+
+  it('every route with a quota answers the documented 429 rate-limited with Retry-After once the client\'s bucket is empty', async () => {
+    const one = { ratePerS: 1, burst: 1 }
+    // A clock that stands still: the second request of each route finds the bucket empty.
+    const app = createApp({ ...ctx.deps, quotas: { now: () => 0, perClient: { sign: one, read: one, keys: one, operator: one } } })
+    const limited = (Object.values(HTTP_API) as HttpRoute[]).filter(r => r.quota !== undefined)
+    expect(limited.map(r => `${r.method} ${r.path}`).sort()).toEqual([
+      'GET /keys/:keyId', 'GET /membership', 'GET /sign_request/:requestId', 'GET /status', 'GET /status/stream',
+      'POST /delete_user', 'POST /membership', 'POST /new_user', 'POST /new_user/dkg', 'POST /sign_request'
+    ])
+    for (const route of limited) {
+      const path = route.path.replace(':keyId', 'ab'.repeat(16)).replace(':requestId', 'req-openapi-0001')
+      const init = route.method === 'POST' ? post('{') : {}
+      // Each route of a class shares its bucket: the class's first request takes the token, whatever it answers.
+      await (await app.request(path, init)).body?.cancel()
+      const res = await app.request(path, init)
+      expect(res.status, `${route.method} ${route.path}`).toBe(429)
+      const body = await expectDocumented(route.method, route.path, res) as Json
+      expect(body).toMatchObject({ type: 'https://shardsig.dev/problems/rate-limited', quota: 'client' })
     }
   })
 

@@ -7,10 +7,12 @@ import { HTTP_API } from '../../../protocols/wire/http-api.js'
 import type { SignRequest, SignResult } from '../../../protocols/wire/sign.js'
 import { readJsonBody } from '../body.js'
 import { BadRequestProblem, HttpProblem, MethodNotAllowedProblem, NotFoundProblem } from '../problems.js'
+import type { HttpQuotas } from '../quotas.js'
 
 export interface SignDeps {
   sign: {
-    submit: (request: SignRequest) => Promise<{ result: SignResult, done: Promise<void> }>
+    /** `admit` gets the owner auth key of a new request once its signature verified, and throws to refuse it. */
+    submit: (request: SignRequest, opts?: { admit?: (ownerAuthKey: string) => void }) => Promise<{ result: SignResult, done: Promise<void> }>
     get: (requestId: string, keyId?: string) => Promise<SignResult[]>
   }
 }
@@ -21,10 +23,10 @@ export function preferWaitSeconds (header: string | undefined): number | undefin
   return m === null ? undefined : Math.min(Number(m[1]), MAX_PREFER_WAIT_S)
 }
 
-export function addSignRoutes (app: Hono, deps: SignDeps): void {
+export function addSignRoutes (app: Hono, deps: SignDeps, quotas: HttpQuotas): void {
   app.post('/sign_request', async c => {
     const request = await readJsonBody(c, HTTP_API.signRequest.body.schema)
-    const { result, done } = await deps.sign.submit(request)
+    const { result, done } = await deps.sign.submit(request, { admit: owner => { quotas.takeOwner(HTTP_API.signRequest, owner) } })
     const wait = preferWaitSeconds(c.req.header('prefer'))
     if (wait !== undefined && result.status === 'pending') {
       let timer: NodeJS.Timeout | undefined

@@ -39,6 +39,7 @@ export async function startDkgService (init: DkgServiceInit): Promise<DkgService
     protocol: PROTOCOL_DKG,
     requestSchema: DkgDealerRequestSchema,
     malformed: (reason): DkgDealerResponse => ({ kind: 'reject', code: 'malformed', reason }),
+    overQuota: (reason): DkgDealerResponse => ({ kind: 'reject', code: 'peer-rate-limited', reason }),
     timeoutMs: DKG_DEALER_TIMEOUT_MS,
     log,
     handle: async (req, { peerId }): Promise<DkgDealerResponse> => {

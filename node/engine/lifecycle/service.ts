@@ -103,6 +103,7 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
     protocol: PROTOCOL_RESHARE,
     requestSchema: ReshareRequestSchema,
     malformed: (reason): ReshareResponse => ({ kind: 'reject', code: 'malformed', reason }),
+    overQuota: (reason): ReshareResponse => ({ kind: 'reject', code: 'peer-rate-limited', reason }),
     timeoutMs: RESHARE_MEMBER_TIMEOUT_MS,
     log,
     handle: async (req, { peerId }): Promise<ReshareResponse> => {

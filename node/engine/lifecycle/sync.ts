@@ -73,6 +73,7 @@ export class MembershipSync {
       protocol: PROTOCOL_MEMBERSHIP_SYNC,
       requestSchema: MembershipSyncRequestSchema,
       malformed: (): MembershipSyncResponse => NOTHING,
+      overQuota: (): MembershipSyncResponse => NOTHING,
       // Members, and nodes the pending update adds (joining: they learn the update and its entries here).
       handle: async (req, { peerId }) => this.init.peers.has(peerId) || this.joins(peerId) || this.init.previousMembers?.has(peerId) === true ? this.answer(req) : NOTHING,
       timeoutMs: REGISTRY_SYNC_TIMEOUT_MS,

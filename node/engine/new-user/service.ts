@@ -52,6 +52,7 @@ export async function startNewUserService (init: NewUserServiceInit): Promise<Ne
     protocol: PROTOCOL_NEW_USER,
     requestSchema: DeliverRequestSchema,
     malformed: (reason): DeliverResponse => ({ kind: 'reject', code: 'malformed', reason }),
+    overQuota: (reason): DeliverResponse => ({ kind: 'reject', code: 'peer-rate-limited', reason }),
     timeoutMs: NEW_USER_MEMBER_TIMEOUT_MS,
     log,
     handle: async (req, { peerId, signal }): Promise<DeliverResponse> => {

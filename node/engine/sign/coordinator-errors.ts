@@ -27,6 +27,20 @@ export class CoordinatorBusyError extends Error {
 }
 
 /**
+ * The key's owner already holds its share of this CM's unfinished requests
+ * (limits.ownerShareOfPendingSignRequests of limits.maxPendingSignRequests):
+ * 429 with Retry-After; other owners still get through, and another manager
+ * has a share of its own.
+ */
+export class OwnerBusyError extends Error {
+  readonly retryAfterS = CM_BUSY_RETRY_AFTER_S
+  constructor (readonly pending: number, readonly limit: number) {
+    super(`this key's owner has ${pending} unfinished requests at this manager, its share of the manager's limit (${limit}); try another manager or again in ${CM_BUSY_RETRY_AFTER_S} s`)
+    this.name = 'OwnerBusyError'
+  }
+}
+
+/**
  * This CM no longer coordinates the request (it restarted while the request was
  * pending, or lost its manager role while finishing another manager's session):
  * the client sends it, with the same id, to another manager (503).

@@ -2,7 +2,7 @@
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
 // deadline passes or no valid party is left. Results are kept in the store.
-import { MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PENDING_REQUESTS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+import { MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { randomBytes } from 'node:crypto'
@@ -12,7 +12,7 @@ import { checkSignRequest, requestIdentity, SignRejection } from '../../../proto
 import { selectParty } from '../../../protocols/sign/select-party.js'
 import { PartyAnswerSchema, SIGN_REQUEST_KIND, type PartyAnswer, type PartyMember, type Presign, type SessionAbandoned, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
-import type { SignMetrics } from '../../metrics/index.js'
+import type { QuotaMetrics, SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { notifyJson, requestJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
@@ -20,12 +20,14 @@ import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import { runAttempt, type PartyTransport } from './attempt.js'
 import { finishOtherSession } from './finish-other-session.js'
-import { CoordinatorBusyError, NotManagerError, RequestSentOnError, type SentOnReason } from './coordinator-errors.js'
+import { NotManagerError, RequestSentOnError, type SentOnReason } from './coordinator-errors.js'
+import { PendingBounds } from './pending-bounds.js'
 import { PresignPool } from './presign-pool.js'
 import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
 import { RecentSignRequests } from './recent.js'
 import type { RecentSignRequest } from '../../../protocols/wire/status.js'
+import { HTTP_API, routeLabel } from '../../../protocols/wire/http-api.js'
 import { deadline } from '../../deadline.js'
 
 const RESULT_PREFIX = 'cm-request/'
@@ -35,6 +37,17 @@ const MAX_LEASE_WAITS = 2
 /** The load party selection sees for the CM itself: more than any signer can have, so it is chosen last. */
 const SELF_PARTY_LOAD = Number.MAX_SAFE_INTEGER / 2
 const LEASE_WAIT_SLACK_MS = 100
+/** The refusals of the pending bounds are counted under the route that meets them. */
+const SIGN_ROUTE = routeLabel(HTTP_API.signRequest)
+
+export interface SubmitOptions {
+  /**
+   * Called with the key's owner auth key once the owner's signature on a new
+   * request verified, before the CM takes it; throws to refuse it (the HTTP
+   * layer's per-owner bucket). Not called for a request the CM already holds.
+   */
+  admit?: (ownerAuthKey: string) => void
+}
 
 /** Request ids are scoped by key: another owner cannot squat an id a user will choose. */
 function trackKey (keyId: string, requestId: string): string {
@@ -91,9 +104,11 @@ export interface CoordinatorInit {
   blame: BlameLog
   rate: RateLimiter
   log: Logger
-  metrics: SignMetrics
+  metrics: SignMetrics & QuotaMetrics
   /** Default MAX_PENDING_REQUESTS_PER_CM. */
   maxPendingRequests?: number
+  /** The share of maxPendingRequests one owner may hold; default OWNER_SHARE_OF_PENDING_SIGN_REQUESTS. */
+  ownerShareOfPending?: number
   now?: () => number
 }
 
@@ -106,13 +121,15 @@ export class SignCoordinator {
   private readonly controller = new AbortController()
   private readonly slots = new Semaphore(MAX_CONCURRENT_SESSIONS_PER_CM)
   private readonly intake = new KeyedLock()
-  private pending = 0
+  /** Unfinished requests, in all and per owner. */
+  private readonly bounds: PendingBounds
   private readonly now: () => number
   /** Presignatures party members made ahead for this CM (docs/protocols/sign.md#presignatures). */
   readonly presigns: PresignPool
 
   constructor (private readonly init: CoordinatorInit) {
     this.now = init.now ?? Date.now
+    this.bounds = new PendingBounds({ max: init.maxPendingRequests, ownerShare: init.ownerShareOfPending, onRefused: quota => { init.metrics.quotaRefused(SIGN_ROUTE, quota) } })
     this.presigns = new PresignPool({
       log: init.log,
       signal: this.controller.signal,
@@ -134,7 +151,7 @@ export class SignCoordinator {
 
   /** Unfinished requests this CM coordinates (shardsig_sign_pending_requests). */
   get pendingRequests (): number {
-    return this.pending
+    return this.bounds.pending
   }
 
   /**
@@ -142,12 +159,12 @@ export class SignCoordinator {
    * the same tracked state, which is how a client fails over between CMs).
    * Throws NotManagerError, or SignRejection for a request no signer would accept.
    */
-  async submit (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {
+  async submit (request: SignRequest, opts: SubmitOptions = {}): Promise<{ result: SignResult, done: Promise<void> }> {
     // Copies of one request arriving together must not both start: each waits for the one before.
-    return await this.intake.run(trackKey(request.keyId, request.requestId), async () => await this.submitOnce(request))
+    return await this.intake.run(trackKey(request.keyId, request.requestId), async () => await this.submitOnce(request, opts))
   }
 
-  private async submitOnce (request: SignRequest): Promise<{ result: SignResult, done: Promise<void> }> {
+  private async submitOnce (request: SignRequest, opts: SubmitOptions): Promise<{ result: SignResult, done: Promise<void> }> {
     const { view } = this.init
     if (!view.isManager()) throw new NotManagerError()
     const requestDigest = requestIdentity(request)
@@ -161,15 +178,18 @@ export class SignCoordinator {
       return { result: known.result, done: known.done }
     }
     checkSignRequest(request, material.record, this.now())
-    if (this.pending >= (this.init.maxPendingRequests ?? MAX_PENDING_REQUESTS_PER_CM)) throw new CoordinatorBusyError(this.pending)
+    const owner = material.record.ownerAuthKey
+    this.bounds.check(owner)
+    // The owner's signature verified (checkSignRequest): only now may the owner's own bucket be drawn on.
+    opts.admit?.(owner)
     if (!this.init.rate.tryTake(request.keyId, material.record.policy.ratePerMinute, this.now())) {
       throw new SignRejection('rate-limited', `key ${request.keyId} is over its limit of ${material.record.policy.ratePerMinute} signatures per minute`)
     }
     const result: SignResult = { requestId: request.requestId, keyId: request.keyId, status: 'pending', scheme: material.record.scheme, groupPublicKey: material.record.groupPublicKey, attempts: 0 }
     const tracked: Tracked = { requestDigest, result, done: Promise.resolve(), startedAt: this.now() }
-    this.pending++
+    const release = this.bounds.hold(owner)
     const decided = new Promise<void>(resolve => { tracked.decided = resolve })
-    const ran = this.run(request, tracked).finally(() => { this.pending--; tracked.decided?.() })
+    const ran = this.run(request, tracked).finally(() => { release(); tracked.decided?.() })
     tracked.done = Promise.race([decided, ran])
     this.requests.set(trackKey(request.keyId, request.requestId), tracked)
     return { result, done: tracked.done }

@@ -6,7 +6,7 @@ import type { Membership } from '../../../protocols/wire/membership.js'
 import type { KeyStates } from '../lifecycle/key-state.js'
 import { PartyRequestSchema, RoundOneSchema, type PartyAnswer } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
-import type { SignMetrics } from '../../metrics/index.js'
+import type { QuotaMetrics, SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { handleJson, unhandleJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
@@ -33,12 +33,13 @@ export interface SignServiceInit {
   store: KeyStore
   blame: BlameLog
   log: Logger
-  metrics: SignMetrics
+  metrics: SignMetrics & QuotaMetrics
   faults?: SignerFaults
   /** Seed of this node's libp2p key (signed statements such as a session's abandonment). */
   peerSeed: Uint8Array
-  /** Operator limit (config limits.maxPendingSignRequests). */
+  /** Operator limits (config limits.maxPendingSignRequests, limits.ownerShareOfPendingSignRequests). */
   maxPendingRequests?: number
+  ownerShareOfPending?: number
 }
 
 export interface SignService {
@@ -46,6 +47,8 @@ export interface SignService {
   stop: () => Promise<void>
 }
 
+/** The most a party reject's retryAfterMs may say (PartyAnswerSchema). */
+const MAX_RETRY_AFTER_MS = 60_000
 /** A signer's new_party answer may take round 1 plus the store write; leave room beyond the CM's own deadline. */
 const PARTY_HANDLER_TIMEOUT_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
 
@@ -58,7 +61,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     rate: new RateLimiter(), presigns: new PresignNonces(), log, faults: init.faults, isMember: peerId => members.has(peerId)
   })
   const coordinator = new SignCoordinator({
-    libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests,
+    libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests, ownerShareOfPending: init.ownerShareOfPending,
     localSigner: {
       onNewParty: async (np, signal) => await signer.onNewParty(np, init.view.selfPeerId, signal),
       onRecover: async req => await signer.onRecover(req),
@@ -72,6 +75,8 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     protocol: PROTOCOL_PARTY,
     requestSchema: PartyRequestSchema,
     malformed: (reason): PartyAnswer => ({ kind: 'reject', sessionId: '', code: 'malformed', reason }),
+    // The CM excludes this member from the request's next parties without blame (protocols/sign/judge.ts).
+    overQuota: (reason, retryAfterMs): PartyAnswer => ({ kind: 'reject', sessionId: '', code: 'peer-rate-limited', reason, retryAfterMs: Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) }),
     timeoutMs: PARTY_HANDLER_TIMEOUT_MS,
     log,
     handle: async (req, { peerId, signal }): Promise<PartyAnswer> => {
@@ -96,6 +101,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     protocol: PROTOCOL_SIGN,
     requestSchema: RoundOneSchema,
     malformed: reason => ({ kind: 'reject', reason }),
+    overQuota: reason => ({ kind: 'reject', reason }),
     timeoutMs: ROUND_ONE_TIMEOUT_MS,
     log,
     // Only network members sign; anything else is refused before it reaches a session.
