@@ -16,7 +16,10 @@ import { NewUserRejection } from '../../protocols/new-user/check-record.js'
 import { checkRegistryEntry, mergeReceipts, recordDigest, type RegistryEntry } from '../../protocols/new-user/registry-entry.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { Membership } from '../../protocols/wire/membership.js'
-import { RegistryGossipSchema, SyncRequestSchema, SyncResponseSchema, type RegistryGossip, type SyncRequest, type SyncResponse } from '../../protocols/wire/registry-sync.js'
+import { bucketOf, differingBuckets, RegistryDigestTree } from '../../protocols/registry/digest-tree.js'
+import {
+  RegistryGossipSchema, SUMMARY_CHUNK_KEYS, SyncRequestSchema, SyncResponseSchema, type EntriesResponse, type RegistryGossip, type SyncRequest, type SyncResponse
+} from '../../protocols/wire/registry-sync.js'
 import { checkErasureReceipt, checkTombstone, DeleteRejection, deleteDigest, mergeErasureReceipts, type HoldersAt } from '../../protocols/delete-user/tombstone.js'
 import type { Tombstone } from '../../protocols/wire/delete-user.js'
 import type { Logger } from '../log.js'
@@ -66,6 +69,8 @@ export interface RegistryInit {
 export class KeyRegistry {
   private readonly entries = new Map<string, Held>()
   private readonly tombstones = new Map<string, Tombstone>()
+  /** What this node holds, by bucket: anti-entropy compares it with a peer's before any summary. */
+  private readonly tree = new RegistryDigestTree()
   private readonly tombstoneListeners: Array<(t: Tombstone) => void> = []
   private readonly entryListeners: Array<(entry: RegistryEntry) => void> = []
   private readonly syncedListeners: Array<() => void> = []
@@ -89,10 +94,14 @@ export class KeyRegistry {
     for await (const [, value] of this.init.store.iterate(TOMBSTONE_PREFIX)) {
       const tombstone = JSON.parse(new TextDecoder().decode(value)) as Tombstone
       this.tombstones.set(tombstone.record.keyId, tombstone)
+      this.tree.set(tombstone.record.keyId, { kind: 'tombstone', receipts: tombstone.receipts.length })
     }
     for await (const [, value] of this.init.store.iterate(REGISTRY_PREFIX)) {
       const entry = JSON.parse(new TextDecoder().decode(value)) as RegistryEntry
-      if (!this.tombstones.has(entry.record.keyId)) this.entries.set(entry.record.keyId, { entry, digest: recordDigest(entry.record) })
+      if (this.tombstones.has(entry.record.keyId)) continue
+      const digest = recordDigest(entry.record)
+      this.entries.set(entry.record.keyId, { entry, digest })
+      this.tree.set(entry.record.keyId, { kind: 'entry', recordDigest: digest, receipts: entry.receipts.length })
     }
     const { libp2p } = this.init
     libp2p.services.pubsub.topicValidators.set(TOPIC_REGISTRY, this.validate)
@@ -184,6 +193,7 @@ export class KeyRegistry {
       await this.init.store.delete(REGISTRY_PREFIX + keyId)
       this.tombstones.set(keyId, merged)
       this.entries.delete(keyId)
+      this.tree.set(keyId, { kind: 'tombstone', receipts: merged.receipts.length })
       return held === undefined ? 'added' : 'updated'
     })
     if (result !== 'unchanged') {
@@ -248,6 +258,7 @@ export class KeyRegistry {
     const merged: RegistryEntry = { record: entry.record, receipts }
     await this.init.store.putJson(REGISTRY_PREFIX + keyId, merged, { sync: true })
     this.entries.set(keyId, { entry: merged, digest })
+    this.tree.set(keyId, { kind: 'entry', recordDigest: digest, receipts: merged.receipts.length })
     for (const listener of this.entryListeners) listener(merged)
     return held === undefined ? 'added' : 'updated'
   }
@@ -302,31 +313,44 @@ export class KeyRegistry {
     })
   }
 
-  /** Entries the asker lacks or holds with fewer receipts, up to REGISTRY_SYNC_BATCH_BYTES of JSON. */
   private answerSync (req: SyncRequest): SyncResponse {
+    if (req.kind === 'digests') {
+      const root = this.tree.root()
+      return root === req.root ? { kind: 'digests', root } : { kind: 'digests', root, buckets: this.tree.bucketDigests() }
+    }
+    return this.entriesFor(req)
+  }
+
+  /**
+   * Entries (and tombstones) the asker lacks or holds with fewer receipts, in the buckets it
+   * names (every key when it names none), up to REGISTRY_SYNC_BATCH_BYTES of JSON.
+   */
+  private entriesFor (req: Extract<SyncRequest, { kind: 'summary' }>): EntriesResponse {
     const theirs = new Map(req.have.map(h => [h.keyId, h]))
     const theirTombstones = new Map((req.tombstones ?? []).map(t => [t.keyId, t.receipts]))
+    const keyIds = req.buckets === undefined ? undefined : req.buckets.flatMap(b => [...this.tree.itemsOf(b).keys()])
+    const tombstoned = keyIds === undefined ? [...this.tombstones.values()] : keyIds.flatMap(k => this.tombstones.get(k) ?? [])
+    const held = keyIds === undefined ? [...this.entries.values()] : keyIds.flatMap(k => this.entries.get(k) ?? [])
     const entries: RegistryEntry[] = []
     const tombstones: Tombstone[] = []
     let bytes = 0
-    let more = false
     // Tombstones first: a deletion matters more than a key the asker lacks.
-    for (const [keyId, t] of this.tombstones) {
-      if ((theirTombstones.get(keyId) ?? -1) >= t.receipts.length) continue
+    for (const t of tombstoned) {
+      if ((theirTombstones.get(t.record.keyId) ?? -1) >= t.receipts.length) continue
       const size = JSON.stringify(t).length
       if (tombstones.length > 0 && bytes + size > REGISTRY_SYNC_BATCH_BYTES) return { kind: 'entries', entries, tombstones, more: true }
       tombstones.push(t)
       bytes += size
     }
-    for (const [keyId, held] of this.entries) {
-      const t = theirs.get(keyId)
-      if (t !== undefined && (t.recordDigest !== held.digest || t.receipts >= held.entry.receipts.length)) continue
-      const size = JSON.stringify(held.entry).length
-      if (entries.length > 0 && bytes + size > REGISTRY_SYNC_BATCH_BYTES) { more = true; break }
-      entries.push(held.entry)
+    for (const h of held) {
+      const t = theirs.get(h.entry.record.keyId)
+      if (t !== undefined && (t.recordDigest !== h.digest || t.receipts >= h.entry.receipts.length)) continue
+      const size = JSON.stringify(h.entry).length
+      if (entries.length > 0 && bytes + size > REGISTRY_SYNC_BATCH_BYTES) return { kind: 'entries', entries, tombstones, more: true }
+      entries.push(h.entry)
       bytes += size
     }
-    return { kind: 'entries', entries, tombstones, more }
+    return { kind: 'entries', entries, tombstones, more: false }
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => {
@@ -342,15 +366,58 @@ export class KeyRegistry {
       .finally(() => { this.syncing.delete(peer) })
   }
 
-  /** Pulls every entry `peer` has that we lack (or hold with fewer receipts). */
+  /**
+   * Pulls every entry `peer` has that we lack (or hold with fewer receipts): roots first, then
+   * the summaries of the buckets whose digests differ. A peer that does not know digests (a
+   * build before them answers an empty `entries`) gets one summary of every key, as before.
+   */
   async syncWith (peer: string): Promise<number> {
+    const answer = await this.ask(peer, { kind: 'digests', root: this.tree.root() })
+    let pulled = 0
+    if (answer.kind === 'entries') {
+      pulled = await this.pullSummaries(peer, undefined)
+    } else if (answer.buckets !== undefined) {
+      for (const buckets of this.summaryChunks(differingBuckets(this.tree.bucketDigests(), answer.buckets))) {
+        pulled += await this.pullSummaries(peer, buckets)
+      }
+    }
+    if (!this.stopped && !this.syncedOnce) {
+      this.syncedOnce = true
+      for (const listener of this.syncedListeners) listener()
+    }
+    return pulled
+  }
+
+  private async ask (peer: string, req: SyncRequest): Promise<SyncResponse> {
+    return await requestJson(this.init.libp2p, peer, PROTOCOL_REGISTRY_SYNC, req, SyncResponseSchema,
+      { signal: deadline(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES })
+  }
+
+  /** Differing buckets grouped so that each summary lists at most SUMMARY_CHUNK_KEYS of our keys (one bucket alone may list more). */
+  private summaryChunks (buckets: number[]): number[][] {
+    const chunks: number[][] = []
+    let keys = 0
+    for (const b of buckets) {
+      const size = this.tree.itemsOf(b).size
+      if (chunks.length === 0 || (keys > 0 && keys + size > SUMMARY_CHUNK_KEYS)) { chunks.push([]); keys = 0 }
+      chunks.at(-1)!.push(b)
+      keys += size
+    }
+    return chunks
+  }
+
+  /** Summaries of what we hold in `buckets` (every key when undefined), page after page, until the peer has nothing more for us. */
+  private async pullSummaries (peer: string, buckets: number[] | undefined): Promise<number> {
     let pulled = 0
     for (;;) {
       if (this.stopped) return pulled
-      const have = [...this.entries.values()].map(h => ({ keyId: h.entry.record.keyId, recordDigest: h.digest, receipts: h.entry.receipts.length }))
-      const tombstones = [...this.tombstones.values()].map(t => ({ keyId: t.record.keyId, receipts: t.receipts.length }))
-      const res = await requestJson(this.init.libp2p, peer, PROTOCOL_REGISTRY_SYNC, { kind: 'summary', have, tombstones }, SyncResponseSchema,
-        { signal: deadline(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES })
+      const keyIds = buckets === undefined ? undefined : new Set(buckets.flatMap(b => [...this.tree.itemsOf(b).keys()]))
+      const have = [...this.entries.values()].filter(h => keyIds?.has(h.entry.record.keyId) ?? true)
+        .map(h => ({ keyId: h.entry.record.keyId, recordDigest: h.digest, receipts: h.entry.receipts.length }))
+      const tombstones = [...this.tombstones.values()].filter(t => keyIds?.has(t.record.keyId) ?? true)
+        .map(t => ({ keyId: t.record.keyId, receipts: t.receipts.length }))
+      const res = await this.ask(peer, { kind: 'summary', have, tombstones, ...(buckets !== undefined ? { buckets } : {}) })
+      if (res.kind !== 'entries') return pulled
       let progressed = false
       for (const tombstone of res.tombstones ?? []) {
         try {
@@ -361,6 +428,8 @@ export class KeyRegistry {
         }
       }
       for (const entry of res.entries) {
+        // Only what we asked about: a peer cannot make us take keys outside the buckets.
+        if (buckets !== undefined && !buckets.includes(bucketOf(entry.record.keyId))) continue
         try {
           checkRegistryEntry(entry, this.membershipOf(entry.record))
           if (await this.merge(entry) !== 'unchanged') { pulled++; progressed = true }
@@ -369,13 +438,7 @@ export class KeyRegistry {
           this.init.log.warn({ peer, keyId: entry.record.keyId, err: err.message }, 'peer offered an invalid registry entry')
         }
       }
-      if (!res.more || !progressed) {
-        if (!this.syncedOnce) {
-          this.syncedOnce = true
-          for (const listener of this.syncedListeners) listener()
-        }
-        return pulled
-      }
+      if (!res.more || !progressed) return pulled
     }
   }
 
