@@ -7,7 +7,10 @@
 // Every frame gets an error reply or a reset, never a hang; afterwards the
 // node serves /health, its heap is back near where it was, and it still
 // signs. Then the per-connection stream caps: excess streams are reset, the
-// ones within the cap are served.
+// ones within the cap are served. The victim's per-peer quotas are lifted: at
+// the fuzz's rate they would answer most frames before their schema check,
+// and it is the checks under them this file is about (the quotas' own test is
+// test/unit/peer-quotas.test.ts).
 import { fc, it } from '@fast-check/vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
@@ -16,6 +19,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { newRequestId, sign } from '../../cli/client/sign.js'
 import type { KeyFile } from '../../cli/key-file.js'
 import { readIdentityFile } from '../../node/identity.js'
+import { PeerQuotas, usePeerQuotas } from '../../node/p2p/peer-quotas.js'
 import type { ShardsigNode } from '../../node/node.js'
 import type { ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
@@ -64,6 +68,7 @@ beforeAll(async () => {
   cluster = await startInProcessCluster(3, { basePortFrom: 26300 })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 3), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   victim = cluster.nodes[0]!
+  usePeerQuotas(victim.libp2p, new PeerQuotas({ rateOf: () => undefined }))
   key = await makeKey(victim.http.url, 'ed25519')
   await waitUntil(() => cluster.running().every(n => n.registry.get(key.keyId) !== undefined), AbortSignal.timeout(10_000))
 

@@ -3,6 +3,9 @@
 // serves. Every answer must be a 4xx problem+json (or, for junk around a GET
 // route, its normal 200), never a 5xx, never a hang; afterwards the node
 // answers /health, its heap is back near where it was, and the key still signs.
+// The nodes' per-client quotas are lifted: at the fuzz's rate from one address
+// they would answer most requests 429 before their checks, and it is the checks
+// this file is about (the quotas' own test is test/unit/quotas-api.test.ts).
 import { fc, it } from '@fast-check/vitest'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { newRequestId, sign } from '../../cli/client/sign.js'
@@ -25,6 +28,8 @@ const BATCH = 50
 const REQUEST_TIMEOUT_MS = 15_000
 /** Heap growth (MiB, after GC) that would mean the requests left something behind. */
 const MAX_HEAP_GROWTH_MIB = 64
+/** A per-client quota the fuzz never reaches. */
+const UNLIMITED = { ratePerS: 1_000_000, burst: 1_000_000 }
 
 let cluster: InProcessCluster
 let ctx: HttpFuzzContext
@@ -43,7 +48,7 @@ let fuzzEndedAt = 0
 let reported = false
 
 beforeAll(async () => {
-  cluster = await startInProcessCluster(3, { basePortFrom: 26100 })
+  cluster = await startInProcessCluster(3, { basePortFrom: 26100, limits: { http: { perClient: { sign: UNLIMITED, read: UNLIMITED, keys: UNLIMITED, operator: UNLIMITED } } } })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 3), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   const first = cluster.running()[0]!
   key = await makeKey(first.http.url, 'ed25519', { maxMessageBytes: 64, messagePrefix: 'cafe' })
