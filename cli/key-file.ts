@@ -1,5 +1,6 @@
 // The key file `shardsig new-user` writes and `shardsig sign` will read: what a
-// later request needs (key id, scheme, group key, the owner auth key pair).
+// later request needs (key id, scheme, group key, the owner auth key pair, the
+// genesis digest an https:// network is trusted by).
 // Written with mode 0600; never overwritten silently.
 import { readFile, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
@@ -16,6 +17,12 @@ export const KeyFileSchema = z.strictObject({
   network: z.string(),
   /** The node the key was created through; later commands default to it. */
   node: z.string(),
+  /**
+   * Digest of the genesis the key was dealt under (the record's). Later commands
+   * trust an https:// network by it: its genesis must have this digest, and its
+   * nodes' certificate fingerprints are pinned from it. Absent in older key files.
+   */
+  genesisDigest: hexString(32).optional(),
   owner: z.strictObject({ publicKey: hexString(32), secretKey: hexString(32) }),
   createdAt: z.string(),
   /** Only with --export-secret: the whole private key. Anyone holding this file can sign without the network. */
@@ -32,6 +39,7 @@ export function keyFileOf (record: KeyRecord, node: string, ownerSecretKey: Uint
     groupPublicKey: record.groupPublicKey,
     network: record.network,
     node,
+    genesisDigest: record.genesisDigest,
     owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(ownerSecretKey) },
     createdAt: new Date(record.createdAt).toISOString(),
     ...(exportedSecret !== undefined ? { exportedSecret: scalarToHex(record.scheme, exportedSecret.expose()) } : {})

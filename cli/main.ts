@@ -2,6 +2,7 @@
 // print one line on stderr; usage errors exit 2, other failures 1.
 import '../node/polyfills.js'
 import { DELETE_USER_USAGE, runDeleteUser } from './commands/delete-user.js'
+import { GENESIS_USAGE, runGenesis } from './commands/genesis.js'
 import { runKey, KEY_USAGE } from './commands/key.js'
 import { NEW_USER_USAGE, runNewUser } from './commands/new-user.js'
 import { OPERATOR_USAGE, runOperator } from './commands/operator.js'
@@ -19,6 +20,7 @@ commands:
   key KEY_ID   show a key's registry record
   delete-user  delete a key for good (every holder erases its share)
   operator     update-node-set (move the network to a new membership, resharing every key), status
+  genesis      a network's genesis, or --digest: the digest to pin (--genesis-digest)
 
 Run \`shardsig <command> --help\` for a command's options.`
 
@@ -29,7 +31,8 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   status: { run: runStatus, usage: STATUS_USAGE },
   key: { run: runKey, usage: KEY_USAGE },
   'delete-user': { run: runDeleteUser, usage: DELETE_USER_USAGE },
-  operator: { run: runOperator, usage: OPERATOR_USAGE }
+  operator: { run: runOperator, usage: OPERATOR_USAGE },
+  genesis: { run: runGenesis, usage: GENESIS_USAGE }
 }
 
 async function main (argv: string[]): Promise<number> {

@@ -48,6 +48,12 @@ export interface UpOptions {
   basePort?: number
   /** Wipe an existing (stopped) devnet and generate a new one (the old node count and committees unless -n is given, the old base port unless given). */
   fresh?: boolean
+  /**
+   * Every node serves HTTPS with a self-signed certificate made here; the genesis
+   * lists https URLs and the certificates' fingerprints, and the devnet's own
+   * requests pin them. Only when generating; a reused devnet keeps what it was.
+   */
+  tls?: boolean
   logLevel?: LogLevel
   /** Deadline for every node healthy with roles agreed. */
   timeoutMs?: number
@@ -108,7 +114,7 @@ export class Devnet {
       if (opts.fresh === true) {
         // A fresh devnet keeps the old shape unless told otherwise; only the identities are new.
         const shape = opts.nodes === undefined ? { nodes: state.nodes.length, committees: state.params.committees, hosts: state.nodes.map(hostOf) } : {}
-        opts = { ...shape, basePort: state.basePort, ...definedOnly(opts) }
+        opts = { ...shape, basePort: state.basePort, tls: usesTls(state), ...definedOnly(opts) }
         await rm(dir, { recursive: true, force: true })
         state = undefined
       } else {
@@ -121,7 +127,9 @@ export class Devnet {
       const basePort = opts.basePort ?? DEFAULT_BASE_PORT
       const params = chooseParams(opts.nodes, opts.committees)
       checkBasePort(basePort)
-      state = await generateDevnet({ dir, nodes: opts.nodes, params, basePort, logLevel: opts.logLevel ?? 'info', ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}) })
+      state = await generateDevnet({
+        dir, nodes: opts.nodes, params, basePort, logLevel: opts.logLevel ?? 'info', ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}), ...(opts.tls === true ? { tls: true } : {})
+      })
     }
     state = await storeWrappers(dir, state, opts.wrapCommand)
     const devnet = new Devnet(dir, state, opts.nodeEntry)
@@ -133,7 +141,7 @@ export class Devnet {
    * Generates a devnet without starting it (`devnet genesis`): with `hosts`,
    * the genesis and configs of a network whose nodes run elsewhere.
    */
-  static async generate (opts: { dir?: string, hosts?: string[], nodes?: number, committees?: number, basePort?: number, logLevel?: LogLevel }): Promise<Devnet> {
+  static async generate (opts: { dir?: string, hosts?: string[], nodes?: number, committees?: number, basePort?: number, logLevel?: LogLevel, tls?: boolean }): Promise<Devnet> {
     const dir = resolve(opts.dir ?? DEFAULT_DEVNET_DIR)
     if (await readState(dir) !== undefined) throw new DevnetError(`there is already a devnet in ${dir}: remove it or choose another --dir`)
     const nodes = opts.nodes ?? opts.hosts?.length
@@ -141,7 +149,7 @@ export class Devnet {
     const basePort = opts.basePort ?? DEFAULT_BASE_PORT
     checkBasePort(basePort)
     const params = chooseParams(nodes, opts.committees)
-    const state = await generateDevnet({ dir, nodes, params, basePort, logLevel: opts.logLevel ?? 'info', ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}) })
+    const state = await generateDevnet({ dir, nodes, params, basePort, logLevel: opts.logLevel ?? 'info', ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}), ...(opts.tls === true ? { tls: true } : {}) })
     return new Devnet(dir, state, undefined)
   }
 
@@ -154,6 +162,8 @@ export class Devnet {
   }
 
   get size (): number { return this.state.nodes.length }
+  /** Whether the nodes serve HTTPS (`up --tls`). */
+  get tls (): boolean { return usesTls(this.state) }
   get params (): GenesisParams { return this.state.params }
   indices (): number[] { return this.state.nodes.map(n => n.index) }
 
@@ -182,19 +192,23 @@ export class Devnet {
 
   /** The node's /health, ok or not (a node that is not ok answers 503 with the same body). */
   async health (index: number, signal?: AbortSignal): Promise<Health> {
-    return await fetchParsed(`${this.node(index).http}/health`, HealthSchema, signal, HEALTH_STATUSES)
+    const { http, tlsFingerprint } = this.node(index)
+    return await fetchParsed(`${http}/health`, HealthSchema, signal, HEALTH_STATUSES, tlsFingerprint)
   }
 
   async whoCl (index: number, signal?: AbortSignal): Promise<WhoCl> {
-    return await fetchParsed(`${this.node(index).http}/who_cl`, WhoClSchema, signal)
+    const { http, tlsFingerprint } = this.node(index)
+    return await fetchParsed(`${http}/who_cl`, WhoClSchema, signal, undefined, tlsFingerprint)
   }
 
   async whoCm (index: number, signal?: AbortSignal): Promise<WhoCm> {
-    return await fetchParsed(`${this.node(index).http}/who_cm`, WhoCmSchema, signal)
+    const { http, tlsFingerprint } = this.node(index)
+    return await fetchParsed(`${http}/who_cm`, WhoCmSchema, signal, undefined, tlsFingerprint)
   }
 
   async peers (index: number, signal?: AbortSignal): Promise<Peers> {
-    return await fetchParsed(`${this.node(index).http}/peers`, PeersSchema, signal)
+    const { http, tlsFingerprint } = this.node(index)
+    return await fetchParsed(`${http}/peers`, PeersSchema, signal, undefined, tlsFingerprint)
   }
 
   /** One poll of `nodes` (default: the running ones): do they agree on the roles? */
@@ -269,7 +283,9 @@ export class Devnet {
       row.pid = n.pid
       if (n.process === 'paused') return { ...row, state: 'paused' }
       try {
-        const body = await getJson(`${n.http}/health`, { signal: deadline(HTTP_REQUEST_TIMEOUT_MS, signal), acceptStatuses: HEALTH_STATUSES })
+        const body = await getJson(`${n.http}/health`, {
+          signal: deadline(HTTP_REQUEST_TIMEOUT_MS, signal), acceptStatuses: HEALTH_STATUSES, ...(n.tlsFingerprint !== undefined ? { tlsFingerprint: n.tlsFingerprint } : {})
+        })
         const health = HealthSchema.safeParse(body)
         if (health.success) {
           if (health.data.peerId !== n.peerId) return { ...row, state: 'starting' }
@@ -356,8 +372,8 @@ export class Devnet {
   // --- internals ---
 
   private ref (index: number): NodeRef {
-    const { peerId, http } = this.node(index)
-    return { index, peerId, http }
+    const { peerId, http, tlsFingerprint } = this.node(index)
+    return { index, peerId, http, ...(tlsFingerprint !== undefined ? { tlsFingerprint } : {}) }
   }
 
   private requireProcess (index: number): DevnetNode & { pid: number } {
@@ -442,6 +458,11 @@ export class Devnet {
   }
 }
 
+/** A devnet generated with `tls` lists a fingerprint for every node it made. */
+function usesTls (state: DevnetState): boolean {
+  return state.nodes.some(n => n.tlsFingerprint !== undefined)
+}
+
 /** Older state files have no host: their nodes are on DEVNET_HOST. */
 function hostOf (node: DevnetNodeRecord): string {
   return node.host ?? DEVNET_HOST
@@ -478,6 +499,7 @@ function checkReuse (dir: string, state: DevnetState, opts: UpOptions): void {
   if (opts.committees !== undefined && opts.committees !== state.params.committees) mismatch.push(`${state.params.committees} committees`)
   if (opts.basePort !== undefined && opts.basePort !== state.basePort) mismatch.push(`base port ${state.basePort}`)
   if (opts.hosts !== undefined && !isDeepStrictEqual(opts.hosts, state.nodes.map(hostOf))) mismatch.push(`hosts ${state.nodes.map(hostOf).join(',')}`)
+  if (opts.tls !== undefined && opts.tls !== usesTls(state)) mismatch.push(usesTls(state) ? 'TLS' : 'plain HTTP')
   if (mismatch.length > 0) {
     throw new DevnetUsageError(`the devnet in ${dir} was generated with ${mismatch.join(', ')}; use --fresh to generate a new one (new peer ids)`)
   }

@@ -1,6 +1,7 @@
 // The `devnet` commands: argument parsing (node:util parseArgs), one function
 // per command over the Devnet API, output and exit codes. cli.ts runs main().
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { LOG_LEVELS } from '../node/config/schema.js'
 import { Devnet, type Progress } from './api.js'
@@ -10,6 +11,7 @@ import type { LogLevel } from './generate.js'
 import { followFile, formatRequestLine, mergeRequestLogs } from './logs.js'
 import { addNodes, MEMBERSHIP_CHANGE_TIMEOUT_MS, removeNodes } from './membership.js'
 import { parseHostList } from './hosts.js'
+import { GENESIS_FILE } from './layout.js'
 import { formatTable, shortPeerId, toJson, type NodeRow } from './table.js'
 
 export const USAGE = `usage: devnet <command> [options]
@@ -23,6 +25,8 @@ commands:
       --timeout S      seconds to wait for agreement (default ${UP_TIMEOUT_MS / 1000})
       --log-level L    node log level (${LOG_LEVELS.join('|')}, default info)
       --json           print only a JSON array of the nodes on stdout
+      --tls            nodes serve HTTPS with self-signed certificates whose fingerprints the
+                       genesis lists next to https:// URLs (only when generating)
   genesis --hosts H1,H2,...
                  generate (do not start) a network of one node per address: the genesis
                  and each node's folder (config, identity, passphrase), for nodes that
@@ -30,6 +34,7 @@ commands:
       --committees K   as for up
       --base-port P    as for up: node I uses P+I (p2p) and P+100+I (HTTP) on its host
       --log-level L    as for up
+      --tls            as for up: a certificate per node for its address
   status         the node table, live (--json as for up); a node whose /health is not ok
                  shows as degraded or starting, with its reasons under the table
   down           stop every node: SIGTERM, SIGKILL after --timeout S (default ${STOP_TIMEOUT_MS / 1000})
@@ -88,13 +93,14 @@ const COMMANDS: Record<string, { options: Options, positionals: number, optional
       fresh: { type: 'boolean' },
       timeout: { type: 'string' },
       'log-level': { type: 'string' },
-      json: { type: 'boolean' }
+      json: { type: 'boolean' },
+      tls: { type: 'boolean' }
     },
     positionals: 0,
     run: up
   },
   genesis: {
-    options: { hosts: { type: 'string' }, committees: { type: 'string' }, 'base-port': { type: 'string' }, 'log-level': { type: 'string' } },
+    options: { hosts: { type: 'string' }, committees: { type: 'string' }, 'base-port': { type: 'string' }, 'log-level': { type: 'string' }, tls: { type: 'boolean' } },
     positionals: 0,
     run: genesis
   },
@@ -185,6 +191,7 @@ async function up (args: Args, io: Io): Promise<number> {
       ...(committees !== undefined ? { committees } : {}),
       ...(basePort !== undefined ? { basePort } : {}),
       ...(logLevel !== undefined ? { logLevel } : {}),
+      ...(values.tls === true ? { tls: true } : {}),
       fresh: values.fresh === true,
       timeoutMs: secondsToMs(values.timeout, '--timeout') ?? UP_TIMEOUT_MS,
       signal: io.signal,
@@ -196,6 +203,7 @@ async function up (args: Args, io: Io): Promise<number> {
   const rows = await devnet.status(io.signal)
   io.stderr.write(`devnet: ${devnet.size} nodes healthy, roles agreed after ${((performance.now() - startedMs) / 1000).toFixed(1)} s ` +
     `(${paramsText(devnet)}; ${devnet.dir})\n`)
+  if (devnet.tls) io.stderr.write(`devnet: HTTPS with pinned certificates; the CLI trusts it with --genesis ${join(devnet.dir, GENESIS_FILE)}\n`)
   printRows(rows, values.json === true, io)
   return 0
 }
@@ -212,7 +220,8 @@ async function genesis (args: Args, io: Io): Promise<number> {
     hosts: parseHostList(hostList),
     ...(committees !== undefined ? { committees } : {}),
     ...(basePort !== undefined ? { basePort } : {}),
-    ...(logLevel !== undefined ? { logLevel } : {})
+    ...(logLevel !== undefined ? { logLevel } : {}),
+    ...(values.tls === true ? { tls: true } : {})
   })
   io.stderr.write(`devnet: generated ${devnet.size} nodes in ${devnet.dir} (${paramsText(devnet)}); ` +
     'copy genesis.json and node-I/ side by side to host I, then run there: shardsig-node --config node-I/config.json\n')

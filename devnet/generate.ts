@@ -1,10 +1,11 @@
-// Generates a devnet folder: per node an identity, a random passphrase and a
-// config; one genesis; the state file. Built in a staging folder next to the
+// Generates a devnet folder: per node an identity, a random passphrase, a
+// config and (with tls) a self-signed HTTPS certificate; one genesis; the state file. Built in a staging folder next to the
 // target and renamed into place, so a failure leaves nothing half-made.
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative } from 'node:path'
 import { createIdentityFiles } from '../node/identity.js'
+import { createTlsFiles } from '../node/tls/files.js'
 import { NodeConfigFileSchema, type NodeConfigFile, type NodeConfigFileInput } from '../node/config/schema.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { GenesisSchema, assignCommittee, type Genesis, type GenesisParams } from '../protocols/wire/genesis.js'
@@ -25,6 +26,8 @@ export interface GenerateOptions {
   logLevel: LogLevel
   /** Address of node i at [i-1] (checked by checkHosts); default 127.0.0.1 for every node. */
   hosts?: readonly string[]
+  /** Every node serves HTTPS with a certificate made here; the genesis lists https URLs and fingerprints. */
+  tls?: boolean
 }
 
 export async function generateDevnet (opts: GenerateOptions): Promise<DevnetState> {
@@ -61,7 +64,8 @@ async function generateInto (root: string, opts: GenerateOptions): Promise<Devne
   const genesisNodes: Genesis['nodes'] = []
   for (let index = 1; index <= opts.nodes; index++) {
     const made = await generateNodeFiles(root, index, {
-      basePort: opts.basePort, host: hosts[index - 1] as string, committee: assignCommittee(index - 1, opts.params.committees), logLevel: opts.logLevel, genesisFile: join(root, GENESIS_FILE)
+      basePort: opts.basePort, host: hosts[index - 1] as string, committee: assignCommittee(index - 1, opts.params.committees), logLevel: opts.logLevel, genesisFile: join(root, GENESIS_FILE),
+      ...(opts.tls === true ? { tls: true } : {})
     })
     records.push(made.record)
     genesisNodes.push(made.genesisNode)
@@ -97,6 +101,8 @@ export interface NodeFilesOptions {
   genesisFile: string
   /** A node no epoch of that genesis names yet (devnet add-node): its config says `"join": true`. */
   join?: boolean
+  /** HTTPS with a self-signed certificate for `host` (its key sealed under the node's passphrase). */
+  tls?: boolean
 }
 
 /**
@@ -108,6 +114,10 @@ export async function generateNodeFiles (root: string, index: number, opts: Node
   await mkdir(paths.data, { recursive: true })
 
   const identity = await createIdentityFiles({ identityFile: paths.identity, passphraseFile: paths.passphrase }, { N: IDENTITY_SCRYPT_N })
+  const tls = opts.tls === true
+  const tlsFingerprint = tls
+    ? await createTlsFiles({ certFile: paths.tlsCert, keyFile: paths.tlsKey }, (await readFile(paths.passphrase, 'utf8')).trim(), [opts.host], { scrypt: { N: IDENTITY_SCRYPT_N } })
+    : undefined
 
   const { host } = opts
   const record: DevnetNodeRecord = {
@@ -118,8 +128,9 @@ export async function generateNodeFiles (root: string, index: number, opts: Node
     p2pPort: p2pPort(opts.basePort, index),
     httpPort: httpPort(opts.basePort, index),
     multiaddr: p2pMultiaddr(p2pPort(opts.basePort, index), host),
-    http: httpUrl(httpPort(opts.basePort, index), host),
-    host
+    http: httpUrl(httpPort(opts.basePort, index), host, tls),
+    host,
+    ...(tlsFingerprint !== undefined ? { tlsFingerprint } : {})
   }
   const genesisNode = {
     nodeId: record.nodeId,
@@ -127,7 +138,8 @@ export async function generateNodeFiles (root: string, index: number, opts: Node
     multiaddrs: [record.multiaddr],
     http: record.http,
     encryptionPublicKey: bytesToHex(identity.encryptionPublicKey),
-    committee: record.committee
+    committee: record.committee,
+    ...(tlsFingerprint !== undefined ? { tlsFingerprint } : {})
   }
 
   // Paths relative to the config file, so the folder can be moved as a whole.
@@ -139,7 +151,8 @@ export async function generateNodeFiles (root: string, index: number, opts: Node
     passphraseFile: relative(paths.dir, paths.passphrase),
     listen: { p2p: [record.multiaddr], http: { host, port: record.httpPort } },
     logLevel: opts.logLevel,
-    ...(opts.join === true ? { join: true } : {})
+    ...(opts.join === true ? { join: true } : {}),
+    ...(tls ? { tls: { cert: relative(paths.dir, paths.tlsCert), key: relative(paths.dir, paths.tlsKey) } } : {})
   } satisfies NodeConfigFileInput)
   await writeFile(paths.config, JSON.stringify(config, null, 2) + '\n')
   return { record, genesisNode }

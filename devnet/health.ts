@@ -19,8 +19,8 @@ export type Role = RoleName
 /** GET /health answers 503 with a Health body when the node is not ok (starting or degraded). */
 export const HEALTH_STATUSES = [200, 503] as const
 
-export async function fetchParsed<T> (url: string, schema: z.ZodType<T>, signal?: AbortSignal, acceptStatuses?: readonly number[]): Promise<T> {
-  const body = await getJson(url, { ...(signal !== undefined ? { signal } : {}), ...(acceptStatuses !== undefined ? { acceptStatuses } : {}) })
+export async function fetchParsed<T> (url: string, schema: z.ZodType<T>, signal?: AbortSignal, acceptStatuses?: readonly number[], tlsFingerprint?: string): Promise<T> {
+  const body = await getJson(url, { ...(signal !== undefined ? { signal } : {}), ...(acceptStatuses !== undefined ? { acceptStatuses } : {}), ...(tlsFingerprint !== undefined ? { tlsFingerprint } : {}) })
   const parsed = schema.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -29,7 +29,7 @@ export async function fetchParsed<T> (url: string, schema: z.ZodType<T>, signal?
   return parsed.data
 }
 
-export interface NodeRef { index: number, peerId: string, http: string }
+export interface NodeRef { index: number, peerId: string, http: string, tlsFingerprint?: string }
 
 /** One node's answers in one poll round; `error` set when any of them failed. */
 export interface NodeView {
@@ -44,9 +44,9 @@ export interface NodeView {
 }
 
 export async function fetchView (node: NodeRef, signal?: AbortSignal): Promise<NodeView> {
-  const opts = signal !== undefined ? { signal } : {}
+  const opts = { ...(signal !== undefined ? { signal } : {}), ...(node.tlsFingerprint !== undefined ? { tlsFingerprint: node.tlsFingerprint } : {}) }
   const [health, whoCl, whoCm] = await Promise.allSettled([
-    fetchParsed(`${node.http}/health`, HealthSchema, signal, HEALTH_STATUSES),
+    fetchParsed(`${node.http}/health`, HealthSchema, signal, HEALTH_STATUSES, node.tlsFingerprint),
     getJson(`${node.http}/who_cl`, opts),
     getJson(`${node.http}/who_cm`, opts)
   ])

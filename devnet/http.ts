@@ -1,6 +1,9 @@
 // A small GET-JSON client for the nodes' HTTP API. node:http without
-// keep-alive, so a finished CLI command never waits on idle sockets.
-import { get } from 'node:http'
+// keep-alive, so a finished CLI command never waits on idle sockets; an
+// https:// node must present the certificate the devnet made for it.
+import { get, type IncomingMessage } from 'node:http'
+import { get as getHttps } from 'node:https'
+import { checkedTlsConnection, pinTo } from '../cli/client/tls.js'
 import { HTTP_REQUEST_TIMEOUT_MS, MAX_HTTP_RESPONSE_BYTES } from './constants.js'
 import { deadline } from '../node/deadline.js'
 
@@ -16,13 +19,17 @@ export interface GetJsonOptions {
   timeoutMs?: number
   /** Statuses whose body is the answer (default 200 only); /health answers 503 with its body when not ok. */
   acceptStatuses?: readonly number[]
+  /** For an https:// URL: the fingerprint its certificate must have (no CA is asked). */
+  tlsFingerprint?: string
 }
 
 export async function getJson (url: string, opts: GetJsonOptions = {}): Promise<unknown> {
   const signal = deadline(opts.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS, opts.signal)
   signal.throwIfAborted()
+  const https = url.startsWith('https://')
+  if (https && opts.tlsFingerprint === undefined) throw new Error(`GET ${url}: no TLS fingerprint to check the node's certificate against`)
   return await new Promise((resolve, reject) => {
-    const req = get(url, { agent: false, signal, headers: { accept: 'application/json' } }, res => {
+    const onAnswer = (res: IncomingMessage): void => {
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (chunk: Buffer) => {
@@ -45,7 +52,11 @@ export async function getJson (url: string, opts: GetJsonOptions = {}): Promise<
           reject(new Error(`GET ${url}: body is not JSON (${(err as Error).message})`))
         }
       })
-    })
+    }
+    const headers = { accept: 'application/json' }
+    const req = https
+      ? getHttps(url, { createConnection: checkedTlsConnection(url, pinTo(opts.tlsFingerprint!)), signal, headers }, onAnswer)
+      : get(url, { agent: false, signal, headers }, onAnswer)
     req.on('error', err => {
       reject(signal.aborted && opts.signal?.aborted !== true
         ? new Error(`GET ${url}: no answer within ${opts.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS} ms`)

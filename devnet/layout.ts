@@ -4,6 +4,7 @@
 //   <dir>/node-<i>/config.json  node config (paths relative to it)
 //   <dir>/node-<i>/passphrase   random passphrase, mode 0600
 //   <dir>/node-<i>/identity.json  sealed peer key + X25519 key
+//   <dir>/node-<i>/tls-cert.pem, tls-key.json  with --tls: HTTPS certificate, its key sealed
 //   <dir>/node-<i>/data/        the node's store
 //   <dir>/node-<i>/node.log     stdout + stderr of the node process
 //   <dir>/node-<i>/node.pid     pid while the devnet thinks it runs
@@ -21,6 +22,8 @@ export interface NodePaths {
   config: string
   passphrase: string
   identity: string
+  tlsCert: string
+  tlsKey: string
   data: string
   log: string
   pid: string
@@ -37,6 +40,8 @@ export function nodePaths (devnetDir: string, index: number): NodePaths {
     config: join(dir, 'config.json'),
     passphrase: join(dir, 'passphrase'),
     identity: join(dir, 'identity.json'),
+    tlsCert: join(dir, 'tls-cert.pem'),
+    tlsKey: join(dir, 'tls-key.json'),
     data: join(dir, 'data'),
     log: join(dir, 'node.log'),
     pid: join(dir, 'node.pid')
@@ -56,6 +61,6 @@ export function p2pMultiaddr (port: number, host: string = DEVNET_HOST): string 
   return tcpMultiaddr(host, port)
 }
 
-export function httpUrl (port: number, host: string = DEVNET_HOST): string {
-  return httpBaseUrl(host, port)
+export function httpUrl (port: number, host: string = DEVNET_HOST, tls = false): string {
+  return httpBaseUrl(host, port, tls)
 }

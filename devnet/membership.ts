@@ -49,7 +49,7 @@ export async function addNodes (dir: string, opts: MembershipChangeOptions & { c
   if (!Number.isSafeInteger(opts.count) || opts.count < 1 || opts.count > MAX_NODES_ADDED) throw new DevnetUsageError(`--count must be 1 to ${MAX_NODES_ADDED}, got ${opts.count}`)
   const devnet = await Devnet.open(dir)
   const signal = deadline(opts.timeoutMs ?? MEMBERSHIP_CHANGE_TIMEOUT_MS, opts.signal)
-  const { entry, current } = await activeGenesis(devnet, signal)
+  const { entry, current, tlsFingerprint } = await activeGenesis(devnet, signal)
   const { committees } = current.params
   if (opts.committee !== undefined && (opts.committee < 1 || opts.committee > committees)) throw new DevnetUsageError(`--committee must be 1 to ${committees}, got ${opts.committee}`)
   // The joiners' config names the genesis the network runs now (a node's store holds the chain from there).
@@ -63,7 +63,9 @@ export async function addNodes (dir: string, opts: MembershipChangeOptions & { c
     do index++
     while (existsSync(nodePaths(devnet.dir, index).dir))
     const committee = opts.committee ?? smallestCommittee(nodes, committees)
-    const made = await generateNodeFiles(devnet.dir, index, { basePort: devnet.state.basePort, host: DEVNET_HOST, committee, logLevel: 'info', genesisFile, join: true })
+    const made = await generateNodeFiles(devnet.dir, index, {
+      basePort: devnet.state.basePort, host: DEVNET_HOST, committee, logLevel: 'info', genesisFile, join: true, ...(devnet.tls ? { tls: true } : {})
+    })
     records.push(made.record)
     nodes.push(made.genesisNode)
   }
@@ -75,7 +77,7 @@ export async function addNodes (dir: string, opts: MembershipChangeOptions & { c
     opts.onProgress?.(`node ${r.index} started as a joining node (committee ${r.committee})`)
   }
   const next: Genesis = { ...current, epoch: current.epoch + 1, nodes }
-  await applyUpdate(grown, entry, current, next, signal, opts.onProgress)
+  await applyUpdate(grown, { url: entry, tlsFingerprint }, current, next, signal, opts.onProgress)
   return { epoch: next.epoch, added: records.map(r => r.index), removed: [] }
 }
 
@@ -88,11 +90,11 @@ export async function removeNodes (dir: string, indices: readonly number[], opts
   if (down.length > 0) throw new DevnetError(`node${down.length > 1 ? 's' : ''} ${down.join(', ')} ${down.length > 1 ? 'are' : 'is'} not running: start ${down.length > 1 ? 'them' : 'it'} first (\`devnet restart I\`), so that ${down.length > 1 ? 'they erase their' : 'it erases its'} shares when the update is activated`)
   const gone = new Set(indices.map(i => devnet.node(i).peerId))
   const signal = deadline(opts.timeoutMs ?? MEMBERSHIP_CHANGE_TIMEOUT_MS, opts.signal)
-  const { entry, current } = await activeGenesis(devnet, signal, gone)
+  const { entry, current, tlsFingerprint } = await activeGenesis(devnet, signal, gone)
   const missing = indices.filter(i => !current.nodes.some(n => n.peerId === devnet.node(i).peerId))
   if (missing.length > 0) throw new DevnetUsageError(`node${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in epoch ${current.epoch}`)
   const next: Genesis = { ...current, epoch: current.epoch + 1, nodes: current.nodes.filter(n => !gone.has(n.peerId)) }
-  await applyUpdate(devnet, entry, current, next, signal, opts.onProgress)
+  await applyUpdate(devnet, { url: entry, tlsFingerprint }, current, next, signal, opts.onProgress)
   // At activation each removed node erased its shares and exited.
   while (indices.some(i => devnet.node(i).process !== 'down')) {
     signal.throwIfAborted()
@@ -103,28 +105,36 @@ export async function removeNodes (dir: string, indices: readonly number[], opts
 }
 
 /** The genesis the running members run, from one that stays (not in `leaving`); every running member must agree. */
-async function activeGenesis (devnet: Devnet, signal: AbortSignal, leaving: ReadonlySet<string> = new Set()): Promise<{ entry: string, current: Genesis }> {
+async function activeGenesis (devnet: Devnet, signal: AbortSignal, leaving: ReadonlySet<string> = new Set()): Promise<{ entry: string, current: Genesis, tlsFingerprint?: string }> {
   const running = devnet.running().map(i => devnet.node(i))
   const stays = running.find(n => !leaving.has(n.peerId))
   if (stays === undefined) throw new DevnetError('no node that stays is running: start the devnet first (`devnet up`)')
-  const current = await callRoute(stays.http, HTTP_API.genesis, {}, { signal })
-  const pending = await callRoute(stays.http, HTTP_API.membershipStatus, {}, { signal })
+  const tls = stays.tlsFingerprint !== undefined ? { tlsFingerprint: stays.tlsFingerprint } : {}
+  const current = await callRoute(stays.http, HTTP_API.genesis, {}, { signal, ...tls })
+  const pending = await callRoute(stays.http, HTTP_API.membershipStatus, {}, { signal, ...tls })
   if (pending.pending !== null) throw new DevnetError(`node ${stays.index} has an update to epoch ${pending.pending.epoch} pending: wait for it (\`shardsig operator status --node ${stays.http}\`)`)
-  return { entry: stays.http, current }
+  return { entry: stays.http, current, ...tls }
 }
 
 /** Signs `current` → `next` with the devnet's operator key, posts it to `entry`, and waits until every node of `next` runs it. */
-async function applyUpdate (devnet: Devnet, entry: string, current: Genesis, next: Genesis, signal: AbortSignal, onProgress?: (line: string) => void): Promise<void> {
+async function applyUpdate (
+  devnet: Devnet, to: { url: string, tlsFingerprint?: string | undefined }, current: Genesis, next: Genesis, signal: AbortSignal, onProgress?: (line: string) => void
+): Promise<void> {
+  const entry = to.url
   const secret = hexToBytes((await readFile(join(devnet.dir, OPERATOR_KEY_FILE), 'utf8')).trim())
   const update = signMembershipUpdate(current, next, secret, bytesToHex(ed25519.getPublicKey(secret)))
-  await callRoute(entry, HTTP_API.membershipUpdate, { body: update }, { signal })
+  await callRoute(entry, HTTP_API.membershipUpdate, { body: update }, { signal, ...(to.tlsFingerprint !== undefined ? { tlsFingerprint: to.tlsFingerprint } : {}) })
   const digest = genesisDigest(next)
   const urls = next.nodes.map(n => n.http)
+  const fingerprints = new Map(next.nodes.map(n => [n.http, n.tlsFingerprint]))
   // A node that switched stays counted while it restarts (briefly unreachable).
   const switched = new Set<string>()
   let last = ''
   for (;;) {
-    const states = await Promise.all(urls.map(async url => await getJson(`${url}/membership`, { signal }).then(b => MembershipStatusSchema.parse(b), () => undefined)))
+    const states = await Promise.all(urls.map(async url => {
+      const tlsFingerprint = fingerprints.get(url)
+      return await getJson(`${url}/membership`, { signal, ...(tlsFingerprint !== undefined ? { tlsFingerprint } : {}) }).then(b => MembershipStatusSchema.parse(b), () => undefined)
+    }))
     states.forEach((s, i) => { if (s?.active.genesisDigest === digest) switched.add(urls[i]!) })
     const on = switched.size
     const progress = states.find(s => s?.pending?.coordinating === true)?.pending?.keys ?? states.find(s => s?.pending !== null && s?.pending !== undefined)?.pending?.keys
@@ -144,7 +154,7 @@ async function waitJoining (devnet: Devnet, index: number, signal: AbortSignal):
   while (!signal.aborted) {
     if (devnet.node(index).process === 'down') throw new DevnetError(`node ${index} exited while starting to join; see ${node.paths.log}`)
     try {
-      const health = JoiningHealthSchema.parse(await getJson(`${node.http}/health`, { signal }))
+      const health = JoiningHealthSchema.parse(await getJson(`${node.http}/health`, { signal, ...(node.tlsFingerprint !== undefined ? { tlsFingerprint: node.tlsFingerprint } : {}) }))
       if (health.peerId === node.peerId) return
       lastError = `answers as peer ${health.peerId}`
     } catch (err) {

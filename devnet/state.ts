@@ -18,6 +18,8 @@ export const DevnetNodeRecordSchema = z.strictObject({
   http: z.string(),
   /** The address the node listens on and the genesis announces; absent in older state files (127.0.0.1). */
   host: z.string().optional(),
+  /** With `--tls`: the SHA-256 fingerprint of the node's certificate (as in the genesis); `http` is then https://. */
+  tlsFingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** Command the node process is started through (e.g. `ip netns exec NS`), as the last `up` set it. */
   wrapper: z.array(z.string().min(1)).min(1).optional()
 })

@@ -26,6 +26,7 @@ import { PeerAdmission } from './p2p/admission.js'
 import { PeerQuotas, usePeerQuotas } from './p2p/peer-quotas.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.js'
 import { GenesisDialer } from './p2p/dialer.js'
+import { loadHttpsCredentials } from './tls/files.js'
 import type { EpochChain } from './engine/lifecycle/epoch-chain.js'
 import type { KeyStore } from './store/index.js'
 import { cryptoBackendInfo } from '../protocols/frost/index.js'
@@ -106,7 +107,8 @@ export async function startJoiningNode (
   const app = new Hono()
   app.get('/health', c => c.json(health()))
   app.get('/membership', c => c.json(lifecycle.status()))
-  const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
+  // Not in any epoch yet, so no fingerprint to hold it to: the update that adds it names this certificate's.
+  const http = await serveHttp(app, config.listen.http.host, config.listen.http.port, await loadHttpsCredentials(config.tls, config.passphrase))
   cleanups.push(async () => { await http.close() })
   log.info({ peerId: identity.peerId, epoch: genesis.epoch, p2p: libp2p.getMultiaddrs().map(a => a.toString()), http: http.url },
     `joining: not a node of epoch ${genesis.epoch}; waiting for the membership update that adds ${identity.peerId}`)

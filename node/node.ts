@@ -19,6 +19,7 @@ import { createShardsigLibp2p, type ShardsigLibp2p } from './p2p/create-libp2p.j
 import { PeerAdmission } from './p2p/admission.js'
 import { PeerQuotas, usePeerQuotas } from './p2p/peer-quotas.js'
 import { GenesisDialer } from './p2p/dialer.js'
+import { checkHttpsMatchesGenesis, loadHttpsCredentials } from './tls/files.js'
 import { HeartbeatService } from './p2p/heartbeat.js'
 import { BlameLog } from './engine/blame.js'
 import type { KeyRegistry } from './engine/registry.js'
@@ -179,6 +180,9 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       throw new RemovedFromNetworkError(config.nodeId, genesis.epoch)
     }
     checkIdentityMatchesGenesis(identity, self, config)
+    // HTTPS as the genesis says, checked before anything starts: a certificate of another fingerprint is refused.
+    const https = await loadHttpsCredentials(config.tls, config.passphrase)
+    checkHttpsMatchesGenesis(https, self, config)
 
     // Only nodes of this epoch, of a pending update and (for a while) those the last update removed may connect.
     const previousMembers = new Set(chain.geneses.at(-2)?.nodes.map(n => n.peerId) ?? [])
@@ -259,7 +263,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       recentSignRequests: () => sign.coordinator.recentRequests(),
       quotas: { ...config.limits.http, onRefused: (route, quota) => { metrics.quotaRefused(route, quota) } }
     })
-    const http = await serveHttp(app, config.listen.http.host, config.listen.http.port)
+    const http = await serveHttp(app, config.listen.http.host, config.listen.http.port, https)
     cleanups.push(async () => { await http.close() })
     // Last registered, so the first step of a stop: peers count this node down now, not a liveness window later.
     let sayGoodbye = true

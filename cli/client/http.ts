@@ -5,13 +5,15 @@
 // Requests go through node:http (node:https for https URLs) with keep-alive
 // agents, not fetch: undici's fetch cost ~0.25 ms more per request on
 // 127.0.0.1 and ~3× the CPU (docs/performance.md), and a client signs with
-// one request per signature.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+// one request per signature. An https:// node whose fingerprint is pinned
+// (cli/client/tls.ts) must present exactly that certificate.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { z } from 'zod'
 import { successSchema, type HttpRoute, type SuccessBody } from '../../protocols/wire/http-api.js'
 import { ProblemSchema, type Problem } from '../../protocols/wire/http.js'
 import { deadline } from '../../node/deadline.js'
+import { checkedTlsConnection, PinnedHttpsAgent, TlsFingerprintMismatchError, TlsPins, type FingerprintCheck } from './tls.js'
 
 export const CLIENT_REQUEST_TIMEOUT_MS = 15_000
 /** The largest answer the client reads: a node's biggest answers (GET /status, GET /genesis) are far below. */
@@ -45,7 +47,25 @@ export interface CallOptions {
   timeoutMs?: number
   /** Statuses besides 2xx whose body is parsed with the schema (e.g. /health's 503), not read as a problem. */
   acceptStatuses?: readonly number[]
+  /** The fingerprints https:// URLs must present (default CLIENT_TLS_PINS); an https URL pinned nowhere is checked against the CAs. */
+  pins?: TlsPins
+  /** Accept only this certificate for this call, whatever `pins` says. */
+  tlsFingerprint?: string
+  /**
+   * Decide on the certificate with this check instead, on a connection of this
+   * call's own that is never pooled (trust.ts: a public GET whose answer is
+   * checked by its digest, then the certificate against it).
+   */
+  tlsCheck?: FingerprintCheck
 }
+
+/**
+ * The pins of this process, which every call uses unless given others. One per
+ * process like the connection pools: a pin is a fact about a node's URL (the
+ * genesis says which certificate it serves), the same for every call that
+ * reaches it, and the CLI learns it once per command (cli/trust-flags.ts).
+ */
+export const CLIENT_TLS_PINS = new TlsPins()
 
 /** What goes into a call besides the route: its path parameters, query and body. */
 export interface RouteArgs {
@@ -75,7 +95,7 @@ export async function callRoute<R extends HttpRoute> (node: string, route: R, ar
 export async function callJson<T> (method: 'GET' | 'POST', url: string, schema: z.ZodType<T>, body?: unknown, opts: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers }
   // The caller's signal (Ctrl-C) and our own deadline, whichever fires first.
-  const answer = await exchange(method, url, headers, body === undefined ? undefined : JSON.stringify(body), deadline(opts.timeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS, opts.signal))
+  const answer = await exchange(method, url, headers, body === undefined ? undefined : JSON.stringify(body), deadline(opts.timeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS, opts.signal), opts)
   let json: unknown
   try {
     json = JSON.parse(answer.text)
@@ -103,9 +123,27 @@ const agents = {
   'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
   'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS })
 }
+/** And one per pinned fingerprint: a connection in it presented that certificate. */
+const pinnedAgents = new Map<string, PinnedHttpsAgent>()
+
+function pinnedAgent (fingerprint: string): PinnedHttpsAgent {
+  let agent = pinnedAgents.get(fingerprint)
+  if (agent === undefined) {
+    agent = new PinnedHttpsAgent(fingerprint, { keepAlive: true, timeout: IDLE_CONNECTION_MS })
+    pinnedAgents.set(fingerprint, agent)
+  }
+  return agent
+}
+
+/** How an https:// request connects: its own checked connection, a pinned pool, or the CA-checked pool. */
+function tlsRoute (url: string, opts: CallOptions): Pick<RequestOptions, 'agent' | 'createConnection'> {
+  if (opts.tlsCheck !== undefined) return { createConnection: checkedTlsConnection(url, opts.tlsCheck) }
+  const pinned = opts.tlsFingerprint ?? (opts.pins ?? CLIENT_TLS_PINS).fingerprintFor(url)
+  return { agent: pinned !== undefined ? pinnedAgent(pinned) : agents['https:'] }
+}
 
 /** Sends one request and reads the whole answer; NodeUnreachableError when no complete answer arrives. */
-async function exchange (method: string, url: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<{ status: number, text: string }> {
+async function exchange (method: string, url: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal, opts: CallOptions): Promise<{ status: number, text: string }> {
   let target: URL
   try {
     target = new URL(url)
@@ -120,11 +158,15 @@ async function exchange (method: string, url: string, headers: Record<string, st
       if (settled) return
       settled = true
       // An aborted request fails with an AbortError; the deadline's own reason says "timed out".
-      reject(err instanceof AnswerTooLargeError ? err : new NodeUnreachableError(url, signal.aborted ? signal.reason : err))
+      reject(err instanceof AnswerTooLargeError
+        ? err
+        : err instanceof TlsFingerprintMismatchError
+          ? new TlsFingerprintMismatchError(url, err.expected, err.got)
+          : new NodeUnreachableError(url, signal.aborted ? signal.reason : err))
     }
     const req = send(target, {
       method,
-      agent: agents[target.protocol as 'http:' | 'https:'],
+      ...(target.protocol === 'https:' ? tlsRoute(url, opts) : { agent: agents['http:'] }),
       headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       signal
     }, (res: IncomingMessage) => {

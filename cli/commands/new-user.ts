@@ -9,6 +9,8 @@ import { dealThrough, newUser, NewUserFailedError, type CommitteeOutcome, type N
 import { DkgAttemptsExhaustedError, newUserDkg, type NewUserDkgResult } from '../client/new-user-dkg.js'
 import { keyFileOf, writeKeyFile } from '../key-file.js'
 import { envNode, UsageError, type Io } from '../io.js'
+import { TRUST_OPTIONS, trustFromFlags } from '../trust-flags.js'
+import { genesisDigest as digestOf } from '../../protocols/wire/genesis.js'
 
 export const NEW_USER_USAGE = `usage: shardsig new-user [options]
 
@@ -20,7 +22,11 @@ client included, ever holds the key.
   --scheme S               ed25519 | secp256k1 (BIP340) (default ed25519)
   --dkg                    generate the key by distributed key generation instead of dealing it here
   --exclude-dealer PEERID  (with --dkg) a node not to use as a dealer; repeatable
-  --genesis-digest HEX     refuse to deal unless the node serves this genesis (from your operator)
+  --genesis-digest HEX     refuse to deal unless the node serves this genesis (from your operator);
+                           over https:// also what every node's certificate is pinned from
+  --genesis FILE           the same with a genesis file you hold (its digest; its fingerprints pinned)
+  --tls-fingerprint HEX    https:// without a digest: the entry node's certificate fingerprint
+                           (the network is then the one that node serves)
   --out FILE               key file to write, mode 0600 (default <keyId>.key.json)
   --force                  overwrite --out if it exists
   --export-secret          also write the whole private key into the key file
@@ -29,7 +35,9 @@ client included, ever holds the key.
   --rate-per-minute N      policy: most signatures per minute (default ${DEFAULT_POLICY.ratePerMinute})
   --bundles-only DIR       deal and write DIR/bundle-<committee>.json and the key file, send nothing
                            (then POST each bundle to its committee's leader yourself, e.g. with curl)
-  --json                   print {keyId, scheme, groupPublicKey, keyFile, committees} on stdout only`
+  --json                   print {keyId, scheme, groupPublicKey, keyFile, committees} on stdout only
+
+The key file records the genesis digest; later commands trust an https:// network by it.`
 
 export async function runNewUser (argv: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
@@ -46,7 +54,7 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
       'rate-per-minute': { type: 'string' },
       json: { type: 'boolean', default: false },
       'bundles-only': { type: 'string' },
-      'genesis-digest': { type: 'string' },
+      ...TRUST_OPTIONS,
       dkg: { type: 'boolean', default: false },
       'exclude-dealer': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' }
@@ -59,12 +67,14 @@ export async function runNewUser (argv: string[], io: Io): Promise<number> {
   const node = values.node ?? envNode(io) ?? 'http://127.0.0.1:7201'
 
   const owner = ed25519.utils.randomSecretKey()
-  const genesisDigest = values['genesis-digest']?.toLowerCase()
   const bundlesDir = values['bundles-only']
   const dkg = values.dkg === true
   if (dkg && values['export-secret'] === true) throw new UsageError('--export-secret cannot go with --dkg: a DKG key exists nowhere whole, not even here')
   if (dkg && bundlesDir !== undefined) throw new UsageError('--bundles-only cannot go with --dkg: the bundles come from the nodes\' transcript')
   if (!dkg && values['exclude-dealer'] !== undefined) throw new UsageError('--exclude-dealer needs --dkg')
+  const trusted = await trustFromFlags(values, node, io)
+  // Deal only against the genesis the user pinned, when they pinned one.
+  const genesisDigest = values['genesis-digest']?.toLowerCase() ?? (values.genesis !== undefined && trusted.genesis !== undefined ? digestOf(trusted.genesis) : undefined)
   if (bundlesDir !== undefined) {
     const dealt = await dealThrough({ node, scheme: scheme.data, ownerSecretKey: owner, policy, signal: io.signal, genesisDigest })
     await mkdir(bundlesDir, { recursive: true })

@@ -10,6 +10,7 @@ import { HTTP_API } from '../../protocols/wire/http-api.js'
 import type { MembershipStatus } from '../../protocols/wire/lifecycle.js'
 import { callRoute } from '../client/http.js'
 import { envNode, UsageError, type Io } from '../io.js'
+import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from '../trust-flags.js'
 
 export const OPERATOR_USAGE = `usage: shardsig operator <update-node-set|status> [options]
 
@@ -22,7 +23,10 @@ export const OPERATOR_USAGE = `usage: shardsig operator <update-node-set|status>
       The active epoch and, during an update, the pending one: who joins and
       leaves, keys reshared / pending / failed.
 
---node defaults to $SHARDSIG_NODE or http://127.0.0.1:7201.`
+--node defaults to $SHARDSIG_NODE or http://127.0.0.1:7201.
+
+${TRUST_USAGE}
+(--genesis is the current epoch's genesis, not the --file of the next)`
 
 export async function runOperator (argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv
@@ -31,11 +35,13 @@ export async function runOperator (argv: string[], io: Io): Promise<number> {
     strict: true,
     options: {
       node: { type: 'string' }, file: { type: 'string' }, 'operator-key': { type: 'string' },
-      json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }
+      json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+      ...TRUST_OPTIONS
     }
   })
   if (values.help === true || sub === undefined) { io.out(OPERATOR_USAGE); return sub === undefined ? 2 : 0 }
   const node = values.node ?? envNode(io) ?? 'http://127.0.0.1:7201'
+  if (sub === 'update-node-set' || sub === 'status') await trustFromFlags(values, node, io)
   if (sub === 'update-node-set') {
     if (values.file === undefined) throw new UsageError('--file (the next epoch\'s genesis) is required')
     if (values['operator-key'] === undefined) throw new UsageError('--operator-key is required')

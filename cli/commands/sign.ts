@@ -7,6 +7,7 @@ import { pointFromHex } from '../../protocols/sharing/index.js'
 import { sign } from '../client/sign.js'
 import { readKeyFile } from '../key-file.js'
 import { envNode, UsageError, type Io } from '../io.js'
+import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from '../trust-flags.js'
 
 export const SIGN_USAGE = `usage: shardsig sign --key FILE --message HEX|@FILE [options]
 
@@ -17,7 +18,10 @@ Asks the network to sign a message with the key; no node ever holds the whole ke
   --node URL          any node (default: the node in the key file)
   --request-id ID     reuse an id (8–64 of A-Z a-z 0-9 _ -) to retry safely; default random
   --no-wait           return as soon as a manager accepted it (status pending)
-  --json              print {requestId, status, scheme, groupPublicKey, signature} only`
+  --json              print {requestId, status, scheme, groupPublicKey, signature} only
+
+${TRUST_USAGE}
+(an https:// network is trusted by the key file's genesis digest unless one of these is given)`
 
 export const VERIFY_USAGE = `usage: shardsig verify --key FILE --message HEX|@FILE --signature HEX
 
@@ -37,15 +41,18 @@ export async function runSign (argv: string[], io: Io): Promise<number> {
     strict: true,
     options: {
       key: { type: 'string' }, message: { type: 'string' }, node: { type: 'string' }, 'request-id': { type: 'string' },
-      'no-wait': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }
+      'no-wait': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+      ...TRUST_OPTIONS
     }
   })
   if (values.help === true) { io.out(SIGN_USAGE); return 0 }
   if (values.key === undefined) throw new UsageError('--key is required')
   const key = await readKeyFile(values.key)
   const message = await readMessage(values.message)
+  const node = values.node ?? envNode(io) ?? key.node
+  await trustFromFlags(values, node, io, key.genesisDigest)
   const result = await sign({
-    node: values.node ?? envNode(io) ?? key.node,
+    node,
     key, message, requestId: values['request-id'], wait: values['no-wait'] !== true, signal: io.signal,
     onFailover: (from, why) => { io.progress(`manager ${from} failed (${why}); trying the next`) }
   })

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { networkStatus, type NetworkStatus, type NodeStatus } from '../client/network.js'
 import { signStatus } from '../client/sign.js'
 import { envNode, UsageError, type Io } from '../io.js'
+import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from '../trust-flags.js'
 import { formatColumns } from '../table.js'
 
 export const STATUS_USAGE = `usage: shardsig status --node URL [--watch [SECONDS]] [--json]
@@ -16,7 +17,9 @@ Without REQUEST_ID: every node of the network as the node at URL sees it
 (committee, roles, live), with what each node says of itself (its health:
 ok, starting or DEGRADED with reasons; keys held; its last blame). --watch refreshes every SECONDS (default 2) until Ctrl-C.
 With REQUEST_ID: the state of a sign request, asked from the manager that
-coordinates it. SHARDSIG_NODE may stand in for --node.`
+coordinates it. SHARDSIG_NODE may stand in for --node.
+
+${TRUST_USAGE}`
 
 const DEFAULT_WATCH_S = 2
 const CLEAR_SCREEN = '\u001b[2J\u001b[H'
@@ -62,7 +65,7 @@ export async function runStatus (argv: string[], io: Io): Promise<number> {
     args: argv,
     strict: true,
     allowPositionals: true,
-    options: { node: { type: 'string' }, 'key-id': { type: 'string' }, json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } }
+    options: { node: { type: 'string' }, 'key-id': { type: 'string' }, json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...TRUST_OPTIONS }
   })
   if (values.help === true) { io.out(STATUS_USAGE); return 0 }
   const node = values.node ?? envNode(io)
@@ -76,6 +79,7 @@ export async function runStatus (argv: string[], io: Io): Promise<number> {
     if (watchS <= 0) throw new UsageError('--watch takes a positive number of seconds')
   }
   if (rest.length > 1) throw new UsageError('give at most one REQUEST_ID')
+  await trustFromFlags(values, node, io)
   if (rest.length === 1) {
     if (watchS !== undefined) throw new UsageError('--watch shows the network; it does not take a REQUEST_ID')
     const result = await signStatus(node, rest[0]!, io.signal, values['key-id'])

@@ -2,10 +2,13 @@
 // that is already taken as a typed error instead of an unhandled 'error' event.
 // Requests refused below the app (node's HTTP parser, the adapter's URL and
 // Host checks, an Expect header) get problem details like every other error.
+// With credentials it serves HTTPS (node:https), the same app on the same port.
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
+import type { HttpsCredentials } from '../tls/files.js'
 import { MalformedHttpProblem, problemJson, problemResponse, type HttpProblem } from './problems.js'
 
 export class PortInUseError extends Error {
@@ -17,20 +20,23 @@ export class PortInUseError extends Error {
 
 export interface HttpListener { url: string, port: number, close: () => Promise<void> }
 
-export async function serveHttp (app: Hono, host: string, port: number): Promise<HttpListener> {
+export async function serveHttp (app: Hono, host: string, port: number, tls?: HttpsCredentials): Promise<HttpListener> {
   const listener = getRequestListener(app.fetch, {
     hostname: host,
     // The adapter refuses a request it cannot turn into a URL (bad Host, a backslash in the path): 400, as a problem.
     errorHandler: (err) => problemResponse(new MalformedHttpProblem(400, 'bad-request', 'Bad Request', `malformed request: ${(err as Error).message}`))
   })
   // Node's own check for a missing Host answers a bare 400; this one answers a problem (RFC 9112 3.2 asks for the 400).
-  const server = createServer({ requireHostHeader: false }, (req, res) => {
+  const handle: RequestListener = (req, res) => {
     if (req.httpVersion === '1.1' && req.headers.host === undefined) {
       writeProblem(res, new MalformedHttpProblem(400, 'bad-request', 'Bad Request', 'an HTTP/1.1 request must carry a Host header'))
       return
     }
     void listener(req, res)
-  })
+  }
+  const server = tls === undefined
+    ? createServer({ requireHostHeader: false }, handle)
+    : createHttpsServer({ requireHostHeader: false, cert: tls.certificatePem, key: tls.privateKeyPem }, handle)
   server.on('clientError', answerClientError)
   server.on('checkExpectation', answerExpectation)
   await new Promise<void>((resolve, reject) => {
@@ -45,7 +51,7 @@ export async function serveHttp (app: Hono, host: string, port: number): Promise
   })
   const bound = (server.address() as AddressInfo).port
   return {
-    url: `http://${host}:${bound}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${host}:${bound}`,
     port: bound,
     close: async () => {
       server.closeAllConnections()

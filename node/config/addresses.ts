@@ -6,6 +6,7 @@ export function tcpMultiaddr (host: string, port: number): string {
   return `/${isIPv6(host) ? 'ip6' : 'ip4'}/${host}/tcp/${port}`
 }
 
-export function httpBaseUrl (host: string, port: number): string {
-  return `http://${isIPv6(host) ? `[${host}]` : host}:${port}`
+/** `https://…` for a node that serves TLS. */
+export function httpBaseUrl (host: string, port: number, tls = false): string {
+  return `${tls ? 'https' : 'http'}://${isIPv6(host) ? `[${host}]` : host}:${port}`
 }

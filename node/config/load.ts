@@ -23,13 +23,17 @@ options:
 
 export interface LoadedArgs { help: boolean, config?: NodeConfig }
 
-/** String flags and -h/--help, strictly: an unknown flag is a ConfigError that ends with `usage`. */
-export function parseFlags (argv: string[], names: readonly string[], usage: string): Record<string, string | boolean | undefined> {
+/** String flags, `switches` (boolean) and -h/--help, strictly: an unknown flag is a ConfigError that ends with `usage`. */
+export function parseFlags (argv: string[], names: readonly string[], usage: string, switches: readonly string[] = []): Record<string, string | boolean | undefined> {
   try {
     return parseArgs({
       args: argv,
       strict: true,
-      options: { ...Object.fromEntries(names.map(n => [n, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } }
+      options: {
+        ...Object.fromEntries(names.map(n => [n, { type: 'string' as const }])),
+        ...Object.fromEntries(switches.map(n => [n, { type: 'boolean' as const }])),
+        help: { type: 'boolean', short: 'h' }
+      }
     }).values
   } catch (err) {
     throw new ConfigError(`${(err as Error).message}\n${usage}`)
@@ -89,6 +93,7 @@ export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): P
       listen: file.listen,
       logLevel: file.logLevel,
       join: file.join,
+      ...(file.tls !== undefined ? { tls: { certFile: at(file.tls.cert), keyFile: at(file.tls.key) } } : {}),
       limits: file.limits ?? {}
     }
   }

@@ -31,6 +31,13 @@ export const NodeConfigFileSchema = z.strictObject({
    * then the network's active genesis (docs/runbook.md, adding a node).
    */
   join: z.boolean().default(false),
+  /**
+   * Serve the HTTP API over HTTPS with this certificate (PEM) and its private key:
+   * PEM (PKCS#8 or SEC1), or sealed under the node's passphrase as `shardsig-node init`
+   * writes it. Required when the genesis lists a tlsFingerprint for this node, and then
+   * the certificate must have exactly that fingerprint (docs/decisions/0015-https.md).
+   */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
   /** Operator limits; each defaults to its constant in protocols/constants.ts. */
   limits: z.strictObject({
     /** Unfinished sign requests this node holds as a manager before it answers 429 (MAX_PENDING_REQUESTS_PER_CM). */
@@ -76,6 +83,8 @@ export interface NodeConfig {
   logLevel: typeof LOG_LEVELS[number]
   /** See NodeConfigFileSchema.join. */
   join?: boolean
+  /** See NodeConfigFileSchema.tls; absolute paths. */
+  tls?: { certFile: string, keyFile: string }
   limits: NodeLimits
 }
 

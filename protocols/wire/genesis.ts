@@ -15,7 +15,17 @@ export const GenesisNodeSchema = z.strictObject({
   /** X25519 public key that sub-shares for this node are sealed to (HPKE). */
   encryptionPublicKey: hex(32),
   /** 1-based committee index. */
-  committee: z.int().min(1)
+  committee: z.int().min(1),
+  /**
+   * SHA-256 of the DER certificate this node serves HTTPS with, lowercase hex.
+   * Clients accept that certificate and no other for `http` (which must then be
+   * https://); docs/decisions/0015-https.md. Absent: no pin (plain HTTP, or a
+   * certificate clients check against a CA). Optional, so a genesis without it
+   * keeps its digest.
+   */
+  tlsFingerprint: hex(32).optional()
+}).refine(n => n.tlsFingerprint === undefined || n.http.startsWith('https://'), {
+  path: ['http'], message: 'a node with a tlsFingerprint must have an https:// URL'
 })
 
 /**

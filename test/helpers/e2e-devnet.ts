@@ -15,14 +15,14 @@ const REPO_ROOT = join(import.meta.dirname, '..', '..')
 
 export interface E2eDevnet { devnet: () => Devnet, dir: () => string }
 
-export function useE2eDevnet (name: string, opts: { nodes?: number, basePortFrom: number, logLevel?: LogLevel }): E2eDevnet {
+export function useE2eDevnet (name: string, opts: { nodes?: number, basePortFrom: number, logLevel?: LogLevel, tls?: boolean }): E2eDevnet {
   let dir = ''
   let devnet: Devnet | undefined
   let failed = false
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), `shardsig-${name}-`))
     const basePort = await findFreeBasePort(opts.basePortFrom, opts.nodes ?? 9)
-    devnet = await Devnet.up({ dir: join(dir, 'net'), nodes: opts.nodes ?? 9, basePort, timeoutMs: UP_TIMEOUT_MS, ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}) })
+    devnet = await Devnet.up({ dir: join(dir, 'net'), nodes: opts.nodes ?? 9, basePort, timeoutMs: UP_TIMEOUT_MS, ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}), ...(opts.tls === true ? { tls: true } : {}) })
   }, UP_TIMEOUT_MS + 15_000)
   beforeEach(ctx => { ctx.onTestFailed(() => { failed = true }) })
   afterAll(async () => {
