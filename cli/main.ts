@@ -1,6 +1,7 @@
 // The `shardsig` command: user commands against a running network. Errors
 // print one line on stderr; usage errors exit 2, other failures 1.
 import '../node/polyfills.js'
+import { BLAME_USAGE, runBlame } from './commands/blame.js'
 import { DELETE_USER_USAGE, runDeleteUser } from './commands/delete-user.js'
 import { GENESIS_USAGE, runGenesis } from './commands/genesis.js'
 import { runKey, KEY_USAGE } from './commands/key.js'
@@ -21,6 +22,7 @@ commands:
   delete-user  delete a key for good (every holder erases its share)
   operator     update-node-set (move the network to a new membership, resharing every key), status
   genesis      a network's genesis, or --digest: the digest to pin (--genesis-digest)
+  blame verify check blame records' evidence at a node of your choosing
 
 Run \`shardsig <command> --help\` for a command's options.`
 
@@ -32,7 +34,8 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   key: { run: runKey, usage: KEY_USAGE },
   'delete-user': { run: runDeleteUser, usage: DELETE_USER_USAGE },
   operator: { run: runOperator, usage: OPERATOR_USAGE },
-  genesis: { run: runGenesis, usage: GENESIS_USAGE }
+  genesis: { run: runGenesis, usage: GENESIS_USAGE },
+  blame: { run: runBlame, usage: BLAME_USAGE }
 }
 
 async function main (argv: string[]): Promise<number> {

@@ -36,6 +36,8 @@ import type { KeyStates } from './engine/lifecycle/key-state.js'
 import type { CoordinatorFaults } from './engine/lifecycle/coordinator.js'
 import type { ReshareFaults } from './engine/lifecycle/participant.js'
 import { startSignService } from './engine/sign/service.js'
+import { blameChecker } from './engine/sign/blame-checker.js'
+import { KeyMaterials } from './engine/sign/key-material.js'
 import type { SignerFaults } from './engine/sign/signer.js'
 import { openStore, type KeyStore } from './store/index.js'
 import { startJoiningNode, type JoiningNode } from './join.js'
@@ -214,7 +216,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       liveness,
       connectedPeers: () => new Set(libp2p.getConnections().map(c => c.remotePeer.toString())),
       keyCount: () => registry.size(),
-      recentBlame: () => blame.recent(),
+      // /health lists blame without its evidence (GET /blame has it): a health check stays small.
+      recentBlame: () => blame.recent().map(({ evidence: _evidence, ...record }) => record),
       findings: () => findings.snapshot(),
       startedAtMs
     })
@@ -261,6 +264,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const app = createApp({
       view, membership, genesis, registry, keyStates, newUser: newUser.leader, dkg: dkg.coordinator, lifecycle, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
       recentSignRequests: () => sign.coordinator.recentRequests(),
+      blame, checkBlame: blameChecker(new KeyMaterials(registry, chain, keyStates)),
       quotas: { ...config.limits.http, onRefused: (route, quota) => { metrics.quotaRefused(route, quota) } }
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port, https)

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js'
 import { toProblem } from './error-map.js'
 import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, problemResponse } from './problems.js'
 import { HttpQuotas, type HttpQuotaOptions } from './quotas.js'
+import { addBlameRoutes, type BlameDeps } from './routes/blame.js'
 import { addDeleteUserRoutes, type DeleteUserDeps } from './routes/delete-user.js'
 import { addDiscoveryRoutes } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
@@ -22,7 +23,7 @@ import { addOpenApiRoutes } from './routes/openapi.js'
 import { addSignRoutes, type SignDeps } from './routes/sign.js'
 import { addStatusRoutes, type StatusDeps } from './routes/status.js'
 
-export interface ApiDeps extends KeysDeps, SignDeps, MetricsDeps, StatusDeps, DeleteUserDeps, MembershipDeps {
+export interface ApiDeps extends KeysDeps, SignDeps, MetricsDeps, StatusDeps, DeleteUserDeps, MembershipDeps, BlameDeps {
   view: NetworkView
   membership: Membership
   genesis: Genesis
@@ -51,6 +52,7 @@ export function createApp (deps: ApiDeps): Hono {
   addDeleteUserRoutes(app, deps, quotas)
   addMembershipRoutes(app, deps)
   addStatusRoutes(app, deps)
+  addBlameRoutes(app, deps)
   addMetricsRoutes(app, deps)
   addOpenApiRoutes(app)
 

@@ -2,6 +2,7 @@
 // the store (so they survive restarts) and the recent ones shown in /health.
 import { randomBytes } from 'node:crypto'
 import type { BlameRecord } from '../../protocols/wire/http.js'
+import { unprovableWhy } from '../../protocols/sign/blame-evidence.js'
 import type { KeyStore } from '../store/index.js'
 import type { Logger } from '../log.js'
 import type { BlameMetrics } from '../metrics/index.js'
@@ -26,13 +27,16 @@ export class BlameLog {
   }
 
   /** `log`: the session's logger (it carries the request id), else the node's. */
-  async record (entry: BlameRecord, log: Logger = this.log): Promise<void> {
+  async record (blamed: BlameRecord, log: Logger = this.log): Promise<void> {
+    // Every record says what proves it, or that nothing can (docs/protocols/sign.md#blame-evidence).
+    const entry: BlameRecord = { ...blamed, evidence: blamed.evidence ?? { kind: 'unprovable', why: unprovableWhy(blamed.reason) } }
     // Time-ordered keys; the random suffix keeps two blames in one millisecond apart.
     const key = `${BLAME_PREFIX}${entry.at.toString().padStart(15, '0')}-${randomBytes(4).toString('hex')}`
     await this.store.putJson(key, entry, { sync: true })
     this.recentRecords = [entry, ...this.recentRecords].slice(0, RECENT_BLAME_COUNT)
     this.metrics.blamed(entry.reason, entry.flow)
-    log.warn({ blame: entry }, 'peer blamed')
+    // The evidence's kind only: it may hold the request's message, which logs need not carry.
+    log.warn({ blame: { ...entry, evidence: entry.evidence?.kind } }, 'peer blamed')
   }
 
   recent (): BlameRecord[] {

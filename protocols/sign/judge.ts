@@ -6,6 +6,7 @@
 import { decodeCommitments, type SigningCommitments } from '../frost/index.js'
 import type { Scheme } from '../sharing/index.js'
 import type { KeyRecord } from '../wire/key-record.js'
+import type { InvalidShareEvidence } from '../wire/blame-evidence.js'
 import type { PartyAnswer, PartyMember, PresignedCommitment, SignRequest } from '../wire/sign.js'
 import { EPOCH_SWITCH_RETRY_MS } from '../constants.js'
 import { checkSignRequest, SignRejection } from './check-request.js'
@@ -20,6 +21,8 @@ export interface Culprit {
   detail: string
   /** false: excluded from this request's next parties, but not a fault (e.g. its own rate limit). */
   blame: boolean
+  /** What shows others the blame is true (sign.md#blame-evidence); absent: it stands on the CM's word. */
+  evidence?: InvalidShareEvidence
 }
 
 /** Refusals about the request itself, which the CM can check for itself. */

@@ -8,7 +8,8 @@ import { CM_BUSY_RETRY_AFTER_S, HTTP_CLIENT_QUOTAS, HTTP_OWNER_QUOTAS, MAX_HTTP_
 import { KeyInfoSchema } from '../new-user/registry-entry.js'
 import { DeleteUserRequestSchema, DeleteUserResultSchema } from './delete-user.js'
 import { GenesisSchema } from './genesis.js'
-import { BlameRecordSchema, EndpointSchema, HealthReasonSchema, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema } from './http.js'
+import { BlameEvidenceSchema } from './blame-evidence.js'
+import { BlameListSchema, BlameRecordSchema, EndpointSchema, EvidenceVerdictSchema, HealthReasonSchema, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema } from './http.js'
 import { KeyIdSchema, KeyRecordSchema } from './key-record.js'
 import { MembershipSchema } from './membership.js'
 import { MembershipStatusSchema, MembershipUpdateSchema } from './lifecycle.js'
@@ -76,6 +77,9 @@ export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   RequestId: RequestIdSchema,
   Endpoint: EndpointSchema,
   BlameRecord: BlameRecordSchema,
+  BlameEvidence: BlameEvidenceSchema,
+  BlameList: BlameListSchema,
+  EvidenceVerdict: EvidenceVerdictSchema,
   HealthReason: HealthReasonSchema,
   Health: HealthSchema,
   Peers: PeersSchema,
@@ -309,6 +313,20 @@ export const HTTP_API = {
       410: { description: 'Already deleted (a replay or a second delete); `deletion` is the delete that took effect.', schemas: [P.KeyDeletedProblemSchema] }
     },
     quota: { client: 'keys', owner: 'delete' }
+  },
+  blame: {
+    method: 'GET', path: '/blame', tag: 'status', summary: 'The blame this node recorded lately, newest first, with each record\'s evidence',
+    description: 'An invalid-share blame carries the culprit\'s signed share and the session\'s public data (the owner-signed request, its message included); other kinds say why nothing can prove them. See docs/protocols/sign.md#blame-evidence.',
+    responses: { 200: json('The recent records (as many as /health lists).', BlameListSchema) }, problems: {},
+    quota: { client: 'read' }
+  },
+  blameVerify: {
+    method: 'POST', path: '/blame/verify', tag: 'status', summary: 'Check a blame record\'s evidence against this node\'s own copy of the key',
+    description: 'Any node, not only the one that blamed: it redoes the check from the signed messages and the key\'s public material it holds, trusting nothing else in the record. See docs/protocols/sign.md#blame-evidence.',
+    body: { description: 'A blame record, as GET /blame lists it.', schema: BlameRecordSchema },
+    responses: { 200: json('`proven`, `not-proven` (forged, incomplete, false, or a key reshared since) or `unprovable` (silence and other kinds no signed message can show).', EvidenceVerdictSchema) },
+    problems: { 400: { description: 'Not a blame record.', schemas: [P.BadRequestProblemSchema] } },
+    quota: { client: 'read' }
   },
   statusPage: {
     method: 'GET', path: '/', tag: 'status', summary: 'The status page: one HTML page, no external assets',

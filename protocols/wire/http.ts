@@ -1,6 +1,7 @@
 // Response bodies of the discovery endpoints every node serves. The node
 // builds them and clients parse them with the same schemas.
 import { z } from 'zod'
+import { BlameEvidenceSchema } from './blame-evidence.js'
 import { KeyIdSchema } from './key-record.js'
 
 export const RoleNameSchema = z.enum(['leader', 'backup', 'manager'])
@@ -32,9 +33,21 @@ export const BlameRecordSchema = z.strictObject({
   flow: z.enum(['new_user', 'sign', 'reshare']),
   keyId: z.string().optional(),
   committee: z.int().optional(),
-  detail: z.string()
+  detail: z.string(),
+  /** What shows others the blame is true, or why nothing can (docs/protocols/sign.md#blame-evidence); absent in older records. */
+  evidence: BlameEvidenceSchema.optional()
 })
 export type BlameRecord = z.infer<typeof BlameRecordSchema>
+
+/** GET /blame: the node's recent blame records, newest first, with their evidence. */
+export const BlameListSchema = z.strictObject({ blame: z.array(BlameRecordSchema) })
+export type BlameList = z.infer<typeof BlameListSchema>
+
+/** POST /blame/verify: what a blame record's evidence shows to this node (protocols/sign/blame-evidence.ts). */
+export const EvidenceVerdictSchema = z.strictObject({
+  verdict: z.enum(['proven', 'not-proven', 'unprovable']),
+  detail: z.string()
+})
 
 /**
  * `ok`: nothing below is wrong. `degraded`: at least one reason holds. `starting`: only `peers` holds,

@@ -70,6 +70,7 @@ export type PartyMember = z.infer<typeof PartyMemberSchema>
 
 /** A round-1 commitment as it travels (scheme-specific lengths and point checks: decodeCommitments). */
 export const CommitmentWireSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64), hiding: hexUpTo(33), binding: hexUpTo(33) })
+export type CommitmentWire = z.infer<typeof CommitmentWireSchema>
 
 /**
  * A presignature as a manager holds it and hands it out: the id the signer
@@ -116,6 +117,7 @@ export type Presign = z.infer<typeof PresignSchema>
  * decodeSignatureShare, applied once the key (and so the scheme) is known.
  */
 export const ShareWireSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64), share: hexString(32) })
+export type ShareWire = z.infer<typeof ShareWireSchema>
 
 /** Signer → signer, over /shardsig/sign/1.0.0: my round-1 commitment for a session. */
 export const RoundOneSchema = z.strictObject({
@@ -173,7 +175,12 @@ export const PartyAnswerSchema = z.discriminatedUnion('kind', [
     /** This signer's own round-1 commitment, and the whole list it signed over (the CM compares them). */
     commitment: CommitmentWireSchema,
     commitments: z.array(CommitmentWireSchema).min(1).max(64),
-    share: ShareWireSchema
+    share: ShareWireSchema,
+    /**
+     * The signer's signature over this share, the session and `commitments` (SHARE_STATEMENT_KIND,
+     * protocols/sign/share-statement.ts): evidence for an invalid-share blame. Absent from older builds.
+     */
+    statement: hexString(64).optional()
   }),
   z.strictObject({ kind: z.literal('completed-before'), sessionId: z.string(), signature: hexString(64) }),
   /** This signer already sent a share for the request in another CM's session: here it is, to finish that session. */

@@ -21,6 +21,7 @@ import { makeKey } from '../helpers/keys.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { flipHexByte } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
+import { runCli } from '../helpers/e2e-devnet.js'
 
 /** Node index (0-based) whose signer corrupts every share it sends. */
 const FAULTY = 4
@@ -114,6 +115,21 @@ describe('sign', () => {
     expect(verifiesIndependently(edKey, message, result!.signature!)).toBe(true)
     const blamed = (await Promise.all(managers().map(async m => (await callRoute(m.http.url, HTTP_API.health)).blame))).flat()
     expect(blamed).toContainEqual(expect.objectContaining({ culprit: faultyPeer(), reason: 'invalid-share', flow: 'sign' }))
+  })
+
+  it('the invalid-share blame is evidence: GET /blame carries the signer\'s signed share, and another node checks it proven (and the CLI through it)', async () => {
+    const records = (await Promise.all(managers().map(async m => ({ cm: m, list: (await callRoute(m.http.url, HTTP_API.blame)).blame })))).flatMap(({ cm, list }) => list.map(r => ({ cm, r })))
+    const found = records.find(({ r }) => r.culprit === faultyPeer() && r.reason === 'invalid-share')
+    expect(found, 'an invalid-share blame of the faulty signer at a manager').toBeDefined()
+    expect(found!.r.evidence).toMatchObject({ kind: 'invalid-share', share: { committee: expect.any(Number) }, statement: expect.stringMatching(/^[0-9a-f]{128}$/) })
+    // A node that is neither the blaming CM nor the culprit redoes the check with its own copy of the key.
+    const checker = cluster.running().find(n => n !== found!.cm && n.identity.peerId !== faultyPeer())!
+    expect(await callRoute(checker.http.url, HTTP_API.blameVerify, { body: found!.r })).toMatchObject({ verdict: 'proven' })
+    // Tampered (the share replaced by an honest-looking one), the same record proves nothing.
+    const tampered = { ...found!.r, evidence: { ...found!.r.evidence!, share: { ...(found!.r.evidence as { share: { committee: number, member: number, share: string } }).share, share: '00'.repeat(32) } } }
+    expect(await callRoute(checker.http.url, HTTP_API.blameVerify, { body: tampered })).toMatchObject({ verdict: 'not-proven' })
+    const cli = await runCli(['blame', 'verify', '--node', checker.http.url, '--from', found!.cm.http.url])
+    expect(cli.stdout).toMatch(new RegExp(`^proven +invalid-share by ${faultyPeer()}`, 'm'))
   })
 
   it('answers the same request id again with the same signature, and refuses it for another message (409)', async () => {

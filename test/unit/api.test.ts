@@ -24,7 +24,9 @@ function setup (livePeers: string[], nowMs = 10_000) {
     newUser: { handle: async () => { throw new Error('new_user is not under test here') } },
     dkg: { run: async () => { throw new Error('DKG is not under test here') } },
     lifecycle: { propose: async () => { throw new Error('update_node_set is not under test here') }, status: () => ({ active: { epoch: 0, genesisDigest: '00'.repeat(32) }, pending: null }) },
-    sign: { submit: async () => { throw new Error('sign is not under test here') }, get: async () => [] }
+    sign: { submit: async () => { throw new Error('sign is not under test here') }, get: async () => [] },
+    blame: { recent: () => [] },
+    checkBlame: () => { throw new Error('blame checks are not under test here') }
   }
   return { app: createApp({ view, membership: membershipOf(genesis), genesis, ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
 }

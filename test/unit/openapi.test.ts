@@ -37,6 +37,10 @@ import { SIGN_REQUEST_KIND, type SignRequest, type SignResult } from '../../prot
 import { isUsable, type RegistryEntry } from '../../protocols/new-user/registry-entry.js'
 import { fakeGenesis } from '../helpers/genesis.js'
 import { deal, newOwner } from '../helpers/owner.js'
+import { checkBlameEvidence } from '../../protocols/sign/blame-evidence.js'
+import type { BlameRecord } from '../../protocols/wire/http.js'
+
+const BLAME_EXAMPLE: BlameRecord = { at: 1, culprit: 'peer-3', reason: 'silent', flow: 'sign', keyId: 'ab'.repeat(16), committee: 1, detail: 'no answer', evidence: { kind: 'unprovable', why: 'silence leaves no signed message' } }
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 const DOC_ID = 'https://shardsig.test/openapi.json'
@@ -73,7 +77,9 @@ async function setup () {
     sign: { submit: async () => await behaviour.submit(), get: async () => await behaviour.get() },
     deletion: { request: async () => await behaviour.deletion() },
     metrics: { metrics: async () => METRICS_TEXT, contentType: 'text/plain; version=0.0.4; charset=utf-8' },
-    recentSignRequests: () => []
+    recentSignRequests: () => [],
+    blame: { recent: () => [BLAME_EXAMPLE] },
+    checkBlame: (record: BlameRecord) => checkBlameEvidence(record, undefined)
   }
   const app = createApp(deps as unknown as ApiDeps)
   const owner = newOwner()
@@ -396,8 +402,8 @@ describe('real calls validate against the document', () => {
     const app = createApp({ ...ctx.deps, quotas: { now: () => 0, perClient: { sign: one, read: one, keys: one, operator: one } } })
     const limited = (Object.values(HTTP_API) as HttpRoute[]).filter(r => r.quota !== undefined)
     expect(limited.map(r => `${r.method} ${r.path}`).sort()).toEqual([
-      'GET /keys/:keyId', 'GET /membership', 'GET /sign_request/:requestId', 'GET /status', 'GET /status/stream',
-      'POST /delete_user', 'POST /membership', 'POST /new_user', 'POST /new_user/dkg', 'POST /sign_request'
+      'GET /blame', 'GET /keys/:keyId', 'GET /membership', 'GET /sign_request/:requestId', 'GET /status', 'GET /status/stream',
+      'POST /blame/verify', 'POST /delete_user', 'POST /membership', 'POST /new_user', 'POST /new_user/dkg', 'POST /sign_request'
     ])
     for (const route of limited) {
       const path = route.path.replace(':keyId', 'ab'.repeat(16)).replace(':requestId', 'req-openapi-0001')
@@ -409,6 +415,18 @@ describe('real calls validate against the document', () => {
       const body = await expectDocumented(route.method, route.path, res) as Json
       expect(body).toMatchObject({ type: 'https://shardsig.dev/problems/rate-limited', quota: 'client' })
     }
+  })
+
+  it('GET /blame and POST /blame/verify answer as documented', async () => {
+    const list = await ctx.app.request('/blame')
+    expect(list.status).toBe(200)
+    expect(await expectDocumented('GET', '/blame', list)).toEqual({ blame: [BLAME_EXAMPLE] })
+    const verified = await ctx.app.request('/blame/verify', post(JSON.stringify(BLAME_EXAMPLE)))
+    expect(verified.status).toBe(200)
+    expect(await expectDocumented('POST', '/blame/verify', verified)).toEqual({ verdict: 'unprovable', detail: 'silence leaves no signed message' })
+    const bad = await ctx.app.request('/blame/verify', post('{"at":1}'))
+    expect(bad.status).toBe(400)
+    await expectDocumented('POST', '/blame/verify', bad)
   })
 
   it('a wrong method is the documented 405 with Allow; an unknown path the documented 404', async () => {

@@ -117,10 +117,17 @@ export async function runAttempt (
     return { kind: 'completed', signature: bytesToHex(signature) }
   } catch (err) {
     if (!(err instanceof InvalidShareError)) throw err
-    const byTag = new Map(party.map(m => [tagOf(m), m]))
+    const byTag = new Map(shares.map(s => [tagOf(s.member), s]))
     return {
       kind: 'retry',
-      culprits: err.culprits.map(c => ({ member: byTag.get(tagOf(c))!, reason: 'invalid-share' as const, detail: 'its signature share does not verify against its public share', blame: true }))
+      culprits: err.culprits.map(c => {
+        const { member, answer } = byTag.get(tagOf(c))!
+        // Its signed statement over the share makes the blame checkable by anyone (sign.md#blame-evidence).
+        const evidence = answer.statement === undefined
+          ? undefined
+          : { kind: 'invalid-share' as const, request, sessionId, party: [...party], commitments: answer.commitments, share: answer.share, statement: answer.statement }
+        return { member, reason: 'invalid-share' as const, detail: 'its signature share does not verify against its public share', blame: true, ...(evidence !== undefined ? { evidence } : {}) }
+      })
     }
   }
 }

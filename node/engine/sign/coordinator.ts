@@ -358,7 +358,7 @@ export class SignCoordinator {
         for (const c of outcome.culprits) {
           excluded.add(c.member.peerId)
           if (c.blame) blamed.push(`${c.member.peerId} (committee ${c.member.committee} member ${c.member.member}): ${c.reason}`)
-          if (c.blame) await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}` }, log)
+          if (c.blame) await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}`, ...(c.evidence !== undefined ? { evidence: c.evidence } : {}) }, log)
         }
       }
       return this.finish(tracked, { status: 'failed', reason: `no party signed in ${MAX_SIGN_ATTEMPTS} attempts; blamed: ${blamed.join('; ')}` })
