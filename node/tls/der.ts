@@ -1,6 +1,7 @@
 // The few DER encodings (ITU-T X.690 §8, §10) an X.509 certificate needs
 // (node/tls/certificate.ts): definite lengths only, every value built whole.
 // Encoding only; node:crypto's X509Certificate parses what this writes.
+import { concatBytes } from '@noble/hashes/utils.js'
 
 /** A tag byte: universal class, or context-specific [n] (constructed when `constructed`). */
 export const TAG = {
@@ -112,12 +113,5 @@ export function time (at: Date): Uint8Array {
     : tlv(TAG.GENERALIZED_TIME, new TextEncoder().encode(`${year}${rest}`))
 }
 
-export function concat (parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
+/** The parts end to end (noble's, as the rest of the project uses). */
+export const concat = (parts: readonly Uint8Array[]): Uint8Array => concatBytes(...parts)

@@ -1,26 +1,15 @@
 // PeerAdmission (node/p2p/admission.ts) on real libp2p nodes on 127.0.0.1: a
 // node built with its gater holds connections with the peers it admits and
 // with nobody else, whichever side dials.
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { PeerAdmission, type RefusalDirection } from '../../node/p2p/admission.js'
-import { createShardsigLibp2p, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
+import type { ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
 import { waitUntil } from '../helpers/in-process-cluster.js'
+import { useLibp2pNodes } from '../helpers/libp2p-nodes.js'
 
-const started: ShardsigLibp2p[] = []
-afterEach(async () => { await Promise.all(started.splice(0).map(async n => { await n.stop() })) })
-
-async function peer (): Promise<ShardsigLibp2p> {
-  const node = await createShardsigLibp2p({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  started.push(node)
-  return node
-}
-
-async function gated (admission: PeerAdmission): Promise<ShardsigLibp2p> {
-  const node = await createShardsigLibp2p({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], network: { committees: 1, gater: admission.gater() } })
-  started.push(node)
-  return node
-}
+const nodes = useLibp2pNodes()
+const peer = async (): Promise<ShardsigLibp2p> => await nodes.start()
+const gated = async (admission: PeerAdmission): Promise<ShardsigLibp2p> => await nodes.start({ committees: 1, gater: admission.gater() })
 
 /** Whether `from` can open a stream to `to` (identify's protocol, which every node serves). */
 async function reaches (from: ShardsigLibp2p, to: ShardsigLibp2p): Promise<boolean> {

@@ -2,31 +2,21 @@
 // libp2p nodes on 127.0.0.1: many requests share one long-lived stream, answers
 // match their requests, deadlines and junk frames end only what they should,
 // and a peer without channels is still reached over plain streams.
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { lpStream } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
 import { pino } from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { connectNodes, useLibp2pNodes } from '../helpers/libp2p-nodes.js'
 import { z } from 'zod'
 import { FrameDecoder, PROTOCOL_CHANNEL } from '../../node/p2p/channel.js'
-import { createShardsigLibp2p, fastGossipMessageId, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
+import { fastGossipMessageId, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
 import { handleJson, notifyJson, requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_PARTY, PROTOCOL_SIGN } from '../../protocols/constants.js'
 
 const log = pino({ level: 'silent' })
 const Req = z.strictObject({ n: z.number(), delayMs: z.number().optional() })
 const Ans = z.strictObject({ doubled: z.number(), from: z.string() })
-const started: ShardsigLibp2p[] = []
-
-async function node (): Promise<ShardsigLibp2p> {
-  const n = await createShardsigLibp2p({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  started.push(n)
-  return n
-}
-
-async function connect (a: ShardsigLibp2p, b: ShardsigLibp2p): Promise<void> {
-  await a.dial(b.getMultiaddrs().map(m => multiaddr(m.toString())), { signal: AbortSignal.timeout(10_000) })
-}
+const { start: node } = useLibp2pNodes()
+const connect = connectNodes
 
 /** Answers {n} with {doubled: 2n, from: <the sender's peer id>}, after delayMs. */
 async function serveDoubling (n: ShardsigLibp2p, protocol = PROTOCOL_SIGN): Promise<void> {
@@ -49,9 +39,6 @@ function channelStreams (from: ShardsigLibp2p, to: ShardsigLibp2p): number {
   return from.getConnections(to.peerId).flatMap(c => c.streams).filter(s => s.protocol === PROTOCOL_CHANNEL && s.direction === 'outbound').length
 }
 
-afterEach(async () => {
-  await Promise.all(started.splice(0).map(async n => { await n.stop() }))
-})
 
 describe('channels', () => {
   it('many requests, in parallel and in sequence, share one stream; each answer reaches its own request', async () => {

@@ -4,13 +4,12 @@
 // bucket is empty, on a channel (party, sign) and on plain streams alike,
 // while another peer is served and the flooder's other protocols are not
 // touched. The quotas' clock is the test's: nothing waits for a bucket to refill.
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { multiaddr } from '@multiformats/multiaddr'
 import { pino } from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { connectNodes, useLibp2pNodes } from '../helpers/libp2p-nodes.js'
 import { z } from 'zod'
 import { channelsOf } from '../../node/p2p/channel.js'
-import { createShardsigLibp2p, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
+import type { ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
 import { handleJson, requestJson } from '../../node/p2p/direct.js'
 import { PeerQuotas, usePeerQuotas } from '../../node/p2p/peer-quotas.js'
 import { PARTY_REQUESTS_PER_PEER, peerQuotaOf, PROTOCOL_DKG, PROTOCOL_PARTY, PROTOCOL_SIGN } from '../../protocols/constants.js'
@@ -21,21 +20,9 @@ const Answer = z.union([
   z.strictObject({ kind: z.literal('served'), n: z.number() }),
   z.strictObject({ kind: z.literal('reject'), code: z.literal('peer-rate-limited'), retryAfterMs: z.number() })
 ])
-const started: ShardsigLibp2p[] = []
+const { start: node } = useLibp2pNodes()
+const connect = connectNodes
 
-async function node (): Promise<ShardsigLibp2p> {
-  const n = await createShardsigLibp2p({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  started.push(n)
-  return n
-}
-
-async function connect (a: ShardsigLibp2p, b: ShardsigLibp2p): Promise<void> {
-  await a.dial(b.getMultiaddrs().map(m => multiaddr(m.toString())), { signal: AbortSignal.timeout(10_000) })
-}
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map(async n => { await n.stop() }))
-})
 
 /** b answers `protocol`, counting what its handler saw; over quota it answers as the party protocol does. */
 async function serve (b: ShardsigLibp2p, protocol: string, handled: number[]): Promise<void> {
