@@ -75,7 +75,8 @@ export class KeyRegistry {
   private readonly entryListeners: Array<(entry: RegistryEntry) => void> = []
   private readonly syncedListeners: Array<() => void> = []
   private syncedOnce = false
-  private readonly syncing = new Set<string>()
+  /** The sync running with each peer: a second ask for one joins it. */
+  private readonly syncing = new Map<string, Promise<number>>()
   /** Merges of one key run one after another: each reads, awaits the store, then writes. */
   private readonly mergeLock = new KeyedLock()
   private stopped = false
@@ -359,11 +360,18 @@ export class KeyRegistry {
   }
 
   private startSync (peer: string): void {
-    if (this.syncing.has(peer) || this.stopped) return
-    this.syncing.add(peer)
-    this.syncWith(peer)
-      .catch((err: Error) => { this.init.log.debug({ peer, err: err.message }, 'registry sync failed') })
-      .finally(() => { this.syncing.delete(peer) })
+    if (this.stopped) return
+    this.pull(peer).catch((err: Error) => { this.init.log.debug({ peer, err: err.message }, 'registry sync failed') })
+  }
+
+  /** syncWith `peer`, or the sync with it already running: what a caller that needs a key now awaits. */
+  async pull (peer: string): Promise<number> {
+    let running = this.syncing.get(peer)
+    if (running === undefined) {
+      running = this.syncWith(peer).finally(() => { this.syncing.delete(peer) })
+      this.syncing.set(peer, running)
+    }
+    return await running
   }
 
   /**

@@ -44,9 +44,13 @@ export class ReshareParticipant {
     this.seed = init.identity.libp2pKey.raw.subarray(0, 32)
   }
 
-  async handle (req: ReshareRequest): Promise<ReshareResponse> {
+  /** `from`: the node that asked (a reshare coordinator of the active epoch). */
+  async handle (req: ReshareRequest, from?: string): Promise<ReshareResponse> {
     try {
       await this.init.book.accept(req.update, { gossip: false })
+      // A node the update adds may be asked before its registry synced (it could connect only once
+      // the members held the update): it pulls the registry from the asker first.
+      if (this.init.registry.get(req.keyId) === undefined && from !== undefined) await this.init.registry.pull(from).catch(() => 0)
       return req.kind === 'deal'
         ? { kind: 'contribution', contribution: await this.deal(req.keyId, req.quorum) }
         : { kind: 'receipt', receipt: await this.take(req.keyId, req.quorum, req.contributions) }

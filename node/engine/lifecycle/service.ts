@@ -8,6 +8,8 @@ import { genesisDigest, type Genesis } from '../../../protocols/wire/genesis.js'
 import { ReshareRequestSchema, type MembershipStatus, type MembershipUpdate, type ReshareResponse } from '../../../protocols/wire/lifecycle.js'
 import type { NodeIdentity } from '../../identity.js'
 import type { Logger } from '../../log.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { PeerAdmission } from '../../p2p/admission.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { handleJson } from '../../p2p/direct.js'
@@ -68,15 +70,24 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
       .then(done => { if (!stopped) init.onActivated?.(done) })
       .catch((err: Error) => { activation = undefined; log.error({ err }, 'epoch activation failed; retried on the next entry') })
   }
+  const activeMembers = new Set(init.genesis.nodes.map(n => n.peerId))
   const book = new MembershipBook({
     libp2p, store: init.store, genesis: init.genesis, log,
     stateOf: keyId => { const e = registry.get(keyId); return e === undefined ? undefined : keyStates.stateOf(e.record) },
     onChanged: () => { admitPendingNodes(); activateWhenReady() }
   })
-  // The nodes an update adds can reach this node only once it holds the update.
+  // The nodes an update adds can reach this node only once it holds the update; and this node
+  // them: their addresses go into the peer store, so resharing reaches a joining node at once
+  // instead of failing a delivery because it has not connected yet (its dialer backs off up to 5 s).
   const admitPendingNodes = (): void => {
     const pending = book.pending
-    if (pending !== undefined) init.admission.admitPending(pending.genesis.nodes.map(n => n.peerId))
+    if (pending === undefined) return
+    init.admission.admitPending(pending.genesis.nodes.map(n => n.peerId))
+    for (const n of pending.genesis.nodes) {
+      if (n.peerId === init.identity.peerId || activeMembers.has(n.peerId)) continue
+      libp2p.peerStore.merge(peerIdFromString(n.peerId), { multiaddrs: n.multiaddrs.map(a => multiaddr(a)) })
+        .catch((err: Error) => { log.warn({ peerId: n.peerId, err: err.message }, 'could not note a joining node\'s addresses') })
+    }
   }
   await book.start()
   admitPendingNodes()
@@ -92,7 +103,6 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
     if (!keyStates.usable(entry) || book.entryOf(entry.record.keyId) !== undefined) return
     coordinator?.start(pending.update).catch((err: Error) => { log.error({ err }, 'resharing stopped') })
   })
-  const activeMembers = new Set(init.genesis.nodes.map(n => n.peerId))
   const activated = init.lastUpdate === undefined
     ? undefined
     : { update: init.lastUpdate, keyIds: () => keyStates.entryKeyIds(), entryOf: (keyId: string) => keyStates.entryOf(keyId) }
@@ -110,7 +120,7 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
       // Coordinators are nodes of the active epoch (they hold its registry).
       if (!activeMembers.has(peerId)) return { kind: 'reject', code: 'not-a-member', reason: `${peerId} is not a node of epoch ${init.genesis.epoch}` }
       try {
-        return await participant.handle(req)
+        return await participant.handle(req, peerId)
       } catch (err) {
         log.error({ err, flow: 'reshare', keyId: req.keyId }, 'reshare request failed')
         return { kind: 'reject', code: 'internal', reason: 'the node failed to process the request; see its log' }
