@@ -11,7 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KeyRegistry } from '../node/engine/registry.js'
-import { createLogger } from '../node/log.js'
+import { createLogger, type Logger } from '../node/log.js'
+import type { RetentionMetrics } from '../node/metrics/index.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from '../node/p2p/create-libp2p.js'
 import { openStore, type KeyStore } from '../node/store/index.js'
 import { PROTOCOL_VERSION } from '../protocols/constants.js'
@@ -22,6 +23,7 @@ import { assignCommittee, type Genesis } from '../protocols/wire/genesis.js'
 import { DEFAULT_POLICY } from '../protocols/wire/key-record.js'
 import { membershipOf, type Membership } from '../protocols/wire/membership.js'
 import { RECEIPT_KIND, type Receipt } from '../protocols/wire/new-user.js'
+import type { Tombstone } from '../protocols/wire/delete-user.js'
 
 /** A cheap scrypt: these stores hold nothing secret. */
 const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 }
@@ -74,16 +76,26 @@ export interface RegistryNode {
   stop: () => Promise<void>
 }
 
+export interface RegistryNodeOptions {
+  /** Tombstones the store holds too (loaded as stored, unchecked, like the entries). */
+  tombstones?: readonly Tombstone[]
+  metrics?: RetentionMetrics
+  maxKeys?: number
+  log?: Logger
+}
+
 /** A registry whose store already holds `stored` (as after a restart), started on its own libp2p node. */
-export async function startRegistryNode (net: RegistryNetwork, stored: readonly RegistryEntry[]): Promise<RegistryNode> {
+export async function startRegistryNode (net: RegistryNetwork, stored: readonly RegistryEntry[], opts: RegistryNodeOptions = {}): Promise<RegistryNode> {
   const dir = await mkdtemp(join(tmpdir(), 'shardsig-registry-'))
   const store = await openStore({ path: join(dir, 'store'), passphrase: 'registry fixtures', scrypt: FAST_SCRYPT })
   for (let i = 0; i < stored.length; i += STORE_BATCH) {
     await store.batch(stored.slice(i, i + STORE_BATCH).map(e => ({ type: 'put' as const, key: `registry/${e.record.keyId}`, value: new TextEncoder().encode(JSON.stringify(e)) })))
   }
+  for (const t of opts.tombstones ?? []) await store.putJson(`tombstone/${t.record.keyId}`, t)
   const libp2p = await createShardsigLibp2p({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
   const registry = new KeyRegistry({
-    libp2p, store, memberships: { membershipAt: epoch => epoch === net.genesis.epoch ? net.membership : undefined }, peers: new Set(), log: createLogger({ level: 'silent' })
+    libp2p, store, memberships: { membershipAt: epoch => epoch === net.genesis.epoch ? net.membership : undefined }, peers: new Set(),
+    log: opts.log ?? createLogger({ level: 'silent' }), metrics: opts.metrics, maxKeys: opts.maxKeys
   })
   const startedAt = performance.now()
   await registry.start()

@@ -8,20 +8,71 @@
 // composites never fired after one gc(). It made a coordinator wait 8 s
 // instead of its 5 s for answers that never came (decision 0012).
 //
-// Here the event loop's timer holds the timeout's controller strongly, and a
-// composite holds its sources strongly (a caller's AbortSignal.timeout
-// among them), so a deadline fires whatever the garbage collector does.
+// Here the event loop's timer holds the deadline's controller strongly, and
+// each parent holds the deadlines under it strongly until they end, so a
+// deadline fires whatever the garbage collector does.
+//
+// Nor is AbortSignal.any used at all: on Node 20 it adds a WeakRef to every
+// source's set of dependants and never takes it out, so a parent that lives
+// as long as the process (a coordinator's stop signal, under ~3 deadlines a
+// request) grew by ~190 bytes a request for good (docs/performance.md#memory).
+// A parent here has one listener, and a deadline leaves its set when it ends:
+// it fires, its parent aborts, or its work is done (releaseDeadline).
 
-/** The sources a composite keeps alive as long as it lives itself. */
-const SOURCES = Symbol('deadline sources')
+/** A deadline that has not ended: its controller, its timer, the parents that hold it. */
+interface Live { controller: AbortController, timer: NodeJS.Timeout, parents: AbortSignal[] }
+
+/** Per parent: the deadlines under it that have not ended yet (one listener on the parent serves them all). */
+const underParent = new WeakMap<AbortSignal, Set<Live>>()
+/** Each deadline's signal, to end it early (releaseDeadline). */
+const bySignal = new WeakMap<AbortSignal, Live>()
 
 /** Aborts with a `TimeoutError` (as AbortSignal.timeout does) after `ms`, or with the first of `parents` that aborts. */
 export function deadline (ms: number, ...parents: Array<AbortSignal | undefined>): AbortSignal {
-  const sources = [...parents.filter((p): p is AbortSignal => p !== undefined), timeoutSignal(ms)]
-  if (sources.length === 1) return sources[0]!
-  const combined = AbortSignal.any(sources)
-  Object.defineProperty(combined, SOURCES, { value: sources })
-  return combined
+  const live: Live = { controller: new AbortController(), timer: undefined as unknown as NodeJS.Timeout, parents: parents.filter((p): p is AbortSignal => p !== undefined) }
+  const { controller } = live
+  bySignal.set(controller.signal, live)
+  const aborted = live.parents.find(p => p.aborted)
+  if (aborted !== undefined) {
+    controller.abort(aborted.reason)
+    return controller.signal
+  }
+  live.timer = setTimeout(() => {
+    end(live)
+    controller.abort(new DOMException(`deadline of ${Math.round(ms)} ms exceeded`, 'TimeoutError'))
+  }, Math.max(0, ms))
+  live.timer.unref()
+  for (const parent of live.parents) {
+    let children = underParent.get(parent)
+    if (children === undefined) {
+      const set = new Set<Live>()
+      children = set
+      underParent.set(parent, set)
+      parent.addEventListener('abort', () => {
+        for (const child of [...set]) {
+          end(child)
+          child.controller.abort(parent.reason)
+        }
+      }, { once: true })
+    }
+    children.add(live)
+  }
+  return controller.signal
+}
+
+/**
+ * Ends a deadline made by deadline() without aborting it, once the work it bounded is done:
+ * its timer is cleared and its parents hold it no more (otherwise both keep it, and whatever
+ * its abort listeners hold, until it fires). Nothing for any other signal.
+ */
+export function releaseDeadline (signal: AbortSignal): void {
+  const live = bySignal.get(signal)
+  if (live !== undefined) end(live)
+}
+
+function end (live: Live): void {
+  clearTimeout(live.timer)
+  for (const parent of live.parents) underParent.get(parent)?.delete(live)
 }
 
 /**
@@ -32,18 +83,11 @@ export function deadline (ms: number, ...parents: Array<AbortSignal | undefined>
  * second would keep seconds' worth of them alive.
  */
 export async function withDeadline<T> (ms: number, work: (signal: AbortSignal) => Promise<T>, ...parents: Array<AbortSignal | undefined>): Promise<T> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => {
-    controller.abort(new DOMException(`deadline of ${Math.round(ms)} ms exceeded`, 'TimeoutError'))
-  }, Math.max(0, ms))
-  timer.unref()
-  const live = parents.filter((p): p is AbortSignal => p !== undefined)
-  const signal = live.length === 0 ? controller.signal : AbortSignal.any([...live, controller.signal])
-  if (live.length > 0) Object.defineProperty(signal, SOURCES, { value: [...live, controller.signal] })
+  const signal = deadline(ms, ...parents)
   try {
     return await work(signal)
   } finally {
-    clearTimeout(timer)
+    releaseDeadline(signal)
   }
 }
 
@@ -63,14 +107,4 @@ export async function raceSignal<T> (promise: Promise<T>, signal: AbortSignal, a
   } finally {
     signal.removeEventListener('abort', onAbort)
   }
-}
-
-/** A signal that aborts after `ms` (0 for a negative `ms`); its timer does not keep the process alive. */
-function timeoutSignal (ms: number): AbortSignal {
-  const controller = new AbortController()
-  const timer = setTimeout(() => {
-    controller.abort(new DOMException(`deadline of ${Math.round(ms)} ms exceeded`, 'TimeoutError'))
-  }, Math.max(0, ms))
-  timer.unref()
-  return controller.signal
 }

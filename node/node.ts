@@ -206,7 +206,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const blame = new BlameLog(store, log, metrics)
     await blame.load()
     const { registry, keyStates } = await openKeyRegistry({
-      libp2p, store, memberships: chain, log, active: genesis,
+      libp2p, store, memberships: chain, log, active: genesis, metrics,
       peers: new Set(genesis.nodes.map(n => n.peerId).filter(p => p !== self.peerId))
     })
     const liveness = new LivenessTracker(self.peerId)

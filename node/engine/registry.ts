@@ -5,11 +5,14 @@
 // checkRegistryEntry (the record fits this network, receipts from tc
 // committees × tm members) are stored or relayed. A deleted key leaves an
 // owner-signed tombstone (delete_user) that travels the same ways and wins
-// over the key: a tombstoned key is never stored again.
+// over the key: a tombstoned key is never stored again. Tombstones are kept
+// for good (docs/protocols/delete_user.md#how-long-a-tombstone-stays): a key's
+// tombstone takes the place of its entry, so entries and tombstones together
+// are the keys ever registered, reported against MAX_REGISTRY_KEYS.
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import {
-  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_REGISTRY_SYNC, REGISTRY_SYNC_BATCH_BYTES,
+  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_KEYS, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_REGISTRY_SYNC, REGISTRY_SYNC_BATCH_BYTES,
   REGISTRY_SYNC_INTERVAL_MS, REGISTRY_SYNC_TIMEOUT_MS, TOPIC_REGISTRY
 } from '../../protocols/constants.js'
 import { NewUserRejection } from '../../protocols/new-user/check-record.js'
@@ -23,6 +26,7 @@ import {
 import { checkErasureReceipt, checkTombstone, DeleteRejection, deleteDigest, mergeErasureReceipts, type HoldersAt } from '../../protocols/delete-user/tombstone.js'
 import type { Tombstone } from '../../protocols/wire/delete-user.js'
 import type { Logger } from '../log.js'
+import type { RetentionMetrics } from '../metrics/index.js'
 import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
 import { handleJson, requestJson } from '../p2p/direct.js'
 import { KeyedLock } from './keyed-lock.js'
@@ -64,6 +68,9 @@ export interface RegistryInit {
   log: Logger
   /** A key's holders at an epoch after its record's (a confirmed reshare), to check erasure receipts of that epoch. */
   epochHolders?: (keyId: string, epoch: number) => ReadonlyArray<readonly string[]> | undefined
+  metrics?: RetentionMetrics
+  /** Default MAX_REGISTRY_KEYS: beyond it the registry reports, and drops nothing. */
+  maxKeys?: number
 }
 
 export class KeyRegistry {
@@ -104,6 +111,9 @@ export class KeyRegistry {
       this.entries.set(entry.record.keyId, { entry, digest })
       this.tree.set(entry.record.keyId, { kind: 'entry', recordDigest: digest, receipts: entry.receipts.length })
     }
+    this.init.metrics?.retained('registry_keys', () => this.keyCount, this.maxKeys)
+    this.init.metrics?.retained('tombstones', () => this.tombstones.size)
+    this.warnIfOverCap()
     const { libp2p } = this.init
     libp2p.services.pubsub.topicValidators.set(TOPIC_REGISTRY, this.validate)
     libp2p.services.pubsub.addEventListener('message', this.onMessage)
@@ -150,6 +160,23 @@ export class KeyRegistry {
 
   size (): number {
     return this.entries.size
+  }
+
+  /** Registered and deleted keys: what memory and start-up cost grow with. */
+  get keyCount (): number {
+    return this.entries.size + this.tombstones.size
+  }
+
+  private get maxKeys (): number {
+    return this.init.maxKeys ?? MAX_REGISTRY_KEYS
+  }
+
+  /** At start, and each time a new key passes the cap: nothing is dropped, an operator must look. */
+  private warnIfOverCap (): void {
+    if (this.keyCount > this.maxKeys) {
+      this.init.log.warn({ keys: this.keyCount, cap: this.maxKeys },
+        'the registry holds more keys (registered and deleted) than its cap; it keeps them all, in memory (docs/operations.md#retained-state)')
+    }
   }
 
   /** Every registered (not deleted) key id. */
@@ -260,6 +287,7 @@ export class KeyRegistry {
     await this.init.store.putJson(REGISTRY_PREFIX + keyId, merged, { sync: true })
     this.entries.set(keyId, { entry: merged, digest })
     this.tree.set(keyId, { kind: 'entry', recordDigest: digest, receipts: merged.receipts.length })
+    if (held === undefined && this.keyCount === this.maxKeys + 1) this.warnIfOverCap()
     for (const listener of this.entryListeners) listener(merged)
     return held === undefined ? 'added' : 'updated'
   }

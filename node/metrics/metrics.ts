@@ -10,6 +10,8 @@ import {
 import type { CulpritReason } from '../../protocols/sign/judge.js'
 import { HTTP_API, routeLabel, type HttpRoute } from '../../protocols/wire/http-api.js'
 import type { Scheme } from '../../protocols/wire/key-record.js'
+import { registerProcessMemoryGauges } from './process-memory.js'
+import { retentionMetrics, type RetentionMetrics } from './retention.js'
 
 export const SCHEMES = ['ed25519', 'secp256k1'] as const satisfies readonly Scheme[]
 export const OUTCOMES = ['completed', 'failed'] as const
@@ -78,7 +80,7 @@ export function quotaSeries (): Array<{ route: string, quota: QuotaKind }> {
   return series
 }
 
-export interface NodeMetrics extends SignMetrics, NewUserMetrics, BlameMetrics, QuotaMetrics {
+export interface NodeMetrics extends SignMetrics, NewUserMetrics, BlameMetrics, QuotaMetrics, RetentionMetrics {
   readonly registry: Registry
   readonly gossipReceived: Counter<'topic'>
   readonly gossipRejected: Counter<'topic'>
@@ -181,6 +183,8 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
     secp256k1: build.cryptoBackend.secp256k1
   }, 1)
   const loop = eventLoopGauges(registry)
+  registerProcessMemoryGauges(registry)
+  const retention = retentionMetrics(registry)
 
   // Every series exists from the start at 0, so rate() and alerts see the first event too.
   for (const scheme of SCHEMES) {
@@ -204,6 +208,7 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
   }
 
   return {
+    ...retention,
     registry,
     gossipReceived,
     gossipRejected,

@@ -1,12 +1,13 @@
 // node/deadline.ts: deadlines that fire whatever the garbage collector does
 // (Node 20 drops an AbortSignal.timeout that only an AbortSignal.any refers
 // to; decision 0012), and a guard that no other code makes its own.
+import { getEventListeners } from 'node:events'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { deadline, withDeadline } from '../../node/deadline.js'
+import { deadline, releaseDeadline, withDeadline } from '../../node/deadline.js'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -53,10 +54,31 @@ describe('deadline', () => {
     const used = await withDeadline(20, async signal => signal)
     await new Promise(resolve => setTimeout(resolve, 60))
     expect(used.aborted).toBe(false)
+    // A parent that aborts while the work runs aborts it; once the work is done its signal is left alone (nothing holds it).
     const parent = new AbortController()
-    const child = await withDeadline(60_000, async signal => signal, parent.signal)
+    expect(await withDeadline(60_000, async signal => { parent.abort(new Error('stop')); return (signal.reason as Error).message }, parent.signal)).toBe('stop')
+  })
+
+  it('a parent that lives for good keeps nothing of the deadlines under it once they ended (AbortSignal.any kept a WeakRef of each)', async () => {
+    const parent = new AbortController()
+    const fired: AbortSignal[] = []
+    for (let i = 0; i < 1_000; i++) fired.push(deadline(i % 7, parent.signal))
+    for (let i = 0; i < 1_000; i++) await withDeadline(60_000, async signal => signal, parent.signal)
+    // Released once its work is done: it neither fires nor follows the parent any more.
+    const released = deadline(5, parent.signal)
+    releaseDeadline(released)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(fired.every(s => s.aborted)).toBe(true)
+    expect(released.aborted).toBe(false)
+    // Node 20's AbortSignal.any adds every composite to a set on each source and never takes it out.
+    const dependants = Object.getOwnPropertySymbols(parent.signal).filter(s => s.description === 'kDependantSignals')
+    expect(dependants.map(s => (parent.signal as unknown as Record<symbol, Set<unknown>>)[s]!.size)).toEqual([])
+    // One listener on the parent serves every deadline under it; those that ended are gone from it.
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1)
+    const live = deadline(60_000, parent.signal)
     parent.abort(new Error('stop'))
-    expect(child.aborted).toBe(true)
+    expect((live.reason as Error).message).toBe('stop')
+    expect(released.aborted).toBe(false)
   })
 
   it('is the only place that makes a timeout signal or combines signals (node/, cli/, devnet/, protocols/)', async () => {

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SignLedger, type LedgerEntry } from '../../node/engine/sign/ledger.js'
+import { LEDGER_PREFIX, SignLedger, type LedgerEntry } from '../../node/engine/sign/ledger.js'
 import type { Contribution } from '../../protocols/wire/sign.js'
-import { openStore, type KeyStore } from '../../node/store/index.js'
+import { openStore, type BatchOp, type KeyStore } from '../../node/store/index.js'
 
 let dir: string
 let store: KeyStore
@@ -115,13 +115,21 @@ describe('SignLedger', () => {
 
   it('syncs what keeps one request from two signatures (contribution, abandoned marks) and nothing else; a new ledger on the same store reads it all back', async () => {
     const writes: Array<{ sync: boolean, contributed: boolean, abandoned: boolean, signature: boolean }> = []
+    const noted = (value: unknown, opts?: { sync?: boolean }): void => {
+      const e = value as LedgerEntry
+      writes.push({ sync: opts?.sync === true, contributed: e.contributed, abandoned: (e.abandoned?.length ?? 0) > 0, signature: e.signature !== undefined })
+    }
     const spy = {
       getJson: async (key: string) => await store.getJson(key),
       delete: async (key: string, opts?: { sync?: boolean }) => { await store.delete(key, opts) },
       putJson: async (key: string, value: unknown, opts?: { sync?: boolean }) => {
-        const e = value as LedgerEntry
-        writes.push({ sync: opts?.sync === true, contributed: e.contributed, abandoned: (e.abandoned?.length ?? 0) > 0, signature: e.signature !== undefined })
+        noted(value, opts)
         await store.putJson(key, value, opts)
+      },
+      // A new entry is written with its expiry index record (retention), in one batch.
+      batch: async (ops: BatchOp[], opts?: { sync?: boolean }) => {
+        for (const op of ops) if (op.type === 'put' && op.key.startsWith(LEDGER_PREFIX)) noted(JSON.parse(new TextDecoder().decode(op.value)), opts)
+        await store.batch(ops, opts)
       }
     } as unknown as KeyStore
     const spied = new SignLedger(spy)
@@ -145,15 +153,21 @@ describe('SignLedger', () => {
     let releaseClaimWrite = (): void => {}
     const gate = new Promise<void>(resolve => { releaseClaimWrite = resolve })
     const order: string[] = []
+    const gated = async (value: unknown, write: () => Promise<void>): Promise<void> => {
+      const contributed = (value as LedgerEntry).contributed
+      order.push(`start ${contributed ? 'contribution' : 'claim'}`)
+      if (!contributed) await gate
+      await write()
+      order.push(`end ${contributed ? 'contribution' : 'claim'}`)
+    }
     const spy = {
       getJson: async (key: string) => await store.getJson(key),
       delete: async (key: string, opts?: { sync?: boolean }) => { await store.delete(key, opts) },
-      putJson: async (key: string, value: unknown, opts?: { sync?: boolean }) => {
-        const contributed = (value as LedgerEntry).contributed
-        order.push(`start ${contributed ? 'contribution' : 'claim'}`)
-        if (!contributed) await gate
-        await store.putJson(key, value, opts)
-        order.push(`end ${contributed ? 'contribution' : 'claim'}`)
+      putJson: async (key: string, value: unknown, opts?: { sync?: boolean }) => { await gated(value, async () => { await store.putJson(key, value, opts) }) },
+      // A new entry is written with its expiry index record (retention), in one batch.
+      batch: async (ops: BatchOp[], opts?: { sync?: boolean }) => {
+        const entry = ops.find(op => op.type === 'put' && op.key.startsWith(LEDGER_PREFIX))
+        await gated(entry?.type === 'put' ? JSON.parse(new TextDecoder().decode(entry.value)) : {}, async () => { await store.batch(ops, opts) })
       }
     } as unknown as KeyStore
     const spied = new SignLedger(spy)

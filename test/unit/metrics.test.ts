@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { HttpProblem, problemResponse } from '../../node/api/problems.js'
 import { addMetricsRoutes } from '../../node/api/routes/metrics.js'
 import {
-  countGossipValidations, createNodeMetrics, DIRECT_PROTOCOLS, instrumentStore, packageVersion, registerStateGauges, topicKind, type NodeMetrics
+  countGossipValidations, createNodeMetrics, DIRECT_PROTOCOLS, instrumentStore, packageVersion, registerStateGauges, RETAINED_KINDS, topicKind, type NodeMetrics
 } from '../../node/metrics/index.js'
 import { openStore } from '../../node/store/index.js'
 import { committeeTopic, PROTOCOL_PARTY, TOPIC_HEARTBEAT, TOPIC_REGISTRY } from '../../protocols/constants.js'
@@ -137,6 +137,27 @@ describe('gossip validation counts', () => {
     expect(valueOf(s, 'shardsig_gossip_messages_rejected_total', { topic: 'committee' })).toBe(2)
     expect(valueOf(s, 'shardsig_gossip_messages_ignored_total', { topic: 'committee' })).toBe(1)
     expect(valueOf(s, 'shardsig_gossip_messages_received_total', { topic: 'heartbeat' })).toBe(0)
+  })
+})
+
+describe('retained state', () => {
+  it('every kind is a series at 0 from the start; a part\'s count is read at each scrape with its cap; prunes are counted; the process\'s memory is there', async () => {
+    const m = metrics()
+    let s = await read(m)
+    expect(s.samples.filter(x => x.name === 'shardsig_retained_records').map(x => [x.labels.kind, x.value])).toEqual(RETAINED_KINDS.map(k => [k, 0]))
+    expect(valueOf(s, 'shardsig_retained_records_pruned_total', { kind: 'ledger_entries' })).toBe(0)
+    let held = 7
+    m.retained('ledger_entries', () => held, 100)
+    m.pruned('ledger_entries', 3)
+    held = 9
+    s = await read(m)
+    expect(valueOf(s, 'shardsig_retained_records', { kind: 'ledger_entries' })).toBe(9)
+    expect(valueOf(s, 'shardsig_retained_records_cap', { kind: 'ledger_entries' })).toBe(100)
+    expect(valueOf(s, 'shardsig_retained_records_pruned_total', { kind: 'ledger_entries' })).toBe(3)
+    for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']) {
+      expect(s.types.get(name), name).toBe('gauge')
+      expect(valueOf(s, name), name).toBeGreaterThan(0)
+    }
   })
 })
 

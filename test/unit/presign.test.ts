@@ -83,6 +83,35 @@ describe('a signer\'s presignatures', () => {
   })
 })
 
+describe('the managers a member keeps presignatures for', () => {
+  it('a manager that stopped asking (it lost its role) loses its expired presignatures when any manager asks again', () => {
+    const { keys } = dealt()
+    let now = 1_000_000
+    const store = new PresignNonces({ ttlMs: 10_000, now: () => now })
+    store.make('cm-gone', KEY_ID, 0, keys[0]!, 8)
+    now += 11_000
+    store.make(CM, KEY_ID, 0, keys[0]!, 2)
+    expect(store.managers).toBe(1)
+    expect(store.size).toBe(2)
+  })
+
+  it('keeps presignatures for at most its cap of managers: the least recently asked one\'s go, whatever their age', () => {
+    const { keys } = dealt()
+    const store = new PresignNonces({ maxManagers: 3, now: () => 1_000_000 })
+    const first = store.make('cm-1', KEY_ID, 0, keys[0]!, 2)
+    store.make('cm-2', KEY_ID, 0, keys[0]!, 2)
+    store.make('cm-3', KEY_ID, 0, keys[0]!, 2)
+    // cm-1 asks again: now cm-2 is the least recently asked.
+    store.make('cm-1', KEY_ID, 0, keys[0]!, 1)
+    store.make('cm-4', KEY_ID, 0, keys[0]!, 2)
+    expect(store.managers).toBe(3)
+    expect(store.count('cm-2')).toBe(0)
+    expect(store.count('cm-1')).toBe(3)
+    expect(store.size).toBe(7)
+    expect(store.take('cm-1', first[0]!.id, KEY_ID, 0, encodeCommitments(first[0]!.commitments))).toBeDefined()
+  })
+})
+
 describe('a manager\'s presignature stock', () => {
   const members: PartyMember[] = [{ committee: 1, member: 1, peerId: 'p11' }, { committee: 1, member: 2, peerId: 'p12' }, { committee: 2, member: 1, peerId: 'p21' }]
   const { keys } = dealt()

@@ -56,6 +56,12 @@ function memoryStore (): KeyStore {
   return {
     getJson: async (key: string) => data.get(key),
     putJson: async (key: string, value: unknown) => { data.set(key, value) },
+    batch: async (ops: Array<{ type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }>) => {
+      for (const op of ops) {
+        if (op.type === 'del') data.delete(op.key)
+        else data.set(op.key, op.value.length === 0 ? null : JSON.parse(new TextDecoder().decode(op.value)))
+      }
+    },
     iterate: async function * (prefix: string) {
       for (const [k, v] of data) if (k.startsWith(prefix)) yield [k, new TextEncoder().encode(JSON.stringify(v))] as [string, Uint8Array]
     }

@@ -1,8 +1,13 @@
 // A communication manager's part of the sign flow (DESIGN 5, sign steps 2–6):
 // accept an owner-signed request, pick a party, run sessions, blame and
 // replace silent or lying signers until one party signs, the request's
-// deadline passes or no valid party is left. Results are kept in the store.
-import { MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS } from '../../../protocols/constants.js'
+// deadline passes or no valid party is left. Results are kept in the store
+// (result-store.ts) for a day after their request expired, and the recent ones
+// in memory (docs/protocols/sign.md#retention).
+import {
+  MAX_CACHED_SIGN_RESULTS, MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PRESIGN_STOCK_KEYS,
+  MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS, SIGN_STATE_PRUNE_INTERVAL_MS
+} from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { randomBytes } from 'node:crypto'
@@ -12,7 +17,7 @@ import { checkSignRequest, requestIdentity, SignRejection } from '../../../proto
 import { selectParty } from '../../../protocols/sign/select-party.js'
 import { PartyAnswerSchema, SIGN_REQUEST_KIND, type PartyAnswer, type PartyMember, type Presign, type SessionAbandoned, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
-import type { QuotaMetrics, SignMetrics } from '../../metrics/index.js'
+import type { QuotaMetrics, RetentionMetrics, SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { notifyJson, requestJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
@@ -26,11 +31,11 @@ import { PresignPool } from './presign-pool.js'
 import type { KeyMaterials } from './key-material.js'
 import type { RateLimiter } from './rate-limiter.js'
 import { RecentSignRequests } from './recent.js'
+import { SignResultStore, type StoredResult } from './result-store.js'
 import type { RecentSignRequest } from '../../../protocols/wire/status.js'
 import { HTTP_API, routeLabel } from '../../../protocols/wire/http-api.js'
-import { deadline } from '../../deadline.js'
+import { deadline, releaseDeadline } from '../../deadline.js'
 
-const RESULT_PREFIX = 'cm-request/'
 const SESSION_ID_BYTES = 12
 /** How often one request waits out another CM's lease before giving up. */
 const MAX_LEASE_WAITS = 2
@@ -54,25 +59,18 @@ function trackKey (keyId: string, requestId: string): string {
   return `${keyId}/${requestId}`
 }
 
-/** Stored under the request id first, so GET /sign_request/:id finds it by prefix. */
-function storeKey (keyId: string, requestId: string): string {
-  return `${RESULT_PREFIX}${requestId}/${keyId}`
-}
-
 /**
  * A request still pending in the store was cut off by a restart of this CM. It
  * does not run it again (its old session may still be finished by another CM,
  * and a second session could give a second signature): another CM takes it.
  */
-function restored (stored: Stored): Tracked {
-  const tracked: Tracked = { requestDigest: stored.requestDigest, result: stored.result, done: Promise.resolve() }
+function restored (stored: StoredResult): Tracked {
+  const tracked: Tracked = { requestDigest: stored.requestDigest, result: stored.result, expiresAt: stored.expiresAt ?? 0, done: Promise.resolve() }
   if (stored.result.status === 'pending') tracked.sentOn = 'restarted'
   return tracked
 }
 
-interface Stored { requestDigest: string, result: SignResult }
-
-interface Tracked extends Stored {
+interface Tracked extends Omit<StoredResult, 'expiresAt'> {
   /**
    * Settles once the result is decided (completed or failed) in memory — before
    * the CM's synced write of it, which a waiting client need not wait for: a
@@ -85,6 +83,11 @@ interface Tracked extends Stored {
   /** When this CM took it (absent when restored from the store); the status page's latency. */
   startedAt?: number
   finishedAt?: number
+  /** The final result is in the store: memory may forget it, a GET then reads the same from the store. */
+  persisted?: boolean
+  /** In the store and the expiry index (its first write). */
+  filed?: boolean
+  expiresAt: number
   /** This CM no longer coordinates it (restarted, or lost its role mid-recovery): another manager does. */
   sentOn?: SentOnReason
 }
@@ -104,16 +107,25 @@ export interface CoordinatorInit {
   blame: BlameLog
   rate: RateLimiter
   log: Logger
-  metrics: SignMetrics & QuotaMetrics
+  metrics: SignMetrics & QuotaMetrics & RetentionMetrics
   /** Default MAX_PENDING_REQUESTS_PER_CM. */
   maxPendingRequests?: number
   /** The share of maxPendingRequests one owner may hold; default OWNER_SHARE_OF_PENDING_SIGN_REQUESTS. */
   ownerShareOfPending?: number
+  /** Default MAX_SIGN_RESULTS. */
+  maxResults?: number
+  /** Default MAX_CACHED_SIGN_RESULTS. */
+  maxCachedResults?: number
   now?: () => number
 }
 
 export class SignCoordinator {
   private readonly requests = new Map<string, Tracked>()
+  /** The finished (or sent on) ones among `requests`, in the order they finished: memory forgets the first first. */
+  private readonly finished = new Map<string, Tracked>()
+  private readonly results: SignResultStore
+  private readonly maxCachedResults: number
+  private timer: NodeJS.Timeout | undefined
   /** The last finished requests, for the status page. */
   private readonly recent = new RecentSignRequests()
   /** Sessions each signer is in right now (party selection prefers the lightly loaded). */
@@ -129,6 +141,18 @@ export class SignCoordinator {
 
   constructor (private readonly init: CoordinatorInit) {
     this.now = init.now ?? Date.now
+    this.results = new SignResultStore({
+      store: init.store, log: init.log, metrics: init.metrics, now: this.now, maxResults: init.maxResults,
+      onDeleted: (keyId, requestId) => {
+        // Memory has it only in the rare case it outlived SIGN_RESULT_CACHE_MS there.
+        const id = trackKey(keyId, requestId)
+        if (this.requests.get(id)?.finishedAt !== undefined) {
+          this.requests.delete(id)
+          this.finished.delete(id)
+        }
+      }
+    })
+    this.maxCachedResults = init.maxCachedResults ?? MAX_CACHED_SIGN_RESULTS
     this.bounds = new PendingBounds({ max: init.maxPendingRequests, ownerShare: init.ownerShareOfPending, onRefused: quota => { init.metrics.quotaRefused(SIGN_ROUTE, quota) } })
     this.presigns = new PresignPool({
       log: init.log,
@@ -140,6 +164,45 @@ export class SignCoordinator {
     })
   }
 
+  /** Files and counts the stored results (result-store.ts), and prunes every SIGN_STATE_PRUNE_INTERVAL_MS until stop(). Before the CM takes requests. */
+  async start (): Promise<void> {
+    await this.results.start()
+    const { metrics } = this.init
+    metrics.retained('sign_results_cached', () => this.finished.size, this.maxCachedResults)
+    metrics.retained('presign_stock', () => this.presigns.size)
+    metrics.retained('presign_stock_keys', () => this.presigns.keys, MAX_PRESIGN_STOCK_KEYS)
+    this.timer = setInterval(() => {
+      this.prune().catch((err: Error) => { this.init.log.warn({ err: err.message }, 'sign results prune failed; trying again next round') })
+    }, SIGN_STATE_PRUNE_INTERVAL_MS)
+    this.timer.unref()
+  }
+
+  /** Results in the store now (after start). */
+  get storedResults (): number {
+    return this.results.size
+  }
+
+  /**
+   * Forgets what the retention rules let go (docs/protocols/sign.md#retention); the number of
+   * results deleted from the store (SignResultStore.prune). Memory: finished results
+   * SIGN_RESULT_CACHE_MS after they finished, and beyond maxCachedResults the first finished.
+   */
+  async prune (nowMs = this.now()): Promise<number> {
+    this.forgetFinished(nowMs)
+    return await this.results.prune(nowMs, () => this.stopping())
+  }
+
+  private forgetFinished (nowMs: number): void {
+    for (const [id, t] of this.finished) {
+      const aged = nowMs - (t.finishedAt ?? nowMs) > SIGN_RESULT_CACHE_MS
+      if (!aged && this.finished.size <= this.maxCachedResults) break
+      // Its final write is still on its way: the store would answer it pending (and so sent on). Forgotten by age only.
+      if (!aged && t.persisted !== true) break
+      this.finished.delete(id)
+      if (this.requests.get(id) === t) this.requests.delete(id)
+    }
+  }
+
   /** Requests this CM finished lately, newest first (GET /status). */
   recentRequests (): RecentSignRequest[] {
     return this.recent.list()
@@ -147,6 +210,7 @@ export class SignCoordinator {
 
   stop (): void {
     this.controller.abort(new Error('coordinator stopping'))
+    if (this.timer !== undefined) clearInterval(this.timer)
   }
 
   /** Unfinished requests this CM coordinates (shardsig_sign_pending_requests). */
@@ -186,7 +250,7 @@ export class SignCoordinator {
       throw new SignRejection('rate-limited', `key ${request.keyId} is over its limit of ${material.record.policy.ratePerMinute} signatures per minute`)
     }
     const result: SignResult = { requestId: request.requestId, keyId: request.keyId, status: 'pending', scheme: material.record.scheme, groupPublicKey: material.record.groupPublicKey, attempts: 0 }
-    const tracked: Tracked = { requestDigest, result, done: Promise.resolve(), startedAt: this.now() }
+    const tracked: Tracked = { requestDigest, result, expiresAt: request.expiresAt, done: Promise.resolve(), startedAt: this.now() }
     const release = this.bounds.hold(owner)
     const decided = new Promise<void>(resolve => { tracked.decided = resolve })
     const ran = this.run(request, tracked).finally(() => { release(); tracked.decided?.() })
@@ -203,8 +267,7 @@ export class SignCoordinator {
   async get (requestId: string, keyId?: string): Promise<SignResult[]> {
     const found = new Map<string, Tracked>()
     for (const t of this.requests.values()) if (t.result.requestId === requestId) found.set(t.result.keyId, t)
-    for await (const [, value] of this.init.store.iterate(`${RESULT_PREFIX}${requestId}/`)) {
-      const stored = JSON.parse(new TextDecoder().decode(value)) as Stored
+    for await (const stored of this.results.byRequestId(requestId)) {
       if (!found.has(stored.result.keyId)) found.set(stored.result.keyId, restored(stored))
     }
     const matching = [...found.values()].filter(t => keyId === undefined || t.result.keyId === keyId)
@@ -214,7 +277,7 @@ export class SignCoordinator {
   }
 
   private async load (keyId: string, requestId: string): Promise<Tracked | undefined> {
-    const stored = await this.init.store.getJson<Stored>(storeKey(keyId, requestId))
+    const stored = await this.results.get(keyId, requestId)
     return stored === undefined ? undefined : restored(stored)
   }
 
@@ -225,6 +288,8 @@ export class SignCoordinator {
     } catch (err) {
       this.init.log.error({ err, requestId: request.requestId }, 'could not record a sign request\'s state')
       if (tracked.result.status === 'pending' && !this.stopping()) Object.assign(tracked.result, { status: 'failed', reason: 'the coordinator failed; see its log' })
+      // Not in the store as it is in memory: kept here SIGN_RESULT_CACHE_MS (forgetFinished), never dropped for the cap.
+      if (tracked.finishedAt === undefined) this.finishedNow(tracked)
     }
   }
 
@@ -274,8 +339,10 @@ export class SignCoordinator {
         }
         noPartySince = undefined
         // Back-pressure: wait for a session slot, no longer than the request may live.
-        const slot = await this.slots.acquire(deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal))
-          .catch(() => undefined)
+        const slotBy = deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal)
+        const slot = await this.slots.acquire(slotBy).catch(() => undefined)
+        // Done with it: released, so it does not live (held by its timer and this CM's signal) until the request's expiry.
+        releaseDeadline(slotBy)
         if (this.stopping()) { slot?.(); return }
         if (slot === undefined) return this.finish(tracked, { status: 'failed', reason: `expired while waiting for a free session slot (${MAX_CONCURRENT_SESSIONS_PER_CM} per manager)` })
         result.attempts = attempt
@@ -300,6 +367,7 @@ export class SignCoordinator {
           .finally(() => {
             for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
             slot()
+            releaseDeadline(untilExpiry)
           })
         // Sessions cut short by our own shutdown say nothing about the signers.
         if (this.stopping() && outcome.kind !== 'completed') return
@@ -376,7 +444,7 @@ export class SignCoordinator {
    */
   private sendOn (tracked: Tracked, why: SentOnReason, log: Logger, detail: string): void {
     tracked.sentOn = why
-    tracked.finishedAt = this.now()
+    this.finishedNow(tracked)
     tracked.decided?.()
     log.info({ why, detail }, 'sign request sent on to another manager')
   }
@@ -394,23 +462,33 @@ export class SignCoordinator {
 
   private async finish (tracked: Tracked, outcome: Partial<SignResult> & { status: 'completed' | 'failed' }): Promise<void> {
     Object.assign(tracked.result, outcome)
-    tracked.finishedAt = this.now()
+    const finishedAt = this.finishedNow(tracked)
     tracked.decided?.()
-    this.recent.add(tracked.result, tracked.startedAt ?? tracked.finishedAt, tracked.finishedAt)
+    this.recent.add(tracked.result, tracked.startedAt ?? finishedAt, finishedAt)
     await this.persist(tracked)
+    tracked.persisted = true
     const { requestId, keyId, scheme, status, attempts, reason } = tracked.result
-    const ms = tracked.finishedAt - (tracked.startedAt ?? tracked.finishedAt)
+    const ms = finishedAt - (tracked.startedAt ?? finishedAt)
     this.init.metrics.signFinished(scheme, status === 'completed' ? 'completed' : 'failed', ms / 1000, attempts)
     this.init.log.info({ requestId, keyId, flow: 'sign', status, attempts, reason, ms }, 'sign request finished')
     // Finished results stay in the store; memory keeps only the recent ones.
-    for (const [id, t] of this.requests) {
-      if (t.finishedAt !== undefined && this.now() - t.finishedAt > SIGN_RESULT_CACHE_MS) this.requests.delete(id)
-    }
+    this.forgetFinished(this.now())
+  }
+
+  /** Marks the request finished (or sent on) now; memory keeps it among the finished ones for a while. */
+  private finishedNow (tracked: Tracked): number {
+    tracked.finishedAt = this.now()
+    const id = trackKey(tracked.result.keyId, tracked.result.requestId)
+    this.finished.delete(id)
+    this.finished.set(id, tracked)
+    return tracked.finishedAt
   }
 
   private async persist (tracked: Tracked): Promise<void> {
-    const stored: Stored = { requestDigest: tracked.requestDigest, result: tracked.result }
-    await this.init.store.putJson(storeKey(tracked.result.keyId, tracked.result.requestId), stored, { sync: tracked.result.status !== 'pending' })
+    const stored = { requestDigest: tracked.requestDigest, result: tracked.result, expiresAt: tracked.expiresAt }
+    // The first write files it by its request's expiry (retention).
+    await this.results.put(stored, { sync: tracked.result.status !== 'pending', first: tracked.filed !== true })
+    tracked.filed = true
   }
 
   /** Tells the party the request is done, so a later new_party for it is answered with the signature. */

@@ -23,12 +23,30 @@
 //
 // The ledger is the only writer of its records, so it keeps the entries it
 // read or wrote lately in memory and reads the store only for the others.
+//
+// Retention (docs/protocols/sign.md#retention): an entry goes once its request
+// can be signed by nobody, LEDGER_RETENTION_AFTER_EXPIRY_MS after the latest
+// expiresAt this signer saw for it; every node, this one included, refuses the
+// request as expired by then (checkSignRequest), so forgetting it lets no second
+// signature through. Entries are filed by that time in an expiry index written
+// in the same batch as the entry, and a pruner deletes what is due.
 import { randomBytes } from 'node:crypto'
+import { setImmediate as yieldToIo } from 'node:timers/promises'
+import {
+  LEDGER_RETENTION_AFTER_EXPIRY_MS, MAX_LEDGER_ENTRIES, MAX_SIGN_REQUEST_LIFETIME_MS, PRUNE_BATCH_RECORDS, SIGN_STATE_PRUNE_INTERVAL_MS
+} from '../../../protocols/constants.js'
 import type { Contribution } from '../../../protocols/wire/sign.js'
-import type { KeyStore } from '../../store/index.js'
+import type { Logger } from '../../log.js'
+import type { RetentionMetrics } from '../../metrics/index.js'
+import type { BatchOp, KeyStore } from '../../store/index.js'
+import { ExpiryIndex, type Indexed } from '../expiry-index.js'
 import { KeyedLock } from '../keyed-lock.js'
 
 export const LEDGER_PREFIX = 'signed/'
+/** Every entry's key filed under its expiresAt (ExpiryIndex). */
+export const LEDGER_EXPIRY_PREFIX = 'ledger-expiry/'
+/** Written once every entry of a build before the index is filed in it. */
+export const LEDGER_INDEX_VERSION_KEY = 'ledger-expiry-index'
 
 export interface LedgerEntry {
   requestId: string
@@ -46,6 +64,10 @@ export interface LedgerEntry {
    * that process, so this signer can never contribute to it.
    */
   leasedIn?: string
+  /**
+   * Of the request: the latest of every copy this signer took (a client may sign the same
+   * request again with a later expiry). The entry is kept until LEDGER_RETENTION_AFTER_EXPIRY_MS after it.
+   */
   expiresAt: number
   /** The message (hex), to check a completion notice's signature before keeping it. */
   message: string
@@ -75,6 +97,15 @@ export type ClaimResult =
   /** For now: `by` holds a lease until `until`. */
   | { kind: 'leased', by: string, until: number }
 
+export interface SignLedgerOptions {
+  log?: Logger
+  metrics?: RetentionMetrics
+  now?: () => number
+  /** Default MAX_LEDGER_ENTRIES: beyond it the ledger reports, and deletes nothing early. */
+  maxEntries?: number
+  pruneIntervalMs?: number
+}
+
 export class SignLedger {
   private readonly locks = new KeyedLock()
   /** Names the leases this instance takes (see LedgerEntry.leasedIn). */
@@ -83,8 +114,127 @@ export class SignLedger {
   private readonly cache = new Map<string, LedgerEntry | null>()
   /** Store key → its last write still in progress (see put). */
   private readonly writes = new Map<string, Promise<void>>()
+  private readonly index: ExpiryIndex
+  private readonly now: () => number
+  private readonly maxEntries: number
+  /** Entries in the store: counted at start, then kept as entries are written and deleted. */
+  private entries = 0
+  private timer: NodeJS.Timeout | undefined
+  private pruning: Promise<number> | undefined
+  private stopped = false
 
-  constructor (private readonly store: KeyStore) {}
+  constructor (private readonly store: KeyStore, private readonly opts: SignLedgerOptions = {}) {
+    this.index = new ExpiryIndex(store, LEDGER_EXPIRY_PREFIX)
+    this.now = opts.now ?? Date.now
+    this.maxEntries = opts.maxEntries ?? MAX_LEDGER_ENTRIES
+  }
+
+  /**
+   * Files the entries of a build before the expiry index in it (once), counts the entries,
+   * and prunes every SIGN_STATE_PRUNE_INTERVAL_MS until stop(). Before the signer takes requests.
+   */
+  async start (): Promise<void> {
+    await this.fileOlderEntries()
+    this.entries = await this.index.count()
+    this.opts.metrics?.retained('ledger_entries', () => this.entries, this.maxEntries)
+    this.opts.metrics?.retained('ledger_cached', () => this.cache.size, MAX_CACHED_ENTRIES)
+    this.timer = setInterval(() => {
+      this.prune().catch((err: Error) => { this.opts.log?.warn({ err: err.message }, 'ledger prune failed; trying again next round') })
+    }, this.opts.pruneIntervalMs ?? SIGN_STATE_PRUNE_INTERVAL_MS)
+    this.timer.unref()
+  }
+
+  /** Stops the pruner; a prune in progress ends after its current record. */
+  stop (): void {
+    this.stopped = true
+    if (this.timer !== undefined) clearInterval(this.timer)
+  }
+
+  /** Entries in the store now (after start). */
+  get size (): number {
+    return this.entries
+  }
+
+  /**
+   * Deletes every entry whose request expired more than LEDGER_RETENTION_AFTER_EXPIRY_MS
+   * before `nowMs`, PRUNE_BATCH_RECORDS at a time; the number deleted. Each one is
+   * checked again under its request's lock, so a claim that extended it meanwhile keeps it.
+   */
+  async prune (nowMs = this.now()): Promise<number> {
+    // One prune at a time: the timer's next round waits for a slow one instead of racing it.
+    this.pruning ??= this.pruneDue(nowMs).finally(() => { this.pruning = undefined })
+    return await this.pruning
+  }
+
+  private async pruneDue (nowMs: number): Promise<number> {
+    const cutoff = nowMs - LEDGER_RETENTION_AFTER_EXPIRY_MS
+    let deleted = 0
+    for (;;) {
+      const due = await this.index.due(cutoff, PRUNE_BATCH_RECORDS)
+      let batch = 0
+      for (const indexed of due) {
+        if (this.stopped) break
+        if (await this.pruneOne(indexed, cutoff)) batch++
+      }
+      deleted += batch
+      this.opts.metrics?.pruned('ledger_entries', batch)
+      if (due.length < PRUNE_BATCH_RECORDS || this.stopped) break
+      await yieldToIo()
+    }
+    if (this.entries > this.maxEntries) {
+      // Nothing more may go: each entry left keeps a request that can still be signed from completing twice.
+      this.opts.log?.warn({ entries: this.entries, cap: this.maxEntries },
+        'the sign ledger holds more entries of requests that can still be signed than its cap; none is deleted before its request expired (docs/operations.md#retained-state)')
+    }
+    return deleted
+  }
+
+  private async pruneOne (indexed: Indexed, cutoff: number): Promise<boolean> {
+    const key = indexed.recordKey
+    // The request's lock (locked() names it by key id and request id, which is the record key without the prefix).
+    return await this.locks.run(key.slice(LEDGER_PREFIX.length), async () => {
+      const entry = await this.read(key)
+      if (entry === undefined || ExpiryIndex.clamp(entry.expiresAt) !== indexed.at) {
+        // A stray index record (its entry went, or it is filed under another time): it alone goes, the entry is filed anew.
+        await this.write(key, async () => {
+          await this.store.batch([this.index.del(indexed.at, key), ...(entry !== undefined ? [this.index.put(entry.expiresAt, key)] : [])])
+        })
+        return false
+      }
+      if (indexed.at > cutoff) return false
+      await this.write(key, async () => { await this.store.batch([{ type: 'del', key }, this.index.del(entry.expiresAt, key)]) })
+      this.cache.delete(key)
+      this.entries--
+      return true
+    })
+  }
+
+  /**
+   * Entries written before the expiry index existed are filed in it once. Each has its
+   * request's expiresAt (every build wrote it); one that does not is given the latest
+   * expiry a request taken before this start can have (now + MAX_SIGN_REQUEST_LIFETIME_MS).
+   */
+  private async fileOlderEntries (): Promise<void> {
+    if (await this.store.getJson(LEDGER_INDEX_VERSION_KEY) !== undefined) return
+    const assumedExpiry = this.now() + MAX_SIGN_REQUEST_LIFETIME_MS
+    let ops: BatchOp[] = []
+    let filed = 0
+    for await (const [key, value] of this.store.iterate(LEDGER_PREFIX)) {
+      const entry = JSON.parse(new TextDecoder().decode(value)) as LedgerEntry
+      if (!Number.isSafeInteger(entry.expiresAt)) {
+        entry.expiresAt = assumedExpiry
+        ops.push({ type: 'put', key, value: new TextEncoder().encode(JSON.stringify(entry)) })
+      }
+      ops.push(this.index.put(entry.expiresAt, key))
+      filed++
+      if (ops.length >= PRUNE_BATCH_RECORDS) {
+        await this.store.batch(ops)
+        ops = []
+      }
+    }
+    await this.store.batch([...ops, { type: 'put', key: LEDGER_INDEX_VERSION_KEY, value: new TextEncoder().encode(JSON.stringify({ v: 1 })) }], { sync: true })
+    if (filed > 0) this.opts.log?.info({ entries: filed }, 'ledger entries of an earlier build filed by expiry')
+  }
 
   private key (keyId: string, requestId: string): string {
     return `${LEDGER_PREFIX}${keyId}/${requestId}`
@@ -94,11 +244,18 @@ export class SignLedger {
     const key = this.key(keyId, requestId)
     const cached = this.cache.get(key)
     if (cached !== undefined) return cached ?? undefined
-    // Evicted from the cache while a write of it is still on its way: the store has it once that is done.
-    await this.writes.get(key)?.catch(() => {})
-    const entry = await this.store.getJson<LedgerEntry>(key)
+    const entry = await this.read(key)
     this.remember(key, entry ?? null)
     return entry
+  }
+
+  /** From the cache or the store, without caching it. */
+  private async read (key: string): Promise<LedgerEntry | undefined> {
+    const cached = this.cache.get(key)
+    if (cached !== undefined) return cached ?? undefined
+    // Evicted from the cache while a write of it is still on its way: the store has it once that is done.
+    await this.writes.get(key)?.catch(() => {})
+    return await this.store.getJson<LedgerEntry>(key)
   }
 
   private remember (key: string, entry: LedgerEntry | null): void {
@@ -112,17 +269,33 @@ export class SignLedger {
    * record are issued one after another, each once the one before has completed, so they
    * reach the disk in order: an unsynced claim still on its way can never land after, and
    * overwrite, the synced contribution that follows it. `durable` syncs before resolving.
+   * `before` is the entry as it was (undefined: a new one): a new entry, or one whose
+   * expiresAt moved, is filed in the expiry index in the same batch.
    */
-  private async put (entry: LedgerEntry, durable: boolean): Promise<void> {
+  private async put (entry: LedgerEntry, durable: boolean, before: LedgerEntry | undefined): Promise<void> {
     const key = this.key(entry.keyId, entry.requestId)
     this.remember(key, entry)
-    await this.write(key, async () => { await this.store.putJson(key, entry, { sync: durable }) })
+    const refiled = before !== undefined && before.expiresAt !== entry.expiresAt
+    await this.write(key, async () => {
+      if (before !== undefined && !refiled) {
+        await this.store.putJson(key, entry, { sync: durable })
+        return
+      }
+      const value = new TextEncoder().encode(JSON.stringify(entry))
+      await this.store.batch([
+        { type: 'put', key, value }, ...(refiled ? [this.index.del(before.expiresAt, key)] : []), this.index.put(entry.expiresAt, key)
+      ], { sync: durable })
+      if (before === undefined) this.entries++
+    })
   }
 
-  private async remove (keyId: string, requestId: string): Promise<void> {
-    const key = this.key(keyId, requestId)
+  private async remove (entry: LedgerEntry): Promise<void> {
+    const key = this.key(entry.keyId, entry.requestId)
     this.remember(key, null)
-    await this.write(key, async () => { await this.store.delete(key) })
+    await this.write(key, async () => {
+      await this.store.batch([{ type: 'del', key }, this.index.del(entry.expiresAt, key)])
+      this.entries--
+    })
   }
 
   private async write (key: string, op: () => Promise<void>): Promise<void> {
@@ -146,14 +319,16 @@ export class SignLedger {
       const previous = await this.get(candidate.keyId, candidate.requestId)
       if (previous !== undefined) {
         if (previous.requestDigest !== candidate.requestDigest) return { kind: 'conflict' }
-        if (previous.signature !== undefined) return { kind: 'completed', signature: previous.signature }
-        if (previous.coordinator !== candidate.coordinator) {
-          if (previous.contributed) return { kind: 'held', by: previous.coordinator, contribution: previous.contribution }
-          if (nowMs < previous.leaseUntil && previous.leasedIn === this.instance) return { kind: 'leased', by: previous.coordinator, until: previous.leaseUntil }
+        const refused = this.refusal(previous, candidate.coordinator, nowMs)
+        if (refused !== undefined) {
+          // A copy of the request with a later expiry (the owner signed it again) keeps the entry longer, synced (retention).
+          if (candidate.expiresAt > previous.expiresAt) await this.put({ ...previous, expiresAt: candidate.expiresAt }, true, previous)
+          return refused
         }
       }
       const entry: LedgerEntry = {
         ...candidate,
+        expiresAt: Math.max(candidate.expiresAt, previous?.expiresAt ?? 0),
         leasedIn: this.instance,
         // Same coordinator again (a retry): keep what it already got from us.
         contributed: previous?.coordinator === candidate.coordinator ? previous.contributed : false,
@@ -162,10 +337,23 @@ export class SignLedger {
       }
       // Not synced, and not waited for: a lease lost in a crash promises nothing (see the top of
       // this file), and the next write of this record waits for this one (put). If it fails, the
-      // cache forgets the record, so recordContribution finds no claim and no share leaves.
-      this.put(entry, false).catch(() => {})
+      // cache forgets the record, so recordContribution finds no claim and no share leaves. A later
+      // expiry than the entry had is the exception: synced and waited for, as above.
+      const extended = previous !== undefined && entry.expiresAt > previous.expiresAt
+      const written = this.put(entry, extended, previous)
+      if (extended) await written
+      else written.catch(() => {})
       return { kind: 'claimed', entry, first: previous === undefined || previous.coordinator === '' }
     })
+  }
+
+  /** Why `coordinator` may not claim the request `previous` records, if it may not. */
+  private refusal (previous: LedgerEntry, coordinator: string, nowMs: number): ClaimResult | undefined {
+    if (previous.signature !== undefined) return { kind: 'completed', signature: previous.signature }
+    if (previous.coordinator === coordinator) return undefined
+    if (previous.contributed) return { kind: 'held', by: previous.coordinator, contribution: previous.contribution }
+    if (nowMs < previous.leaseUntil && previous.leasedIn === this.instance) return { kind: 'leased', by: previous.coordinator, until: previous.leaseUntil }
+    return undefined
   }
 
   /**
@@ -179,7 +367,7 @@ export class SignLedger {
       const current = await this.get(entry.keyId, entry.requestId)
       if (current === undefined || current.coordinator !== entry.coordinator || current.requestDigest !== entry.requestDigest) return 'lost'
       if (current.abandoned?.includes(contribution.sessionId) === true) return 'abandoned'
-      await this.put({ ...current, contributed: true, contribution }, true)
+      await this.put({ ...current, contributed: true, contribution }, true, current)
       return 'recorded'
     })
   }
@@ -200,7 +388,7 @@ export class SignLedger {
       // No claim yet: an empty one (no coordinator, lease over) that any CM may take, carrying the mark.
       const base: LedgerEntry = current ?? { ...template, coordinator: '', leaseUntil: 0, contributed: false }
       const abandoned = [...new Set([...(base.abandoned ?? []), sessionId])].slice(-MAX_ABANDONED_SESSIONS)
-      await this.put({ ...base, abandoned }, true)
+      await this.put({ ...base, abandoned, expiresAt: Math.max(base.expiresAt, template.expiresAt) }, true, current)
       return { kind: 'abandoned' }
     })
   }
@@ -218,7 +406,7 @@ export class SignLedger {
       const current = await this.get(keyId, requestId)
       if (current === undefined || current.signature !== undefined || !current.contributed || current.contribution === undefined || !isDead(current.contribution)) return 'kept'
       const abandoned = [...new Set([...(current.abandoned ?? []), current.contribution.sessionId])].slice(-MAX_ABANDONED_SESSIONS)
-      await this.put({ ...current, coordinator: '', leaseUntil: 0, contributed: false, contribution: undefined, abandoned }, true)
+      await this.put({ ...current, coordinator: '', leaseUntil: 0, contributed: false, contribution: undefined, abandoned }, true, current)
       return 'released'
     })
   }
@@ -230,9 +418,9 @@ export class SignLedger {
       if (current === undefined || current.contributed || current.coordinator !== entry.coordinator) return
       // Abandoned-session marks outlive the claim.
       if (current.abandoned !== undefined) {
-        await this.put({ ...current, coordinator: '', leaseUntil: 0 }, true)
+        await this.put({ ...current, coordinator: '', leaseUntil: 0 }, true, current)
       } else {
-        await this.remove(entry.keyId, entry.requestId)
+        await this.remove(current)
       }
     })
   }
@@ -242,7 +430,7 @@ export class SignLedger {
       const entry = await this.get(keyId, requestId)
       if (entry === undefined || entry.signature !== undefined) return
       // Not synced: a lost completion leads to the same signature again (see the top of this file).
-      await this.put({ ...entry, signature }, false)
+      await this.put({ ...entry, signature }, false, entry)
     })
   }
 

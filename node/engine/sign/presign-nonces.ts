@@ -3,10 +3,12 @@
 // only, and handed to exactly one session. Whatever goes wrong with one (it
 // is asked for under another manager, key, epoch or commitment) burns it: a
 // nonce pair is used at most once, and a restart forgets them all. Nonces that
-// will never sign are zeroed when they go (discardNonces).
+// will never sign are zeroed when they go (discardNonces). Bounded: at most
+// MAX_PRESIGNS_PER_MANAGER for each of at most MAX_PRESIGN_MANAGERS managers,
+// none older than PRESIGN_TTL_MS once any manager asks again.
 import { randomBytes } from 'node:crypto'
 import { commit, discardNonces, encodeCommitments, type Round1, type SignerKey, type SigningCommitments, type SigningCommitmentsWire } from '../../../protocols/frost/index.js'
-import { MAX_PRESIGNS_PER_MANAGER, PRESIGN_TTL_MS } from '../../../protocols/constants.js'
+import { MAX_PRESIGN_MANAGERS, MAX_PRESIGNS_PER_MANAGER, PRESIGN_TTL_MS } from '../../../protocols/constants.js'
 
 /** Random bytes in a presignature id (16 base64url characters): nobody can guess another manager's. */
 const PRESIGN_ID_BYTES = 12
@@ -16,25 +18,44 @@ interface Entry { keyId: string, epoch: number, round1: Round1, madeAt: number }
 export interface PresignNoncesOptions {
   ttlMs?: number
   maxPerManager?: number
+  /** Managers kept at most; the least recently asked go first, their nonces zeroed. */
+  maxManagers?: number
   now?: () => number
 }
 
 export class PresignNonces {
-  /** manager peer id → presignature id → entry, oldest first (Map insertion order). */
+  /** manager peer id → presignature id → entry, oldest first (Map insertion order); managers least recently asked first. */
   private readonly byManager = new Map<string, Map<string, Entry>>()
   private readonly ttlMs: number
   private readonly maxPerManager: number
+  private readonly maxManagers: number
   private readonly now: () => number
 
   constructor (opts: PresignNoncesOptions = {}) {
     this.ttlMs = opts.ttlMs ?? PRESIGN_TTL_MS
     this.maxPerManager = opts.maxPerManager ?? MAX_PRESIGNS_PER_MANAGER
+    this.maxManagers = opts.maxManagers ?? MAX_PRESIGN_MANAGERS
     this.now = opts.now ?? Date.now
   }
 
-  /** Makes `count` nonce pairs with `key` (FROST round 1) for `manager`; the oldest of its go beyond the cap. */
+  /**
+   * Makes `count` nonce pairs with `key` (FROST round 1) for `manager`; the oldest of its go beyond the cap.
+   * First every manager's expired ones go (a manager that lost its role asks no more), and beyond
+   * maxManagers the least recently asked manager's all go.
+   */
   make (manager: string, keyId: string, epoch: number, key: SignerKey, count: number): Array<{ id: string, commitments: SigningCommitments }> {
+    this.sweep()
+    const asking = this.byManager.get(manager)
+    if (asking !== undefined) {
+      // Most recently asked last.
+      this.byManager.delete(manager)
+      this.byManager.set(manager, asking)
+    }
     const held = this.held(manager)
+    for (const [other, entries] of this.byManager) {
+      if (this.byManager.size <= this.maxManagers) break
+      this.drop(other, entries)
+    }
     const made: Array<{ id: string, commitments: SigningCommitments }> = []
     for (let i = 0; i < count; i++) {
       const id = randomBytes(PRESIGN_ID_BYTES).toString('base64url')
@@ -72,6 +93,32 @@ export class PresignNonces {
   /** Presignatures held for `manager` now (expired ones dropped first). */
   count (manager: string): number {
     return this.byManager.has(manager) ? this.held(manager).size : 0
+  }
+
+  /** Presignatures held now, every manager's (expired ones dropped first). */
+  get size (): number {
+    this.sweep()
+    let n = 0
+    for (const held of this.byManager.values()) n += held.size
+    return n
+  }
+
+  /** Managers with presignatures held now (expired ones dropped first). */
+  get managers (): number {
+    this.sweep()
+    return this.byManager.size
+  }
+
+  /** Drops every manager's expired presignatures, and managers left with none. */
+  private sweep (): void {
+    for (const manager of [...this.byManager.keys()]) {
+      if (this.held(manager).size === 0) this.byManager.delete(manager)
+    }
+  }
+
+  private drop (manager: string, entries: Map<string, Entry>): void {
+    for (const entry of entries.values()) discardNonces(entry.round1.nonces)
+    this.byManager.delete(manager)
   }
 
   /** The manager's entries, without those older than the time to live. */

@@ -104,6 +104,13 @@ export class PresignPool {
     return this.stock.size
   }
 
+  /** Presignatures in stock now, all keys and members together (expired ones go when a session looks at them). */
+  get size (): number {
+    let n = 0
+    for (const members of this.stock.values()) for (const queue of members.values()) n += queue.length
+    return n
+  }
+
   /**
    * A key's stock, made the most recently used; created if `create`, when the least recently used
    * key's stock goes beyond MAX_PRESIGN_STOCK_KEYS (its members' presignatures expire there).

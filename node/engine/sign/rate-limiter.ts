@@ -1,10 +1,15 @@
 // A per-key sliding-window rate limit (the key policy's ratePerMinute), kept by
 // every signer for itself. In memory: a restart forgets the window, which at
-// worst lets one extra window's worth of signatures through.
+// worst lets one extra window's worth of signatures through. Only keys used
+// within the window are kept: the others are swept out as the map grows.
 import { RATE_WINDOW_MS } from '../../../protocols/constants.js'
+
+/** The map is swept when it reaches this size, and then at twice what the sweep left. */
+const MIN_SWEEP_AT = 1_024
 
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>()
+  private sweepAt = MIN_SWEEP_AT
 
   constructor (private readonly windowMs = RATE_WINDOW_MS) {}
 
@@ -17,6 +22,22 @@ export class RateLimiter {
     }
     recent.push(nowMs)
     this.hits.set(key, recent)
+    if (this.hits.size >= this.sweepAt) this.sweep(nowMs)
     return true
+  }
+
+  /** Keys with a use within the window (at the last sweep, or since). */
+  get keys (): number {
+    return this.hits.size
+  }
+
+  /** Drops keys with no use within the window; amortised O(1) a call, as the threshold doubles with what is left. */
+  private sweep (nowMs: number): void {
+    for (const [key, times] of this.hits) {
+      // Uses are kept in time order: the last one says whether any is within the window.
+      const last = times.at(-1)
+      if (last === undefined || nowMs - last >= this.windowMs) this.hits.delete(key)
+    }
+    this.sweepAt = Math.max(MIN_SWEEP_AT, 2 * this.hits.size)
   }
 }

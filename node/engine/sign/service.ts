@@ -1,12 +1,12 @@
 // Assembles the sign flow on a node: the signer behind /shardsig/party/1.0.0
 // (new_party, completed) and /shardsig/sign/1.0.0 (round-1 commitments), and
 // the coordinator used by POST /sign_request when this node is a manager.
-import { PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { MAX_PRESIGN_MANAGERS, PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import type { KeyStates } from '../lifecycle/key-state.js'
 import { PartyRequestSchema, RoundOneSchema, type PartyAnswer } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
-import type { QuotaMetrics, SignMetrics } from '../../metrics/index.js'
+import type { QuotaMetrics, RetentionMetrics, SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { handleJson, unhandleJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
@@ -33,7 +33,7 @@ export interface SignServiceInit {
   store: KeyStore
   blame: BlameLog
   log: Logger
-  metrics: SignMetrics & QuotaMetrics
+  metrics: SignMetrics & QuotaMetrics & RetentionMetrics
   faults?: SignerFaults
   /** Seed of this node's libp2p key (signed statements such as a session's abandonment). */
   peerSeed: Uint8Array
@@ -56,9 +56,17 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
   const { libp2p, log } = init
   const members = new Set(init.membership.committees.flat().map(m => m.peerId))
   const keys = new KeyMaterials(init.registry, init.memberships, init.keyStates)
+  // Retained state (docs/operations.md#retained-state): the ledger prunes itself, the rest is bounded where it is kept.
+  const ledger = new SignLedger(init.store, { log, metrics: init.metrics })
+  await ledger.start()
+  const signerRate = new RateLimiter()
+  const presigns = new PresignNonces()
+  init.metrics.retained('rate_limited_keys', () => signerRate.keys)
+  init.metrics.retained('presign_nonces', () => presigns.size)
+  init.metrics.retained('presign_managers', () => presigns.managers, MAX_PRESIGN_MANAGERS)
   const signer = new Signer({
-    libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger: new SignLedger(init.store),
-    rate: new RateLimiter(), presigns: new PresignNonces(), log, faults: init.faults, isMember: peerId => members.has(peerId)
+    libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger,
+    rate: signerRate, presigns, log, faults: init.faults, isMember: peerId => members.has(peerId)
   })
   const coordinator = new SignCoordinator({
     libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests, ownerShareOfPending: init.ownerShareOfPending,
@@ -69,6 +77,8 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
       onPresign: async req => await signer.onPresign(req, init.view.selfPeerId)
     }
   })
+  // A start that fails leaves no pruner running on a store its node closes.
+  await coordinator.start().catch((err: unknown) => { ledger.stop(); throw err })
 
   await handleJson({
     libp2p,
@@ -112,6 +122,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     coordinator,
     stop: async () => {
       coordinator.stop()
+      ledger.stop()
       await unhandleJson(libp2p, PROTOCOL_PARTY)
       await unhandleJson(libp2p, PROTOCOL_SIGN)
     }
