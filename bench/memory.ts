@@ -14,21 +14,19 @@
 // (docs/performance.md). A snapshot stops its node for seconds and leaves its
 // RSS higher: such a run's figures are for the heap, not for RSS.
 import '../node/polyfills.js'
-import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { newUser } from '../cli/client/new-user.js'
 import { newRequestId, sign } from '../cli/client/sign.js'
 import { ManagerDirectory } from '../cli/client/managers.js'
-import { keyFileOf, type KeyFile } from '../cli/key-file.js'
+import type { KeyFile } from '../cli/key-file.js'
 import { Devnet } from '../devnet/api.js'
-import { findRepoRoot } from '../devnet/entry.js'
 import { findFreeBasePort } from '../devnet/ports.js'
 import type { Scheme } from '../protocols/wire/key-record.js'
+import { makeBenchKey, writeBenchResult } from './results.js'
 
 const NODES = 9
 const BENCH_BASE_PORT = 19300
@@ -47,7 +45,6 @@ const WARMUP_TIMEOUT_MS = 60_000
 const IDLE_AFTER_MS = 60_000
 const MESSAGE_BYTES = 32
 /** High enough that no rate limit caps the run. */
-const BENCH_POLICY = { ratePerMinute: 100_000, maxMessageBytes: 4096 }
 /** Both schemes, taken in turn: one key each. */
 const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
 /** The /metrics series kept per sample (by name prefix). */
@@ -84,7 +81,7 @@ async function main (): Promise<void> {
     const entry = net.node(1).http
     const managers = new ManagerDirectory(entry)
     const keys: KeyFile[] = []
-    for (const scheme of SCHEMES) keys.push(await makeKey(entry, scheme))
+    for (const scheme of SCHEMES) keys.push(await makeBenchKey(entry, scheme))
     const samples: Sample[] = []
     let failures = 0
     const failureReasons = new Map<string, number>()
@@ -129,22 +126,13 @@ async function main (): Promise<void> {
       samples
     }
     printReport(samples, result.growth)
-    const out = join(findRepoRoot(), 'bench', 'results')
-    await mkdir(out, { recursive: true })
-    const file = PARTIAL_RUN ? 'memory-partial.json' : 'memory.json'
-    await writeFile(join(out, file), JSON.stringify(result, null, 2) + '\n')
-    console.log(`\nwritten to ${join(out, file)}`)
+    console.log(`\nwritten to ${await writeBenchResult(PARTIAL_RUN ? 'memory-partial.json' : 'memory.json', result)}`)
   } finally {
     await devnet?.down()
     await rm(dir, { recursive: true, force: true })
   }
 }
 
-async function makeKey (node: string, scheme: Scheme): Promise<KeyFile> {
-  const owner = ed25519.utils.randomSecretKey()
-  const { record } = await newUser({ node, scheme, ownerSecretKey: owner, policy: BENCH_POLICY })
-  return keyFileOf(record, node, owner)
-}
 
 /** One sign() end to end; the failure reason, or undefined when it completed. */
 async function signOnce (managers: ManagerDirectory, key: KeyFile): Promise<string | undefined> {

@@ -9,12 +9,10 @@
 // protocol sent every round (its limit is 4 MiB). Prints a table and writes
 // bench/results/registry-sync.json.
 import '../node/polyfills.js'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
-import { findRepoRoot } from '../devnet/entry.js'
 import { MAX_REGISTRY_SYNC_MESSAGE_BYTES } from '../protocols/constants.js'
 import { entryCopies, registryNetwork, startRegistryNode, validEntry, type RegistryNode } from './registry-fixtures.js'
+import { writeBenchResult } from './results.js'
 import { monotonicUs } from './stats.js'
 
 const SIZES = [1_000, 10_000, 100_000]
@@ -68,10 +66,8 @@ async function main (): Promise<void> {
   for (const r of rows) {
     console.log(`${String(r.keys).padEnd(8)} ${String(r.missing).padEnd(8)} ${`${r.startMs} ms`.padEnd(15)} ${`${r.catchUpMs} ms (${r.pulled})`.padEnd(18)} ${`${r.inSyncMs} ms`.padEnd(14)} ${`${(r.fullSummaryBytes / 2 ** 20).toFixed(2)} MiB${r.fullSummaryFits ? '' : ' (over the 4 MiB limit)'}`.padEnd(28)} ${r.heapMiB} MiB`)
   }
-  const out = join(findRepoRoot(), 'bench', 'results')
-  await mkdir(out, { recursive: true })
-  await writeFile(join(out, 'registry-sync.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, loadAverage: { atStart: loadAtStart, atEnd: loadavg() }, rows }, null, 2) + '\n')
-  console.log(`written to ${join(out, 'registry-sync.json')}`)
+  const written = await writeBenchResult('registry-sync.json', { at: new Date().toISOString(), node: process.version, cpus: cpus().length, loadAverage: { atStart: loadAtStart, atEnd: loadavg() }, rows })
+  console.log(`written to ${written}`)
 }
 
 await main()

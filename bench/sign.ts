@@ -6,18 +6,15 @@
 // floor under issue #8's targets on this machine), and where the time goes,
 // from the CMs' and signers' logs. Prints tables and writes bench/results/sign.json.
 import '../node/polyfills.js'
-import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { newUser } from '../cli/client/new-user.js'
 import { newRequestId, sign } from '../cli/client/sign.js'
 import { ManagerDirectory } from '../cli/client/managers.js'
-import { keyFileOf, type KeyFile } from '../cli/key-file.js'
+import type { KeyFile } from '../cli/key-file.js'
 import { Devnet } from '../devnet/api.js'
-import { findRepoRoot } from '../devnet/entry.js'
 import { findFreeBasePort } from '../devnet/ports.js'
 import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../protocols/constants.js'
 import type { Scheme } from '../protocols/wire/key-record.js'
@@ -26,6 +23,7 @@ import { floorAgainstTargets, measureSkeleton, type FloorAgainstTargets } from '
 import { monotonicUs, processCpuMs, round1, round2, summary } from './stats.js'
 import { cryptoBackendInfo } from '../protocols/frost/index.js'
 import { breakdown, signerSteps, completedBehindClientsBack, normalise, readNodeLogs, type NodeLogs } from './sign-logs.js'
+import { BENCH_POLICY, makeBenchKey, writeBenchResult } from './results.js'
 
 const NODES = 9
 const BENCH_BASE_PORT = 18900
@@ -54,7 +52,6 @@ const CONCURRENT_REQUESTS = ENV_CONCURRENT !== undefined ? Number(ENV_CONCURRENT
 const SKELETON_RUNS = { sequential: 500, concurrent: 2_000, inFlight: CONCURRENCY, pieces: 0 }
 const MESSAGE_BYTES = 32
 /** High enough that neither the CM's nor any signer's rate limit caps the run. */
-const BENCH_POLICY = { ratePerMinute: 100_000, maxMessageBytes: 4096 }
 const FLOOR_ITERATIONS = 30
 const FLOOR_WARMUP = 3
 /** The FROST-only floor (cryptoCriticalPathMs, cryptoCpuPerSignatureMs): cheap, so more iterations and a JIT warm-up. */
@@ -123,7 +120,7 @@ async function main (): Promise<void> {
 
     for (const scheme of SCHEMES) {
       process.stderr.write(`${scheme}: new key ...\n`)
-      const key = await makeKey(node, scheme)
+      const key = await makeBenchKey(node, scheme)
       // One directory for the run, as a client signing many messages keeps one (who_cm once per 2 s).
       const managers = new ManagerDirectory(node)
       const list: Sample[] = []
@@ -254,11 +251,7 @@ async function main (): Promise<void> {
       logs: { sessionsByCm: logs.sessionsByNode, sessionOutcomes: logs.sessionOutcomes, sessionsByRound1: logs.sessionsByRound1, rejections: logs.rejections, warnings: logs.warnings }
     }
     printReport(result.results as Record<Scheme, SchemeResult>, result.machine, logs, round1(idleNodeCpuMsPerS))
-    const out = join(findRepoRoot(), 'bench', 'results')
-    await mkdir(out, { recursive: true })
-    const file = PARTIAL_RUN ? 'sign-partial.json' : 'sign.json'
-    await writeFile(join(out, file), JSON.stringify(result, null, 2) + '\n')
-    console.log(`\nwritten to ${join(out, file)}`)
+    console.log(`\nwritten to ${await writeBenchResult(PARTIAL_RUN ? 'sign-partial.json' : 'sign.json', result)}`)
   } finally {
     await devnet?.down()
     await rm(dir, { recursive: true, force: true })
@@ -267,12 +260,6 @@ async function main (): Promise<void> {
 
 // --- the client side ---
 
-/** A key made through the real new_user flow, as the key file a client signs with (as test/helpers/keys.ts does). */
-async function makeKey (node: string, scheme: Scheme): Promise<KeyFile> {
-  const owner = ed25519.utils.randomSecretKey()
-  const { record } = await newUser({ node, scheme, ownerSecretKey: owner, policy: BENCH_POLICY })
-  return keyFileOf(record, node, owner)
-}
 
 /** One `sign()` end to end, never throwing: a thrown error or a failed result becomes a failure reason. */
 async function signOnce (managers: ManagerDirectory, key: KeyFile, phase: Phase): Promise<Sample> {
