@@ -284,9 +284,12 @@ export class KeyRegistry {
     const receipts = mergeReceipts(held?.entry.receipts ?? [], entry.receipts)
     if (held !== undefined && receipts.length === held.entry.receipts.length) return 'unchanged'
     const merged: RegistryEntry = { record: entry.record, receipts }
-    await this.init.store.putJson(REGISTRY_PREFIX + keyId, merged, { sync: true })
+    // Served from memory at once, written (synced) behind: the entry is checked and public, and a
+    // write lost to a crash comes back by anti-entropy. Waiting for the sync first left a key dealt a
+    // moment ago unknown to managers for a synced write's time (several ms under load) after its receipts arrived.
     this.entries.set(keyId, { entry: merged, digest })
     this.tree.set(keyId, { kind: 'entry', recordDigest: digest, receipts: merged.receipts.length })
+    await this.init.store.putJson(REGISTRY_PREFIX + keyId, merged, { sync: true })
     if (held === undefined && this.keyCount === this.maxKeys + 1) this.warnIfOverCap()
     for (const listener of this.entryListeners) listener(merged)
     return held === undefined ? 'added' : 'updated'

@@ -17,7 +17,7 @@ import { managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import { KeyFileSchema, keyFileOf, type KeyFile } from '../../cli/key-file.js'
 import type { Devnet } from '../../devnet/api.js'
 import { readIdentityFile } from '../../node/identity.js'
-import { BLAME_REASONS, DIRECT_PROTOCOLS, FLOWS, OUTCOMES, QUOTA_KINDS, quotaSeries, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS } from '../../node/metrics/index.js'
+import { BLAME_REASONS, DIRECT_PROTOCOLS, FLOWS, OUTCOMES, QUOTA_KINDS, quotaSeries, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS, RETAINED_KINDS } from '../../node/metrics/index.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
 import { PROTOCOL_PARTY, TOPIC_HEARTBEAT } from '../../protocols/constants.js'
 import { openShare } from '../../protocols/crypto/share-seal.js'
@@ -82,6 +82,8 @@ function checkLabels (s: Scrape, devnet: Devnet, where: string): void {
     route: v => quotaSeries().some(q => q.route === v),
     quota: v => (QUOTA_KINDS as readonly string[]).includes(v),
     committee: v => committees.has(v),
+    // shardsig_retained_records{,_cap,_pruned_total}: every kind of state a node retains.
+    kind: v => (RETAINED_KINDS as readonly string[]).includes(v),
     param: v => ['committees', 'tc', 'tm', 'managers', 'nodes'].includes(v),
     le: v => v === '+Inf' || Number.isFinite(Number(v)),
     version: v => /^\d+\.\d+\.\d+/.test(v),

@@ -102,6 +102,8 @@ describe('new_user --dkg', () => {
       if (!verifyTranscript(result.dkg.transcript, membership, 'secp256k1').negated) continue
       expect(result.record.groupPublicKey.startsWith('02')).toBe(true)
       const message = new TextEncoder().encode('negated DKG key signs')
+      // Every node has merged the committees' receipts (each a synced write) before a manager is asked.
+      await waitUntil(() => cluster.running().every(n => n.keyStates.usableKeyIds().includes(result.record.keyId)), AbortSignal.timeout(10_000))
       const signed = await sign({ node: url(3), key: keyFileOf(result.record, url(), owner), message })
       expect(verifiesIndependently(result.record, message, signed.signature!)).toBe(true)
       return

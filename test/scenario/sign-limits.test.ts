@@ -22,6 +22,8 @@ beforeAll(async () => {
   cluster = await startInProcessCluster(3, { basePortFrom: 25400, limits: { maxPendingSignRequests: MAX_PENDING, ownerShareOfPendingSignRequests: 1 } })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 3), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   key = await makeKey(cluster.running()[0]!.http.url, 'secp256k1', { ratePerMinute: 1000 })
+  // The manager must know the key before the burst: each node merges it (a synced write) as the gossip arrives.
+  await waitUntil(() => cluster.running().every(n => n.keyStates.usableKeyIds().includes(key.keyId)), AbortSignal.timeout(10_000))
 }, 60_000)
 
 afterAll(async () => { await cluster?.close() })
