@@ -11,7 +11,7 @@ import { openAndCombine, sealDeal, type DealingContext } from '../crypto/dealer-
 import { signAsPeer, verifyPeerSignature } from '../crypto/peer-signature.js'
 import { DealerFault } from '../new-user/check-record.js'
 import {
-  checkResharingConstant, curveFor, dealScalar, InvalidDealerError, partyCoefficients, pointFromHex,
+  partyOfSlots, checkResharingConstant, curveFor, dealScalar, InvalidDealerError, partyCoefficients, pointFromHex,
   pointToHex, publicShare, SecretScalar, SharingError, sumContributions, verifyContribution, verifyNestedPublic,
   type Contribution, type Party, type Point, type RandomBytes, type SharingParams
 } from '../sharing/index.js'
@@ -55,12 +55,6 @@ function membershipParams (scheme: Scheme, membership: Membership): SharingParam
   return { scheme, ...membership.params, members: membership.committees.map(c => c.length) }
 }
 
-function partyOf (quorum: Quorum): Party {
-  const party = new Map<number, number[]>()
-  for (const s of quorum) party.set(s.committee, [...(party.get(s.committee) ?? []), s.member])
-  return party
-}
-
 /**
  * The old holders that reshare a key: a valid party of live holders, not excluded,
  * chosen like a signing party with `reshare/<keyId>/<toEpoch>` as the tie-break seed,
@@ -78,7 +72,7 @@ export function chooseQuorum (state: KeyState, toEpoch: number, live: ReadonlySe
 /** Throws LifecycleRejection unless the quorum is a valid party of the key's holders, each slot named by its holder. */
 export function checkQuorum (state: KeyState, quorum: Quorum): Party {
   try {
-    const party = partyOf(quorum)
+    const party = partyOfSlots(quorum)
     partyCoefficients(sharingParams(state.scheme, state.params, state.holders), party)
     for (const s of quorum) {
       if (state.holders[s.committee - 1]?.[s.member - 1] !== s.peerId) throw new LifecycleRejection('wrong-quorum', `slot ${s.committee}/${s.member} of key ${state.keyId} is not held by ${s.peerId}`)

@@ -11,7 +11,7 @@ export { randomPolynomial, evaluatePolynomial, commitPolynomial, evaluateCommitm
 export { dealNested, publicPart, validateParams } from './deal.js'
 export type { SharingParams, DealInput, MemberShare, CommitteePublic, CommitteeDeal, NestedPublic, NestedDeal } from './deal.js'
 export { publicShare, verifySubShare, verifyCommitteeConsistency, verifyNestedPublic } from './verify.js'
-export { signingCoefficient, validateParty, partyCoefficients } from './party.js'
+export { signingCoefficient, validateParty, partyCoefficients, partyOfSlots } from './party.js'
 export type { Party, PartySigner } from './party.js'
 export {
   encodePoint, decodePoint, encodeScalar, decodeScalar, pointToHex, pointFromHex, scalarToHex, scalarFromHex,

@@ -10,6 +10,13 @@ export type Party = ReadonlyMap<number, readonly number[]>
 
 export interface PartySigner { committee: number, member: number, kappa: bigint }
 
+/** The party a list of (committee, member) slots makes, e.g. a sign party's members or a reshare quorum. */
+export function partyOfSlots (slots: Iterable<{ committee: number, member: number }>): Map<number, number[]> {
+  const party = new Map<number, number[]>()
+  for (const s of slots) party.set(s.committee, [...(party.get(s.committee) ?? []), s.member])
+  return party
+}
+
 /**
  * Signer (c, m)'s coefficient `κ = λ_c(committeeSet) · μ_m(memberSet)`, both Lagrange
  * coefficients at 0, so that `x = Σ κ·s_{c,m}` over the party.

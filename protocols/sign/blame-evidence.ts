@@ -5,7 +5,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { verifyBody } from '../crypto/owner-auth.js'
 import { createSession, decodeCommitments, decodeSignatureShare, SigningSetError, verifyingShares, verifyShare } from '../frost/index.js'
-import type { NestedPublic, SharingParams } from '../sharing/index.js'
+import { partyOfSlots, type NestedPublic, type SharingParams } from '../sharing/index.js'
 import type { InvalidShareEvidence } from '../wire/blame-evidence.js'
 import type { BlameRecord } from '../wire/http.js'
 import type { KeyRecord } from '../wire/key-record.js'
@@ -53,9 +53,7 @@ function checkInvalidShare (blame: BlameRecord, e: InvalidShareEvidence, key: Ev
   const scheme = key.record.scheme
   let valid: boolean
   try {
-    const party = new Map<number, number[]>()
-    for (const m of e.party) party.set(m.committee, [...(party.get(m.committee) ?? []), m.member])
-    const session = createSession(key.params, key.nested.groupPublicKey, party)
+    const session = createSession(key.params, key.nested.groupPublicKey, partyOfSlots(e.party))
     const commitments = e.commitments.map(c => decodeCommitments(scheme, c))
     valid = verifyShare(session, verifyingShares(session, key.nested.committees), commitments, hexToBytes(request.message), decodeSignatureShare(scheme, e.share))
   } catch (err) {

@@ -4,7 +4,7 @@
 // parameters — checked once and cached.
 import { checkRecord } from '../../../protocols/new-user/check-record.js'
 import type { KeyState } from '../../../protocols/lifecycle/reshare.js'
-import { pointFromHex, type NestedPublic, type SharingParams } from '../../../protocols/sharing/index.js'
+import { partyOfSlots, pointFromHex, type NestedPublic, type SharingParams } from '../../../protocols/sharing/index.js'
 import { SignRejection } from '../../../protocols/sign/check-request.js'
 import type { KeyRecord } from '../../../protocols/wire/key-record.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
@@ -78,8 +78,4 @@ function paramsOf (state: KeyState): SharingParams {
 }
 
 /** The party as the sharing module wants it: committee → member positions. */
-export function partyMap (party: ReadonlyArray<{ committee: number, member: number }>): Map<number, number[]> {
-  const map = new Map<number, number[]>()
-  for (const p of party) map.set(p.committee, [...(map.get(p.committee) ?? []), p.member])
-  return map
-}
+export const partyMap = partyOfSlots
