@@ -132,3 +132,27 @@ export async function waitUntil (check: () => boolean, signal: AbortSignal, desc
 export function describeLiveness (cluster: InProcessCluster): string {
   return cluster.running().map(n => `${n.nodeId}: ${n.view.liveSet().size} live`).join(', ')
 }
+
+/**
+ * Waits until every one of `nodes` can sign with `keyId`: each has merged the key as usable, and each
+ * holder among them has stored its active share of that very state. new_user answers once `tc`
+ * committees confirmed with `tm` members each, so under load a third member may still be receiving
+ * its delivery; a test that needs every member (a chosen party, a limit counted per signer) waits here.
+ */
+export async function waitUntilKeyHeld (nodes: ShardsigNode[], keyId: string, signal: AbortSignal, intervalMs = 50): Promise<void> {
+  const missing = async (n: ShardsigNode): Promise<string | undefined> => {
+    const entry = n.registry.get(keyId)
+    if (entry === undefined || !n.keyStates.usable(entry)) return `${n.nodeId}: key not usable`
+    const state = n.keyStates.stateOf(entry.record)
+    if (state === undefined) return `${n.nodeId}: no state at the active epoch`
+    if (!state.holders.some(c => c.includes(n.identity.peerId))) return undefined
+    const share = await n.shares.get(keyId, state.epoch)
+    return share?.state === 'active' && share.recordDigest === state.digest ? undefined : `${n.nodeId}: no active share`
+  }
+  for (;;) {
+    const gaps = (await Promise.all(nodes.map(missing))).filter(g => g !== undefined)
+    if (gaps.length === 0) return
+    if (signal.aborted) throw new Error(`key ${keyId} not held everywhere within deadline (${String(signal.reason)}): ${gaps.join(', ')}`)
+    await new Promise(resolve => setTimeout(resolve, intervalMs))
+  }
+}

@@ -29,7 +29,7 @@ import { SIGN_REQUEST_KIND } from '../../protocols/wire/sign.js'
 import { DKG_REQUEST_KIND } from '../../protocols/wire/dkg.js'
 import { genesisDigest } from '../../protocols/wire/genesis.js'
 import { signMembershipUpdate } from '../../protocols/lifecycle/membership-update.js'
-import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { makeKey } from '../helpers/keys.js'
 import { deal, flipHexByte, newOwner } from '../helpers/owner.js'
 import { frameCase, oversizeFrame, protocolsUnderTest, type FrameCase, type ProtocolUnderTest } from './direct-frames.js'
@@ -70,7 +70,7 @@ beforeAll(async () => {
   victim = cluster.nodes[0]!
   usePeerQuotas(victim.libp2p, new PeerQuotas({ rateOf: () => undefined }))
   key = await makeKey(victim.http.url, 'ed25519')
-  await waitUntil(() => cluster.running().every(n => n.registry.get(key.keyId) !== undefined), AbortSignal.timeout(10_000))
+  await waitUntilKeyHeld(cluster.running(), key.keyId, AbortSignal.timeout(10_000))
 
   // The member attacker: node-3's own key, used while node-3 is down (libp2p keeps one connection per peer id).
   borrowedKey = (await readIdentityFile(cluster.configs[BORROWED]!.identityFile, cluster.configs[BORROWED]!.passphrase)).libp2pKey

@@ -14,7 +14,7 @@ import type { ShardsigNode } from '../../node/node.js'
 import { MAX_HTTP_BODY_BYTES } from '../../protocols/constants.js'
 import { HealthSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
-import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { makeKey } from '../helpers/keys.js'
 import { deal, newOwner } from '../helpers/owner.js'
 import { httpCase, printable, type HttpCase, type HttpFuzzContext } from './http-cases.js'
@@ -52,7 +52,7 @@ beforeAll(async () => {
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 3), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   const first = cluster.running()[0]!
   key = await makeKey(first.http.url, 'ed25519', { maxMessageBytes: 64, messagePrefix: 'cafe' })
-  await waitUntil(() => cluster.running().every(n => n.registry.get(key.keyId) !== undefined), AbortSignal.timeout(10_000))
+  await waitUntilKeyHeld(cluster.running(), key.keyId, AbortSignal.timeout(10_000))
   const roles = first.view.roles()
   const byPeer = (p: string | null | undefined): ShardsigNode => cluster.running().find(n => n.identity.peerId === p)!
   leader = byPeer(roles.committees[0]!.leader)

@@ -12,8 +12,8 @@ import { membershipOf, type Membership } from '../../protocols/wire/membership.j
 import { electRoles } from '../../protocols/roles/index.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { ShardsigNode } from '../../node/node.js'
-import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
-import { newOwner } from '../helpers/owner.js'
+import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { flipHexByte, newOwner } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
 
 /** Node index (0-based) whose dealer seals wrong sub-shares: the leader of committee 1 when every node is live (so it is the first candidate there). */
@@ -81,7 +81,7 @@ describe('new_user --dkg', () => {
       expect(curve.pointEquals(verified.sum.outer[0]!, X)).toBe(true)
 
       // Every node registered the record; every member holds a share; two different parties give the same x, and x·G = X.
-      await waitUntil(() => cluster.running().every(n => n.registry.get(record.keyId) !== undefined), AbortSignal.timeout(10_000))
+      await waitUntilKeyHeld(cluster.running(), record.keyId, AbortSignal.timeout(10_000))
       const a = await reconstruct(record, new Map([[1, [1, 2]], [2, [2, 3]]]))
       const b = await reconstruct(record, new Map([[2, [1, 3]], [3, [1, 2]]]))
       expect(a).toBe(b)
@@ -103,7 +103,7 @@ describe('new_user --dkg', () => {
       expect(result.record.groupPublicKey.startsWith('02')).toBe(true)
       const message = new TextEncoder().encode('negated DKG key signs')
       // Every node has merged the committees' receipts (each a synced write) before a manager is asked.
-      await waitUntil(() => cluster.running().every(n => n.keyStates.usableKeyIds().includes(result.record.keyId)), AbortSignal.timeout(10_000))
+      await waitUntilKeyHeld(cluster.running(), result.record.keyId, AbortSignal.timeout(10_000))
       const signed = await sign({ node: url(3), key: keyFileOf(result.record, url(), owner), message })
       expect(verifiesIndependently(result.record, message, signed.signature!)).toBe(true)
       return
@@ -143,7 +143,7 @@ describe('new_user --dkg', () => {
       genesisDigest: membership.genesisDigest, epoch: membership.epoch, expiresAt: Date.now() + 30_000
     } as const
     const signed = signBody('dkg_request', base, owner)
-    expect((await post({ ...signed, signature: signed.signature.replace(/^../, '00') })).body.code).toBe('bad-owner-signature')
+    expect((await post({ ...signed, signature: flipHexByte(signed.signature) })).body.code).toBe('bad-owner-signature')
     expect((await post(signBody('dkg_request', { ...base, expiresAt: Date.now() - 60_000 }, owner))).body.code).toBe('expired')
     const wrong = await post(signBody('dkg_request', { ...base, genesisDigest: '00'.repeat(32) }, owner))
     expect(wrong.status).toBe(400)

@@ -9,7 +9,7 @@ import { hexToBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSignRequest, newRequestId, sign } from '../../cli/client/sign.js'
 import type { KeyFile } from '../../cli/key-file.js'
-import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { makeKey } from '../helpers/keys.js'
 
 const MAX_PENDING = 2
@@ -23,7 +23,7 @@ beforeAll(async () => {
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 3), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   key = await makeKey(cluster.running()[0]!.http.url, 'secp256k1', { ratePerMinute: 1000 })
   // The manager must know the key before the burst: each node merges it (a synced write) as the gossip arrives.
-  await waitUntil(() => cluster.running().every(n => n.keyStates.usableKeyIds().includes(key.keyId)), AbortSignal.timeout(10_000))
+  await waitUntilKeyHeld(cluster.running(), key.keyId, AbortSignal.timeout(10_000))
 }, 60_000)
 
 afterAll(async () => { await cluster?.close() })

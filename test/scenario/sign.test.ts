@@ -16,7 +16,7 @@ import { cmWeight, rankByRendezvous } from '../../protocols/roles/index.js'
 import { PartyAnswerSchema, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
 import { callRoute } from '../../cli/client/http.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
-import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { makeKey } from '../helpers/keys.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { flipHexByte } from '../helpers/owner.js'
@@ -198,7 +198,7 @@ describe('every signer checks a request on its own', () => {
 
   it('a CM enforces the key\'s rate limit', async () => {
     const limited = await makeKey(url(), 'secp256k1', { ratePerMinute: 2 })
-    await waitUntil(() => cluster.running().every(n => n.registry.get(limited.keyId) !== undefined), AbortSignal.timeout(5_000))
+    await waitUntilKeyHeld(cluster.running(), limited.keyId, AbortSignal.timeout(10_000))
     // One CM sees all three; each node enforces the limit on its own share of the work.
     const cm = managers()[0]!
     // Parties without the faulty signer: a retry would spend the honest signers' own tokens twice.
@@ -212,7 +212,7 @@ describe('every signer checks a request on its own', () => {
 
   it('a signer enforces the rate limit for its own part, whatever a CM says', async () => {
     const once = await makeKey(url(), 'secp256k1', { ratePerMinute: 1 })
-    await waitUntil(() => cluster.running().every(n => n.registry.get(once.keyId) !== undefined), AbortSignal.timeout(5_000))
+    await waitUntilKeyHeld(cluster.running(), once.keyId, AbortSignal.timeout(10_000))
     const first = await sign({ node: url(), key: once, message: hexToBytes('01') })
     expect(first.status).toBe('completed')
     const party = first.signers!
