@@ -56,15 +56,15 @@ function membershipParams (scheme: Scheme, membership: Membership): SharingParam
 }
 
 /**
- * The old holders that reshare a key: a valid party of live holders, not excluded,
- * chosen like a signing party with `reshare/<keyId>/<toEpoch>` as the tie-break seed,
- * so every node that sees the same live set picks the same quorum. Undefined when no
- * valid party is live.
+ * The old holders that reshare a key: a valid party of live, confirmed holders (see
+ * selectParty's `confirmed`), not excluded, chosen like a signing party with
+ * `reshare/<keyId>/<toEpoch>` as the tie-break seed, so every node that sees the same
+ * live set picks the same quorum. Undefined when no valid party is live.
  */
-export function chooseQuorum (state: KeyState, toEpoch: number, live: ReadonlySet<string>, excluded: ReadonlySet<string> = new Set()): Quorum | undefined {
+export function chooseQuorum (state: KeyState, toEpoch: number, live: ReadonlySet<string>, excluded: ReadonlySet<string> = new Set(), confirmed?: ReadonlySet<string>): Quorum | undefined {
   const picked = selectParty({
     requestId: `reshare/${state.keyId}/${toEpoch}`, tc: state.params.tc, tm: state.params.tm,
-    holders: state.holders, live, load: new Map(), excluded
+    holders: state.holders, confirmed, live, load: new Map(), excluded
   })
   return picked.ok ? picked.party : undefined
 }

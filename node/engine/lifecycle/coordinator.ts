@@ -127,7 +127,8 @@ export class ReshareCoordinator {
     const excluded = new Set<string>()
     const reasons: string[] = []
     for (let attempt = 1; attempt <= RESHARE_QUORUM_ATTEMPTS; attempt++) {
-      const quorum = chooseQuorum(state, update.genesis.epoch, this.init.view.liveSet(), excluded)
+      // From holders that confirmed their share: one that refused its sub-share would refuse to deal (no share) and cost an attempt.
+      const quorum = chooseQuorum(state, update.genesis.epoch, this.init.view.liveSet(), excluded, this.init.keyStates.confirmedOf(entry))
       if (quorum === undefined) throw new LifecycleRejection('wrong-quorum', `key ${keyId}: no live quorum of its holders${excluded.size > 0 ? ` without ${[...excluded].join(', ')}` : ''}; ${reasons.join('; ')}`)
       try {
         await this.attempt(update, state, quorum, log)

@@ -5,6 +5,7 @@
 // from it. The owner's record keeps what never changes: owner key, policy.
 import { isUsable, recordDigest } from '../../../protocols/new-user/registry-entry.js'
 import { epochRecordDigest, type KeyState } from '../../../protocols/lifecycle/reshare.js'
+import { confirmedHolders } from '../../../protocols/sign/select-party.js'
 import type { Genesis } from '../../../protocols/wire/genesis.js'
 import type { KeyRecord } from '../../../protocols/wire/key-record.js'
 import type { EpochEntry } from '../../../protocols/wire/lifecycle.js'
@@ -107,6 +108,17 @@ export class KeyStates {
   /** Keys made in an earlier epoch that were reshared to the active one. */
   entryKeyIds (): Set<string> {
     return new Set(this.entries.keys())
+  }
+
+  /**
+   * The key's holders at the active epoch that confirmed their share: receipts in the registry entry
+   * for a key made in this epoch (they may still arrive, merged from each committee's leader), or in
+   * the active epoch's entry for a reshared key (fixed when it was kept). Parties come from these only.
+   */
+  confirmedOf (entry: RegistryEntry): Set<string> {
+    if (entry.record.epoch === this.epoch) return confirmedHolders(entry.record.holders, entry.receipts)
+    const reshared = this.entries.get(entry.record.keyId)
+    return reshared === undefined ? new Set() : confirmedHolders(reshared.record.holders, reshared.receipts)
   }
 
   /** Whether the key can sign at the active epoch: confirmed by tc committees, or reshared to this epoch. */

@@ -324,7 +324,7 @@ export class SignCoordinator {
         if (this.now() > request.expiresAt) return this.finish(tracked, { status: 'failed', reason: `expired before a party could sign${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
         const selection = selectParty({
           requestId: request.requestId, tc: material.state.params.tc, tm: material.state.params.tm,
-          holders: material.state.holders, live: this.init.view.liveSet(), load: this.loadWithSelfLast(), excluded
+          holders: material.state.holders, confirmed: material.confirmed, live: this.init.view.liveSet(), load: this.loadWithSelfLast(), excluded
         })
         if (!selection.ok) {
           // Liveness may still be filling in (a restart): look again for a while before giving up.

@@ -1,7 +1,7 @@
 // The public material of a registered key that signing needs — the owner's
 // record, the key's state at the active epoch (holders, commitments, the
-// share's epoch and digest), its decoded commitments and its sharing
-// parameters — checked once and cached.
+// share's epoch and digest), its decoded commitments, its sharing parameters
+// and which holders confirmed their share — checked once and cached.
 import { checkRecord } from '../../../protocols/new-user/check-record.js'
 import type { KeyState } from '../../../protocols/lifecycle/reshare.js'
 import { partyOfSlots, pointFromHex, type NestedPublic, type SharingParams } from '../../../protocols/sharing/index.js'
@@ -18,10 +18,13 @@ export interface KeyMaterial {
   state: KeyState
   nested: NestedPublic
   params: SharingParams
+  /** The holders at that epoch that confirmed their share (KeyStates.confirmedOf): parties are chosen from these only. */
+  confirmed: ReadonlySet<string>
 }
 
 export class KeyMaterials {
-  private readonly cache = new Map<string, KeyMaterial>()
+  /** With the count of the registry entry's receipts it was made from: more receipts (merged later) refresh `confirmed`. */
+  private readonly cache = new Map<string, { material: KeyMaterial, receipts: number }>()
 
   constructor (
     private readonly registry: KeyRegistry,
@@ -42,8 +45,13 @@ export class KeyMaterials {
     }
     const entry = this.registry.get(keyId)
     if (entry === undefined) throw new SignRejection('unknown-key', `no key ${keyId} in this node's registry`)
-    let material = this.cache.get(keyId)
-    if (material !== undefined) return material
+    const cached = this.cache.get(keyId)
+    if (cached !== undefined && cached.receipts === entry.receipts.length) return cached.material
+    if (cached !== undefined) {
+      const material = { ...cached.material, confirmed: this.states.confirmedOf(entry) }
+      this.cache.set(keyId, { material, receipts: entry.receipts.length })
+      return material
+    }
     if (!this.states.usable(entry)) {
       throw new SignRejection('unknown-key', entry.record.epoch === this.states.epoch
         ? `key ${keyId} is not confirmed by ${entry.record.params.tc} committees yet`
@@ -51,8 +59,8 @@ export class KeyMaterials {
     }
     const { record } = entry
     const state = this.states.stateOf(record)!
-    material = { record, state, nested: this.nestedOf(record, state), params: paramsOf(state) }
-    this.cache.set(keyId, material)
+    const material = { record, state, nested: this.nestedOf(record, state), params: paramsOf(state), confirmed: this.states.confirmedOf(entry) }
+    this.cache.set(keyId, { material, receipts: entry.receipts.length })
     return material
   }
 
