@@ -36,6 +36,10 @@ import {
   LEDGER_RETENTION_AFTER_EXPIRY_MS, MAX_LEDGER_ENTRIES, MAX_SIGN_REQUEST_LIFETIME_MS, PRUNE_BATCH_RECORDS, SIGN_STATE_PRUNE_INTERVAL_MS
 } from '../../../protocols/constants.js'
 import type { Contribution } from '../../../protocols/wire/sign.js'
+import {
+  claimRule, completionRule, contributionRule, recoverRule, releaseDeadRule, releaseRule,
+  type ClaimCandidate, type ClaimResult, type LedgerEntry, type LedgerWrite, type RecoverResult, type Ruled
+} from '../../../protocols/sign/ledger-rules.js'
 import type { Logger } from '../../log.js'
 import type { RetentionMetrics } from '../../metrics/index.js'
 import type { BatchOp, KeyStore } from '../../store/index.js'
@@ -48,54 +52,11 @@ export const LEDGER_EXPIRY_PREFIX = 'ledger-expiry/'
 /** Written once every entry of a build before the index is filed in it. */
 export const LEDGER_INDEX_VERSION_KEY = 'ledger-expiry-index'
 
-export interface LedgerEntry {
-  requestId: string
-  keyId: string
-  /** requestIdentity(): another message under the same key and id is a conflict. */
-  requestDigest: string
-  coordinator: string
-  /** A round-2 share went to `coordinator`: no other coordinator gets one for this request. */
-  contributed: boolean
-  /** Until then (ms) the claim holds even without a share. */
-  leaseUntil: number
-  /**
-   * The ledger instance (one per node process) that took the lease. A lease
-   * from before a restart holds nothing: the nonces of its session died with
-   * that process, so this signer can never contribute to it.
-   */
-  leasedIn?: string
-  /**
-   * Of the request: the latest of every copy this signer took (a client may sign the same
-   * request again with a later expiry). The entry is kept until LEDGER_RETENTION_AFTER_EXPIRY_MS after it.
-   */
-  expiresAt: number
-  /** The message (hex), to check a completion notice's signature before keeping it. */
-  message: string
-  /** Set when the coordinator reported the finished signature. */
-  signature?: string
-  /** The session our share went to (the latest one, when the coordinator retried with us). */
-  contribution?: Contribution
-  /**
-   * Sessions a CM asked us for (recover) before we contributed: we never
-   * contribute to them, so a session judged unfinishable stays so.
-   */
-  abandoned?: string[]
-}
+export type { ClaimResult, LedgerEntry } from '../../../protocols/sign/ledger-rules.js'
 
-/** Abandoned session ids kept per request (a request has a few sessions at most). */
-const MAX_ABANDONED_SESSIONS = 16
 const LEDGER_INSTANCE_BYTES = 8
 /** Entries kept in memory (the store has them all); the oldest are dropped first. */
 const MAX_CACHED_ENTRIES = 4_096
-
-export type ClaimResult =
-  | { kind: 'claimed', entry: LedgerEntry, first: boolean }
-  | { kind: 'completed', signature: string }
-  | { kind: 'conflict' }
-  /** For good: a share went to `by`, in the session `contribution` describes. */
-  | { kind: 'held', by: string, contribution?: Contribution }
-  /** For now: `by` holds a lease until `until`. */
-  | { kind: 'leased', by: string, until: number }
 
 export interface SignLedgerOptions {
   log?: Logger
@@ -313,125 +274,60 @@ export class SignLedger {
     }
   }
 
-  /** Claims the request for `candidate.coordinator`, or says why not. */
-  async claim (candidate: Omit<LedgerEntry, 'contributed' | 'signature' | 'contribution' | 'abandoned' | 'leasedIn'>, nowMs: number): Promise<ClaimResult> {
+  /** Claims the request for `candidate.coordinator`, or says why not (claimRule). */
+  async claim (candidate: ClaimCandidate, nowMs: number): Promise<ClaimResult> {
     return await this.locked(candidate.keyId, candidate.requestId, async () => {
       const previous = await this.get(candidate.keyId, candidate.requestId)
-      if (previous !== undefined) {
-        if (previous.requestDigest !== candidate.requestDigest) return { kind: 'conflict' }
-        const refused = this.refusal(previous, candidate.coordinator, nowMs)
-        if (refused !== undefined) {
-          // A copy of the request with a later expiry (the owner signed it again) keeps the entry longer, synced (retention).
-          if (candidate.expiresAt > previous.expiresAt) await this.put({ ...previous, expiresAt: candidate.expiresAt }, true, previous)
-          return refused
-        }
-      }
-      const entry: LedgerEntry = {
-        ...candidate,
-        expiresAt: Math.max(candidate.expiresAt, previous?.expiresAt ?? 0),
-        leasedIn: this.instance,
-        // Same coordinator again (a retry): keep what it already got from us.
-        contributed: previous?.coordinator === candidate.coordinator ? previous.contributed : false,
-        contribution: previous?.coordinator === candidate.coordinator ? previous.contribution : undefined,
-        abandoned: previous?.abandoned
-      }
-      // Not synced, and not waited for: a lease lost in a crash promises nothing (see the top of
+      const { result, write } = claimRule(previous, candidate, nowMs, this.instance)
+      if (write === undefined) return result
+      // An unsynced claim is not waited for: a lease lost in a crash promises nothing (see the top of
       // this file), and the next write of this record waits for this one (put). If it fails, the
       // cache forgets the record, so recordContribution finds no claim and no share leaves. A later
-      // expiry than the entry had is the exception: synced and waited for, as above.
-      const extended = previous !== undefined && entry.expiresAt > previous.expiresAt
-      const written = this.put(entry, extended, previous)
-      if (extended) await written
+      // expiry than the entry had is the exception: synced and waited for.
+      const written = this.apply(write, previous)
+      if (write.sync) await written
       else written.catch(() => {})
-      return { kind: 'claimed', entry, first: previous === undefined || previous.coordinator === '' }
+      return result
     })
   }
 
-  /** Why `coordinator` may not claim the request `previous` records, if it may not. */
-  private refusal (previous: LedgerEntry, coordinator: string, nowMs: number): ClaimResult | undefined {
-    if (previous.signature !== undefined) return { kind: 'completed', signature: previous.signature }
-    if (previous.coordinator === coordinator) return undefined
-    if (previous.contributed) return { kind: 'held', by: previous.coordinator, contribution: previous.contribution }
-    if (nowMs < previous.leaseUntil && previous.leasedIn === this.instance) return { kind: 'leased', by: previous.coordinator, until: previous.leaseUntil }
-    return undefined
-  }
-
-  /**
-   * Written (synced) before the round-2 share leaves this node. 'lost' when the
-   * claim was lost meanwhile (a session outlived its lease and another CM took
-   * the request over), 'abandoned' when a recover declared the session
-   * unfinishable first: in both cases no share may leave.
-   */
+  /** Written (synced) before the round-2 share leaves this node (contributionRule): 'lost' or 'abandoned' and no share may leave. */
   async recordContribution (entry: LedgerEntry, contribution: Contribution): Promise<'recorded' | 'lost' | 'abandoned'> {
-    return await this.locked(entry.keyId, entry.requestId, async () => {
-      const current = await this.get(entry.keyId, entry.requestId)
-      if (current === undefined || current.coordinator !== entry.coordinator || current.requestDigest !== entry.requestDigest) return 'lost'
-      if (current.abandoned?.includes(contribution.sessionId) === true) return 'abandoned'
-      await this.put({ ...current, contributed: true, contribution }, true, current)
-      return 'recorded'
-    })
+    return await this.ruled(entry.keyId, entry.requestId, current => contributionRule(current, entry, contribution))
   }
 
-  /**
-   * Answers a CM's recover for `sessionId`: our contribution to it if we sent
-   * one; otherwise the session is marked abandoned here (synced) and we never
-   * contribute to it, so the CM's judgement "incomplete" cannot be overtaken
-   * by a share of ours that was still on its way.
-   */
-  async recoverOrAbandon (template: Pick<LedgerEntry, 'requestId' | 'keyId' | 'requestDigest' | 'expiresAt' | 'message'>, sessionId: string):
-  Promise<{ kind: 'contributed', contribution: Contribution } | { kind: 'completed', signature: string } | { kind: 'conflict' } | { kind: 'abandoned' }> {
-    return await this.locked(template.keyId, template.requestId, async () => {
-      const current = await this.get(template.keyId, template.requestId)
-      if (current !== undefined && current.requestDigest !== template.requestDigest) return { kind: 'conflict' }
-      if (current?.signature !== undefined) return { kind: 'completed', signature: current.signature }
-      if (current?.contribution?.sessionId === sessionId) return { kind: 'contributed', contribution: current.contribution }
-      // No claim yet: an empty one (no coordinator, lease over) that any CM may take, carrying the mark.
-      const base: LedgerEntry = current ?? { ...template, coordinator: '', leaseUntil: 0, contributed: false }
-      const abandoned = [...new Set([...(base.abandoned ?? []), sessionId])].slice(-MAX_ABANDONED_SESSIONS)
-      await this.put({ ...base, abandoned, expiresAt: Math.max(base.expiresAt, template.expiresAt) }, true, current)
-      return { kind: 'abandoned' }
-    })
+  /** Answers a CM's recover for `sessionId` (recoverRule): our contribution to it, or the session abandoned here for good. */
+  async recoverOrAbandon (template: Pick<LedgerEntry, 'requestId' | 'keyId' | 'requestDigest' | 'expiresAt' | 'message'>, sessionId: string): Promise<RecoverResult> {
+    return await this.ruled(template.keyId, template.requestId, current => recoverRule(current, template, sessionId))
   }
 
-  /**
-   * Frees this request from the coordinator our share went to, when `isDead`
-   * says the session it went to can never finish (a member's signed
-   * abandonment, checked by the caller against our own record of that
-   * session). Synced: the session is marked abandoned here too, so we never
-   * take it up again. 'released', or 'kept' when the entry is not held by such
-   * a session.
-   */
+  /** Frees this request from a session `isDead` shows can never finish (releaseDeadRule); the check runs against our own record of it. */
   async releaseDeadSession (keyId: string, requestId: string, isDead: (contribution: Contribution) => boolean): Promise<'released' | 'kept'> {
-    return await this.locked(keyId, requestId, async () => {
-      const current = await this.get(keyId, requestId)
-      if (current === undefined || current.signature !== undefined || !current.contributed || current.contribution === undefined || !isDead(current.contribution)) return 'kept'
-      const abandoned = [...new Set([...(current.abandoned ?? []), current.contribution.sessionId])].slice(-MAX_ABANDONED_SESSIONS)
-      await this.put({ ...current, coordinator: '', leaseUntil: 0, contributed: false, contribution: undefined, abandoned }, true, current)
-      return 'released'
-    })
+    return await this.ruled(keyId, requestId, current => releaseDeadRule(current, isDead))
   }
 
   /** Undoes a first claim that led nowhere (e.g. the key's rate limit was reached). */
   async release (entry: LedgerEntry): Promise<void> {
-    await this.locked(entry.keyId, entry.requestId, async () => {
-      const current = await this.get(entry.keyId, entry.requestId)
-      if (current === undefined || current.contributed || current.coordinator !== entry.coordinator) return
-      // Abandoned-session marks outlive the claim.
-      if (current.abandoned !== undefined) {
-        await this.put({ ...current, coordinator: '', leaseUntil: 0 }, true, current)
-      } else {
-        await this.remove(current)
-      }
-    })
+    await this.ruled(entry.keyId, entry.requestId, current => releaseRule(current, entry))
   }
 
   async recordCompletion (keyId: string, requestId: string, signature: string): Promise<void> {
-    await this.locked(keyId, requestId, async () => {
-      const entry = await this.get(keyId, requestId)
-      if (entry === undefined || entry.signature !== undefined) return
-      // Not synced: a lost completion leads to the same signature again (see the top of this file).
-      await this.put({ ...entry, signature }, false, entry)
+    await this.ruled(keyId, requestId, current => completionRule(current, signature))
+  }
+
+  /** Runs a ledger rule on the entry under the request's lock and carries out its write before answering. */
+  private async ruled<R> (keyId: string, requestId: string, rule: (current: LedgerEntry | undefined) => Ruled<R>): Promise<R> {
+    return await this.locked(keyId, requestId, async () => {
+      const current = await this.get(keyId, requestId)
+      const { result, write } = rule(current)
+      if (write !== undefined) await this.apply(write, current)
+      return result
     })
+  }
+
+  private async apply (write: LedgerWrite, current: LedgerEntry | undefined): Promise<void> {
+    if (write.entry !== undefined) await this.put(write.entry, write.sync, current)
+    else if (current !== undefined) await this.remove(current)
   }
 
   private async locked<T> (keyId: string, requestId: string, fn: () => Promise<T>): Promise<T> {
