@@ -6,10 +6,7 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import {
-  aggregate, commit, createSession, decodeCommitments, decodeSignatureShare, encodeCommitments, encodeSignatureShare,
-  signShare, verifyingShares, verifySignature, type SignerKey
-} from '../protocols/frost/index.js'
+import { decodeSignatureShare, encodeCommitments, encodeSignatureShare, type Frost, type SignerKey } from '../protocols/frost/index.js'
 import { verifyBody } from '../protocols/crypto/owner-auth.js'
 import { dealNested, publicPart, type Party, type RandomBytes, type Scheme, type SharingParams } from '../protocols/sharing/index.js'
 import { buildSignRequest } from '../cli/client/sign.js'
@@ -91,9 +88,11 @@ function timed<T> (into: Timings, op: keyof FloorOps, f: () => T): T {
 /**
  * Runs `iterations` full signings of one fresh key (after `warmup` untimed ones) and returns medians.
  * `frostOnly` leaves out the owner signature and the wire decoding (their medians are then NaN), so
- * that their garbage is not collected inside the FROST steps' timings (bench/frost.ts).
+ * that their garbage is not collected inside the FROST steps' timings (bench/frost.ts). `frost` is the
+ * backend measured; keep one across calls, as a node keeps one for its life.
  */
-export function measureCryptoFloor (scheme: Scheme, opts: { iterations: number, warmup: number, cores: number, frostOnly?: boolean }): CryptoFloor {
+export function measureCryptoFloor (scheme: Scheme, opts: { frost: Frost, iterations: number, warmup: number, cores: number, frostOnly?: boolean }): CryptoFloor {
+  const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares, verifySignature } = opts.frost
   const withAuth = opts.frostOnly !== true
   const params: SharingParams = { scheme, ...DEVNET_SHAPE, members: [...DEVNET_SHAPE.members] }
   const deal = dealNested(params, randomBytes)

@@ -18,7 +18,8 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
-import { createSession, cryptoBackend, selectBackend, setCryptoBackend } from '../protocols/frost/index.js'
+import { createFrost, selectBackend, type Frost } from '../protocols/frost/index.js'
+import { cryptoBackendPreference } from '../node/crypto-backend.js'
 import type { Element, GroupBackend } from '../protocols/frost/group/types.js'
 import {
   curveFor, dealNested, publicPart, xOnlyPublicKey, type Party, type RandomBytes, type Scheme, type SharingParams
@@ -64,11 +65,11 @@ function cpu<T> (f: () => T): [T, number] {
 interface PathFigures { criticalPathMs: number, cpuPerSignatureMs: number }
 
 /** noble's FROST as shardsig used it before issue #8 (κ/λ_flat-scaled shares, noble's verifiers). */
-function measureNobleFrost (scheme: Scheme, iterations: number): PathFigures {
+function measureNobleFrost (frost: Frost, scheme: Scheme, iterations: number): PathFigures {
   const params: SharingParams = { scheme, ...SHAPE, members: [...SHAPE.members] }
   const deal = dealNested(params, randomBytes)
   const committees = publicPart(deal).committees
-  const session = createSession(params, deal.groupPublicKey, PARTY)
+  const session = frost.createSession(params, deal.groupPublicKey, PARTY)
   const shareOf = (c: number, m: number): bigint => deal.committees[c - 1]!.shares.find(s => s.member === m)!.share.expose()
   const critical: number[] = []
   const total: number[] = []
@@ -209,15 +210,17 @@ async function main (): Promise<void> {
   if (!process.execArgv.includes('--no-concurrent-recompilation')) {
     process.stderr.write('note: run through `npm run bench:frost` (node --no-concurrent-recompilation): background compilation adds to the measured CPU times\n')
   }
-  const chosen = cryptoBackend()
+  // The backend a node would choose here (SHARDSIG_CRYPTO_BACKEND, node/crypto-backend.ts), and noble.
+  const chosen = selectBackend(cryptoBackendPreference(process.env))
+  const ours = createFrost(chosen)
   if (chosen.notes.length > 0) process.stderr.write(`backend notes: ${chosen.notes.join('; ')}\n`)
-  const noble = selectBackend('noble')
+  const noble = createFrost(selectBackend('noble'))
   const results: Partial<Record<Scheme, SchemeResult>> = {}
   for (const scheme of SCHEMES) {
     // Short rounds, each measuring our path on the chosen backend and the floor back to back, so
     // that a change in the machine's load hits both alike; the ratio is the median of the rounds'.
     // The slow paths (our rounds on noble, noble's FROST) are measured every SLOW_EVERY rounds.
-    const ours: PathFigures[] = []
+    const mine: PathFigures[] = []
     const onNoble: PathFigures[] = []
     const reference: PathFigures[] = []
     const floors: number[] = []
@@ -225,40 +228,36 @@ async function main (): Promise<void> {
     const floor = floorPath(chosen[scheme])
     const fallback = chosen[scheme].name !== 'noble'
     // A node signs for hours: measure the optimised steady state, not V8's first compilations.
-    setCryptoBackend(chosen)
-    measureCryptoFloor(scheme, { iterations: JIT_WARMUP_SIGNATURES, warmup: 0, cores, frostOnly: true })
+    measureCryptoFloor(scheme, { frost: ours, iterations: JIT_WARMUP_SIGNATURES, warmup: 0, cores, frostOnly: true })
     measureFloor(floor, JIT_WARMUP_SIGNATURES)
     for (let round = 0; round < ROUNDS; round++) {
-      setCryptoBackend(chosen)
       settle()
-      const f = measureCryptoFloor(scheme, { iterations: PER_ROUND.ours, warmup: 1, cores, frostOnly: true })
+      const f = measureCryptoFloor(scheme, { frost: ours, iterations: PER_ROUND.ours, warmup: 1, cores, frostOnly: true })
       settle()
       const floorMs = measureFloor(floor, PER_ROUND.floor)
-      ours.push({ criticalPathMs: f.criticalPathMs, cpuPerSignatureMs: f.cpuPerSignatureMs })
+      mine.push({ criticalPathMs: f.criticalPathMs, cpuPerSignatureMs: f.cpuPerSignatureMs })
       floors.push(floorMs)
       ratios.push(f.criticalPathMs / floorMs)
       if (round % SLOW_EVERY !== 0) continue
       process.stderr.write(`${scheme}: round ${round + 1} of ${ROUNDS} ...\n`)
       if (fallback) {
-        setCryptoBackend(noble)
         settle()
-        const n = measureCryptoFloor(scheme, { iterations: PER_ROUND.noble, warmup: 1, cores, frostOnly: true })
+        const n = measureCryptoFloor(scheme, { frost: noble, iterations: PER_ROUND.noble, warmup: 1, cores, frostOnly: true })
         onNoble.push({ criticalPathMs: n.criticalPathMs, cpuPerSignatureMs: n.cpuPerSignatureMs })
-        setCryptoBackend(chosen)
       }
       settle()
-      reference.push(measureNobleFrost(scheme, PER_ROUND.reference))
+      reference.push(measureNobleFrost(ours, scheme, PER_ROUND.reference))
     }
     const mid = (xs: PathFigures[]): PathFigures => ({
       criticalPathMs: round2(median(xs.map(x => x.criticalPathMs))), cpuPerSignatureMs: round2(median(xs.map(x => x.cpuPerSignatureMs)))
     })
-    const mine = mid(ours)
-    const byBackend: SchemeResult['byBackend'] = { [chosen[scheme].name]: mine }
+    const result = mid(mine)
+    const byBackend: SchemeResult['byBackend'] = { [chosen[scheme].name]: result }
     if (fallback) byBackend.noble = mid(onNoble)
     const nobleFrost = mid(reference)
     results[scheme] = {
-      criticalPathMs: mine.criticalPathMs,
-      cpuPerSignatureMs: mine.cpuPerSignatureMs,
+      criticalPathMs: result.criticalPathMs,
+      cpuPerSignatureMs: result.cpuPerSignatureMs,
       floorCriticalPathMs: round2(median(floors)),
       nobleCriticalPathMs: nobleFrost.criticalPathMs,
       backend: chosen[scheme].name,

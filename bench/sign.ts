@@ -21,7 +21,7 @@ import type { Scheme } from '../protocols/wire/key-record.js'
 import { measureCryptoFloor, type CryptoFloor } from './crypto-floor.js'
 import { floorAgainstTargets, measureSkeleton, type FloorAgainstTargets } from './skeleton.js'
 import { monotonicUs, processCpuMs, round1, round2, summary } from './stats.js'
-import { cryptoBackendInfo } from '../protocols/frost/index.js'
+import { cryptoBackendPreference, frostFor } from '../node/crypto-backend.js'
 import { breakdown, signerSteps, completedBehindClientsBack, normalise, readNodeLogs, type NodeLogs } from './sign-logs.js'
 import { BENCH_POLICY, makeBenchKey, writeBenchResult } from './results.js'
 
@@ -92,17 +92,19 @@ async function main (): Promise<void> {
   const loadAtStart = loadavg().map(round1)
   process.stderr.write(`load average at start: ${loadAtStart.join(' ')} on ${cores} cpus\n`)
 
+  // The nodes choose their backend from the same environment (node/crypto-backend.ts); the floor uses it too.
+  const frost = frostFor(cryptoBackendPreference(process.env))
   // The floor first, before nine node processes compete for the cores.
   // The FROST steps alone first (as bench:frost measures them), before the owner signatures' and the
   // wire decoding's garbage exists; then the full floor, whose per-call medians show those costs too.
   const floors: Partial<Record<Scheme, CryptoFloor>> = {}
   const frostFloors: Partial<Record<Scheme, CryptoFloor>> = {}
   for (const scheme of SCHEMES) {
-    process.stderr.write(`crypto floor ${scheme} (${cryptoBackendInfo()[scheme]}) ...\n`)
-    frostFloors[scheme] = measureCryptoFloor(scheme, { iterations: FROST_FLOOR_ITERATIONS, warmup: FROST_FLOOR_WARMUP, cores, frostOnly: true })
+    process.stderr.write(`crypto floor ${scheme} (${frost.info[scheme]}) ...\n`)
+    frostFloors[scheme] = measureCryptoFloor(scheme, { frost, iterations: FROST_FLOOR_ITERATIONS, warmup: FROST_FLOOR_WARMUP, cores, frostOnly: true })
   }
   for (const scheme of SCHEMES) {
-    floors[scheme] = measureCryptoFloor(scheme, { iterations: FLOOR_ITERATIONS, warmup: FLOOR_WARMUP, cores })
+    floors[scheme] = measureCryptoFloor(scheme, { frost, iterations: FLOOR_ITERATIONS, warmup: FLOOR_WARMUP, cores })
   }
   // The signing path's skeleton in the same run (bench/skeleton.ts): the floor under the targets on this machine now.
   const skeleton = await measureSkeleton(SKELETON_RUNS, what => { process.stderr.write(`${what} ...\n`) })
@@ -183,7 +185,7 @@ async function main (): Promise<void> {
         throughputPerS,
         cryptoCriticalPathMs: frostFloor.criticalPathMs,
         cryptoCpuPerSignatureMs: frostFloor.cpuPerSignatureMs,
-        cryptoBackend: cryptoBackendInfo()[scheme],
+        cryptoBackend: frost.info[scheme],
         cryptoBoundPerS,
         targets: {
           p50: { limitMs: round2(frostFloor.criticalPathMs + P50_SLACK_MS), met: p50Ms <= frostFloor.criticalPathMs + P50_SLACK_MS },

@@ -7,6 +7,7 @@ import '../node/polyfills.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
 import type { Scheme } from '../protocols/sharing/index.js'
+import { cryptoBackendPreference, frostFor } from '../node/crypto-backend.js'
 import { measureCryptoFloor } from './crypto-floor.js'
 import { floorAgainstTargets, measureSkeleton, type Measured, type SkeletonResult } from './skeleton.js'
 import { round2 } from './stats.js'
@@ -20,7 +21,8 @@ async function main (): Promise<void> {
   const loadAtStart = loadavg().map(l => round2(l))
   process.stderr.write(`load average at start: ${loadAtStart.join(' ')} on ${cores} cpus\n`)
   // FROST first, before five more processes share the cores.
-  const crypto = Object.fromEntries(SCHEMES.map(s => [s, measureCryptoFloor(s, { iterations: CRYPTO_ITERATIONS, warmup: 20, cores, frostOnly: true })]))
+  const frost = frostFor(cryptoBackendPreference(process.env))
+  const crypto = Object.fromEntries(SCHEMES.map(s => [s, measureCryptoFloor(s, { frost, iterations: CRYPTO_ITERATIONS, warmup: 20, cores, frostOnly: true })]))
   const skeleton = await measureSkeleton(RUNS, what => { process.stderr.write(`${what}…\n`) })
   const schemes = Object.fromEntries(SCHEMES.map(s => [s, {
     cryptoCriticalPathMs: crypto[s]!.criticalPathMs,

@@ -29,7 +29,7 @@ import { GenesisDialer } from './p2p/dialer.js'
 import { loadHttpsCredentials } from './tls/files.js'
 import type { EpochChain } from './engine/lifecycle/epoch-chain.js'
 import type { KeyStore } from './store/index.js'
-import { cryptoBackendInfo } from '../protocols/frost/index.js'
+import type { CryptoBackendInfo } from '../protocols/frost/index.js'
 
 export interface JoiningNode {
   readonly kind: 'joining'
@@ -54,6 +54,8 @@ export interface JoinOptions {
   faults?: ReshareFaults
   /** Called once the update that adds this node was activated here: stop it and start it again with createNode. */
   onEpochActivated?: (activation: Activation) => void
+  /** The node's crypto backend (node/crypto-backend.ts), for its build info. */
+  cryptoBackend: CryptoBackendInfo
 }
 
 /**
@@ -66,7 +68,7 @@ export async function startJoiningNode (
   const { log } = opts
   const genesis = chain.active
   const members = genesis.nodes.map(n => n.peerId)
-  const metrics = createNodeMetrics({ version: packageVersion(), nodeId: config.nodeId, cryptoBackend: cryptoBackendInfo() })
+  const metrics = createNodeMetrics({ version: packageVersion(), nodeId: config.nodeId, cryptoBackend: opts.cryptoBackend })
   cleanups.push(async () => { metrics.stop() })
   // The members it joins, and the nodes of the update that adds it once it holds that update.
   const admission = new PeerAdmission({ members, onRefused: countRefusedConnections(metrics.registry) })

@@ -2,9 +2,10 @@
 // dialing of genesis peers, HTTP — and stops them in reverse order.
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { join } from 'node:path'
-import { cryptoBackendInfo } from '../protocols/frost/index.js'
+import type { Frost } from '../protocols/frost/index.js'
 import type { Genesis, GenesisNode } from '../protocols/wire/genesis.js'
 import { createApp } from './api/app.js'
+import { frostFor } from './crypto-backend.js'
 import { PortInUseError, serveHttp, type HttpListener } from './api/serve.js'
 import { ConfigError, loadGenesis, type NodeConfig } from './config/index.js'
 import { LivenessTracker } from './engine/liveness.js'
@@ -82,6 +83,8 @@ export interface CreateNodeOptions {
    * runs the new epoch — or, when `member` is false, lets it go.
    */
   onEpochActivated?: (activation: Activation) => void
+  /** FROST on the backend to use; default: one made at start from `config.cryptoBackend` (node/crypto-backend.ts). */
+  frost?: Frost
 }
 
 /** The node's store says it left the network: an activated epoch does not name it. */
@@ -131,7 +134,7 @@ async function joinNetwork (config: NodeConfig, opts: CreateNodeOptions): Promis
     const store = await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase })
     cleanups.push(async () => { await store.close() })
     const chain = await loadEpochChain(store, baseGenesis)
-    const joining = await startJoiningNode(config, identity, store, chain, { log, faults: opts.faults, onEpochActivated: opts.onEpochActivated }, cleanups)
+    const joining = await startJoiningNode(config, identity, store, chain, { log, faults: opts.faults, onEpochActivated: opts.onEpochActivated, cryptoBackend: (opts.frost ?? frostFor(config.cryptoBackend)).info }, cleanups)
     let stopping: Promise<void> | undefined
     return {
       ...joining,
@@ -155,7 +158,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
   const listed = baseGenesis.nodes.find(n => n.nodeId === config.nodeId)
   if (listed !== undefined) checkIdentityMatchesGenesis(identity, listed, config)
   // FROST's group-operation library, chosen once (SHARDSIG_CRYPTO_BACKEND may override): before anything starts.
-  const cryptoBackend = cryptoBackendInfo()
+  const frost = opts.frost ?? frostFor(config.cryptoBackend)
+  const cryptoBackend = frost.info
 
   // Everything opened so far is closed again if a later step fails.
   const cleanups: Array<() => Promise<void>> = []
@@ -246,7 +250,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       previousMembers, admission
     })
     cleanups.push(async () => { await lifecycle.stop() })
-    const sign = await startSignService({ libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults,
+    const sign = await startSignService({ frost, libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults,
       maxPendingRequests: config.limits.maxPendingSignRequests, ownerShareOfPending: config.limits.ownerShareOfPendingSignRequests
     })
     cleanups.push(async () => { await sign.stop() })
@@ -264,7 +268,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const app = createApp({
       view, membership, genesis, registry, keyStates, newUser: newUser.leader, dkg: dkg.coordinator, lifecycle, sign: sign.coordinator, deletion, log, metrics: metrics.registry,
       recentSignRequests: () => sign.coordinator.recentRequests(),
-      blame, checkBlame: blameChecker(new KeyMaterials(registry, chain, keyStates)),
+      blame, checkBlame: blameChecker(frost, new KeyMaterials(registry, chain, keyStates)), cryptoBackend,
       quotas: { ...config.limits.http, onRefused: (route, quota) => { metrics.quotaRefused(route, quota) } }
     })
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port, https)

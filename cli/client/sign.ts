@@ -4,7 +4,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { createHash, randomBytes, type KeyObject } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { verifySignature } from '../../protocols/frost/index.js'
+import { createFrost, selectBackend, type Frost } from '../../protocols/frost/index.js'
 import { ownerSigningKey, signBody } from '../../protocols/crypto/owner-auth.js'
 import { pointFromHex, type Point, type Scheme } from '../../protocols/sharing/index.js'
 import { PROTOCOL_VERSION } from '../../protocols/constants.js'
@@ -48,6 +48,8 @@ export interface SignOptions {
    * instead of before every request; by default each call asks `opts.node`.
    */
   managers?: ManagerDirectory
+  /** Verifies the signature before it is returned; default: a Frost on the `auto` backend (decisions/0005). */
+  frost?: Frost
 }
 
 export class SignatureInvalidError extends Error {
@@ -134,7 +136,7 @@ async function offer (manager: string, request: SignRequest, opts: SignOptions):
     await sleep(POLL_INTERVAL_MS, undefined, { signal: opts.signal })
     result = await signStatus(manager, request.requestId, opts.signal, request.keyId, POLL_TIMEOUT_MS)
   }
-  if (result.status === 'completed') checkResult(opts.key, opts.message, result, manager)
+  if (result.status === 'completed') checkResult(opts.frost ?? createFrost(selectBackend('auto')), opts.key, opts.message, result, manager)
   return result
 }
 
@@ -148,9 +150,9 @@ export function managerOrder<T> (managers: readonly T[], requestId: string): T[]
   return [...managers.slice(start), ...managers.slice(0, start)]
 }
 
-function checkResult (key: KeyFile, message: Uint8Array, result: SignResult, manager: string): void {
+function checkResult (frost: Frost, key: KeyFile, message: Uint8Array, result: SignResult, manager: string): void {
   const ok = result.signature !== undefined && result.groupPublicKey === key.groupPublicKey &&
-    verifySignature(key.scheme, checkedGroupKey(key.scheme, key.groupPublicKey), message, hexToBytes(result.signature))
+    frost.verifySignature(key.scheme, checkedGroupKey(key.scheme, key.groupPublicKey), message, hexToBytes(result.signature))
   if (!ok) throw new SignatureInvalidError(manager)
 }
 

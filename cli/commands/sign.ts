@@ -2,7 +2,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { verifySignature } from '../../protocols/frost/index.js'
+import { createFrost, selectBackend } from '../../protocols/frost/index.js'
 import { pointFromHex } from '../../protocols/sharing/index.js'
 import { sign } from '../client/sign.js'
 import { readKeyFile } from '../key-file.js'
@@ -74,7 +74,7 @@ export async function runVerify (argv: string[], io: Io): Promise<number> {
   const key = await readKeyFile(values.key)
   const message = await readMessage(values.message)
   const sig = values.signature.replace(/^0x/i, '').toLowerCase()
-  const valid = /^[0-9a-f]{128}$/.test(sig) && verifySignature(key.scheme, pointFromHex(key.scheme, key.groupPublicKey), message, hexToBytes(sig))
+  const valid = /^[0-9a-f]{128}$/.test(sig) && createFrost(selectBackend('auto')).verifySignature(key.scheme, pointFromHex(key.scheme, key.groupPublicKey), message, hexToBytes(sig))
   io.out(valid ? 'valid' : 'invalid')
   return valid ? 0 : 1
 }

@@ -15,7 +15,7 @@ import { HttpProblem, NotFoundProblem, PayloadTooLargeProblem, problemResponse }
 import { HttpQuotas, type HttpQuotaOptions } from './quotas.js'
 import { addBlameRoutes, type BlameDeps } from './routes/blame.js'
 import { addDeleteUserRoutes, type DeleteUserDeps } from './routes/delete-user.js'
-import { addDiscoveryRoutes } from './routes/discovery.js'
+import { addDiscoveryRoutes, type DiscoveryDeps } from './routes/discovery.js'
 import { addKeyRoutes, type KeysDeps } from './routes/keys.js'
 import { addMembershipRoutes, type MembershipDeps } from './routes/membership.js'
 import { addMetricsRoutes, type MetricsDeps } from './routes/metrics.js'
@@ -23,7 +23,7 @@ import { addOpenApiRoutes } from './routes/openapi.js'
 import { addSignRoutes, type SignDeps } from './routes/sign.js'
 import { addStatusRoutes, type StatusDeps } from './routes/status.js'
 
-export interface ApiDeps extends KeysDeps, SignDeps, MetricsDeps, StatusDeps, DeleteUserDeps, MembershipDeps, BlameDeps {
+export interface ApiDeps extends KeysDeps, SignDeps, MetricsDeps, StatusDeps, DeleteUserDeps, MembershipDeps, BlameDeps, DiscoveryDeps {
   view: NetworkView
   membership: Membership
   genesis: Genesis

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { cryptoBackendPreference } from '../crypto-backend.js'
 import { ConfigError } from './errors.js'
 import { NodeConfigFileSchema, type NodeConfig } from './schema.js'
 import { formatZodIssues } from './format.js'
@@ -19,7 +20,10 @@ options:
   --passphrase-file FILE   file holding the store passphrase; env SHARDSIG_PASSPHRASE_FILE
                            (or give the passphrase itself in env SHARDSIG_PASSPHRASE)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent; env SHARDSIG_LOG_LEVEL
-  -h, --help               this text`
+  -h, --help               this text
+
+environment:
+  SHARDSIG_CRYPTO_BACKEND  auto (default) | native | noble: FROST's group libraries (docs/decisions/0005)`
 
 export interface LoadedArgs { help: boolean, config?: NodeConfig }
 
@@ -81,6 +85,7 @@ export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): P
     throw new ConfigError('no passphrase given: set SHARDSIG_PASSPHRASE, or SHARDSIG_PASSPHRASE_FILE / --passphrase-file / passphraseFile in the config')
   }
 
+  const cryptoBackend = cryptoBackendPreference(env)
   const dataDirAbs = at(file.dataDir)
   return {
     help: false,
@@ -94,7 +99,8 @@ export async function loadNodeConfig (argv: string[], env: NodeJS.ProcessEnv): P
       logLevel: file.logLevel,
       join: file.join,
       ...(file.tls !== undefined ? { tls: { certFile: at(file.tls.cert), keyFile: at(file.tls.key) } } : {}),
-      limits: file.limits ?? {}
+      limits: file.limits ?? {},
+      cryptoBackend
     }
   }
 }

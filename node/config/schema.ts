@@ -1,6 +1,7 @@
 // The node's configuration: what a config file, the environment and flags may
 // set, validated once. Paths in a config file are relative to that file.
 import { z } from 'zod'
+import type { BackendPreference } from '../../protocols/frost/index.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -86,6 +87,8 @@ export interface NodeConfig {
   /** See NodeConfigFileSchema.tls; absolute paths. */
   tls?: { certFile: string, keyFile: string }
   limits: NodeLimits
+  /** FROST's group libraries (env SHARDSIG_CRYPTO_BACKEND; node/crypto-backend.ts); absent: `auto`. */
+  cryptoBackend?: BackendPreference
 }
 
 /** `limits` of the config file, every field optional. */

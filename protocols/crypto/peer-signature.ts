@@ -4,7 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { signingInput } from '../wire/canonical.js'
-import { verifyEd25519 } from './ed25519-verify.js'
+import { verifyEd25519 } from './shared-verifier.js'
 
 /** Peer ids decoded lately (a network has few): hex public key, or null for a non-Ed25519 id. */
 const publicKeys = new Map<string, string | null>()

@@ -1,6 +1,6 @@
 // RFC 9591 §5.3 aggregate with identifiable abort (§5.4): aggregate and verify first; only when
 // the signature fails, verify each share and name the culprits as (committee, member).
-import { groupFor } from './group/select.js'
+import type { FrostContext } from './context.js'
 import { AggregationError, InvalidShareError } from './errors.js'
 import { aggregateRound, prepare } from './rfc9591.js'
 import type { SigningSession } from './session.js'
@@ -24,13 +24,13 @@ import { verifyingSharesBySigner, type SignerVerifyingShare } from './verifying-
  * throws `AggregationError`, naming nobody, since no share can be judged.
  */
 export function aggregate (
-  session: SigningSession, verifyingShares: readonly SignerVerifyingShare[] | undefined, commitments: readonly SigningCommitments[],
+  ctx: FrostContext, session: SigningSession, verifyingShares: readonly SignerVerifyingShare[] | undefined, commitments: readonly SigningCommitments[],
   message: Uint8Array, shares: readonly SignatureShare[]
 ): Uint8Array {
-  const list = elementCommitmentList(session, commitments)
+  const list = elementCommitmentList(ctx, session, commitments)
   const byTag = bySigner(session, shares, 'signature shares')
   const vs = verifyingShares === undefined ? undefined : verifyingSharesBySigner(session, verifyingShares)
-  const prep = prepare(groupFor(session.scheme), suiteFor(session.scheme), session.groupKeyBytes, list, message)
+  const prep = prepare(ctx.group(session.scheme), suiteFor(session.scheme), session.groupKeyBytes, list, message)
   const shareOf = (tag: string): Uint8Array => {
     const share = byTag.get(tag)?.share
     if (share === undefined) throw new Error('unreachable: bySigner checked every signer')
@@ -43,13 +43,13 @@ export function aggregate (
   } catch {
     signature = undefined // a share that is not a canonical scalar: found below
   }
-  if (signature !== undefined && verifyEncoded(session.scheme, session.groupKeyBytes, message, signature)) return signature
+  if (signature !== undefined && verifyEncoded(ctx, session.scheme, session.groupKeyBytes, message, signature)) return signature
   if (vs === undefined) {
     throw new AggregationError('the signature does not verify, and the verifying shares of this party are unknown here: no share can be judged')
   }
 
   const culprits = session.signers
-    .filter(s => !verifyPrepared(session, prep, vs, s, shareOf(signerTag(s))))
+    .filter(s => !verifyPrepared(ctx, session, prep, vs, s, shareOf(signerTag(s))))
     .map(s => ({ committee: s.committee, member: s.member }))
   if (culprits.length > 0) throw new InvalidShareError(culprits)
   throw new AggregationError('every signature share verifies but the signature does not: ' +

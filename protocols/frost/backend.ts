@@ -3,7 +3,7 @@
 // vectors use. The nested rounds use the same code (rfc9591.ts) with κ instead of λ.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { curveFor, type RandomBytes, type Scheme } from '../sharing/index.js'
-import { groupFor } from './group/select.js'
+import type { FrostContext } from './context.js'
 import type { Element, GroupBackend } from './group/types.js'
 import { aggregateRound, commitRound, prepare, signRound, verifyShareRound, type ElementCommitment, type Prepared, type RawNonces } from './rfc9591.js'
 import { suiteFor, type Suite } from './suite.js'
@@ -64,7 +64,8 @@ function prepared (group: GroupBackend, suite: Suite, groupKey: Uint8Array, list
   return { prep: prepare(group, suite, groupKey, elements, message), ids }
 }
 
-export function frostBackend (scheme: Scheme): FrostBackend {
+export function frostBackend (ctx: FrostContext, scheme: Scheme): FrostBackend {
+  const group = ctx.group(scheme)
   const suite = suiteFor(scheme)
   return Object.freeze({
     scheme,
@@ -74,13 +75,11 @@ export function frostBackend (scheme: Scheme): FrostBackend {
       return bytesToHex(suite.serializeScalar(BigInt(n)))
     },
     commit (signingShare: Uint8Array, randomBytes: RandomBytes) {
-      const group = groupFor(scheme)
       const { nonces, hiding, binding } = commitRound(group, suite, signingShare, randomBytes)
       return { nonces, hiding: group.encode(hiding).slice(), binding: group.encode(binding).slice() }
     },
     signShare (identifier, signingShare, groupPublicKey, nonces, commitmentList, message) {
       if (nonces.hiding.every(b => b === 0) || nonces.binding.every(b => b === 0)) throw new Error('signing nonces already used')
-      const group = groupFor(scheme)
       const own = commitmentList.find(c => c.identifier === identifier)
       const expect = (k: Uint8Array) => group.encode(group.mulBase(k))
       if (own === undefined || Buffer.compare(own.hiding, expect(nonces.hiding)) !== 0 || Buffer.compare(own.binding, expect(nonces.binding)) !== 0) {
@@ -92,7 +91,6 @@ export function frostBackend (scheme: Scheme): FrostBackend {
     },
     verifyShare (identifier, verifyingShare, groupPublicKey, commitmentList, message, share) {
       try {
-        const group = groupFor(scheme)
         const { prep, ids } = prepared(group, suite, groupPublicKey, commitmentList, message)
         const id = parseIdentifier(suite, identifier)
         const y: Element = group.decode(verifyingShare)
@@ -102,7 +100,6 @@ export function frostBackend (scheme: Scheme): FrostBackend {
       }
     },
     aggregate (groupPublicKey, verifyingShares, commitmentList, message, shares) {
-      const group = groupFor(scheme)
       const { prep } = prepared(group, suite, groupPublicKey, commitmentList, message)
       if (Object.keys(shares).length !== commitmentList.length) throw new Error('aggregation failed: one share per commitment expected')
       for (const c of commitmentList) group.decode(verifyingShares[c.identifier] ?? new Uint8Array())
@@ -111,7 +108,7 @@ export function frostBackend (scheme: Scheme): FrostBackend {
         if (s === undefined) throw new Error(`aggregation failed: no share for ${c.identifier}`)
         return s
       }))
-      if (!verifyEncoded(scheme, groupPublicKey, message, signature)) throw new Error('aggregation failed: the signature does not verify')
+      if (!verifyEncoded(ctx, scheme, groupPublicKey, message, signature)) throw new Error('aggregation failed: the signature does not verify')
       return signature
     }
   } satisfies FrostBackend)

@@ -2,8 +2,8 @@
 // their commitments D = d·G, E = e·G. Independent of the party and the message.
 import { getRandomValues } from 'node:crypto'
 import type { RandomBytes } from '../sharing/index.js'
+import type { FrostContext } from './context.js'
 import { rememberCommitments } from './elements.js'
-import { groupFor } from './group/select.js'
 import { SigningNonces } from './nonces.js'
 import { commitRound } from './rfc9591.js'
 import { suiteFor } from './suite.js'
@@ -24,8 +24,8 @@ const systemRandomBytes: RandomBytes = n => getRandomValues(new Uint8Array(n))
  * a seeded one (it is called twice with 32: hiding, then binding, as in the RFC's vectors).
  * The hedge is the raw sub-share s_{c,m}: nonces never depend on the party.
  */
-export function commit (key: SignerKey, randomBytes: RandomBytes = systemRandomBytes): Round1 {
-  const group = groupFor(key.scheme)
+export function commit (ctx: FrostContext, key: SignerKey, randomBytes: RandomBytes = systemRandomBytes): Round1 {
+  const group = ctx.group(key.scheme)
   const suite = suiteFor(key.scheme)
   const share = suite.serializeScalar(key.share.expose())
   try {
@@ -33,7 +33,7 @@ export function commit (key: SignerKey, randomBytes: RandomBytes = systemRandomB
     const commitments: SigningCommitments = {
       committee: key.committee, member: key.member, hiding: group.encode(hiding).slice(), binding: group.encode(binding).slice()
     }
-    rememberCommitments(commitments, group, hiding, binding)
+    rememberCommitments(ctx, key.scheme, commitments, hiding, binding)
     return { nonces: new SigningNonces(key.scheme, commitments, nonces), commitments }
   } finally {
     share.fill(0)

@@ -1,24 +1,20 @@
 // Where validated group elements come from, so that each point is checked once: commitments
 // decoded at the edge (wire.ts) or made by commit() are remembered with their elements; verifying
 // shares Y_{c,m} are computed once per key record and member. Round functions take elements.
+// The memory of what was checked is the Frost's (context.ts), not the module's.
 import { encodePoint, type Point, type Scheme } from '../sharing/index.js'
+import type { FrostContext } from './context.js'
 import { InvalidWireError } from './errors.js'
-import { groupFor } from './group/select.js'
-import type { Element, GroupBackend } from './group/types.js'
+import type { Element } from './group/types.js'
 import { signerTag, type SigningCommitments } from './types.js'
-
-interface Checked { group: GroupBackend, hidingBytes: Uint8Array, bindingBytes: Uint8Array, hiding: Element, binding: Element }
-
-const checkedCommitments = new WeakMap<SigningCommitments, Checked>()
-const encodings = new WeakMap<Point, Uint8Array>()
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
 /** Records that `c` carries these (already validated) elements. */
-export function rememberCommitments (c: SigningCommitments, group: GroupBackend, hiding: Element, binding: Element): void {
-  checkedCommitments.set(c, { group, hidingBytes: c.hiding.slice(), bindingBytes: c.binding.slice(), hiding, binding })
+export function rememberCommitments (ctx: FrostContext, scheme: Scheme, c: SigningCommitments, hiding: Element, binding: Element): void {
+  ctx.checkedCommitments.set(c, { scheme, hidingBytes: c.hiding.slice(), bindingBytes: c.binding.slice(), hiding, binding })
 }
 
 /**
@@ -26,10 +22,10 @@ export function rememberCommitments (c: SigningCommitments, group: GroupBackend,
  * already; anything else (built by hand, or changed since) is decoded strictly now, once.
  * Throws `InvalidWireError` naming the signer when a point does not decode.
  */
-export function commitmentElements (scheme: Scheme, c: SigningCommitments): { hiding: Element, binding: Element } {
-  const group = groupFor(scheme)
-  const known = checkedCommitments.get(c)
-  if (known !== undefined && known.group === group && sameBytes(known.hidingBytes, c.hiding) && sameBytes(known.bindingBytes, c.binding)) return known
+export function commitmentElements (ctx: FrostContext, scheme: Scheme, c: SigningCommitments): { hiding: Element, binding: Element } {
+  const group = ctx.group(scheme)
+  const known = ctx.checkedCommitments.get(c)
+  if (known !== undefined && known.scheme === scheme && sameBytes(known.hidingBytes, c.hiding) && sameBytes(known.bindingBytes, c.binding)) return known
   let hiding: Element
   let binding: Element
   try {
@@ -38,34 +34,31 @@ export function commitmentElements (scheme: Scheme, c: SigningCommitments): { hi
   } catch (err) {
     throw new InvalidWireError(`${scheme} commitments of ${signerTag(c)}: ${(err as Error).message}`)
   }
-  rememberCommitments(c, group, hiding, binding)
+  rememberCommitments(ctx, scheme, c, hiding, binding)
   return { hiding, binding }
 }
 
 /** Canonical encoding of a point that lives long (group keys, registry commitments), computed once. */
-export function encodeOnce (scheme: Scheme, p: Point): Uint8Array {
-  let bytes = encodings.get(p)
+export function encodeOnce (ctx: FrostContext, scheme: Scheme, p: Point): Uint8Array {
+  let bytes = ctx.encodings.get(p)
   if (bytes === undefined) {
     bytes = encodePoint(scheme, p)
-    encodings.set(p, bytes)
+    ctx.encodings.set(p, bytes)
   }
   return bytes
 }
-
-interface InnerEntry { group: GroupBackend, points: readonly Point[], elements: Element[], byMember: Map<number, Element> }
-const innerCache = new WeakMap<readonly Point[], InnerEntry>()
 
 /**
  * Y_{c,m} = Σ_k G_{c,k}·m^k as an element, from a committee's inner commitments (registry data,
  * checked when the record was admitted). Cached per commitment array and member while the array
  * holds the same point objects.
  */
-export function publicShareElement (scheme: Scheme, inner: readonly Point[], member: number): Element {
-  const group = groupFor(scheme)
-  let entry = innerCache.get(inner)
-  if (entry === undefined || entry.group !== group || entry.points.length !== inner.length || entry.points.some((p, i) => p !== inner[i])) {
-    entry = { group, points: [...inner], elements: inner.map(p => group.decode(encodeOnce(scheme, p))), byMember: new Map() }
-    innerCache.set(inner, entry)
+export function publicShareElement (ctx: FrostContext, scheme: Scheme, inner: readonly Point[], member: number): Element {
+  const group = ctx.group(scheme)
+  let entry = ctx.inners.get(inner)
+  if (entry === undefined || entry.points.length !== inner.length || entry.points.some((p, i) => p !== inner[i])) {
+    entry = { points: [...inner], elements: inner.map(p => group.decode(encodeOnce(ctx, scheme, p))), byMember: new Map() }
+    ctx.inners.set(inner, entry)
   }
   let y = entry.byMember.get(member)
   if (y === undefined) {

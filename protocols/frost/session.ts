@@ -5,6 +5,7 @@ import {
   type Party, type Point, type Scheme, type SharingParams
 } from '../sharing/index.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
+import type { FrostContext } from './context.js'
 import { encodeOnce } from './elements.js'
 import { suiteFor } from './suite.js'
 import type { SignerId } from './types.js'
@@ -32,10 +33,6 @@ export interface SigningSession {
   /** Committees ascending, then members ascending; flat identifiers follow this order. */
   readonly signers: readonly SessionSigner[]
 }
-
-/** The signers of a party without the group key: the same for every key of one shape. */
-const SHAPE_CACHE_ENTRIES = 1024
-const shapes = new Map<string, readonly SessionSigner[]>()
 
 /** The cache key of a shape and party; undefined (no caching) for values JSON cannot carry. */
 function shapeKey (params: SharingParams, party: Party): string | undefined {
@@ -80,21 +77,19 @@ function signersOf (params: SharingParams, party: Party): readonly SessionSigner
  * Flat identifiers are 1..N in (committee, member) order. A party of one signer (tc = tm = 1)
  * plays identifiers 1 and 2 with one nonce pair, as it did with noble (which refuses fewer than
  * two participants): its signatures keep the same form, and R = 2D + (ρ_1 + ρ_2)·E.
+ * The signers of each party shape are computed once per Frost (`ctx.shapes`).
  */
-export function createSession (params: SharingParams, groupPublicKey: Point, party: Party): SigningSession {
+export function createSession (ctx: FrostContext, params: SharingParams, groupPublicKey: Point, party: Party): SigningSession {
   const { scheme } = params
-  const groupKeyBytes = encodeOnce(scheme, groupPublicKey).slice()
+  const groupKeyBytes = encodeOnce(ctx, scheme, groupPublicKey).slice()
   if (scheme === 'secp256k1' && groupKeyBytes[0] !== 0x02) {
     throw new InvalidGroupKeyError('secp256k1 group key has odd Y; BIP340 needs even Y')
   }
   const key = shapeKey(params, party)
-  let signers = key === undefined ? undefined : shapes.get(key)
+  let signers = key === undefined ? undefined : ctx.shapes.get(key)
   if (signers === undefined) {
     signers = Object.freeze(signersOf(params, party).map(s => Object.freeze({ ...s, identifiers: Object.freeze(s.identifiers), flatIds: Object.freeze(s.flatIds) })))
-    if (key !== undefined) {
-      if (shapes.size >= SHAPE_CACHE_ENTRIES) shapes.delete(shapes.keys().next().value as string)
-      shapes.set(key, signers)
-    }
+    if (key !== undefined) ctx.shapes.set(key, signers)
   }
   return Object.freeze({ scheme, groupPublicKey, groupKeyBytes, signers })
 }

@@ -1,6 +1,6 @@
 // Round 2 (RFC 9591 §5.2 sign): the signer answers with z = d + e·ρ + κ·s·c for this party,
 // consuming its round-1 nonces. κ is the nested coefficient (no flat Lagrange coefficient).
-import { groupFor } from './group/select.js'
+import type { FrostContext } from './context.js'
 import { OwnCommitmentMismatchError, SigningSetError } from './errors.js'
 import { takeNonces, type SigningNonces } from './nonces.js'
 import { prepare, signRound } from './rfc9591.js'
@@ -23,7 +23,7 @@ function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
  * Call it only after checking the request itself (owner signature, policy, party validity).
  */
 export function signShare (
-  session: SigningSession, key: SignerKey, nonces: SigningNonces, commitments: readonly SigningCommitments[], message: Uint8Array
+  ctx: FrostContext, session: SigningSession, key: SignerKey, nonces: SigningNonces, commitments: readonly SigningCommitments[], message: Uint8Array
 ): SignatureShare {
   if (key.scheme !== session.scheme || nonces.scheme !== session.scheme) {
     throw new RangeError(`key (${key.scheme}) and nonces (${nonces.scheme}) must be for the session's scheme ${session.scheme}`)
@@ -40,9 +40,9 @@ export function signShare (
     if (mine === undefined || !sameBytes(mine.hiding, nonces.commitments.hiding) || !sameBytes(mine.binding, nonces.commitments.binding)) {
       throw new OwnCommitmentMismatchError(key)
     }
-    const list = elementCommitmentList(session, commitments)
+    const list = elementCommitmentList(ctx, session, commitments)
     const suite = suiteFor(session.scheme)
-    const prep = prepare(groupFor(session.scheme), suite, session.groupKeyBytes, list, message)
+    const prep = prepare(ctx.group(session.scheme), suite, session.groupKeyBytes, list, message)
     share = suite.serializeScalar(key.share.expose())
     const z = signRound(prep, raw, me.flatIds, share, me.kappa)
     return { committee: key.committee, member: key.member, share: z }

@@ -2,6 +2,7 @@
 // session's signers, once each; the RFC's flat commitment_list and its digest are built from them.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
+import type { FrostContext } from './context.js'
 import { commitmentElements } from './elements.js'
 import { SigningSetError } from './errors.js'
 import type { ElementCommitment } from './rfc9591.js'
@@ -33,12 +34,12 @@ export function bySigner<T extends SignerId> (session: SigningSession, items: re
  * under each of its flat identifiers (a lone signer's pair appears under both of its identifiers).
  * Throws `SigningSetError` (structure) before `InvalidWireError` (a point that does not decode).
  */
-export function elementCommitmentList (session: SigningSession, commitments: readonly SigningCommitments[]): ElementCommitment[] {
+export function elementCommitmentList (ctx: FrostContext, session: SigningSession, commitments: readonly SigningCommitments[]): ElementCommitment[] {
   const byTag = bySigner(session, commitments, 'commitments')
   return session.signers.flatMap(s => {
     const c = byTag.get(signerTag(s))
     if (c === undefined) throw new Error('unreachable: bySigner checked every signer')
-    const { hiding, binding } = commitmentElements(session.scheme, c)
+    const { hiding, binding } = commitmentElements(ctx, session.scheme, c)
     return s.flatIds.map(identifier => ({ identifier, hiding, binding }))
   })
 }

@@ -1,6 +1,6 @@
 // RFC 9591 §5.4 verify_signature_share, for one signer of a nested party:
 // z·G must equal its commitment share plus c·κ·Y_{c,m}. The coordinator runs it to find a culprit.
-import { groupFor } from './group/select.js'
+import type { FrostContext } from './context.js'
 import { SigningSetError } from './errors.js'
 import { prepare, verifyShareRound, type Prepared } from './rfc9591.js'
 import { sessionSigner, type SessionSigner, type SigningSession } from './session.js'
@@ -15,25 +15,25 @@ import { verifyingShareElement, verifyingSharesBySigner, type SignerVerifyingSha
  * in it; any other fault of the share itself (not a canonical scalar, …) is `false`.
  */
 export function verifyShare (
-  session: SigningSession, verifyingShares: readonly SignerVerifyingShare[], commitments: readonly SigningCommitments[],
+  ctx: FrostContext, session: SigningSession, verifyingShares: readonly SignerVerifyingShare[], commitments: readonly SigningCommitments[],
   message: Uint8Array, share: SignatureShare
 ): boolean {
-  const list = elementCommitmentList(session, commitments)
+  const list = elementCommitmentList(ctx, session, commitments)
   const signer = sessionSigner(session, share)
   if (signer === undefined) throw new SigningSetError('signature shares', [], [{ committee: share.committee, member: share.member }], [])
   const vs = verifyingSharesBySigner(session, verifyingShares)
-  const prep = prepare(groupFor(session.scheme), suiteFor(session.scheme), session.groupKeyBytes, list, message)
-  return verifyPrepared(session, prep, vs, signer, share.share)
+  const prep = prepare(ctx.group(session.scheme), suiteFor(session.scheme), session.groupKeyBytes, list, message)
+  return verifyPrepared(ctx, session, prep, vs, signer, share.share)
 }
 
 /** The check proper, on a prepared commitment list (aggregate calls it once per signer). */
 export function verifyPrepared (
-  session: SigningSession, prep: Prepared, vs: ReadonlyMap<string, SignerVerifyingShare>, signer: SessionSigner, share: Uint8Array
+  ctx: FrostContext, session: SigningSession, prep: Prepared, vs: ReadonlyMap<string, SignerVerifyingShare>, signer: SessionSigner, share: Uint8Array
 ): boolean {
   const v = vs.get(signerTag(signer))
   if (v === undefined || !(share instanceof Uint8Array)) return false
   try {
-    return verifyShareRound(prep, signer.flatIds, share, verifyingShareElement(session, v), signer.kappa)
+    return verifyShareRound(prep, signer.flatIds, share, verifyingShareElement(ctx, session, v), signer.kappa)
   } catch {
     return false
   }

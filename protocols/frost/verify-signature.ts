@@ -3,63 +3,45 @@
 // backend (libsecp256k1 when it loads) following BIP340's verification algorithm step by step.
 import { bigintFromBE } from './bytes.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { verifyEd25519Strict } from '../crypto/ed25519-verify.js'
 import { InvalidGroupKeyError, type Point, type Scheme } from '../sharing/index.js'
+import type { FrostContext } from './context.js'
 import { encodeOnce } from './elements.js'
-import { groupFor } from './group/select.js'
-import type { Element, GroupBackend } from './group/types.js'
 import { suiteFor } from './suite.js'
 
 export const SIGNATURE_BYTES = 64
-
-/** secp256k1 group keys seen lately, by encoding: their decoded element (ed25519 keys: ed25519-verify.ts keeps them). */
-const KEY_CACHE_ENTRIES = 1024
-const keys = new Map<string, { group: GroupBackend, element: Element }>()
-function remember<T extends { group: GroupBackend, element: Element }> (id: string, value: T): T {
-  if (keys.size >= KEY_CACHE_ENTRIES) keys.delete(keys.keys().next().value as string)
-  keys.set(id, value)
-  return value
-}
 
 /**
  * Whether `signature` (64 bytes: R ‖ z for ed25519, BIP340 r ‖ s for secp256k1) signs `message`
  * under the group key. Throws `InvalidGroupKeyError` for a secp256k1 key with odd Y.
  */
-export function verifySignature (scheme: Scheme, groupPublicKey: Point, message: Uint8Array, signature: Uint8Array): boolean {
-  return verifyEncoded(scheme, encodeOnce(scheme, groupPublicKey), message, signature)
+export function verifySignature (ctx: FrostContext, scheme: Scheme, groupPublicKey: Point, message: Uint8Array, signature: Uint8Array): boolean {
+  return verifyEncoded(ctx, scheme, encodeOnce(ctx, scheme, groupPublicKey), message, signature)
 }
 
 /** `verifySignature` for an encoded group key (32 bytes ed25519; 33 bytes, prefix 02, secp256k1). */
-export function verifyEncoded (scheme: Scheme, groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifyEncoded (ctx: FrostContext, scheme: Scheme, groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (scheme === 'secp256k1' && groupKey[0] !== 0x02) throw new InvalidGroupKeyError('secp256k1 group key has odd Y; BIP340 needs even Y')
   if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return false
   switch (scheme) {
-    case 'ed25519': return verifyEd25519(groupKey, message, signature)
-    case 'secp256k1': return verifyBip340(groupKey, message, signature)
+    // OpenSSL checks S < ℓ and the cofactorless equation [S]B = R + [k]A, comparing R by its bytes,
+    // so non-canonical R and small-order components in R fail; A is a checked group key.
+    case 'ed25519': return ctx.ed25519.verifyStrict(signature, message, bytesToHex(groupKey))
+    case 'secp256k1': return verifyBip340(ctx, groupKey, message, signature)
     default: throw new RangeError(`unknown scheme ${String(scheme)}`)
   }
 }
 
-/**
- * OpenSSL checks S < ℓ and the cofactorless equation [S]B = R + [k]A, comparing R by its bytes,
- * so non-canonical R and small-order components in R fail; A is a checked group key.
- */
-function verifyEd25519 (groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  return verifyEd25519Strict(signature, message, bytesToHex(groupKey))
-}
-
 /** BIP340 Verify: P = lift_x(x), e = H_challenge(r ‖ x ‖ m), R = s·G − e·P, even Y and x(R) = r. */
-function verifyBip340 (groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const group = groupFor('secp256k1')
+function verifyBip340 (ctx: FrostContext, groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const group = ctx.group('secp256k1')
   const suite = suiteFor('secp256k1')
   const n = suite.order
   const r = signature.subarray(0, 32)
   const s = bigintFromBE(signature.subarray(32))
   if (s >= n) return false
   try {
-    const id = `secp256k1:${group.name}:${bytesToHex(groupKey)}`
-    const cached = keys.get(id)
-    const P = cached?.group === group ? cached.element : remember(id, { group, element: group.decode(groupKey) }).element
+    const id = bytesToHex(groupKey)
+    const P = ctx.secp256k1Keys.get(id) ?? ctx.secp256k1Keys.set(id, group.decode(groupKey))
     const rPoint = new Uint8Array(33)
     rPoint[0] = 0x02
     rPoint.set(r, 1)

@@ -1,9 +1,9 @@
 // Coordinator side: each signer's verifying share for this session, from public registry data
 // only — Y_{c,m} from its committee's inner commitments (RFC 9591 §5.4 PK_i; κ is applied in the check).
 import { publicShare, type CommitteePublic, type Point } from '../sharing/index.js'
+import type { ComputedShares, FrostContext } from './context.js'
 import { encodeOnce, publicShareElement } from './elements.js'
-import { groupFor } from './group/select.js'
-import type { Element, GroupBackend } from './group/types.js'
+import type { Element } from './group/types.js'
 import type { SigningSession } from './session.js'
 import { signerTag, type SignerId } from './types.js'
 
@@ -12,37 +12,29 @@ export interface SignerVerifyingShare extends SignerId {
   verifyingShare: Point
 }
 
-/** Elements of the verifying shares this module handed out; others are decoded when used. */
-const elements = new WeakMap<SignerVerifyingShare, { group: GroupBackend, point: Point | undefined, element: Element }>()
-
-interface Computed { group: GroupBackend, inners: ReadonlyArray<readonly Point[]>, points: readonly Point[], shares: readonly SignerVerifyingShare[] }
-/** The last result per party shape (sessions of one shape share their `signers` array) and registry data. */
-const computed = new WeakMap<readonly unknown[], WeakMap<readonly CommitteePublic[], Computed>>()
-
 /**
  * The verifying share of every signer of `session`, in session order. `committees` is the key's
  * registry data (each committee's inner commitments G_{c,k}); only the party's committees are read.
  * The group work is done once per key record and member, and the whole answer is reused while the
  * registry data holds the same point objects; the `verifyingShare` point itself is only computed
- * (with noble) if someone reads it.
+ * (with noble) if someone reads it. What was computed is remembered by the Frost (`ctx`).
  */
-export function verifyingShares (session: SigningSession, committees: readonly CommitteePublic[]): SignerVerifyingShare[] {
-  const group = groupFor(session.scheme)
+export function verifyingShares (ctx: FrostContext, session: SigningSession, committees: readonly CommitteePublic[]): SignerVerifyingShare[] {
   const inners = session.signers.map(s => {
     const inner = committees.find(c => c.committee === s.committee)?.innerCommitments
     if (inner === undefined) throw new RangeError(`no inner commitments for committee ${s.committee}`)
     return inner
   })
-  const byRegistry = computed.get(session.signers)
+  const byRegistry = ctx.computedShares.get(session.signers)
   const known = byRegistry?.get(committees)
   const points = inners.flat()
-  if (known !== undefined && known.group === group && known.inners.every((inner, i) => inner === inners[i]) &&
+  if (known !== undefined && known.inners.every((inner, i) => inner === inners[i]) &&
     known.points.length === points.length && known.points.every((p, i) => p === points[i])) {
     return [...known.shares]
   }
   const shares = session.signers.map((s, i) => {
     const inner = inners[i]!
-    const element = publicShareElement(session.scheme, inner, s.member)
+    const element = publicShareElement(ctx, session.scheme, inner, s.member)
     const snapshot = [...inner]
     let point: Point | undefined
     const share = Object.freeze({
@@ -53,23 +45,22 @@ export function verifyingShares (session: SigningSession, committees: readonly C
         return point
       }
     }) as SignerVerifyingShare
-    elements.set(share, { group, point: undefined, element })
+    ctx.verifyingShareElements.set(share, { scheme: session.scheme, point: undefined, element })
     return share
   })
-  const forShape = byRegistry ?? new WeakMap<readonly CommitteePublic[], Computed>()
-  forShape.set(committees, { group, inners, points, shares })
-  computed.set(session.signers, forShape)
+  const forShape = byRegistry ?? new WeakMap<readonly CommitteePublic[], ComputedShares>()
+  forShape.set(committees, { inners, points, shares })
+  ctx.computedShares.set(session.signers, forShape)
   return [...shares]
 }
 
 /** The validated element of a verifying share: remembered, or decoded from its point. */
-export function verifyingShareElement (session: SigningSession, share: SignerVerifyingShare): Element {
-  const group = groupFor(session.scheme)
-  const known = elements.get(share)
+export function verifyingShareElement (ctx: FrostContext, session: SigningSession, share: SignerVerifyingShare): Element {
+  const known = ctx.verifyingShareElements.get(share)
   // Ours have a getter-only point (`point` undefined here); a hand-made one may have been changed.
-  if (known !== undefined && known.group === group && (known.point === undefined || known.point === share.verifyingShare)) return known.element
-  const element = group.decode(encodeOnce(session.scheme, share.verifyingShare))
-  elements.set(share, { group, point: share.verifyingShare, element })
+  if (known !== undefined && known.scheme === session.scheme && (known.point === undefined || known.point === share.verifyingShare)) return known.element
+  const element = ctx.group(session.scheme).decode(encodeOnce(ctx, session.scheme, share.verifyingShare))
+  ctx.verifyingShareElements.set(share, { scheme: session.scheme, point: share.verifyingShare, element })
   return element
 }
 

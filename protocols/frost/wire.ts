@@ -3,8 +3,8 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { z } from 'zod'
 import { SCALAR_BYTES, type Scheme } from '../sharing/index.js'
+import type { FrostContext } from './context.js'
 import { rememberCommitments } from './elements.js'
-import { groupFor } from './group/select.js'
 import type { Element } from './group/types.js'
 import { suiteFor } from './suite.js'
 import { hexString } from '../wire/hex.js'
@@ -64,11 +64,11 @@ function parse<T> (schema: z.ZodType<T>, value: unknown, what: string): T {
 /**
  * Parses and checks wire commitments; throws `InvalidWireError`. This is where a received point is
  * validated (on the curve, canonical, not the identity, torsion-free for ed25519), once: the rounds
- * reuse the elements decoded here.
+ * reuse the elements decoded here (the Frost `ctx` remembers them).
  */
-export function decodeCommitments (scheme: Scheme, value: unknown): SigningCommitments {
+export function decodeCommitments (ctx: FrostContext, scheme: Scheme, value: unknown): SigningCommitments {
   const wire = parse(commitmentsWireSchema(scheme), value, `${scheme} commitments`)
-  const group = groupFor(scheme)
+  const group = ctx.group(scheme)
   const point = (hex: string, field: string): { bytes: Uint8Array, element: Element } => {
     const bytes = hexToBytes(hex)
     try {
@@ -80,7 +80,7 @@ export function decodeCommitments (scheme: Scheme, value: unknown): SigningCommi
   const hiding = point(wire.hiding, 'hiding')
   const binding = point(wire.binding, 'binding')
   const commitments: SigningCommitments = { committee: wire.committee, member: wire.member, hiding: hiding.bytes, binding: binding.bytes }
-  rememberCommitments(commitments, group, hiding.element, binding.element)
+  rememberCommitments(ctx, scheme, commitments, hiding.element, binding.element)
   return commitments
 }
 

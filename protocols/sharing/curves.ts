@@ -7,7 +7,7 @@ import type { EdwardsPoint } from '@noble/curves/abstract/edwards.js'
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
 import { bytesToNumberBE, equalBytes } from '@noble/curves/utils.js'
 import { InvalidPointError, InvalidScalarError } from './errors.js'
-import { loadAddon, parsePreference } from '../crypto/native-addons.js'
+import { loadAddon } from '../crypto/native-addons.js'
 
 export type Scheme = 'ed25519' | 'secp256k1'
 export const SCHEMES: readonly Scheme[] = ['ed25519', 'secp256k1']
@@ -63,15 +63,11 @@ type SubgroupCheck = (bytes: Uint8Array) => boolean
 
 /**
  * libsodium's crypto_core_ed25519_is_valid_point (canonical, on the curve, in the
- * prime-order subgroup, not of small order) when sodium-native loads and the
- * operator did not choose noble (SHARDSIG_CRYPTO_BACKEND, decisions/0005).
+ * prime-order subgroup, not of small order) when sodium-native loads, whatever FROST's
+ * backend: it accepts exactly the points noble's check accepts (sharing-checks.test.ts),
+ * so the choice is not the operator's, and the curves stay constants (decisions/0005).
  */
 function sodiumSubgroupCheck (): SubgroupCheck | undefined {
-  try {
-    if (parsePreference() === 'noble') return undefined
-  } catch {
-    return undefined
-  }
   const sodium = loadAddon<{ crypto_core_ed25519_is_valid_point: (p: Uint8Array) => boolean }>('sodium-native')
   return 'lib' in sodium ? p => sodium.lib.crypto_core_ed25519_is_valid_point(p) : undefined
 }

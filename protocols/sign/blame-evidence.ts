@@ -4,7 +4,7 @@
 // material, and trusts no word of the blamer's. Pure.
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { verifyBody } from '../crypto/owner-auth.js'
-import { createSession, decodeCommitments, decodeSignatureShare, SigningSetError, verifyingShares, verifyShare } from '../frost/index.js'
+import { decodeSignatureShare, SigningSetError, type Frost } from '../frost/index.js'
 import { partyOfSlots, type NestedPublic, type SharingParams } from '../sharing/index.js'
 import type { InvalidShareEvidence } from '../wire/blame-evidence.js'
 import type { BlameRecord } from '../wire/http.js'
@@ -30,15 +30,15 @@ export type EvidenceVerdict =
   | { verdict: 'unprovable', detail: string }
 
 /** What the record's evidence shows; `key` is undefined when the checker does not know the key. */
-export function checkBlameEvidence (blame: BlameRecord, key: EvidenceKey | undefined): EvidenceVerdict {
+export function checkBlameEvidence (frost: Frost, blame: BlameRecord, key: EvidenceKey | undefined): EvidenceVerdict {
   const evidence = blame.evidence
   if (evidence === undefined) return { verdict: 'unprovable', detail: 'the record carries no evidence (written by a build before evidence, or of a kind no signed message can show)' }
   if (evidence.kind === 'unprovable') return { verdict: 'unprovable', detail: evidence.why }
   if (blame.reason !== 'invalid-share') return { verdict: 'not-proven', detail: `invalid-share evidence does not support a '${blame.reason}' blame` }
-  return checkInvalidShare(blame, evidence, key)
+  return checkInvalidShare(frost, blame, evidence, key)
 }
 
-function checkInvalidShare (blame: BlameRecord, e: InvalidShareEvidence, key: EvidenceKey | undefined): EvidenceVerdict {
+function checkInvalidShare (frost: Frost, blame: BlameRecord, e: InvalidShareEvidence, key: EvidenceKey | undefined): EvidenceVerdict {
   const no = (detail: string): EvidenceVerdict => ({ verdict: 'not-proven', detail })
   const { request } = e
   if (blame.keyId !== undefined && blame.keyId !== request.keyId) return no(`the record names key ${blame.keyId}, the evidence's request key ${request.keyId}`)
@@ -53,9 +53,9 @@ function checkInvalidShare (blame: BlameRecord, e: InvalidShareEvidence, key: Ev
   const scheme = key.record.scheme
   let valid: boolean
   try {
-    const session = createSession(key.params, key.nested.groupPublicKey, partyOfSlots(e.party))
-    const commitments = e.commitments.map(c => decodeCommitments(scheme, c))
-    valid = verifyShare(session, verifyingShares(session, key.nested.committees), commitments, hexToBytes(request.message), decodeSignatureShare(scheme, e.share))
+    const session = frost.createSession(key.params, key.nested.groupPublicKey, partyOfSlots(e.party))
+    const commitments = e.commitments.map(c => frost.decodeCommitments(scheme, c))
+    valid = frost.verifyShare(session, frost.verifyingShares(session, key.nested.committees), commitments, hexToBytes(request.message), decodeSignatureShare(scheme, e.share))
   } catch (err) {
     // The culprit signed a share that does not even decode, or over commitments that are not the party: its own doing.
     if (err instanceof SigningSetError) return { verdict: 'proven', detail: `${blame.culprit} signed a share over commitments that are not exactly the party's: ${err.message}` }

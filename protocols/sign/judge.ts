@@ -3,7 +3,7 @@
 // signer reports. Pure. A single lying signer must not get an honest one
 // blamed, so every accusation is weighed against the party's majority and the
 // CM's own checks of the request.
-import { decodeCommitments, type SigningCommitments } from '../frost/index.js'
+import type { Frost, SigningCommitments } from '../frost/index.js'
 import type { Scheme } from '../sharing/index.js'
 import type { KeyRecord } from '../wire/key-record.js'
 import type { InvalidShareEvidence } from '../wire/blame-evidence.js'
@@ -103,9 +103,9 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
 /**
  * Every signer reports its own commitment and the list it signed over. For each
  * member the majority of all reports is the truth: a member whose own report
- * differs equivocated; a signer whose list differs misreported.
+ * differs equivocated; a signer whose list differs misreported. `frost` decodes the majority's points.
  */
-export function judgeCommitments (shares: Array<{ member: PartyMember, answer: ShareAnswer }>, scheme: Scheme): { commitments: SigningCommitments[], culprits: Culprit[] } {
+export function judgeCommitments (frost: Frost, shares: Array<{ member: PartyMember, answer: ShareAnswer }>, scheme: Scheme): { commitments: SigningCommitments[], culprits: Culprit[] } {
   const culprits: Culprit[] = []
   const blame = (member: PartyMember, reason: CulpritReason, detail: string): void => {
     if (!culprits.some(c => c.member.peerId === member.peerId)) culprits.push({ member, reason, detail, blame: true })
@@ -132,7 +132,7 @@ export function judgeCommitments (shares: Array<{ member: PartyMember, answer: S
       else blame(s.member, 'misreported-commitments', `reported another commitment for committee ${member.committee} member ${member.member} than the party saw`)
     }
     try {
-      const c = decodeCommitments(scheme, majority.value)
+      const c = frost.decodeCommitments(scheme, majority.value)
       if (tagOf(c) !== tagOf(member)) throw new Error('the commitment names another signer')
       commitments.push(c)
     } catch (err) {

@@ -15,10 +15,12 @@ import { newUser } from '../../cli/client/new-user.js'
 import { sign } from '../../cli/client/sign.js'
 import { keyFileOf } from '../../cli/key-file.js'
 import { Devnet } from '../../devnet/api.js'
-import { verifySignature } from '../../protocols/frost/index.js'
+import { testFrost } from '../helpers/frost.js'
 import { pointFromHex } from '../../protocols/sharing/index.js'
 import { GenesisSchema } from '../../protocols/wire/genesis.js'
 import { canUseNetns, createLab, type Lab } from '../helpers/netns.js'
+
+const { verifySignature } = testFrost
 
 const support = await canUseNetns()
 if (!support.ok) console.warn(`devnet-in-namespaces test skipped: ${support.reason}`)

@@ -5,7 +5,7 @@ import { LivenessTracker } from '../../node/engine/liveness.js'
 import { NetworkView, ROLES_WARMUP_MS } from '../../node/engine/network-view.js'
 import { electRoles } from '../../protocols/roles/index.js'
 import type { LocalFindings } from '../../protocols/health/assess.js'
-import { cryptoBackendInfo } from '../../protocols/frost/index.js'
+import { testFrost } from '../helpers/frost.js'
 import { HealthSchema, PeersSchema, ProblemSchema, WhoClSchema, WhoCmSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import { fakeGenesis } from '../helpers/genesis.js'
@@ -28,14 +28,14 @@ function setup (livePeers: string[], nowMs = 10_000) {
     blame: { recent: () => [] },
     checkBlame: () => { throw new Error('blame checks are not under test here') }
   }
-  return { app: createApp({ view, membership: membershipOf(genesis), genesis, ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024 }), genesis, view }
+  return { app: createApp({ view, membership: membershipOf(genesis), genesis, ...keys, log: pino({ level: 'silent' }), maxBodyBytes: 1024, cryptoBackend: testFrost.info }), genesis, view }
 }
 
 describe('discovery endpoints', () => {
   it("/health names the library that does FROST's group operations", async () => {
     const { app } = setup([])
     const health = HealthSchema.parse(await (await app.request('/health')).json())
-    expect(health.cryptoBackend).toEqual(cryptoBackendInfo())
+    expect(health.cryptoBackend).toEqual(testFrost.info)
     expect(health.cryptoBackend?.name).toMatch(/^(native|noble|mixed)$/)
   })
 

@@ -8,7 +8,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { describe, expect, it } from 'vitest'
 import { ownerPublicKey, signBody } from '../../protocols/crypto/owner-auth.js'
-import { commit, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare, signShare } from '../../protocols/frost/index.js'
+import { encodeCommitments, encodeSignatureShare } from '../../protocols/frost/index.js'
+import { testFrost } from '../helpers/frost.js'
 import { checkBlameEvidence, type EvidenceKey } from '../../protocols/sign/blame-evidence.js'
 import { signShareStatement } from '../../protocols/sign/share-statement.js'
 import { curveFor, dealNested, publicPart, SCHEMES, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
@@ -18,6 +19,8 @@ import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import { SIGN_REQUEST_KIND, type PartyMember } from '../../protocols/wire/sign.js'
 import { seeded } from '../helpers/deterministic.js'
 import { newOwner } from '../helpers/owner.js'
+
+const { commit, createSession, decodeCommitments, signShare } = testFrost
 
 const KEY_ID = 'ab'.repeat(16)
 const PARTY = new Map([[1, [1, 2]], [2, [1, 3]]])
@@ -66,43 +69,43 @@ async function session (scheme: Scheme, corrupted: boolean): Promise<Case> {
 describe.each(SCHEMES)('invalid-share evidence (%s)', scheme => {
   it('proves a share that does not verify, signed by the signer that sent it', async () => {
     const c = await session(scheme, true)
-    expect(checkBlameEvidence(c.blame, c.key)).toMatchObject({ verdict: 'proven' })
+    expect(checkBlameEvidence(testFrost, c.blame, c.key)).toMatchObject({ verdict: 'proven' })
   })
 
   it('false blame: a CM that blames an honest signer cannot prove it (its signed share verifies)', async () => {
     const c = await session(scheme, false)
-    expect(checkBlameEvidence(c.blame, c.key)).toMatchObject({ verdict: 'not-proven', detail: expect.stringMatching(/verifies/) })
+    expect(checkBlameEvidence(testFrost, c.blame, c.key)).toMatchObject({ verdict: 'not-proven', detail: expect.stringMatching(/verifies/) })
   })
 
   it('framing: a made-up share with a statement the accused never signed is not proof', async () => {
     const c = await session(scheme, true)
     const other = [...c.seeds].find(([p]) => p !== c.blame.culprit)!
     const forged = signShareStatement({ keyId: KEY_ID, requestId: c.evidence.request.requestId, sessionId: c.evidence.sessionId, peerId: c.blame.culprit, share: c.evidence.share, commitments: c.evidence.commitments }, other[1])
-    expect(checkBlameEvidence({ ...c.blame, evidence: { ...c.evidence, statement: forged } }, c.key)).toMatchObject({ verdict: 'not-proven', detail: expect.stringMatching(/not signed/) })
+    expect(checkBlameEvidence(testFrost, { ...c.blame, evidence: { ...c.evidence, statement: forged } }, c.key)).toMatchObject({ verdict: 'not-proven', detail: expect.stringMatching(/not signed/) })
   })
 
   it('framing: an honest statement moved to other commitments, another session or another signer is not proof', async () => {
     const c = await session(scheme, false)
     // The first two signers' hiding commitments swapped: a list the statement does not cover.
     const swapped = c.evidence.commitments.map((w, i) => i > 1 ? w : { ...w, hiding: c.evidence.commitments[1 - i]!.hiding })
-    expect(checkBlameEvidence({ ...c.blame, evidence: { ...c.evidence, commitments: swapped } }, c.key).verdict).toBe('not-proven')
-    expect(checkBlameEvidence({ ...c.blame, evidence: { ...c.evidence, sessionId: 'session-0002' } }, c.key).verdict).toBe('not-proven')
-    expect(checkBlameEvidence({ ...c.blame, culprit: c.evidence.party[0]!.peerId }, c.key).verdict).toBe('not-proven')
+    expect(checkBlameEvidence(testFrost, { ...c.blame, evidence: { ...c.evidence, commitments: swapped } }, c.key).verdict).toBe('not-proven')
+    expect(checkBlameEvidence(testFrost, { ...c.blame, evidence: { ...c.evidence, sessionId: 'session-0002' } }, c.key).verdict).toBe('not-proven')
+    expect(checkBlameEvidence(testFrost, { ...c.blame, culprit: c.evidence.party[0]!.peerId }, c.key).verdict).toBe('not-proven')
   })
 
   it('a request its owner did not sign, or a key the checker does not hold, proves nothing', async () => {
     const c = await session(scheme, true)
     const request = { ...c.evidence.request, message: 'ff' }
-    expect(checkBlameEvidence({ ...c.blame, evidence: { ...c.evidence, request } }, c.key)).toMatchObject({ verdict: 'not-proven', detail: expect.stringMatching(/owner/) })
-    expect(checkBlameEvidence(c.blame, undefined)).toMatchObject({ verdict: 'not-proven' })
+    expect(checkBlameEvidence(testFrost, { ...c.blame, evidence: { ...c.evidence, request } }, c.key)).toMatchObject({ verdict: 'not-proven', detail: expect.stringMatching(/owner/) })
+    expect(checkBlameEvidence(testFrost, c.blame, undefined)).toMatchObject({ verdict: 'not-proven' })
   })
 })
 
 describe('what no signed message can show', () => {
   it('silence is unprovable, and says why', () => {
     const silent: BlameRecord = { at: 1, culprit: 'peer-1', reason: 'silent', flow: 'sign', detail: 'no answer', evidence: { kind: 'unprovable', why: 'silence leaves no signed message' } }
-    expect(checkBlameEvidence(silent, undefined)).toEqual({ verdict: 'unprovable', detail: 'silence leaves no signed message' })
+    expect(checkBlameEvidence(testFrost, silent, undefined)).toEqual({ verdict: 'unprovable', detail: 'silence leaves no signed message' })
     const older: BlameRecord = { at: 1, culprit: 'peer-1', reason: 'silent', flow: 'sign', detail: 'no answer' }
-    expect(checkBlameEvidence(older, undefined).verdict).toBe('unprovable')
+    expect(checkBlameEvidence(testFrost, older, undefined).verdict).toBe('unprovable')
   })
 })

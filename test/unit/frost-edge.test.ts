@@ -1,11 +1,10 @@
 // protocols/frost's validate-once edge: points are checked when they enter (decodeCommitments) and
 // the rounds reuse those elements; anything built or changed afterwards is checked again before
 // use, and a bad point or share names its signer. On every backend.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { utf8ToBytes } from '@noble/hashes/utils.js'
 import {
-  aggregate, commit, createSession, cryptoBackend, decodeCommitments, encodeCommitments, InvalidShareError, InvalidWireError,
-  selectBackend, setCryptoBackend, signShare, verifyingShares, verifyShare, type BackendPreference, type SignerKey,
+  createFrost, encodeCommitments, InvalidShareError, InvalidWireError, selectBackend, type BackendPreference, type SignerKey,
   type SignerVerifyingShare
 } from '../../protocols/frost/index.js'
 import { curveFor, dealNested, publicShare, SCHEMES, type NestedDeal, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
@@ -20,9 +19,7 @@ function keysOf (deal: NestedDeal, signers: ReadonlyArray<{ committee: number, m
 }
 
 describe.each(['native', 'noble'] as BackendPreference[])('backend %s', preference => {
-  const before = cryptoBackend()
-  beforeAll(() => { setCryptoBackend(selectBackend(preference)) })
-  afterAll(() => { setCryptoBackend(before) })
+  const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares, verifyShare } = createFrost(selectBackend(preference))
 
   describe.each(SCHEMES)('%s', (scheme: Scheme) => {
     const params: SharingParams = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }

@@ -4,13 +4,13 @@
 // every signature passes node:crypto (Ed25519) or noble's schnorr.verify (BIP340).
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import {
-  aggregate, commit, createSession, cryptoBackend, cryptoBackendInfo, decodeCommitments, encodeCommitments, selectBackend,
-  setCryptoBackend, signShare, verifyingShares, type BackendPreference
+  createFrost, encodeCommitments, parsePreference, selectBackend, type BackendPreference
 } from '../../protocols/frost/index.js'
+import { cryptoBackendPreference, frostFor } from '../../node/crypto-backend.js'
 import {
   dealNested, encodePoint, publicPart, SCHEMES, xOnlyPublicKey, type Party, type Scheme, type SharingParams
 } from '../../protocols/sharing/index.js'
@@ -52,9 +52,7 @@ function independentlyVerifies (scheme: Scheme, groupKey: Uint8Array, message: U
 const BACKENDS: BackendPreference[] = ['native', 'noble']
 
 describe.each(BACKENDS)('backend %s', preference => {
-  const before = cryptoBackend()
-  beforeAll(() => { setCryptoBackend(selectBackend(preference)) })
-  afterAll(() => { setCryptoBackend(before) })
+  const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares } = createFrost(selectBackend(preference))
 
   it.each(SCHEMES)('%s: same commitments, shares and signature as noble FROST for the same nonces', scheme => {
     fc.assert(fc.property(caseArb, c => {
@@ -99,44 +97,52 @@ describe('backend selection', () => {
   it('noble when asked, and a clear error for an unknown preference', () => {
     const b = selectBackend('noble')
     expect([b.name, b.ed25519.name, b.secp256k1.name]).toEqual(['noble', 'noble', 'noble'])
-    expect(() => selectBackend('fast' as BackendPreference)).not.toThrow() // only the environment value is parsed
-    const saved = process.env.SHARDSIG_CRYPTO_BACKEND
-    process.env.SHARDSIG_CRYPTO_BACKEND = 'fast'
-    try {
-      expect(() => selectBackend()).toThrow(/SHARDSIG_CRYPTO_BACKEND=fast/)
-    } finally {
-      if (saved === undefined) delete process.env.SHARDSIG_CRYPTO_BACKEND
-      else process.env.SHARDSIG_CRYPTO_BACKEND = saved
-    }
+    expect(parsePreference(' Noble ')).toBe('noble')
+    expect(parsePreference(undefined)).toBe('auto')
+    expect(() => parsePreference('fast')).toThrow(/"fast" is not one of auto, native, noble/)
+  })
+
+  it('the node reads its preference from SHARDSIG_CRYPTO_BACKEND, and names the variable when it is wrong', () => {
+    expect(cryptoBackendPreference({})).toBe('auto')
+    expect(cryptoBackendPreference({ SHARDSIG_CRYPTO_BACKEND: 'noble' })).toBe('noble')
+    expect(() => cryptoBackendPreference({ SHARDSIG_CRYPTO_BACKEND: 'fast' })).toThrow(/SHARDSIG_CRYPTO_BACKEND: .*"fast"/)
+    expect(frostFor('noble').info).toEqual({ name: 'noble', ed25519: 'noble', secp256k1: 'noble' })
   })
 
   it('reports the backend in use, for the node log and /health', () => {
-    const info = cryptoBackendInfo()
-    expect(info.name).toBe(cryptoBackend().name)
+    const frost = createFrost(selectBackend('auto'))
+    const info = frost.info
+    expect(info.name).toBe(frost.backend.name)
     expect(['sodium-native', 'noble']).toContain(info.ed25519)
     expect(['secp256k1-native', 'noble']).toContain(info.secp256k1)
   })
 
+  it('two Frosts on different backends live side by side in one process', () => {
+    const native = createFrost(selectBackend('auto'))
+    const noble = createFrost(selectBackend('noble'))
+    expect(noble.backend.ed25519.name).toBe('noble')
+    // Each keeps its own group: the other's existence changes nothing about it.
+    expect(native.backend.ed25519.name).toBe(selectBackend('auto').ed25519.name)
+  })
+
   it('a signature made on one backend verifies on the other, and commitments decode on both', () => {
-    const before = cryptoBackend()
-    try {
+    {
       for (const scheme of SCHEMES) {
         const params: SharingParams = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
         const deal = dealNested(params, seeded(`cross/${scheme}`))
         const party: Party = new Map([[1, [1, 2]], [3, [1, 3]]])
         const sign = (preference: BackendPreference): Uint8Array => {
-          setCryptoBackend(selectBackend(preference))
+          const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares } = createFrost(selectBackend(preference))
           const session = createSession(params, deal.groupPublicKey, party)
           const keys = session.signers.map(s => ({ scheme, committee: s.committee, member: s.member, share: deal.committees[s.committee - 1]!.shares.find(x => x.member === s.member)!.share }))
           const r1 = keys.map(k => commit(k, seeded(`cross/${k.committee}/${k.member}`)))
-          const cs = r1.map(r => r.commitments)
+          // Over the wire, so that this backend decodes (and checks) every point itself.
+          const cs = r1.map(r => decodeCommitments(scheme, encodeCommitments(r.commitments)))
           const shares = keys.map((k, i) => signShare(session, k, r1[i]!.nonces, cs, new Uint8Array([1, 2, 3])))
           return aggregate(session, verifyingShares(session, deal.committees), cs, new Uint8Array([1, 2, 3]), shares)
         }
         expect(bytesToHex(sign('native'))).toBe(bytesToHex(sign('noble')))
       }
-    } finally {
-      setCryptoBackend(before)
     }
   })
 })

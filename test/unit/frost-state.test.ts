@@ -3,15 +3,15 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
-import {
-  aggregate, commit, commitmentListDigest, createSession, decodeCommitments, discardNonces, decodeSignatureShare, encodeCommitments, InvalidWireError, NonceReuseError,
-  OwnCommitmentMismatchError, signShare, SigningSetError, verifyingShares, verifySignature, type SignerKey, type SigningNonces
-} from '../../protocols/frost/index.js'
+import { commitmentListDigest, discardNonces, decodeSignatureShare, encodeCommitments, InvalidWireError, NonceReuseError, OwnCommitmentMismatchError, SigningSetError, type SignerKey, type SigningNonces } from '../../protocols/frost/index.js'
+import { testFrost } from '../helpers/frost.js'
 import {
   curveFor, dealNested, InvalidGroupKeyError, lagrangeAtZero, partyCoefficients, SecretScalar, SCHEMES,
   type NestedDeal, type Scheme, type SharingParams
 } from '../../protocols/sharing/index.js'
 import { seeded } from '../helpers/deterministic.js'
+
+const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares, verifySignature } = testFrost
 
 function keyOf (deal: NestedDeal, committee: number, member: number): SignerKey {
   const share = deal.committees[committee - 1]!.shares.find(s => s.member === member)!.share

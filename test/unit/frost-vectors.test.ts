@@ -2,12 +2,12 @@
 // RFC Lagrange coefficients) and its round-1 `commit`, on every group backend: nonces, commitments,
 // signature shares and signatures must match byte for byte.
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import {
-  commit, cryptoBackend, frostBackend, selectBackend, setCryptoBackend, type BackendPreference, type FlatCommitment, type RawNonces
+  createFrost, selectBackend, type BackendPreference, type FlatCommitment, type RawNonces
 } from '../../protocols/frost/index.js'
 import { curveFor, SecretScalar, type Scheme } from '../../protocols/sharing/index.js'
 
@@ -97,12 +97,10 @@ function independentlyVerifies (scheme: Scheme, sig: Uint8Array, msg: Uint8Array
 const BACKENDS: BackendPreference[] = ['native', 'noble']
 
 describe.each(BACKENDS)('backend %s', preference => {
-  const before = cryptoBackend()
-  beforeAll(() => { setCryptoBackend(selectBackend(preference)) })
-  afterAll(() => { setCryptoBackend(before) })
+  const frost = createFrost(selectBackend(preference))
 
   describe.each(VECTORS)('$scheme vectors ($source)', v => {
-    const backend = frostBackend(v.scheme)
+    const backend = frost.flat(v.scheme)
     const msg = hexToBytes(v.message)
     const groupKey = hexToBytes(v.groupPublicKey)
 
@@ -119,7 +117,7 @@ describe.each(BACKENDS)('backend %s', preference => {
     it('the nested commit() hedges with the raw share exactly like the RFC commit', () => {
       const p = v.signers[0]!
       const share = new SecretScalar(curveFor(v.scheme).decodeScalar(hexToBytes(p.share)))
-      const { commitments } = commit({ scheme: v.scheme, committee: 1, member: 1, share }, replay(p.hidingRandomness, p.bindingRandomness))
+      const { commitments } = frost.commit({ scheme: v.scheme, committee: 1, member: 1, share }, replay(p.hidingRandomness, p.bindingRandomness))
       expect(bytesToHex(commitments.hiding)).toBe(p.hidingCommitment)
       expect(bytesToHex(commitments.binding)).toBe(p.bindingCommitment)
     })

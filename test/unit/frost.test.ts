@@ -3,17 +3,16 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { schnorr } from '@noble/curves/secp256k1.js'
-import {
-  aggregate, AggregationError, commit, createSession, decodeCommitments, decodeSignatureShare, encodeCommitments,
-  encodeSignatureShare, InvalidShareError, signShare, SigningSetError, verifyingShares, verifyShare, verifySignature,
-  type SignatureShare, type SignerKey, type SigningCommitments, type SigningSession
-} from '../../protocols/frost/index.js'
+import { AggregationError, decodeSignatureShare, encodeCommitments, encodeSignatureShare, InvalidShareError, SigningSetError, type SignatureShare, type SignerKey, type SigningCommitments, type SigningSession } from '../../protocols/frost/index.js'
+import { testFrost } from '../helpers/frost.js'
 import {
   curveFor, dealNested, encodePoint, publicPart, SCHEMES, xOnlyPublicKey,
   type NestedDeal, type Party, type Scheme, type SharingParams
 } from '../../protocols/sharing/index.js'
 import { allParties, range, seeded } from '../helpers/deterministic.js'
 import { utf8ToBytes } from '@noble/hashes/utils.js'
+
+const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares, verifyShare, verifySignature } = testFrost
 
 /** All parties, or an evenly spread sample of 12 when there are more than 30. */
 function partiesToTry (p: SharingParams): Party[] {

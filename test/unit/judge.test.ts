@@ -8,6 +8,7 @@ import { encodePoint, curveFor } from '../../protocols/sharing/index.js'
 import { judgeCommitments, judgePresignedCommitments, judgeRefusals, type Answered, type ShareAnswer } from '../../protocols/sign/judge.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
+import { testFrost } from '../helpers/frost.js'
 
 const owner = ed25519.utils.randomSecretKey()
 const party: PartyMember[] = [[1, 1], [1, 2], [2, 1], [2, 2]].map(([committee, member]) => ({ committee: committee!, member: member!, peerId: `p${committee}${member}` }))
@@ -95,7 +96,7 @@ describe('judgeCommitments', () => {
   const shares = (answers: Answered[]): Array<{ member: PartyMember, answer: ShareAnswer }> => answers as Array<{ member: PartyMember, answer: ShareAnswer }>
 
   it('accepts a party that saw the same commitments', () => {
-    const r = judgeCommitments(shares(party.map(share)), 'ed25519')
+    const r = judgeCommitments(testFrost, shares(party.map(share)), 'ed25519')
     expect(r.culprits).toEqual([])
     expect(r.commitments).toHaveLength(4)
   })
@@ -105,7 +106,7 @@ describe('judgeCommitments', () => {
     const answers = party.map(share)
     const dAnswer = answers[3]!.answer as ShareAnswer
     answers[3] = { member: d, answer: { ...dAnswer, commitment: commitmentOf(d, 1), commitments: [...dAnswer.commitments.slice(0, 3), commitmentOf(d, 1)] } }
-    const r = judgeCommitments(shares(answers), 'ed25519')
+    const r = judgeCommitments(testFrost, shares(answers), 'ed25519')
     expect(r.culprits.map(x => [x.member.peerId, x.reason])).toEqual([['p22', 'equivocated-commitments']])
   })
 
@@ -113,7 +114,7 @@ describe('judgeCommitments', () => {
     const answers = party.map(share)
     const aAnswer = answers[0]!.answer as ShareAnswer
     answers[0] = { member: a, answer: { ...aAnswer, commitments: aAnswer.commitments.map((x, i) => i === 3 ? commitmentOf(d, 2) : x) } }
-    const r = judgeCommitments(shares(answers), 'ed25519')
+    const r = judgeCommitments(testFrost, shares(answers), 'ed25519')
     expect(r.culprits.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'misreported-commitments']])
   })
 })

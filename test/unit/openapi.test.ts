@@ -39,6 +39,7 @@ import { fakeGenesis } from '../helpers/genesis.js'
 import { deal, newOwner } from '../helpers/owner.js'
 import { checkBlameEvidence } from '../../protocols/sign/blame-evidence.js'
 import type { BlameRecord } from '../../protocols/wire/http.js'
+import { testFrost } from '../helpers/frost.js'
 
 const BLAME_EXAMPLE: BlameRecord = { at: 1, culprit: 'peer-3', reason: 'silent', flow: 'sign', keyId: 'ab'.repeat(16), committee: 1, detail: 'no answer', evidence: { kind: 'unprovable', why: 'silence leaves no signed message' } }
 
@@ -79,7 +80,7 @@ async function setup () {
     metrics: { metrics: async () => METRICS_TEXT, contentType: 'text/plain; version=0.0.4; charset=utf-8' },
     recentSignRequests: () => [],
     blame: { recent: () => [BLAME_EXAMPLE] },
-    checkBlame: (record: BlameRecord) => checkBlameEvidence(record, undefined)
+    checkBlame: (record: BlameRecord) => checkBlameEvidence(testFrost, record, undefined)
   }
   const app = createApp(deps as unknown as ApiDeps)
   const owner = newOwner()

@@ -7,11 +7,12 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { PresignNonces } from '../../node/engine/sign/presign-nonces.js'
 import { PresignPool, type PresignTransport } from '../../node/engine/sign/presign-pool.js'
-import {
-  aggregate, createSession, encodeCommitments, signShare, verifyingShares, verifySignature, type SignerKey
-} from '../../protocols/frost/index.js'
+import { encodeCommitments, type SignerKey } from '../../protocols/frost/index.js'
+import { testFrost } from '../helpers/frost.js'
 import { dealNested, publicPart, type Party, type SharingParams } from '../../protocols/sharing/index.js'
 import type { PartyAnswer, PartyMember } from '../../protocols/wire/sign.js'
+
+const { aggregate, createSession, signShare, verifyingShares, verifySignature } = testFrost
 
 const params: SharingParams = { scheme: 'secp256k1', committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
 const PARTY: Party = new Map([[1, [1, 2]], [2, [1, 2]]])
@@ -27,7 +28,7 @@ function dealt () {
 describe('a signer\'s presignatures', () => {
   it('sign once: four members\' presignatures make a valid signature, and none can be taken again', () => {
     const { deal, keys } = dealt()
-    const stores = keys.map(() => new PresignNonces())
+    const stores = keys.map(() => new PresignNonces({ frost: testFrost }))
     const made = keys.map((k, i) => stores[i]!.make(CM, KEY_ID, 0, k, 3)[1]!)
     const message = new TextEncoder().encode('presigned')
     const session = createSession(params, deal.groupPublicKey, PARTY)
@@ -47,7 +48,7 @@ describe('a signer\'s presignatures', () => {
 
   it('another manager, key, epoch, member or commitment gets nothing, and burns the presignature', () => {
     const { keys } = dealt()
-    const store = new PresignNonces()
+    const store = new PresignNonces({ frost: testFrost })
     const made = store.make(CM, KEY_ID, 3, keys[0]!, 6)
     const wire = made.map(m => encodeCommitments(m.commitments))
     const other = encodeCommitments(store.make('peer-other', KEY_ID, 3, keys[0]!, 1)[0]!.commitments)
@@ -67,7 +68,7 @@ describe('a signer\'s presignatures', () => {
   it('forgets presignatures after their time to live, and keeps at most the cap per manager (the newest)', () => {
     const { keys } = dealt()
     let now = 1_000_000
-    const store = new PresignNonces({ ttlMs: 10_000, maxPerManager: 5, now: () => now })
+    const store = new PresignNonces({ frost: testFrost, ttlMs: 10_000, maxPerManager: 5, now: () => now })
     const old = store.make(CM, KEY_ID, 0, keys[0]!, 2)
     now += 6_000
     const newer = store.make(CM, KEY_ID, 0, keys[0]!, 2)
@@ -87,7 +88,7 @@ describe('the managers a member keeps presignatures for', () => {
   it('a manager that stopped asking (it lost its role) loses its expired presignatures when any manager asks again', () => {
     const { keys } = dealt()
     let now = 1_000_000
-    const store = new PresignNonces({ ttlMs: 10_000, now: () => now })
+    const store = new PresignNonces({ frost: testFrost, ttlMs: 10_000, now: () => now })
     store.make('cm-gone', KEY_ID, 0, keys[0]!, 8)
     now += 11_000
     store.make(CM, KEY_ID, 0, keys[0]!, 2)
@@ -97,7 +98,7 @@ describe('the managers a member keeps presignatures for', () => {
 
   it('keeps presignatures for at most its cap of managers: the least recently asked one\'s go, whatever their age', () => {
     const { keys } = dealt()
-    const store = new PresignNonces({ maxManagers: 3, now: () => 1_000_000 })
+    const store = new PresignNonces({ frost: testFrost, maxManagers: 3, now: () => 1_000_000 })
     const first = store.make('cm-1', KEY_ID, 0, keys[0]!, 2)
     store.make('cm-2', KEY_ID, 0, keys[0]!, 2)
     store.make('cm-3', KEY_ID, 0, keys[0]!, 2)
@@ -119,7 +120,7 @@ describe('a manager\'s presignature stock', () => {
 
   /** Members that answer presign from their own PresignNonces, except those in `silent`. */
   function signers (silent = new Set<string>()): { ask: PresignTransport, asked: string[] } {
-    const stores = new Map(members.map(m => [m.peerId, new PresignNonces()]))
+    const stores = new Map(members.map(m => [m.peerId, new PresignNonces({ frost: testFrost })]))
     const asked: string[] = []
     const ask: PresignTransport = async (member, req) => {
       asked.push(member.peerId)
@@ -131,7 +132,7 @@ describe('a manager\'s presignature stock', () => {
   }
   const settle = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 20)) }
   const pool = (ask: PresignTransport, now?: () => number, maxKeys?: number): PresignPool =>
-    new PresignPool({ ask, log: pino({ level: 'silent' }), signal: new AbortController().signal, batch: 3, lowWater: 2, now, maxKeys })
+    new PresignPool({ frost: testFrost, ask, log: pino({ level: 'silent' }), signal: new AbortController().signal, batch: 3, lowWater: 2, now, maxKeys })
 
   it('hands out one per member or none, refills below the low-water mark, once at a time', async () => {
     const { ask, asked } = signers()

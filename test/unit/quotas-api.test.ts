@@ -30,6 +30,7 @@ import { SIGN_REQUEST_KIND, type SignRequest } from '../../protocols/wire/sign.j
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import { fakeGenesis } from '../helpers/genesis.js'
 import { deal, newOwner } from '../helpers/owner.js'
+import { testFrost } from '../helpers/frost.js'
 
 const log = pino({ level: 'silent' })
 /** The clock the coordinator and the key checks read: it stands still (requests never reach their grace or expiry). */
@@ -107,6 +108,7 @@ async function harness (opts: { owners: number, quotas?: ApiDeps['quotas'], maxP
   } as unknown as KeyMaterials
   const metrics = createNodeMetrics({ version: 'test', nodeId: 'node-test', cryptoBackend: { name: 'noble', ed25519: 'noble', secp256k1: 'noble' } })
   const coordinator = new SignCoordinator({
+    frost: testFrost,
     libp2p: {} as unknown as ShardsigLibp2p,
     localSigner: {
       onNewParty: async () => { throw new Error('no party in this test') },

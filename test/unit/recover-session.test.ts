@@ -8,10 +8,13 @@ import type { Contribution, PartyMember, SignRequest } from '../../protocols/wir
 import type { PartyTransport } from '../../node/engine/sign/attempt.js'
 import type { KeyMaterial } from '../../node/engine/sign/key-material.js'
 import { finishSession } from '../../node/engine/sign/recover.js'
-import { commit, createSession, encodeCommitments, encodeSignatureShare, signShare, decodeCommitments, verifySignature } from '../../protocols/frost/index.js'
+import { encodeCommitments, encodeSignatureShare } from '../../protocols/frost/index.js'
+import { testFrost } from '../helpers/frost.js'
 import { dealNested, publicPart, type NestedDeal, type SharingParams } from '../../protocols/sharing/index.js'
 import { partyMap } from '../../node/engine/sign/key-material.js'
 import { seeded } from '../helpers/deterministic.js'
+
+const { commit, createSession, signShare, decodeCommitments, verifySignature } = testFrost
 
 const party: PartyMember[] = [
   { committee: 1, member: 1, peerId: 'p11' }, { committee: 1, member: 2, peerId: 'p12' },
@@ -70,7 +73,7 @@ describe('finishSession (node/engine/sign/recover.ts) across an epoch change', (
     const asked: string[] = []
     const transport: PartyTransport = {
       // Never used: the only missing member left, so nobody is dialled.
-      libp2p: undefined as unknown as PartyTransport['libp2p'],
+      frost: testFrost, libp2p: undefined as unknown as PartyTransport['libp2p'],
       selfPeerId: 'cm-new',
       local: async () => { throw new Error('no new session here') },
       localRecover: async req => { asked.push(req.sessionId); throw new Error('not asked') },
@@ -93,7 +96,7 @@ describe('finishSession (node/engine/sign/recover.ts) across an epoch change', (
     const later = from(party[1]!, { sessionId: 's2' })
     // p12 is asked through the local path (it is this node): it answers with its share in session s2.
     const transport: PartyTransport = {
-      libp2p: undefined as unknown as PartyTransport['libp2p'],
+      frost: testFrost, libp2p: undefined as unknown as PartyTransport['libp2p'],
       selfPeerId: 'p12',
       local: async () => { throw new Error('no new session here') },
       localRecover: async req => ({ kind: 'contributed', sessionId: req.sessionId, contribution: later }),
@@ -123,7 +126,7 @@ describe('finishSession: a session begun before an epoch change renumbered its m
     nested: publicPart(deal)
   } as unknown as KeyMaterial
   const transport: PartyTransport = {
-    libp2p: undefined as unknown as PartyTransport['libp2p'],
+    frost: testFrost, libp2p: undefined as unknown as PartyTransport['libp2p'],
     selfPeerId: 'cm-new',
     local: async () => { throw new Error('no new session here') },
     localRecover: async () => { throw new Error('everyone already reported') },

@@ -34,6 +34,7 @@ import { SIGN_REQUEST_KIND, type SignRequest } from '../../protocols/wire/sign.j
 import { fakeGenesis } from '../helpers/genesis.js'
 import { deal, newOwner } from '../helpers/owner.js'
 import { parsePrometheusText, valueOf } from '../helpers/prometheus.js'
+import { testFrost } from '../helpers/frost.js'
 
 const T0 = Date.now()
 /** Kept past the request's expiry + skew for GET: a day. */
@@ -75,6 +76,7 @@ async function manager (opts: { maxResults?: number, maxCachedResults?: number }
   const metrics = createNodeMetrics({ version: 'test', nodeId: 'node-test', cryptoBackend: { name: 'noble', ed25519: 'noble', secp256k1: 'noble' } })
   const warnings: string[] = []
   const coordinator = new SignCoordinator({
+    frost: testFrost,
     libp2p: {} as unknown as ShardsigLibp2p,
     localSigner: {
       onNewParty: async () => { throw new Error('no party in this test') },

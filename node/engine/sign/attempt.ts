@@ -3,10 +3,7 @@
 // into a signature, a fatal refusal, or culprits to exclude and blame.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { PARTY_TIMEOUT_MS, PROTOCOL_PARTY } from '../../../protocols/constants.js'
-import {
-  aggregate, createSession, decodeSignatureShare, InvalidShareError,
-  verifySignature, verifyingShares, type SignatureShare
-} from '../../../protocols/frost/index.js'
+import { decodeSignatureShare, InvalidShareError, type Frost, type SignatureShare } from '../../../protocols/frost/index.js'
 import { judgeCommitments, judgePresignedCommitments, judgeRefusals, tagOf, type Answered, type Culprit, type ShareAnswer } from '../../../protocols/sign/judge.js'
 import { MAX_RELEASED_SESSIONS, PartyAnswerSchema, type Contribution, type NewParty, type PartyAnswer, type PartyMember, type Recover, type SessionAbandoned, type SignRequest } from '../../../protocols/wire/sign.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
@@ -32,6 +29,8 @@ export type { Culprit }
 /** How the CM reaches party members: over libp2p, or directly when the member is this node. */
 export interface PartyTransport {
   libp2p: ShardsigLibp2p
+  /** The node's FROST: sessions, aggregation, verification. */
+  frost: Frost
   selfPeerId: string
   local: (np: NewParty, signal: AbortSignal) => Promise<PartyAnswer>
   localRecover: (req: Recover) => Promise<PartyAnswer>
@@ -64,7 +63,7 @@ export async function runAttempt (
 
   // A signature a party member already saw completed (e.g. by us before a restart) ends the request.
   for (const a of answers) {
-    if (a.answer?.kind === 'completed-before' && verifySignature(record.scheme, nested.groupPublicKey, message, hexToBytes(a.answer.signature))) {
+    if (a.answer?.kind === 'completed-before' && transport.frost.verifySignature(record.scheme, nested.groupPublicKey, message, hexToBytes(a.answer.signature))) {
       return { kind: 'completed', signature: a.answer.signature }
     }
   }
@@ -96,10 +95,11 @@ export async function runAttempt (
   // Presigned: the commitments are the ones this CM sent, decoded when it took them; otherwise the party's majority.
   const judged = presigned !== undefined
     ? { commitments: presigned.decoded, culprits: judgePresignedCommitments(shares, presigned.wire) }
-    : judgeCommitments(shares, record.scheme)
+    : judgeCommitments(transport.frost, shares, record.scheme)
   if (judged.culprits.length > 0) return { kind: 'retry', culprits: judged.culprits }
 
-  const frost = createSession(material.params, nested.groupPublicKey, partyMap(party))
+  const { frost } = transport
+  const session = frost.createSession(material.params, nested.groupPublicKey, partyMap(party))
   const decoded: SignatureShare[] = []
   for (const { member, answer } of shares) {
     try {
@@ -113,7 +113,7 @@ export async function runAttempt (
   if (judged.culprits.length > 0) return { kind: 'retry', culprits: judged.culprits }
 
   try {
-    const signature = aggregate(frost, verifyingShares(frost, nested.committees), judged.commitments, message, decoded)
+    const signature = frost.aggregate(session, frost.verifyingShares(session, nested.committees), judged.commitments, message, decoded)
     return { kind: 'completed', signature: bytesToHex(signature) }
   } catch (err) {
     if (!(err instanceof InvalidShareError)) throw err

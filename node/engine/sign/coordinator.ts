@@ -33,6 +33,7 @@ import type { RateLimiter } from './rate-limiter.js'
 import { RecentSignRequests } from './recent.js'
 import { SignResultStore, type StoredResult } from './result-store.js'
 import type { RecentSignRequest } from '../../../protocols/wire/status.js'
+import type { Frost } from '../../../protocols/frost/index.js'
 import { HTTP_API, routeLabel } from '../../../protocols/wire/http-api.js'
 import { deadline, releaseDeadline } from '../../deadline.js'
 
@@ -93,6 +94,8 @@ interface Tracked extends Omit<StoredResult, 'expiresAt'> {
 }
 
 export interface CoordinatorInit {
+  /** The node's FROST (sessions, aggregation, presignatures' checks). */
+  frost: Frost
   libp2p: ShardsigLibp2p
   /** This node's own signer: the CM may be in the party it picks. */
   localSigner: {
@@ -155,6 +158,7 @@ export class SignCoordinator {
     this.maxCachedResults = init.maxCachedResults ?? MAX_CACHED_SIGN_RESULTS
     this.bounds = new PendingBounds({ max: init.maxPendingRequests, ownerShare: init.ownerShareOfPending, onRefused: quota => { init.metrics.quotaRefused(SIGN_ROUTE, quota) } })
     this.presigns = new PresignPool({
+      frost: init.frost,
       log: init.log,
       signal: this.controller.signal,
       now: this.now,
@@ -358,7 +362,7 @@ export class SignCoordinator {
         this.init.metrics.signSessionStarted(material.record.scheme, presigned !== undefined ? 'presigned' : 'exchanged')
         log.info({ sessionId, attempt, presigned: presigned !== undefined, party: party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
         const transport: PartyTransport = {
-          libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover,
+          frost: this.init.frost, libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover,
           isMember: peerId => this.init.view.isMember(peerId)
         }
         // A session never outlives its request: at expiry it is cut short and the request fails as expired.

@@ -7,7 +7,7 @@
 // MAX_PRESIGNS_PER_MANAGER for each of at most MAX_PRESIGN_MANAGERS managers,
 // none older than PRESIGN_TTL_MS once any manager asks again.
 import { randomBytes } from 'node:crypto'
-import { commit, discardNonces, encodeCommitments, type Round1, type SignerKey, type SigningCommitments, type SigningCommitmentsWire } from '../../../protocols/frost/index.js'
+import { discardNonces, encodeCommitments, type Frost, type Round1, type SignerKey, type SigningCommitments, type SigningCommitmentsWire } from '../../../protocols/frost/index.js'
 import { MAX_PRESIGN_MANAGERS, MAX_PRESIGNS_PER_MANAGER, PRESIGN_TTL_MS } from '../../../protocols/constants.js'
 
 /** Random bytes in a presignature id (16 base64url characters): nobody can guess another manager's. */
@@ -16,6 +16,8 @@ const PRESIGN_ID_BYTES = 12
 interface Entry { keyId: string, epoch: number, round1: Round1, madeAt: number }
 
 export interface PresignNoncesOptions {
+  /** Makes the nonces (FROST round 1). */
+  frost: Frost
   ttlMs?: number
   maxPerManager?: number
   /** Managers kept at most; the least recently asked go first, their nonces zeroed. */
@@ -30,8 +32,10 @@ export class PresignNonces {
   private readonly maxPerManager: number
   private readonly maxManagers: number
   private readonly now: () => number
+  private readonly frost: Frost
 
-  constructor (opts: PresignNoncesOptions = {}) {
+  constructor (opts: PresignNoncesOptions) {
+    this.frost = opts.frost
     this.ttlMs = opts.ttlMs ?? PRESIGN_TTL_MS
     this.maxPerManager = opts.maxPerManager ?? MAX_PRESIGNS_PER_MANAGER
     this.maxManagers = opts.maxManagers ?? MAX_PRESIGN_MANAGERS
@@ -59,7 +63,7 @@ export class PresignNonces {
     const made: Array<{ id: string, commitments: SigningCommitments }> = []
     for (let i = 0; i < count; i++) {
       const id = randomBytes(PRESIGN_ID_BYTES).toString('base64url')
-      const round1 = commit(key)
+      const round1 = this.frost.commit(key)
       held.set(id, { keyId, epoch, round1, madeAt: this.now() })
       made.push({ id, commitments: round1.commitments })
     }

@@ -3,7 +3,7 @@
 // ahead for this manager. A session takes one of each party member's, or none
 // at all; stock that runs low is refilled in the background, off every
 // request's path. The nonces stay with the members; this holds public data.
-import { decodeCommitments, signerTag, type SigningCommitments } from '../../../protocols/frost/index.js'
+import { signerTag, type Frost, type SigningCommitments } from '../../../protocols/frost/index.js'
 import { MAX_PRESIGN_STOCK_KEYS, PRESIGN_BATCH, PRESIGN_LOW_WATER, PRESIGN_OFFER_MARGIN_MS, PRESIGN_TIMEOUT_MS, PRESIGN_TTL_MS } from '../../../protocols/constants.js'
 import type { Scheme } from '../../../protocols/sharing/index.js'
 import type { PartyAnswer, PartyMember, Presign, PresignedCommitment } from '../../../protocols/wire/sign.js'
@@ -20,6 +20,8 @@ export interface TakenPresignatures { wire: PresignedCommitment[], decoded: Sign
 
 export interface PresignPoolInit {
   ask: PresignTransport
+  /** Decodes and checks the presignatures a session takes. */
+  frost: Frost
   log: Logger
   /** Stops refills when the coordinator stops. */
   signal: AbortSignal
@@ -65,7 +67,7 @@ export class PresignPool {
     for (const [i, member] of party.entries()) {
       const presigned = queues[i]![0]!.presigned
       try {
-        const c = decodeCommitments(scheme, presigned.commitment)
+        const c = this.init.frost.decodeCommitments(scheme, presigned.commitment)
         if (signerTag(c) !== signerTag(member)) throw new Error(`it names committee ${c.committee} member ${c.member}`)
         wire.push(presigned)
         decoded.push(c)

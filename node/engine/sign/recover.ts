@@ -4,9 +4,7 @@
 // session as its CM would have; the judging is protocols/sign/recover-session.ts.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { PARTY_TIMEOUT_MS, PROTOCOL_PARTY } from '../../../protocols/constants.js'
-import {
-  aggregate, createSession, decodeCommitments, decodeSignatureShare, InvalidShareError, verifyingShares, verifySignature
-} from '../../../protocols/frost/index.js'
+import { decodeSignatureShare, InvalidShareError } from '../../../protocols/frost/index.js'
 import { tagOf } from '../../../protocols/sign/judge.js'
 import { isAbandonmentOf } from '../../../protocols/sign/dead-session.js'
 import { assembleSession, recoveredSessionShape, reportedSessions } from '../../../protocols/sign/recover-session.js'
@@ -107,9 +105,10 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   }))
   const message = hexToBytes(request.message)
   const { record, nested } = material
+  const { frost } = transport
   if (completedBefore !== undefined) {
     // The dead CM (or another) finished it after all and told this member: that signature, if it verifies.
-    if (verifySignature(record.scheme, nested.groupPublicKey, message, hexToBytes(completedBefore))) {
+    if (frost.verifySignature(record.scheme, nested.groupPublicKey, message, hexToBytes(completedBefore))) {
       return { kind: 'completed', signature: completedBefore, signers: party, sessionId }
     }
   }
@@ -133,10 +132,10 @@ export async function finishSession (transport: PartyTransport, material: KeyMat
   try {
     // A session begun before an epoch change names the earlier epoch's positions: its shares add up all the same.
     const shape = recoveredSessionShape(material.params, material.state.holders, assembled.party)
-    const frost = createSession(shape.params, nested.groupPublicKey, partyMap(assembled.party))
-    const commitments = assembled.contributions[0]!.commitments.map(c => decodeCommitments(record.scheme, c))
+    const session = frost.createSession(shape.params, nested.groupPublicKey, partyMap(assembled.party))
+    const commitments = assembled.contributions[0]!.commitments.map(c => frost.decodeCommitments(record.scheme, c))
     const shares = assembled.contributions.map(c => decodeSignatureShare(record.scheme, c.share))
-    const signature = aggregate(frost, shape.sameEpoch ? verifyingShares(frost, nested.committees) : undefined, commitments, message, shares)
+    const signature = frost.aggregate(session, shape.sameEpoch ? frost.verifyingShares(session, nested.committees) : undefined, commitments, message, shares)
     return { kind: 'completed', signature: bytesToHex(signature), signers: assembled.party, sessionId }
   } catch (err) {
     if (err instanceof InvalidShareError) {

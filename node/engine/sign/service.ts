@@ -2,6 +2,7 @@
 // (new_party, completed) and /shardsig/sign/1.0.0 (round-1 commitments), and
 // the coordinator used by POST /sign_request when this node is a manager.
 import { MAX_PRESIGN_MANAGERS, PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import type { Frost } from '../../../protocols/frost/index.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import type { KeyStates } from '../lifecycle/key-state.js'
 import { PartyRequestSchema, RoundOneSchema, type PartyAnswer } from '../../../protocols/wire/sign.js'
@@ -22,6 +23,8 @@ import { Signer, type SignerFaults } from './signer.js'
 import { PresignNonces } from './presign-nonces.js'
 
 export interface SignServiceInit {
+  /** The node's FROST, on the backend it chose at start. */
+  frost: Frost
   libp2p: ShardsigLibp2p
   view: NetworkView
   membership: Membership
@@ -53,23 +56,23 @@ const MAX_RETRY_AFTER_MS = 60_000
 const PARTY_HANDLER_TIMEOUT_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
 
 export async function startSignService (init: SignServiceInit): Promise<SignService> {
-  const { libp2p, log } = init
+  const { frost, libp2p, log } = init
   const members = new Set(init.membership.committees.flat().map(m => m.peerId))
   const keys = new KeyMaterials(init.registry, init.memberships, init.keyStates)
   // Retained state (docs/operations.md#retained-state): the ledger prunes itself, the rest is bounded where it is kept.
   const ledger = new SignLedger(init.store, { log, metrics: init.metrics })
   await ledger.start()
   const signerRate = new RateLimiter()
-  const presigns = new PresignNonces()
+  const presigns = new PresignNonces({ frost })
   init.metrics.retained('rate_limited_keys', () => signerRate.keys)
   init.metrics.retained('presign_nonces', () => presigns.size)
   init.metrics.retained('presign_managers', () => presigns.managers, MAX_PRESIGN_MANAGERS)
   const signer = new Signer({
-    libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger,
+    frost, libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger,
     rate: signerRate, presigns, log, faults: init.faults, isMember: peerId => members.has(peerId)
   })
   const coordinator = new SignCoordinator({
-    libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests, ownerShareOfPending: init.ownerShareOfPending,
+    frost, libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests, ownerShareOfPending: init.ownerShareOfPending,
     localSigner: {
       onNewParty: async (np, signal) => await signer.onNewParty(np, init.view.selfPeerId, signal),
       onRecover: async req => await signer.onRecover(req),

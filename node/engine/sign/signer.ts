@@ -11,8 +11,7 @@ import { ownerSigningKey } from '../../../protocols/crypto/owner-auth.js'
 import type { KeyObject } from 'node:crypto'
 import { CLAIM_LEASE_MS, EPOCH_SWITCH_RETRY_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import {
-  commit, createSession, decodeCommitments, encodeCommitments, encodeSignatureShare,
-  signerTag, signShare, verifySignature, type Round1, type SignerKey, type SigningCommitments, type SigningSession
+  encodeCommitments, encodeSignatureShare, signerTag, type Frost, type Round1, type SignerKey, type SigningCommitments, type SigningSession
 } from '../../../protocols/frost/index.js'
 import { checkParty, checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
 import { scalarFromHex, SecretScalar, curveFor, type Scheme } from '../../../protocols/sharing/index.js'
@@ -54,6 +53,7 @@ const MAX_EARLY_MESSAGES_PER_PEER = 64
 
 export interface SignerInit {
   libp2p: ShardsigLibp2p
+  frost: Frost
   selfPeerId: string
   /** Seed of this node's libp2p key: it signs its abandonment of a session (dead-session.ts). */
   peerSeed: Uint8Array
@@ -160,14 +160,14 @@ export class Signer {
       if (this.sessions.has(sessionId)) throw new SignRejection('conflict', `session ${sessionId} is already running here`)
       steps.lap('claim')
 
-      const frost = createSession(material.params, material.nested.groupPublicKey, partyMap(party))
-      const round1 = presigned?.round1 ?? commit(key)
+      const frost = this.init.frost.createSession(material.params, material.nested.groupPublicKey, partyMap(party))
+      const round1 = presigned?.round1 ?? this.init.frost.commit(key)
       steps.lap('commit')
       const commitments = presigned?.commitments ?? await this.exchange(sessionId, coordinator, party, frost, me, round1.commitments, signal, log)
 
       steps.lap('round1')
       const message = hexToBytes(request.message)
-      let share = signShare(frost, key, round1.nonces, [...commitments.values()], message)
+      let share = this.init.frost.signShare(frost, key, round1.nonces, [...commitments.values()], message)
       if (this.init.faults?.corruptShare === true) share = corrupt(record.scheme, share)
       const contribution: Contribution = {
         sessionId, coordinator, party: [...party], commitments: [...commitments.values()].map(encodeCommitments), share: encodeSignatureShare(share)
@@ -269,7 +269,7 @@ export class Signer {
     const commitments = new Map<string, SigningCommitments>()
     for (const p of list) {
       try {
-        const c = p === mine ? round1.commitments : decodeCommitments(scheme, p.commitment)
+        const c = p === mine ? round1.commitments : this.init.frost.decodeCommitments(scheme, p.commitment)
         commitments.set(signerTag(c), c)
       } catch (err) {
         throw new SignRejection('presign-unknown', `presignature of committee ${p.commitment.committee} member ${p.commitment.member}: ${(err as Error).message}`)
@@ -320,7 +320,7 @@ export class Signer {
     const entry = await this.init.ledger.get(keyId, requestId)
     if (entry === undefined || entry.signature !== undefined) return
     const { record, nested } = this.init.keys.get(entry.keyId)
-    if (!verifySignature(record.scheme, nested.groupPublicKey, hexToBytes(entry.message), hexToBytes(signatureHex))) {
+    if (!this.init.frost.verifySignature(record.scheme, nested.groupPublicKey, hexToBytes(entry.message), hexToBytes(signatureHex))) {
       this.init.log.warn({ requestId, keyId, flow: 'sign' }, 'ignored a completion notice whose signature does not verify')
       return
     }
@@ -347,7 +347,7 @@ export class Signer {
       return { kind: 'reject', reason: `${from} is not committee ${msg.commitment.committee} member ${msg.commitment.member} of this party` }
     }
     try {
-      const c = decodeCommitments(session.frost.scheme, msg.commitment)
+      const c = this.init.frost.decodeCommitments(session.frost.scheme, msg.commitment)
       const tag = signerTag(c)
       // The first commitment a member sends counts; a second, different one changes nothing.
       if (!session.commitments.has(tag)) session.commitments.set(tag, c)

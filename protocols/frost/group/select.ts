@@ -1,15 +1,15 @@
-// Which library does the group operations, chosen once: native addons first (sodium-native for
-// ed25519, secp256k1 for secp256k1), noble for a scheme whose addon does not load. The
-// SHARDSIG_CRYPTO_BACKEND environment variable overrides (auto | native | noble); see
-// docs/decisions/0005-crypto-backend.md.
-import { CRYPTO_BACKEND_ENV, loadAddon, parsePreference, type BackendPreference } from '../../crypto/native-addons.js'
+// Which library does the group operations: native addons first (sodium-native for ed25519,
+// secp256k1 for secp256k1), noble for a scheme whose addon does not load. The preference is
+// passed in; the node reads it at start (SHARDSIG_CRYPTO_BACKEND, node/config) and builds one
+// Frost on the result (../frost.ts). See docs/decisions/0005-crypto-backend.md.
+import { loadAddon, type BackendPreference } from '../../crypto/native-addons.js'
 import type { Scheme } from '../../sharing/index.js'
 import { sodiumEd25519, type SodiumEd25519 } from './ed25519-sodium.js'
 import { nobleEd25519, nobleSecp256k1 } from './noble.js'
 import { nativeSecp256k1, type Secp256k1Native } from './secp256k1-native.js'
 import type { GroupBackend } from './types.js'
 
-export { CRYPTO_BACKEND_ENV, type BackendPreference }
+export type { BackendPreference }
 
 export interface CryptoBackend {
   /** `native` (both addons), `noble` (neither) or `mixed`. */
@@ -20,12 +20,14 @@ export interface CryptoBackend {
   readonly notes: readonly string[]
 }
 
+/** What a node logs, exports as build info and shows in /health. */
+export interface CryptoBackendInfo { name: string, ed25519: string, secp256k1: string }
+
 /**
- * Loads the backend for `preference` (default: the environment variable, else `auto`).
- * `native` throws when an addon does not load (for CI and benchmarks that must measure it);
- * `auto` falls back to noble per scheme and says why in `notes`.
+ * Loads the backend for `preference`. `native` throws when an addon does not load (for CI and
+ * benchmarks that must measure it); `auto` falls back to noble per scheme and says why in `notes`.
  */
-export function selectBackend (preference: BackendPreference = parsePreference()): CryptoBackend {
+export function selectBackend (preference: BackendPreference): CryptoBackend {
   const notes: string[] = []
   let ed25519 = nobleEd25519()
   let secp256k1 = nobleSecp256k1()
@@ -37,35 +39,20 @@ export function selectBackend (preference: BackendPreference = parsePreference()
     else notes.push(sodium.error)
     if ('lib' in secp) secp256k1 = nativeSecp256k1(secp.lib)
     else notes.push(secp.error)
-    if (preference === 'native' && notes.length > 0) throw new Error(`${CRYPTO_BACKEND_ENV}=native: ${notes.join('; ')}`)
+    if (preference === 'native' && notes.length > 0) throw new Error(`crypto backend native: ${notes.join('; ')}`)
   }
   const nativeCount = [ed25519, secp256k1].filter(g => g.name !== 'noble').length
   const name = nativeCount === 2 ? 'native' : nativeCount === 0 ? 'noble' : 'mixed'
   return Object.freeze({ name, ed25519, secp256k1, notes: Object.freeze(notes) })
 }
 
-let active: CryptoBackend | undefined
-
-/** The process's backend, selected on first use. */
-export function cryptoBackend (): CryptoBackend {
-  active ??= selectBackend()
-  return active
-}
-
-/** Replaces the process's backend: for tests and benchmarks that compare backends, never for a node. */
-export function setCryptoBackend (backend: CryptoBackend): void {
-  active = backend
-}
-
-export function groupFor (scheme: Scheme): GroupBackend {
-  const b = cryptoBackend()
-  if (scheme === 'ed25519') return b.ed25519
-  if (scheme === 'secp256k1') return b.secp256k1
+/** The backend's group of `scheme`; throws for anything else (schemes arrive from the wire as strings). */
+export function groupOf (backend: CryptoBackend, scheme: Scheme): GroupBackend {
+  if (scheme === 'ed25519') return backend.ed25519
+  if (scheme === 'secp256k1') return backend.secp256k1
   throw new RangeError(`unknown scheme ${String(scheme)}`)
 }
 
-/** What a node logs and shows in /health. */
-export function cryptoBackendInfo (): { name: string, ed25519: string, secp256k1: string } {
-  const b = cryptoBackend()
-  return { name: b.name, ed25519: b.ed25519.name, secp256k1: b.secp256k1.name }
+export function backendInfo (backend: CryptoBackend): CryptoBackendInfo {
+  return { name: backend.name, ed25519: backend.ed25519.name, secp256k1: backend.secp256k1.name }
 }
