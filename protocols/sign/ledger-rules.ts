@@ -1,4 +1,4 @@
-// The signer's ledger transitions (docs/protocols/sign.md#the-signers-ledger), pure:
+// The signer's ledger transitions (docs/protocols/sign.md#the-ledger), pure:
 // given the entry as it stands, what a claim, a contribution, a recover, a release
 // or a completion notice makes of it, and whether that write must be synced. The
 // shell (node/engine/sign/ledger.ts) and the signer machine run these; neither
@@ -10,6 +10,11 @@
 // before the share leaves, and an abandoned-session mark before a recover is
 // answered: those keep one request from two signatures (decisions/0011).
 import type { Contribution } from '../wire/sign.js'
+
+/** Store key prefix of ledger entries: `signed/<keyId>/<requestId>`. */
+export const LEDGER_PREFIX = 'signed/'
+
+export const ledgerKey = (keyId: string, requestId: string): string => `${LEDGER_PREFIX}${keyId}/${requestId}`
 
 /** Abandoned session ids kept per request (a request has a few sessions at most). */
 export const MAX_ABANDONED_SESSIONS = 16

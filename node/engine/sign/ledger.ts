@@ -37,7 +37,7 @@ import {
 } from '../../../protocols/constants.js'
 import type { Contribution } from '../../../protocols/wire/sign.js'
 import {
-  claimRule, completionRule, contributionRule, recoverRule, releaseDeadRule, releaseRule,
+  claimRule, completionRule, contributionRule, ledgerKey, LEDGER_PREFIX, recoverRule, releaseDeadRule, releaseRule,
   type ClaimCandidate, type ClaimResult, type LedgerEntry, type LedgerWrite, type RecoverResult, type Ruled
 } from '../../../protocols/sign/ledger-rules.js'
 import type { Logger } from '../../log.js'
@@ -46,7 +46,7 @@ import type { BatchOp, KeyStore } from '../../store/index.js'
 import { ExpiryIndex, type Indexed } from '../expiry-index.js'
 import { KeyedLock } from '../keyed-lock.js'
 
-export const LEDGER_PREFIX = 'signed/'
+export { LEDGER_PREFIX } from '../../../protocols/sign/ledger-rules.js'
 /** Every entry's key filed under its expiresAt (ExpiryIndex). */
 export const LEDGER_EXPIRY_PREFIX = 'ledger-expiry/'
 /** Written once every entry of a build before the index is filed in it. */
@@ -198,7 +198,7 @@ export class SignLedger {
   }
 
   private key (keyId: string, requestId: string): string {
-    return `${LEDGER_PREFIX}${keyId}/${requestId}`
+    return ledgerKey(keyId, requestId)
   }
 
   async get (keyId: string, requestId: string): Promise<LedgerEntry | undefined> {
