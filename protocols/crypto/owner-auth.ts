@@ -4,7 +4,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { createPrivateKey, KeyObject, sign as nodeSign } from 'node:crypto'
 import { signingInput } from '../wire/canonical.js'
-import { verifyEd25519 } from './shared-verifier.js'
+import { verifyEd25519 } from './ed25519-verify.js'
 
 /** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
 const PKCS8_ED25519_PREFIX = hexToBytes('302e020100300506032b657004220420')

@@ -26,9 +26,9 @@ export interface Culprit {
 }
 
 /** Refusals about the request itself, which the CM can check for itself. */
-const REQUEST_CODES = new Set(['bad-owner-signature', 'expired', 'lifetime-too-long', 'message-too-large', 'prefix-mismatch'])
+const REQUEST_CODES: ReadonlySet<string> = new Set(['bad-owner-signature', 'expired', 'lifetime-too-long', 'message-too-large', 'prefix-mismatch'])
 /** Refusals from a signer's own safety state: the request cannot go on. */
-const FATAL_CODES = new Set(['conflict', 'claimed-by-other-coordinator'])
+const FATAL_CODES: ReadonlySet<string> = new Set(['conflict', 'claimed-by-other-coordinator'])
 
 export type Answered = { member: PartyMember, answer: PartyAnswer, error?: undefined } | { member: PartyMember, answer?: undefined, error: string }
 export type ShareAnswer = Extract<PartyAnswer, { kind: 'share' }>
