@@ -184,6 +184,22 @@ export const NO_PARTY_GRACE_MS = 2 * LIVENESS_WINDOW_MS
 export const NO_PARTY_POLL_MS = 250
 /** Most sessions a CM tries for one request before it fails it. */
 export const MAX_SIGN_ATTEMPTS = 4
+/** How often one request waits out another CM's lease (leased-by-other-coordinator) before it fails. */
+export const MAX_LEASE_WAITS = 2
+/** Added to a lease's retryAfterMs, so the next session comes after the lease has ended. */
+export const LEASE_WAIT_SLACK_MS = 100
+/** Random bytes of a session id (base64url on the wire): nobody can guess one and interfere with it. */
+export const SESSION_ID_BYTES = 12
+/** Most sessions one round of session recovery tries: the ones members reported, then ones their answers named. */
+export const MAX_RECOVERED_SESSIONS = 4
+/** Pause before a CM asks the members of another CM's session again, when some of them did not answer (they may be restarting). */
+export const RECOVER_RETRY_PAUSE_MS = 1_000
+/**
+ * How long members may keep refusing a recover as `not-a-manager` while the CM
+ * still counts itself a manager: longer than liveness views take to settle
+ * (a restart, a node coming back), so a lasting refusal means they disagree.
+ */
+export const NOT_A_MANAGER_PATIENCE_MS = 2 * LIVENESS_WINDOW_MS
 /**
  * Presignatures (docs/protocols/sign.md#presignatures): round-1 commitments a
  * signer makes ahead for one manager and key, whose nonces it keeps in memory
