@@ -208,10 +208,11 @@ describe('the signer machine with FROST', () => {
     const signature = combine(fx, np, answers)
     const node = nodes.get(party[0]!.peerId)!
     const notice = (sig: string): SignerEffect[] => node.step({
-      kind: 'completed', from: CM, msg: { kind: 'completed', keyId: np.request.keyId, requestId: np.request.requestId, signature: sig }, key: fx.lookup(node.peerId), stored: undefined, nowMs: FIXTURE_T0
+      kind: 'completed', from: CM, msg: { kind: 'completed', keyId: np.request.keyId, requestId: np.request.requestId, signature: sig }, key: fx.lookup(node.peerId), stored: node.stored(np.request.keyId, np.request.requestId), nowMs: FIXTURE_T0
     })
     expect(notice('00'.repeat(64)).filter(e => e.kind === 'persist')).toEqual([])
     expect(notice(signature).find(e => e.kind === 'persist')).toMatchObject({ sync: false, value: { signature } })
+    node.complete(FIXTURE_T0)
     const again = node.newParty({ ...np, sessionId: 'session-2' }, FIXTURE_T0 + 1, 'cm-2').find(e => e.kind === 'send') as { msg: { answer: SignerAnswer } }
     expect(again.msg.answer).toEqual({ kind: 'completed-before', sessionId: 'session-2', signature })
   })

@@ -10,7 +10,7 @@ import type { Machine, Stepped } from '../../machine/types.js'
 import type { Contribution } from '../../wire/sign.js'
 import { checkParty, checkSignRequest, requestIdentity, SignRejection } from '../check-request.js'
 import { provesSessionDead } from '../dead-session.js'
-import { claimRule, contributionRule, LEDGER_PREFIX, ledgerKey, releaseDeadRule, releaseRule, type LedgerEntry, type Ruled } from '../ledger-rules.js'
+import { claimRule, contributionRule, ledgerKey, releaseDeadRule, releaseRule, type LedgerEntry, type Ruled } from '../ledger-rules.js'
 import type { RoundMessage, SignerAnswer } from './messages.js'
 import { answerRecover, keepCompletion } from './signer-recover.js'
 import type { NewPartyEvent, RunningSession, SignerEffect, SignerEnv, SignerEvent, SignerState } from './signer-types.js'
@@ -30,12 +30,11 @@ type Effects = SignerEffect[]
 
 export function signerMachine<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, S, Pre>): Machine<SignerState<S>, SignerEvent<Pub, Secret>, SignerEffect> {
   return {
-    restore (persisted) {
-      // Sessions die with the process (their nonces were in memory); the ledger is read as needed.
+    restore () {
+      // Sessions die with the process (their nonces were in memory); the ledger comes with each event (`stored`).
       const ledger = new Map<string, LedgerEntry | null>()
-      for (const [key, value] of persisted) if (key.startsWith(LEDGER_PREFIX)) ledger.set(key, value as LedgerEntry)
       const instance = Buffer.from(env.random(LEDGER_INSTANCE_BYTES)).toString('hex')
-      return { state: { instance, ledger, sessions: new Map(), early: [], held: new Map(), nextToken: 0 }, effects: [] }
+      return { state: { instance, ledger, writes: new Map(), sessions: new Map(), early: [], held: new Map(), nextToken: 0 }, effects: [] }
     },
 
     step (state, event) {
@@ -54,7 +53,10 @@ export function signerMachine<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, 
           if (event.msg.kind === 'round') roundMessage(env, state, event.msg, event.from, event.nowMs, effects)
           break
         case 'timer': roundTimeout(env, state, event.timer, event.nowMs, effects); break
-        case 'persisted': released(env, state, event.token, event.nowMs, effects); break
+        case 'persisted':
+          released(env, state, event.token, event.nowMs, effects)
+          forgetWritten(state, event.token)
+          break
       }
       return { state, effects }
     }
@@ -83,6 +85,7 @@ export function applyRule<R> (state: SignerState<unknown>, key: string, stored: 
 export function persist (state: SignerState<unknown>, key: string, entry: LedgerEntry | undefined, sync: boolean, effects: Effects): string {
   state.ledger.set(key, entry ?? null)
   const token = `ledger-${state.nextToken++}`
+  state.writes.set(token, key)
   effects.push({ kind: 'persist', key, value: entry, sync, token })
   return token
 }
@@ -225,7 +228,8 @@ function roundTimeout<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, S, Pre>,
   const missing = env.protocol.awaiting(session.protocolState, session.round)
   const code = session.round === 1 ? 'round1-timeout' : 'round-timeout'
   const reason = `session ${session.sessionId}: no round-${session.round} message from ${missing.map(m => `committee ${m.committee} member ${m.member} (${m.peerId})`).join(', ')} within ${ROUND_TIMEOUT_MS} ms`
-  effects.push({ kind: 'log', level: 'info', msg: 'round messages missing; share not sent', fields: { requestId: session.facts.request.requestId, sessionId: session.sessionId, code, missing } })
+  const msg = session.round === 1 ? 'round-1 commitments missing; share not sent' : `round-${session.round} messages missing; share not sent`
+  effects.push({ kind: 'log', level: 'info', msg, fields: { requestId: session.facts.request.requestId, keyId: session.facts.request.keyId, flow: 'sign', sessionId: session.sessionId, code, missing } })
   answer(session.coordinator, { kind: 'reject', sessionId: session.sessionId, code, reason, missing }, effects)
   end(env, state, session, effects)
 }
@@ -243,7 +247,7 @@ function contribute<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, S, Pre>, s
     reject(session.coordinator, session.sessionId, new SignRejection('claimed-by-other-coordinator', `request ${request.requestId} was taken over by another coordinator while this session ran`), effects)
   } else {
     const token = persist(state, key, write!.entry, true, effects)
-    state.held.set(token, { to: session.coordinator, sessionId: session.sessionId, contribution, recovers: session.recovers })
+    state.held.set(token, { to: session.coordinator, sessionId: session.sessionId, contribution, recovers: session.recovers, log: { requestId: request.requestId, keyId: request.keyId, flow: 'sign', sessionId: session.sessionId, coordinator: session.coordinator, committee: session.me.committee, member: session.me.member } })
     session.recovers = []
   }
   end(env, state, session, effects)
@@ -254,9 +258,20 @@ function released<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, S, Pre>, sta
   const held = state.held.get(token)
   if (held === undefined) return
   state.held.delete(token)
-  effects.push({ kind: 'log', level: 'info', msg: 'signature share sent', fields: { coordinator: held.to, sessionId: held.sessionId } })
+  effects.push({ kind: 'log', level: 'info', msg: 'signature share sent', fields: held.log })
   answer(held.to, { kind: 'share', sessionId: held.sessionId, contribution: held.contribution }, effects)
   for (const r of held.recovers) answerRecover(env, state, r as never, effects)
+}
+
+/** A write came back: its entry is the store's now, unless another write of it is on its way or a session of its request still runs here. */
+function forgetWritten (state: SignerState<unknown>, token: string): void {
+  const key = state.writes.get(token)
+  if (key === undefined) return
+  state.writes.delete(token)
+  if ([...state.writes.values()].includes(key)) return
+  const inUse = (request: { keyId: string, requestId: string }): boolean => ledgerKey(request.keyId, request.requestId) === key
+  if ([...state.sessions.values()].some(s => inUse(s.facts.request))) return
+  state.ledger.delete(key)
 }
 
 /** The session is over here; recovers that waited for it are answered from the ledger. */

@@ -109,13 +109,21 @@ export interface HeldAnswer {
   contribution: unknown
   /** Recovers of the session that waited for it. */
   recovers: Array<RecoverEvent<unknown, unknown>>
+  /** The fields of the 'signature share sent' line. */
+  log: Record<string, unknown>
 }
 
 export interface SignerState<S> {
   /** Names this process run's leases (ledger-rules.ts, leasedIn). */
   instance: string
-  /** Ledger entries by `keyId/requestId` this machine read or wrote (null: deleted); newer than the store's. */
+  /**
+   * Ledger entries (by store key) this machine wrote and the store may not have yet (null: deleted),
+   * or restored: newer than any `stored` an event brings. An entry is forgotten once its last write
+   * is back and no session of its request runs here; the shell reads the store for it again after.
+   */
   ledger: Map<string, LedgerEntry | null>
+  /** Store key of each write on its way, by persist token. */
+  writes: Map<string, string>
   sessions: Map<string, RunningSession<S>>
   /** Round messages for sessions not started here yet; kept briefly, a few per sender. */
   early: Array<{ at: EpochMs, from: string, msg: RoundMessage }>
