@@ -69,7 +69,11 @@ export function recoveredSessionShape (
   params: SharingParams, holders: ReadonlyArray<readonly string[]>, party: readonly PartyMember[]
 ): { params: SharingParams, sameEpoch: boolean } {
   const sameEpoch = party.every(m => holders[m.committee - 1]?.[m.member - 1] === m.peerId)
-  if (sameEpoch) return { params, sameEpoch }
+  return sameEpoch ? { params, sameEpoch } : { params: widenedFor(params, party), sameEpoch }
+}
+
+/** `params` with each committee widened to the highest position `party` names in it (an earlier epoch's party). */
+export function widenedFor (params: SharingParams, party: readonly PartyMember[]): SharingParams {
   const members = params.members.map((size, i) => Math.max(size, ...party.filter(m => m.committee === i + 1).map(m => m.member)))
-  return { params: { ...params, members }, sameEpoch }
+  return { ...params, members }
 }

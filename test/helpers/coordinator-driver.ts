@@ -43,6 +43,8 @@ export class Driver<Pub> {
   /** Timers set and not cancelled or fired: name → when. */
   readonly timers = new Map<string, number>()
   private decided = false
+  /** The shell's side of the session slot, as the effects ask (acquire-slot, release-slot) and `slot()` grants. */
+  slotState: 'none' | 'asked' | 'held' = 'none'
 
   constructor (protocol: AnyProtocol<Pub>, seed = 'coordinator') {
     this.machine = createCoordinatorMachine({ protocol, random: seeded(seed) })
@@ -58,6 +60,8 @@ export class Driver<Pub> {
         this.decided = true
       }
       if (e.kind === 'blame') expect(this.decided, 'blame after the request was decided').toBe(false)
+      if (e.kind === 'acquire-slot') this.slotState = 'asked'
+      if (e.kind === 'release-slot') this.slotState = 'none'
       if (e.kind === 'set-timer') this.timers.set(e.timer, e.atMs)
       if (e.kind === 'cancel-timer') this.timers.delete(e.timer)
     }
@@ -79,6 +83,7 @@ export class Driver<Pub> {
   }
 
   slot (): CoordinatorEffect[] {
+    if (this.slotState === 'asked') this.slotState = 'held'
     return this.step({ kind: 'slot', nowMs: this.nowMs })
   }
 

@@ -8,7 +8,7 @@ import { createFrost, encodeCommitments, selectBackend } from '../../protocols/f
 import type { CoordinatorKey } from '../../protocols/sign/machine/coordinator-types.js'
 import { frostProtocol, type FrostContribution, type FrostKey, type FrostPresigned, type FrostProtocol } from '../../protocols/sign/machine/frost-protocol.js'
 import type { LedgerContribution } from '../../protocols/sign/machine/messages.js'
-import { curveFor, dealNested, pointToHex, publicPart, SCHEMES, type NestedDeal, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
+import { curveFor, dealNested, pointToHex, publicPart, SCHEMES, SecretScalar, type NestedDeal, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
 import type { NewParty, PartyMember, PresignedCommitment, SignRequest } from '../../protocols/wire/sign.js'
 import { Driver, ownedRequest, SELF, viewOf } from '../helpers/coordinator-driver.js'
 import { seeded } from '../helpers/deterministic.js'
@@ -20,14 +20,15 @@ const LIVE = HOLDERS.flat()
 
 interface World { scheme: Scheme, deal: NestedDeal, key: CoordinatorKey<FrostKey>, d: Driver<FrostKey>, message: Uint8Array, request: SignRequest }
 
-function world (scheme: Scheme, requestId = 'frost-request-01'): World {
-  const params: SharingParams = { scheme, committees: 2, tc: 2, tm: 2, members: [3, 3] }
-  const deal = dealNested(params, seeded(`coordinator/${scheme}`))
+function world (scheme: Scheme, requestId = 'frost-request-01', epoch?: { params: SharingParams, deal: NestedDeal, holders: string[][] }): World {
+  const params: SharingParams = epoch?.params ?? { scheme, committees: 2, tc: 2, tm: 2, members: [3, 3] }
+  const deal = epoch?.deal ?? dealNested(params, seeded(`coordinator/${scheme}`))
+  const holders = epoch?.holders ?? HOLDERS
   const message = utf8ToBytes(`sign me with ${scheme}`)
   const { request, record } = ownedRequest({ scheme, message: bytesToHex(message), requestId, groupPublicKey: pointToHex(scheme, deal.groupPublicKey) })
-  const key: CoordinatorKey<FrostKey> = { record, key: { params, nested: publicPart(deal) }, epoch: 0, tc: 2, tm: 2, holders: HOLDERS }
+  const key: CoordinatorKey<FrostKey> = { record, key: { params, nested: publicPart(deal) }, epoch: epoch === undefined ? 0 : 1, tc: 2, tm: 2, holders }
   const d = new Driver(protocol, `frost/${scheme}`)
-  d.start(request, key, viewOf(LIVE))
+  d.start(request, key, viewOf(holders.flat()))
   return { scheme, deal, key, d, message, request }
 }
 
@@ -180,5 +181,29 @@ describe('sign coordinator machine with FROST: completed before, silence, recove
     expect(w.d.answered).toMatchObject({ status: 'completed', signers: oldParty })
     expect(verifies(w, w.d.answered?.signature)).toBe(true)
     expect(w.d.all('blame')).toEqual([])
+  })
+
+  it('finishes a dead manager\'s session begun at an earlier epoch, whose positions the active epoch renumbered', () => {
+    // Epoch 0: committees of 3; epoch 1 (update_node_set): a1 left, committee 1 is a2, a3 at positions 1 and 2.
+    const secret = new SecretScalar(0x5eed1234n)
+    const before: SharingParams = { scheme: 'ed25519', committees: 2, tc: 2, tm: 2, members: [3, 3] }
+    const after: SharingParams = { ...before, members: [2, 3] }
+    const oldDeal = dealNested({ ...before, secret }, seeded('epoch-0'))
+    const w = world('ed25519', 'frost-request-03', { params: after, deal: dealNested({ ...after, secret }, seeded('epoch-1')), holders: [['a2', 'a3'], ['b1', 'b2', 'b3']] })
+    const earlier: World = { ...w, deal: oldDeal, key: { ...w.key, key: { params: before, nested: publicPart(oldDeal) } } }
+    const oldParty: PartyMember[] = [{ committee: 1, member: 2, peerId: 'a2' }, { committee: 1, member: 3, peerId: 'a3' }, { committee: 2, member: 1, peerId: 'b1' }, { committee: 2, member: 2, peerId: 'b2' }]
+    const ledger = new Map([...contributions(earlier, { sessionId: 'epoch-0-session', request: w.request, party: oldParty })].map(([peerId, c]): [string, LedgerContribution] =>
+      [peerId, { sessionId: 'epoch-0-session', coordinator: 'dead-cm', party: oldParty, commitments: c.commitments, share: c.share }]))
+    w.d.slot()
+    w.d.presigns()
+    const np = w.d.lastNewParty()
+    for (const m of np.party) {
+      const had = ledger.get(m.peerId)
+      w.d.answer(m.peerId, had !== undefined ? { kind: 'contributed', sessionId: np.sessionId, contribution: had } : { kind: 'reject', sessionId: np.sessionId, code: 'round1-timeout', reason: 'late' })
+    }
+    w.d.view(viewOf(['a2', 'a3', 'b1', 'b2', 'b3']))
+    for (const s of w.d.all('send')) if (s.msg.kind === 'recover') w.d.answer(s.to, { kind: 'contributed', sessionId: 'epoch-0-session', contribution: ledger.get(s.to)! })
+    expect(w.d.answered).toMatchObject({ status: 'completed', signers: oldParty })
+    expect(verifies(w, w.d.answered?.signature)).toBe(true)
   })
 })

@@ -10,9 +10,8 @@ import type { LedgerContribution, SignerAnswer } from './messages.js'
 import type { Run, Session, SessionOutcome } from './coordinator-types.js'
 import { memberTag, type MemberTag, type ProtocolCulprit, type SessionFacts, type ThresholdProtocol } from './threshold-protocol.js'
 
-// The machines are generic in the protocol's types; the coordinator only passes them through.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyProtocol<Pub> = ThresholdProtocol<Pub, any, any, any>
+/** The coordinator's part of a threshold protocol: any ThresholdProtocol of the key's public material is one. */
+export type AnyProtocol<Pub> = Pick<ThresholdProtocol<Pub, unknown, unknown>, 'name' | 'keep' | 'resume' | 'combine' | 'verify'>
 
 export function newParty<Pub> (run: Run<Pub>, session: Session): NewParty {
   const released = [...run.released.values()]
@@ -42,7 +41,9 @@ export function fitPresigned (party: readonly PartyMember[], presigned: readonly
 }
 
 export function facts<Pub> (run: Run<Pub>, sessionId: string, party: readonly PartyMember[]): SessionFacts<Pub> {
-  return { sessionId, request: run.request, message: run.message, party, key: run.key.key }
+  // A recovered session begun before an epoch change names that epoch's holders (recover-session.ts's recoveredSessionShape).
+  const sameEpoch = party.every(m => run.key.holders[m.committee - 1]?.[m.member - 1] === m.peerId)
+  return { sessionId, request: run.request, message: run.message, party, key: run.key.key, ...(sameEpoch ? {} : { earlierEpoch: true }) }
 }
 
 /** Whether a signature (hex, as signers send it) is the key's on the request's message. */

@@ -18,6 +18,7 @@ import { partyOfSlots, type NestedPublic, type SharingParams } from '../../shari
 import { hexString } from '../../wire/hex.js'
 import { CommitmentWireSchema, ShareWireSchema, type PartyMember, type PresignedCommitment } from '../../wire/sign.js'
 import { judgeCommitments, judgePresignedCommitments, type ShareAnswer } from '../judge.js'
+import { widenedFor } from '../recover-session.js'
 import { signShareStatement } from '../share-statement.js'
 import {
   memberTag, ProtocolInputError, type Combined, type MemberTag, type ProtocolCulprit, type SessionFacts, type SignerProgress, type ThresholdProtocol
@@ -131,7 +132,12 @@ export function frostProtocol (opts: FrostProtocolOptions): FrostProtocol {
     },
 
     combine (facts, contributions, pre) {
-      return combineFrost(frost, sessionOf(facts), facts, contributions, pre as readonly PresignedCommitment[] | undefined)
+      // An earlier epoch's session (recover-session.ts's recoveredSessionShape): κ and the flat identifiers depend only on
+      // the party's positions, so its shares add up over widened parameters; its verifying shares are unknown here.
+      const session = facts.earlierEpoch === true
+        ? frost.createSession(widenedFor(facts.key.params, facts.party), facts.key.nested.groupPublicKey, partyOfSlots(facts.party))
+        : sessionOf(facts)
+      return combineFrost(frost, session, facts, contributions, pre as readonly PresignedCommitment[] | undefined)
     },
 
     verify (key, message, signature) {
@@ -198,7 +204,8 @@ function combineFrost (
   if (culprits.length > 0) return { kind: 'culprits', culprits }
 
   try {
-    const signature = frost.aggregate(session, frost.verifyingShares(session, facts.key.nested.committees), judged.commitments, facts.message, decoded)
+    const verifying = facts.earlierEpoch === true ? undefined : frost.verifyingShares(session, facts.key.nested.committees)
+    const signature = frost.aggregate(session, verifying, judged.commitments, facts.message, decoded)
     return { kind: 'signature', signature }
   } catch (err) {
     if (!(err instanceof InvalidShareError)) throw err

@@ -37,6 +37,12 @@ export interface SessionFacts<Pub> {
   party: readonly PartyMember[]
   /** The key's public material (group key, commitments, sharing parameters). */
   key: Pub
+  /**
+   * Set by the coordinator for another CM's session it finishes (session recovery) whose party names
+   * another epoch's holders than `key`'s (it began before update_node_set's switch): the members'
+   * positions are that epoch's, and its contributions can be combined but not checked one by one.
+   */
+  earlierEpoch?: boolean
 }
 
 /** Where a signer is after a step: in a round, waiting for its inputs, or done with its contribution for the coordinator. */
