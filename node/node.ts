@@ -226,11 +226,11 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       startedAtMs
     })
     const heartbeat = new HeartbeatService({
-      libp2p, liveness, nodeId: self.nodeId, epoch: genesis.epoch,
+      libp2p, liveness, nodeId: self.nodeId, epoch: genesis.epoch, store,
       members: new Map(genesis.nodes.map(n => [n.peerId, n.nodeId])), log
     })
-    heartbeat.start()
     cleanups.push(async () => { heartbeat.stop() })
+    await heartbeat.start()
     await registry.start()
     cleanups.push(async () => { await registry.stop() })
     const shares = new ShareStore(store)

@@ -1,41 +1,39 @@
-// Who is live: a peer is live if a heartbeat from it arrived within
-// LIVENESS_WINDOW_MS and its last word was not a goodbye (a graceful stop says
-// so at once, docs/protocols/roles.md). Time is passed in, so tests need no real clock.
+// Who is live, as the rest of the node asks it (NetworkView, metrics): a read view over
+// the last words the liveness machine keeps (protocols/roles/liveness-machine.ts), which
+// node/p2p/heartbeat.ts hands over after every step. The rules are protocols/roles/live-set.ts.
 import { LIVENESS_WINDOW_MS } from '../../protocols/constants.js'
-
-interface LastWord { atMs: number, goodbye: boolean }
+import { hear, isLive, lastHeardAgoMs, liveSetOf, type LastWords } from '../../protocols/roles/live-set.js'
 
 export class LivenessTracker {
-  private readonly last = new Map<string, LastWord>()
+  #words: LastWords = new Map()
 
   constructor (private readonly selfPeerId: string, private readonly windowMs = LIVENESS_WINDOW_MS) {}
 
+  /** The liveness machine's last words, after a step. */
+  follow (words: LastWords): void {
+    this.#words = words
+  }
+
   heard (peerId: string, atMs: number): void {
-    this.last.set(peerId, { atMs, goodbye: false })
+    this.#words = hear(this.#words, peerId, atMs, false)
   }
 
   /** The peer said it is stopping: down from now until its next heartbeat (a restart). */
   saidGoodbye (peerId: string, atMs: number): void {
-    this.last.set(peerId, { atMs, goodbye: true })
+    this.#words = hear(this.#words, peerId, atMs, true)
   }
 
   /** Milliseconds since the peer's last heartbeat or goodbye, or null if never heard. */
   lastHeardAgoMs (peerId: string, nowMs: number): number | null {
-    if (peerId === this.selfPeerId) return 0
-    const last = this.last.get(peerId)
-    return last === undefined ? null : Math.max(0, nowMs - last.atMs)
+    return lastHeardAgoMs(this.#words, this.selfPeerId, peerId, nowMs)
   }
 
   isLive (peerId: string, nowMs: number): boolean {
-    if (peerId === this.selfPeerId) return true
-    const last = this.last.get(peerId)
-    return last !== undefined && !last.goodbye && nowMs - last.atMs <= this.windowMs
+    return isLive(this.#words, this.selfPeerId, peerId, nowMs, this.windowMs)
   }
 
   /** The live set, always including ourselves. */
   liveSet (peerIds: Iterable<string>, nowMs: number): Set<string> {
-    const live = new Set<string>([this.selfPeerId])
-    for (const p of peerIds) if (this.isLive(p, nowMs)) live.add(p)
-    return live
+    return liveSetOf(this.#words, this.selfPeerId, peerIds, nowMs, this.windowMs)
   }
 }

@@ -58,12 +58,18 @@ describe('HeartbeatFreshness', () => {
     expect(f.admit(P, packSeq(RUN + 9, 0), 'heartbeat', T0 + 10)).toBe('fresh')
   })
 
-  it('a restart after a crash is fresh once the old run has been silent for a liveness window, not before', () => {
+  it('a restart after a crash (a later run) is fresh at once; the crashed run is over for good', () => {
     const f = new HeartbeatFreshness()
     f.admit(P, packSeq(RUN, 4), 'heartbeat', T0)
-    expect(f.admit(P, packSeq(RUN + 9, 0), 'heartbeat', T0 + LIVENESS_WINDOW_MS - 1)).toBe('stale')
-    expect(f.admit(P, packSeq(RUN + 9, 1), 'heartbeat', T0 + LIVENESS_WINDOW_MS)).toBe('fresh')
-    // The crashed run is over for good.
+    expect(f.admit(P, packSeq(RUN + 9, 0), 'heartbeat', T0 + 1)).toBe('fresh')
+    expect(f.admit(P, packSeq(RUN, 5), 'heartbeat', T0 + 10 * LIVENESS_WINDOW_MS)).toBe('stale')
+  })
+
+  it('an earlier run (wrapped, or drawn at random by a build before runs grew) is fresh once the followed run has been silent for a liveness window, not before', () => {
+    const f = new HeartbeatFreshness()
+    f.admit(P, packSeq(RUN, 4), 'heartbeat', T0)
+    expect(f.admit(P, packSeq(RUN - 9, 0), 'heartbeat', T0 + LIVENESS_WINDOW_MS - 1)).toBe('stale')
+    expect(f.admit(P, packSeq(RUN - 9, 1), 'heartbeat', T0 + LIVENESS_WINDOW_MS)).toBe('fresh')
     expect(f.admit(P, packSeq(RUN, 5), 'heartbeat', T0 + 10 * LIVENESS_WINDOW_MS)).toBe('stale')
   })
 

@@ -2,8 +2,11 @@
 // A scenario registers here once it has its own test file under test/sim/.
 import type { Scenario } from '../scenario.js'
 import { echoScenario } from './echo.js'
+import { livenessConvergesScenario, livenessRestartsScenario } from './liveness.js'
+import { livenessReplayerScenario, livenessReplayerSeenScenario } from './liveness-replay.js'
+import { versioningScenario } from './versioning.js'
 
-export const SCENARIOS: readonly Scenario[] = [echoScenario]
+export const SCENARIOS: readonly Scenario[] = [echoScenario, livenessConvergesScenario, livenessRestartsScenario, livenessReplayerScenario, livenessReplayerSeenScenario, versioningScenario]
 
 export function scenarioNamed (name: string): Scenario {
   const scenario = SCENARIOS.find(s => s.name === name)
