@@ -47,7 +47,7 @@ export class HeartbeatService {
     })
   }
 
-  /** Subscribes, takes this start's run, and beats once its record is durable (so before this resolves). */
+  /** Subscribes, takes this start's run, and beats once its record is durable (the first beat goes out as this resolves). */
   async start (): Promise<void> {
     const pubsub = this.init.libp2p.services.pubsub
     pubsub.topicValidators.set(TOPIC_HEARTBEAT, this.validate)
@@ -102,9 +102,10 @@ export class HeartbeatService {
           break
         }
         case 'persist':
-          // A failed write rejects start(): a node that cannot keep its run does not beat.
-          pending.push(this.init.store.putJson(LIVENESS_STORE_PREFIX + effect.key, effect.value, { sync: effect.sync }).then(async () => {
-            await Promise.all(this.#step({ kind: 'persisted', token: effect.token, nowMs: this.#now() }))
+          // A failed write rejects start(): a node that cannot keep its run does not beat. What the
+          // write's completion makes the machine publish is not waited for (publishing never was).
+          pending.push(this.init.store.putJson(LIVENESS_STORE_PREFIX + effect.key, effect.value, { sync: effect.sync }).then(() => {
+            void this.#step({ kind: 'persisted', token: effect.token, nowMs: this.#now() })
           }))
           break
         case 'set-timer': {

@@ -3,6 +3,7 @@
 // cut sets of nodes off from the rest for a while, and a link can have faults of its own.
 // A delivery to a node that crashed after the send is lost (its connections died with it).
 import type { VirtualClock } from './clock.js'
+import { UnknownSimNodeError } from './errors.js'
 import type { Prng } from './prng.js'
 import type { Trace } from './trace.js'
 
@@ -103,7 +104,7 @@ export class SimNetwork {
 
   #deliverLater (from: string, to: string, wire: unknown, delayMs: number): void {
     const target = this.#endpoints.get(to)
-    if (target === undefined) throw new Error(`the network knows no node ${to} (sent by ${from})`)
+    if (target === undefined) throw new UnknownSimNodeError(to, `a message from ${from}`)
     const incarnation = target.incarnation
     this.clock.after(delayMs, () => {
       if (!target.up || target.incarnation !== incarnation) return this.#drop(from, to, 'receiver-crashed', wire)

@@ -6,6 +6,7 @@
 // from what its store kept.
 import type { CoreEffect, CoreEvent, Machine } from '../../protocols/machine/types.js'
 import type { Scheduled, VirtualClock } from './clock.js'
+import { DuplicateMachineError, NodeAlreadyUpError, UnknownMachineError } from './errors.js'
 import type { SimNetwork } from './network.js'
 import type { SimStore } from './store.js'
 import type { Trace } from './trace.js'
@@ -57,7 +58,7 @@ export class SimNode {
   }
 
   add<S, E extends { kind: string }, F extends { kind: string }, M> (spec: MachineSpec<S, E, F, M>): void {
-    if (this.#specs.has(spec.name)) throw new Error(`node ${this.id} already runs a machine named ${spec.name}`)
+    if (this.#specs.has(spec.name)) throw new DuplicateMachineError(this.id, spec.name)
     this.#specs.set(spec.name, spec as unknown as AnySpec)
   }
 
@@ -68,7 +69,7 @@ export class SimNode {
 
   /** Starts (or restarts) the node: every machine restored from what its store kept. */
   boot (): void {
-    if (this.up) throw new Error(`node ${this.id} is already up`)
+    if (this.up) throw new NodeAlreadyUpError(this.id)
     this.up = true
     this.incarnation++
     this.trace.add({ atMs: this.clock.nowMs, where: this.id, what: 'boot', detail: { incarnation: this.incarnation } })
@@ -99,7 +100,7 @@ export class SimNode {
   step (name: string, event: { kind: string }): void {
     if (!this.up) return
     const spec = this.#specs.get(name)
-    if (spec === undefined) throw new Error(`node ${this.id} runs no machine named ${name}`)
+    if (spec === undefined) throw new UnknownMachineError(this.id, name)
     const { state, effects } = spec.machine.step(this.#states.get(name), event)
     this.#states.set(name, state)
     this.trace.add({ atMs: this.clock.nowMs, where: this.id, what: `${name} ← ${event.kind}`, detail: { event, effects } })

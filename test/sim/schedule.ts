@@ -114,7 +114,8 @@ export function applyCrashes (sim: Simulation, schedule: Schedule, opts: { befor
     }
     if (c.restartAtMs !== undefined) {
       const restartAtMs = Math.max(c.restartAtMs, c.atMs + (opts.gracefulStopMs ?? 1) + 1)
-      sim.at(restartAtMs, `restart ${c.node}`, () => { sim.node(c.node).boot() })
+      // A restart pushed past the exit of a graceful stop may land after the node's next crash drew its own.
+      sim.at(restartAtMs, `restart ${c.node}`, () => { if (!sim.node(c.node).up) sim.node(c.node).boot() })
     }
   }
 }

@@ -2,6 +2,7 @@
 // PRNG. Invariants are checked after every step of every machine; the first one that
 // fails stops the run with an InvariantViolation carrying the seed and the trace.
 import { VirtualClock } from './clock.js'
+import { UnknownSimNodeError } from './errors.js'
 import { SimNetwork, type NetworkPlan } from './network.js'
 import { SimNode, type EffectHandler } from './node.js'
 import { Prng } from './prng.js'
@@ -74,7 +75,7 @@ export class Simulation {
 
   node (id: string): SimNode {
     const node = this.nodes.get(id)
-    if (node === undefined) throw new Error(`the simulation has no node ${id}`)
+    if (node === undefined) throw new UnknownSimNodeError(id, 'Simulation.node')
     return node
   }
 
