@@ -1,13 +1,15 @@
 // `npm run sim -- …`: bundles the simulator's CLI (test/sim/cli.ts) with esbuild, a
 // devDependency already, into a temporary file and runs it in this process. The
-// simulator is test code: it stays out of tsconfig.build.json and dist/.
+// simulator is test code: it stays out of tsconfig.build.json and dist/. The bundle goes
+// under node_modules/.cache so that its imports of dependencies resolve as the sources' do.
 import { build } from 'esbuild'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-const dir = await mkdtemp(join(tmpdir(), 'shardsig-sim-'))
+const cache = join(process.cwd(), 'node_modules', '.cache')
+await mkdir(cache, { recursive: true })
+const dir = await mkdtemp(join(cache, 'shardsig-sim-'))
 const outfile = join(dir, 'sim.mjs')
 try {
   await build({
