@@ -14,8 +14,7 @@ import { signShare } from './sign-share.js'
 import type { SignatureShare, SignerKey, SigningCommitments } from './types.js'
 import { verifyShare } from './verify-share.js'
 import { verifySignature } from './verify-signature.js'
-import type { SignerVerifyingShare } from './verifying-shares.js'
-import { verifyingShares } from './verifying-shares.js'
+import { verifyingShares, type SignerVerifyingShare } from './verifying-shares.js'
 import { decodeCommitments } from './wire.js'
 
 /** FROST over one backend; see docs/protocols/frost.md for each step. */
