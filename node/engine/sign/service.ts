@@ -69,7 +69,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
   init.metrics.retained('presign_managers', () => presigns.managers, MAX_PRESIGN_MANAGERS)
   const signer = new Signer({
     frost, libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger,
-    rate: signerRate, presigns, log, faults: init.faults, isMember: peerId => members.has(peerId)
+    rate: signerRate, presigns, log, faults: init.faults, isMember: peerId => members.has(peerId), members
   })
   const coordinator = new SignCoordinator({
     frost, libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests, ownerShareOfPending: init.ownerShareOfPending,
@@ -105,7 +105,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
         return { kind: 'reject', sessionId: 'sessionId' in req ? req.sessionId : '', code: 'not-a-manager', reason: `${peerId} is no communication manager in this node's view` }
       }
       if (req.kind === 'presign') return await signer.onPresign(req, peerId)
-      if (req.kind === 'recover') return await signer.onRecover(req)
+      if (req.kind === 'recover') return await signer.onRecover(req, peerId)
       return await signer.onNewParty(req, peerId, signal)
     }
   })
@@ -125,6 +125,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
     coordinator,
     stop: async () => {
       coordinator.stop()
+      signer.stop()
       ledger.stop()
       await unhandleJson(libp2p, PROTOCOL_PARTY)
       await unhandleJson(libp2p, PROTOCOL_SIGN)

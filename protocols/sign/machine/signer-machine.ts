@@ -55,8 +55,9 @@ export function signerMachine<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, 
         case 'timer': roundTimeout(env, state, event.timer, event.nowMs, effects); break
         case 'persisted':
           released(env, state, event.token, event.nowMs, effects)
-          forgetWritten(state, event.token)
+          state.writes.delete(event.token)
           break
+        case 'forget': forget(state, event.key); break
       }
       return { state, effects }
     }
@@ -263,11 +264,12 @@ function released<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, S, Pre>, sta
   for (const r of held.recovers) answerRecover(env, state, r as never, effects)
 }
 
-/** A write came back: its entry is the store's now, unless another write of it is on its way or a session of its request still runs here. */
-function forgetWritten (state: SignerState<unknown>, token: string): void {
-  const key = state.writes.get(token)
-  if (key === undefined) return
-  state.writes.delete(token)
+/**
+ * The shell's word that the store (and its cache) has entry `key` as this machine last wrote it and
+ * no lookup of it is on its way: forgotten here, unless a write of it is still on its way or a
+ * session of its request runs (its contribution is checked against this copy).
+ */
+function forget (state: SignerState<unknown>, key: string): void {
   if ([...state.writes.values()].includes(key)) return
   const inUse = (request: { keyId: string, requestId: string }): boolean => ledgerKey(request.keyId, request.requestId) === key
   if ([...state.sessions.values()].some(s => inUse(s.facts.request))) return

@@ -65,6 +65,8 @@ export interface CompletedEvent<Pub, Secret> {
 
 export type SignerEvent<Pub, Secret> =
   | CoreEvent<SignMachineMessage>
+  /** The store has ledger entry `key` as last written and no lookup of it is on its way: the machine may let go of its copy. */
+  | { kind: 'forget', key: string, nowMs: EpochMs }
   | NewPartyEvent<Pub, Secret>
   | RecoverEvent<Pub, Secret>
   | CompletedEvent<Pub, Secret>
@@ -117,9 +119,9 @@ export interface SignerState<S> {
   /** Names this process run's leases (ledger-rules.ts, leasedIn). */
   instance: string
   /**
-   * Ledger entries (by store key) this machine wrote and the store may not have yet (null: deleted),
-   * or restored: newer than any `stored` an event brings. An entry is forgotten once its last write
-   * is back and no session of its request runs here; the shell reads the store for it again after.
+   * Ledger entries (by store key) this machine wrote (null: deleted): newer than any `stored` an
+   * event brings. An entry is forgotten when the shell says the store has it and no lookup of it is
+   * on its way (`forget`), unless a write of it is still pending or a session of its request runs.
    */
   ledger: Map<string, LedgerEntry | null>
   /** Store key of each write on its way, by persist token. */

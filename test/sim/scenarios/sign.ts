@@ -1,0 +1,169 @@
+// Signing in the simulator (DESIGN 10; issue 18): nine nodes of three committees, each running
+// the signer machine and, as a manager, one coordinator machine per request it took
+// (test/sim/sign/sign-host.ts), with real FROST on one dealt key. Clients hand requests to
+// random managers, some to two managers at once (a failover); the network drops, delays,
+// duplicates and partitions, nodes crash and restart with what their disks kept, and at
+// times one node's signer sends corrupt shares. Invariants, checked as the run goes:
+// - every completed signature verifies (noble's Ed25519, independent of our FROST);
+// - a request id never completes with two different signatures, whichever managers ran it;
+// - no signer sends shares of two sessions over one round-1 commitment (no nonce used twice);
+// - every blame for misbehaviour names the faulty node, and without network faults or
+//   crashes every blame does;
+// - nothing runs past its request's deadline; without any fault, every request completes.
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { signAbandonment } from '../../../protocols/sign/dead-session.js'
+import { frostProtocol, type FrostContribution, type FrostKey } from '../../../protocols/sign/machine/frost-protocol.js'
+import type { ThresholdProtocol } from '../../../protocols/sign/machine/threshold-protocol.js'
+import { curveFor } from '../../../protocols/sharing/index.js'
+import type { SignRequest } from '../../../protocols/wire/sign.js'
+import { testFrost } from '../../helpers/frost.js'
+import { signFixture, type SignFixture } from '../../helpers/sign-fixture.js'
+import { Prng } from '../prng.js'
+import type { Scenario } from '../scenario.js'
+import { applyCrashes, DEFAULT_LIMITS, drawSchedule, type Schedule, type ScheduleLimits } from '../schedule.js'
+import { SIM_START_MS, Simulation } from '../simulation.js'
+import { SIGN_HOST, signHost, type HostEffect, type HostState } from '../sign/sign-host.js'
+
+const LIMITS: ScheduleLimits = { ...DEFAULT_LIMITS, quietStartMs: 500, faultsUntilMs: 12_000, maxCrashes: 2, maxDownMs: 4_000, maxPartitionMs: 5_000, gracefulShare: 0 }
+/** Requests a run signs, and when clients hand them in (virtual ms into the run). */
+const MAX_REQUESTS = 3
+const SUBMIT_WITHIN_MS = 8_000
+const REQUEST_LIFETIME_MS = 30_000
+/** How late after its expiry a request may still be running at a manager: its last session's answers. */
+const DEADLINE_SLACK_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
+const RUN_MS = SUBMIT_WITHIN_MS + REQUEST_LIFETIME_MS + DEADLINE_SLACK_MS + 1_000
+const MISBEHAVIOUR = new Set(['invalid-share', 'equivocated-commitments', 'misreported-commitments', 'malformed-answer', 'false-rejection'])
+
+let fixture: SignFixture | undefined
+/** One dealt key for every run (dealing is deterministic; the runs differ in everything else). */
+function key (): SignFixture {
+  fixture ??= signFixture({ seed: 'sim-sign', policy: { ratePerMinute: 1_000 } })
+  return fixture
+}
+
+/** A signer that adds one to every share it sends: the coordinator must name it. */
+function corrupting (protocol: ThresholdProtocol<FrostKey, unknown, unknown, unknown>): ThresholdProtocol<FrostKey, unknown, unknown, unknown> {
+  const curve = curveFor('ed25519')
+  const bad = (c: FrostContribution): FrostContribution => ({
+    ...c, share: { ...c.share, share: bytesToHex(curve.encodeScalar(curve.Fn.add(curve.decodeScalar(hexToBytes(c.share.share)), 1n))) }
+  })
+  const wrap = <P extends { kind: string }>(p: P): P => p.kind === 'contribute' ? { ...p, contribution: bad((p as unknown as { contribution: FrostContribution }).contribution) } : p
+  return { ...protocol, begin: (...args) => wrap(protocol.begin(...args)), advance: (...args) => wrap(protocol.advance(...args)) }
+}
+
+export interface SignRunOptions {
+  limits?: Partial<ScheduleLimits>
+  /** Whether one node signs corrupt shares (default: drawn). */
+  faulty?: boolean
+  traceLines?: number
+}
+
+export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
+  const fx = key()
+  const nodes = fx.holders.flat()
+  const prng = new Prng(seed)
+  const limits = { ...LIMITS, ...opts.limits }
+  const schedule: Schedule = drawSchedule(prng.fork('schedule'), nodes, limits)
+  const plan = prng.fork('plan')
+  const faulty = (opts.faulty ?? plan.chance(0.3)) ? plan.pick(nodes) : undefined
+  const sim = new Simulation({ seed, nodes, network: schedule.network, traceLines: opts.traceLines })
+  const up = (): ReadonlySet<string> => new Set(nodes.filter(n => sim.node(n).up))
+
+  for (const peer of nodes) {
+    const honest = frostProtocol({ frost: testFrost }) as unknown as ThresholdProtocol<FrostKey, unknown, unknown, unknown>
+    const seedBytes = sim.prng.fork(`peer-seed/${peer}`).bytes(32)
+    sim.node(peer).add({
+      name: SIGN_HOST,
+      machine: signHost({
+        self: peer, nodes, live: up, protocol: (peer === faulty ? corrupting(honest) : honest) as never,
+        lookup: fx.lookup(peer),
+        coordinatorKey: { record: fx.record, key: fx.pub, epoch: 0, tc: fx.params.tc, tm: fx.params.tm, holders: fx.holders },
+        random: sim.prng.fork(`random/${peer}`).random(),
+        signAbandonment: at => signAbandonment(at, seedBytes)
+      }) as never
+    })
+  }
+
+  // Clients: each request to a random manager, some also to a second one a little later.
+  const requests: SignRequest[] = []
+  for (let i = plan.int(1, MAX_REQUESTS); i > 0; i--) {
+    const atMs = plan.int(0, SUBMIT_WITHIN_MS)
+    const request = fx.request({ requestId: `sim-${seed}-${i}`.padEnd(8, '0'), message: bytesToHex(plan.bytes(8)), expiresAt: SIM_START_MS + atMs + REQUEST_LIFETIME_MS })
+    requests.push(request)
+    const managers = [plan.pick(nodes), ...(plan.chance(0.3) ? [plan.pick(nodes)] : [])]
+    managers.forEach((cm, k) => {
+      sim.at(atMs + k * plan.int(0, 2_000), `client → ${cm}: ${request.requestId}`, () => {
+        sim.node(cm).step(SIGN_HOST, { kind: 'client-request', request, nowMs: sim.nowMs } as { kind: string })
+      })
+    })
+  }
+
+  const signatures = new Map<string, string>()
+  const commitmentUse = new Map<string, string>()
+  const answered = new Map<string, string>()
+  const clean = schedule.crashes.length === 0 && schedule.network.partitions.length === 0 && schedule.network.links.length === 0 &&
+    schedule.network.faults.dropRate === 0
+  sim.onEffect((node, _machine, effect) => {
+    const e = effect as HostEffect
+    if (e.kind === 'client-answer') {
+      const { result } = e
+      answered.set(result.requestId, result.status)
+      if (result.status !== 'completed') return
+      const request = requests.find(r => r.requestId === result.requestId)!
+      if (!ed25519.verify(hexToBytes(result.signature!), hexToBytes(request.message), fx.deal.groupPublicKey.toBytes())) {
+        sim.fail('every completed signature verifies', `${e.cm} completed ${result.requestId} with a signature noble rejects`)
+      }
+      const before = signatures.get(result.requestId)
+      if (before !== undefined && before !== result.signature) sim.fail('one signature per request id', `${result.requestId} completed with ${before} and ${result.signature!}`)
+      signatures.set(result.requestId, result.signature!)
+    } else if (e.kind === 'share-sent') {
+      const c = e.contribution as FrostContribution
+      const use = `${e.signer}:${c.commitment.hiding}`
+      const session = commitmentUse.get(use)
+      if (session !== undefined && session !== e.sessionId) sim.fail('no nonce used twice', `${e.signer} sent shares of sessions ${session} and ${e.sessionId} over one round-1 commitment`)
+      commitmentUse.set(use, e.sessionId)
+    } else if (e.kind === 'blame') {
+      const { culprit, reason } = e.record
+      if (culprit !== faulty && (MISBEHAVIOUR.has(reason) || clean)) {
+        sim.fail('every blame names a faulty node', `${e.cm} blamed ${culprit} (${reason}: ${e.record.detail}); the faulty node is ${faulty ?? 'none'}`)
+      }
+    }
+    void node
+  })
+  sim.invariant('nothing runs past its deadline', s => {
+    for (const peer of nodes) {
+      const state = s.node(peer).state<HostState>(SIGN_HOST)
+      for (const [id, r] of state?.requests ?? []) {
+        if (r.phase === 'running' && s.nowMs > r.run.request.expiresAt + DEADLINE_SLACK_MS) return `${peer} still runs ${id}, expired at ${r.run.request.expiresAt - SIM_START_MS} ms`
+      }
+    }
+    return undefined
+  })
+
+  applyCrashes(sim, schedule)
+  sim.start()
+  sim.runUntil(RUN_MS)
+  if (clean && faulty === undefined) {
+    for (const r of requests) {
+      if (answered.get(r.requestId) !== 'completed') sim.fail('without faults every request completes', `${r.requestId} ended ${answered.get(r.requestId) ?? 'unanswered'}`)
+    }
+  }
+  return sim
+}
+
+export const signScenario: Scenario = {
+  name: 'sign',
+  description: 'FROST over nine nodes with drops, delays, duplicates, partitions, crashes and a corrupt signer: signatures verify, one per request id, no nonce reused, blame only for the faulty, nothing past its deadline',
+  run: (seed, opts) => runSign(seed, { traceLines: opts.traceLines })
+}
+
+export const signCleanScenario: Scenario = {
+  name: 'sign-clean',
+  description: 'the same without network faults or crashes: every request completes, and every blame names the corrupt signer',
+  run: (seed, opts) => runSign(seed, {
+    traceLines: opts.traceLines,
+    limits: { maxDropRate: 0, maxDuplicateRate: 0, maxPartitions: 0, maxLinkFaults: 0, maxCrashes: 0 }
+  })
+}
