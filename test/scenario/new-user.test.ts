@@ -1,12 +1,8 @@
 // new_user on nine real in-process nodes (libp2p on 127.0.0.1, stores in a
 // temp dir): the happy path for both schemes, hostile bundles, a committee
-// leader that equivocates, a member that refused its sub-share left out of
-// the key's parties, and a node that was down catching up.
+// leader that equivocates, and a node that was down catching up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newUser } from '../../cli/client/new-user.js'
-import { newRequestId, sign } from '../../cli/client/sign.js'
-import { keyFileOf } from '../../cli/key-file.js'
-import { selectParty } from '../../protocols/sign/select-party.js'
 import { callJson, callRoute } from '../../cli/client/http.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { committeeTopic, PROTOCOL_NEW_USER, TOPIC_REGISTRY } from '../../protocols/constants.js'
@@ -17,7 +13,7 @@ import { DeliverResponseSchema, NewUserResponseSchema, type NewUserBundle } from
 import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
 import { requestJson } from '../../node/p2p/direct.js'
 import type { ShardsigNode } from '../../node/node.js'
-import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { deal, flipHexByte, newOwner, resign } from '../helpers/owner.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
@@ -263,60 +259,6 @@ describe('a committee leader that equivocates', () => {
       expect(health.blame[0]).toMatchObject({ culprit: cl.identity.peerId, reason: 'equivocation', keyId: dealt.record.keyId, committee: 3 })
       expect((await member.shares.get(dealt.record.keyId, 0))?.state).toBe('disputed')
       expect(member.registry.get(dealt.record.keyId)).toBeUndefined()
-    }
-  })
-})
-
-describe('a member that refused its sub-share', () => {
-  /** Sign requests whose party, as the test predicts it (no manager in it, so no CM's self-avoidance), would include the member without the rule. */
-  const REQUESTS = 3
-
-  it('is never in a party of the key nor blamed for it: the others sign', async () => {
-    const owner = newOwner()
-    const dealt = await deal(membership, owner)
-    const { keyId } = dealt.record
-    const managers = new Set(cluster.running()[0]!.view.roles().managers)
-    // A member of committee 1 with no manager role: the CM's own choice of party is then the one predicted below.
-    const refused = membership.committees[0]!.findIndex(m => !managers.has(m.peerId)) + 1
-    const refuser = membership.committees[0]![refused - 1]!.peerId
-    // Its sub-share alone is a wrong scalar, correctly sealed to it: it refuses (bad-share), the other two confirm (tm = 2).
-    const b = dealt.bundles[0]!
-    const curve = curveFor('ed25519')
-    const shares = await Promise.all(b.shares.map(async s => {
-      if (s.member !== refused) return s
-      const slot = { keyId, network: membership.network, epoch: 0, committee: 1, member: s.member, peerId: s.peerId }
-      const wrong = encodeScalar('ed25519', curve.randomScalar(n => crypto.getRandomValues(new Uint8Array(n))))
-      return { member: s.member, peerId: s.peerId, ...(await sealShare(hexToBytes(membership.committees[0]![s.member - 1]!.encryptionPublicKey), slot, wrong)) }
-    }))
-    const res = await post(leaderOf(1), resign({ ...b, shares }, owner))
-    expect(res.status, JSON.stringify(res.body)).toBe(200)
-    expect(res.body.receipts.map((r: { member: number }) => r.member)).toEqual([1, 2, 3].filter(m => m !== refused))
-    expect(res.body.failures).toMatchObject([{ member: refused, code: 'bad-share' }])
-    for (const bundle of dealt.bundles.slice(1)) expect((await post(leaderOf(bundle.committee), bundle)).status).toBe(200)
-    expect(await nodeOf(refuser).shares.get(keyId, 0)).toBeUndefined()
-    await waitUntil(() => cluster.running().every(n => n.registry.get(keyId)?.receipts.length === 8), AbortSignal.timeout(10_000))
-    await waitUntilKeyHeld(cluster.running().filter(n => n.identity.peerId !== refuser), keyId, AbortSignal.timeout(10_000))
-
-    const holders = membership.committees.map(c => c.map(m => m.peerId))
-    const everyone = new Set(holders.flat())
-    const requestIds: string[] = []
-    while (requestIds.length < REQUESTS) {
-      const requestId = newRequestId()
-      const sel = selectParty({ requestId, tc: 2, tm: 2, holders, live: everyone, load: new Map(), excluded: new Set() })
-      if (sel.ok && sel.party.some(p => p.peerId === refuser) && !sel.party.some(p => managers.has(p.peerId))) requestIds.push(requestId)
-    }
-    const url = cluster.running()[0]!.http.url
-    const key = keyFileOf(dealt.record, url, owner)
-    for (const [i, requestId] of requestIds.entries()) {
-      const result = await sign({ node: url, key, message: new TextEncoder().encode(`refused sub-share ${i}`), requestId })
-      expect(result.status, result.reason).toBe('completed')
-      expect(result.signers!.map(s => s.peerId)).not.toContain(refuser)
-    }
-    // Before the rule, each of these requests picked it, met `no-share` and blamed it (after a round-1 timeout).
-    for (const n of cluster.running()) expect(n.blame.recent().filter(r => r.culprit === refuser), n.nodeId).toEqual([])
-    for (const m of managers) {
-      const { blame } = await callRoute(nodeOf(m).http.url, HTTP_API.blame)
-      expect(blame.filter(r => r.culprit === refuser)).toEqual([])
     }
   })
 })

@@ -2,10 +2,10 @@
 // nine nodes running the signer and coordinator machines with real FROST; a failure
 // prints its seed and `npm run sim -- --scenario sign --replay <seed>` replays it.
 import { describe, expect, it } from 'vitest'
-import { replay, runBatch } from './scenario.js'
-import { signCleanScenario, signScenario } from './scenarios/sign.js'
+import { replay, runBatch, type Scenario } from './scenario.js'
+import { runSign, signCleanScenario, signScenario } from './scenarios/sign.js'
 
-const SCHEDULES = Number(process.env.SIM_SIGN_SCHEDULES ?? 60)
+const SCHEDULES = Number(process.env.SIM_SIGN_SCHEDULES ?? 200)
 
 describe('signing under random schedules', () => {
   it(`${SCHEDULES} schedules with faults: signatures verify, one per request id, no nonce reused, blame only for the faulty, nothing past its deadline`, () => {
@@ -17,6 +17,12 @@ describe('signing under random schedules', () => {
   it(`${SCHEDULES} schedules without faults: every request completes`, () => {
     const report = runBatch([signCleanScenario], 1_000, SCHEDULES, Date.now)
     expect(report.failures.map(f => f.failure!.report())).toEqual([])
+  })
+
+  it('a signer that forgets its ledger is caught: two sessions of one request get every share, two signatures could be made', () => {
+    const broken: Scenario = { ...signScenario, name: 'sign-amnesiac', run: (seed, opts) => runSign(seed, { traceLines: opts.traceLines, amnesiac: true }) }
+    const report = runBatch([broken], 5_000, 40, Date.now)
+    expect(report.failures.map(f => f.failure!.invariant)).toContain('one signature per request id')
   })
 
   it('a seed replays to the same trace', () => {

@@ -31,6 +31,11 @@ const LIMITS: ScheduleLimits = { ...DEFAULT_LIMITS, quietStartMs: 500, faultsUnt
 const MAX_REQUESTS = 3
 const SUBMIT_WITHIN_MS = 8_000
 const REQUEST_LIFETIME_MS = 30_000
+/** A client's second manager gets the request up to this long after the first: past a signer's lease (CLAIM_LEASE_MS), into the time a completion notice may have been lost. */
+const SECOND_MANAGER_WITHIN_MS = 12_000
+/** A first manager that dies does so within this of taking the request, and is down this long. */
+const MANAGER_CRASH_WITHIN_MS = 1_500
+const MANAGER_DOWN_MS = 2_000
 /** How late after its expiry a request may still be running at a manager: its last session's answers. */
 const DEADLINE_SLACK_MS = PARTY_TIMEOUT_MS + ROUND_ONE_TIMEOUT_MS
 const RUN_MS = SUBMIT_WITHIN_MS + REQUEST_LIFETIME_MS + DEADLINE_SLACK_MS + 1_000
@@ -55,6 +60,10 @@ function corrupting (protocol: ThresholdProtocol<FrostKey, unknown, unknown, unk
 
 export interface SignRunOptions {
   limits?: Partial<ScheduleLimits>
+  /** Whether a request's first manager may die mid-session (default: yes). */
+  managerCrashes?: boolean
+  /** Every signer's shell forgets the ledger (a broken build, to show the invariants catch it). */
+  amnesiac?: boolean
   /** Whether one node signs corrupt shares (default: drawn). */
   faulty?: boolean
   traceLines?: number
@@ -81,20 +90,32 @@ export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
         lookup: fx.lookup(peer),
         coordinatorKey: { record: fx.record, key: fx.pub, epoch: 0, tc: fx.params.tc, tm: fx.params.tm, holders: fx.holders },
         random: sim.prng.fork(`random/${peer}`).random(),
-        signAbandonment: at => signAbandonment(at, seedBytes)
+        signAbandonment: at => signAbandonment(at, seedBytes),
+        amnesiac: opts.amnesiac
       }) as never
     })
   }
 
   // Clients: each request to a random manager, some also to a second one a little later.
   const requests: SignRequest[] = []
+  let managerCrashes = false
   for (let i = plan.int(1, MAX_REQUESTS); i > 0; i--) {
     const atMs = plan.int(0, SUBMIT_WITHIN_MS)
     const request = fx.request({ requestId: `sim-${seed}-${i}`.padEnd(8, '0'), message: bytesToHex(plan.bytes(8)), expiresAt: SIM_START_MS + atMs + REQUEST_LIFETIME_MS })
     requests.push(request)
-    const managers = [plan.pick(nodes), ...(plan.chance(0.3) ? [plan.pick(nodes)] : [])]
+    // Now and then the first manager dies while its session runs, before its completion notices are out: the client then
+    // hands the request to a second manager, which must finish it to the same signature.
+    const crashes = opts.managerCrashes !== false && plan.chance(0.3)
+    const first = plan.pick(nodes)
+    const managers = [first, ...(crashes || plan.chance(0.3) ? [plan.pick(nodes.filter(n => n !== first))] : [])]
+    if (crashes) {
+      managerCrashes = true
+      const crashAtMs = atMs + plan.int(1, MANAGER_CRASH_WITHIN_MS)
+      sim.at(crashAtMs, `crash manager ${first}`, () => { sim.node(first).crash() })
+      sim.at(crashAtMs + MANAGER_DOWN_MS, `restart manager ${first}`, () => { if (!sim.node(first).up) sim.node(first).boot() })
+    }
     managers.forEach((cm, k) => {
-      sim.at(atMs + k * plan.int(0, 2_000), `client → ${cm}: ${request.requestId}`, () => {
+      sim.at(atMs + k * plan.int(0, SECOND_MANAGER_WITHIN_MS), `client → ${cm}: ${request.requestId}`, () => {
         sim.node(cm).step(SIGN_HOST, { kind: 'client-request', request, nowMs: sim.nowMs } as { kind: string })
       })
     })
@@ -102,8 +123,10 @@ export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
 
   const signatures = new Map<string, string>()
   const commitmentUse = new Map<string, string>()
+  const sharesOf = new Map<string, Set<string>>()
+  const completeSession = new Map<string, string>()
   const answered = new Map<string, string>()
-  const clean = schedule.crashes.length === 0 && schedule.network.partitions.length === 0 && schedule.network.links.length === 0 &&
+  const clean = !managerCrashes && schedule.crashes.length === 0 && schedule.network.partitions.length === 0 && schedule.network.links.length === 0 &&
     schedule.network.faults.dropRate === 0
   sim.onEffect((node, _machine, effect) => {
     const e = effect as HostEffect
@@ -124,6 +147,16 @@ export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
       const session = commitmentUse.get(use)
       if (session !== undefined && session !== e.sessionId) sim.fail('no nonce used twice', `${e.signer} sent shares of sessions ${session} and ${e.sessionId} over one round-1 commitment`)
       commitmentUse.set(use, e.sessionId)
+      // A session every member sent a valid share to has its signature decided, whoever aggregates it: one such session
+      // per request id. (A session with the corrupt signer's share gives no signature: its coordinator may retry.)
+      const senders = sharesOf.get(e.sessionId) ?? new Set<string>()
+      senders.add(e.signer)
+      sharesOf.set(e.sessionId, senders)
+      if (senders.size === e.partySize && (faulty === undefined || !senders.has(faulty))) {
+        const other = completeSession.get(e.requestId)
+        if (other !== undefined && other !== e.sessionId) sim.fail('one signature per request id', `sessions ${other} and ${e.sessionId} of ${e.requestId} both got every member's share: two signatures can be made`)
+        completeSession.set(e.requestId, e.sessionId)
+      }
     } else if (e.kind === 'blame') {
       const { culprit, reason } = e.record
       if (culprit !== faulty && (MISBEHAVIOUR.has(reason) || clean)) {
@@ -164,6 +197,7 @@ export const signCleanScenario: Scenario = {
   description: 'the same without network faults or crashes: every request completes, and every blame names the corrupt signer',
   run: (seed, opts) => runSign(seed, {
     traceLines: opts.traceLines,
+    managerCrashes: false,
     limits: { maxDropRate: 0, maxDuplicateRate: 0, maxPartitions: 0, maxLinkFaults: 0, maxCrashes: 0 }
   })
 }

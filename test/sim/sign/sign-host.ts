@@ -29,7 +29,7 @@ export type HostEffect =
   | CoreEffect<SignMachineMessage>
   | { kind: 'client-answer', cm: string, result: SignResult }
   | { kind: 'blame', cm: string, record: BlameRecord }
-  | { kind: 'share-sent', signer: string, to: string, sessionId: string, contribution: unknown }
+  | { kind: 'share-sent', signer: string, to: string, sessionId: string, requestId: string, partySize: number, contribution: unknown }
 
 export interface HostState {
   signer: SignerState<unknown>
@@ -38,6 +38,8 @@ export interface HostState {
   sessions: Map<string, string>
   /** What this node's store holds of the ledger, as the shell's ledger cache would: written through, restored at boot. */
   ledger: Map<string, unknown>
+  /** The sessions this node's signer was asked into (new_party): their request and party size, for the scenario's checks. */
+  asked: Map<string, { requestId: string, partySize: number }>
   /** The signer's ledger writes on their way, by token: once one is back its machine may forget the entry (the mirror above has it). */
   writing: Map<string, string>
   slotsInUse: number
@@ -57,6 +59,8 @@ export interface HostInit {
   coordinatorKey: CoordinatorKey<unknown>
   random: Random
   signAbandonment: (at: { keyId: string, requestId: string, sessionId: string, peerId: string }) => SessionAbandoned
+  /** A broken shell for the scenario's own check: it reads no ledger entry for a new_party, so its signer claims afresh every time. */
+  amnesiac?: boolean
 }
 
 const requestKey = (keyId: string, requestId: string): string => `${keyId}/${requestId}`
@@ -95,7 +99,10 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
   function signerEffect (state: HostState, e: SignerEffect, out: HostEffect[], local: (from: string, msg: SignMachineMessage) => void): void {
     switch (e.kind) {
       case 'send':
-        if (e.msg.kind === 'answer' && e.msg.answer.kind === 'share') out.push({ kind: 'share-sent', signer: init.self, to: e.to, sessionId: e.msg.answer.sessionId, contribution: e.msg.answer.contribution })
+        if (e.msg.kind === 'answer' && e.msg.answer.kind === 'share') {
+          const asked = state.asked.get(e.msg.answer.sessionId)
+          out.push({ kind: 'share-sent', signer: init.self, to: e.to, sessionId: e.msg.answer.sessionId, requestId: asked?.requestId ?? '', partySize: asked?.partySize ?? 0, contribution: e.msg.answer.contribution })
+        }
         if (e.to === init.self) local(init.self, e.msg)
         else out.push(e)
         return
@@ -153,6 +160,14 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
     const stored = (keyId: string, requestId: string): LedgerEntry | undefined => state.ledger.get(ledgerKey(keyId, requestId)) as LedgerEntry | undefined
     switch (msg.kind) {
       case 'new_party':
+        state.asked.set(msg.sessionId, { requestId: msg.request.requestId, partySize: msg.party.length })
+        if (init.amnesiac === true) {
+          const key = ledgerKey(msg.request.keyId, msg.request.requestId)
+          return [
+            { to: 'signer', event: { kind: 'forget', key, nowMs } },
+            { to: 'signer', event: { kind: 'new-party', from, np: msg, key: init.lookup, stored: undefined, members: new Set(init.nodes), rateAvailable: true, nowMs } }
+          ]
+        }
         return [{ to: 'signer', event: { kind: 'new-party', from, np: msg, key: init.lookup, stored: stored(msg.request.keyId, msg.request.requestId), members: new Set(init.nodes), rateAvailable: true, nowMs } }]
       case 'recover':
         return [{ to: 'signer', event: { kind: 'recover', from, req: msg, key: init.lookup, stored: stored(msg.request.keyId, msg.request.requestId), nowMs } }]
@@ -178,7 +193,7 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
         if (stored.result !== undefined) requests.set(requestKey(stored.result.keyId, stored.result.requestId), restored)
       }
       return {
-        state: { signer: signer.restore(signerPart, nowMs).state, ledger: new Map(signerPart), writing: new Map(), requests, sessions: new Map(), slotsInUse: 0, slotQueue: [], load: new Map() },
+        state: { signer: signer.restore(signerPart, nowMs).state, ledger: new Map(signerPart), writing: new Map(), asked: new Map(), requests, sessions: new Map(), slotsInUse: 0, slotQueue: [], load: new Map() },
         effects: []
       }
     },
