@@ -1,8 +1,12 @@
 // new_user on nine real in-process nodes (libp2p on 127.0.0.1, stores in a
 // temp dir): the happy path for both schemes, hostile bundles, a committee
-// leader that equivocates, and a node that was down catching up.
+// leader that equivocates, a member that refused its sub-share left out of
+// the key's parties, and a node that was down catching up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newUser } from '../../cli/client/new-user.js'
+import { buildSignRequest, newRequestId } from '../../cli/client/sign.js'
+import { keyFileOf } from '../../cli/key-file.js'
+import { selectParty } from '../../protocols/sign/select-party.js'
 import { callJson, callRoute } from '../../cli/client/http.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { committeeTopic, PROTOCOL_NEW_USER, TOPIC_REGISTRY } from '../../protocols/constants.js'
@@ -13,7 +17,7 @@ import { DeliverResponseSchema, NewUserResponseSchema, type NewUserBundle } from
 import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
 import { requestJson } from '../../node/p2p/direct.js'
 import type { ShardsigNode } from '../../node/node.js'
-import { describeLiveness, startInProcessCluster, waitUntil, type InProcessCluster } from '../helpers/in-process-cluster.js'
+import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { deal, flipHexByte, newOwner, resign } from '../helpers/owner.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
@@ -260,6 +264,64 @@ describe('a committee leader that equivocates', () => {
       expect((await member.shares.get(dealt.record.keyId, 0))?.state).toBe('disputed')
       expect(member.registry.get(dealt.record.keyId)).toBeUndefined()
     }
+  })
+})
+
+describe('a member that refused its sub-share', () => {
+  /** Sign requests whose party at the chosen CM would include the member without the rule. */
+  const REQUESTS = 3
+  /** Request ids tried for those (each has a fair chance, ~0.4): a bound, so a bad draw fails instead of spinning. */
+  const MAX_ID_TRIES = 1_000
+  /** What a CM counts for itself in its own party selection (it signs only when no party leaves it out). */
+  const SELF_LOAD = Number.MAX_SAFE_INTEGER / 2
+
+  it('is never in a party of the key nor blamed for it: the others sign', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner)
+    const { keyId } = dealt.record
+    // One CM takes every request, so the test predicts its parties as it chooses them (itself last).
+    const cm = nodeOf(cluster.running()[0]!.view.roles().managers[0]!)
+    const refused = membership.committees[0]!.findIndex(m => m.peerId !== cm.identity.peerId) + 1
+    const refuser = membership.committees[0]![refused - 1]!.peerId
+    // Its sub-share alone is a wrong scalar, correctly sealed to it: it refuses (bad-share), the other two confirm (tm = 2).
+    const b = dealt.bundles[0]!
+    const curve = curveFor('ed25519')
+    const shares = await Promise.all(b.shares.map(async s => {
+      if (s.member !== refused) return s
+      const slot = { keyId, network: membership.network, epoch: 0, committee: 1, member: s.member, peerId: s.peerId }
+      const wrong = encodeScalar('ed25519', curve.randomScalar(n => crypto.getRandomValues(new Uint8Array(n))))
+      return { member: s.member, peerId: s.peerId, ...(await sealShare(hexToBytes(membership.committees[0]![s.member - 1]!.encryptionPublicKey), slot, wrong)) }
+    }))
+    const res = await post(leaderOf(1), resign({ ...b, shares }, owner))
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body.receipts.map((r: { member: number }) => r.member)).toEqual([1, 2, 3].filter(m => m !== refused))
+    expect(res.body.failures).toMatchObject([{ member: refused, code: 'bad-share' }])
+    for (const bundle of dealt.bundles.slice(1)) expect((await post(leaderOf(bundle.committee), bundle)).status).toBe(200)
+    expect(await nodeOf(refuser).shares.get(keyId, 0)).toBeUndefined()
+    await waitUntil(() => cluster.running().every(n => n.registry.get(keyId)?.receipts.length === 8), AbortSignal.timeout(10_000))
+    await waitUntilKeyHeld(cluster.running().filter(n => n.identity.peerId !== refuser), keyId, AbortSignal.timeout(10_000))
+
+    const holders = membership.committees.map(c => c.map(m => m.peerId))
+    const everyone = new Set(holders.flat())
+    const requestIds: string[] = []
+    for (let i = 0; i < MAX_ID_TRIES && requestIds.length < REQUESTS; i++) {
+      const requestId = newRequestId()
+      const sel = selectParty({ requestId, tc: 2, tm: 2, holders, live: everyone, load: new Map([[cm.identity.peerId, SELF_LOAD]]), excluded: new Set() })
+      if (sel.ok && sel.party.some(p => p.peerId === refuser)) requestIds.push(requestId)
+    }
+    expect(requestIds).toHaveLength(REQUESTS)
+    const key = keyFileOf(dealt.record, cm.http.url, owner)
+    for (const [i, requestId] of requestIds.entries()) {
+      const request = buildSignRequest(key, new TextEncoder().encode(`refused sub-share ${i}`), requestId, Date.now() + 60_000)
+      const signed = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=20' }, body: JSON.stringify(request) })
+      const result = await signed.json() as { status: string, reason?: string, signers?: Array<{ peerId: string }> }
+      expect(result.status, result.reason).toBe('completed')
+      expect(result.signers!.map(s => s.peerId)).not.toContain(refuser)
+    }
+    // Before the rule, each of these requests picked it, met `no-share` and blamed it (after a round-1 timeout).
+    for (const n of cluster.running()) expect(n.blame.recent().filter(r => r.culprit === refuser), n.nodeId).toEqual([])
+    const { blame } = await callRoute(cm.http.url, HTTP_API.blame)
+    expect(blame.filter(r => r.culprit === refuser)).toEqual([])
   })
 })
 
