@@ -47,6 +47,11 @@ export class NetworkView {
     return this.byPeerId.has(peerId)
   }
 
+  /** The nodes of the active epoch. */
+  members (): ReadonlySet<string> {
+    return new Set(this.byPeerId.keys())
+  }
+
   get selfPeerId (): string {
     return this.init.self.peerId
   }

@@ -206,4 +206,30 @@ describe('sign coordinator machine with FROST: completed before, silence, recove
     expect(w.d.answered).toMatchObject({ status: 'completed', signers: oldParty })
     expect(verifies(w, w.d.answered?.signature)).toBe(true)
   })
+
+  it('a bad share in such an earlier-epoch session fails it without naming anyone: that epoch\'s verifying shares are not known here', () => {
+    // Epoch 0: committees of 3; epoch 1 (update_node_set): a1 left, committee 1 is a2, a3 at positions 1 and 2.
+    const secret = new SecretScalar(0x5eed1234n)
+    const before: SharingParams = { scheme: 'ed25519', committees: 2, tc: 2, tm: 2, members: [3, 3] }
+    const after: SharingParams = { ...before, members: [2, 3] }
+    const oldDeal = dealNested({ ...before, secret }, seeded('epoch-0'))
+    const w = world('ed25519', 'frost-request-03', { params: after, deal: dealNested({ ...after, secret }, seeded('epoch-1')), holders: [['a2', 'a3'], ['b1', 'b2', 'b3']] })
+    const earlier: World = { ...w, deal: oldDeal, key: { ...w.key, key: { params: before, nested: publicPart(oldDeal) } } }
+    const oldParty: PartyMember[] = [{ committee: 1, member: 2, peerId: 'a2' }, { committee: 1, member: 3, peerId: 'a3' }, { committee: 2, member: 1, peerId: 'b1' }, { committee: 2, member: 2, peerId: 'b2' }]
+    const ledger = new Map([...contributions(earlier, { sessionId: 'epoch-0-session', request: w.request, party: oldParty })].map(([peerId, c]): [string, LedgerContribution] =>
+      [peerId, { sessionId: 'epoch-0-session', coordinator: 'dead-cm', party: oldParty, commitments: c.commitments, share: c.share }]))
+    const bad = ledger.get('b1')!
+    ledger.set('b1', { ...bad, share: { ...bad.share, share: (bad.share.share.startsWith('00') ? '01' : '00') + bad.share.share.slice(2) } })
+    w.d.slot()
+    w.d.presigns()
+    const np = w.d.lastNewParty()
+    for (const m of np.party) {
+      const had = ledger.get(m.peerId)
+      w.d.answer(m.peerId, had !== undefined ? { kind: 'contributed', sessionId: np.sessionId, contribution: had } : { kind: 'reject', sessionId: np.sessionId, code: 'round1-timeout', reason: 'late' })
+    }
+    w.d.view(viewOf(['a2', 'a3', 'b1', 'b2', 'b3']))
+    for (const s of w.d.all('send')) if (s.msg.kind === 'recover') w.d.answer(s.to, { kind: 'contributed', sessionId: 'epoch-0-session', contribution: ledger.get(s.to)! })
+    expect(w.d.answered).toMatchObject({ status: 'failed', reason: expect.stringContaining('no share can be judged') })
+    expect(w.d.all('blame')).toEqual([])
+  })
 })

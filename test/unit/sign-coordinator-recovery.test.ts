@@ -146,6 +146,19 @@ describe('sign coordinator machine: finishing another manager\'s session', () =>
     expect(d.all('blame')).toEqual([])
   })
 
+  it('a member whose share went to a later session of the dead CM names it, and that session is tried next', () => {
+    const old = oldPartyWith('p9')
+    const { d, contribution } = meetOldSession(old)
+    d.view(viewOf([...PEERS, 'p9', SELF]))
+    const [moved, ...rest] = recovers(d)
+    // Its ledger holds its latest share: to the dead CM's session LATER, not OLD.
+    d.answer(moved!, { kind: 'contributed', sessionId: OLD, contribution: { ...contribution(old.find(m => m.peerId === moved)!), sessionId: 'later-session-01' } })
+    for (const peerId of rest) d.answer(peerId, { kind: 'contributed', sessionId: OLD, contribution: contribution(old.find(m => m.peerId === peerId)!) })
+    const asked = d.all('send').filter(s => s.msg.kind === 'recover' && s.msg.sessionId === 'later-session-01').map(s => s.to)
+    expect(asked.length).toBeGreaterThan(0)
+    expect(d.all('blame')).toEqual([])
+  })
+
   it('a member of that session that left the network means a new session', () => {
     const old = oldPartyWith('gone')
     const { d, contribution } = meetOldSession(old)

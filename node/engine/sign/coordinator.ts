@@ -1,21 +1,19 @@
 // A communication manager's part of the sign flow (DESIGN 5, sign steps 2–6):
-// accept an owner-signed request, pick a party, run sessions, blame and
-// replace silent or lying signers until one party signs, the request's
-// deadline passes or no valid party is left. Results are kept in the store
+// accept an owner-signed request (intake: owner signature, rate, bounds, the
+// same request twice) and run it through its coordinator machine
+// (request-run.ts), which picks parties, runs sessions, blames and replaces
+// silent or lying signers until one party signs, the request's deadline
+// passes or no valid party is left. Results are kept in the store
 // (result-store.ts) for a day after their request expired, and the recent ones
 // in memory (docs/protocols/sign.md#retention).
 import {
-  MAX_CACHED_SIGN_RESULTS, MAX_EPOCH_SWITCH_WAITS, NO_PARTY_GRACE_MS, NO_PARTY_POLL_MS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PRESIGN_STOCK_KEYS,
-  MAX_SIGN_ATTEMPTS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS, SIGN_STATE_PRUNE_INTERVAL_MS
+  MAX_CACHED_SIGN_RESULTS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PRESIGN_STOCK_KEYS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS, SIGN_STATE_PRUNE_INTERVAL_MS
 } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
-import { randomBytes } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { verifyBody } from '../../../protocols/crypto/owner-auth.js'
 import { checkSignRequest, requestIdentity, SignRejection } from '../../../protocols/sign/check-request.js'
-import { selectParty } from '../../../protocols/sign/select-party.js'
-import { PartyAnswerSchema, SIGN_REQUEST_KIND, type PartyAnswer, type PartyMember, type Presign, type SessionAbandoned, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
+import { PartyAnswerSchema, SIGN_REQUEST_KIND, type PartyAnswer, type NewParty, type PartyMember, type Presign, type Recover, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { QuotaMetrics, RetentionMetrics, SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
@@ -23,8 +21,7 @@ import { notifyJson, requestJson } from '../../p2p/direct.js'
 import type { KeyStore } from '../../store/index.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
-import { runAttempt, type PartyTransport } from './attempt.js'
-import { finishOtherSession } from './finish-other-session.js'
+import { RequestRun } from './request-run.js'
 import { NotManagerError, RequestSentOnError, type SentOnReason } from './coordinator-errors.js'
 import { PendingBounds } from './pending-bounds.js'
 import { PresignPool } from './presign-pool.js'
@@ -35,14 +32,8 @@ import { SignResultStore, type StoredResult } from './result-store.js'
 import type { RecentSignRequest } from '../../../protocols/wire/status.js'
 import type { Frost } from '../../../protocols/frost/index.js'
 import { HTTP_API, routeLabel } from '../../../protocols/wire/http-api.js'
-import { deadline, releaseDeadline } from '../../deadline.js'
+import { deadline } from '../../deadline.js'
 
-const SESSION_ID_BYTES = 12
-/** How often one request waits out another CM's lease before giving up. */
-const MAX_LEASE_WAITS = 2
-/** The load party selection sees for the CM itself: more than any signer can have, so it is chosen last. */
-const SELF_PARTY_LOAD = Number.MAX_SAFE_INTEGER / 2
-const LEASE_WAIT_SLACK_MS = 100
 /** The refusals of the pending bounds are counted under the route that meets them. */
 const SIGN_ROUTE = routeLabel(HTTP_API.signRequest)
 
@@ -99,8 +90,8 @@ export interface CoordinatorInit {
   libp2p: ShardsigLibp2p
   /** This node's own signer: the CM may be in the party it picks. */
   localSigner: {
-    onNewParty: PartyTransport['local']
-    onRecover: PartyTransport['localRecover']
+    onNewParty: (np: NewParty, signal: AbortSignal) => Promise<PartyAnswer>
+    onRecover: (req: Recover) => Promise<PartyAnswer>
     onCompleted: (keyId: string, requestId: string, signature: string) => Promise<void>
     onPresign: (req: Presign) => Promise<PartyAnswer>
   }
@@ -285,15 +276,41 @@ export class SignCoordinator {
     return stored === undefined ? undefined : restored(stored)
   }
 
-  /** Never rejects: a failure to record (e.g. a full disk) is logged and leaves the request failed in memory. */
+  /**
+   * Runs the request through its coordinator machine (request-run.ts). Never rejects: a failure to
+   * record (e.g. a full disk) is logged and leaves the request failed in memory.
+   */
   private async run (request: SignRequest, tracked: Tracked): Promise<void> {
+    // Every line of this request's story carries its id (docs/operations.md: devnet logs --request).
+    const log = this.init.log.child({ requestId: request.requestId, keyId: request.keyId, flow: 'sign' })
+    log.info({ expiresAt: request.expiresAt }, 'sign request accepted')
     try {
-      await this.coordinate(request, tracked)
+      const material = this.init.keys.get(request.keyId)
+      const run = new RequestRun({
+        frost: this.init.frost, libp2p: this.init.libp2p, view: this.init.view, members: () => this.init.view.members(),
+        blame: this.init.blame, metrics: this.init.metrics, slots: this.slots, presigns: this.presigns, signerLoad: this.signerLoad,
+        localSigner: this.init.localSigner, signal: this.controller.signal, now: this.now, log,
+        persist: async (stored, sync) => {
+          Object.assign(tracked.result, stored.result)
+          // The first write files it by its request's expiry (retention); RequestRun issues them one after another.
+          const first = tracked.filed !== true
+          tracked.filed = true
+          await this.results.put(stored, { sync, first })
+        },
+        decided: result => { this.decide(tracked, result, log) },
+        durable: () => { tracked.persisted = true; this.forgetFinished(this.now()) },
+        sentOn: (reason, detail) => { this.sendOn(tracked, reason, log, detail) },
+        notifyCompleted: (party, keyId, requestId, signature) => { this.notifyCompleted(party, keyId, requestId, signature) }
+      })
+      await run.run(request, material)
     } catch (err) {
-      this.init.log.error({ err, requestId: request.requestId }, 'could not record a sign request\'s state')
-      if (tracked.result.status === 'pending' && !this.stopping()) Object.assign(tracked.result, { status: 'failed', reason: 'the coordinator failed; see its log' })
+      // The key went meanwhile (deleted, or no longer at this epoch): the request fails with why.
+      if (err instanceof SignRejection) return this.decide(tracked, { ...tracked.result, status: 'failed', reason: err.message }, log)
+      log.error({ err }, 'could not record a sign request\'s state')
+      if (tracked.result.status === 'pending' && !this.stopping()) this.decide(tracked, { ...tracked.result, status: 'failed', reason: 'the coordinator failed; see its log' }, log)
+    } finally {
       // Not in the store as it is in memory: kept here SIGN_RESULT_CACHE_MS (forgetFinished), never dropped for the cap.
-      if (tracked.finishedAt === undefined) this.finishedNow(tracked)
+      if (tracked.finishedAt === undefined && !this.stopping()) this.finishedNow(tracked)
     }
   }
 
@@ -306,139 +323,16 @@ export class SignCoordinator {
     return this.controller.signal.aborted
   }
 
-  private async coordinate (request: SignRequest, tracked: Tracked): Promise<void> {
-    const { blame } = this.init
-    // Every line of this request's story carries its id (docs/operations.md: devnet logs --request).
-    const log = this.init.log.child({ requestId: request.requestId, keyId: request.keyId, flow: 'sign' })
-    const { result } = tracked
-    log.info({ expiresAt: request.expiresAt }, 'sign request accepted')
-    await this.persist(tracked)
-    const excluded = new Set<string>()
-    const blamed: string[] = []
-    let waits = 0
-    /** Sessions of this request shown dead, with the proof the next parties carry (signers held by them are freed). */
-    const released = new Map<string, SessionAbandoned>()
-    let epochWaits = 0
-    let noPartySince: number | undefined
-    /** Until a member answers presign-unknown: then this request signs with a round-1 exchange. */
-    let usePresigns = true
-    try {
-      const material = this.init.keys.get(request.keyId)
-      for (let attempt = 1; attempt <= MAX_SIGN_ATTEMPTS; attempt++) {
-        if (this.now() > request.expiresAt) return this.finish(tracked, { status: 'failed', reason: `expired before a party could sign${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
-        const selection = selectParty({
-          requestId: request.requestId, tc: material.state.params.tc, tm: material.state.params.tm,
-          holders: material.state.holders, confirmed: material.confirmed, live: this.init.view.liveSet(), load: this.loadWithSelfLast(), excluded
-        })
-        if (!selection.ok) {
-          // Liveness may still be filling in (a restart): look again for a while before giving up.
-          noPartySince ??= this.now()
-          if (this.now() - noPartySince < NO_PARTY_GRACE_MS && this.now() + NO_PARTY_POLL_MS < request.expiresAt) {
-            attempt--
-            await sleep(NO_PARTY_POLL_MS, undefined, { signal: this.controller.signal }).catch(() => {})
-            if (this.stopping()) return
-            continue
-          }
-          return this.finish(tracked, { status: 'failed', reason: `${selection.reason}${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
-        }
-        noPartySince = undefined
-        // Back-pressure: wait for a session slot, no longer than the request may live.
-        const slotBy = deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal)
-        const slot = await this.slots.acquire(slotBy).catch(() => undefined)
-        // Done with it: released, so it does not live (held by its timer and this CM's signal) until the request's expiry.
-        releaseDeadline(slotBy)
-        if (this.stopping()) { slot?.(); return }
-        if (slot === undefined) return this.finish(tracked, { status: 'failed', reason: `expired while waiting for a free session slot (${MAX_CONCURRENT_SESSIONS_PER_CM} per manager)` })
-        result.attempts = attempt
-        // Attempt 1 is not written (the store says attempts 0 meanwhile, docs/protocols/sign.md): one write fewer per request.
-        if (attempt > 1) await this.persist(tracked)
-        // Random, so no one can guess a session id and interfere with it; the log ties it to the request.
-        const sessionId = randomBytes(SESSION_ID_BYTES).toString('base64url')
-        const party = selection.party
-        const presigned = usePresigns ? this.presigns.take(request.keyId, material.state.epoch, material.record.scheme, party) : undefined
-        this.presigns.refill(request.keyId, material.state.epoch, party)
-        for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 0) + 1)
-        const started = performance.now()
-        this.init.metrics.signSessionStarted(material.record.scheme, presigned !== undefined ? 'presigned' : 'exchanged')
-        log.info({ sessionId, attempt, presigned: presigned !== undefined, party: party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
-        const transport: PartyTransport = {
-          frost: this.init.frost, libp2p: this.init.libp2p, selfPeerId: this.init.view.selfPeerId, local: this.init.localSigner.onNewParty, localRecover: this.init.localSigner.onRecover,
-          isMember: peerId => this.init.view.isMember(peerId)
-        }
-        // A session never outlives its request: at expiry it is cut short and the request fails as expired.
-        const untilExpiry = deadline(Math.max(0, request.expiresAt - this.now()), this.controller.signal)
-        const outcome = await runAttempt(transport, material, request, sessionId, party, untilExpiry, this.now(), [...released.values()], presigned)
-          .finally(() => {
-            for (const p of party) this.signerLoad.set(p.peerId, (this.signerLoad.get(p.peerId) ?? 1) - 1)
-            slot()
-            releaseDeadline(untilExpiry)
-          })
-        // Sessions cut short by our own shutdown say nothing about the signers.
-        if (this.stopping() && outcome.kind !== 'completed') return
-        // Nor do sessions cut short by the request's expiry: no blame, the request is over.
-        if (outcome.kind !== 'completed' && this.now() >= request.expiresAt) {
-          return this.finish(tracked, { status: 'failed', reason: `expired while a party was signing${blamed.length > 0 ? `; blamed: ${blamed.join('; ')}` : ''}` })
-        }
-        log.info({ sessionId, outcome: outcome.kind, ms: Math.round(performance.now() - started) }, 'signing session ended')
-        if (outcome.kind === 'completed') {
-          this.notifyCompleted(party, request.keyId, request.requestId, outcome.signature)
-          return this.finish(tracked, { status: 'completed', signature: outcome.signature, signers: party })
-        }
-        if (outcome.kind === 'fatal') return this.finish(tracked, { status: 'failed', reason: outcome.reason })
-        if (outcome.kind === 'recover') {
-          const recovered = await finishOtherSession(transport, material, request, outcome.contributions, {
-            signal: this.controller.signal, now: this.now, isManager: () => this.init.view.isManager(), log
-          })
-          if (recovered.kind === 'stopped') return
-          if (recovered.kind === 'role-lost') return this.sendOn(tracked, 'role-lost', log, recovered.reason)
-          if (recovered.kind === 'failed' && (recovered.dead?.length ?? 0) > 0) {
-            // That session can never finish (a member of it signed that it gave it nothing): its members may sign afresh.
-            for (const proof of recovered.dead!) released.set(proof.sessionId, proof)
-            log.info({ deadSessions: recovered.dead!.map(p => ({ sessionId: p.sessionId, abandonedBy: p.peerId })) }, 'another manager\'s session can never finish; its members are released to a new session')
-            continue
-          }
-          if (recovered.kind === 'failed' && recovered.departed === true) {
-            // A member of that session left the network (update_node_set): its other members release themselves when asked again.
-            log.info({ reason: recovered.reason }, 'another manager\'s session names a node that left the network; a new session')
-            continue
-          }
-          log.info({ sessionId: recovered.kind === 'completed' ? recovered.sessionId : undefined, outcome: recovered.kind }, 'recovered another manager\'s session')
-          if (recovered.kind === 'failed') return this.finish(tracked, { status: 'failed', reason: recovered.reason })
-          this.notifyCompleted(recovered.signers, request.keyId, request.requestId, recovered.signature)
-          return this.finish(tracked, { status: 'completed', signature: recovered.signature, signers: recovered.signers })
-        }
-        if (outcome.kind === 'no-presign') {
-          // Members that no longer hold the presignatures offered (restarted, expired): no fault; sign with a round-1 exchange.
-          for (const m of outcome.members) this.presigns.forget(request.keyId, material.state.epoch, m.peerId)
-          log.info({ members: outcome.members.map(m => m.peerId) }, 'presignatures unknown to members; signing with a round-1 exchange')
-          usePresigns = false
-          attempt--
-          continue
-        }
-        if (outcome.kind === 'wait') {
-          // A signer is leased to another CM (perhaps one that died), or at another epoch of the key (update_node_set's switch): wait, then try again.
-          if (outcome.epochSwitch) {
-            if (epochWaits++ >= MAX_EPOCH_SWITCH_WAITS) return this.finish(tracked, { status: 'failed', reason: `signers stayed at another epoch than this manager's (${material.state.epoch})` })
-          } else if (waits++ >= MAX_LEASE_WAITS) {
-            return this.finish(tracked, { status: 'failed', reason: 'signers stayed leased to another manager' })
-          }
-          attempt--
-          await sleep(Math.min(outcome.ms + LEASE_WAIT_SLACK_MS, Math.max(0, request.expiresAt - this.now())), undefined, { signal: this.controller.signal }).catch(() => {})
-          if (this.stopping()) return
-          continue
-        }
-        for (const c of outcome.culprits) {
-          excluded.add(c.member.peerId)
-          if (c.blame) blamed.push(`${c.member.peerId} (committee ${c.member.committee} member ${c.member.member}): ${c.reason}`)
-          if (c.blame) await blame.record({ at: this.now(), culprit: c.member.peerId, reason: c.reason, flow: 'sign', keyId: request.keyId, committee: c.member.committee, detail: `request ${request.requestId} session ${sessionId}: ${c.detail}`, ...(c.evidence !== undefined ? { evidence: c.evidence } : {}) }, log)
-        }
-      }
-      return this.finish(tracked, { status: 'failed', reason: `no party signed in ${MAX_SIGN_ATTEMPTS} attempts; blamed: ${blamed.join('; ')}` })
-    } catch (err) {
-      if (err instanceof SignRejection) return this.finish(tracked, { status: 'failed', reason: err.message })
-      log.error({ err }, 'sign request failed inside the coordinator')
-      return this.finish(tracked, { status: 'failed', reason: 'the coordinator failed; see its log' })
-    }
+  /** The machine decided the request: what the client gets now; the synced write of it follows. */
+  private decide (tracked: Tracked, result: SignResult, log: Logger): void {
+    Object.assign(tracked.result, result)
+    const finishedAt = this.finishedNow(tracked)
+    tracked.decided?.()
+    this.recent.add(tracked.result, tracked.startedAt ?? finishedAt, finishedAt)
+    const { status, attempts, reason, scheme } = tracked.result
+    const ms = finishedAt - (tracked.startedAt ?? finishedAt)
+    this.init.metrics.signFinished(scheme, status === 'completed' ? 'completed' : 'failed', ms / 1000, attempts)
+    log.info({ status, attempts, reason, ms }, 'sign request finished')
   }
 
   /**
@@ -453,32 +347,6 @@ export class SignCoordinator {
     log.info({ why, detail }, 'sign request sent on to another manager')
   }
 
-  /**
-   * The signers' load as party selection sees it, with this CM itself as
-   * loaded as can be: it signs in its own parties only when no valid party
-   * leaves it out. A CM that dies then takes no member of its sessions with it,
-   * and another CM can finish those sessions from members that are alive
-   * (chaos scenario 3: the killed CM stays down until every request is over).
-   */
-  private loadWithSelfLast (): Map<string, number> {
-    return new Map(this.signerLoad).set(this.init.view.selfPeerId, SELF_PARTY_LOAD)
-  }
-
-  private async finish (tracked: Tracked, outcome: Partial<SignResult> & { status: 'completed' | 'failed' }): Promise<void> {
-    Object.assign(tracked.result, outcome)
-    const finishedAt = this.finishedNow(tracked)
-    tracked.decided?.()
-    this.recent.add(tracked.result, tracked.startedAt ?? finishedAt, finishedAt)
-    await this.persist(tracked)
-    tracked.persisted = true
-    const { requestId, keyId, scheme, status, attempts, reason } = tracked.result
-    const ms = finishedAt - (tracked.startedAt ?? finishedAt)
-    this.init.metrics.signFinished(scheme, status === 'completed' ? 'completed' : 'failed', ms / 1000, attempts)
-    this.init.log.info({ requestId, keyId, flow: 'sign', status, attempts, reason, ms }, 'sign request finished')
-    // Finished results stay in the store; memory keeps only the recent ones.
-    this.forgetFinished(this.now())
-  }
-
   /** Marks the request finished (or sent on) now; memory keeps it among the finished ones for a while. */
   private finishedNow (tracked: Tracked): number {
     tracked.finishedAt = this.now()
@@ -486,13 +354,6 @@ export class SignCoordinator {
     this.finished.delete(id)
     this.finished.set(id, tracked)
     return tracked.finishedAt
-  }
-
-  private async persist (tracked: Tracked): Promise<void> {
-    const stored = { requestDigest: tracked.requestDigest, result: tracked.result, expiresAt: tracked.expiresAt }
-    // The first write files it by its request's expiry (retention).
-    await this.results.put(stored, { sync: tracked.result.status !== 'pending', first: tracked.filed !== true })
-    tracked.filed = true
   }
 
   /** Tells the party the request is done, so a later new_party for it is answered with the signature. */

@@ -1,7 +1,6 @@
 // Session recovery's gathering (docs/protocols/sign.md#session-recovery), for the
 // coordinator machine: ask every member of one session whose part is not in hand for
-// what it contributed (`recover`), under one deadline, and judge what came back, as
-// node/engine/sign/recover.ts's finishSession did. The session is the CM's own (its
+// what it contributed (`recover`), under one deadline, and judge what came back. The session is the CM's own (its
 // silent members, before another session) or another CM's (members answered
 // contributed). Protocol-neutral: the shares are the protocol's to combine.
 import { isAbandonmentOf } from '../dead-session.js'
@@ -80,8 +79,7 @@ type Assembly =
   | { kind: 'inconsistent', detail: string }
 
 /**
- * protocols/sign/recover-session.ts's assembleSession without the FROST part (the protocol's
- * combine judges the commitments): the party as the first report names it, every report from a
+ * Whether the reports make one whole session (the protocol's combine judges the commitments): the party as the first report names it, every report from a
  * member of it naming the same party, and a contribution of every member.
  */
 function assemble<Pub> (protocol: AnyProtocol<Pub>, sessionId: string, known: ReadonlyMap<string, LedgerContribution>): Assembly {

@@ -1,6 +1,6 @@
 // Finishing another CM's session, for the coordinator machine (docs/protocols/sign.md#session-recovery):
-// node/engine/sign/recover.ts's recoverSession (each reported session in turn, the most
-// reported first, up to MAX_RECOVERED_SESSIONS) and finish-other-session.ts's loop (asking
+// each reported session in turn, the most reported first, up to MAX_RECOVERED_SESSIONS, and
+// the loop around them (asking
 // again every RECOVER_RETRY_PAUSE_MS while only unreachable members are missing, until the
 // request expires, or giving the request up to another manager when members keep refusing
 // this CM as none: A CM that lost its role).
@@ -19,7 +19,7 @@ export type RecoveryStep<Pub> = { run: Run<Pub> } & (
   | { kind: 'role-lost', reason: string }
 )
 
-/** Session ids the contributions name, the most reported first (ties: first seen first); recover-session.ts's reportedSessions. */
+/** Session ids the contributions name, the most reported first (ties: first seen first). */
 function reportedSessions (contributions: Iterable<LedgerContribution>): string[] {
   const counts = new Map<string, number>()
   for (const c of contributions) counts.set(c.sessionId, (counts.get(c.sessionId) ?? 0) + 1)
@@ -36,15 +36,25 @@ export function beginRecovery<Pub> (run: Run<Pub>, contributions: ReadonlyMap<st
   return { run, kind: 'recovering', recovery: { contributions, round: freshRound(contributions), stage: { at: 'view', then: 'round' } } }
 }
 
+/**
+ * Whether a CM whose recovery round met `not-a-manager` (`refused`) gives the request up to a manager
+ * the members count: at once when it is no manager in its own view either (`manager`), else once
+ * the refusals have gone on for NOT_A_MANAGER_PATIENCE_MS (views settle after a membership change).
+ * `since` is when the refusals in a row began; a round without them starts the wait again.
+ */
+export function roleLost (refused: boolean, manager: boolean, since: number | undefined, nowMs: number): { giveUp: boolean, since: number | undefined } {
+  if (!refused) return { giveUp: false, since: undefined }
+  const from = since ?? nowMs
+  return { giveUp: !manager || nowMs - from >= NOT_A_MANAGER_PATIENCE_MS, since: from }
+}
+
 /** A fresh view came (run.view): start a round, or decide whether to ask again. */
 export function recoveryView<Pub> (protocol: AnyProtocol<Pub>, run: Run<Pub>, rec: Recovery, nowMs: number, effects: CoordinatorEffect[]): RecoveryStep<Pub> {
   if (rec.stage.at !== 'view') return { run, kind: 'recovering', recovery: rec }
   if (rec.stage.then === 'round') return nextSession(protocol, run, { ...rec, round: freshRound(rec.contributions) }, nowMs, effects)
-  // RefusedAsManager.giveUp: refused now, and either no manager in our own view or refused for long.
-  const refused = rec.round.notManager
-  const refusedSince = refused ? rec.refusedSince ?? nowMs : undefined
+  const { giveUp, since: refusedSince } = roleLost(rec.round.notManager, run.view.manager, rec.refusedSince, nowMs)
   const reason = failure(rec.round)
-  if (refused && (!run.view.manager || nowMs - refusedSince! >= NOT_A_MANAGER_PATIENCE_MS)) return { run, kind: 'role-lost', reason }
+  if (giveUp) return { run, kind: 'role-lost', reason }
   effects.push({ kind: 'note', what: 'another manager\'s session misses unreachable members; asking again', detail: { reason } })
   const [next, timer] = named(run, 'recover-pause')
   effects.push({ kind: 'set-timer', timer, atMs: nowMs + RECOVER_RETRY_PAUSE_MS })

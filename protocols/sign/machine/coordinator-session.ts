@@ -1,6 +1,6 @@
 // One session of the coordinator machine (coordinator-machine.ts): its new_party, the
-// members' answers, and how they are judged (docs/protocols/sign.md#the-cm-judges-an-attempt),
-// as node/engine/sign/attempt.ts did it: a verified completed-before ends the request,
+// members' answers, and how they are judged (docs/protocols/sign.md#the-cm-judges-an-attempt):
+// a verified completed-before ends the request,
 // contributed turns into session recovery, presign-unknown into an exchange, then the
 // refusals (protocols/sign/judge.ts) and finally the threshold protocol's `combine`.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
@@ -41,7 +41,7 @@ export function fitPresigned (party: readonly PartyMember[], presigned: readonly
 }
 
 export function facts<Pub> (run: Run<Pub>, sessionId: string, party: readonly PartyMember[]): SessionFacts<Pub> {
-  // A recovered session begun before an epoch change names that epoch's holders (recover-session.ts's recoveredSessionShape).
+  // A recovered session begun before an epoch change names that epoch's holders (recover-session.ts, widenedFor).
   const sameEpoch = party.every(m => run.key.holders[m.committee - 1]?.[m.member - 1] === m.peerId)
   return { sessionId, request: run.request, message: run.message, party, key: run.key.key, ...(sameEpoch ? {} : { earlierEpoch: true }) }
 }

@@ -148,7 +148,7 @@ export interface RecoveryRound {
 export interface Recovery {
   /** The contributions the session that met them brought: every round starts from these. */
   contributions: ReadonlyMap<string, LedgerContribution>
-  /** Since when members refuse this CM as no manager (finish-other-session.ts's RefusedAsManager). */
+  /** Since when members refuse this CM as no manager (roleLost in coordinator-recovery.ts). */
   refusedSince?: EpochMs
   round: RecoveryRound
   stage:

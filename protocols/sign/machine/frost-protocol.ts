@@ -132,7 +132,7 @@ export function frostProtocol (opts: FrostProtocolOptions): FrostProtocol {
     },
 
     combine (facts, contributions, pre) {
-      // An earlier epoch's session (recover-session.ts's recoveredSessionShape): κ and the flat identifiers depend only on
+      // An earlier epoch's session (recover-session.ts, widenedFor): κ and the flat identifiers depend only on
       // the party's positions, so its shares add up over widened parameters; its verifying shares are unknown here.
       const session = facts.earlierEpoch === true
         ? frost.createSession(widenedFor(facts.key.params, facts.party), facts.key.nested.groupPublicKey, partyOfSlots(facts.party))
