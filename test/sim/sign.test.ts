@@ -3,7 +3,7 @@
 // prints its seed and `npm run sim -- --scenario sign --replay <seed>` replays it.
 import { describe, expect, it } from 'vitest'
 import { replay, runBatch, type Scenario } from './scenario.js'
-import { runSign, signCleanScenario, signScenario } from './scenarios/sign.js'
+import { runSign, signCleanScenario, signScenario, signToyScenario } from './scenarios/sign.js'
 
 const SCHEDULES = Number(process.env.SIM_SIGN_SCHEDULES ?? 200)
 
@@ -16,6 +16,11 @@ describe('signing under random schedules', () => {
 
   it(`${SCHEDULES} schedules without faults: every request completes`, () => {
     const report = runBatch([signCleanScenario], 1_000, SCHEDULES, Date.now)
+    expect(report.failures.map(f => f.failure!.report())).toEqual([])
+  })
+
+  it(`${SCHEDULES} schedules of a three-round protocol with a point-to-point round, on the same machines unchanged`, () => {
+    const report = runBatch([signToyScenario], 2_000, SCHEDULES, Date.now)
     expect(report.failures.map(f => f.failure!.report())).toEqual([])
   })
 

@@ -19,6 +19,8 @@ import type { ThresholdProtocol } from '../../../protocols/sign/machine/threshol
 import { curveFor } from '../../../protocols/sharing/index.js'
 import type { SignRequest } from '../../../protocols/wire/sign.js'
 import { testFrost } from '../../helpers/frost.js'
+import type { KeyLookup } from '../../../protocols/sign/machine/signer-types.js'
+import { toyProtocol, type ToyKey } from '../sign/toy-protocol.js'
 import { signFixture, type SignFixture } from '../../helpers/sign-fixture.js'
 import { Prng } from '../prng.js'
 import type { Scenario } from '../scenario.js'
@@ -58,6 +60,52 @@ function corrupting (protocol: ThresholdProtocol<FrostKey, unknown, unknown, unk
   return { ...protocol, begin: (...args) => wrap(protocol.begin(...args)), advance: (...args) => wrap(protocol.advance(...args)) }
 }
 
+/** What a run's protocol brings: its values for honest and corrupt signers, the key as machines see it, and the checks. */
+interface ProtocolWorld {
+  honest: ThresholdProtocol<unknown, unknown, unknown, unknown>
+  corrupt: ThresholdProtocol<unknown, unknown, unknown, unknown>
+  key: unknown
+  lookup: (peer: string) => KeyLookup<unknown, unknown>
+  verifies: (message: Uint8Array, signature: Uint8Array) => boolean
+  verifier: string
+  /** The nonce a contribution was made over, when the protocol has one to check for reuse. */
+  nonceOf: (contribution: unknown) => string | undefined
+}
+
+function frostWorld (fx: SignFixture): ProtocolWorld {
+  const honest = frostProtocol({ frost: testFrost }) as unknown as ThresholdProtocol<FrostKey, unknown, unknown, unknown>
+  return {
+    honest: honest as never,
+    corrupt: corrupting(honest) as never,
+    key: fx.pub,
+    lookup: peer => fx.lookup(peer) as KeyLookup<unknown, unknown>,
+    verifies: (message, signature) => ed25519.verify(signature, message, fx.deal.groupPublicKey.toBytes()),
+    verifier: "noble's Ed25519",
+    nonceOf: c => (c as FrostContribution).commitment.hiding
+  }
+}
+
+/** The test-only three-round toy protocol (test/sim/sign/toy-protocol.ts): the machines run it unchanged. */
+function toyWorld (fx: SignFixture): ProtocolWorld {
+  const key: ToyKey = { secrets: new Map(fx.holders.flatMap((c, i) => c.map((peer, j) => [`${i + 1}/${j + 1}`, `secret-${peer}`] as const))), groupSecret: 'toy-group' }
+  const corrupt: typeof toyProtocol = {
+    ...toyProtocol,
+    advance: (state, round) => {
+      const p = toyProtocol.advance(state, round)
+      return p.kind === 'contribute' ? { ...p, contribution: { ...(p.contribution as object), proof: 'corrupt' } } : p
+    }
+  }
+  return {
+    honest: toyProtocol as never,
+    corrupt: corrupt as never,
+    key,
+    lookup: peer => ({ kind: 'found', record: fx.record, state: fx.state, pub: key, secret: `secret-${peer}` }),
+    verifies: (message, signature) => toyProtocol.verify(key, message, signature),
+    verifier: 'the toy protocol',
+    nonceOf: () => undefined
+  }
+}
+
 export interface SignRunOptions {
   limits?: Partial<ScheduleLimits>
   /** Whether a request's first manager may die mid-session (default: yes). */
@@ -66,6 +114,8 @@ export interface SignRunOptions {
   amnesiac?: boolean
   /** Whether one node signs corrupt shares (default: drawn). */
   faulty?: boolean
+  /** The threshold protocol the machines drive: FROST (default), or the test-only three-round toy. */
+  protocol?: 'frost' | 'toy'
   traceLines?: number
 }
 
@@ -80,15 +130,15 @@ export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
   const sim = new Simulation({ seed, nodes, network: schedule.network, traceLines: opts.traceLines })
   const up = (): ReadonlySet<string> => new Set(nodes.filter(n => sim.node(n).up))
 
+  const world = opts.protocol === 'toy' ? toyWorld(fx) : frostWorld(fx)
   for (const peer of nodes) {
-    const honest = frostProtocol({ frost: testFrost }) as unknown as ThresholdProtocol<FrostKey, unknown, unknown, unknown>
     const seedBytes = sim.prng.fork(`peer-seed/${peer}`).bytes(32)
     sim.node(peer).add({
       name: SIGN_HOST,
       machine: signHost({
-        self: peer, nodes, live: up, protocol: (peer === faulty ? corrupting(honest) : honest) as never,
-        lookup: fx.lookup(peer),
-        coordinatorKey: { record: fx.record, key: fx.pub, epoch: 0, tc: fx.params.tc, tm: fx.params.tm, holders: fx.holders },
+        self: peer, nodes, live: up, protocol: (peer === faulty ? world.corrupt : world.honest) as never,
+        lookup: world.lookup(peer),
+        coordinatorKey: { record: fx.record, key: world.key, epoch: 0, tc: fx.params.tc, tm: fx.params.tm, holders: fx.holders },
         random: sim.prng.fork(`random/${peer}`).random(),
         signAbandonment: at => signAbandonment(at, seedBytes),
         amnesiac: opts.amnesiac
@@ -135,18 +185,20 @@ export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
       answered.set(result.requestId, result.status)
       if (result.status !== 'completed') return
       const request = requests.find(r => r.requestId === result.requestId)!
-      if (!ed25519.verify(hexToBytes(result.signature!), hexToBytes(request.message), fx.deal.groupPublicKey.toBytes())) {
-        sim.fail('every completed signature verifies', `${e.cm} completed ${result.requestId} with a signature noble rejects`)
+      if (!world.verifies(hexToBytes(request.message), hexToBytes(result.signature!))) {
+        sim.fail('every completed signature verifies', `${e.cm} completed ${result.requestId} with a signature that does not verify (${world.verifier})`)
       }
       const before = signatures.get(result.requestId)
       if (before !== undefined && before !== result.signature) sim.fail('one signature per request id', `${result.requestId} completed with ${before} and ${result.signature!}`)
       signatures.set(result.requestId, result.signature!)
     } else if (e.kind === 'share-sent') {
-      const c = e.contribution as FrostContribution
-      const use = `${e.signer}:${c.commitment.hiding}`
-      const session = commitmentUse.get(use)
-      if (session !== undefined && session !== e.sessionId) sim.fail('no nonce used twice', `${e.signer} sent shares of sessions ${session} and ${e.sessionId} over one round-1 commitment`)
-      commitmentUse.set(use, e.sessionId)
+      const nonce = world.nonceOf(e.contribution)
+      if (nonce !== undefined) {
+        const use = `${e.signer}:${nonce}`
+        const session = commitmentUse.get(use)
+        if (session !== undefined && session !== e.sessionId) sim.fail('no nonce used twice', `${e.signer} sent shares of sessions ${session} and ${e.sessionId} over one round-1 commitment`)
+        commitmentUse.set(use, e.sessionId)
+      }
       // A session every member sent a valid share to has its signature decided, whoever aggregates it: one such session
       // per request id. (A session with the corrupt signer's share gives no signature: its coordinator may retry.)
       const senders = sharesOf.get(e.sessionId) ?? new Set<string>()
@@ -190,6 +242,12 @@ export const signScenario: Scenario = {
   name: 'sign',
   description: 'FROST over nine nodes with drops, delays, duplicates, partitions, crashes and a corrupt signer: signatures verify, one per request id, no nonce reused, blame only for the faulty, nothing past its deadline',
   run: (seed, opts) => runSign(seed, { traceLines: opts.traceLines })
+}
+
+export const signToyScenario: Scenario = {
+  name: 'sign-toy',
+  description: 'the same faults with the test-only three-round toy protocol (a point-to-point round) in place of FROST: the machines drive it unchanged; outputs verify, one per request id, blame only for the faulty',
+  run: (seed, opts) => runSign(seed, { traceLines: opts.traceLines, protocol: 'toy' })
 }
 
 export const signCleanScenario: Scenario = {
