@@ -70,7 +70,8 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
         throw err
       }
       list.push({ member: a.member, reason: 'false-rejection', detail: `refused with ${code} although the request passes that check: ${reason}`, blame: true })
-    } else if (code === 'round1-timeout') {
+    } else if (code === 'round1-timeout' || code === 'round-timeout') {
+      // A round's messages missing (round 1, or a later round of a protocol with more): accusations, weighed below.
       for (const m of a.answer.missing ?? []) accusations.set(tagOf(m), [...(accusations.get(tagOf(m)) ?? []), a.member])
     } else if (code === 'rate-limited' || code === 'peer-rate-limited') {
       // The key's rate limit at that signer, or this CM over its per-peer quota there (issue 17): no fault.

@@ -35,6 +35,14 @@ describe('judgeRefusals', () => {
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p22', 'silent']])
   })
 
+  it('weighs a later round\'s timeout (round-timeout, a protocol of more rounds) as round 1\'s: the majority\'s silent member, never malformed-answer', () => {
+    const later = (m: PartyMember, missing: PartyMember[]): Answered => ({ member: m, answer: { kind: 'reject', sessionId: 's', code: 'round-timeout', reason: 'missing', missing } })
+    const r = judgeRefusals([later(a, [d]), later(b, [d]), later(c, [d]), share(d)], record, request, Date.now())
+    expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p22', 'silent']])
+    const lone = judgeRefusals([later(a, [d]), share(b), share(c), share(d)], record, request, Date.now())
+    expect('list' in lone && lone.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'false-report']])
+  })
+
   it('does not believe a lone accuser: the accuser is blamed, not the accused', () => {
     const r = judgeRefusals([timeout(a, [d]), share(b), share(c), share(d)], record, request, Date.now())
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'false-report']])

@@ -28,7 +28,7 @@ export type SignerAnswer =
     sessionId: string
     code: string
     reason: string
-    /** round1-timeout: the members whose round message never came. */
+    /** round1-timeout (round 1) or round-timeout (a later round): the members whose round message never came. */
     missing?: PartyMember[]
     /** no-contribution (to recover): the signer's signed word that it never contributes to that session. */
     abandoned?: SessionAbandoned
