@@ -284,6 +284,19 @@ describe('sign coordinator machine: expiry and shutdown never blame', () => {
 })
 
 describe('sign coordinator machine: silent members are asked before a new session', () => {
+  it('a member the transport cannot reach is silent at once, not at the session\'s deadline: it is asked, with the transport\'s reason', () => {
+    const { d } = setup()
+    const np = session(d)
+    const [unreachable, answered] = np.party
+    d.answer(answered!.peerId, good(np.sessionId))
+    expect(d.all('send').filter(s => s.msg.kind === 'recover')).toEqual([])
+    d.step({ kind: 'no-answer', nowMs: d.nowMs, from: unreachable!.peerId, sessionId: np.sessionId, error: 'dial refused' })
+    // No timer fired: every member is accounted for, so the session is judged now.
+    expect(d.all('send').filter(s => s.msg.kind === 'recover').map(s => s.to)).toEqual([unreachable!.peerId])
+    // A failure for another session, or a second word about the same member, changes nothing.
+    expect(d.step({ kind: 'no-answer', nowMs: d.nowMs, from: unreachable!.peerId, sessionId: 'other-session', error: 'x' })).toEqual([])
+  })
+
   it('a silent member that did send its share hands it over: the session completes', () => {
     const { d } = setup()
     const np = session(d)

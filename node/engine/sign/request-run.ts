@@ -230,7 +230,11 @@ export class RequestRun {
       : requestJson(init.libp2p, to, PROTOCOL_PARTY, msg, PartyAnswerSchema, { signal })
     asked.then(
       answer => { this.feed({ kind: 'message', from: to, msg: { kind: 'answer', answer: answerFromWire(answer) }, nowMs: init.now() }) },
-      (err: Error) => { init.log.debug({ to, kind: msg.kind, err: err.message }, 'no answer from a party member') }
+      (err: Error) => {
+        init.log.debug({ to, kind: msg.kind, err: err.message }, 'no answer from a party member')
+        // A new_party that failed on the way (the member is down, a reset) is silence known now, as it was before the machine.
+        if (msg.kind === 'new_party') this.feed({ kind: 'no-answer', from: to, sessionId: msg.sessionId, error: err.message, nowMs: init.now() })
+      }
     ).finally(() => { releaseDeadline(signal) })
   }
 }

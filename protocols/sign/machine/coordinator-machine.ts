@@ -21,7 +21,7 @@ import { gathered, judgeGather, startGather, withRecoverAnswer } from './coordin
 import { restoreRequest, stopRun } from './coordinator-lifecycle.js'
 import { beginRecovery, recoveryAnswer, recoveryTimer, recoveryView, type RecoveryStep } from './coordinator-recovery.js'
 import {
-  everyoneAnswered, fitPresigned, judgeSession, newParty, sharesInHand, withAnswer, type AnyProtocol
+  everyoneAnswered, fitPresigned, judgeSession, newParty, sharesInHand, withAnswer, withFailure, type AnyProtocol
 } from './coordinator-session.js'
 import {
   named, resultKey, type CoordinatorEffect, type CoordinatorEvent, type CoordinatorState, type Gather,
@@ -263,6 +263,14 @@ export function createCoordinatorMachine<Pub> (init: CoordinatorMachineInit<Pub>
           if (step !== undefined) return to(afterRecovery(step, fx))
         }
         return same
+      }
+      case 'no-answer': {
+        if (stage.at !== 'session') return same
+        const session = withFailure(stage.session, event.from, event.sessionId, event.error)
+        if (session === undefined) return same
+        if (!everyoneAnswered(session)) return { state: running(run, { at: 'session', session }), effects: [] }
+        fx.push({ kind: 'cancel-timer', timer: session.timer })
+        return to(sessionOver(run, session, event.nowMs, fx))
       }
       case 'message': {
         const { from, msg, nowMs } = event

@@ -32,7 +32,13 @@ export function withAnswer (session: Session, from: string, answer: SignerAnswer
   return { ...session, answers: new Map(session.answers).set(from, answer) }
 }
 
-export const everyoneAnswered = (session: Session): boolean => session.party.every(m => session.answers.has(m.peerId))
+/** `from` could not be reached for the session's new_party: silent, as it would be at the deadline, but known now. */
+export function withFailure (session: Session, from: string, sessionId: string, error: string): Session | undefined {
+  if (sessionId !== session.sessionId || session.answers.has(from) || session.failed?.has(from) === true || !session.party.some(m => m.peerId === from)) return undefined
+  return { ...session, failed: new Map(session.failed).set(from, error) }
+}
+
+export const everyoneAnswered = (session: Session): boolean => session.party.every(m => session.answers.has(m.peerId) || session.failed?.has(m.peerId) === true)
 
 /** Presignatures the shell's pool gave for `party`: one per member, in party order, each in its member's name; else none. */
 export function fitPresigned (party: readonly PartyMember[], presigned: readonly PresignedCommitment[] | undefined): readonly PresignedCommitment[] | undefined {
@@ -109,7 +115,7 @@ export function judgeSession<Pub> (protocol: AnyProtocol<Pub>, run: Run<Pub>, se
   const silentFor = nowMs - session.startedAtMs
   const answered: Answered[] = party.map(member => {
     const a = answerOf(member)
-    return a === undefined ? { member, error: `no answer to new_party within ${silentFor} ms` } : { member, answer: asWireAnswer(a) }
+    return a === undefined ? { member, error: session.failed?.get(member.peerId) ?? `no answer to new_party within ${silentFor} ms` } : { member, answer: asWireAnswer(a) }
   })
   let refusals: ReturnType<typeof judgeRefusals>
   try {

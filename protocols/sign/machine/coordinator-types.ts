@@ -52,6 +52,8 @@ export type CoordinatorEvent<Pub> =
   | { kind: 'presigns', nowMs: EpochMs, presigned?: readonly PresignedCommitment[] }
   /** The node shuts down: the request stays pending, nobody is blamed. */
   | { kind: 'stop', nowMs: EpochMs }
+  /** The shell could not get `from`'s answer to the session's new_party at all (dial failed, stream reset): it counts as silence now, not at the session's deadline. */
+  | { kind: 'no-answer', nowMs: EpochMs, from: string, sessionId: string, error: string }
 
 export type CoordinatorEffect =
   | CoreEffect<SignMachineMessage>
@@ -107,6 +109,8 @@ export interface Session {
   timer: string
   /** The first answer of each member, by peer id. */
   answers: ReadonlyMap<string, SignerAnswer>
+  /** Members whose answer the transport could not get, with why (silent, judged with the rest). */
+  failed?: ReadonlyMap<string, string>
 }
 
 /**
