@@ -18,6 +18,7 @@ import type { SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { requestJson } from '../../p2p/direct.js'
 import { deadline, releaseDeadline } from '../../deadline.js'
+import { MachineTimers } from '../machine-timers.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import type { KeyMaterial } from './key-material.js'
@@ -66,7 +67,7 @@ export function answerFromWire (answer: PartyAnswer): SignerAnswer {
 export class RequestRun {
   private readonly machine: CoordinatorMachine<FrostKey>
   private state: CoordinatorState<FrostKey>
-  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly timers: MachineTimers
   private slotRelease: (() => void) | undefined
   private slotAsk: AbortController | undefined
   private ended!: () => void
@@ -81,6 +82,7 @@ export class RequestRun {
   constructor (private readonly init: RequestRunInit) {
     this.machine = createCoordinatorMachine<FrostKey>({ protocol: frostProtocol({ frost: init.frost }), random: n => new Uint8Array(randomBytes(n)) })
     this.state = this.machine.restore(new Map(), init.now()).state
+    this.timers = new MachineTimers(timer => { this.feed({ kind: 'timer', timer, nowMs: init.now() }) }, init.now)
   }
 
   /** Runs the request to its end here: decided (and written), sent on, or stopped. */
@@ -99,7 +101,7 @@ export class RequestRun {
       await this.over
     } finally {
       this.init.signal.removeEventListener('abort', onStop)
-      for (const t of this.timers.values()) clearTimeout(t)
+      this.timers.clear()
       this.slotAsk?.abort()
       this.slotRelease?.()
     }
@@ -155,17 +157,8 @@ export class RequestRun {
         // A failed write does not hold up the next one.
         this.writing = this.writing.catch(() => {})
         return
-      case 'set-timer': {
-        clearTimeout(this.timers.get(e.timer))
-        const t = setTimeout(() => { this.timers.delete(e.timer); this.feed({ kind: 'timer', timer: e.timer, nowMs: now() }) }, Math.max(0, e.atMs - now()))
-        t.unref()
-        this.timers.set(e.timer, t)
-        return
-      }
-      case 'cancel-timer':
-        clearTimeout(this.timers.get(e.timer))
-        this.timers.delete(e.timer)
-        return
+      case 'set-timer': this.timers.set(e.timer, e.atMs); return
+      case 'cancel-timer': this.timers.cancel(e.timer); return
       case 'need-view':
         this.queue.push({ kind: 'view', nowMs: now(), view: this.viewNow() })
         return

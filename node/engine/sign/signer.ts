@@ -28,6 +28,7 @@ import type { ShareStore } from '../new-user/share-store.js'
 import { holderSlot } from '../lifecycle/key-state.js'
 import { deadline } from '../../deadline.js'
 import { KeyedLock } from '../keyed-lock.js'
+import { MachineTimers } from '../machine-timers.js'
 import { corruptingShares, type SignerFaults } from './signer-faults.js'
 import type { KeyMaterial, KeyMaterials } from './key-material.js'
 import type { SignLedger } from './ledger.js'
@@ -73,7 +74,7 @@ export class Signer {
   private readonly peerKey: KeyObject
   /** Answers the machine will give, by `coordinator|sessionId`, oldest first. */
   private readonly waiting = new Map<string, Waiting[]>()
-  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly timers: MachineTimers
   /** Lookups and steps of one request, one at a time: the ledger entry an event brings is never older than the machine's last write. */
   private readonly lookups = new KeyedLock()
   /** Ledger writes on their way, by persist token; and how many per entry. */
@@ -91,6 +92,7 @@ export class Signer {
       signAbandonment: at => signAbandonment(at, init.peerSeed)
     })
     this.state = this.machine.restore(new Map(), this.now()).state
+    this.timers = new MachineTimers(timer => { this.step({ kind: 'timer', timer, nowMs: this.now() }) }, this.now)
   }
 
   /** new_party from `coordinator`: answers with our share, completed-before, or a reject naming why. */
@@ -156,7 +158,6 @@ export class Signer {
 
   /** Stops the machine's timers (the node stops). */
   stop (): void {
-    for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
   }
 
@@ -226,20 +227,8 @@ export class Signer {
     switch (e.kind) {
       case 'send': return this.send(e.to, e.msg)
       case 'persist': return this.persist(e.key, e.value as LedgerEntry | undefined, e.sync, e.token)
-      case 'set-timer': {
-        clearTimeout(this.timers.get(e.timer))
-        const t = setTimeout(() => {
-          this.timers.delete(e.timer)
-          this.step({ kind: 'timer', timer: e.timer, nowMs: this.now() })
-        }, Math.max(0, e.atMs - this.now()))
-        t.unref()
-        this.timers.set(e.timer, t)
-        return
-      }
-      case 'cancel-timer':
-        clearTimeout(this.timers.get(e.timer))
-        this.timers.delete(e.timer)
-        return
+      case 'set-timer': this.timers.set(e.timer, e.atMs); return
+      case 'cancel-timer': this.timers.cancel(e.timer); return
       case 'take-rate-token':
         this.init.rate.tryTake(e.keyId, e.ratePerMinute, e.nowMs)
         return
