@@ -11,6 +11,7 @@ import { livenessMachine, RUNS_RECORD, type LivenessEffect, type LivenessEvent, 
 import { decodeHeartbeat, encodeHeartbeat } from '../../protocols/wire/heartbeat.js'
 import { raceSignal, withDeadline } from '../deadline.js'
 import type { LivenessTracker } from '../engine/liveness.js'
+import { MachineTimers } from '../engine/machine-timers.js'
 import type { Logger } from '../log.js'
 import type { KeyStore } from '../store/index.js'
 import type { ShardsigLibp2p } from './create-libp2p.js'
@@ -34,13 +35,14 @@ export interface HeartbeatInit {
 export class HeartbeatService {
   readonly #machine: LivenessMachine
   readonly #edge: HeartbeatEdge
-  readonly #timers = new Map<string, NodeJS.Timeout>()
+  readonly #timers: MachineTimers
   readonly #now: () => number
   #state: LivenessState | undefined
   #stopped = false
 
   constructor (private readonly init: HeartbeatInit) {
     this.#now = init.now ?? Date.now
+    this.#timers = new MachineTimers(timer => { void this.#step({ kind: 'timer', timer, nowMs: this.#now() }) }, this.#now)
     this.#edge = { members: init.members, epoch: init.epoch }
     this.#machine = livenessMachine({
       selfPeerId: init.libp2p.peerId.toString(), nodeId: init.nodeId, epoch: init.epoch
@@ -73,7 +75,6 @@ export class HeartbeatService {
 
   stop (): void {
     this.#stopped = true
-    for (const t of this.#timers.values()) clearTimeout(t)
     this.#timers.clear()
     const pubsub = this.init.libp2p.services.pubsub
     pubsub.removeEventListener('message', this.onMessage)
@@ -108,17 +109,11 @@ export class HeartbeatService {
             void this.#step({ kind: 'persisted', token: effect.token, nowMs: this.#now() })
           }))
           break
-        case 'set-timer': {
-          clearTimeout(this.#timers.get(effect.timer))
-          this.#timers.set(effect.timer, setTimeout(() => {
-            this.#timers.delete(effect.timer)
-            void this.#step({ kind: 'timer', timer: effect.timer, nowMs: this.#now() })
-          }, Math.max(0, effect.atMs - this.#now())))
+        case 'set-timer':
+          this.#timers.set(effect.timer, effect.atMs)
           break
-        }
         case 'cancel-timer':
-          clearTimeout(this.#timers.get(effect.timer))
-          this.#timers.delete(effect.timer)
+          this.#timers.cancel(effect.timer)
           break
         case 'stale':
           this.init.log.debug({ peerId: effect.peerId, kind: effect.msg.kind, seq: effect.msg.seq }, 'stale heartbeat ignored')
