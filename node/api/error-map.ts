@@ -1,5 +1,5 @@
 // The one place where domain errors become HTTP problems.
-import { KeyDeletedError, RecordConflictError } from '../engine/registry.js'
+import { KeyDeletedError, RecordConflictError } from '../engine/registry-errors.js'
 import { KeyGoneError, UnknownKeyError } from '../engine/delete-user.js'
 import { DeleteRejection } from '../../protocols/delete-user/tombstone.js'
 import { DkgFailedError } from '../engine/dkg/coordinator.js'

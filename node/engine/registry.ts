@@ -1,7 +1,7 @@
 // The key registry every node keeps (DESIGN 5): owner-signed records with the
 // holders' receipts, persisted in the store, gossiped on TOPIC_REGISTRY, and
-// caught up by anti-entropy sync with each genesis peer on (re)connect and
-// with a random peer every REGISTRY_SYNC_INTERVAL_MS. Only entries that pass
+// caught up by anti-entropy (registry-sync.ts) with each genesis peer on
+// (re)connect and with a random peer every REGISTRY_SYNC_INTERVAL_MS. Only entries that pass
 // checkRegistryEntry (the record fits this network, receipts from tc
 // committees × tm members) are stored or relayed. A deleted key leaves an
 // owner-signed tombstone (delete_user) that travels the same ways and wins
@@ -11,28 +11,23 @@
 // are the keys ever registered, reported against MAX_REGISTRY_KEYS.
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import {
-  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_KEYS, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_REGISTRY_SYNC, REGISTRY_SYNC_BATCH_BYTES,
-  REGISTRY_SYNC_INTERVAL_MS, REGISTRY_SYNC_TIMEOUT_MS, TOPIC_REGISTRY
-} from '../../protocols/constants.js'
+import { MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_KEYS, TOPIC_REGISTRY } from '../../protocols/constants.js'
+import { checkErasureReceipt, checkTombstone, deleteDigest, mergeErasureReceipts, type HoldersAt } from '../../protocols/delete-user/tombstone.js'
 import { NewUserRejection } from '../../protocols/new-user/check-record.js'
 import { checkRegistryEntry, mergeReceipts, recordDigest, type RegistryEntry } from '../../protocols/new-user/registry-entry.js'
+import { RegistryDigestTree } from '../../protocols/registry/digest-tree.js'
+import type { Tombstone } from '../../protocols/wire/delete-user.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { Membership } from '../../protocols/wire/membership.js'
-import { bucketOf, differingBuckets, RegistryDigestTree } from '../../protocols/registry/digest-tree.js'
-import {
-  RegistryGossipSchema, SUMMARY_CHUNK_KEYS, SyncRequestSchema, SyncResponseSchema, type EntriesResponse, type RegistryGossip, type SyncRequest, type SyncResponse
-} from '../../protocols/wire/registry-sync.js'
-import { checkErasureReceipt, checkTombstone, DeleteRejection, deleteDigest, mergeErasureReceipts, type HoldersAt } from '../../protocols/delete-user/tombstone.js'
-import type { Tombstone } from '../../protocols/wire/delete-user.js'
+import { RegistryGossipSchema, type RegistryGossip } from '../../protocols/wire/registry-sync.js'
+import { decodeGossip } from '../../protocols/wire/tolerant.js'
 import type { Logger } from '../log.js'
 import type { RetentionMetrics } from '../metrics/index.js'
 import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
-import { handleJson, requestJson } from '../p2p/direct.js'
-import { KeyedLock } from './keyed-lock.js'
 import type { KeyStore } from '../store/index.js'
-import { deadline } from '../deadline.js'
-import { decodeGossip } from '../../protocols/wire/tolerant.js'
+import { KeyedLock } from './keyed-lock.js'
+import { KeyDeletedError, RecordConflictError } from './registry-errors.js'
+import { RegistrySync, type HeldEntry } from './registry-sync.js'
 
 const REGISTRY_PREFIX = 'registry/'
 const TOMBSTONE_PREFIX = 'tombstone/'
@@ -40,23 +35,6 @@ const TOMBSTONE_PREFIX = 'tombstone/'
 const MAX_REGISTRY_GOSSIP_BYTES = MAX_DIRECT_MESSAGE_BYTES
 
 export type AddResult = 'added' | 'updated' | 'unchanged'
-
-/** new_user for a key that was deleted: the tombstone stays, the key does not come back. */
-export class KeyDeletedError extends Error {
-  constructor (readonly keyId: string) {
-    super(`key ${keyId} was deleted by its owner`)
-    this.name = 'KeyDeletedError'
-  }
-}
-
-export class RecordConflictError extends Error {
-  constructor (readonly keyId: string) {
-    super(`key ${keyId} is already registered with a different record`)
-    this.name = 'RecordConflictError'
-  }
-}
-
-interface Held { entry: RegistryEntry, digest: string }
 
 export interface RegistryInit {
   libp2p: ShardsigLibp2p
@@ -74,22 +52,33 @@ export interface RegistryInit {
 }
 
 export class KeyRegistry {
-  private readonly entries = new Map<string, Held>()
+  private readonly entries = new Map<string, HeldEntry>()
   private readonly tombstones = new Map<string, Tombstone>()
   /** What this node holds, by bucket: anti-entropy compares it with a peer's before any summary. */
   private readonly tree = new RegistryDigestTree()
   private readonly tombstoneListeners: Array<(t: Tombstone) => void> = []
   private readonly entryListeners: Array<(entry: RegistryEntry) => void> = []
-  private readonly syncedListeners: Array<() => void> = []
-  private syncedOnce = false
-  /** The sync running with each peer: a second ask for one joins it. */
-  private readonly syncing = new Map<string, Promise<number>>()
   /** Merges of one key run one after another: each reads, awaits the store, then writes. */
   private readonly mergeLock = new KeyedLock()
-  private stopped = false
-  private timer: NodeJS.Timeout | undefined
+  private readonly sync: RegistrySync
 
-  constructor (private readonly init: RegistryInit) {}
+  constructor (private readonly init: RegistryInit) {
+    this.sync = new RegistrySync({
+      libp2p: init.libp2p,
+      peers: init.peers,
+      log: init.log,
+      held: {
+        entries: this.entries,
+        tombstones: this.tombstones,
+        tree: this.tree,
+        takeEntry: async entry => {
+          checkRegistryEntry(entry, this.membershipOf(entry.record))
+          return await this.merge(entry) !== 'unchanged'
+        },
+        takeTombstone: async tombstone => await this.addTombstone(tombstone, { gossip: false }) !== 'unchanged'
+      }
+    })
+  }
 
   /** The membership a record was made under; a record of an epoch this node does not know is refused. */
   private membershipOf (record: KeyRecord): Membership {
@@ -118,36 +107,16 @@ export class KeyRegistry {
     libp2p.services.pubsub.topicValidators.set(TOPIC_REGISTRY, this.validate)
     libp2p.services.pubsub.addEventListener('message', this.onMessage)
     libp2p.services.pubsub.subscribe(TOPIC_REGISTRY)
-    await handleJson({
-      libp2p,
-      protocol: PROTOCOL_REGISTRY_SYNC,
-      requestSchema: SyncRequestSchema,
-      malformed: () => ({ kind: 'entries', entries: [], more: false }),
-      // Nothing this time: the asker syncs again on its next round.
-      overQuota: () => ({ kind: 'entries', entries: [], more: false }),
-      handle: async (req) => this.answerSync(req),
-      timeoutMs: REGISTRY_SYNC_TIMEOUT_MS,
-      maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES,
-      log: this.init.log
-    })
-    libp2p.addEventListener('peer:identify', this.onIdentify)
-    // Gossip can be missed without a reconnect (a dropped message, a full queue): sync now and then anyway.
-    this.timer = setInterval(() => {
-      const connected = libp2p.getConnections().map(c => c.remotePeer.toString()).filter(p => this.init.peers.has(p))
-      const peer = connected[Math.floor(Math.random() * connected.length)]
-      if (peer !== undefined) this.startSync(peer)
-    }, REGISTRY_SYNC_INTERVAL_MS)
-    this.timer.unref()
+    await this.sync.start()
   }
 
   async stop (): Promise<void> {
-    this.stopped = true
-    if (this.timer !== undefined) clearInterval(this.timer)
-    const { libp2p } = this.init
-    libp2p.removeEventListener('peer:identify', this.onIdentify)
-    libp2p.services.pubsub.removeEventListener('message', this.onMessage)
-    libp2p.services.pubsub.topicValidators.delete(TOPIC_REGISTRY)
-    await libp2p.unhandle(PROTOCOL_REGISTRY_SYNC)
+    // Anti-entropy stops starting rounds at once; gossip goes while its handler is being removed.
+    const syncStopped = this.sync.stop()
+    const { pubsub } = this.init.libp2p.services
+    pubsub.removeEventListener('message', this.onMessage)
+    pubsub.topicValidators.delete(TOPIC_REGISTRY)
+    await syncStopped
   }
 
   get (keyId: string): RegistryEntry | undefined {
@@ -345,148 +314,22 @@ export class KeyRegistry {
     })
   }
 
-  private answerSync (req: SyncRequest): SyncResponse {
-    if (req.kind === 'digests') {
-      const root = this.tree.root()
-      return root === req.root ? { kind: 'digests', root } : { kind: 'digests', root, buckets: this.tree.bucketDigests() }
-    }
-    return this.entriesFor(req)
-  }
-
-  /**
-   * Entries (and tombstones) the asker lacks or holds with fewer receipts, in the buckets it
-   * names (every key when it names none), up to REGISTRY_SYNC_BATCH_BYTES of JSON.
-   */
-  private entriesFor (req: Extract<SyncRequest, { kind: 'summary' }>): EntriesResponse {
-    const theirs = new Map(req.have.map(h => [h.keyId, h]))
-    const theirTombstones = new Map((req.tombstones ?? []).map(t => [t.keyId, t.receipts]))
-    const keyIds = req.buckets === undefined ? undefined : req.buckets.flatMap(b => [...this.tree.itemsOf(b).keys()])
-    const tombstoned = keyIds === undefined ? [...this.tombstones.values()] : keyIds.flatMap(k => this.tombstones.get(k) ?? [])
-    const held = keyIds === undefined ? [...this.entries.values()] : keyIds.flatMap(k => this.entries.get(k) ?? [])
-    const entries: RegistryEntry[] = []
-    const tombstones: Tombstone[] = []
-    let bytes = 0
-    // Tombstones first: a deletion matters more than a key the asker lacks.
-    for (const t of tombstoned) {
-      if ((theirTombstones.get(t.record.keyId) ?? -1) >= t.receipts.length) continue
-      const size = JSON.stringify(t).length
-      if (tombstones.length > 0 && bytes + size > REGISTRY_SYNC_BATCH_BYTES) return { kind: 'entries', entries, tombstones, more: true }
-      tombstones.push(t)
-      bytes += size
-    }
-    for (const h of held) {
-      const t = theirs.get(h.entry.record.keyId)
-      if (t !== undefined && (t.recordDigest !== h.digest || t.receipts >= h.entry.receipts.length)) continue
-      const size = JSON.stringify(h.entry).length
-      if (entries.length > 0 && bytes + size > REGISTRY_SYNC_BATCH_BYTES) return { kind: 'entries', entries, tombstones, more: true }
-      entries.push(h.entry)
-      bytes += size
-    }
-    return { kind: 'entries', entries, tombstones, more: false }
-  }
-
-  private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => {
-    const peer = evt.detail.peerId.toString()
-    if (this.init.peers.has(peer)) this.startSync(peer)
-  }
-
-  private startSync (peer: string): void {
-    if (this.stopped) return
-    this.pull(peer).catch((err: Error) => { this.init.log.debug({ peer, err: err.message }, 'registry sync failed') })
-  }
-
-  /** syncWith `peer`, or the sync with it already running: what a caller that needs a key now awaits. */
+  /** Anti-entropy with `peer`, or the one already running: what a caller that needs a key now awaits. */
   async pull (peer: string): Promise<number> {
-    let running = this.syncing.get(peer)
-    if (running === undefined) {
-      running = this.syncWith(peer).finally(() => { this.syncing.delete(peer) })
-      this.syncing.set(peer, running)
-    }
-    return await running
+    return await this.sync.pull(peer)
   }
 
-  /**
-   * Pulls every entry `peer` has that we lack (or hold with fewer receipts): roots first, then
-   * the summaries of the buckets whose digests differ. A peer that does not know digests (a
-   * build before them answers an empty `entries`) gets one summary of every key, as before.
-   */
+  /** One anti-entropy round with `peer`: how many entries and tombstones it brought. */
   async syncWith (peer: string): Promise<number> {
-    const answer = await this.ask(peer, { kind: 'digests', root: this.tree.root() })
-    let pulled = 0
-    if (answer.kind === 'entries') {
-      pulled = await this.pullSummaries(peer, undefined)
-    } else if (answer.buckets !== undefined) {
-      for (const buckets of this.summaryChunks(differingBuckets(this.tree.bucketDigests(), answer.buckets))) {
-        pulled += await this.pullSummaries(peer, buckets)
-      }
-    }
-    if (!this.stopped && !this.syncedOnce) {
-      this.syncedOnce = true
-      for (const listener of this.syncedListeners) listener()
-    }
-    return pulled
-  }
-
-  private async ask (peer: string, req: SyncRequest): Promise<SyncResponse> {
-    return await requestJson(this.init.libp2p, peer, PROTOCOL_REGISTRY_SYNC, req, SyncResponseSchema,
-      { signal: deadline(REGISTRY_SYNC_TIMEOUT_MS), maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES })
-  }
-
-  /** Differing buckets grouped so that each summary lists at most SUMMARY_CHUNK_KEYS of our keys (one bucket alone may list more). */
-  private summaryChunks (buckets: number[]): number[][] {
-    const chunks: number[][] = []
-    let keys = 0
-    for (const b of buckets) {
-      const size = this.tree.itemsOf(b).size
-      if (chunks.length === 0 || (keys > 0 && keys + size > SUMMARY_CHUNK_KEYS)) { chunks.push([]); keys = 0 }
-      chunks.at(-1)!.push(b)
-      keys += size
-    }
-    return chunks
-  }
-
-  /** Summaries of what we hold in `buckets` (every key when undefined), page after page, until the peer has nothing more for us. */
-  private async pullSummaries (peer: string, buckets: number[] | undefined): Promise<number> {
-    let pulled = 0
-    for (;;) {
-      if (this.stopped) return pulled
-      const keyIds = buckets === undefined ? undefined : new Set(buckets.flatMap(b => [...this.tree.itemsOf(b).keys()]))
-      const have = [...this.entries.values()].filter(h => keyIds?.has(h.entry.record.keyId) ?? true)
-        .map(h => ({ keyId: h.entry.record.keyId, recordDigest: h.digest, receipts: h.entry.receipts.length }))
-      const tombstones = [...this.tombstones.values()].filter(t => keyIds?.has(t.record.keyId) ?? true)
-        .map(t => ({ keyId: t.record.keyId, receipts: t.receipts.length }))
-      const res = await this.ask(peer, { kind: 'summary', have, tombstones, ...(buckets !== undefined ? { buckets } : {}) })
-      if (res.kind !== 'entries') return pulled
-      let progressed = false
-      for (const tombstone of res.tombstones ?? []) {
-        try {
-          if (await this.addTombstone(tombstone, { gossip: false }) !== 'unchanged') { pulled++; progressed = true }
-        } catch (err) {
-          if (!(err instanceof DeleteRejection)) throw err
-          this.init.log.warn({ peer, keyId: tombstone.record.keyId, err: err.message }, 'peer offered an invalid tombstone')
-        }
-      }
-      for (const entry of res.entries) {
-        // Only what we asked about: a peer cannot make us take keys outside the buckets.
-        if (buckets !== undefined && !buckets.includes(bucketOf(entry.record.keyId))) continue
-        try {
-          checkRegistryEntry(entry, this.membershipOf(entry.record))
-          if (await this.merge(entry) !== 'unchanged') { pulled++; progressed = true }
-        } catch (err) {
-          if (!(err instanceof NewUserRejection || err instanceof RecordConflictError)) throw err
-          this.init.log.warn({ peer, keyId: entry.record.keyId, err: err.message }, 'peer offered an invalid registry entry')
-        }
-      }
-      if (!res.more || !progressed) return pulled
-    }
+    return await this.sync.syncWith(peer)
   }
 
   /** Whether one sync with a peer has run to its end: this node holds every key that peer held then. */
-  get synced (): boolean { return this.syncedOnce }
+  get synced (): boolean { return this.sync.synced }
 
   /** Called once, when the first sync with a peer ran to its end. */
   onSynced (listener: () => void): void {
-    this.syncedListeners.push(listener)
+    this.sync.onSynced(listener)
   }
 }
 
