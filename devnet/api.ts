@@ -4,76 +4,31 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isDeepStrictEqual } from 'node:util'
+import { deadline } from '../node/deadline.js'
 import type { GenesisParams } from '../protocols/wire/genesis.js'
 import {
-  DEFAULT_BASE_PORT, DEFAULT_DEVNET_DIR, DEVNET_HOST, HTTP_PORT_OFFSET, HTTP_REQUEST_TIMEOUT_MS, LOG_TAIL_LINES, MAX_DEVNET_NODES,
-  POLL_INTERVAL_MS, PORT_RELEASE_TIMEOUT_MS, RESTART_TIMEOUT_MS, STOP_TIMEOUT_MS, UP_TIMEOUT_MS
+  DEFAULT_DEVNET_DIR, LOG_TAIL_LINES, POLL_INTERVAL_MS, PORT_RELEASE_TIMEOUT_MS, RESTART_TIMEOUT_MS, STOP_TIMEOUT_MS, UP_TIMEOUT_MS
 } from './constants.js'
 import { resolveNodeEntry } from './entry.js'
 import { DevnetError, DevnetTimeoutError, DevnetUsageError } from './errors.js'
-import { generateDevnet, type LogLevel } from './generate.js'
+import type { LogLevel } from './generate.js'
 import {
   assessAgreement, fetchParsed, nodeList, fetchView, HEALTH_STATUSES, HealthSchema, PeersSchema, WhoClSchema, WhoCmSchema,
-  type Agreement, type Health, type NodeRef, type Peers, type WhoCl, type WhoCm
+  type Agreement, type Health, type NodeRef, type Peers, type Progress, type WhoCl, type WhoCm
 } from './health.js'
 import { nodePaths, type NodePaths } from './layout.js'
 import { tailLines } from './logs.js'
-import { chooseParams } from './params.js'
+import { nodeStatus } from './node-status.js'
 import { describeTaken, nodePortClaims, takenPorts, waitForPorts, type PortClaim } from './ports.js'
 import {
   killProcess, processState, readPidFile, removePidFile, sendSignal, spawnNode, stopProcess,
   type ProcessState
 } from './processes.js'
-import { readState, writeState, type DevnetNodeRecord, type DevnetState } from './state.js'
+import { hostOf, readState, usesTls, type DevnetNodeRecord, type DevnetState } from './state.js'
 import type { NodeRow } from './table.js'
-import { deadline } from '../node/deadline.js'
-import { JoiningHealthSchema } from '../protocols/wire/http.js'
-import { getJson } from './http.js'
+import { checkReuse, freshOptions, generateShaped, storeWrappers, type ShapeOptions, type UpOptions } from './up-options.js'
 
-export interface Progress {
-  healthy: number
-  total: number
-  agreed: boolean
-  reason?: string
-  elapsedMs: number
-}
-
-export interface UpOptions {
-  /** Devnet folder; default `.devnet` in the working directory. */
-  dir?: string
-  /** Node count; required when the folder holds no devnet yet. */
-  nodes?: number
-  committees?: number
-  basePort?: number
-  /** Wipe an existing (stopped) devnet and generate a new one (the old node count and committees unless -n is given, the old base port unless given). */
-  fresh?: boolean
-  /**
-   * Every node serves HTTPS with a self-signed certificate made here; the genesis
-   * lists https URLs and the certificates' fingerprints, and the devnet's own
-   * requests pin them. Only when generating; a reused devnet keeps what it was.
-   */
-  tls?: boolean
-  logLevel?: LogLevel
-  /** Deadline for every node healthy with roles agreed. */
-  timeoutMs?: number
-  signal?: AbortSignal
-  onProgress?: (progress: Progress) => void
-  /** Script to run instead of bin/shardsig-node.js (it gets --config and --passphrase-file). */
-  nodeEntry?: string
-  /**
-   * Address of each node (node i at [i-1]): it listens there for p2p and HTTP,
-   * and the genesis announces it. Default 127.0.0.1 for every node. Only when
-   * generating; a reused devnet must have been generated with the same hosts.
-   */
-  hosts?: string[]
-  /**
-   * Command each node is started through, e.g. `i => ['ip', 'netns', 'exec', ns(i)]`;
-   * it must exec the node in place (the pid is the node's). Stored in the state,
-   * so `open`, `start` and `restart` use it too; an `up` without it clears it.
-   */
-  wrapCommand?: (index: number) => string[]
-}
+export type { Progress, ShapeOptions, UpOptions }
 
 export interface WaitOptions {
   timeoutMs?: number
@@ -112,9 +67,7 @@ export class Devnet {
       }
       await existing.removeStalePidFiles()
       if (opts.fresh === true) {
-        // A fresh devnet keeps the old shape unless told otherwise; only the identities are new.
-        const shape = opts.nodes === undefined ? { nodes: state.nodes.length, committees: state.params.committees, hosts: state.nodes.map(hostOf) } : {}
-        opts = { ...shape, basePort: state.basePort, tls: usesTls(state), ...definedOnly(opts) }
+        opts = freshOptions(state, opts)
         await rm(dir, { recursive: true, force: true })
         state = undefined
       } else {
@@ -124,12 +77,7 @@ export class Devnet {
     }
     if (state === undefined) {
       if (opts.nodes === undefined) throw new DevnetUsageError(`there is no devnet in ${dir} yet: give the node count (-n N)`)
-      const basePort = opts.basePort ?? DEFAULT_BASE_PORT
-      const params = chooseParams(opts.nodes, opts.committees)
-      checkBasePort(basePort)
-      state = await generateDevnet({
-        dir, nodes: opts.nodes, params, basePort, logLevel: opts.logLevel ?? 'info', ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}), ...(opts.tls === true ? { tls: true } : {})
-      })
+      state = await generateShaped(dir, opts.nodes, opts)
     }
     state = await storeWrappers(dir, state, opts.wrapCommand)
     const devnet = new Devnet(dir, state, opts.nodeEntry)
@@ -141,16 +89,12 @@ export class Devnet {
    * Generates a devnet without starting it (`devnet genesis`): with `hosts`,
    * the genesis and configs of a network whose nodes run elsewhere.
    */
-  static async generate (opts: { dir?: string, hosts?: string[], nodes?: number, committees?: number, basePort?: number, logLevel?: LogLevel, tls?: boolean }): Promise<Devnet> {
+  static async generate (opts: ShapeOptions & { dir?: string }): Promise<Devnet> {
     const dir = resolve(opts.dir ?? DEFAULT_DEVNET_DIR)
     if (await readState(dir) !== undefined) throw new DevnetError(`there is already a devnet in ${dir}: remove it or choose another --dir`)
     const nodes = opts.nodes ?? opts.hosts?.length
     if (nodes === undefined) throw new DevnetUsageError('give the hosts (--hosts) or the node count')
-    const basePort = opts.basePort ?? DEFAULT_BASE_PORT
-    checkBasePort(basePort)
-    const params = chooseParams(nodes, opts.committees)
-    const state = await generateDevnet({ dir, nodes, params, basePort, logLevel: opts.logLevel ?? 'info', ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}), ...(opts.tls === true ? { tls: true } : {}) })
-    return new Devnet(dir, state, undefined)
+    return new Devnet(dir, await generateShaped(dir, nodes, opts), undefined)
   }
 
   /** The devnet in `dir`, running or not. */
@@ -277,26 +221,7 @@ export class Devnet {
 
   /** One row per node, asking the running ones for their health. */
   async status (signal?: AbortSignal): Promise<NodeRow[]> {
-    return await Promise.all(this.nodes().map(async (n): Promise<NodeRow> => {
-      const row: NodeRow = { index: n.index, peerId: n.peerId, committee: n.committee, roles: undefined, http: n.http, pid: undefined, state: 'down' }
-      if (n.process === 'down') return row
-      row.pid = n.pid
-      if (n.process === 'paused') return { ...row, state: 'paused' }
-      try {
-        const body = await getJson(`${n.http}/health`, {
-          signal: deadline(HTTP_REQUEST_TIMEOUT_MS, signal), acceptStatuses: HEALTH_STATUSES, ...(n.tlsFingerprint !== undefined ? { tlsFingerprint: n.tlsFingerprint } : {})
-        })
-        const health = HealthSchema.safeParse(body)
-        if (health.success) {
-          if (health.data.peerId !== n.peerId) return { ...row, state: 'starting' }
-          const state = ({ ok: 'healthy', starting: 'starting', degraded: 'degraded' } as const)[health.data.status]
-          return { ...row, roles: health.data.roles, state, reasons: health.data.reasons ?? [] }
-        }
-        return JoiningHealthSchema.safeParse(body).data?.peerId === n.peerId ? { ...row, state: 'joining' } : { ...row, state: 'starting' }
-      } catch {
-        return { ...row, state: 'starting' }
-      }
-    }))
+    return await Promise.all(this.nodes().map(async n => await nodeStatus(n, signal)))
   }
 
   // --- processes ---
@@ -455,52 +380,5 @@ export class Devnet {
       out.push(...(tail.length > 0 ? tail.map(line => `  | ${line}`) : [`  | (nothing in ${n.paths.log})`]))
     }
     return out
-  }
-}
-
-/** A devnet generated with `tls` lists a fingerprint for every node it made. */
-function usesTls (state: DevnetState): boolean {
-  return state.nodes.some(n => n.tlsFingerprint !== undefined)
-}
-
-/** Older state files have no host: their nodes are on DEVNET_HOST. */
-function hostOf (node: DevnetNodeRecord): string {
-  return node.host ?? DEVNET_HOST
-}
-
-/** The wrapper of every node as `up` was told (none: no wrapper), written to the state when it changed. */
-async function storeWrappers (dir: string, state: DevnetState, wrapCommand: UpOptions['wrapCommand']): Promise<DevnetState> {
-  const nodes = state.nodes.map(({ wrapper: _old, ...n }) => {
-    const wrapper = wrapCommand?.(n.index)
-    if (wrapper !== undefined && wrapper.length === 0) throw new DevnetUsageError(`wrapCommand(${n.index}) gave an empty command`)
-    return wrapper !== undefined ? { ...n, wrapper } : n
-  })
-  if (isDeepStrictEqual(nodes, state.nodes)) return state
-  const next = { ...state, nodes }
-  await writeState(dir, next)
-  return next
-}
-
-function definedOnly<T extends object> (o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-function checkBasePort (basePort: number): void {
-  const highest = basePort + HTTP_PORT_OFFSET + MAX_DEVNET_NODES
-  if (!Number.isSafeInteger(basePort) || basePort < 1024 || highest > 65535) {
-    throw new DevnetUsageError(`base port must be an integer from 1024 to ${65535 - HTTP_PORT_OFFSET - MAX_DEVNET_NODES}, got ${basePort}`)
-  }
-}
-
-/** Options that would change a generated devnet must match it; changing them takes `--fresh`. */
-function checkReuse (dir: string, state: DevnetState, opts: UpOptions): void {
-  const mismatch: string[] = []
-  if (opts.nodes !== undefined && opts.nodes !== state.nodes.length) mismatch.push(`${state.nodes.length} nodes`)
-  if (opts.committees !== undefined && opts.committees !== state.params.committees) mismatch.push(`${state.params.committees} committees`)
-  if (opts.basePort !== undefined && opts.basePort !== state.basePort) mismatch.push(`base port ${state.basePort}`)
-  if (opts.hosts !== undefined && !isDeepStrictEqual(opts.hosts, state.nodes.map(hostOf))) mismatch.push(`hosts ${state.nodes.map(hostOf).join(',')}`)
-  if (opts.tls !== undefined && opts.tls !== usesTls(state)) mismatch.push(usesTls(state) ? 'TLS' : 'plain HTTP')
-  if (mismatch.length > 0) {
-    throw new DevnetUsageError(`the devnet in ${dir} was generated with ${mismatch.join(', ')}; use --fresh to generate a new one (new peer ids)`)
   }
 }

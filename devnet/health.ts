@@ -75,6 +75,15 @@ function message (err: unknown): string {
   return e.code !== undefined && !e.message.includes(e.code) ? `${e.message} (${e.code})` : e.message
 }
 
+/** How far a wait for agreement has come, for a progress line. */
+export interface Progress {
+  healthy: number
+  total: number
+  agreed: boolean
+  reason?: string
+  elapsedMs: number
+}
+
 export interface Agreement {
   /** Nodes expected to take part. */
   total: number

@@ -4,6 +4,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { GenesisParamsSchema } from '../protocols/wire/genesis.js'
+import { DEVNET_HOST } from './constants.js'
 import { DevnetError } from './errors.js'
 import { STATE_FILE } from './layout.js'
 
@@ -34,6 +35,16 @@ export const DevnetStateSchema = z.strictObject({
 
 export type DevnetState = z.infer<typeof DevnetStateSchema>
 export type DevnetNodeRecord = z.infer<typeof DevnetNodeRecordSchema>
+
+/** Older state files have no host: their nodes are on DEVNET_HOST. */
+export function hostOf (node: DevnetNodeRecord): string {
+  return node.host ?? DEVNET_HOST
+}
+
+/** A devnet generated with `tls` lists a fingerprint for every node it made. */
+export function usesTls (state: DevnetState): boolean {
+  return state.nodes.some(n => n.tlsFingerprint !== undefined)
+}
 
 /** The state in `dir`, or undefined when `dir` holds no devnet. */
 export async function readState (dir: string): Promise<DevnetState | undefined> {
