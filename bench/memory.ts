@@ -22,6 +22,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newRequestId, sign } from '../cli/client/sign.js'
 import { ManagerDirectory } from '../cli/client/managers.js'
+import { SigningContext } from '../cli/client/signing-context.js'
 import type { KeyFile } from '../cli/key-file.js'
 import { Devnet } from '../devnet/api.js'
 import { findFreeBasePort } from '../devnet/ports.js'
@@ -79,6 +80,7 @@ async function main (): Promise<void> {
     const net = await Devnet.up({ dir: join(dir, 'net'), nodes: NODES, basePort: await findFreeBasePort(BENCH_BASE_PORT, NODES), timeoutMs: 60_000 })
     devnet = net
     const entry = net.node(1).http
+    const context = new SigningContext()
     const managers = new ManagerDirectory(entry)
     const keys: KeyFile[] = []
     for (const scheme of SCHEMES) keys.push(await makeBenchKey(entry, scheme))
@@ -86,7 +88,7 @@ async function main (): Promise<void> {
     let failures = 0
     const failureReasons = new Map<string, number>()
 
-    await warmUp(managers, keys)
+    await warmUp(managers, context, keys)
     samples.push(await sample(net, 0, 'after warm-up'))
     const snapshotted = HEAP_DIR === undefined ? [] : snapshotNodes(samples[0]!)
     if (HEAP_DIR !== undefined) await snapshots(net, snapshotted, HEAP_DIR, '0')
@@ -96,7 +98,7 @@ async function main (): Promise<void> {
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
       while (next < SIGNATURES) {
         const n = next++
-        const failure = await signOnce(managers, keys[n % keys.length]!)
+        const failure = await signOnce(managers, context, keys[n % keys.length]!)
         if (failure !== undefined) {
           failures++
           failureReasons.set(failure, (failureReasons.get(failure) ?? 0) + 1)
@@ -135,9 +137,9 @@ async function main (): Promise<void> {
 
 
 /** One sign() end to end; the failure reason, or undefined when it completed. */
-async function signOnce (managers: ManagerDirectory, key: KeyFile): Promise<string | undefined> {
+async function signOnce (managers: ManagerDirectory, context: SigningContext, key: KeyFile): Promise<string | undefined> {
   try {
-    const result = await sign({ node: managers.node, managers, key, message: new Uint8Array(randomBytes(MESSAGE_BYTES)), requestId: newRequestId() })
+    const result = await sign({ node: managers.node, managers, context, key, message: new Uint8Array(randomBytes(MESSAGE_BYTES)), requestId: newRequestId() })
     return result.status === 'completed' ? undefined : `${result.status}: ${(result.reason ?? '').slice(0, 80)}`
   } catch (err) {
     return `${(err as Error).name}: ${(err as Error).message.slice(0, 80)}`
@@ -145,12 +147,12 @@ async function signOnce (managers: ManagerDirectory, key: KeyFile): Promise<stri
 }
 
 /** Signs until WARMUP_SIGNATURES complete with every key (the first may fail while a key spreads). */
-async function warmUp (managers: ManagerDirectory, keys: KeyFile[]): Promise<void> {
+async function warmUp (managers: ManagerDirectory, context: SigningContext, keys: KeyFile[]): Promise<void> {
   const deadline = performance.now() + WARMUP_TIMEOUT_MS
   let completed = 0
   while (completed < WARMUP_SIGNATURES) {
     if (performance.now() > deadline) throw new Error(`warm-up: ${completed} of ${WARMUP_SIGNATURES} signatures within ${WARMUP_TIMEOUT_MS} ms`)
-    if (await signOnce(managers, keys[completed % keys.length]!) === undefined) completed++
+    if (await signOnce(managers, context, keys[completed % keys.length]!) === undefined) completed++
   }
 }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newRequestId, sign } from '../cli/client/sign.js'
 import { ManagerDirectory } from '../cli/client/managers.js'
+import { SigningContext } from '../cli/client/signing-context.js'
 import type { KeyFile } from '../cli/key-file.js'
 import { Devnet } from '../devnet/api.js'
 import { findFreeBasePort } from '../devnet/ports.js'
@@ -124,6 +125,7 @@ async function main (): Promise<void> {
       process.stderr.write(`${scheme}: new key ...\n`)
       const key = await makeBenchKey(node, scheme)
       // One directory for the run, as a client signing many messages keeps one (who_cm once per 2 s).
+      const context = new SigningContext()
       const managers = new ManagerDirectory(node)
       const list: Sample[] = []
       samples[scheme] = list
@@ -138,10 +140,10 @@ async function main (): Promise<void> {
         cost[phase] = { wallMs: performance.now() - t, nodeCpuMs: nodesCpuMs(net) - cpuBefore, clientCpuMs: (used.user + used.system) / 1000, monotonicUs: [fromUs, monotonicUs()] }
       }
 
-      await measured('warmup', async () => { await warmUp(managers, key, list) })
+      await measured('warmup', async () => { await warmUp(managers, context, key, list) })
       await measured('sequential', async () => {
         for (let i = 0; i < SEQUENTIAL_REQUESTS; i++) {
-          list.push(await signOnce(managers, key, 'sequential'))
+          list.push(await signOnce(managers, context, key, 'sequential'))
           process.stderr.write(`\r${scheme} sequential: ${i + 1}/${SEQUENTIAL_REQUESTS}`)
         }
         process.stderr.write('\n')
@@ -152,7 +154,7 @@ async function main (): Promise<void> {
         await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
           while (next < CONCURRENT_REQUESTS) {
             next++
-            list.push(await signOnce(managers, key, 'concurrent'))
+            list.push(await signOnce(managers, context, key, 'concurrent'))
             process.stderr.write(`\r${scheme} concurrency ${CONCURRENCY}: ${++done}/${CONCURRENT_REQUESTS}`)
           }
         }))
@@ -264,13 +266,13 @@ async function main (): Promise<void> {
 
 
 /** One `sign()` end to end, never throwing: a thrown error or a failed result becomes a failure reason. */
-async function signOnce (managers: ManagerDirectory, key: KeyFile, phase: Phase): Promise<Sample> {
+async function signOnce (managers: ManagerDirectory, context: SigningContext, key: KeyFile, phase: Phase): Promise<Sample> {
   const requestId = newRequestId()
   let failovers = 0
   const startedAt = Date.now()
   const t = performance.now()
   try {
-    const result = await sign({ node: managers.node, managers, key, message: new Uint8Array(randomBytes(MESSAGE_BYTES)), requestId, onFailover: () => { failovers++ } })
+    const result = await sign({ node: managers.node, managers, context, key, message: new Uint8Array(randomBytes(MESSAGE_BYTES)), requestId, onFailover: () => { failovers++ } })
     const latencyMs = performance.now() - t
     const ok = result.status === 'completed'
     return {
@@ -284,12 +286,12 @@ async function signOnce (managers: ManagerDirectory, key: KeyFile, phase: Phase)
 }
 
 /** Signs until WARMUP_SIGNATURES complete: the first may fail while the new key spreads through the registry. */
-async function warmUp (managers: ManagerDirectory, key: KeyFile, list: Sample[]): Promise<void> {
+async function warmUp (managers: ManagerDirectory, context: SigningContext, key: KeyFile, list: Sample[]): Promise<void> {
   const deadline = performance.now() + WARMUP_TIMEOUT_MS
   let completed = 0
   while (completed < WARMUP_SIGNATURES) {
     if (performance.now() > deadline) throw new Error(`${key.scheme}: only ${completed} of ${WARMUP_SIGNATURES} warm-up signatures in ${WARMUP_TIMEOUT_MS} ms: ${list.at(-1)?.failure ?? ''}`)
-    const s = await signOnce(managers, key, 'warmup')
+    const s = await signOnce(managers, context, key, 'warmup')
     list.push(s)
     if (s.ok) completed++
     else await sleep(WARMUP_RETRY_MS)

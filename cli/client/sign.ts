@@ -2,17 +2,16 @@
 // manager, failing over to the next manager with the same requestId when one
 // does not answer, and checking the returned signature itself.
 import { hexToBytes } from '@noble/hashes/utils.js'
-import { createHash, randomBytes, type KeyObject } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createFrost, selectBackend, type Frost } from '../../protocols/frost/index.js'
-import { ownerSigningKey, signBody } from '../../protocols/crypto/owner-auth.js'
-import { pointFromHex, type Point, type Scheme } from '../../protocols/sharing/index.js'
+import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
 import { SIGN_REQUEST_KIND, type SignRequest, type SignResult } from '../../protocols/wire/sign.js'
 import type { KeyFile } from '../key-file.js'
 import { callRoute, NodeUnreachableError, ProblemError } from './http.js'
 import { ManagerDirectory } from './managers.js'
+import { SigningContext } from './signing-context.js'
 
 /** Default validity of a request: long enough to fail over and retry, short enough to be useless later. */
 export const DEFAULT_REQUEST_LIFETIME_MS = 60_000
@@ -48,8 +47,8 @@ export interface SignOptions {
    * instead of before every request; by default each call asks `opts.node`.
    */
   managers?: ManagerDirectory
-  /** Verifies the signature before it is returned; default: a Frost on the `auto` backend (decisions/0005). */
-  frost?: Frost
+  /** What the client keeps across requests (signing-context.ts); default: one made for this call. */
+  context?: SigningContext
 }
 
 export class SignatureInvalidError extends Error {
@@ -71,31 +70,16 @@ export function newRequestId (): string {
   }
 }
 
-export function buildSignRequest (key: KeyFile, message: Uint8Array, requestId: string, expiresAt: number): SignRequest {
+export function buildSignRequest (key: KeyFile, message: Uint8Array, requestId: string, expiresAt: number, context = new SigningContext()): SignRequest {
   return signBody(SIGN_REQUEST_KIND, {
     v: PROTOCOL_VERSION, keyId: key.keyId, message: Buffer.from(message).toString('hex'), requestId, expiresAt
-  }, signingKeyOf(key)) as SignRequest
-}
-
-/** The owner key of each key file this client signs with, as an OpenSSL key object (made once per file). */
-const signingKeys = new WeakMap<KeyFile, { secretKey: string, key: KeyObject }>()
-
-function signingKeyOf (file: KeyFile): KeyObject {
-  const kept = signingKeys.get(file)
-  if (kept !== undefined && kept.secretKey === file.owner.secretKey) return kept.key
-  const secret = hexToBytes(file.owner.secretKey)
-  try {
-    const key = ownerSigningKey(secret)
-    signingKeys.set(file, { secretKey: file.owner.secretKey, key })
-    return key
-  } finally {
-    secret.fill(0)
-  }
+  }, context.ownerKey(key)) as SignRequest
 }
 
 export async function sign (opts: SignOptions): Promise<SignResult> {
   const base = opts.node.replace(/\/$/, '')
-  const request = buildSignRequest(opts.key, opts.message, opts.requestId ?? newRequestId(), Date.now() + (opts.lifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS))
+  const context = opts.context ?? new SigningContext()
+  const request = buildSignRequest(opts.key, opts.message, opts.requestId ?? newRequestId(), Date.now() + (opts.lifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS), context)
   const directory = opts.managers ?? new ManagerDirectory(base, 0)
   const errors: string[] = []
   // Until the request expires: ask for the managers (again: the view changes when managers die or a
@@ -106,7 +90,7 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
     if (managers.length === 0) { errors.push(`${directory.node} knows no live communication manager`); continue }
     for (const manager of managerOrder(managers, request.requestId)) {
       try {
-        return await offer(manager.http, request, opts)
+        return await offer(manager.http, request, opts, context)
       } catch (err) {
         // A manager that is gone, no longer a manager (421), full (429 coordinator-busy, or owner-busy: this owner's share
         // of it; each manager has its own), restarted or broken (5xx): the next one takes the same request.
@@ -124,7 +108,7 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
 }
 
 /** One manager: post the request, then (unless told not to wait) poll until it is decided or expires. */
-async function offer (manager: string, request: SignRequest, opts: SignOptions): Promise<SignResult> {
+async function offer (manager: string, request: SignRequest, opts: SignOptions, context: SigningContext): Promise<SignResult> {
   let result = await callRoute(manager, HTTP_API.signRequest, { body: request }, {
     signal: opts.signal,
     headers: opts.wait === false ? {} : { prefer: `wait=${PREFER_WAIT_S}` },
@@ -136,7 +120,7 @@ async function offer (manager: string, request: SignRequest, opts: SignOptions):
     await sleep(POLL_INTERVAL_MS, undefined, { signal: opts.signal })
     result = await signStatus(manager, request.requestId, opts.signal, request.keyId, POLL_TIMEOUT_MS)
   }
-  if (result.status === 'completed') checkResult(opts.frost ?? createFrost(selectBackend('auto')), opts.key, opts.message, result, manager)
+  if (result.status === 'completed') checkResult(context, opts.key, opts.message, result, manager)
   return result
 }
 
@@ -150,28 +134,10 @@ export function managerOrder<T> (managers: readonly T[], requestId: string): T[]
   return [...managers.slice(start), ...managers.slice(0, start)]
 }
 
-function checkResult (frost: Frost, key: KeyFile, message: Uint8Array, result: SignResult, manager: string): void {
+function checkResult (context: SigningContext, key: KeyFile, message: Uint8Array, result: SignResult, manager: string): void {
   const ok = result.signature !== undefined && result.groupPublicKey === key.groupPublicKey &&
-    frost.verifySignature(key.scheme, checkedGroupKey(key.scheme, key.groupPublicKey), message, hexToBytes(result.signature))
+    context.frost.verifySignature(key.scheme, context.groupKey(key.scheme, key.groupPublicKey), message, hexToBytes(result.signature))
   if (!ok) throw new SignatureInvalidError(manager)
-}
-
-/** Group keys of key files this client checked lately (a valid point of the scheme), by scheme and hex. */
-const CHECKED_GROUP_KEYS = 64
-const checkedGroupKeys = new Map<string, Point>()
-
-/**
- * The key file's group key, decoded and checked once (a point off the curve or of small order
- * throws): the same point object each time, whose encoding the verifier also keeps.
- */
-function checkedGroupKey (scheme: Scheme, hex: string): Point {
-  const id = `${scheme}:${hex}`
-  const kept = checkedGroupKeys.get(id)
-  if (kept !== undefined) return kept
-  const point = pointFromHex(scheme, hex)
-  if (checkedGroupKeys.size >= CHECKED_GROUP_KEYS) checkedGroupKeys.delete(checkedGroupKeys.keys().next().value as string)
-  checkedGroupKeys.set(id, point)
-  return point
 }
 
 export async function signStatus (node: string, requestId: string, signal?: AbortSignal, keyId?: string, timeoutMs?: number): Promise<SignResult> {

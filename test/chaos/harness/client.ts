@@ -6,6 +6,7 @@ import { hexToBytes } from '@noble/hashes/utils.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newUser } from '../../../cli/client/new-user.js'
 import { newRequestId, sign, SignatureInvalidError } from '../../../cli/client/sign.js'
+import { SigningContext } from '../../../cli/client/signing-context.js'
 import { keyFileOf, type KeyFile } from '../../../cli/key-file.js'
 import type { Devnet } from '../../../devnet/api.js'
 import type { Scheme } from '../../../protocols/wire/key-record.js'
@@ -47,6 +48,9 @@ export interface NewUserOutcome {
 }
 
 export class ChaosClient {
+  /** Owner keys and checked group keys, made once for every request of this client. */
+  private readonly context = new SigningContext()
+
   constructor (private readonly devnet: Devnet, private readonly rng: Rng) {}
 
   /** HTTP base URLs of the nodes whose process runs now. */
@@ -71,7 +75,7 @@ export class ChaosClient {
       try {
         // The request keeps its first deadline: a retry must not extend it.
         const result = await sign({
-          node: entry, key, message, requestId, lifetimeMs: deadline - Date.now(),
+          node: entry, key, message, requestId, lifetimeMs: deadline - Date.now(), context: this.context,
           signal: AbortSignal.timeout(deadline - Date.now() + DECISION_SLACK_MS),
           onFailover: () => { failovers++ }
         })
