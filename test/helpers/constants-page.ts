@@ -1,8 +1,11 @@
-// docs/protocols/constants.md, made from protocols/constants.ts: each export
-// with its value and the first sentence of its doc comment, under the file's
-// own `// --- section ---` headings. test/unit/docs-match-code.test.ts checks
-// the page is current and, with UPDATE_DOCS=1, writes it.
+// docs/protocols/constants.md, made from the files protocols/constants.ts
+// re-exports (protocols/constants/*.ts, in its order): each export with its
+// value and the first sentence of its doc comment, under the files' own
+// `// --- section ---` headings. test/unit/docs-match-code.test.ts checks the
+// page is current and, with UPDATE_DOCS=1, writes it.
+import { readFileSync } from 'node:fs'
 
+export const CONSTANTS_SURFACE = 'protocols/constants.ts'
 export const CONSTANTS_PAGE = 'docs/protocols/constants.md'
 export const REGENERATE = 'UPDATE_DOCS=1 npx vitest run test/unit/docs-match-code.test.ts'
 
@@ -42,22 +45,35 @@ function firstSentence (comment: string): string {
   return end < 0 ? text : text.slice(0, end + 1)
 }
 
-export function constantsPage (source: string, values: Record<string, unknown>): string {
+/** The files that define what protocols/constants.ts exports: those its `export * from './constants/….js'` lines name, in their order. */
+export function constantsSources (): string[] {
+  const surface = readFileSync(CONSTANTS_SURFACE, 'utf8')
+  return [...surface.matchAll(/^export \* from '\.\/(constants\/[\w-]+)\.js'$/gm)].map(m => `protocols/${m[1]!}.ts`)
+}
+
+export function constantsPage (sources: readonly string[], values: Record<string, unknown>): string {
   const out = [
     '# Constants',
     '',
-    'Every protocol id, topic, timeout and limit of `protocols/constants.ts`, with its value and what it',
-    'bounds (the first sentence of its comment there). **Generated**: do not edit; after changing a',
-    `constant run \`${REGENERATE}\`, which fails while this page is not current.`,
+    'Every protocol id, topic, timeout and limit of `protocols/constants.ts` (each group a file of',
+    '`protocols/constants/`), with its value and what it bounds (the first sentence of its comment there).',
+    `**Generated**: do not edit; after changing a constant run \`${REGENERATE}\`, which fails while this page is not current.`,
     'The protocol pages name these constants; the same test checks every value they quote.'
   ]
+  // One file after another: a comment never runs into the next file.
+  for (const source of sources) out.push(...rowsOf(source, values))
+  return out.join('\n') + '\n'
+}
+
+/** The sections and rows of one file (rows before its first heading open a table of their own). */
+function rowsOf (source: string, values: Record<string, unknown>): string[] {
+  const out: string[] = []
   let comment: string | undefined
   let table = false
   const lines = source.split('\n')
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!
-    // `// --- new_user (…) ---`, or a one-line `// Health (GET /health, …).` after a blank line.
-    const section = /^\/\/ --- (.+) ---$/.exec(line) ?? (lines[i - 1] === '' ? /^\/\/ ([A-Z][\w ]+ \(.+\))\.$/.exec(line) : null)
+    const section = /^\/\/ --- (.+) ---$/.exec(line)
     if (section !== null) {
       out.push('', `## ${section[1]}`)
       table = false
@@ -82,8 +98,8 @@ export function constantsPage (source: string, values: Record<string, unknown>):
     // A comment says what the export right after it is; the next ones may be something else.
     const what = comment ?? ''
     comment = undefined
-    const signature = /^export function (\w+ \([^)]*\): \w+)/.exec(line)?.[1]
-    out.push(`| \`${name}\` | ${signature !== undefined ? `\`${signature}\`` : cell(shown(name, values[name]))} | ${cell(what)} |`)
+    const signature = /^export function (\w+ \([^)]*\): [^{]+?) \{/.exec(line)?.[1]
+    out.push(`| \`${name}\` | ${signature !== undefined ? `\`${cell(signature)}\`` : cell(shown(name, values[name]))} | ${cell(what)} |`)
   }
-  return out.join('\n') + '\n'
+  return out
 }

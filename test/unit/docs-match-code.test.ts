@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest'
 import * as C from '../../protocols/constants.js'
 import { HTTP_API, problemsOf, routeLabel, type HttpRoute } from '../../protocols/wire/http-api.js'
 import * as P from '../../protocols/wire/problems.js'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { constantResolver, docsOf, quotesOf, tablesOf, type DocTable } from '../helpers/doc-tables.js'
-import { CONSTANTS_PAGE, constantsPage, REGENERATE } from '../helpers/constants-page.js'
+import { CONSTANTS_PAGE, constantsPage, constantsSources, REGENERATE } from '../helpers/constants-page.js'
 
 const DOCS = docsOf('docs/protocols')
 const HTTP_MD = DOCS.find(d => d.file.endsWith('/http.md'))!
@@ -53,9 +53,15 @@ function lookUp (catalogue: ReturnType<typeof problemCatalogue>, type: string): 
 
 describe('constants quoted with a value', () => {
   it('docs/protocols/constants.md is made from protocols/constants.ts as it is now', () => {
-    const page = constantsPage(readFileSync('protocols/constants.ts', 'utf8'), { ...C })
+    const page = constantsPage(constantsSources().map(f => readFileSync(f, 'utf8')), { ...C })
     if (process.env.UPDATE_DOCS === '1') writeFileSync(CONSTANTS_PAGE, page)
     expect(readFileSync(CONSTANTS_PAGE, 'utf8') === page, `${CONSTANTS_PAGE} is not current: run ${REGENERATE}`).toBe(true)
+  })
+
+  it('the page has a row for every export of protocols/constants.ts, and every file of protocols/constants/ is re-exported there', () => {
+    const page = readFileSync(CONSTANTS_PAGE, 'utf8')
+    expect(Object.keys(C).filter(name => !page.includes(`| \`${name}\` |`))).toEqual([])
+    expect(constantsSources().sort()).toEqual(readdirSync('protocols/constants').map(f => `protocols/constants/${f}`).sort())
   })
 
   it('every constant a protocol page quotes with a value has that value in the code', () => {
