@@ -2,6 +2,7 @@
 // from the run's PRNG (so messages reorder), or dropped, or delivered twice; partitions
 // cut sets of nodes off from the rest for a while, and a link can have faults of its own.
 // A delivery to a node that crashed after the send is lost (its connections died with it).
+// A test can cut chosen messages (a rule over sender, receiver and message).
 import type { VirtualClock } from './clock.js'
 import { UnknownSimNodeError } from './errors.js'
 import type { Prng } from './prng.js'
@@ -44,9 +45,13 @@ export interface Endpoint {
 
 export type Tap = (from: string, to: string, wire: unknown) => void
 
+/** Which messages a cut drops: a test's targeted loss (these answers, those round messages), whatever the plan says. */
+export type CutRule = (from: string, to: string, wire: unknown) => boolean
+
 export class SimNetwork {
   readonly #endpoints = new Map<string, Endpoint>()
   readonly #taps: Tap[] = []
+  readonly #cuts: Array<{ label: string, rule: CutRule }> = []
   sent = 0
   delivered = 0
   dropped = 0
@@ -67,6 +72,16 @@ export class SimNetwork {
     this.#taps.push(tap)
   }
 
+  /** Drops every message `rule` picks from now on (traced as drop:cut:<label>); the function returned lifts the cut. */
+  cut (label: string, rule: CutRule): () => void {
+    const cut = { label, rule }
+    this.#cuts.push(cut)
+    return () => {
+      const i = this.#cuts.indexOf(cut)
+      if (i >= 0) this.#cuts.splice(i, 1)
+    }
+  }
+
   partitioned (a: string, b: string, atMs: number): boolean {
     if (atMs >= this.plan.faultsUntilMs) return false
     return this.plan.partitions.some(p => atMs >= p.fromMs && atMs < p.untilMs && p.side.includes(a) !== p.side.includes(b))
@@ -82,6 +97,8 @@ export class SimNetwork {
     this.sent++
     for (const tap of this.#taps) tap(from, to, wire)
     const now = this.clock.nowMs
+    const cut = this.#cuts.find(c => c.rule(from, to, wire))
+    if (cut !== undefined) return this.#drop(from, to, `cut:${cut.label}`, wire)
     if (this.partitioned(from, to, now)) return this.#drop(from, to, 'partition', wire)
     const faults = this.faultsOf(from, to, now)
     if (this.prng.chance(faults.dropRate)) return this.#drop(from, to, 'lost', wire)

@@ -8,7 +8,7 @@ import type { CoreEffect, CoreEvent, Machine } from '../../protocols/machine/typ
 import type { Scheduled, VirtualClock } from './clock.js'
 import { DuplicateMachineError, NodeAlreadyUpError, UnknownMachineError } from './errors.js'
 import type { SimNetwork } from './network.js'
-import type { SimStore } from './store.js'
+import type { CrashLoss, SimStore } from './store.js'
 import type { Trace } from './trace.js'
 
 /** What a peer's message is at this node's edge: taken (decoded) or refused there, as the node's validators do. */
@@ -87,13 +87,22 @@ export class SimNode {
 
   /** A crash: memory, timers and in-flight deliveries gone; the store keeps what durability allows. */
   crash (): void {
+    this.#down('crash', () => this.store.crash())
+  }
+
+  /** The process exits after a graceful stop (tell the machines first): memory and timers gone as in a crash, every write kept. */
+  exit (): void {
+    this.#down('exit', () => this.store.close())
+  }
+
+  #down (what: 'crash' | 'exit', disk: () => CrashLoss): void {
     if (!this.up) return
     this.up = false
     for (const t of this.#timers.values()) t.cancelled = true
     this.#timers.clear()
     this.#states.clear()
-    const loss = this.store.crash()
-    this.trace.add({ atMs: this.clock.nowMs, where: this.id, what: 'crash', detail: loss })
+    const loss = disk()
+    this.trace.add({ atMs: this.clock.nowMs, where: this.id, what, detail: loss })
   }
 
   /** Feeds `event` to machine `name`: the way tests deliver machine-specific events (a client request, a stop). */

@@ -1,7 +1,7 @@
 // The simulator itself (test/sim/): a run is a pure function of its seed, the clock orders
 // events by (time, insertion), the disk keeps what durability promises and no more, the
-// network drops, repeats, reorders and partitions, and a failing invariant prints a seed
-// that replays the same failure.
+// network drops, repeats, reorders and partitions (and cuts what a test picks), and a
+// failing invariant prints a seed that replays the same failure.
 import { describe, expect, it } from 'vitest'
 import { VirtualClock } from './clock.js'
 import { SimNetwork, type NetworkPlan } from './network.js'
@@ -86,6 +86,18 @@ describe('SimStore', () => {
       expect([...store.view().keys()]).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 's'].slice(0, kept))
     }
   })
+
+  it('a graceful exit (the store closed) keeps every write asked for, and reports none after it', () => {
+    const clock = new VirtualClock(0)
+    const store = new SimStore(clock, new Prng(1), { minLatencyMs: 5, maxLatencyMs: 5, unsyncedKeepRate: 0 })
+    let late = 0
+    store.write('a', 1, false, () => { late++ })
+    store.write('b', 2, false, () => { late++ })
+    expect(store.close()).toEqual({ kept: 2, lost: 0, lostKeys: [] })
+    clock.runUntil(20)
+    expect(late).toBe(0)
+    expect([...store.durable()]).toEqual([['a', 1], ['b', 2]])
+  })
 })
 
 describe('SimNetwork', () => {
@@ -121,6 +133,17 @@ describe('SimNetwork', () => {
     down()
     clock.runUntil(60)
     expect(got).toEqual(['a:healed'])
+  })
+
+  it('a cut drops only the messages its rule picks, until it is lifted', () => {
+    const { network, clock, got } = net({})
+    const lift = network.cut('odd', (_from, _to, wire) => Number(wire) % 2 === 1)
+    for (const i of [1, 2, 3]) network.send('a', 'b', i)
+    clock.runUntil(10)
+    lift()
+    network.send('a', 'b', 5)
+    clock.runUntil(20)
+    expect(got).toEqual(['a:2', 'a:5'])
   })
 })
 

@@ -67,6 +67,19 @@ export class SimStore {
     return { kept, lost: lost.length, lostKeys: lost.map(w => w.key) }
   }
 
+  /**
+   * The process exits after a graceful stop: the store is closed, not cut off, so every write
+   * asked for is kept (LevelDB's log is in the OS's hands once written); completions are not reported.
+   */
+  close (): CrashLoss {
+    this.#generation++
+    const kept = this.#volatile.length
+    for (const w of this.#volatile) apply(this.#durable, w)
+    this.#volatile = []
+    this.#diskFreeAtMs = this.clock.nowMs
+    return { kept, lost: 0, lostKeys: [] }
+  }
+
   #makeDurableThrough (write: PendingWrite): void {
     const i = this.#volatile.indexOf(write)
     if (i < 0) return

@@ -51,7 +51,7 @@ function key (): SignFixture {
 }
 
 /** A signer that adds one to every share it sends: the coordinator must name it. */
-function corrupting (protocol: ThresholdProtocol<FrostKey, unknown, unknown, unknown>): ThresholdProtocol<FrostKey, unknown, unknown, unknown> {
+export function corrupting (protocol: ThresholdProtocol<FrostKey, unknown, unknown, unknown>): ThresholdProtocol<FrostKey, unknown, unknown, unknown> {
   const curve = curveFor('ed25519')
   const bad = (c: FrostContribution): FrostContribution => ({
     ...c, share: { ...c.share, share: bytesToHex(curve.encodeScalar(curve.Fn.add(curve.decodeScalar(hexToBytes(c.share.share)), 1n))) }

@@ -3,8 +3,10 @@
 // one coordinator machine per request it took as a manager, routes peers' messages to
 // them, answers what they ask of the node (a view of the network, a session slot, no
 // presignatures) and carries out their effects, with their timers and writes kept apart
-// by prefix. It decides nothing of signing. What leaves it besides the core effects is
-// what the scenario checks: answers to the client, blame, and every share a signer sent.
+// by prefix. As the node's party handler does, it refuses a recover from a node that is no
+// manager in its view, and keeps the key's rate limit with the node's own RateLimiter. It
+// decides nothing of signing. What leaves it besides the core effects is what scenarios
+// and tests check: answers to the client, blame, requests sent on, every share a signer sent.
 import { MAX_CONCURRENT_SESSIONS_PER_CM } from '../../../protocols/constants.js'
 import type { CoreEffect, CoreEvent, EpochMs, Machine, Random, Stepped } from '../../../protocols/machine/types.js'
 import { createCoordinatorMachine } from '../../../protocols/sign/machine/coordinator-machine.js'
@@ -17,18 +19,24 @@ import type { ThresholdProtocol } from '../../../protocols/sign/machine/threshol
 import { LEDGER_PREFIX, ledgerKey, type LedgerEntry } from '../../../protocols/sign/ledger-rules.js'
 import type { BlameRecord } from '../../../protocols/wire/http.js'
 import type { SessionAbandoned, SignRequest, SignResult } from '../../../protocols/wire/sign.js'
+import { RateLimiter } from '../../../node/engine/sign/rate-limiter.js'
 
 export const SIGN_HOST = 'sign'
 
 /** A client's request, handed to this node as a manager. */
 export interface ClientRequest { kind: 'client-request', request: SignRequest, nowMs: EpochMs }
 
-export type HostEvent = CoreEvent<SignMachineMessage> | ClientRequest
+/** The node shuts down (SIGTERM): its requests stay pending, unblamed. The process exits after (SimNode.exit). */
+export interface HostStop { kind: 'stop', nowMs: EpochMs }
+
+export type HostEvent = CoreEvent<SignMachineMessage> | ClientRequest | HostStop
 
 export type HostEffect =
   | CoreEffect<SignMachineMessage>
   | { kind: 'client-answer', cm: string, result: SignResult }
   | { kind: 'blame', cm: string, record: BlameRecord }
+  /** This CM gave the request up to another manager (the route answers 503 from now on). */
+  | { kind: 'sent-on', cm: string, reason: 'restarted' | 'role-lost', detail: string }
   | { kind: 'share-sent', signer: string, to: string, sessionId: string, requestId: string, partySize: number, contribution: unknown }
 
 export interface HostState {
@@ -45,6 +53,8 @@ export interface HostState {
   slotsInUse: number
   slotQueue: string[]
   load: Map<string, number>
+  /** The signer's per-key rate limit, in memory as the node's (a restart forgets it). */
+  rate: RateLimiter
 }
 
 export interface HostInit {
@@ -53,6 +63,8 @@ export interface HostInit {
   nodes: readonly string[]
   /** Which nodes are up now: the liveness oracle of the simulation. */
   live: () => ReadonlySet<string>
+  /** Whether `peer` is a communication manager in this node's view (default: every node is). */
+  isManager?: (peer: string) => boolean
   protocol: ThresholdProtocol<unknown, unknown, unknown, unknown>
   /** This node's key as a signer, and as a coordinator. */
   lookup: KeyLookup<unknown, unknown>
@@ -72,8 +84,9 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
   /** Work to do within one step: events for the inner machines, in order. */
   type Work = { to: 'signer', event: SignerEvent<unknown, unknown> } | { to: 'request', key: string, event: CoordinatorEvent<unknown> }
 
+  const isManager = (peer: string): boolean => init.isManager?.(peer) ?? true
   const view = (): { live: ReadonlySet<string>, load: ReadonlyMap<string, number>, members: ReadonlySet<string>, manager: boolean } =>
-    ({ live: init.live(), load: new Map(), members: new Set(init.nodes), manager: true })
+    ({ live: init.live(), load: new Map(), members: new Set(init.nodes), manager: isManager(init.self) })
 
   function run (state: HostState, first: Work[], nowMs: EpochMs): HostEffect[] {
     const out: HostEffect[] = []
@@ -114,7 +127,8 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
         return
       case 'set-timer': out.push({ ...e, timer: `s|${e.timer}` }); return
       case 'cancel-timer': out.push({ ...e, timer: `s|${e.timer}` }); return
-      default: // take-rate-token (the policy allows plenty), log lines
+      case 'take-rate-token': state.rate.tryTake(e.keyId, e.ratePerMinute, e.nowMs); return
+      default: // log lines
     }
   }
 
@@ -144,6 +158,7 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
       case 'take-presigns': toRequest({ kind: 'presigns', nowMs }); return
       case 'answer': out.push({ kind: 'client-answer', cm: init.self, result: e.result }); return
       case 'blame': out.push({ kind: 'blame', cm: init.self, record: e.record }); return
+      case 'sent-on': out.push({ kind: 'sent-on', cm: init.self, reason: e.reason, detail: e.detail }); return
       case 'notify-completed':
         for (const p of e.party) {
           const msg: SignMachineMessage = { kind: 'completed', keyId: e.keyId, requestId: e.requestId, signature: e.signature }
@@ -151,13 +166,15 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
           else out.push({ kind: 'send', to: p.peerId, msg })
         }
         return
-      default: // drop-presigns, sent-on, session-started/ended, notes: the shell's logs and metrics
+      default: // drop-presigns, session-started/ended, notes: the shell's logs and metrics
     }
   }
 
   /** A peer's (or this node's own) message: to the signer, or as an answer to the request that asked. */
   function route (state: HostState, from: string, msg: SignMachineMessage, nowMs: EpochMs): Work[] {
     const stored = (keyId: string, requestId: string): LedgerEntry | undefined => state.ledger.get(ledgerKey(keyId, requestId)) as LedgerEntry | undefined
+    // As the node's signer shell: whether the key's rate limit has a token now (the machine takes it).
+    const rateAvailable = (keyId: string): boolean => init.lookup.kind !== 'found' || state.rate.available(keyId, init.lookup.record.policy.ratePerMinute, nowMs)
     switch (msg.kind) {
       case 'new_party':
         state.asked.set(msg.sessionId, { requestId: msg.request.requestId, partySize: msg.party.length })
@@ -165,10 +182,10 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
           const key = ledgerKey(msg.request.keyId, msg.request.requestId)
           return [
             { to: 'signer', event: { kind: 'forget', key, nowMs } },
-            { to: 'signer', event: { kind: 'new-party', from, np: msg, key: init.lookup, stored: undefined, members: new Set(init.nodes), rateAvailable: true, nowMs } }
+            { to: 'signer', event: { kind: 'new-party', from, np: msg, key: init.lookup, stored: undefined, members: new Set(init.nodes), rateAvailable: rateAvailable(msg.request.keyId), nowMs } }
           ]
         }
-        return [{ to: 'signer', event: { kind: 'new-party', from, np: msg, key: init.lookup, stored: stored(msg.request.keyId, msg.request.requestId), members: new Set(init.nodes), rateAvailable: true, nowMs } }]
+        return [{ to: 'signer', event: { kind: 'new-party', from, np: msg, key: init.lookup, stored: stored(msg.request.keyId, msg.request.requestId), members: new Set(init.nodes), rateAvailable: rateAvailable(msg.request.keyId), nowMs } }]
       case 'recover':
         return [{ to: 'signer', event: { kind: 'recover', from, req: msg, key: init.lookup, stored: stored(msg.request.keyId, msg.request.requestId), nowMs } }]
       case 'completed':
@@ -193,7 +210,7 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
         if (stored.result !== undefined) requests.set(requestKey(stored.result.keyId, stored.result.requestId), restored)
       }
       return {
-        state: { signer: signer.restore(signerPart, nowMs).state, ledger: new Map(signerPart), writing: new Map(), asked: new Map(), requests, sessions: new Map(), slotsInUse: 0, slotQueue: [], load: new Map() },
+        state: { signer: signer.restore(signerPart, nowMs).state, ledger: new Map(signerPart), writing: new Map(), asked: new Map(), requests, sessions: new Map(), slotsInUse: 0, slotQueue: [], load: new Map(), rate: new RateLimiter() },
         effects: []
       }
     },
@@ -207,8 +224,17 @@ export function signHost (init: HostInit): Machine<HostState, HostEvent, HostEff
           state.requests.set(key, coordinator.restore(new Map(), event.nowMs).state)
           return { state, effects: run(state, [{ to: 'request', key, event: { kind: 'start', nowMs: event.nowMs, self: init.self, request: event.request, key: init.coordinatorKey, view: view() } }], event.nowMs) }
         }
-        case 'message':
-          return { state, effects: run(state, route(state, event.from, event.msg, event.nowMs), event.nowMs) }
+        case 'message': {
+          const { from, msg, nowMs } = event
+          // The node's party handler: a recover can end a session for good, so only a manager in this node's view may send one.
+          if (msg.kind === 'recover' && !isManager(from)) {
+            const answer: SignerAnswer = { kind: 'reject', sessionId: msg.sessionId, code: 'not-a-manager', reason: `${from} is no communication manager in this node's view` }
+            return { state, effects: [{ kind: 'send', to: from, msg: { kind: 'answer', answer } }] }
+          }
+          return { state, effects: run(state, route(state, from, msg, nowMs), nowMs) }
+        }
+        case 'stop':
+          return { state, effects: run(state, [...state.requests.keys()].map(key => ({ to: 'request' as const, key, event: { kind: 'stop', nowMs: event.nowMs } })), event.nowMs) }
         case 'timer':
         case 'persisted': {
           const name = event.kind === 'timer' ? event.timer : event.token
