@@ -14,7 +14,7 @@ import type { NodeConfig } from './config/index.js'
 import { BlameLog } from './engine/blame.js'
 import type { Activation } from './engine/lifecycle/activation.js'
 import type { KeyStates } from './engine/lifecycle/key-state.js'
-import type { ReshareFaults } from './engine/lifecycle/participant.js'
+import type { NodeProtocols } from './node-protocols.js'
 import { startLifecycleService, type LifecycleService } from './engine/lifecycle/service.js'
 import { ShareStore } from './engine/new-user/share-store.js'
 import type { KeyRegistry } from './engine/registry.js'
@@ -51,7 +51,8 @@ export interface JoiningNode {
 
 export interface JoinOptions {
   log: Logger
-  faults?: ReshareFaults
+  /** The protocol steps this node runs (node/node-protocols.ts). */
+  protocols: NodeProtocols
   /** Called once the update that adds this node was activated here: stop it and start it again with createNode. */
   onEpochActivated?: (activation: Activation) => void
   /** The node's crypto backend (node/crypto-backend.ts), for its build info. */
@@ -86,7 +87,7 @@ export async function startJoiningNode (
   cleanups.push(async () => { await registry.stop() })
   const shares = new ShareStore(store)
   const lifecycle = await startLifecycleService({
-    libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated, admission
+    libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, registry, keyStates, shares, blame, log, dealReshare: opts.protocols.dealReshare, onActivated: opts.onEpochActivated, admission
   })
   cleanups.push(async () => { await lifecycle.stop() })
   const dialer = new GenesisDialer(libp2p, genesis.nodes, log)

@@ -29,17 +29,14 @@ import { DeletionService } from './engine/delete-user.js'
 import { ShareStore } from './engine/new-user/share-store.js'
 import { startNewUserService } from './engine/new-user/service.js'
 import { startDkgService } from './engine/dkg/service.js'
-import type { DkgDealerFaults } from './engine/dkg/dealer.js'
 import { startLifecycleService, type LifecycleService } from './engine/lifecycle/service.js'
 import type { Activation } from './engine/lifecycle/activation.js'
 import { loadEpochChain, type EpochChain } from './engine/lifecycle/epoch-chain.js'
 import type { KeyStates } from './engine/lifecycle/key-state.js'
-import type { CoordinatorFaults } from './engine/lifecycle/coordinator.js'
-import type { ReshareFaults } from './engine/lifecycle/participant.js'
 import { startSignService } from './engine/sign/service.js'
 import { blameChecker } from './engine/sign/blame-checker.js'
 import { KeyMaterials } from './engine/sign/key-material.js'
-import type { SignerFaults } from './engine/sign/signer.js'
+import { HONEST_PROTOCOLS, type NodeProtocols } from './node-protocols.js'
 import { openStore, type KeyStore } from './store/index.js'
 import { startJoiningNode, type JoiningNode } from './join.js'
 
@@ -70,13 +67,10 @@ export interface ShardsigNode {
   stop: (opts?: { goodbye?: boolean }) => Promise<void>
 }
 
-/** Test-only faults of a signer, a DKG dealer, a resharing holder and a reshare coordinator. */
-export type NodeFaults = SignerFaults & DkgDealerFaults & ReshareFaults & CoordinatorFaults
-
 export interface CreateNodeOptions {
   log?: Logger
-  /** Test-only faults for the scenario harness; there is no config, flag or env that sets them. */
-  faults?: NodeFaults
+  /** The protocol steps this node runs; default: the honest ones (node/node-protocols.ts). A test gives a Byzantine node others. */
+  protocols?: Partial<NodeProtocols>
   /**
    * Called once the node moved its store to a new epoch (update_node_set's
    * activation): the caller stops this node and creates it again, which then
@@ -126,6 +120,7 @@ async function joinNetwork (config: NodeConfig, opts: CreateNodeOptions): Promis
   const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId })
   const baseGenesis = await loadGenesis(config.genesisPath)
   const identity = await readIdentityFile(config.identityFile, config.passphrase)
+  const protocols: NodeProtocols = { ...HONEST_PROTOCOLS, ...opts.protocols }
   const cleanups: Array<() => Promise<void>> = []
   const unwind = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(err => log.warn({ err }, 'cleanup failed'))
@@ -134,7 +129,7 @@ async function joinNetwork (config: NodeConfig, opts: CreateNodeOptions): Promis
     const store = await openStore({ path: join(config.dataDir, 'store'), passphrase: config.passphrase })
     cleanups.push(async () => { await store.close() })
     const chain = await loadEpochChain(store, baseGenesis)
-    const joining = await startJoiningNode(config, identity, store, chain, { log, faults: opts.faults, onEpochActivated: opts.onEpochActivated, cryptoBackend: (opts.frost ?? frostFor(config.cryptoBackend)).info }, cleanups)
+    const joining = await startJoiningNode(config, identity, store, chain, { log, protocols, onEpochActivated: opts.onEpochActivated, cryptoBackend: (opts.frost ?? frostFor(config.cryptoBackend)).info }, cleanups)
     let stopping: Promise<void> | undefined
     return {
       ...joining,
@@ -160,6 +155,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
   // FROST's group-operation library, chosen once (SHARDSIG_CRYPTO_BACKEND may override): before anything starts.
   const frost = opts.frost ?? frostFor(config.cryptoBackend)
   const cryptoBackend = frost.info
+  const protocols: NodeProtocols = { ...HONEST_PROTOCOLS, ...opts.protocols }
 
   // Everything opened so far is closed again if a later step fails.
   const cleanups: Array<() => Promise<void>> = []
@@ -243,14 +239,14 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       libp2p, identity, membership, committee: self.committee, view, shares, registry, blame, log, metrics
     })
     cleanups.push(async () => { await newUser.stop() })
-    const dkg = await startDkgService({ libp2p, identity, membership, view, blame, log, faults: opts.faults })
+    const dkg = await startDkgService({ libp2p, identity, membership, view, blame, log, dealDkg: protocols.dealDkg })
     cleanups.push(async () => { await dkg.stop() })
     const lifecycle = await startLifecycleService({
-      libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, view, registry, keyStates, shares, blame, log, faults: opts.faults, onActivated: opts.onEpochActivated,
+      libp2p, identity, genesis, lastUpdate: chain.lastUpdate, store, view, registry, keyStates, shares, blame, log, dealReshare: protocols.dealReshare, onActivated: opts.onEpochActivated,
       previousMembers, admission
     })
     cleanups.push(async () => { await lifecycle.stop() })
-    const sign = await startSignService({ frost, libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, faults: opts.faults,
+    const sign = await startSignService({ frost, libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, signing: protocols.signing,
       maxPendingRequests: config.limits.maxPendingSignRequests, ownerShareOfPending: config.limits.ownerShareOfPendingSignRequests
     })
     cleanups.push(async () => { await sign.stop() })

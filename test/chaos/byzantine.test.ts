@@ -27,6 +27,7 @@ import { ChaosClient, keysOfEveryScheme, type SignOutcome } from './harness/clie
 import { FaultLog } from './harness/faults.js'
 import { createRng, scaled, scenarioRng, type Rng } from './harness/rng.js'
 import { conclude } from './harness/scenario.js'
+import { corruptShares } from '../helpers/byzantine.js'
 
 const net = useE2eDevnet('chaos-byzantine', { basePortFrom: 28500 })
 const keys: KeyFile[] = []
@@ -50,7 +51,7 @@ beforeAll(async () => {
   await devnet.stop(byzantineIndex)
   const { config } = await loadNodeConfig(['--config', devnet.node(byzantineIndex).paths.config], {})
   const log = pino({ level: 'info' }, pino.destination({ dest: join(net.dir(), `byzantine-node-${byzantineIndex}.log`), sync: false }))
-  byzantine = await createNode(config!, { log, faults: { corruptShare: true } })
+  byzantine = await createNode(config!, { log, protocols: corruptShares() })
   faults.add(`node ${byzantineIndex} replaced by a Byzantine copy (corrupts its signature shares)`)
   // The devnet sees node k's process down; wait until every process and the copy see each other live.
   const deadline = Date.now() + JOIN_TIMEOUT_MS

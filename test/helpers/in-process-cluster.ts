@@ -13,7 +13,8 @@ import type { DevnetState } from '../../devnet/state.js'
 import { loadGenesis, loadNodeConfig, type NodeConfig } from '../../node/config/index.js'
 import type { Genesis } from '../../protocols/wire/genesis.js'
 import type { Activation } from '../../node/engine/lifecycle/activation.js'
-import { createNode, startNode, type NodeFaults, type ShardsigNode } from '../../node/node.js'
+import { createNode, startNode, type ShardsigNode } from '../../node/node.js'
+import type { NodeProtocols } from '../../node/node-protocols.js'
 import type { JoiningNode } from '../../node/join.js'
 
 export interface InProcessCluster {
@@ -42,7 +43,7 @@ export interface InProcessCluster {
   close: () => Promise<void>
 }
 
-export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, faults?: ReadonlyMap<number, NodeFaults> | ((index: number, genesis: Genesis) => NodeFaults | undefined), limits?: NodeConfig['limits'] } = {}): Promise<InProcessCluster> {
+export async function startInProcessCluster (n: number, opts: { committees?: number, basePortFrom?: number, byzantine?: ReadonlyMap<number, Partial<NodeProtocols>> | ((index: number, genesis: Genesis) => Partial<NodeProtocols> | undefined), limits?: NodeConfig['limits'] } = {}): Promise<InProcessCluster> {
   const root = await mkdtemp(join(tmpdir(), 'shardsig-scenario-'))
   const dir = join(root, 'net')
   const basePort = await findFreeBasePort(opts.basePortFrom ?? 23100, n)
@@ -60,17 +61,18 @@ export async function startInProcessCluster (n: number, opts: { committees?: num
     configs,
     nodes,
     start: async (i) => {
-      const faults = typeof opts.faults === 'function' ? opts.faults(i, await loadGenesis(configs[i]!.genesisPath)) : opts.faults?.get(i)
+      // A Byzantine node runs other protocol steps (test/helpers/byzantine.ts).
+      const protocols = typeof opts.byzantine === 'function' ? opts.byzantine(i, await loadGenesis(configs[i]!.genesisPath)) : opts.byzantine?.get(i)
       // As shardsig-node does: after an epoch's activation the node starts again on it, or stays down when it left.
       const onEpochActivated = (activation: Activation): void => {
         const old = nodes[i]
         nodes[i] = undefined
         cluster.switches.push((async () => {
           await old?.stop()
-          if (activation.member) nodes[i] = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), faults, onEpochActivated })
+          if (activation.member) nodes[i] = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), protocols, onEpochActivated })
         })())
       }
-      const node = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), faults, onEpochActivated })
+      const node = await createNode(configs[i]!, { log: silent.child({ node: configs[i]!.nodeId }), protocols, onEpochActivated })
       nodes[i] = node
       return node
     },

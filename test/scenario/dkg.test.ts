@@ -15,6 +15,7 @@ import type { ShardsigNode } from '../../node/node.js'
 import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { flipHexByte, newOwner } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
+import { corruptDkgSubShares } from '../helpers/byzantine.js'
 
 /** Node index (0-based) whose dealer seals wrong sub-shares: the leader of committee 1 when every node is live (so it is the first candidate there). */
 let BAD_DEALER = -1
@@ -40,11 +41,11 @@ async function reconstruct (record: KeyRecord, party: Party): Promise<bigint> {
 beforeAll(async () => {
   cluster = await startInProcessCluster(9, {
     basePortFrom: 22100,
-    faults: (i, genesis) => {
+    byzantine: (i, genesis) => {
       const roles = electRoles({ epoch: genesis.epoch, members: genesis.nodes.map(n => ({ peerId: n.peerId, committee: n.committee })), live: new Set(genesis.nodes.map(n => n.peerId)), committees: genesis.params.committees, managers: genesis.params.managers })
       if (genesis.nodes[i]!.peerId !== roles.committees[0]!.leader) return undefined
       BAD_DEALER = i
-      return { corruptDkgSubShares: true }
+      return corruptDkgSubShares
     }
   })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSignRequest, managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import type { KeyFile } from '../../cli/key-file.js'
 import type { ShardsigNode } from '../../node/node.js'
-import type { SignerFaults } from '../../node/engine/sign/signer.js'
+import { corruptShares } from '../helpers/byzantine.js'
 import { requestJson } from '../../node/p2p/direct.js'
 import { PROTOCOL_PARTY } from '../../protocols/constants.js'
 import { LEDGER_PREFIX } from '../../node/engine/sign/ledger.js'
@@ -28,7 +28,7 @@ const FAULTY = 4
 /** Requests tried until the CM's party includes the faulty signer. */
 const MAX_TRIES_FOR_FAULTY_PARTY = 5
 /** Every node's test-only faults, switched per test (e.g. withhold answers everywhere but at the CM). */
-const nodeFaults: SignerFaults[] = Array.from({ length: 9 }, (_, i) => i === FAULTY ? { corruptShare: true } : {})
+const nodeFaults: Array<{ corruptShare?: boolean, withholdAnswer?: boolean }> = Array.from({ length: 9 }, (_, i) => i === FAULTY ? { corruptShare: true } : {})
 /**
  * Runs `fn` while every signer but the CM's own records its share and never answers: the CM gets nothing back by itself.
  * The faulty signer answers meanwhile, with a good share: these tests are about lost answers, and the CM's
@@ -73,7 +73,7 @@ async function post (node: ShardsigNode, body: unknown): Promise<{ status: numbe
 }
 
 beforeAll(async () => {
-  cluster = await startInProcessCluster(9, { basePortFrom: 25100, faults: new Map(nodeFaults.map((f, i) => [i, f])) })
+  cluster = await startInProcessCluster(9, { basePortFrom: 25100, byzantine: new Map([[FAULTY, corruptShares(() => nodeFaults[FAULTY]!.corruptShare === true)]]) })
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   edKey = await makeKey(url(), 'ed25519', { messagePrefix: undefined })
   btcKey = await makeKey(url(), 'secp256k1', { maxMessageBytes: 64, messagePrefix: 'cafe', ratePerMinute: 1000 })

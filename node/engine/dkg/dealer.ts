@@ -7,17 +7,13 @@
 // seeing the others'. One commit per session: a replay gets the same commit.
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import { DKG_CLOCK_SKEW_MS, MAX_DKG_SESSIONS_PER_DEALER } from '../../../protocols/constants.js'
-import { hexToBytes } from '@noble/hashes/utils.js'
-import { signAsPeer } from '../../../protocols/crypto/peer-signature.js'
-import { sealShare } from '../../../protocols/crypto/share-seal.js'
-import { dealerSlot } from '../../../protocols/crypto/dealer-seal.js'
-import { checkCommitment, checkDealerSet, checkDkgRequest, contributionDigest, dealContribution, dealingContext, type DealerOutput } from '../../../protocols/new-user/dkg.js'
-import { curveFor, encodeScalar } from '../../../protocols/sharing/index.js'
+import { checkCommitment, checkDealerSet, checkDkgRequest, type DealerOutput } from '../../../protocols/new-user/dkg.js'
 import { NewUserRejection } from '../../../protocols/new-user/check-record.js'
 import { canonicalJson } from '../../../protocols/wire/canonical.js'
-import { DKG_COMMITMENT_KIND, DKG_CONTRIBUTION_KIND, type DkgCommitment, type DkgContribution, type DkgDealerRequest, type DkgDealerResponse, type DkgRequest } from '../../../protocols/wire/dkg.js'
+import type { DkgCommitment, DkgContribution, DkgDealerRequest, DkgDealerResponse, DkgRequest } from '../../../protocols/wire/dkg.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import type { Logger } from '../../log.js'
+import type { NodeProtocols } from '../../node-protocols.js'
 
 interface DealerSession {
   /** The request and dealer set this dealer committed under (JCS), to answer replays and refuse variants. */
@@ -27,19 +23,14 @@ interface DealerSession {
   expiresAt: number
 }
 
-/** Test-only faults for the scenario harness (CreateNodeOptions.faults); no config, flag or env sets them. */
-export interface DkgDealerFaults {
-  /** Seal a wrong scalar to every member (signed as ours): members must refuse it and name us. */
-  corruptDkgSubShares?: boolean
-}
-
 export interface DkgDealerInit {
   membership: Membership
   selfPeerId: string
   /** The Ed25519 seed of our libp2p key: signs our commit and reveal. */
   seed: Uint8Array
   log: Logger
-  faults?: DkgDealerFaults
+  /** How this dealer deals its contribution: dealContribution, or a Byzantine one in tests (node/node-protocols.ts). */
+  deal: NodeProtocols['dealDkg']
   now?: () => number
 }
 
@@ -79,8 +70,7 @@ export class DkgDealer {
       throw new NewUserRejection('internal', `this dealer holds ${this.sessions.size} DKG sessions, its limit; try again after ${MAX_DKG_SESSIONS_PER_DEALER} expire`)
     }
     const startedAt = performance.now()
-    let output = await dealContribution(request, membership, selfPeerId, this.init.seed, n => new Uint8Array(nodeRandomBytes(n)))
-    if (this.init.faults?.corruptDkgSubShares === true) output = await this.corrupted(request, output)
+    const output = await this.init.deal(request, membership, selfPeerId, this.init.seed, n => new Uint8Array(nodeRandomBytes(n)))
     this.sessions.set(request.session, { terms, dealers, output, expiresAt: request.expiresAt })
     this.init.log.info({ requestId: request.session, flow: 'new_user', mode: 'dkg', scheme: request.scheme, dealers: dealers.length, ms: Math.round(performance.now() - startedAt) }, 'DKG contribution dealt and sealed; commit sent')
     return output.commitment
@@ -102,18 +92,5 @@ export class DkgDealer {
 
   private dropExpired (now: number): void {
     for (const [session, held] of this.sessions) if (held.expiresAt + DKG_CLOCK_SKEW_MS < now) this.sessions.delete(session)
-  }
-
-  /** The corruptDkgSubShares fault: every sub-share replaced by a random scalar, re-signed, so only the members can tell. */
-  private async corrupted (request: DkgRequest, output: DealerOutput): Promise<DealerOutput> {
-    const { membership, selfPeerId, seed } = this.init
-    const curve = curveFor(request.scheme)
-    const shares = await Promise.all(membership.committees.map(async (members, c) => await Promise.all(members.map(async (m, i) =>
-      await sealShare(hexToBytes(m.encryptionPublicKey), dealerSlot(dealingContext(request), selfPeerId, c + 1, i + 1, m.peerId),
-        encodeScalar(request.scheme, curve.randomScalar(n => new Uint8Array(nodeRandomBytes(n)))))))))
-    const { signature: _s, ...unsigned } = output.contribution
-    const contribution = signAsPeer(DKG_CONTRIBUTION_KIND, { ...unsigned, shares }, seed)
-    const { signature: _c, ...commit } = output.commitment
-    return { contribution, commitment: signAsPeer(DKG_COMMITMENT_KIND, { ...commit, contributionDigest: contributionDigest(contribution) }, seed) }
   }
 }

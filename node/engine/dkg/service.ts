@@ -11,7 +11,8 @@ import { handleJson } from '../../p2p/direct.js'
 import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import { DkgCoordinator } from './coordinator.js'
-import { DkgDealer, type DkgDealerFaults } from './dealer.js'
+import { DkgDealer } from './dealer.js'
+import type { NodeProtocols } from '../../node-protocols.js'
 
 export interface DkgServiceInit {
   libp2p: ShardsigLibp2p
@@ -20,7 +21,8 @@ export interface DkgServiceInit {
   view: NetworkView
   blame: BlameLog
   log: Logger
-  faults?: DkgDealerFaults
+  /** How this node deals its contribution (node/node-protocols.ts). */
+  dealDkg: NodeProtocols['dealDkg']
 }
 
 export interface DkgService {
@@ -30,7 +32,7 @@ export interface DkgService {
 
 export async function startDkgService (init: DkgServiceInit): Promise<DkgService> {
   const { libp2p, membership, log } = init
-  const dealer = new DkgDealer({ membership, selfPeerId: init.identity.peerId, seed: init.identity.libp2pKey.raw.subarray(0, 32), log, faults: init.faults })
+  const dealer = new DkgDealer({ membership, selfPeerId: init.identity.peerId, seed: init.identity.libp2pKey.raw.subarray(0, 32), log, deal: init.dealDkg })
   const coordinator = new DkgCoordinator({ libp2p, membership, view: init.view, dealer, blame: init.blame, log })
   const members = new Set(membership.committees.flat().map(m => m.peerId))
 

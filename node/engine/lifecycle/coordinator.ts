@@ -26,6 +26,7 @@ import type { KeyStates } from './key-state.js'
 import type { MembershipBook } from './membership-book.js'
 import type { ReshareParticipant } from './participant.js'
 import { deadline } from '../../deadline.js'
+import { reshareInPasses } from './reshare-passes.js'
 
 export interface CoordinatorInit {
   libp2p: ShardsigLibp2p
@@ -36,12 +37,6 @@ export interface CoordinatorInit {
   participant: ReshareParticipant
   blame: BlameLog
   log: Logger
-  faults?: CoordinatorFaults
-}
-
-/** Test-only: lets a scenario hold the first pass until it has dealt a key while the update is pending. */
-export interface CoordinatorFaults {
-  holdResharing?: Promise<void>
 }
 
 /** One attempt's failure: the dealers to exclude next time, and why. */
@@ -77,46 +72,27 @@ export class ReshareCoordinator {
     return this.running
   }
 
-  /**
-   * Passes over the keys until one finds nothing new: a key dealt at the active
-   * epoch while the update is pending must be reshared too, or no node that
-   * holds it could ever activate. A key that failed is not tried again in this
-   * run (posting the update again retries it).
-   */
+  /** Passes over the keys until one finds nothing new (reshare-passes.ts). */
   private async run (update: MembershipUpdate): Promise<void> {
     const { keyStates, book } = this.init
     const log = this.init.log.child({ flow: 'reshare', toEpoch: update.genesis.epoch })
     const startedAt = performance.now()
     this.failed.clear()
-    const tried = new Set<string>()
-    for (let pass = 1; this.again; pass++) {
-      this.again = false
+    const { tried, failed } = await reshareInPasses({
       // Keys that never reached tc committees cannot sign, and need not (often cannot) be reshared.
-      const todo = keyStates.usableKeyIds().filter(k => book.entryOf(k) === undefined && !tried.has(k))
-      if (todo.length === 0) break
-      for (const k of todo) tried.add(k)
-      log.info({ keys: todo.length, pass }, pass === 1 ? 'resharing started' : 'resharing keys dealt since the last pass')
-      if (pass === 1) await this.init.faults?.holdResharing
-      let next = 0
-      const worker = async (): Promise<void> => {
-        while (next < todo.length) {
-          const keyId = todo[next++]!
-          const keyStartedAt = performance.now()
-          try {
-            await this.reshareKey(update, keyId, log.child({ requestId: `reshare/${keyId}`, keyId }))
-          } catch (err) {
-            this.failed.set(keyId, (err as Error).message)
-            log.warn({ keyId, reason: (err as Error).message }, 'key not reshared')
-          }
-          // Leave the nodes' CPU to signing for a while: resharing is background work.
-          if (next < todo.length) await sleep((performance.now() - keyStartedAt) * RESHARE_REST_RATIO, undefined, { ref: false })
-        }
+      candidates: () => keyStates.usableKeyIds().filter(k => book.entryOf(k) === undefined),
+      takeAgain: () => { const again = this.again; this.again = false; return again },
+      reshareKey: async keyId => { await this.reshareKey(update, keyId, log.child({ requestId: `reshare/${keyId}`, keyId })) },
+      concurrentKeys: RESHARE_CONCURRENT_KEYS,
+      rest: async keyMs => { await sleep(keyMs * RESHARE_REST_RATIO, undefined, { ref: false }) },
+      now: () => performance.now(),
+      onPass: (pass, keys) => { log.info({ keys, pass }, pass === 1 ? 'resharing started' : 'resharing keys dealt since the last pass') },
+      onKeyFailed: (keyId, reason) => {
+        this.failed.set(keyId, reason)
+        log.warn({ keyId, reason }, 'key not reshared')
       }
-      await Promise.all(Array.from({ length: RESHARE_CONCURRENT_KEYS }, worker))
-      // Keys that arrived meanwhile (start() was called) or that this pass could not see yet: look again.
-      this.again ||= keyStates.usableKeyIds().some(k => book.entryOf(k) === undefined && !tried.has(k))
-    }
-    log.info({ keys: tried.size, failed: this.failed.size, ms: Math.round(performance.now() - startedAt) }, 'resharing finished')
+    })
+    log.info({ keys: tried.size, failed: failed.size, ms: Math.round(performance.now() - startedAt) }, 'resharing finished')
   }
 
   private async reshareKey (update: MembershipUpdate, keyId: string, log: Logger): Promise<void> {

@@ -8,23 +8,18 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import { DealerFault } from '../../../protocols/new-user/check-record.js'
 import { LifecycleRejection } from '../../../protocols/lifecycle/errors.js'
 import {
-  checkQuorum, dealReshare, epochRecordDigest, epochRecordFrom, openReshareShare, reshareReceipt, verifyReshare, type KeyState, type Quorum
+  checkQuorum, epochRecordDigest, epochRecordFrom, openReshareShare, reshareReceipt, verifyReshare, type KeyState, type Quorum
 } from '../../../protocols/lifecycle/reshare.js'
 import { curveFor, pointFromHex, scalarFromHex, scalarToHex, SecretScalar, verifySubShare } from '../../../protocols/sharing/index.js'
 import type { ReshareContribution, ReshareReceipt, ReshareRequest, ReshareResponse } from '../../../protocols/wire/lifecycle.js'
 import type { NodeIdentity } from '../../identity.js'
 import type { Logger } from '../../log.js'
+import type { NodeProtocols } from '../../node-protocols.js'
 import type { BlameLog } from '../blame.js'
 import type { ShareStore } from '../new-user/share-store.js'
 import type { KeyRegistry } from '../registry.js'
 import type { KeyStates } from './key-state.js'
 import type { MembershipBook } from './membership-book.js'
-
-/** Test-only faults for the scenario harness (CreateNodeOptions.faults); no config, flag or env sets them. */
-export interface ReshareFaults {
-  /** Deal a share of our own choosing instead of κ·s: the C_{i,0} = κ·Y check must name us. */
-  corruptReshare?: boolean
-}
 
 export interface ParticipantInit {
   identity: NodeIdentity
@@ -34,7 +29,8 @@ export interface ParticipantInit {
   shares: ShareStore
   blame: BlameLog
   log: Logger
-  faults?: ReshareFaults
+  /** How this holder deals its contribution: dealReshare, or a Byzantine one in tests (node/node-protocols.ts). */
+  dealReshare: NodeProtocols['dealReshare']
 }
 
 export class ReshareParticipant {
@@ -80,10 +76,8 @@ export class ReshareParticipant {
     if (stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest) {
       throw new LifecycleRejection('wrong-key', `this node holds no active share of key ${keyId} at epoch ${state.epoch}`)
     }
-    const share = this.init.faults?.corruptReshare === true
-      ? new SecretScalar(curveFor(state.scheme).randomScalar(n => new Uint8Array(nodeRandomBytes(n))))
-      : new SecretScalar(scalarFromHex(state.scheme, stored.share))
-    const contribution = await dealReshare({
+    const share = new SecretScalar(scalarFromHex(state.scheme, stored.share))
+    const contribution = await this.init.dealReshare({
       state, quorum, slot: { committee: slot.committee, member: slot.member }, share, dealer: self, seed: this.seed, to: pending.membership
     }, n => new Uint8Array(nodeRandomBytes(n)))
     this.init.log.info({ requestId: `reshare/${keyId}`, keyId, flow: 'reshare', toEpoch: pending.genesis.epoch }, 'reshare contribution dealt')

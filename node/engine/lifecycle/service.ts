@@ -18,11 +18,12 @@ import type { BlameLog } from '../blame.js'
 import type { NetworkView } from '../network-view.js'
 import type { ShareStore } from '../new-user/share-store.js'
 import type { KeyRegistry } from '../registry.js'
-import { ReshareCoordinator, type CoordinatorFaults } from './coordinator.js'
+import { ReshareCoordinator } from './coordinator.js'
 import type { KeyStates } from './key-state.js'
 import { activatePendingEpoch, keysWaitingForEntries, type Activation } from './activation.js'
 import { MembershipBook } from './membership-book.js'
-import { ReshareParticipant, type ReshareFaults } from './participant.js'
+import { ReshareParticipant } from './participant.js'
+import type { NodeProtocols } from '../../node-protocols.js'
 import { MembershipSync } from './sync.js'
 
 export interface LifecycleServiceInit {
@@ -43,7 +44,8 @@ export interface LifecycleServiceInit {
   shares: ShareStore
   blame: BlameLog
   log: Logger
-  faults?: ReshareFaults & CoordinatorFaults
+  /** How this node deals its share of a key being reshared (node/node-protocols.ts). */
+  dealReshare: NodeProtocols['dealReshare']
   /** Called once this node moved its store to the pending epoch: the node restarts on it (or stops, when it is not a member). */
   onActivated?: (activation: Activation) => void
 }
@@ -91,8 +93,8 @@ export async function startLifecycleService (init: LifecycleServiceInit): Promis
   }
   await book.start()
   admitPendingNodes()
-  const participant = new ReshareParticipant({ identity: init.identity, book, registry, keyStates, shares: init.shares, blame: init.blame, log, faults: init.faults })
-  const coordinator = init.view === undefined ? undefined : new ReshareCoordinator({ libp2p, view: init.view, book, registry, keyStates, participant, blame: init.blame, log, faults: init.faults })
+  const participant = new ReshareParticipant({ identity: init.identity, book, registry, keyStates, shares: init.shares, blame: init.blame, log, dealReshare: init.dealReshare })
+  const coordinator = init.view === undefined ? undefined : new ReshareCoordinator({ libp2p, view: init.view, book, registry, keyStates, participant, blame: init.blame, log })
   /** The genesis digest of the pending update this node coordinates (it was posted here), while it is pending. */
   let coordinated: string | undefined
   // A key dealt at the active epoch while the update is pending: the coordinator reshares it too, or

@@ -19,7 +19,8 @@ import { SignCoordinator } from './coordinator.js'
 import { KeyMaterials } from './key-material.js'
 import { SignLedger } from './ledger.js'
 import { RateLimiter } from './rate-limiter.js'
-import { Signer, type SignerFaults } from './signer.js'
+import { Signer } from './signer.js'
+import type { NodeProtocols } from '../../node-protocols.js'
 import { PresignNonces } from './presign-nonces.js'
 
 export interface SignServiceInit {
@@ -37,7 +38,8 @@ export interface SignServiceInit {
   blame: BlameLog
   log: Logger
   metrics: SignMetrics & QuotaMetrics & RetentionMetrics
-  faults?: SignerFaults
+  /** FROST as this node's signer drives it (node/node-protocols.ts). */
+  signing: NodeProtocols['signing']
   /** Seed of this node's libp2p key (signed statements such as a session's abandonment). */
   peerSeed: Uint8Array
   /** Operator limits (config limits.maxPendingSignRequests, limits.ownerShareOfPendingSignRequests). */
@@ -69,7 +71,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
   init.metrics.retained('presign_managers', () => presigns.managers, MAX_PRESIGN_MANAGERS)
   const signer = new Signer({
     frost, libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger,
-    rate: signerRate, presigns, log, faults: init.faults, isMember: peerId => members.has(peerId), members
+    rate: signerRate, presigns, log, signing: init.signing, isMember: peerId => members.has(peerId), members
   })
   const coordinator = new SignCoordinator({
     frost, libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests, ownerShareOfPending: init.ownerShareOfPending,

@@ -13,7 +13,7 @@ import { ownerSigningKey } from '../../../protocols/crypto/owner-auth.js'
 import { signAbandonment } from '../../../protocols/sign/dead-session.js'
 import { SignRejection } from '../../../protocols/sign/check-request.js'
 import { ledgerKey, type LedgerEntry } from '../../../protocols/sign/ledger-rules.js'
-import { frostProtocol, type FrostContribution, type FrostKey, type FrostPresigned } from '../../../protocols/sign/machine/frost-protocol.js'
+import type { FrostContribution, FrostKey, FrostPresigned } from '../../../protocols/sign/machine/frost-protocol.js'
 import type { SignerAnswer, SignMachineMessage } from '../../../protocols/sign/machine/messages.js'
 import { signerMachine } from '../../../protocols/sign/machine/signer-machine.js'
 import type { Machine as MachineOf } from '../../../protocols/machine/types.js'
@@ -22,6 +22,7 @@ import { scalarFromHex, SecretScalar } from '../../../protocols/sharing/index.js
 import type { Completed } from '../../../protocols/sign/machine/messages.js'
 import type { NewParty, PartyAnswer, Presign, Recover, RoundOne } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
+import type { NodeProtocols } from '../../node-protocols.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { notifyJson } from '../../p2p/direct.js'
 import type { ShareStore } from '../new-user/share-store.js'
@@ -29,13 +30,11 @@ import { holderSlot } from '../lifecycle/key-state.js'
 import { deadline } from '../../deadline.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { MachineTimers } from '../machine-timers.js'
-import { corruptingShares, type SignerFaults } from './signer-faults.js'
 import type { KeyMaterial, KeyMaterials } from './key-material.js'
 import type { SignLedger } from './ledger.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { PresignNonces } from './presign-nonces.js'
 
-export type { SignerFaults } from './signer-faults.js'
 
 export interface SignerInit {
   frost: Frost
@@ -50,7 +49,8 @@ export interface SignerInit {
   /** Presignatures this signer made for managers (nonces in memory only). */
   presigns: PresignNonces
   log: Logger
-  faults?: SignerFaults
+  /** FROST as this signer drives it, made for its peer key (node/node-protocols.ts). */
+  signing: NodeProtocols['signing']
   /** Whether a peer is a node of the active epoch: a session naming one that left can never finish. */
   isMember: (peerId: string) => boolean
   /** The nodes of the active epoch. */
@@ -84,10 +84,9 @@ export class Signer {
   constructor (private readonly init: SignerInit) {
     this.now = init.now ?? Date.now
     this.peerKey = ownerSigningKey(init.peerSeed)
-    const honest = frostProtocol({ frost: init.frost, peerKey: this.peerKey })
     this.machine = signerMachine<FrostKey, SignerKey, unknown, FrostPresigned>({
       self: init.selfPeerId,
-      protocol: (init.faults === undefined ? honest : corruptingShares(honest, init.faults, this.peerKey)) as never,
+      protocol: init.signing({ frost: init.frost, peerKey: this.peerKey }) as never,
       random: n => new Uint8Array(randomBytes(n)),
       signAbandonment: at => signAbandonment(at, init.peerSeed)
     })
@@ -97,8 +96,7 @@ export class Signer {
 
   /** new_party from `coordinator`: answers with our share, completed-before, or a reject naming why. */
   async onNewParty (np: NewParty, coordinator: string, signal: AbortSignal): Promise<PartyAnswer> {
-    const answer = this.wait(coordinator, np.sessionId, signal)
-    await this.keyed(np.request.keyId, np.request.requestId, async () => {
+    return await this.answered(coordinator, np.sessionId, signal, np.request, async () => {
       const { key, material } = await this.lookup(np.request.keyId)
       return {
         kind: 'new-party', from: coordinator, np, key, stored: await this.stored(np.request.keyId, np.request.requestId), members: this.init.members,
@@ -107,16 +105,13 @@ export class Signer {
         nowMs: this.now()
       }
     })
-    return await answer
   }
 
   /** Another CM finishes session `sessionId` of a request whose CM died: our part of it, if we sent one. */
   async onRecover (req: Recover, from = ''): Promise<PartyAnswer> {
-    const answer = this.wait(from, req.sessionId, deadline(RECOVER_ANSWER_TIMEOUT_MS))
-    await this.keyed(req.request.keyId, req.request.requestId, async () => ({
+    return await this.answered(from, req.sessionId, deadline(RECOVER_ANSWER_TIMEOUT_MS), req.request, async () => ({
       kind: 'recover', from, req, key: (await this.lookup(req.request.keyId)).key, stored: await this.stored(req.request.keyId, req.request.requestId), nowMs: this.now()
     }))
-    return await answer
   }
 
   /** The CM reports the finished signature; the machine keeps it only if it verifies. */
@@ -196,6 +191,21 @@ export class Signer {
     return { kind: 'taken', pre: { round1, presigned: np.presigned! } }
   }
 
+  /**
+   * Steps a new_party or recover and waits for the answer the machine gives on its stream. A lookup
+   * that throws (the store failed) throws here, and its waiter goes with it instead of staying to the deadline.
+   */
+  private async answered (from: string, sessionId: string, signal: AbortSignal, request: { keyId: string, requestId: string }, event: () => Promise<SignerEvent<FrostKey, SignerKey>>): Promise<PartyAnswer> {
+    const waiting = this.wait(from, sessionId, signal)
+    try {
+      await this.keyed(request.keyId, request.requestId, event)
+    } catch (err) {
+      waiting.withdraw()
+      throw err
+    }
+    return await waiting.answer
+  }
+
   /** Looks up and steps one event of a request, one at a time per request; then lets the machine forget what the ledger now has. */
   private async keyed (keyId: string, requestId: string, event: () => Promise<SignerEvent<FrostKey, SignerKey>>): Promise<void> {
     const key = ledgerKey(keyId, requestId)
@@ -203,18 +213,23 @@ export class Signer {
     if ((this.inFlight.get(key) ?? 0) === 0) this.step({ kind: 'forget', key, nowMs: this.now() })
   }
 
-  private wait (coordinator: string, sessionId: string, signal: AbortSignal): Promise<PartyAnswer> {
+  /** Waits for the machine's answer to `coordinator` about `sessionId`, until `signal` aborts or the wait is withdrawn. */
+  private wait (coordinator: string, sessionId: string, signal: AbortSignal): { answer: Promise<PartyAnswer>, withdraw: () => void } {
     const id = `${coordinator}|${sessionId}`
-    return new Promise<PartyAnswer>(resolve => {
+    let withdraw!: () => void
+    const answer = new Promise<PartyAnswer>(resolve => {
       const entry: Waiting = { resolve }
       this.waiting.set(id, [...(this.waiting.get(id) ?? []), entry])
-      signal.addEventListener('abort', () => {
+      withdraw = () => {
+        signal.removeEventListener('abort', withdraw)
         const left = (this.waiting.get(id) ?? []).filter(w => w !== entry)
         if (left.length > 0) this.waiting.set(id, left)
         else this.waiting.delete(id)
         resolve({ kind: 'reject', sessionId, code: 'internal', reason: 'the coordinator stopped waiting' })
-      }, { once: true })
+      }
+      signal.addEventListener('abort', withdraw, { once: true })
     })
+    return { answer, withdraw }
   }
 
   private step (event: SignerEvent<FrostKey, SignerKey>): void {
@@ -245,7 +260,6 @@ export class Signer {
       if (rest.length > 0) this.waiting.set(id, rest)
       else this.waiting.delete(id)
       if (first === undefined) return
-      if (msg.answer.kind === 'share' && this.init.faults?.withholdAnswer === true) return // As if the answer were lost on the way (test fault): the CM waits out its deadline.
       first.resolve(toWire(msg.answer))
       return
     }

@@ -1,0 +1,70 @@
+// Byzantine protocol steps for tests: a node started with one of these (createNode's
+// `protocols`, node/node-protocols.ts) deals or signs as a cheat would, with everything
+// signed as itself, so only the checks of the honest nodes can catch it. Nothing in node/
+// knows of them.
+import { hexToBytes, bytesToHex } from '@noble/hashes/utils.js'
+import { randomBytes } from 'node:crypto'
+import { dealerSlot } from '../../protocols/crypto/dealer-seal.js'
+import { signAsPeer } from '../../protocols/crypto/peer-signature.js'
+import { sealShare } from '../../protocols/crypto/share-seal.js'
+import { dealReshare } from '../../protocols/lifecycle/reshare.js'
+import { contributionDigest, dealContribution, dealingContext } from '../../protocols/new-user/dkg.js'
+import { curveFor, encodeScalar, SecretScalar } from '../../protocols/sharing/index.js'
+import { signShareStatement } from '../../protocols/sign/share-statement.js'
+import { frostProtocol, type FrostContribution, type FrostKey } from '../../protocols/sign/machine/frost-protocol.js'
+import type { SessionFacts, SignerProgress } from '../../protocols/sign/machine/threshold-protocol.js'
+import { DKG_COMMITMENT_KIND, DKG_CONTRIBUTION_KIND } from '../../protocols/wire/dkg.js'
+import type { PartyMember } from '../../protocols/wire/sign.js'
+import type { NodeProtocols } from '../../node/node-protocols.js'
+
+const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
+
+/**
+ * A signer whose signature shares are off by one while `on()` says so (asked at each share),
+ * with its signed statement over the corrupt share: the blame evidence against it checks, as
+ * it would against a real cheat.
+ */
+export function corruptShares (on: () => boolean = () => true): Pick<NodeProtocols, 'signing'> {
+  return {
+    signing: opts => {
+      const honest = frostProtocol(opts)
+      const corrupt = <S>(facts: SessionFacts<FrostKey>, me: PartyMember, p: SignerProgress<S>): SignerProgress<S> => {
+        if (p.kind !== 'contribute' || !on()) return p
+        const c = p.contribution as FrostContribution
+        const curve = curveFor(facts.key.params.scheme)
+        const share = { ...c.share, share: bytesToHex(curve.encodeScalar(curve.Fn.add(curve.decodeScalar(hexToBytes(c.share.share)), 1n))) }
+        const { request, sessionId } = facts
+        const statement = signShareStatement({ keyId: request.keyId, requestId: request.requestId, sessionId, peerId: me.peerId, share, commitments: c.commitments }, opts.peerKey)
+        return { ...p, contribution: { ...c, share, statement } }
+      }
+      // FROST's signer state carries its session's facts and member (frost-protocol.ts).
+      const at = (state: unknown): { facts: SessionFacts<FrostKey>, me: PartyMember } => state as { facts: SessionFacts<FrostKey>, me: PartyMember }
+      return {
+        ...honest,
+        begin: (facts, me, ...rest) => corrupt(facts, me, honest.begin(facts, me, ...rest)),
+        advance: (state, round) => corrupt(at(state).facts, at(state).me, honest.advance(state, round))
+      }
+    }
+  }
+}
+
+/** A DKG dealer that seals a random scalar to every member in place of its sub-share, signed as itself: members must refuse it and name it. */
+export const corruptDkgSubShares: Pick<NodeProtocols, 'dealDkg'> = {
+  dealDkg: async (request, membership, dealer, seed, randomBytes) => {
+    const output = await dealContribution(request, membership, dealer, seed, randomBytes)
+    const curve = curveFor(request.scheme)
+    const shares = await Promise.all(membership.committees.map(async (members, c) => await Promise.all(members.map(async (m, i) =>
+      await sealShare(hexToBytes(m.encryptionPublicKey), dealerSlot(dealingContext(request), dealer, c + 1, i + 1, m.peerId),
+        encodeScalar(request.scheme, curve.randomScalar(random)))))))
+    const { signature: _s, ...unsigned } = output.contribution
+    const contribution = signAsPeer(DKG_CONTRIBUTION_KIND, { ...unsigned, shares }, seed)
+    const { signature: _c, ...commit } = output.commitment
+    return { contribution, commitment: signAsPeer(DKG_COMMITMENT_KIND, { ...commit, contributionDigest: contributionDigest(contribution) }, seed) }
+  }
+}
+
+/** A holder that deals a share of its own choosing instead of κ·s when its key is reshared: the C_{i,0} = κ·Y check must name it. */
+export const corruptReshare: Pick<NodeProtocols, 'dealReshare'> = {
+  dealReshare: async (input, randomBytes) =>
+    await dealReshare({ ...input, share: new SecretScalar(curveFor(input.state.scheme).randomScalar(random)) }, randomBytes)
+}
