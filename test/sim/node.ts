@@ -34,6 +34,11 @@ export interface NodeHooks {
   /** After every step of every machine: the simulation checks its invariants here. */
   afterStep: () => void
   onEffect: EffectHandler
+  /**
+   * How much before its time a timer fires (default none): the node's runner reads a coarser clock
+   * than the one it passes in, as Node's setTimeout does against Date.now (up to 1 ms).
+   */
+  timersEarlyMs?: number
 }
 
 // The node holds machines of different types; each is only ever stepped with its own state.
@@ -155,7 +160,7 @@ export class SimNode {
           const key = `${name}/${e.timer}`
           const old = this.#timers.get(key)
           if (old !== undefined) old.cancelled = true
-          this.#timers.set(key, this.clock.at(e.atMs, () => {
+          this.#timers.set(key, this.clock.at(e.atMs - (this.hooks.timersEarlyMs ?? 0), () => {
             this.#timers.delete(key)
             const fired: CoreEvent<unknown> = { kind: 'timer', timer: e.timer, nowMs: this.clock.nowMs }
             this.step(name, fired)

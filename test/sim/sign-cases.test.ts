@@ -4,7 +4,7 @@
 // FROST (test/sim/sign/scripted-world.ts); a lost answer is a message the network drops.
 // Session recovery after a CM died is in sign-recovery.test.ts.
 import { describe, expect, it } from 'vitest'
-import { NO_PARTY_GRACE_MS } from '../../protocols/constants.js'
+import { NO_PARTY_GRACE_MS, ROUND_ONE_TIMEOUT_MS } from '../../protocols/constants.js'
 import type { NewParty, PartyMember, SignRequest } from '../../protocols/wire/sign.js'
 import { SIM_START_MS } from './simulation.js'
 import { peersOf, SignWorld } from './sign/scripted-world.js'
@@ -149,5 +149,25 @@ describe('when no valid party is left', () => {
     // After looking again for NO_PARTY_GRACE_MS (liveness may be filling in), and without a session.
     expect(w.answers[0]!.atMs).toBe(100 + NO_PARTY_GRACE_MS)
     expect(w.wire.filter(m => m.msg.kind === 'new_party')).toEqual([])
+  })
+})
+
+describe('a runner whose timers fire a little early', () => {
+  it('a signer whose round-1 deadline fires a millisecond early still answers round1-timeout, and its session ends', () => {
+    // Node's setTimeout fires up to 1 ms before Date.now reaches its time (8 % of timers, measured here). The signer
+    // machine took such a firing for a stale one and dropped it: the session waited for ever, and neither its answer
+    // nor a recover of it was ever sent (the real-stack file met it as a handler's 'internal' after 8 s).
+    const w = new SignWorld({ timersEarlyMs: 1 })
+    const asker = w.nodes[0]!
+    const request = w.request('early-timer', 'cafe30')
+    const party = w.partyOf(asker, request.requestId)
+    const dead = w.nodes.find(n => !peersOf(party).includes(n) && !w.managers.has(n))!
+    const sessionId = `early-${request.requestId}`
+    // Three members get new_party, the fourth never: they wait in round 1 for its commitment.
+    w.send(0, dead, peersOf(party.slice(0, 3)), newParty(request, party, sessionId))
+    w.send(ROUND_ONE_TIMEOUT_MS + 1_000, asker, [party[0]!.peerId], { kind: 'recover', request, sessionId })
+    w.run(10_000)
+    expect(w.answersTo(dead).map(a => a.msg)).toEqual(party.slice(0, 3).map(() => expect.objectContaining({ kind: 'reject', code: 'round1-timeout', missing: [party[3]] })))
+    expect(w.answersTo(asker).map(a => a.msg)).toEqual([expect.objectContaining({ kind: 'reject', code: 'no-contribution' })])
   })
 })

@@ -19,6 +19,8 @@ export interface SimulationInit {
   disk?: DiskPlan
   /** Trace entries kept (the last ones); Infinity keeps the whole run, for replays and determinism tests. */
   traceLines?: number
+  /** Every timer fires this long before its time (a runner fault: Node's setTimeout fires up to 1 ms before Date.now reaches it). */
+  timersEarlyMs?: number
 }
 
 /** An invariant: undefined while it holds, else what is wrong. */
@@ -56,7 +58,8 @@ export class Simulation {
     this.network = new SimNetwork(this.clock, this.prng.fork('network'), this.trace, init.network)
     const hooks = {
       afterStep: () => { this.#afterStep() },
-      onEffect: (node: SimNode, machine: string, effect: { kind: string }) => { this.#effectHandler(node, machine, effect) }
+      onEffect: (node: SimNode, machine: string, effect: { kind: string }) => { this.#effectHandler(node, machine, effect) },
+      timersEarlyMs: init.timersEarlyMs
     }
     for (const id of init.nodes) {
       const store = new SimStore(this.clock, this.prng.fork(`disk/${id}`), init.disk ?? DEFAULT_DISK)

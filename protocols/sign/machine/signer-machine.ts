@@ -52,7 +52,7 @@ export function signerMachine<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, 
         case 'message':
           if (event.msg.kind === 'round') roundMessage(env, state, event.msg, event.from, event.nowMs, effects)
           break
-        case 'timer': roundTimeout(env, state, event.timer, event.nowMs, effects); break
+        case 'timer': roundTimeout(env, state, event.timer, effects); break
         case 'persisted':
           released(env, state, event.token, event.nowMs, effects)
           state.writes.delete(event.token)
@@ -223,9 +223,11 @@ function advanceIfComplete<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, S, 
 }
 
 /** A round's deadline passed with members missing: no share; the coordinator learns whom this signer never heard from. */
-function roundTimeout<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, S, Pre>, state: SignerState<S>, timer: string, nowMs: number, effects: Effects): void {
+function roundTimeout<Pub, Secret, S, Pre> (env: SignerEnv<Pub, Secret, S, Pre>, state: SignerState<S>, timer: string, effects: Effects): void {
   const session = [...state.sessions.values()].find(s => roundTimer(s.sessionId) === timer)
-  if (session === undefined || nowMs < session.roundDeadline) return
+  // The timer is the round's deadline (each round sets it again, which moves it), whatever the time it brings: a runner may fire
+  // it a little before roundDeadline (Node's setTimeout against Date.now, by up to 1 ms), and no later firing comes.
+  if (session === undefined) return
   const missing = env.protocol.awaiting(session.protocolState, session.round)
   const code = session.round === 1 ? 'round1-timeout' : 'round-timeout'
   const reason = `session ${session.sessionId}: no round-${session.round} message from ${missing.map(m => `committee ${m.committee} member ${m.member} (${m.peerId})`).join(', ')} within ${ROUND_TIMEOUT_MS} ms`

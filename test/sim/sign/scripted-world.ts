@@ -42,6 +42,8 @@ export interface WorldOptions {
   faulty?: number
   /** The communication managers every node counts at the start (indices; default 0, 4, 8). */
   managers?: number[]
+  /** Every timer fires this long before its time, as Node's setTimeout may against Date.now (default 0). */
+  timersEarlyMs?: number
 }
 
 export interface Seen<T> { atMs: number, from: string, to: string, msg: T }
@@ -80,7 +82,7 @@ export class SignWorld {
     this.managers = new Set((opts.managers ?? [0, 4, 8]).map(i => this.nodes[i]!))
     this.sim = new Simulation({
       seed: opts.seed ?? 1, nodes: this.nodes, network: { faults: HEALED_LINK, faultsUntilMs: 0, partitions: [], links: [] },
-      disk: { minLatencyMs: 0, maxLatencyMs: 4, unsyncedKeepRate: 0 }
+      disk: { minLatencyMs: 0, maxLatencyMs: 4, unsyncedKeepRate: 0 }, timersEarlyMs: opts.timersEarlyMs
     })
     const honest = frostProtocol({ frost: testFrost }) as unknown as ThresholdProtocol<FrostKey, unknown, unknown, unknown>
     const faulty = opts.faulty === undefined ? undefined : this.nodes[opts.faulty]
