@@ -7,16 +7,10 @@ import { describe, expect, it } from 'vitest'
 import { NO_PARTY_GRACE_MS, ROUND_ONE_TIMEOUT_MS } from '../../protocols/constants.js'
 import type { NewParty, PartyMember, SignRequest } from '../../protocols/wire/sign.js'
 import { SIM_START_MS } from './simulation.js'
-import { peersOf, SignWorld } from './sign/scripted-world.js'
+import { peersOf, requestIdWhere, SignWorld } from './sign/scripted-world.js'
 
 /** Node index (committee-major) whose signer corrupts every share it sends, as the real-stack file's. */
 const FAULTY = 4
-
-/** The first request id `prefix-<n>` that `ok` accepts (deterministic: no random ids). */
-function requestIdWhere (prefix: string, ok: (requestId: string) => boolean): string {
-  for (let i = 0; i < 1_000; i++) if (ok(`${prefix}-${i}`)) return `${prefix}-${i}`
-  throw new Error(`no request id ${prefix}-<n> fits`)
-}
 
 const newParty = (request: SignRequest, party: PartyMember[], sessionId = `${request.requestId}/1`): NewParty => ({ kind: 'new_party', sessionId, request, party })
 

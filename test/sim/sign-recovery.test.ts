@@ -6,13 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { SignMachineMessage } from '../../protocols/sign/machine/messages.js'
 import type { PartyMember, SignRequest } from '../../protocols/wire/sign.js'
-import { peersOf, SignWorld } from './sign/scripted-world.js'
-
-/** The first request id `prefix-<n>` that `ok` accepts (deterministic: no random ids). */
-function requestIdWhere (prefix: string, ok: (requestId: string) => boolean): string {
-  for (let i = 0; i < 1_000; i++) if (ok(`${prefix}-${i}`)) return `${prefix}-${i}`
-  throw new Error(`no request id ${prefix}-<n> fits`)
-}
+import { peersOf, requestIdWhere, SignWorld } from './sign/scripted-world.js'
 
 const newParty = (request: SignRequest, party: PartyMember[], sessionId: string): SignMachineMessage => ({ kind: 'new_party', sessionId, request, party })
 

@@ -204,3 +204,9 @@ export class SignWorld {
 }
 
 export const peersOf = (party: readonly PartyMember[]): string[] => party.map(m => m.peerId)
+
+/** The first request id `prefix-<n>` that `ok` accepts (deterministic: no random ids). */
+export function requestIdWhere (prefix: string, ok: (requestId: string) => boolean): string {
+  for (let i = 0; i < 1_000; i++) if (ok(`${prefix}-${i}`)) return `${prefix}-${i}`
+  throw new Error(`no request id ${prefix}-<n> fits`)
+}
