@@ -61,8 +61,9 @@ export interface ShardsigNode {
   readonly metrics: NodeMetrics
   /**
    * Stops every part in reverse order, after a goodbye on the heartbeat topic so that peers count
-   * this node down at once. `goodbye: false` leaves it out: peers see what a crash shows them, silence
-   * (in-process tests that stand for a node that vanished).
+   * this node down at once, and with the sign requests it coordinates let finish first (up to
+   * SIGN_DRAIN_TIMEOUT_MS). `goodbye: false` leaves both out: peers see what a crash shows them,
+   * silence, and requests stop where they are (in-process tests that stand for a node that vanished).
    */
   stop: (opts?: { goodbye?: boolean }) => Promise<void>
 }
@@ -159,6 +160,8 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
   // Everything opened so far is closed again if a later step fails.
   const cleanups: Array<() => Promise<void>> = []
+  /** Whether the node stops gracefully (a goodbye, its sign requests let finish) or as if it vanished (stop's `goodbye: false`). */
+  let graceful = true
   const unwind = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(err => log.warn({ err }, 'cleanup failed'))
   }
@@ -249,7 +252,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const sign = await startSignService({ frost, libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, signing: protocols.signing,
       maxPendingRequests: config.limits.maxPendingSignRequests, ownerShareOfPending: config.limits.ownerShareOfPendingSignRequests
     })
-    cleanups.push(async () => { await sign.stop() })
+    cleanups.push(async () => { await sign.stop({ drain: graceful }) })
     // Every topic validator is installed by now (heartbeat, registry, committee game).
     countGossipValidations(libp2p.services.pubsub, metrics)
     registerHealthGauges(metrics.registry, () => view.assessHealth())
@@ -270,8 +273,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     const http = await serveHttp(app, config.listen.http.host, config.listen.http.port, https)
     cleanups.push(async () => { await http.close() })
     // Last registered, so the first step of a stop: peers count this node down now, not a liveness window later.
-    let sayGoodbye = true
-    cleanups.push(async () => { if (sayGoodbye) await heartbeat.goodbye() })
+    cleanups.push(async () => { if (graceful) await heartbeat.goodbye() })
 
     log.info({
       peerId: self.peerId, committee: self.committee, epoch: genesis.epoch,
@@ -282,7 +284,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     return {
       nodeId: self.nodeId, genesis, chain, self, identity, libp2p, store, view, registry, keyStates, shares, blame, lifecycle, http, log, metrics,
       stop: async (stopOpts = {}) => {
-        if (stopping === undefined && stopOpts.goodbye === false) sayGoodbye = false
+        if (stopping === undefined && stopOpts.goodbye === false) graceful = false
         stopping ??= (async () => {
           log.info('node stopping')
           await unwind()

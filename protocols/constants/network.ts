@@ -85,3 +85,10 @@ export function defaultManagerCount (nodeCount: number): number {
 
 // --- process lifecycle ---
 export const SHUTDOWN_TIMEOUT_MS = 10_000
+/**
+ * A CM that stops gracefully (SIGTERM, an epoch's activation) first lets the sign requests it
+ * runs finish, this long at most: a request cut off by a restart is never run again by that CM
+ * (sign.md, persistence), and when every manager restarts together nobody would finish it.
+ * One session's deadline, well inside SHUTDOWN_TIMEOUT_MS.
+ */
+export const SIGN_DRAIN_TIMEOUT_MS = 5_000

@@ -18,8 +18,11 @@ const ENTRY_RETRY_PAUSE_MS = 300
  * whose entry node is unreachable is sent again, with the same id, to another
  * node until it expires.
  */
-export async function signContinuously (stop: AbortSignal, keys: ReadonlyArray<{ record: KeyRecord, owner: Uint8Array }>, entries: () => string[]): Promise<SignLoopResult> {
-  const result: SignLoopResult = { completed: 0, failed: [], invalid: 0, slowestMs: 0 }
+export async function signContinuously (
+  stop: AbortSignal, keys: ReadonlyArray<{ record: KeyRecord, owner: Uint8Array }>, entries: () => string[],
+  /** Filled as the client goes, for a test that waits on its progress; the same object is returned. */
+  result: SignLoopResult = { completed: 0, failed: [], invalid: 0, slowestMs: 0 }
+): Promise<SignLoopResult> {
   for (let i = 0; !stop.aborted; i++) {
     const { record, owner } = keys[i % keys.length]!
     const message = new TextEncoder().encode(`through the update ${i}`)

@@ -43,6 +43,8 @@ const LIAR = 2
 const MAX_KEYS_UNTIL_LIAR_IN_QUORUM = 24
 /** Node index down while the update is gossiped and the keys reshared (node-9, committee 3, member 3): it catches up. */
 const ABSENT = 8
+/** Requests the client completes at epoch 1 before it stops. */
+const AFTER_UPDATE_REQUESTS = 5
 let cluster: InProcessCluster
 let g0: Genesis
 let m0: Membership
@@ -52,7 +54,7 @@ let lateKey: { record: KeyRecord, owner: Uint8Array } | undefined
 /** Test-only: every node's epoch-0 share of every key, read before the update (peerId → keyId → scalar hex). */
 const epoch0Shares = new Map<string, Map<string, string>>()
 /** The client that signs through the whole update. */
-let signing: { stop: AbortController, done: Promise<SignLoopResult> } | undefined
+let signing: { stop: AbortController, done: Promise<SignLoopResult>, progress: SignLoopResult } | undefined
 
 const url = (i: number): string => cluster.nodes[i]!.http.url
 const nodeOf = (peerId: string): ShardsigNode => cluster.running().find(n => n.identity.peerId === peerId)!
@@ -113,7 +115,8 @@ describe('update_node_set to the pending epoch', () => {
     // One node is down while the update is taken and gossiped; a client signs throughout.
     await cluster.stop(ABSENT)
     const stop = new AbortController()
-    signing = { stop, done: signContinuously(stop.signal, keys, () => cluster.running().filter(n => !removed.includes(n.identity.peerId)).map(n => n.http.url)) }
+    const progress: SignLoopResult = { completed: 0, failed: [], invalid: 0, slowestMs: 0 }
+    signing = { stop, progress, done: signContinuously(stop.signal, keys, () => cluster.running().filter(n => !removed.includes(n.identity.peerId)).map(n => n.http.url), progress) }
     // The real one through the CLI, as an operator would: `shardsig operator update-node-set`.
     const coordinator = cluster.nodes.findIndex((n, i) => n !== undefined && !removed.includes(n.identity.peerId) && i !== LIAR)
     const file = join(cluster.dir, 'genesis-epoch-1.json')
@@ -189,7 +192,8 @@ describe('update_node_set to the pending epoch', () => {
 
   it('every request the client sent through the update completed, with a valid signature', async () => {
     // A few more requests on epoch 1 before the client stops.
-    await new Promise(resolve => setTimeout(resolve, 3_000))
+    const atEpochOne = signing!.progress.completed
+    await waitUntil(() => signing!.progress.completed >= atEpochOne + AFTER_UPDATE_REQUESTS, AbortSignal.timeout(30_000), () => `${signing!.progress.completed - atEpochOne} completed at epoch 1`)
     signing!.stop.abort()
     const result = await signing!.done
     console.info(`reshare scenario: client signed ${result.completed} requests through the update (slowest ${result.slowestMs} ms at one entry node); failed: ${result.failed.length}`)

@@ -20,7 +20,7 @@ import { createNodeMetrics, type NodeMetrics } from '../../node/metrics/index.js
 import type { KeyStore } from '../../node/store/index.js'
 import type { BlameLog } from '../../node/engine/blame.js'
 import type { ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
-import { PROTOCOL_VERSION } from '../../protocols/constants.js'
+import { NO_PARTY_GRACE_MS, PROTOCOL_VERSION } from '../../protocols/constants.js'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { isUsable } from '../../protocols/new-user/registry-entry.js'
 import { SignRejection } from '../../protocols/sign/check-request.js'
@@ -35,6 +35,8 @@ import { testFrost } from '../helpers/frost.js'
 const log = pino({ level: 'silent' })
 /** The clock the coordinator and the key checks read: it stands still (requests never reach their grace or expiry). */
 const NOW = Date.now()
+/** How long the drain test lets a stopping CM run its requests (real time: the request there never finishes, so it is waited out). */
+const DRAIN_IN_TEST_MS = 200
 
 interface Owner { secret: Uint8Array, record: KeyRecord }
 
@@ -76,12 +78,14 @@ interface Harness {
   owners: Owner[]
   /** Advances the quotas' clock (ms). */
   advance: (ms: number) => void
+  /** Advances the coordinator's clock (ms): its requests' next poll for a party sees the time passed. */
+  advanceCoordinator: (ms: number) => void
 }
 
 const started: Array<{ coordinator: SignCoordinator, metrics: NodeMetrics }> = []
 afterEach(() => {
   for (const s of started.splice(0)) {
-    s.coordinator.stop()
+    void s.coordinator.stop(0)
     s.metrics.stop()
   }
 })
@@ -107,6 +111,7 @@ async function harness (opts: { owners: number, quotas?: ApiDeps['quotas'], maxP
     }
   } as unknown as KeyMaterials
   const metrics = createNodeMetrics({ version: 'test', nodeId: 'node-test', cryptoBackend: { name: 'noble', ed25519: 'noble', secp256k1: 'noble' } })
+  let coordinatorClock = NOW
   const coordinator = new SignCoordinator({
     frost: testFrost,
     libp2p: {} as unknown as ShardsigLibp2p,
@@ -117,7 +122,7 @@ async function harness (opts: { owners: number, quotas?: ApiDeps['quotas'], maxP
       onPresign: async () => { throw new Error('no presignatures in this test') }
     },
     view, keys, store: memoryStore(), blame: {} as unknown as BlameLog, rate: new RateLimiter(), log, metrics,
-    maxPendingRequests: opts.maxPending ?? 1_000, ownerShareOfPending: opts.ownerShare ?? 1, now: () => NOW
+    maxPendingRequests: opts.maxPending ?? 1_000, ownerShareOfPending: opts.ownerShare ?? 1, now: () => coordinatorClock
   })
   started.push({ coordinator, metrics })
   let clock = 0
@@ -137,7 +142,7 @@ async function harness (opts: { owners: number, quotas?: ApiDeps['quotas'], maxP
     recentSignRequests: () => [],
     quotas: { now: () => clock, onRefused: (route: string, quota: 'client' | 'owner') => { metrics.quotaRefused(route, quota) }, ...opts.quotas }
   } as unknown as ApiDeps)
-  return { app, metrics, coordinator, owners, advance: ms => { clock += ms } }
+  return { app, metrics, coordinator, owners, advance: ms => { clock += ms }, advanceCoordinator: ms => { coordinatorClock += ms } }
 }
 
 /** The env @hono/node-server hands the app: the socket's remote address. */
@@ -273,10 +278,27 @@ describe('the CM\'s pending bound per owner', () => {
     const a = h.owners[0]!
     expect((await postSign(h, signRequest(a))).status).toBe(202)
     expect((await postSign(h, signRequest(a))).status).toBe(429)
-    // Stopping the coordinator ends its running requests (left pending in the store for another manager)...
-    h.coordinator.stop()
+    // The request finishes: no party came up within NO_PARTY_GRACE_MS (its next poll fails it)...
+    h.advanceCoordinator(NO_PARTY_GRACE_MS + 1)
     await expect.poll(() => h.coordinator.pendingRequests, { timeout: 5_000 }).toBe(0)
     // ...and the owner's share is free again.
     expect((await postSign(h, signRequest(a))).status).toBe(202)
+  })
+})
+
+describe('a CM that stops gracefully', () => {
+  it('takes no new request, lets those it runs go on until the drain ends, then stops them (left pending)', async () => {
+    const h = await harness({ owners: 1 })
+    const a = h.owners[0]!
+    expect((await postSign(h, signRequest(a))).status).toBe(202)
+    const stopped = h.coordinator.stop(DRAIN_IN_TEST_MS)
+    // Draining: the running request is not stopped, and a new one goes to another manager.
+    expect(h.coordinator.pendingRequests).toBe(1)
+    const refused = await postSign(h, signRequest(a))
+    expect(refused.status).toBe(421)
+    expect(h.coordinator.pendingRequests).toBe(1)
+    await stopped
+    // This one could never finish (nobody holding its key is live): the drain's end stopped it.
+    await expect.poll(() => h.coordinator.pendingRequests, { timeout: 5_000 }).toBe(0)
   })
 })

@@ -51,7 +51,7 @@ beforeEach(async () => {
   clock = T0
 })
 afterEach(async () => {
-  for (const s of started.splice(0)) { s.coordinator.stop(); s.metrics.stop() }
+  for (const s of started.splice(0)) { void s.coordinator.stop(0); s.metrics.stop() }
   await store.close()
   await rm(dir, { recursive: true, force: true })
 })

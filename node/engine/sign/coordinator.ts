@@ -7,7 +7,7 @@
 // (result-store.ts) for a day after their request expired, and the recent ones
 // in memory (docs/protocols/sign.md#retention).
 import {
-  MAX_CACHED_SIGN_RESULTS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PRESIGN_STOCK_KEYS, PROTOCOL_PARTY, SIGN_RESULT_CACHE_MS, SIGN_STATE_PRUNE_INTERVAL_MS
+  MAX_CACHED_SIGN_RESULTS, MAX_CONCURRENT_SESSIONS_PER_CM, MAX_PRESIGN_STOCK_KEYS, PROTOCOL_PARTY, SIGN_DRAIN_TIMEOUT_MS, SIGN_RESULT_CACHE_MS, SIGN_STATE_PRUNE_INTERVAL_MS
 } from '../../../protocols/constants.js'
 import { Semaphore } from './semaphore.js'
 import { KeyedLock } from '../keyed-lock.js'
@@ -32,7 +32,7 @@ import { SignResultStore, type StoredResult } from './result-store.js'
 import type { RecentSignRequest } from '../../../protocols/wire/status.js'
 import type { Frost } from '../../../protocols/frost/index.js'
 import { HTTP_API, routeLabel } from '../../../protocols/wire/http-api.js'
-import { deadline } from '../../deadline.js'
+import { deadline, releaseDeadline } from '../../deadline.js'
 
 /** The refusals of the pending bounds are counted under the route that meets them. */
 const SIGN_ROUTE = routeLabel(HTTP_API.signRequest)
@@ -125,6 +125,10 @@ export class SignCoordinator {
   /** Sessions each signer is in right now (party selection prefers the lightly loaded). */
   private readonly signerLoad = new Map<string, number>()
   private readonly controller = new AbortController()
+  /** Requests running here now (each resolves when decided and written, sent on, or stopped): what stop() drains. */
+  private readonly running = new Set<Promise<void>>()
+  /** stop() began: no new request is taken. */
+  private draining = false
   private readonly slots = new Semaphore(MAX_CONCURRENT_SESSIONS_PER_CM)
   private readonly intake = new KeyedLock()
   /** Unfinished requests, in all and per owner. */
@@ -203,7 +207,20 @@ export class SignCoordinator {
     return this.recent.list()
   }
 
-  stop (): void {
+  /**
+   * Takes no new request, lets those running finish for up to `drainMs` (a request cut off by
+   * a restart is never run again here: docs/protocols/sign.md#persistence-and-cm-restarts), then
+   * stops the rest, which stay pending and unblamed.
+   */
+  async stop (drainMs = SIGN_DRAIN_TIMEOUT_MS): Promise<void> {
+    this.draining = true
+    if (this.running.size > 0 && drainMs > 0) {
+      const until = deadline(drainMs)
+      const timedOut = new Promise<void>(resolve => { until.addEventListener('abort', () => { resolve() }, { once: true }) })
+      await Promise.race([Promise.allSettled([...this.running]), timedOut])
+      releaseDeadline(until)
+      if (this.running.size > 0) this.init.log.warn({ requests: this.running.size, drainMs }, 'sign requests still running at stop: left pending (this manager answers them 503 after its restart)')
+    }
     this.controller.abort(new Error('coordinator stopping'))
     if (this.timer !== undefined) clearInterval(this.timer)
   }
@@ -225,7 +242,7 @@ export class SignCoordinator {
 
   private async submitOnce (request: SignRequest, opts: SubmitOptions): Promise<{ result: SignResult, done: Promise<void> }> {
     const { view } = this.init
-    if (!view.isManager()) throw new NotManagerError()
+    if (!view.isManager() || this.draining) throw new NotManagerError()
     const requestDigest = requestIdentity(request)
     const material = this.init.keys.get(request.keyId)
     const known = this.requests.get(trackKey(request.keyId, request.requestId)) ?? await this.load(request.keyId, request.requestId)
@@ -248,7 +265,8 @@ export class SignCoordinator {
     const tracked: Tracked = { requestDigest, result, expiresAt: request.expiresAt, done: Promise.resolve(), startedAt: this.now() }
     const release = this.bounds.hold(owner)
     const decided = new Promise<void>(resolve => { tracked.decided = resolve })
-    const ran = this.run(request, tracked).finally(() => { release(); tracked.decided?.() })
+    const ran = this.run(request, tracked).finally(() => { release(); tracked.decided?.(); this.running.delete(ran) })
+    this.running.add(ran)
     tracked.done = Promise.race([decided, ran])
     this.requests.set(trackKey(request.keyId, request.requestId), tracked)
     return { result, done: tracked.done }

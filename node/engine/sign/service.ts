@@ -1,7 +1,7 @@
 // Assembles the sign flow on a node: the signer behind /shardsig/party/1.0.0
 // (new_party, completed) and /shardsig/sign/1.0.0 (round-1 commitments), and
 // the coordinator used by POST /sign_request when this node is a manager.
-import { MAX_PRESIGN_MANAGERS, PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { MAX_PRESIGN_MANAGERS, PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS, SIGN_DRAIN_TIMEOUT_MS } from '../../../protocols/constants.js'
 import type { Frost } from '../../../protocols/frost/index.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import type { KeyStates } from '../lifecycle/key-state.js'
@@ -49,7 +49,8 @@ export interface SignServiceInit {
 
 export interface SignService {
   coordinator: SignCoordinator
-  stop: () => Promise<void>
+  /** `drain: false`: the requests it coordinates stop where they are, without SIGN_DRAIN_TIMEOUT_MS to finish. */
+  stop: (opts?: { drain?: boolean }) => Promise<void>
 }
 
 /** The most a party reject's retryAfterMs may say (PartyAnswerSchema). */
@@ -125,8 +126,9 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
 
   return {
     coordinator,
-    stop: async () => {
-      coordinator.stop()
+    stop: async (opts = {}) => {
+      // The coordinator first lets the requests it runs finish (its own signer answers meanwhile).
+      await coordinator.stop(opts.drain === false ? 0 : SIGN_DRAIN_TIMEOUT_MS)
       signer.stop()
       ledger.stop()
       await unhandleJson(libp2p, PROTOCOL_PARTY)
