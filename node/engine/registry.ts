@@ -20,7 +20,7 @@ import type { Tombstone } from '../../protocols/wire/delete-user.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import type { Membership } from '../../protocols/wire/membership.js'
 import { RegistryGossipSchema, type RegistryGossip } from '../../protocols/wire/registry-sync.js'
-import { decodeGossip } from '../../protocols/wire/tolerant.js'
+import { gossipDecoder } from '../../protocols/wire/tolerant.js'
 import type { Logger } from '../log.js'
 import type { RetentionMetrics } from '../metrics/index.js'
 import type { ShardsigLibp2p } from '../p2p/create-libp2p.js'
@@ -28,6 +28,9 @@ import type { KeyStore } from '../store/index.js'
 import { KeyedLock } from './keyed-lock.js'
 import { KeyDeletedError, RecordConflictError } from './registry-errors.js'
 import { RegistrySync, type HeldEntry } from './registry-sync.js'
+
+/** This topic's gossip, read tolerantly (protocols/wire/tolerant.ts); made once. */
+const decodeRegistryGossip = gossipDecoder(RegistryGossipSchema)
 
 const REGISTRY_PREFIX = 'registry/'
 const TOMBSTONE_PREFIX = 'tombstone/'
@@ -268,7 +271,7 @@ export class KeyRegistry {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_REGISTRY_GOSSIP_BYTES) return TopicValidatorResult.Reject
     // Only members of the network publish registry entries (the CL that collected the receipts).
     if (!this.init.peers.has(msg.from.toString())) return TopicValidatorResult.Reject
-    const decoded = decodeGossip(RegistryGossipSchema, msg.data)
+    const decoded = decodeRegistryGossip(msg.data)
     // A kind of a newer minor version: not ours to judge (docs/protocols/versioning.md).
     if (decoded.kind === 'unknown-kind') return TopicValidatorResult.Ignore
     if (decoded.kind === 'invalid') return TopicValidatorResult.Reject
@@ -298,7 +301,7 @@ export class KeyRegistry {
 
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     if (evt.detail.topic !== TOPIC_REGISTRY) return
-    const decoded = decodeGossip(RegistryGossipSchema, evt.detail.data)
+    const decoded = decodeRegistryGossip(evt.detail.data)
     if (decoded.kind !== 'ok') return
     const gossip = decoded.value
     if (gossip.kind === 'tombstone') {

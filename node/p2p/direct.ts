@@ -81,9 +81,21 @@ export async function notifyJson (libp2p: ShardsigLibp2p, peerId: string, protoc
 
 const ANY_ANSWER = z.unknown()
 
+/**
+ * Each answer schema's tolerant form, made once: a pure function of an immutable schema (the wire
+ * modules' constants), kept rather than rebuilt for every answer. Like the per-node maps of
+ * channel.ts and peer-quotas.ts, it lives in node/, where protocols/ keeps no such memo.
+ */
+const tolerantAnswers = new WeakMap<z.ZodType, z.ZodType>()
+
 // Peers' messages are read tolerantly: fields of a newer minor version are kept, not refused (versioning.md).
 function parseAnswer<T> (protocol: string, peerId: string, responseSchema: z.ZodType<T>, json: unknown): T {
-  const parsed = tolerant(responseSchema).safeParse(json)
+  let schema = tolerantAnswers.get(responseSchema) as z.ZodType<T> | undefined
+  if (schema === undefined) {
+    schema = tolerant(responseSchema)
+    tolerantAnswers.set(responseSchema, schema)
+  }
+  const parsed = schema.safeParse(json)
   if (!parsed.success) throw new DirectProtocolError(protocol, peerId, `malformed response: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
   return parsed.data
 }

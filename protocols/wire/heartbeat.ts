@@ -4,7 +4,7 @@
 // body only has to name the same node as the genesis does for that peer id.
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
-import { decodeGossip, type Decoded } from './tolerant.js'
+import { gossipDecoder, type Decoded } from './tolerant.js'
 
 export const HeartbeatSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
@@ -48,6 +48,4 @@ export function encodeHeartbeat (hb: Heartbeat): Uint8Array {
 }
 
 /** Reads a heartbeat or goodbye as gossip is read (tolerant of a newer minor version's fields and kinds). */
-export function decodeHeartbeat (bytes: Uint8Array): Decoded<Heartbeat> {
-  return decodeGossip(HeartbeatSchema, bytes)
-}
+export const decodeHeartbeat: (bytes: Uint8Array) => Decoded<Heartbeat> = gossipDecoder(HeartbeatSchema)

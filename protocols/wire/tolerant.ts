@@ -4,20 +4,14 @@
 // object in it, however deep, loose instead of strict; the unknown fields stay
 // in the parsed value, so a signature over an object (canonical JSON of all of
 // it) still verifies, and a record relayed or stored keeps what its author put
-// in it. Clients' HTTP bodies keep the strict schemas.
+// in it. Clients' HTTP bodies keep the strict schemas. Building one walks the schema, so a
+// reader of many messages builds it once and keeps it (gossipDecoder below, node/p2p/direct.ts).
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
 
-const made = new WeakMap<z.ZodType, z.ZodType>()
-
 /** `schema`, with every object type in it accepting (and keeping) fields it does not name. */
 export function tolerant<T extends z.ZodType> (schema: T): T {
-  let loose = made.get(schema)
-  if (loose === undefined) {
-    loose = loosen(schema)
-    made.set(schema, loose)
-  }
-  return loose as T
+  return loosen(schema) as T
 }
 
 // zod 4 keeps each schema's parts in `_zod.def`; `clone(def)` rebuilds a schema of the same kind,
@@ -61,23 +55,28 @@ export function isUnknownKind (json: unknown, knownKinds: ReadonlySet<string>): 
 
 export type Decoded<T> = { kind: 'ok', value: T } | { kind: 'unknown-kind' } | { kind: 'invalid' }
 
-const gossipDecoder = new TextDecoder('utf-8', { fatal: true })
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
- * Reads a gossip message as a node of this minor version must (versioning.md): JSON, checked by
- * `tolerant(schema)`; a message of this major version with a kind `schema` does not name is
- * 'unknown-kind' (the validator ignores it), anything else that fails is 'invalid' (rejected).
+ * The reader of one topic's gossip, as a node of this minor version must read it (versioning.md):
+ * JSON, checked by `tolerant(schema)`; a message of this major version with a kind `schema` does not
+ * name is 'unknown-kind' (the validator ignores it), anything else that fails is 'invalid' (rejected).
+ * The tolerant schema and the known kinds are made once, here; keep the reader.
  */
-export function decodeGossip<T> (schema: z.ZodType<T>, data: Uint8Array): Decoded<T> {
-  let json: unknown
-  try {
-    json = JSON.parse(gossipDecoder.decode(data))
-  } catch {
-    return { kind: 'invalid' }
+export function gossipDecoder<T> (schema: z.ZodType<T>): (data: Uint8Array) => Decoded<T> {
+  const loose = tolerant(schema)
+  const kinds = knownKinds(schema)
+  return data => {
+    let json: unknown
+    try {
+      json = JSON.parse(utf8.decode(data))
+    } catch {
+      return { kind: 'invalid' }
+    }
+    const parsed = loose.safeParse(json)
+    if (parsed.success) return { kind: 'ok', value: parsed.data }
+    return isUnknownKind(json, kinds) ? { kind: 'unknown-kind' } : { kind: 'invalid' }
   }
-  const parsed = tolerant(schema).safeParse(json)
-  if (parsed.success) return { kind: 'ok', value: parsed.data }
-  return isUnknownKind(json, knownKinds(schema)) ? { kind: 'unknown-kind' } : { kind: 'invalid' }
 }
 
 /** The `kind` values a message schema names (its literal or enum values; a union's, over its options). */

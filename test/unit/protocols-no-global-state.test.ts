@@ -18,11 +18,6 @@ const ALLOWED: ReadonlyArray<{ file: string, name: string, why: string }> = [
     file: 'protocols/frost/nonces.ts',
     name: 'store',
     why: 'the private state of each SigningNonces object (a WeakMap rather than a field, so that no method hands the nonces out); an entry lives and dies with its object, no caller sees another\'s'
-  },
-  {
-    file: 'protocols/wire/tolerant.ts',
-    name: 'made',
-    why: 'memo of tolerant(schema), a pure function of an immutable zod schema object; node/p2p/direct.ts derives the tolerant schema per request, so dropping it would rebuild zod schemas per message. Known exception (issue #18 item 6): to go, callers must hold their tolerant schemas'
   }
 ]
 

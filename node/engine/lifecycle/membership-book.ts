@@ -15,7 +15,10 @@ import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import type { KeyStore } from '../../store/index.js'
 import { EPOCH_ENTRY_PREFIX, epochEntryKey } from './key-state.js'
-import { decodeGossip } from '../../../protocols/wire/tolerant.js'
+import { gossipDecoder } from '../../../protocols/wire/tolerant.js'
+
+/** This topic's gossip, read tolerantly (protocols/wire/tolerant.ts); made once. */
+const decodeMembershipGossip = gossipDecoder(MembershipGossipSchema)
 
 export const PENDING_UPDATE_KEY = 'membership/pending'
 
@@ -151,7 +154,7 @@ export class MembershipBook {
   private readonly validate = (_from: PeerId, msg: Message): TopicValidatorResult => {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_MEMBERSHIP_GOSSIP_BYTES) return TopicValidatorResult.Reject
     if (!this.members.has(msg.from.toString())) return TopicValidatorResult.Reject
-    const decoded = decodeGossip(MembershipGossipSchema, msg.data)
+    const decoded = decodeMembershipGossip(msg.data)
     // A kind of a newer minor version: not ours to judge (docs/protocols/versioning.md).
     if (decoded.kind === 'unknown-kind') return TopicValidatorResult.Ignore
     if (decoded.kind === 'invalid') return TopicValidatorResult.Reject
@@ -178,7 +181,7 @@ export class MembershipBook {
       this.addEntry(checked, { gossip: false, checked: true }).catch((err: Error) => { this.init.log.debug({ err: err.message, kind: 'epoch-entry' }, 'membership gossip not kept') })
       return
     }
-    const decoded = decodeGossip(MembershipGossipSchema, evt.detail.data)
+    const decoded = decodeMembershipGossip(evt.detail.data)
     if (decoded.kind !== 'ok') return
     const gossip = decoded.value
     const done = gossip.kind === 'update' ? this.accept(gossip.update, { gossip: false }) : this.addEntry(gossip.entry, { gossip: false })

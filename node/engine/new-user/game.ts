@@ -10,7 +10,10 @@ import type { Membership } from '../../../protocols/wire/membership.js'
 import { GameMessageSchema, type GameMessage } from '../../../protocols/wire/new-user.js'
 import type { Logger } from '../../log.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
-import { decodeGossip } from '../../../protocols/wire/tolerant.js'
+import { gossipDecoder } from '../../../protocols/wire/tolerant.js'
+
+/** This topic's gossip, read tolerantly (protocols/wire/tolerant.ts); made once. */
+const decodeGameMessage = gossipDecoder(GameMessageSchema)
 
 export interface GameOutcome {
   /** Members whose digest equals ours (ourselves included). */
@@ -120,7 +123,7 @@ export class VerificationGame {
     if (msg.type !== 'signed' || msg.data.byteLength > MAX_GOSSIP_MESSAGE_BYTES) return TopicValidatorResult.Reject
     const position = this.positions.get(msg.from.toString())
     if (position === undefined) return TopicValidatorResult.Reject
-    const decoded = decodeGossip(GameMessageSchema, msg.data)
+    const decoded = decodeGameMessage(msg.data)
     // A kind of a newer minor version: not ours to judge (docs/protocols/versioning.md).
     if (decoded.kind === 'unknown-kind') return TopicValidatorResult.Ignore
     if (decoded.kind === 'invalid') return TopicValidatorResult.Reject
@@ -139,7 +142,7 @@ export class VerificationGame {
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
     if (msg.topic !== this.topic) return
-    const decoded = decodeGossip(GameMessageSchema, msg.data)
+    const decoded = decodeGameMessage(msg.data)
     if (decoded.kind === 'ok') this.note(decoded.value.keyId, decoded.value.member, decoded.value.recordDigest)
   }
 }
