@@ -1,7 +1,7 @@
 // Nodes of a newer minor version among older ones (docs/protocols/versioning.md): the newer
 // nodes' heartbeats and goodbyes carry fields this build does not know, and with them they
 // gossip messages of a kind this build does not know. Every node reads them through the
-// node's own edge (judgeHeartbeat, decodeGossip): the older nodes ignore the unknown kinds
+// node's own edge (judgeHeartbeat, gossipDecoder): the older nodes ignore the unknown kinds
 // (no penalty: nothing is rejected), count the newer nodes live by their heartbeats, and
 // their live sets converge exactly as in an all-old network, under the same faults.
 import { PROTOCOL_VERSION } from '../../../protocols/constants.js'
