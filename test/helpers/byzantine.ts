@@ -9,15 +9,36 @@ import { signAsPeer } from '../../protocols/crypto/peer-signature.js'
 import { sealShare } from '../../protocols/crypto/share-seal.js'
 import { dealReshare } from '../../protocols/lifecycle/reshare.js'
 import { contributionDigest, dealContribution, dealingContext } from '../../protocols/new-user/dkg.js'
-import { curveFor, encodeScalar, SecretScalar } from '../../protocols/sharing/index.js'
+import { curveFor, encodeScalar, SecretScalar, type Scheme } from '../../protocols/sharing/index.js'
 import { signShareStatement } from '../../protocols/sign/share-statement.js'
-import { frostProtocol, type FrostContribution, type FrostKey } from '../../protocols/sign/machine/frost-protocol.js'
+import { frostProtocol, type FrostContribution, type FrostKey, type FrostProtocol } from '../../protocols/sign/machine/frost-protocol.js'
 import type { SessionFacts, SignerProgress } from '../../protocols/sign/machine/threshold-protocol.js'
 import { DKG_COMMITMENT_KIND, DKG_CONTRIBUTION_KIND } from '../../protocols/wire/dkg.js'
 import type { PartyMember } from '../../protocols/wire/sign.js'
 import type { NodeProtocols } from '../../node/node-protocols.js'
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
+
+/** A FROST contribution whose signature share is one more than the honest one (its statement left as it was). */
+export function shareOffByOne (c: FrostContribution, scheme: Scheme): FrostContribution {
+  const curve = curveFor(scheme)
+  return { ...c, share: { ...c.share, share: bytesToHex(curve.encodeScalar(curve.Fn.add(curve.decodeScalar(hexToBytes(c.share.share)), 1n))) } }
+}
+
+/** FROST whose every contribution a cheating signer changes with `change` before it goes out. */
+export function corruptingContributions (
+  honest: FrostProtocol, change: (c: FrostContribution, facts: SessionFacts<FrostKey>, me: PartyMember) => FrostContribution
+): FrostProtocol {
+  const corrupt = <S>(facts: SessionFacts<FrostKey>, me: PartyMember, p: SignerProgress<S>): SignerProgress<S> =>
+    p.kind === 'contribute' ? { ...p, contribution: change(p.contribution as FrostContribution, facts, me) } : p
+  // FROST's signer state carries its session's facts and member (frost-protocol.ts).
+  const at = (state: unknown): { facts: SessionFacts<FrostKey>, me: PartyMember } => state as { facts: SessionFacts<FrostKey>, me: PartyMember }
+  return {
+    ...honest,
+    begin: (facts, me, ...rest) => corrupt(facts, me, honest.begin(facts, me, ...rest)),
+    advance: (state, round) => corrupt(at(state).facts, at(state).me, honest.advance(state, round))
+  }
+}
 
 /**
  * A signer whose signature shares are off by one while `on()` says so (asked at each share),
@@ -26,25 +47,13 @@ const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
  */
 export function corruptShares (on: () => boolean = () => true): Pick<NodeProtocols, 'signing'> {
   return {
-    signing: opts => {
-      const honest = frostProtocol(opts)
-      const corrupt = <S>(facts: SessionFacts<FrostKey>, me: PartyMember, p: SignerProgress<S>): SignerProgress<S> => {
-        if (p.kind !== 'contribute' || !on()) return p
-        const c = p.contribution as FrostContribution
-        const curve = curveFor(facts.key.params.scheme)
-        const share = { ...c.share, share: bytesToHex(curve.encodeScalar(curve.Fn.add(curve.decodeScalar(hexToBytes(c.share.share)), 1n))) }
-        const { request, sessionId } = facts
-        const statement = signShareStatement({ keyId: request.keyId, requestId: request.requestId, sessionId, peerId: me.peerId, share, commitments: c.commitments }, opts.peerKey)
-        return { ...p, contribution: { ...c, share, statement } }
-      }
-      // FROST's signer state carries its session's facts and member (frost-protocol.ts).
-      const at = (state: unknown): { facts: SessionFacts<FrostKey>, me: PartyMember } => state as { facts: SessionFacts<FrostKey>, me: PartyMember }
-      return {
-        ...honest,
-        begin: (facts, me, ...rest) => corrupt(facts, me, honest.begin(facts, me, ...rest)),
-        advance: (state, round) => corrupt(at(state).facts, at(state).me, honest.advance(state, round))
-      }
-    }
+    signing: opts => corruptingContributions(frostProtocol(opts), (c, facts, me) => {
+      if (!on()) return c
+      const { share } = shareOffByOne(c, facts.key.params.scheme)
+      const { request, sessionId } = facts
+      const statement = signShareStatement({ keyId: request.keyId, requestId: request.requestId, sessionId, peerId: me.peerId, share, commitments: c.commitments }, opts.peerKey)
+      return { ...c, share, statement }
+    })
   }
 }
 

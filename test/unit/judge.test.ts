@@ -10,11 +10,13 @@ import type { KeyRecord } from '../../protocols/wire/key-record.js'
 import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
 import { testFrost } from '../helpers/frost.js'
 
+/** The judge's clock in these tests: a fixed time, not the wall clock (judging is a pure function of it). */
+const NOW = 1_900_000_000_000
 const owner = ed25519.utils.randomSecretKey()
 const party: PartyMember[] = [[1, 1], [1, 2], [2, 1], [2, 2]].map(([committee, member]) => ({ committee: committee!, member: member!, peerId: `p${committee}${member}` }))
 const [a, b, c, d] = party as [PartyMember, PartyMember, PartyMember, PartyMember]
 const record = { keyId: '11'.repeat(16), ownerAuthKey: bytesToHex(ed25519.getPublicKey(owner)), policy: { maxMessageBytes: 64, ratePerMinute: 100 } } as unknown as KeyRecord
-const request = signBody(SIGN_REQUEST_KIND, { v: 1, keyId: record.keyId, message: 'aa', requestId: 'req-00000001', expiresAt: Date.now() + 30_000 }, owner) as SignRequest
+const request = signBody(SIGN_REQUEST_KIND, { v: 1, keyId: record.keyId, message: 'aa', requestId: 'req-00000001', expiresAt: NOW + 30_000 }, owner) as SignRequest
 
 const share = (m: PartyMember): Answered => ({ member: m, answer: { kind: 'share', sessionId: 's', commitment: commitmentOf(m), commitments: party.map(m => commitmentOf(m)), share: { committee: m.committee, member: m.member, share: '00'.repeat(32) } } })
 const timeout = (m: PartyMember, missing: PartyMember[]): Answered => ({ member: m, answer: { kind: 'reject', sessionId: 's', code: 'round1-timeout', reason: 'missing', missing } })
@@ -31,25 +33,25 @@ function commitmentOf (m: PartyMember, variant = 0): { committee: number, member
 
 describe('judgeRefusals', () => {
   it('blames a member whom the majority of the others never heard from in round 1', () => {
-    const r = judgeRefusals([timeout(a, [d]), timeout(b, [d]), timeout(c, [d]), share(d)], record, request, Date.now())
+    const r = judgeRefusals([timeout(a, [d]), timeout(b, [d]), timeout(c, [d]), share(d)], record, request, NOW)
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p22', 'silent']])
   })
 
   it('weighs a later round\'s timeout (round-timeout, a protocol of more rounds) as round 1\'s: the majority\'s silent member, never malformed-answer', () => {
     const later = (m: PartyMember, missing: PartyMember[]): Answered => ({ member: m, answer: { kind: 'reject', sessionId: 's', code: 'round-timeout', reason: 'missing', missing } })
-    const r = judgeRefusals([later(a, [d]), later(b, [d]), later(c, [d]), share(d)], record, request, Date.now())
+    const r = judgeRefusals([later(a, [d]), later(b, [d]), later(c, [d]), share(d)], record, request, NOW)
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p22', 'silent']])
-    const lone = judgeRefusals([later(a, [d]), share(b), share(c), share(d)], record, request, Date.now())
+    const lone = judgeRefusals([later(a, [d]), share(b), share(c), share(d)], record, request, NOW)
     expect('list' in lone && lone.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'false-report']])
   })
 
   it('does not believe a lone accuser: the accuser is blamed, not the accused', () => {
-    const r = judgeRefusals([timeout(a, [d]), share(b), share(c), share(d)], record, request, Date.now())
+    const r = judgeRefusals([timeout(a, [d]), share(b), share(c), share(d)], record, request, NOW)
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'false-report']])
   })
 
   it('blames a signer that refuses a request the CM checked and found valid (false rejection)', () => {
-    const r = judgeRefusals([reject(a, 'bad-owner-signature'), share(b), share(c), share(d)], record, request, Date.now())
+    const r = judgeRefusals([reject(a, 'bad-owner-signature'), share(b), share(c), share(d)], record, request, NOW)
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'false-rejection']])
   })
 
@@ -59,43 +61,43 @@ describe('judgeRefusals', () => {
   })
 
   it('stops on a signer\'s safety refusal and excludes a rate-limited signer without blame', () => {
-    expect(judgeRefusals([reject(a, 'claimed-by-other-coordinator'), share(b), share(c), share(d)], record, request, Date.now())).toEqual({ fatal: expect.objectContaining({ code: 'claimed-by-other-coordinator' }) })
-    const r = judgeRefusals([reject(a, 'rate-limited'), share(b), share(c), share(d)], record, request, Date.now())
+    expect(judgeRefusals([reject(a, 'claimed-by-other-coordinator'), share(b), share(c), share(d)], record, request, NOW)).toEqual({ fatal: expect.objectContaining({ code: 'claimed-by-other-coordinator' }) })
+    const r = judgeRefusals([reject(a, 'rate-limited'), share(b), share(c), share(d)], record, request, NOW)
     expect('list' in r && r.list).toEqual([expect.objectContaining({ reason: 'rate-limited', blame: false })])
   })
 
   it('excludes a member that refused this CM over its per-peer quota (peer-rate-limited) without blame', () => {
-    const r = judgeRefusals([reject(a, 'peer-rate-limited'), share(b), share(c), share(d)], record, request, Date.now())
+    const r = judgeRefusals([reject(a, 'peer-rate-limited'), share(b), share(c), share(d)], record, request, NOW)
     expect('list' in r && r.list).toEqual([expect.objectContaining({ member: a, reason: 'rate-limited', blame: false })])
   })
 
   it('treats an answer that is neither a share nor a refusal as malformed, instead of reading it as a share', () => {
     const noted: Answered = { member: a, answer: { kind: 'noted' } }
-    const r = judgeRefusals([noted, share(b), share(c), share(d)], record, request, Date.now())
+    const r = judgeRefusals([noted, share(b), share(c), share(d)], record, request, NOW)
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'malformed-answer']])
   })
 
   it('waits out another CM\'s lease instead of blaming or failing', () => {
     const leased: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'leased-by-other-coordinator', reason: 'leased', retryAfterMs: 1_500 } }
-    const r = judgeRefusals([leased, share(b), share(c), share(d)], record, request, Date.now())
+    const r = judgeRefusals([leased, share(b), share(c), share(d)], record, request, NOW)
     expect(r).toEqual({ list: [], waitMs: 1_500, epochSwitch: false })
   })
 
   it('does not blame a leased member as silent when the others, waiting for its commitment, time out in round 1', () => {
     const leased: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'leased-by-other-coordinator', reason: 'leased', retryAfterMs: 1_500 } }
     const timedOut = (m: typeof b): Answered => ({ member: m, answer: { kind: 'reject', sessionId: 's', code: 'round1-timeout', reason: 'no commitment', missing: [a] } })
-    const r = judgeRefusals([leased, timedOut(b), timedOut(c), timedOut(d)], record, request, Date.now())
+    const r = judgeRefusals([leased, timedOut(b), timedOut(c), timedOut(d)], record, request, NOW)
     expect(r).toEqual({ list: [], waitMs: 1_500, epochSwitch: false })
   })
 
   it('waits, blaming no one, when a member is at another epoch of the key than the CM (update_node_set\'s switch in progress)', () => {
     const moving: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'wrong-epoch', reason: 'at epoch 1', retryAfterMs: 1_000 } }
-    const r = judgeRefusals([moving, share(b), share(c), share(d)], record, request, Date.now())
+    const r = judgeRefusals([moving, share(b), share(c), share(d)], record, request, NOW)
     expect(r).toEqual({ list: [], waitMs: 1_000, epochSwitch: true })
   })
 
   it('blames silence', () => {
-    const r = judgeRefusals([{ member: a, error: 'deadline exceeded' }, share(b), share(c), share(d)], record, request, Date.now())
+    const r = judgeRefusals([{ member: a, error: 'deadline exceeded' }, share(b), share(c), share(d)], record, request, NOW)
     expect('list' in r && r.list.map(x => x.reason)).toEqual(['silent'])
   })
 })

@@ -8,10 +8,11 @@ import { createFrost, encodeCommitments, selectBackend } from '../../protocols/f
 import type { CoordinatorKey } from '../../protocols/sign/machine/coordinator-types.js'
 import { frostProtocol, type FrostContribution, type FrostKey, type FrostPresigned, type FrostProtocol } from '../../protocols/sign/machine/frost-protocol.js'
 import type { LedgerContribution } from '../../protocols/sign/machine/messages.js'
-import { curveFor, dealNested, pointToHex, publicPart, SCHEMES, SecretScalar, type NestedDeal, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
+import { dealNested, pointToHex, publicPart, SCHEMES, SecretScalar, type NestedDeal, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
 import type { NewParty, PartyMember, PresignedCommitment, SignRequest } from '../../protocols/wire/sign.js'
 import { Driver, ownedRequest, SELF, viewOf } from '../helpers/coordinator-driver.js'
 import { seeded } from '../helpers/deterministic.js'
+import { shareOffByOne } from '../helpers/byzantine.js'
 
 const frost = createFrost(selectBackend('auto'))
 const protocol = frostProtocol({ frost })
@@ -62,11 +63,7 @@ function verifies (w: World, signature: string | undefined): boolean {
 }
 
 /** The same share plus one: a share that does not verify against its public share. */
-function corrupt (w: World, c: FrostContribution): FrostContribution {
-  const curve = curveFor(w.scheme)
-  const share = bytesToHex(curve.encodeScalar(curve.Fn.add(curve.decodeScalar(hexToBytes(c.share.share)), 1n)))
-  return { ...c, share: { ...c.share, share } }
-}
+const corrupt = (w: World, c: FrostContribution): FrostContribution => shareOffByOne(c, w.scheme)
 
 describe.each(SCHEMES)('sign coordinator machine with FROST (%s)', scheme => {
   it('combines the party\'s shares after a round-1 exchange into a signature that verifies', () => {

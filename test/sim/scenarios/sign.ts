@@ -14,11 +14,11 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import { signAbandonment } from '../../../protocols/sign/dead-session.js'
-import { frostProtocol, type FrostContribution, type FrostKey } from '../../../protocols/sign/machine/frost-protocol.js'
+import { frostProtocol, type FrostContribution, type FrostKey, type FrostProtocol } from '../../../protocols/sign/machine/frost-protocol.js'
 import type { ThresholdProtocol } from '../../../protocols/sign/machine/threshold-protocol.js'
-import { curveFor } from '../../../protocols/sharing/index.js'
 import type { SignRequest } from '../../../protocols/wire/sign.js'
 import { testFrost } from '../../helpers/frost.js'
+import { corruptingContributions, shareOffByOne } from '../../helpers/byzantine.js'
 import type { KeyLookup } from '../../../protocols/sign/machine/signer-types.js'
 import { toyProtocol, type ToyKey } from '../sign/toy-protocol.js'
 import { signFixture, type SignFixture } from '../../helpers/sign-fixture.js'
@@ -50,14 +50,9 @@ function key (): SignFixture {
   return fixture
 }
 
-/** A signer that adds one to every share it sends: the coordinator must name it. */
+/** A signer that adds one to every share it sends (its statement stays the honest one's): the coordinator must name it. */
 export function corrupting (protocol: ThresholdProtocol<FrostKey, unknown, unknown, unknown>): ThresholdProtocol<FrostKey, unknown, unknown, unknown> {
-  const curve = curveFor('ed25519')
-  const bad = (c: FrostContribution): FrostContribution => ({
-    ...c, share: { ...c.share, share: bytesToHex(curve.encodeScalar(curve.Fn.add(curve.decodeScalar(hexToBytes(c.share.share)), 1n))) }
-  })
-  const wrap = <P extends { kind: string }>(p: P): P => p.kind === 'contribute' ? { ...p, contribution: bad((p as unknown as { contribution: FrostContribution }).contribution) } : p
-  return { ...protocol, begin: (...args) => wrap(protocol.begin(...args)), advance: (...args) => wrap(protocol.advance(...args)) }
+  return corruptingContributions(protocol as unknown as FrostProtocol, (c, facts) => shareOffByOne(c, facts.key.params.scheme)) as unknown as ThresholdProtocol<FrostKey, unknown, unknown, unknown>
 }
 
 /** What a run's protocol brings: its values for honest and corrupt signers, the key as machines see it, and the checks. */
