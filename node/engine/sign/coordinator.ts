@@ -32,7 +32,7 @@ import { SignResultStore, type StoredResult } from './result-store.js'
 import type { RecentSignRequest } from '../../../protocols/wire/status.js'
 import type { Frost } from '../../../protocols/frost/index.js'
 import { HTTP_API, routeLabel } from '../../../protocols/wire/http-api.js'
-import { deadline, releaseDeadline } from '../../deadline.js'
+import { deadline, raceSignal, withDeadline } from '../../deadline.js'
 
 /** The refusals of the pending bounds are counted under the route that meets them. */
 const SIGN_ROUTE = routeLabel(HTTP_API.signRequest)
@@ -215,10 +215,8 @@ export class SignCoordinator {
   async stop (drainMs = SIGN_DRAIN_TIMEOUT_MS): Promise<void> {
     this.draining = true
     if (this.running.size > 0 && drainMs > 0) {
-      const until = deadline(drainMs)
-      const timedOut = new Promise<void>(resolve => { until.addEventListener('abort', () => { resolve() }, { once: true }) })
-      await Promise.race([Promise.allSettled([...this.running]), timedOut])
-      releaseDeadline(until)
+      // The drain's end cuts the wait short (raceSignal rejects), not the requests: they are stopped below.
+      await withDeadline(drainMs, async signal => { await raceSignal(Promise.allSettled([...this.running]), signal) }).catch(() => {})
       if (this.running.size > 0) this.init.log.warn({ requests: this.running.size, drainMs }, 'sign requests still running at stop: left pending (this manager answers them 503 after its restart)')
     }
     this.controller.abort(new Error('coordinator stopping'))
