@@ -10,7 +10,8 @@
 //                           send pk_i = sk_i·G, Γ^u = c^u·G, Γ^v = c^v·G, ψ = φ_i − χ_{i,j}.
 //   checkRound2 (step 8)    per counterparty j, on its round-2 message: its opening, public
 //                           share, multiplication (as Bob) and Γ checks.
-//   presignature (step 9)   (R, u_i, v_i, φ_i): everything that does not need the message.
+//   presignature (step 9)   (R, u_i, v_i, φ_i): everything that does not need the message,
+//                           and the evidence that fixes the final share (final-share-evidence.ts).
 //   finalShare (step 9)     w_i = H(m)·φ_i + r_x·v_i; the coordinator combines Σw/Σu
 //                           (ecdsa-signature.ts) and verifies.
 //
@@ -27,6 +28,7 @@ import type { Element, GroupBackend } from '../frost/group/types.js'
 import type { Random } from '../machine/types.js'
 import { commit, verifyCommitment } from './commitment.js'
 import { DIGEST_BYTES, digestScalar, nonceFacts } from './ecdsa-signature.js'
+import { shareEvidence, type ShareEvidence } from './final-share-evidence.js'
 import { taggedHash, utf8 } from './hash.js'
 import {
   mulAliceRespond, mulBobFinish, mulBobStart, MultiplicationError,
@@ -112,15 +114,23 @@ export interface Round1State {
   secret: Sealed<Round1Secret>
 }
 
-/** What this member keeps of its multiplication as Alice with one counterparty. */
-export type AliceKept = Sealed<{ cu: bigint, cv: bigint }>
-/** What this member learnt, checked, from one counterparty's round-2 message. */
-export type BobChecked = Sealed<{ instancePoint: Element, publicShare: Element, psi: bigint, du: bigint, dv: bigint }>
+/** What this member keeps of its multiplication as Alice with one counterparty: what it sent (public) and its outputs. */
+export interface AliceKept {
+  sent: { gammaU: Uint8Array, gammaV: Uint8Array, psi: bigint }
+  secret: Sealed<{ cu: bigint, cv: bigint }>
+}
+/** What this member learnt, checked, from one counterparty's round-2 message: the public values and its outputs as Bob. */
+export interface BobChecked {
+  got: { instancePoint: Uint8Array, publicShare: Uint8Array, gammaU: Uint8Array, gammaV: Uint8Array, psi: bigint }
+  secret: Sealed<{ du: bigint, dv: bigint }>
+}
 
 /** The message-independent result: one use only (the caller keeps it so). */
 export interface Presignature {
   /** R = Σ R_i, compressed. */
   instancePoint: Uint8Array
+  /** What fixes this member's final share for the coordinator (final-share-evidence.ts). Public. */
+  evidence: ShareEvidence
   secret: Sealed<{ u: bigint, v: bigint, phi: bigint }>
 }
 
@@ -190,18 +200,10 @@ export function answerRound1 (group: GroupBackend, state: Round1State, from: str
     throw err
   }
   const [cu, cv] = answer.c as [bigint, bigint]
+  const sent = { gammaU: group.encode(group.mulBase(encodeScalar(cu))), gammaV: group.encode(group.mulBase(encodeScalar(cv))), psi: sub(s.phi, s.bob.get(from)!.chi) }
   return {
-    reply: {
-      instancePoint: state.instancePoint,
-      salt: s.salt,
-      publicShare: state.publicShare,
-      zeroFragments: state.zeroFragments,
-      gammaU: group.encode(group.mulBase(encodeScalar(cu))),
-      gammaV: group.encode(group.mulBase(encodeScalar(cv))),
-      psi: sub(s.phi, s.bob.get(from)!.chi),
-      mul: answer.message
-    },
-    kept: new Sealed('DKLs23 Alice outputs', { cu, cv })
+    reply: { instancePoint: state.instancePoint, salt: s.salt, publicShare: state.publicShare, zeroFragments: state.zeroFragments, ...sent, mul: answer.message },
+    kept: { sent, secret: new Sealed('DKLs23 Alice outputs', { cu, cv }) }
   }
 }
 
@@ -268,7 +270,10 @@ export function checkRound2 (group: GroupBackend, state: Round1State, from: stri
   // χ·R_j = d^u·G + Γ^u and χ·pk_j = d^v·G + Γ^v: Alice's inputs were r_j and sk_j.
   if (!gammaHolds(group, instancePoint, chi, du, pointFrom(group, from, msg.gammaU, 'Γ^u'))) throw new Dkls23Abort(from, 'gamma-u', `${from}: Γ^u does not match its instance point`)
   if (!gammaHolds(group, publicShare, chi, dv, pointFrom(group, from, msg.gammaV, 'Γ^v'))) throw new Dkls23Abort(from, 'gamma-v', `${from}: Γ^v does not match its public share`)
-  return new Sealed('DKLs23 Bob outputs', { instancePoint, publicShare, psi: msg.psi, du, dv })
+  return {
+    got: { instancePoint: msg.instancePoint, publicShare: msg.publicShare, gammaU: msg.gammaU, gammaV: msg.gammaV, psi: msg.psi },
+    secret: new Sealed('DKLs23 Bob outputs', { du, dv })
+  }
 }
 
 /**
@@ -276,7 +281,7 @@ export function checkRound2 (group: GroupBackend, state: Round1State, from: stri
  * v_i = sk_i·(φ_i + Σψ) + Σ(c^v + d^v). Throws `Dkls23Abort` (no culprit) when the public shares do
  * not sum to the key (only possible without verifying shares) or R is the identity.
  */
-export function presignature (group: GroupBackend, state: Round1State, alice: ReadonlyMap<string, AliceKept>, bob: ReadonlyMap<string, BobChecked>): Presignature {
+export function presignature (group: GroupBackend, state: Round1State, alice: ReadonlyMap<string, AliceKept>, bob: ReadonlyMap<string, BobChecked>, random: Random): Presignature {
   requireAll(state, alice)
   requireAll(state, bob)
   const s = state.secret.open()
@@ -286,11 +291,12 @@ export function presignature (group: GroupBackend, state: Round1State, alice: Re
   let sumU = 0n
   let sumV = 0n
   for (const j of state.counterparties) {
-    const b = bob.get(j)!.open()
-    const a = alice.get(j)!.open()
-    instancePoints.push(b.instancePoint)
-    publicShares.push(b.publicShare)
-    phiSum = add(phiSum, b.psi)
+    const { got } = bob.get(j)!
+    const b = bob.get(j)!.secret.open()
+    const a = alice.get(j)!.secret.open()
+    instancePoints.push(group.decode(got.instancePoint))
+    publicShares.push(group.decode(got.publicShare))
+    phiSum = add(phiSum, got.psi)
     sumU = add(sumU, add(a.cu, b.du))
     sumV = add(sumV, add(a.cv, b.dv))
   }
@@ -307,7 +313,7 @@ export function presignature (group: GroupBackend, state: Round1State, alice: Re
   }
   const u = add(mul(s.r, phiSum), sumU)
   const v = add(mul(s.keyShare, phiSum), sumV)
-  return { instancePoint: group.encode(total), secret: new Sealed('DKLs23 presignature', { u, v, phi: s.phi }) }
+  return { instancePoint: group.encode(total), evidence: shareEvidence(group, state, alice, bob, random), secret: new Sealed('DKLs23 presignature', { u, v, phi: s.phi }) }
 }
 
 function requireAll<M> (state: { counterparties: string[] }, received: ReadonlyMap<string, M>): void {

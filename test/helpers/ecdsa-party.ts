@@ -94,7 +94,7 @@ export function presign (group: GroupBackend, party: TestParty, session: Dkls23S
     for (const [from, msg] of in2.get(m) ?? new Map<string, Round2Message>()) {
       bob.set(from, checkRound2(group, r1.get(m)!.state, from, in1.get(m)!.get(from)!.commitment, msg))
     }
-    return [m, presignature(group, r1.get(m)!.state, alice.get(m)!, bob)]
+    return [m, presignature(group, r1.get(m)!.state, alice.get(m)!, bob, random)]
   }))
 }
 
