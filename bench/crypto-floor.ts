@@ -8,7 +8,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { decodeSignatureShare, encodeCommitments, encodeSignatureShare, type Frost, type SignerKey } from '../protocols/frost/index.js'
 import { verifyBody } from '../protocols/crypto/owner-auth.js'
-import { dealNested, publicPart, type Party, type RandomBytes, type Scheme, type SharingParams } from '../protocols/sharing/index.js'
+import { dealNested, publicPart, type Party, type RandomBytes, type CurveName, type SharingParams } from '../protocols/sharing/index.js'
 import { buildSignRequest } from '../cli/client/sign.js'
 import { SigningContext } from '../cli/client/signing-context.js'
 import { SIGN_REQUEST_KIND } from '../protocols/wire/sign.js'
@@ -47,7 +47,7 @@ export interface FloorOps {
 }
 
 export interface CryptoFloor {
-  scheme: Scheme
+  scheme: CurveName
   iterations: number
   signers: number
   ops: FloorOps
@@ -92,7 +92,7 @@ function timed<T> (into: Timings, op: keyof FloorOps, f: () => T): T {
  * that their garbage is not collected inside the FROST steps' timings (bench/frost.ts). `frost` is the
  * backend measured; keep one across calls, as a node keeps one for its life.
  */
-export function measureCryptoFloor (scheme: Scheme, opts: { frost: Frost, iterations: number, warmup: number, cores: number, frostOnly?: boolean }): CryptoFloor {
+export function measureCryptoFloor (scheme: CurveName, opts: { frost: Frost, iterations: number, warmup: number, cores: number, frostOnly?: boolean }): CryptoFloor {
   const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares, verifySignature } = opts.frost
   const withAuth = opts.frostOnly !== true
   const params: SharingParams = { scheme, ...DEVNET_SHAPE, members: [...DEVNET_SHAPE.members] }

@@ -22,13 +22,13 @@ import { createFrost, selectBackend, type Frost } from '../protocols/frost/index
 import { cryptoBackendPreference } from '../node/crypto-backend.js'
 import type { Element, GroupBackend } from '../protocols/frost/group/types.js'
 import {
-  curveFor, dealNested, publicPart, xOnlyPublicKey, type Party, type RandomBytes, type Scheme, type SharingParams
+  curveFor, dealNested, publicPart, xOnlyPublicKey, type Party, type RandomBytes, type CurveName, type SharingParams
 } from '../protocols/sharing/index.js'
 import { nobleAggregate, nobleCommit, nobleSignShare } from '../test/helpers/noble-frost.js'
 import { measureCryptoFloor } from './crypto-floor.js'
 import { median, round1, round2 } from './stats.js'
 
-const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
+const CURVE_NAMES: CurveName[] = ['ed25519', 'secp256k1']
 const SHAPE = { committees: 3, tc: 2, tm: 2, members: [3, 3, 3] } as const
 const PARTY: Party = new Map([[1, [1, 2]], [2, [1, 2]]])
 const SIGNERS = 4
@@ -65,7 +65,7 @@ function cpu<T> (f: () => T): [T, number] {
 interface PathFigures { criticalPathMs: number, cpuPerSignatureMs: number }
 
 /** noble's FROST as shardsig used it before issue #8 (κ/λ_flat-scaled shares, noble's verifiers). */
-function measureNobleFrost (frost: Frost, scheme: Scheme, iterations: number): PathFigures {
+function measureNobleFrost (frost: Frost, scheme: CurveName, iterations: number): PathFigures {
   const params: SharingParams = { scheme, ...SHAPE, members: [...SHAPE.members] }
   const deal = dealNested(params, randomBytes)
   const committees = publicPart(deal).committees
@@ -215,8 +215,8 @@ async function main (): Promise<void> {
   const ours = createFrost(chosen)
   if (chosen.notes.length > 0) process.stderr.write(`backend notes: ${chosen.notes.join('; ')}\n`)
   const noble = createFrost(selectBackend('noble'))
-  const results: Partial<Record<Scheme, SchemeResult>> = {}
-  for (const scheme of SCHEMES) {
+  const results: Partial<Record<CurveName, SchemeResult>> = {}
+  for (const scheme of CURVE_NAMES) {
     // Short rounds, each measuring our path on the chosen backend and the floor back to back, so
     // that a change in the machine's load hits both alike; the ratio is the median of the rounds'.
     // The slow paths (our rounds on noble, noble's FROST) are measured every SLOW_EVERY rounds.
@@ -268,7 +268,7 @@ async function main (): Promise<void> {
   }
 
   const rows: string[][] = [['scheme', 'path', 'critical path ms', 'CPU/signature ms', '× floor']]
-  for (const scheme of SCHEMES) {
+  for (const scheme of CURVE_NAMES) {
     const r = results[scheme]!
     for (const [name, f] of Object.entries(r.byBackend)) rows.push([scheme, `protocols/frost on ${name}`, String(f.criticalPathMs), String(f.cpuPerSignatureMs), String(name === r.backend ? r.ratioToFloor : round2(f.criticalPathMs / r.floorCriticalPathMs))])
     rows.push([scheme, "noble's FROST (before #8)", String(r.nobleCriticalPathMs), String(r.nobleCpuPerSignatureMs), String(round2(r.nobleCriticalPathMs / r.floorCriticalPathMs))])
@@ -276,7 +276,7 @@ async function main (): Promise<void> {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)))
   for (const row of rows) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n')
-  for (const scheme of SCHEMES) {
+  for (const scheme of CURVE_NAMES) {
     const r = results[scheme]!
     process.stdout.write(`${scheme}: critical path ${r.criticalPathMs} ms = ${r.ratioToFloor}× the floor (target ≤ ${TARGET_RATIO}×): ${r.ratioToFloor <= TARGET_RATIO ? 'met' : 'NOT met'}\n`)
   }

@@ -30,7 +30,7 @@ import { PROTOCOL_VERSION } from '../protocols/constants.js'
 import { ownerPublicKey, signBody } from '../protocols/crypto/owner-auth.js'
 import { DKG_REQUEST_KIND, type DkgRequest } from '../protocols/wire/dkg.js'
 import { HTTP_API } from '../protocols/wire/http-api.js'
-import type { Scheme } from '../protocols/wire/key-record.js'
+import type { KeyScheme } from '../protocols/wire/key-record.js'
 import { membershipOf } from '../protocols/wire/membership.js'
 import { monotonicUs, summary } from './stats.js'
 
@@ -39,7 +39,7 @@ const BENCH_BASE_PORT = 18700
 /** Sequential runs per scheme and measure, after WARMUP_RUNS unmeasured ones. */
 const RUNS = 30
 const WARMUP_RUNS = 3
-const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
+const SCHEMES: KeyScheme[] = ['ed25519', 'secp256k1']
 /** The target for the DKG's median latency. */
 const TARGET_DKG_P50_MS = 300
 

@@ -26,7 +26,7 @@ import { SigningContext } from '../cli/client/signing-context.js'
 import type { KeyFile } from '../cli/key-file.js'
 import { Devnet } from '../devnet/api.js'
 import { findFreeBasePort } from '../devnet/ports.js'
-import type { Scheme } from '../protocols/wire/key-record.js'
+import type { KeyScheme } from '../protocols/wire/key-record.js'
 import { makeBenchKey, writeBenchResult } from './results.js'
 
 const NODES = 9
@@ -47,7 +47,7 @@ const IDLE_AFTER_MS = 60_000
 const MESSAGE_BYTES = 32
 /** High enough that no rate limit caps the run. */
 /** Both schemes, taken in turn: one key each. */
-const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
+const SCHEMES: KeyScheme[] = ['ed25519', 'secp256k1']
 /** The /metrics series kept per sample (by name prefix). */
 const KEPT_SERIES = ['nodejs_heap_', 'nodejs_external_memory_bytes', 'nodejs_array_buffers_bytes', 'process_resident_memory_bytes', 'shardsig_retained_']
 const SNAPSHOT_WAIT_MS = 120_000

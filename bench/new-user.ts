@@ -14,7 +14,7 @@ import { Devnet } from '../devnet/api.js'
 import { findRepoRoot } from '../devnet/entry.js'
 import { findFreeBasePort } from '../devnet/ports.js'
 import { dealNewUser } from '../protocols/new-user/deal-bundles.js'
-import type { Scheme } from '../protocols/wire/key-record.js'
+import type { KeyScheme } from '../protocols/wire/key-record.js'
 import { MembershipSchema } from '../protocols/wire/membership.js'
 import { summary } from './stats.js'
 
@@ -22,7 +22,7 @@ const NODES = 9
 const BENCH_BASE_PORT = 18500
 /** Keys per scheme after the cold one; sequential, so each latency is one request's. */
 const WARM_KEYS_PER_SCHEME = 30
-const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
+const SCHEMES: KeyScheme[] = ['ed25519', 'secp256k1']
 
 async function main (): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'shardsig-bench-new-user-'))
@@ -68,7 +68,7 @@ async function main (): Promise<void> {
 }
 
 /** The client's share of the time: dealing, sealing and signing, with no network. */
-async function clientDealMs (node: string, scheme: Scheme): Promise<ReturnType<typeof summary>> {
+async function clientDealMs (node: string, scheme: KeyScheme): Promise<ReturnType<typeof summary>> {
   const membership = MembershipSchema.parse(await (await fetch(`${node}/members`)).json())
   const samples: number[] = []
   for (let i = 0; i < 10; i++) {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { newUser } from '../cli/client/new-user.js'
 import { keyFileOf, type KeyFile } from '../cli/key-file.js'
 import { findRepoRoot } from '../devnet/entry.js'
-import type { Scheme } from '../protocols/wire/key-record.js'
+import type { KeyScheme } from '../protocols/wire/key-record.js'
 
 /** A policy that never limits a benchmark: its rate and message size are far above what it sends. */
 export const BENCH_POLICY = { ratePerMinute: 100_000, maxMessageBytes: 4096 }
@@ -21,7 +21,7 @@ export async function writeBenchResult (file: string, value: unknown): Promise<s
 }
 
 /** A key made through the real new_user flow, as the key file a client signs with (as test/helpers/keys.ts does). */
-export async function makeBenchKey (node: string, scheme: Scheme): Promise<KeyFile> {
+export async function makeBenchKey (node: string, scheme: KeyScheme): Promise<KeyFile> {
   const owner = ed25519.utils.randomSecretKey()
   const { record } = await newUser({ node, scheme, ownerSecretKey: owner, policy: BENCH_POLICY })
   return keyFileOf(record, node, owner)

@@ -18,7 +18,8 @@ import type { KeyFile } from '../cli/key-file.js'
 import { Devnet } from '../devnet/api.js'
 import { findFreeBasePort } from '../devnet/ports.js'
 import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../protocols/constants.js'
-import type { Scheme } from '../protocols/wire/key-record.js'
+import type { KeyScheme } from '../protocols/wire/key-record.js'
+import type { CurveName } from '../protocols/sharing/index.js'
 import { measureCryptoFloor, type CryptoFloor } from './crypto-floor.js'
 import { floorAgainstTargets, measureSkeleton, type FloorAgainstTargets } from './skeleton.js'
 import { monotonicUs, processCpuMs, round1, round2, summary } from './stats.js'
@@ -32,11 +33,13 @@ const BENCH_BASE_PORT = 18900
  * For profiling runs (docs/performance.md): SHARDSIG_BENCH_SCHEMES=ed25519, SHARDSIG_BENCH_SEQUENTIAL=N and
  * SHARDSIG_BENCH_CONCURRENT=N narrow the run; such a run writes bench/results/sign-partial.json, not sign.json.
  */
-const ENV_SCHEMES = process.env.SHARDSIG_BENCH_SCHEMES?.split(',').filter(s => s !== '') as Scheme[] | undefined
+/** The schemes FROST signs: what this benchmark measures (ecdsa-secp256k1 is not signed yet). */
+type FrostScheme = Extract<KeyScheme, CurveName>
+const ENV_SCHEMES = process.env.SHARDSIG_BENCH_SCHEMES?.split(',').filter(s => s !== '') as FrostScheme[] | undefined
 const ENV_SEQUENTIAL = process.env.SHARDSIG_BENCH_SEQUENTIAL
 const ENV_CONCURRENT = process.env.SHARDSIG_BENCH_CONCURRENT
 const PARTIAL_RUN = ENV_SCHEMES !== undefined || ENV_SEQUENTIAL !== undefined || ENV_CONCURRENT !== undefined
-const SCHEMES: Scheme[] = ENV_SCHEMES ?? ['ed25519', 'secp256k1']
+const SCHEMES: FrostScheme[] = ENV_SCHEMES ?? ['ed25519', 'secp256k1']
 /**
  * Signatures that must complete before measuring: the key reaches every node's registry, connections
  * and JIT warm up, and the managers fill their stock of the key's presignatures (each party's first
@@ -98,8 +101,8 @@ async function main (): Promise<void> {
   // The floor first, before nine node processes compete for the cores.
   // The FROST steps alone first (as bench:frost measures them), before the owner signatures' and the
   // wire decoding's garbage exists; then the full floor, whose per-call medians show those costs too.
-  const floors: Partial<Record<Scheme, CryptoFloor>> = {}
-  const frostFloors: Partial<Record<Scheme, CryptoFloor>> = {}
+  const floors: Partial<Record<KeyScheme, CryptoFloor>> = {}
+  const frostFloors: Partial<Record<KeyScheme, CryptoFloor>> = {}
   for (const scheme of SCHEMES) {
     process.stderr.write(`crypto floor ${scheme} (${frost.info[scheme]}) ...\n`)
     frostFloors[scheme] = measureCryptoFloor(scheme, { frost, iterations: FROST_FLOOR_ITERATIONS, warmup: FROST_FLOOR_WARMUP, cores, frostOnly: true })
@@ -254,7 +257,7 @@ async function main (): Promise<void> {
       results,
       logs: { sessionsByCm: logs.sessionsByNode, sessionOutcomes: logs.sessionOutcomes, sessionsByRound1: logs.sessionsByRound1, rejections: logs.rejections, warnings: logs.warnings }
     }
-    printReport(result.results as Record<Scheme, SchemeResult>, result.machine, logs, round1(idleNodeCpuMsPerS))
+    printReport(result.results as Record<KeyScheme, SchemeResult>, result.machine, logs, round1(idleNodeCpuMsPerS))
     console.log(`\nwritten to ${await writeBenchResult(PARTIAL_RUN ? 'sign-partial.json' : 'sign.json', result)}`)
   } finally {
     await devnet?.down()
@@ -366,7 +369,7 @@ function table (header: string[], rows: string[][]): void {
   for (const r of rows) console.log(line(r))
 }
 
-function printReport (results: Record<Scheme, SchemeResult>, machine: { node: string, cpus: number, loadAverageAtStart: number[], loadAverageAtEnd: number[] }, logs: NodeLogs, idleNodesCpuMsPerS: number): void {
+function printReport (results: Record<KeyScheme, SchemeResult>, machine: { node: string, cpus: number, loadAverageAtStart: number[], loadAverageAtEnd: number[] }, logs: NodeLogs, idleNodesCpuMsPerS: number): void {
   const f = (x: number | null | undefined): string => x === null || x === undefined || Number.isNaN(x) ? '-' : String(x)
   console.log(`sign bench: ${NODES} nodes (3 committees × 3, tc=2, tm=2), Node ${machine.node}, ${machine.cpus} cpus, load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end`)
   console.log(`concurrency 1: ${SEQUENTIAL_REQUESTS} sequential sign() after ${WARMUP_SIGNATURES} warm-up; concurrency ${CONCURRENCY}: ${CONCURRENT_REQUESTS} requests\n`)

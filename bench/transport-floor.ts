@@ -6,13 +6,13 @@
 import '../node/polyfills.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
-import type { Scheme } from '../protocols/sharing/index.js'
+import type { CurveName } from '../protocols/sharing/index.js'
 import { cryptoBackendPreference, frostFor } from '../node/crypto-backend.js'
 import { measureCryptoFloor } from './crypto-floor.js'
 import { floorAgainstTargets, measureSkeleton, type Measured, type SkeletonResult } from './skeleton.js'
 import { round2 } from './stats.js'
 
-const SCHEMES: Scheme[] = ['ed25519', 'secp256k1']
+const CURVE_NAMES: CurveName[] = ['ed25519', 'secp256k1']
 const CRYPTO_ITERATIONS = 200
 const RUNS = { sequential: 1_000, concurrent: 3_000, inFlight: 32, pieces: 1_000 }
 
@@ -22,9 +22,9 @@ async function main (): Promise<void> {
   process.stderr.write(`load average at start: ${loadAtStart.join(' ')} on ${cores} cpus\n`)
   // FROST first, before five more processes share the cores.
   const frost = frostFor(cryptoBackendPreference(process.env))
-  const crypto = Object.fromEntries(SCHEMES.map(s => [s, measureCryptoFloor(s, { frost, iterations: CRYPTO_ITERATIONS, warmup: 20, cores, frostOnly: true })]))
+  const crypto = Object.fromEntries(CURVE_NAMES.map(s => [s, measureCryptoFloor(s, { frost, iterations: CRYPTO_ITERATIONS, warmup: 20, cores, frostOnly: true })]))
   const skeleton = await measureSkeleton(RUNS, what => { process.stderr.write(`${what}…\n`) })
-  const schemes = Object.fromEntries(SCHEMES.map(s => [s, {
+  const schemes = Object.fromEntries(CURVE_NAMES.map(s => [s, {
     cryptoCriticalPathMs: crypto[s]!.criticalPathMs,
     cryptoCpuPerSignatureMs: crypto[s]!.cpuPerSignatureMs,
     ...floorAgainstTargets(skeleton, crypto[s]!, cores)

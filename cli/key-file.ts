@@ -7,13 +7,16 @@ import { z } from 'zod'
 import { hexString } from '../protocols/wire/hex.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { scalarToHex, type SecretScalar } from '../protocols/sharing/index.js'
-import { SchemeSchema, type KeyRecord } from '../protocols/wire/key-record.js'
+import { EthereumAddressSchema, KeySchemeSchema, type KeyRecord } from '../protocols/wire/key-record.js'
+import { sharingCurveOf } from '../protocols/keys/key-scheme.js'
 
 export const KeyFileSchema = z.strictObject({
   version: z.literal(1),
   keyId: hexString(16),
-  scheme: SchemeSchema,
+  scheme: KeySchemeSchema,
   groupPublicKey: z.string(),
+  /** ecdsa-secp256k1 keys: the EIP-55 Ethereum address of groupPublicKey, as the record has it. */
+  address: EthereumAddressSchema.optional(),
   network: z.string(),
   /** The node the key was created through; later commands default to it. */
   node: z.string(),
@@ -37,12 +40,13 @@ export function keyFileOf (record: KeyRecord, node: string, ownerSecretKey: Uint
     keyId: record.keyId,
     scheme: record.scheme,
     groupPublicKey: record.groupPublicKey,
+    ...(record.address !== undefined ? { address: record.address } : {}),
     network: record.network,
     node,
     genesisDigest: record.genesisDigest,
     owner: { publicKey: record.ownerAuthKey, secretKey: bytesToHex(ownerSecretKey) },
     createdAt: new Date(record.createdAt).toISOString(),
-    ...(exportedSecret !== undefined ? { exportedSecret: scalarToHex(record.scheme, exportedSecret.expose()) } : {})
+    ...(exportedSecret !== undefined ? { exportedSecret: scalarToHex(sharingCurveOf(record.scheme), exportedSecret.expose()) } : {})
   }
 }
 

@@ -6,7 +6,7 @@ import { dealNewUser, type DealtNewUser } from '../../protocols/new-user/deal-bu
 import { checkReceipt, recordDigest } from '../../protocols/new-user/registry-entry.js'
 import type { SecretScalar } from '../../protocols/sharing/index.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
-import { DEFAULT_POLICY, type KeyRecord, type Policy, type Scheme } from '../../protocols/wire/key-record.js'
+import { DEFAULT_POLICY, type KeyRecord, type Policy, type KeyScheme } from '../../protocols/wire/key-record.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import type { AnyNewUserBundle, NewUserResponse } from '../../protocols/wire/new-user.js'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -30,7 +30,7 @@ export interface NewUserOptions {
    * the entire network can only be caught with this pin.
    */
   genesisDigest?: string
-  scheme: Scheme
+  scheme: KeyScheme
   ownerSecretKey: Uint8Array
   policy?: Partial<Policy>
   /** Runs after dealing (or DKG), before any bundle is sent (e.g. to save the owner key). */

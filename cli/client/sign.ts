@@ -12,6 +12,7 @@ import type { KeyFile } from '../key-file.js'
 import { callRoute, NodeUnreachableError, ProblemError } from './http.js'
 import { ManagerDirectory } from './managers.js'
 import { SigningContext } from './signing-context.js'
+import { frostCurveOf } from '../../protocols/keys/key-scheme.js'
 
 /** Default validity of a request: long enough to fail over and retry, short enough to be useless later. */
 export const DEFAULT_REQUEST_LIFETIME_MS = 60_000
@@ -93,9 +94,10 @@ export async function sign (opts: SignOptions): Promise<SignResult> {
         return await offer(manager.http, request, opts, context)
       } catch (err) {
         // A manager that is gone, no longer a manager (421), full (429 coordinator-busy, or owner-busy: this owner's share
-        // of it; each manager has its own), restarted or broken (5xx): the next one takes the same request.
+        // of it; each manager has its own), restarted or broken (5xx): the next one takes the same request. Not 501
+        // (scheme-not-signable): no manager of this build signs the key's scheme.
         const retryable = err instanceof NodeUnreachableError ||
-          (err instanceof ProblemError && (err.status === 421 || err.status >= 500 || err.problem?.code === 'coordinator-busy' || err.problem?.code === 'owner-busy'))
+          (err instanceof ProblemError && (err.status === 421 || (err.status >= 500 && err.status !== 501) || err.problem?.code === 'coordinator-busy' || err.problem?.code === 'owner-busy'))
         if (!retryable) throw err
         directory.forget()
         errors.push((err as Error).message)
@@ -135,8 +137,10 @@ export function managerOrder<T> (managers: readonly T[], requestId: string): T[]
 }
 
 function checkResult (context: SigningContext, key: KeyFile, message: Uint8Array, result: SignResult, manager: string): void {
+  // Only FROST keys are signed today; an ecdsa-secp256k1 request is refused before any result (scheme-not-signable).
+  const curve = frostCurveOf(key.scheme)
   const ok = result.signature !== undefined && result.groupPublicKey === key.groupPublicKey &&
-    context.frost.verifySignature(key.scheme, context.groupKey(key.scheme, key.groupPublicKey), message, hexToBytes(result.signature))
+    context.frost.verifySignature(curve, context.groupKey(curve, key.groupPublicKey), message, hexToBytes(result.signature))
   if (!ok) throw new SignatureInvalidError(manager)
 }
 

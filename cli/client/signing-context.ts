@@ -6,7 +6,7 @@ import { hexToBytes } from '@noble/hashes/utils.js'
 import type { KeyObject } from 'node:crypto'
 import { ownerSigningKey } from '../../protocols/crypto/owner-auth.js'
 import { createFrost, selectBackend, type Frost } from '../../protocols/frost/index.js'
-import { pointFromHex, type Point, type Scheme } from '../../protocols/sharing/index.js'
+import { pointFromHex, type Point, type CurveName } from '../../protocols/sharing/index.js'
 import type { KeyFile } from '../key-file.js'
 
 /** Group keys a context keeps checked at most (the oldest goes first). */
@@ -37,7 +37,7 @@ export class SigningContext {
    * A group key, decoded and checked once (a point off the curve or of small order throws):
    * the same point object each time, whose encoding the verifier also keeps.
    */
-  groupKey (scheme: Scheme, hex: string): Point {
+  groupKey (scheme: CurveName, hex: string): Point {
     const id = `${scheme}:${hex}`
     const kept = this.groupKeys.get(id)
     if (kept !== undefined) return kept

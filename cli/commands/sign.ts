@@ -3,6 +3,7 @@ import { hexToBytes } from '@noble/hashes/utils.js'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { createFrost, selectBackend } from '../../protocols/frost/index.js'
+import { frostCurveOf, signingProtocolOf } from '../../protocols/keys/key-scheme.js'
 import { pointFromHex } from '../../protocols/sharing/index.js'
 import { sign } from '../client/sign.js'
 import { readKeyFile } from '../key-file.js'
@@ -73,8 +74,10 @@ export async function runVerify (argv: string[], io: Io): Promise<number> {
   if (values.key === undefined || values.signature === undefined) throw new UsageError('--key and --signature are required')
   const key = await readKeyFile(values.key)
   const message = await readMessage(values.message)
+  if (signingProtocolOf(key.scheme) !== 'frost') throw new UsageError(`verify checks FROST signatures (ed25519, secp256k1); the key is ${key.scheme}`)
+  const curve = frostCurveOf(key.scheme)
   const sig = values.signature.replace(/^0x/i, '').toLowerCase()
-  const valid = /^[0-9a-f]{128}$/.test(sig) && createFrost(selectBackend('auto')).verifySignature(key.scheme, pointFromHex(key.scheme, key.groupPublicKey), message, hexToBytes(sig))
+  const valid = /^[0-9a-f]{128}$/.test(sig) && createFrost(selectBackend('auto')).verifySignature(curve, pointFromHex(curve, key.groupPublicKey), message, hexToBytes(sig))
   io.out(valid ? 'valid' : 'invalid')
   return valid ? 0 : 1
 }

@@ -9,11 +9,12 @@ import {
 } from '../../protocols/constants.js'
 import type { CulpritReason } from '../../protocols/sign/judge.js'
 import { HTTP_API, routeLabel, type HttpRoute } from '../../protocols/wire/http-api.js'
-import type { Scheme } from '../../protocols/wire/key-record.js'
+import type { KeyScheme } from '../../protocols/wire/key-record.js'
 import { registerProcessMemoryGauges } from './process-memory.js'
 import { retentionMetrics, type RetentionMetrics } from './retention.js'
 
-export const SCHEMES = ['ed25519', 'secp256k1'] as const satisfies readonly Scheme[]
+/** Every key scheme (protocols/keys/key-scheme.ts): the `scheme` label's values. */
+export const SCHEMES = ['ed25519', 'secp256k1', 'ecdsa-secp256k1'] as const satisfies readonly KeyScheme[]
 export const OUTCOMES = ['completed', 'failed'] as const
 export type Outcome = typeof OUTCOMES[number]
 export const FLOWS = ['sign', 'new_user', 'reshare'] as const
@@ -37,15 +38,15 @@ const EVENT_LOOP_RESOLUTION_MS = 10
 
 /** What the CM records about a sign request it coordinated (node/engine/sign/coordinator.ts). */
 export interface SignMetrics {
-  signFinished: (scheme: Scheme, outcome: Outcome, seconds: number, sessions: number) => void
+  signFinished: (scheme: KeyScheme, outcome: Outcome, seconds: number, sessions: number) => void
   /** A session started: with presignatures made ahead, or with a round-1 exchange among its members. */
-  signSessionStarted: (scheme: Scheme, round1: Round1Kind) => void
+  signSessionStarted: (scheme: KeyScheme, round1: Round1Kind) => void
 }
 export const ROUND1_KINDS = ['presigned', 'exchanged'] as const
 export type Round1Kind = typeof ROUND1_KINDS[number]
 /** What a CL records about a new_user bundle it relayed (node/engine/new-user/leader.ts). */
 export interface NewUserMetrics {
-  newUserFinished: (scheme: Scheme, outcome: Outcome, seconds: number) => void
+  newUserFinished: (scheme: KeyScheme, outcome: Outcome, seconds: number) => void
 }
 /** Every blame record this node writes (node/engine/blame.ts). */
 export interface BlameMetrics {

@@ -7,7 +7,7 @@ import { hexToBytes } from '@noble/hashes/utils.js'
 import { DealerFault } from '../new-user/check-record.js'
 import {
   combineSubShares, decodeScalar, encodeScalar, InvalidDealerError, SecretScalar, SharingError,
-  type Contribution, type DealtContribution, type ReceivedSubShare, type Scheme
+  type Contribution, type DealtContribution, type ReceivedSubShare, type CurveName
 } from '../sharing/index.js'
 import type { Membership } from '../wire/membership.js'
 import { openShare, sealShare, ShareOpenError, type SealedShare, type ShareSlot } from './share-seal.js'
@@ -40,7 +40,7 @@ export interface SealedFromDealer {
  * does not open or does not match throws DealerFault (`bad-dealer-share`) naming its dealer.
  */
 export async function openAndCombine (
-  scheme: Scheme, ctx: DealingContext, from: readonly SealedFromDealer[],
+  scheme: CurveName, ctx: DealingContext, from: readonly SealedFromDealer[],
   slot: { committee: number, member: number, peerId: string }, encryptionSecret: Uint8Array
 ): Promise<SecretScalar> {
   const where = `committee ${slot.committee} member ${slot.member}`

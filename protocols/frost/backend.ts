@@ -2,7 +2,7 @@
 // verify_signature_share) with the RFC's own Lagrange coefficients: the form the published test
 // vectors use. The nested rounds use the same code (rfc9591.ts) with κ instead of λ.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { curveFor, type RandomBytes, type Scheme } from '../sharing/index.js'
+import { curveFor, type RandomBytes, type CurveName } from '../sharing/index.js'
 import type { FrostContext } from './context.js'
 import type { Element, GroupBackend } from './group/types.js'
 import { aggregateRound, commitRound, prepare, signRound, verifyShareRound, type ElementCommitment, type Prepared, type RawNonces } from './rfc9591.js'
@@ -19,7 +19,7 @@ export interface FlatCommitment { identifier: string, hiding: Uint8Array, bindin
  * Identifiers are the suite's serialised scalars as lowercase hex (`identifier(n)`).
  */
 export interface FrostBackend {
-  readonly scheme: Scheme
+  readonly scheme: CurveName
   /** The RFC contextString of the suite. */
   readonly suite: string
   identifier (n: number): string
@@ -44,7 +44,7 @@ function parseIdentifier (suite: Suite, hex: string): bigint {
 }
 
 /** §4.2 derive_interpolating_value: λ_i = Π_{j≠i} j/(j−i) over the list's identifiers. */
-function lagrange (scheme: Scheme, ids: readonly bigint[], i: bigint): bigint {
+function lagrange (scheme: CurveName, ids: readonly bigint[], i: bigint): bigint {
   const { Fn } = curveFor(scheme)
   let num = 1n
   let den = 1n
@@ -64,7 +64,7 @@ function prepared (group: GroupBackend, suite: Suite, groupKey: Uint8Array, list
   return { prep: prepare(group, suite, groupKey, elements, message), ids }
 }
 
-export function frostBackend (ctx: FrostContext, scheme: Scheme): FrostBackend {
+export function frostBackend (ctx: FrostContext, scheme: CurveName): FrostBackend {
   const group = ctx.group(scheme)
   const suite = suiteFor(scheme)
   return Object.freeze({

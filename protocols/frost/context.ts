@@ -3,7 +3,7 @@
 // functions take it as their first argument.
 import { Ed25519Verifier } from '../crypto/ed25519-verify.js'
 import { RecentCache } from '../crypto/recent-cache.js'
-import type { CommitteePublic, Point, Scheme } from '../sharing/index.js'
+import type { CommitteePublic, Point, CurveName } from '../sharing/index.js'
 import { groupOf, type CryptoBackend } from './group/select.js'
 import type { Element, GroupBackend } from './group/types.js'
 import type { SessionSigner } from './session.js'
@@ -14,13 +14,13 @@ import type { SignerVerifyingShare } from './verifying-shares.js'
 export const SHAPE_CACHE_ENTRIES = 1_024
 export const KEY_CACHE_ENTRIES = 1_024
 
-export interface CheckedCommitments { scheme: Scheme, hidingBytes: Uint8Array, bindingBytes: Uint8Array, hiding: Element, binding: Element }
+export interface CheckedCommitments { scheme: CurveName, hidingBytes: Uint8Array, bindingBytes: Uint8Array, hiding: Element, binding: Element }
 export interface InnerEntry { points: readonly Point[], elements: Element[], byMember: Map<number, Element> }
 export interface ComputedShares { inners: ReadonlyArray<readonly Point[]>, points: readonly Point[], shares: readonly SignerVerifyingShare[] }
 
 export interface FrostContext {
   readonly backend: CryptoBackend
-  group (scheme: Scheme): GroupBackend
+  group (scheme: CurveName): GroupBackend
   /** Commitments decoded at the edge or made by commit(), with their validated elements. */
   readonly checkedCommitments: WeakMap<SigningCommitments, CheckedCommitments>
   /** Canonical encodings of long-lived points (group keys, registry commitments). */
@@ -28,7 +28,7 @@ export interface FrostContext {
   /** A committee's inner commitments as elements, and Y_{c,m} per member, per commitment array. */
   readonly inners: WeakMap<readonly Point[], InnerEntry>
   /** Elements of the verifying shares verifyingShares() handed out (`point` undefined: ours, getter-only). */
-  readonly verifyingShareElements: WeakMap<SignerVerifyingShare, { scheme: Scheme, point: Point | undefined, element: Element }>
+  readonly verifyingShareElements: WeakMap<SignerVerifyingShare, { scheme: CurveName, point: Point | undefined, element: Element }>
   /** The last verifyingShares() answer per party shape (sessions of one shape share `signers`) and registry data. */
   readonly computedShares: WeakMap<readonly unknown[], WeakMap<readonly CommitteePublic[], ComputedShares>>
   /** The signers of a party without the group key: the same for every key of one shape. */
@@ -42,7 +42,7 @@ export interface FrostContext {
 export function createContext (backend: CryptoBackend): FrostContext {
   return Object.freeze({
     backend,
-    group: (scheme: Scheme) => groupOf(backend, scheme),
+    group: (scheme: CurveName) => groupOf(backend, scheme),
     checkedCommitments: new WeakMap(),
     encodings: new WeakMap(),
     inners: new WeakMap(),

@@ -2,7 +2,7 @@
 // decoded at the edge (wire.ts) or made by commit() are remembered with their elements; verifying
 // shares Y_{c,m} are computed once per key record and member. Round functions take elements.
 // The memory of what was checked is the Frost's (context.ts), not the module's.
-import { encodePoint, type Point, type Scheme } from '../sharing/index.js'
+import { encodePoint, type Point, type CurveName } from '../sharing/index.js'
 import type { FrostContext } from './context.js'
 import { InvalidWireError } from './errors.js'
 import type { Element } from './group/types.js'
@@ -13,7 +13,7 @@ function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Records that `c` carries these (already validated) elements. */
-export function rememberCommitments (ctx: FrostContext, scheme: Scheme, c: SigningCommitments, hiding: Element, binding: Element): void {
+export function rememberCommitments (ctx: FrostContext, scheme: CurveName, c: SigningCommitments, hiding: Element, binding: Element): void {
   ctx.checkedCommitments.set(c, { scheme, hidingBytes: c.hiding.slice(), bindingBytes: c.binding.slice(), hiding, binding })
 }
 
@@ -22,7 +22,7 @@ export function rememberCommitments (ctx: FrostContext, scheme: Scheme, c: Signi
  * already; anything else (built by hand, or changed since) is decoded strictly now, once.
  * Throws `InvalidWireError` naming the signer when a point does not decode.
  */
-export function commitmentElements (ctx: FrostContext, scheme: Scheme, c: SigningCommitments): { hiding: Element, binding: Element } {
+export function commitmentElements (ctx: FrostContext, scheme: CurveName, c: SigningCommitments): { hiding: Element, binding: Element } {
   const group = ctx.group(scheme)
   const known = ctx.checkedCommitments.get(c)
   if (known !== undefined && known.scheme === scheme && sameBytes(known.hidingBytes, c.hiding) && sameBytes(known.bindingBytes, c.binding)) return known
@@ -39,7 +39,7 @@ export function commitmentElements (ctx: FrostContext, scheme: Scheme, c: Signin
 }
 
 /** Canonical encoding of a point that lives long (group keys, registry commitments), computed once. */
-export function encodeOnce (ctx: FrostContext, scheme: Scheme, p: Point): Uint8Array {
+export function encodeOnce (ctx: FrostContext, scheme: CurveName, p: Point): Uint8Array {
   let bytes = ctx.encodings.get(p)
   if (bytes === undefined) {
     bytes = encodePoint(scheme, p)
@@ -53,7 +53,7 @@ export function encodeOnce (ctx: FrostContext, scheme: Scheme, p: Point): Uint8A
  * checked when the record was admitted). Cached per commitment array and member while the array
  * holds the same point objects.
  */
-export function publicShareElement (ctx: FrostContext, scheme: Scheme, inner: readonly Point[], member: number): Element {
+export function publicShareElement (ctx: FrostContext, scheme: CurveName, inner: readonly Point[], member: number): Element {
   const group = ctx.group(scheme)
   let entry = ctx.inners.get(inner)
   if (entry === undefined || entry.points.length !== inner.length || entry.points.some((p, i) => p !== inner[i])) {

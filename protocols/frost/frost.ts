@@ -2,7 +2,7 @@
 // the group (and the caches of checked points that go with it). The node makes one at start from
 // the backend it chose (node/crypto-backend.ts) and passes it; tests and benches make their own.
 // Functions that need no group (wire encoding, signerTag, commitmentListDigest, errors) stay free.
-import type { CommitteePublic, Party, Point, RandomBytes, Scheme, SharingParams } from '../sharing/index.js'
+import type { CommitteePublic, Party, Point, RandomBytes, CurveName, SharingParams } from '../sharing/index.js'
 import { aggregate } from './aggregate.js'
 import { frostBackend, type FrostBackend } from './backend.js'
 import { commit, type Round1 } from './commit.js'
@@ -37,11 +37,11 @@ export interface Frost {
   aggregate (session: SigningSession, verifyingShares: readonly SignerVerifyingShare[] | undefined, commitments: readonly SigningCommitments[],
     message: Uint8Array, shares: readonly SignatureShare[]): Uint8Array
   /** The scheme's ordinary verifier (RFC 8032 / BIP340) on a final signature. */
-  verifySignature (scheme: Scheme, groupPublicKey: Point, message: Uint8Array, signature: Uint8Array): boolean
+  verifySignature (scheme: CurveName, groupPublicKey: Point, message: Uint8Array, signature: Uint8Array): boolean
   /** Wire commitments, parsed and their points checked (once: the rounds reuse the elements). */
-  decodeCommitments (scheme: Scheme, value: unknown): SigningCommitments
+  decodeCommitments (scheme: CurveName, value: unknown): SigningCommitments
   /** Low level, flat identifiers and RFC Lagrange coefficients: for the published test vectors. */
-  flat (scheme: Scheme): FrostBackend
+  flat (scheme: CurveName): FrostBackend
 }
 
 export function createFrost (backend: CryptoBackend): Frost {

@@ -1,6 +1,6 @@
 // Round-1 secret state (RFC 9591 §5.1 nonces d, e) as its own type: used once, never serialised,
 // printed redacted. Only protocols/frost can read it (the store below is not exported from index).
-import type { Scheme } from '../sharing/index.js'
+import type { CurveName } from '../sharing/index.js'
 import type { RawNonces } from './rfc9591.js'
 import { NonceReuseError } from './errors.js'
 import type { SignerId, SigningCommitments } from './types.js'
@@ -16,12 +16,12 @@ const store = new WeakMap<SigningNonces, RawNonces>()
  * same nonces throws `NonceReuseError` before any library is called, even if the first failed.
  */
 export class SigningNonces {
-  readonly scheme: Scheme
+  readonly scheme: CurveName
   readonly signer: Readonly<SignerId>
   /** The public half, published in round 1; round 2 checks the commitment list against it. */
   readonly commitments: Readonly<SigningCommitments>
 
-  constructor (scheme: Scheme, commitments: SigningCommitments, nonces: RawNonces) {
+  constructor (scheme: CurveName, commitments: SigningCommitments, nonces: RawNonces) {
     this.scheme = scheme
     this.signer = Object.freeze({ committee: commitments.committee, member: commitments.member })
     this.commitments = Object.freeze({ ...commitments })

@@ -2,7 +2,7 @@
 // key's parameters, its group key and the party: flat FROST identifiers and each signer's κ.
 import {
   curveFor, InvalidGroupKeyError, lagrangeAtZero, partyCoefficients,
-  type Party, type Point, type Scheme, type SharingParams
+  type Party, type Point, type CurveName, type SharingParams
 } from '../sharing/index.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import type { FrostContext } from './context.js'
@@ -26,7 +26,7 @@ export interface SessionSigner extends SignerId {
 }
 
 export interface SigningSession {
-  readonly scheme: Scheme
+  readonly scheme: CurveName
   readonly groupPublicKey: Point
   /** Canonical encoding of the group key (secp256k1: 33 bytes, prefix 02). */
   readonly groupKeyBytes: Uint8Array

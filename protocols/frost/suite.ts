@@ -4,10 +4,10 @@
 // Hashes go through node:crypto; hash-to-field is RFC 9380 §5.3.1 expand_message_xmd.
 import { hash } from 'node:crypto'
 import { bigintFromBE, bigintFromLE, bigintToBE32, bigintToLE32, concatBytes } from './bytes.js'
-import type { Scheme } from '../sharing/index.js'
+import type { CurveName } from '../sharing/index.js'
 
 export interface Suite {
-  readonly scheme: Scheme
+  readonly scheme: CurveName
   /** RFC 9591 contextString. */
   readonly contextString: string
   readonly order: bigint
@@ -143,9 +143,9 @@ function secp256k1TrSuite (): Suite {
   })
 }
 
-const SUITES: Record<Scheme, Suite> = { ed25519: ed25519Suite(), secp256k1: secp256k1TrSuite() }
+const SUITES: Record<CurveName, Suite> = { ed25519: ed25519Suite(), secp256k1: secp256k1TrSuite() }
 
-export function suiteFor (scheme: Scheme): Suite {
+export function suiteFor (scheme: CurveName): Suite {
   if (typeof scheme !== 'string' || !Object.hasOwn(SUITES, scheme)) throw new RangeError(`unknown scheme ${String(scheme)}`)
   return SUITES[scheme]
 }

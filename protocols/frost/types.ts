@@ -1,13 +1,13 @@
 // Public data types of a FROST signing session. Signers are always named by (committee, member);
 // flat library identifiers stay inside protocols/frost.
-import type { SecretScalar, Scheme } from '../sharing/index.js'
+import type { SecretScalar, CurveName } from '../sharing/index.js'
 
 /** A signer: member `member` (1-based position) of committee `committee` (1-based). */
 export interface SignerId { committee: number, member: number }
 
 /** What a signer holds for one key: its sub-share s_{c,m} (DESIGN section 2). */
 export interface SignerKey extends SignerId {
-  scheme: Scheme
+  scheme: CurveName
   share: SecretScalar
 }
 

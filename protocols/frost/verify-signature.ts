@@ -3,7 +3,7 @@
 // backend (libsecp256k1 when it loads) following BIP340's verification algorithm step by step.
 import { bigintFromBE } from './bytes.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { InvalidGroupKeyError, type Point, type Scheme } from '../sharing/index.js'
+import { InvalidGroupKeyError, type Point, type CurveName } from '../sharing/index.js'
 import type { FrostContext } from './context.js'
 import { encodeOnce } from './elements.js'
 import { suiteFor } from './suite.js'
@@ -14,12 +14,12 @@ export const SIGNATURE_BYTES = 64
  * Whether `signature` (64 bytes: R ‖ z for ed25519, BIP340 r ‖ s for secp256k1) signs `message`
  * under the group key. Throws `InvalidGroupKeyError` for a secp256k1 key with odd Y.
  */
-export function verifySignature (ctx: FrostContext, scheme: Scheme, groupPublicKey: Point, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifySignature (ctx: FrostContext, scheme: CurveName, groupPublicKey: Point, message: Uint8Array, signature: Uint8Array): boolean {
   return verifyEncoded(ctx, scheme, encodeOnce(ctx, scheme, groupPublicKey), message, signature)
 }
 
 /** `verifySignature` for an encoded group key (32 bytes ed25519; 33 bytes, prefix 02, secp256k1). */
-export function verifyEncoded (ctx: FrostContext, scheme: Scheme, groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifyEncoded (ctx: FrostContext, scheme: CurveName, groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (scheme === 'secp256k1' && groupKey[0] !== 0x02) throw new InvalidGroupKeyError('secp256k1 group key has odd Y; BIP340 needs even Y')
   if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return false
   switch (scheme) {

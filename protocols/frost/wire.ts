@@ -2,7 +2,7 @@
 // the edge: exact lengths, canonical points of the scheme (not the identity) and scalars < order.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { z } from 'zod'
-import { SCALAR_BYTES, type Scheme } from '../sharing/index.js'
+import { SCALAR_BYTES, type CurveName } from '../sharing/index.js'
 import type { FrostContext } from './context.js'
 import { rememberCommitments } from './elements.js'
 import type { Element } from './group/types.js'
@@ -15,9 +15,9 @@ import type { SignatureShare, SigningCommitments } from './types.js'
 /** Committee and member numbers on the wire; the key record allows at most 64 of each. */
 const Index = z.int().min(1).max(64)
 
-const POINT_BYTES: Record<Scheme, number> = { ed25519: 32, secp256k1: 33 }
+const POINT_BYTES: Record<CurveName, number> = { ed25519: 32, secp256k1: 33 }
 
-function commitmentsSchemaFor (scheme: Scheme) {
+function commitmentsSchemaFor (scheme: CurveName) {
   const point = hexString(POINT_BYTES[scheme])
   return z.strictObject({ committee: Index, member: Index, hiding: point, binding: point })
 }
@@ -28,14 +28,14 @@ const COMMITMENTS_SCHEMAS = { ed25519: commitmentsSchemaFor('ed25519'), secp256k
 const SIGNATURE_SHARE_SCHEMA = z.strictObject({ committee: Index, member: Index, share: hexString(SCALAR_BYTES) })
 
 /** `{ committee, member, hiding, binding }`; points are 32 (ed25519) or 33 (secp256k1) bytes. */
-export function commitmentsWireSchema (scheme: Scheme): ReturnType<typeof commitmentsSchemaFor> {
+export function commitmentsWireSchema (scheme: CurveName): ReturnType<typeof commitmentsSchemaFor> {
   const schema = COMMITMENTS_SCHEMAS[scheme]
   if (schema === undefined) throw new RangeError(`unknown scheme ${String(scheme)}`)
   return schema
 }
 
 /** `{ committee, member, share }`; the share is a 32-byte scalar for both schemes. */
-export function signatureShareWireSchema (_scheme: Scheme): typeof SIGNATURE_SHARE_SCHEMA {
+export function signatureShareWireSchema (_scheme: CurveName): typeof SIGNATURE_SHARE_SCHEMA {
   return SIGNATURE_SHARE_SCHEMA
 }
 
@@ -66,7 +66,7 @@ function parse<T> (schema: z.ZodType<T>, value: unknown, what: string): T {
  * validated (on the curve, canonical, not the identity, torsion-free for ed25519), once: the rounds
  * reuse the elements decoded here (the Frost `ctx` remembers them).
  */
-export function decodeCommitments (ctx: FrostContext, scheme: Scheme, value: unknown): SigningCommitments {
+export function decodeCommitments (ctx: FrostContext, scheme: CurveName, value: unknown): SigningCommitments {
   const wire = parse(commitmentsWireSchema(scheme), value, `${scheme} commitments`)
   const group = ctx.group(scheme)
   const point = (hex: string, field: string): { bytes: Uint8Array, element: Element } => {
@@ -85,7 +85,7 @@ export function decodeCommitments (ctx: FrostContext, scheme: Scheme, value: unk
 }
 
 /** Parses and checks a wire signature share; throws `InvalidWireError` unless it is a scalar < order. */
-export function decodeSignatureShare (scheme: Scheme, value: unknown): SignatureShare {
+export function decodeSignatureShare (scheme: CurveName, value: unknown): SignatureShare {
   const wire = parse(signatureShareWireSchema(scheme), value, `${scheme} signature share`)
   const bytes = hexToBytes(wire.share)
   const suite = suiteFor(scheme)

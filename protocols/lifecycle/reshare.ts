@@ -17,18 +17,19 @@ import {
 } from '../sharing/index.js'
 import { selectParty } from '../sign/select-party.js'
 import { canonicalJson } from '../wire/canonical.js'
-import type { Scheme } from '../wire/key-record.js'
+import type { KeyScheme } from '../wire/key-record.js'
 import {
   RESHARE_CONTRIBUTION_KIND, RESHARE_RECEIPT_KIND,
   type EpochEntry, type EpochRecord, type ReshareContribution, type ReshareReceipt
 } from '../wire/lifecycle.js'
 import type { Membership } from '../wire/membership.js'
 import { LifecycleRejection } from './errors.js'
+import { sharingCurveOf } from '../keys/key-scheme.js'
 
 /** What resharing needs of a key's current record: the owner's key record (epoch 0) or an epoch record. */
 export interface KeyState {
   keyId: string
-  scheme: Scheme
+  scheme: KeyScheme
   epoch: number
   groupPublicKey: string
   commitments: { outer: string[], inner: string[][] }
@@ -47,12 +48,12 @@ export function stateDigest (record: unknown): string {
 
 export const epochRecordDigest = (record: EpochRecord): string => stateDigest(record)
 
-function sharingParams (scheme: Scheme, params: KeyState['params'], holders: readonly (readonly string[])[]): SharingParams {
-  return { scheme, committees: params.committees, tc: params.tc, tm: params.tm, members: holders.map(c => c.length) }
+function sharingParams (scheme: KeyScheme, params: KeyState['params'], holders: readonly (readonly string[])[]): SharingParams {
+  return { scheme: sharingCurveOf(scheme), committees: params.committees, tc: params.tc, tm: params.tm, members: holders.map(c => c.length) }
 }
 
-function membershipParams (scheme: Scheme, membership: Membership): SharingParams {
-  return { scheme, ...membership.params, members: membership.committees.map(c => c.length) }
+function membershipParams (scheme: KeyScheme, membership: Membership): SharingParams {
+  return { scheme: sharingCurveOf(scheme), ...membership.params, members: membership.committees.map(c => c.length) }
 }
 
 /**
@@ -105,10 +106,10 @@ export async function dealReshare (input: DealReshareInput, randomBytes: RandomB
   const party = checkQuorum(state, quorum)
   const signer = partyCoefficients(sharingParams(state.scheme, state.params, state.holders), party).find(s => s.committee === slot.committee && s.member === slot.member)
   if (signer === undefined) throw new LifecycleRejection('wrong-quorum', `slot ${slot.committee}/${slot.member} is not in the quorum resharing key ${state.keyId}`)
-  const curve = curveFor(state.scheme)
+  const curve = curveFor(sharingCurveOf(state.scheme))
   const w = new SecretScalar(curve.Fn.mul(signer.kappa, input.share.expose()))
   const dealt = dealScalar(membershipParams(state.scheme, to), w, randomBytes)
-  const hex = (p: Point): string => pointToHex(state.scheme, p)
+  const hex = (p: Point): string => pointToHex(sharingCurveOf(state.scheme), p)
   return signAsPeer<Omit<ReshareContribution, 'signature'>>(RESHARE_CONTRIBUTION_KIND, {
     v: PROTOCOL_VERSION,
     keyId: state.keyId,
@@ -143,7 +144,7 @@ export function verifyReshare (state: KeyState, quorum: Quorum, contributions: r
   const kappas = new Map(partyCoefficients(old, party).map(s => [`${s.committee}/${s.member}`, s.kappa]))
   const bySlot = new Map(contributions.map(c => [`${c.slot.committee}/${c.slot.member}`, c]))
   const decoded = new Map<string, Contribution>()
-  const dec = (hex: string): Point => pointFromHex(state.scheme, hex)
+  const dec = (hex: string): Point => pointFromHex(sharingCurveOf(state.scheme), hex)
   for (const s of quorum) {
     const c = bySlot.get(`${s.committee}/${s.member}`)
     const fault = (reason: string): never => { throw new DealerFault(s.peerId, 'bad-dealer', `reshare of key ${state.keyId}: dealer ${s.peerId} (slot ${s.committee}/${s.member}): ${reason}`) }
@@ -154,10 +155,10 @@ export function verifyReshare (state: KeyState, quorum: Quorum, contributions: r
     if (!verifyPeerSignature(RESHARE_CONTRIBUTION_KIND, c!, s.peerId)) fault('contribution is not signed by the dealer')
     if (c!.shares.length !== to.committees.length || c!.shares.some((row, k) => row.length !== to.committees[k]!.length)) fault('does not seal one sub-share for every new member')
     try {
-      const contribution: Contribution = { scheme: state.scheme, outer: c!.commitments.outer.map(dec), committees: c!.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) })) }
+      const contribution: Contribution = { scheme: sharingCurveOf(state.scheme), outer: c!.commitments.outer.map(dec), committees: c!.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) })) }
       verifyContribution(membershipParams(state.scheme, to), contribution, s.peerId)
-      const Y = publicShare(state.scheme, state.commitments.inner[s.committee - 1]!.map(dec), s.member)
-      checkResharingConstant(state.scheme, s.peerId, contribution, kappas.get(`${s.committee}/${s.member}`)!, Y)
+      const Y = publicShare(sharingCurveOf(state.scheme), state.commitments.inner[s.committee - 1]!.map(dec), s.member)
+      checkResharingConstant(sharingCurveOf(state.scheme), s.peerId, contribution, kappas.get(`${s.committee}/${s.member}`)!, Y)
       decoded.set(s.peerId, contribution)
     } catch (err) {
       if (err instanceof InvalidDealerError) fault(err.message)
@@ -167,7 +168,7 @@ export function verifyReshare (state: KeyState, quorum: Quorum, contributions: r
   }
   if (contributions.length !== quorum.length) throw new LifecycleRejection('wrong-quorum', `key ${state.keyId}: ${contributions.length} contributions for a quorum of ${quorum.length}`)
   const sum = sumContributions([...decoded.values()])
-  if (!curveFor(state.scheme).pointEquals(sum.outer[0]!, dec(state.groupPublicKey))) {
+  if (!curveFor(sharingCurveOf(state.scheme)).pointEquals(sum.outer[0]!, dec(state.groupPublicKey))) {
     // Unreachable when every constant passed κ·Y over a valid party; kept as the invariant's last line.
     throw new LifecycleRejection('wrong-key', `key ${state.keyId}: the reshared constant terms do not add up to the group key`)
   }
@@ -176,7 +177,7 @@ export function verifyReshare (state: KeyState, quorum: Quorum, contributions: r
 
 /** The epoch record the verified contributions give: same group key, the new membership's holders. */
 export function epochRecordFrom (state: KeyState, quorum: Quorum, verified: VerifiedReshare, to: Membership): EpochRecord {
-  const hex = (p: Point): string => pointToHex(state.scheme, p)
+  const hex = (p: Point): string => pointToHex(sharingCurveOf(state.scheme), p)
   return {
     v: PROTOCOL_VERSION,
     keyId: state.keyId,
@@ -197,7 +198,7 @@ export async function openReshareShare (
   slot: { committee: number, member: number, peerId: string }, encryptionSecret: Uint8Array
 ): Promise<SecretScalar> {
   const from = contributions.map(c => ({ dealer: c.dealer, contribution: verified.contributions.get(c.dealer)!, shares: c.shares }))
-  return await openAndCombine(state.scheme, reshareContext(state, to), from, slot, encryptionSecret)
+  return await openAndCombine(sharingCurveOf(state.scheme), reshareContext(state, to), from, slot, encryptionSecret)
 }
 
 /** A new member's signed receipt for the epoch record it checked its share against. */
@@ -223,9 +224,9 @@ export function checkEpochEntry (entry: EpochEntry, previous: KeyState, to: Memb
   if (record.previousDigest !== previous.digest) fail('bad-epoch-record', 'does not follow the record this node holds for the key')
   if (JSON.stringify(record.holders) !== JSON.stringify(to.committees.map(c => c.map(m => m.peerId)))) fail('bad-epoch-record', 'holders differ from the membership')
   try {
-    const dec = (hex: string): Point => pointFromHex(record.scheme, hex)
+    const dec = (hex: string): Point => pointFromHex(sharingCurveOf(record.scheme), hex)
     verifyNestedPublic(membershipParams(record.scheme, to), {
-      scheme: record.scheme, groupPublicKey: dec(record.groupPublicKey), outer: { commitments: record.commitments.outer.map(dec) },
+      scheme: sharingCurveOf(record.scheme), groupPublicKey: dec(record.groupPublicKey), outer: { commitments: record.commitments.outer.map(dec) },
       committees: record.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) }))
     })
   } catch (err) {

@@ -1,6 +1,6 @@
 // Checks of a key record against the network it claims to belong to: the
 // owner's signature and key id, network, genesis digest, epoch, parameters,
-// holders and commitments. Run by committee leaders, members and every node's
+// holders, commitments and (ecdsa-secp256k1) the Ethereum address. Run by committee leaders, members and every node's
 // registry alike; a failure is a NewUserRejection naming the key.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
@@ -9,11 +9,14 @@ import { pointFromHex, SharingError, verifyNestedPublic, type NestedPublic, type
 import { canonicalJson } from '../wire/canonical.js'
 import { deriveKeyId, KEY_RECORD_KIND, type KeyRecord } from '../wire/key-record.js'
 import type { Membership } from '../wire/membership.js'
+import { sharingCurveOf } from '../keys/key-scheme.js'
+import { addressMismatch } from '../keys/record-address.js'
 
 export type RejectionCode =
   | 'wrong-network' | 'wrong-genesis' | 'wrong-epoch' | 'wrong-params' | 'bad-key-id' | 'bad-owner-signature'
   | 'wrong-holders' | 'wrong-committee' | 'wrong-shares' | 'bad-commitments' | 'bad-share' | 'bad-receipt'
   | 'not-my-committee' | 'conflict' | 'equivocation' | 'game-incomplete' | 'unconfirmed' | 'internal'
+  | 'bad-address'
   // DKG mode (docs/protocols/new_user.md#dkg)
   | 'expired' | 'lifetime-too-long' | 'bad-dealers' | 'bad-dealer' | 'bad-dealer-share' | 'replayed' | 'unknown-session'
 
@@ -61,18 +64,23 @@ export function checkRecord (record: KeyRecord, membership: Membership): NestedP
   checkRecordSignature(record)
   const holdersExpected = membership.committees.map(c => c.map(m => m.peerId))
   if (JSON.stringify(record.holders) !== JSON.stringify(holdersExpected)) fail('wrong-holders', 'record holders differ from the network membership')
+  let nested: NestedPublic
   try {
-    const dec = (hex: string): Point => pointFromHex(record.scheme, hex)
-    const nested: NestedPublic = {
-      scheme: record.scheme,
+    const curveName = sharingCurveOf(record.scheme)
+    const dec = (hex: string): Point => pointFromHex(curveName, hex)
+    nested = {
+      scheme: curveName,
       groupPublicKey: dec(record.groupPublicKey),
       outer: { commitments: record.commitments.outer.map(dec) },
       committees: record.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) }))
     }
-    verifyNestedPublic({ scheme: record.scheme, committees: p.committees, tc: p.tc, tm: p.tm, members: membership.committees.map(c => c.length) }, nested)
-    return nested
+    verifyNestedPublic({ scheme: curveName, committees: p.committees, tc: p.tc, tm: p.tm, members: membership.committees.map(c => c.length) }, nested)
   } catch (err) {
     if (err instanceof SharingError) fail('bad-commitments', err.message)
     throw err
   }
+  // After the commitments: the group key is a point of the curve by now.
+  const wrongAddress = addressMismatch(record)
+  if (wrongAddress !== undefined) fail('bad-address', wrongAddress)
+  return nested
 }

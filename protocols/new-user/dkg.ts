@@ -11,7 +11,7 @@ import { verifyBody } from '../crypto/owner-auth.js'
 import { signAsPeer, verifyPeerSignature } from '../crypto/peer-signature.js'
 import { openAndCombine, sealDeal, type DealingContext } from '../crypto/dealer-seal.js'
 import {
-  contributionsEqual, curveFor, dealScalar, hasEvenY, InvalidDealerError,
+  contributionsEqual, curveFor, dealScalar, dealsEvenY, hasEvenY, InvalidDealerError,
   negateContribution, negateShare, pointFromHex, pointToHex, proveKnowledge, scalarFromHex, scalarToHex, SecretScalar,
   SharingError, sumContributions, verifyContribution, verifyKnowledge,
   type Contribution, type Point, type RandomBytes, type SharingParams
@@ -21,13 +21,15 @@ import {
   DKG_COMMITMENT_KIND, DKG_CONTRIBUTION_KIND, DKG_REQUEST_KIND,
   type DkgCommitment, type DkgContribution, type DkgRequest, type DkgTranscript
 } from '../wire/dkg.js'
-import { deriveKeyId, type KeyRecord, type Policy, type Scheme, type UnsignedKeyRecord } from '../wire/key-record.js'
+import { deriveKeyId, type KeyRecord, type Policy, type KeyScheme, type UnsignedKeyRecord } from '../wire/key-record.js'
 import type { Membership } from '../wire/membership.js'
 import { DealerFault, NewUserRejection } from './check-record.js'
+import { sharingCurveOf } from '../keys/key-scheme.js'
+import { addressFields } from '../keys/record-address.js'
 
-function sharingParams (scheme: Scheme, membership: Membership): SharingParams {
+function sharingParams (scheme: KeyScheme, membership: Membership): SharingParams {
   const { committees, tc, tm } = membership.params
-  return { scheme, committees, tc, tm, members: membership.committees.map(c => c.length) }
+  return { scheme: sharingCurveOf(scheme), committees, tc, tm, members: membership.committees.map(c => c.length) }
 }
 
 /** Which committee a peer sits in (1-based), or undefined. */
@@ -116,19 +118,20 @@ export async function dealContribution (
   request: DkgRequest, membership: Membership, dealer: string, dealerSeed: Uint8Array, randomBytes: RandomBytes
 ): Promise<DealerOutput> {
   const { scheme, session } = request
-  const curve = curveFor(scheme)
+  const curveName = sharingCurveOf(scheme)
+  const curve = curveFor(curveName)
   const z = new SecretScalar(curve.randomScalar(randomBytes))
   const dealt = dealScalar(sharingParams(scheme, membership), z, randomBytes)
-  const proof = proveKnowledge(scheme, z, dealt.outer[0]!, proofContext(session, dealer), randomBytes)
+  const proof = proveKnowledge(curveName, z, dealt.outer[0]!, proofContext(session, dealer), randomBytes)
   const shares = await sealDeal(dealt, membership, dealingContext(request), dealer)
-  const hex = (p: Point): string => pointToHex(scheme, p)
+  const hex = (p: Point): string => pointToHex(curveName, p)
   const contribution = signAsPeer<Omit<DkgContribution, 'signature'>>(DKG_CONTRIBUTION_KIND, {
     v: PROTOCOL_VERSION,
     session,
     dealer,
     scheme,
     commitments: { outer: dealt.outer.map(hex), inner: dealt.committees.map(c => c.innerCommitments.map(hex)) },
-    proof: { commitment: hex(proof.commitment), response: scalarToHex(scheme, proof.response) },
+    proof: { commitment: hex(proof.commitment), response: scalarToHex(curveName, proof.response) },
     shares
   }, dealerSeed)
   const commitment = signAsPeer<Omit<DkgCommitment, 'signature'>>(DKG_COMMITMENT_KIND, {
@@ -149,14 +152,15 @@ export interface VerifiedTranscript {
   dealers: string[]
   /** Every dealer's decoded contribution, in dealer order. */
   contributions: Map<string, Contribution>
-  /** Σ of the contributions, negated when that made a secp256k1 key with odd Y. */
+  /** Σ of the contributions, negated when that made a key with odd Y on secp256k1 (dealsEvenY). */
   sum: Contribution
   negated: boolean
 }
 
 function decodeContribution (c: DkgContribution): Contribution {
-  const dec = (hex: string): Point => pointFromHex(c.scheme, hex)
-  return { scheme: c.scheme, outer: c.commitments.outer.map(dec), committees: c.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) })) }
+  const curveName = sharingCurveOf(c.scheme)
+  const dec = (hex: string): Point => pointFromHex(curveName, hex)
+  return { scheme: curveName, outer: c.commitments.outer.map(dec), committees: c.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) })) }
 }
 
 /**
@@ -166,7 +170,7 @@ function decodeContribution (c: DkgContribution): Contribution {
  * contribution consistent for the membership, sealed sub-shares for every slot. Returns
  * the sum. Throws DealerFault naming the dealer at fault, or NewUserRejection.
  */
-export function verifyTranscript (transcript: DkgTranscript, membership: Membership, scheme: Scheme): VerifiedTranscript {
+export function verifyTranscript (transcript: DkgTranscript, membership: Membership, scheme: KeyScheme): VerifiedTranscript {
   const { session, commitments, contributions } = transcript
   const dealers = contributions.map(c => c.dealer)
   checkDealerSet(dealers, membership)
@@ -174,6 +178,7 @@ export function verifyTranscript (transcript: DkgTranscript, membership: Members
     throw new NewUserRejection('bad-dealers', `DKG session ${session}: commits and reveals name different dealers`)
   }
   const params = sharingParams(scheme, membership)
+  const curveName = params.scheme
   const decoded = new Map<string, Contribution>()
   contributions.forEach((c, i) => {
     const fault = (reason: string): never => { throw new DealerFault(c.dealer, 'bad-dealer', `DKG session ${session}: dealer ${c.dealer}: ${reason}`) }
@@ -188,8 +193,8 @@ export function verifyTranscript (transcript: DkgTranscript, membership: Members
     try {
       const contribution = decodeContribution(c)
       verifyContribution(params, contribution, c.dealer)
-      const proof = { commitment: pointFromHex(scheme, c.proof.commitment), response: scalarFromHex(scheme, c.proof.response) }
-      if (!verifyKnowledge(scheme, contribution.outer[0]!, proofContext(session, c.dealer), proof)) fault('proof of knowledge does not verify')
+      const proof = { commitment: pointFromHex(curveName, c.proof.commitment), response: scalarFromHex(curveName, c.proof.response) }
+      if (!verifyKnowledge(curveName, contribution.outer[0]!, proofContext(session, c.dealer), proof)) fault('proof of knowledge does not verify')
       decoded.set(c.dealer, contribution)
     } catch (err) {
       if (err instanceof InvalidDealerError) throw new DealerFault(c.dealer, 'bad-dealer', `DKG session ${session}: ${err.message}`)
@@ -198,14 +203,15 @@ export function verifyTranscript (transcript: DkgTranscript, membership: Members
     }
   })
   let sum = sumContributions([...decoded.values()])
-  // BIP340 keys have even Y: when the sum's is odd, every holder negates its share and the record the commitments.
-  const negated = scheme === 'secp256k1' && !hasEvenY(sum.outer[0]!)
+  // Keys on secp256k1 have even Y (BIP340; ECDSA keys too, dealsEvenY): when the sum's is odd,
+  // every holder negates its share and the record the commitments.
+  const negated = dealsEvenY(curveName) && !hasEvenY(sum.outer[0]!)
   if (negated) sum = negateContribution(sum)
   return { dealers, contributions: decoded, sum, negated }
 }
 
 export interface DkgRecordInput {
-  scheme: Scheme
+  scheme: KeyScheme
   membership: Membership
   ownerAuthKey: string
   policy: Policy
@@ -215,7 +221,7 @@ export interface DkgRecordInput {
 /** The unsigned key record a verified transcript gives: an ordinary record, the owner signs it. */
 export function recordFromTranscript (input: DkgRecordInput, verified: VerifiedTranscript): UnsignedKeyRecord {
   const { scheme, membership } = input
-  const hex = (p: Point): string => pointToHex(scheme, p)
+  const hex = (p: Point): string => pointToHex(sharingCurveOf(scheme), p)
   const groupPublicKey = hex(verified.sum.outer[0]!)
   const { committees, tc, tm } = membership.params
   return {
@@ -223,6 +229,7 @@ export function recordFromTranscript (input: DkgRecordInput, verified: VerifiedT
     keyId: deriveKeyId(scheme, groupPublicKey),
     scheme,
     groupPublicKey,
+    ...addressFields(scheme, groupPublicKey),
     ownerAuthKey: input.ownerAuthKey,
     network: membership.network,
     genesisDigest: membership.genesisDigest,
@@ -237,9 +244,10 @@ export function recordFromTranscript (input: DkgRecordInput, verified: VerifiedT
 
 /** A member's check that the (already checked) record is exactly what the transcript sums to. */
 export function checkRecordMatchesTranscript (record: KeyRecord, verified: VerifiedTranscript): void {
-  const dec = (hex: string): Point => pointFromHex(record.scheme, hex)
+  const curveName = sharingCurveOf(record.scheme)
+  const dec = (hex: string): Point => pointFromHex(curveName, hex)
   const fromRecord: Contribution = {
-    scheme: record.scheme,
+    scheme: curveName,
     outer: record.commitments.outer.map(dec),
     committees: record.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) }))
   }

@@ -1,5 +1,7 @@
 // The two groups nested sharing runs over, behind one small interface: scalar
 // field mod the group order, base/point multiply, add, and strict encodings.
+// This layer knows curves, not signature schemes: a key record's scheme
+// (protocols/keys/key-scheme.ts, KeyScheme) names its curve with sharingCurveOf.
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import type { CurvePoint, CurvePointCons } from '@noble/curves/abstract/curve.js'
@@ -9,8 +11,9 @@ import { bytesToNumberBE, equalBytes } from '@noble/curves/utils.js'
 import { InvalidPointError, InvalidScalarError } from './errors.js'
 import { loadAddon } from '../crypto/native-addons.js'
 
-export type Scheme = 'ed25519' | 'secp256k1'
-export const SCHEMES: readonly Scheme[] = ['ed25519', 'secp256k1']
+/** A group sharing runs over (not a key's signature scheme: several schemes may share one curve). */
+export type CurveName = 'ed25519' | 'secp256k1'
+export const CURVE_NAMES: readonly CurveName[] = ['ed25519', 'secp256k1']
 
 /** A point of either group; a `Curve` rejects points of the other one at run time. */
 export type Point = EdwardsPoint | WeierstrassPoint<bigint>
@@ -23,7 +26,7 @@ export const RANDOM_SCALAR_BYTES = 64
 export const SCALAR_BYTES = 32
 
 export interface Curve {
-  readonly scheme: Scheme
+  readonly name: CurveName
   /** Prime order of the group (ℓ for ed25519, n for secp256k1); scalars live mod this. */
   readonly order: bigint
   /** Encoded point length: 32 (RFC 8032) or 33 (compressed SEC1). */
@@ -72,15 +75,15 @@ function sodiumSubgroupCheck (): SubgroupCheck | undefined {
   return 'lib' in sodium ? p => sodium.lib.crypto_core_ed25519_is_valid_point(p) : undefined
 }
 
-function makeCurve<P extends CurvePoint<bigint, P>> (scheme: Scheme, Cons: AnyCons<P>, pointBytes: number, inSubgroup?: SubgroupCheck): Curve {
+function makeCurve<P extends CurvePoint<bigint, P>> (name: CurveName, Cons: AnyCons<P>, pointBytes: number, inSubgroup?: SubgroupCheck): Curve {
   const Fn = Cons.Fn
   const order = Fn.ORDER
   const check = (p: unknown): P => {
-    if (!(p instanceof Cons)) throw new InvalidPointError(`not a ${scheme} point`)
+    if (!(p instanceof Cons)) throw new InvalidPointError(`not a ${name} point`)
     return p as P
   }
   const curve = {
-    scheme,
+    name,
     order,
     pointBytes,
     Fn: {
@@ -106,37 +109,37 @@ function makeCurve<P extends CurvePoint<bigint, P>> (scheme: Scheme, Cons: AnyCo
     isPoint: (p: unknown): p is P => p instanceof Cons,
     encodePoint (p: unknown): Uint8Array {
       const point = check(p)
-      if (point.is0()) throw new InvalidPointError(`${scheme}: the identity has no encoding`)
+      if (point.is0()) throw new InvalidPointError(`${name}: the identity has no encoding`)
       return point.toBytes()
     },
     decodePoint (bytes: Uint8Array): P {
       if (!(bytes instanceof Uint8Array) || bytes.length !== pointBytes) {
-        throw new InvalidPointError(`${scheme}: a point is ${pointBytes} bytes`)
+        throw new InvalidPointError(`${name}: a point is ${pointBytes} bytes`)
       }
       let point: P
       try {
         point = Cons.fromBytes(bytes)
       } catch (err) {
-        throw new InvalidPointError(`${scheme}: not a point: ${(err as Error).message}`)
+        throw new InvalidPointError(`${name}: not a point: ${(err as Error).message}`)
       }
-      if (point.is0()) throw new InvalidPointError(`${scheme}: the identity is not accepted`)
+      if (point.is0()) throw new InvalidPointError(`${name}: the identity is not accepted`)
       // Only matters for ed25519 (cofactor 8); secp256k1 has cofactor 1 and this is always true.
-      if (!(inSubgroup?.(bytes) ?? point.isTorsionFree())) throw new InvalidPointError(`${scheme}: point has a small-order (torsion) component`)
-      if (!equalBytes(point.toBytes(), bytes)) throw new InvalidPointError(`${scheme}: non-canonical point encoding`)
+      if (!(inSubgroup?.(bytes) ?? point.isTorsionFree())) throw new InvalidPointError(`${name}: point has a small-order (torsion) component`)
+      if (!equalBytes(point.toBytes(), bytes)) throw new InvalidPointError(`${name}: non-canonical point encoding`)
       return point
     },
     encodeScalar (k: bigint): Uint8Array {
-      if (!Fn.isValid(k)) throw new InvalidScalarError(`${scheme}: scalar out of range 0..order-1`)
+      if (!Fn.isValid(k)) throw new InvalidScalarError(`${name}: scalar out of range 0..order-1`)
       return Fn.toBytes(k)
     },
     decodeScalar (bytes: Uint8Array): bigint {
       if (!(bytes instanceof Uint8Array) || bytes.length !== SCALAR_BYTES) {
-        throw new InvalidScalarError(`${scheme}: a scalar is ${SCALAR_BYTES} bytes`)
+        throw new InvalidScalarError(`${name}: a scalar is ${SCALAR_BYTES} bytes`)
       }
       try {
         return Fn.fromBytes(bytes)
       } catch {
-        throw new InvalidScalarError(`${scheme}: scalar is not below the group order`)
+        throw new InvalidScalarError(`${name}: scalar is not below the group order`)
       }
     },
     randomScalar (randomBytes: RandomBytes): bigint {
@@ -152,14 +155,14 @@ function makeCurve<P extends CurvePoint<bigint, P>> (scheme: Scheme, Cons: AnyCo
   return curve as unknown as Curve
 }
 
-const CURVES: Record<Scheme, Curve> = {
+const CURVES: Record<CurveName, Curve> = {
   ed25519: makeCurve('ed25519', ed25519.Point, 32, sodiumSubgroupCheck()),
   secp256k1: makeCurve('secp256k1', secp256k1.Point, 33)
 }
 
-/** The curve of `scheme`; throws for anything else (schemes arrive from the wire as strings). */
-export function curveFor (scheme: Scheme): Curve {
-  // hasOwn, not `in`: a scheme string like "toString" must not reach Object.prototype.
-  if (typeof scheme !== 'string' || !Object.hasOwn(CURVES, scheme)) throw new RangeError(`unknown scheme ${String(scheme)}`)
-  return CURVES[scheme]
+/** The curve named `name`; throws for anything else (names arrive from the wire as strings). */
+export function curveFor (name: CurveName): Curve {
+  // hasOwn, not `in`: a string like "toString" must not reach Object.prototype.
+  if (typeof name !== 'string' || !Object.hasOwn(CURVES, name)) throw new RangeError(`unknown curve ${String(name)}`)
+  return CURVES[name]
 }

@@ -1,13 +1,13 @@
 // Nested dealing (DESIGN section 2): an outer Shamir split of x over committees,
 // then an inner split of each committee share over that committee's members.
-import { curveFor, SCHEMES, type Point, type RandomBytes, type Scheme } from './curves.js'
-import { hasEvenY } from './encoding.js'
+import { curveFor, CURVE_NAMES, type Point, type RandomBytes, type CurveName } from './curves.js'
+import { dealsEvenY, hasEvenY } from './encoding.js'
 import { InvalidParamsError, InvalidScalarError } from './errors.js'
 import { dealScalar } from './dealer.js'
 import { SecretScalar } from './secret.js'
 
 export interface SharingParams {
-  scheme: Scheme
+  scheme: CurveName
   /** C, the number of committees; committees are numbered 1..C. */
   committees: number
   /** Committees needed to sign (outer threshold), 1..C. */
@@ -35,7 +35,7 @@ export interface CommitteeDeal extends CommitteePublic { shares: MemberShare[] }
 
 /** Everything about a dealt key that anyone may see: the public record. */
 export interface NestedPublic {
-  scheme: Scheme
+  scheme: CurveName
   /** X = x·G = outer.commitments[0]; secp256k1: always even Y. */
   groupPublicKey: Point
   /** `F_j = a_j·G`, j = 0..tc-1. */
@@ -57,7 +57,7 @@ function isCount (n: unknown, min: number): n is number {
 /** Throws `InvalidParamsError` unless 1 <= tc <= C, members has C entries and tm <= every committee size. */
 export function validateParams (params: SharingParams): void {
   const { scheme, committees: C, tc, tm, members } = params
-  if (!SCHEMES.includes(scheme)) throw new InvalidParamsError(`unknown scheme ${String(scheme)}`)
+  if (!CURVE_NAMES.includes(scheme)) throw new InvalidParamsError(`unknown scheme ${String(scheme)}`)
   if (!isCount(C, 1)) throw new InvalidParamsError(`committees must be an integer >= 1, got ${C}`)
   if (!isCount(tc, 1) || tc > C) throw new InvalidParamsError(`tc must be an integer in 1..${C}, got ${tc}`)
   if (!isCount(tm, 1)) throw new InvalidParamsError(`tm must be an integer >= 1, got ${tm}`)
@@ -84,7 +84,7 @@ export function dealNested (input: DealInput, randomBytes: RandomBytes): NestedD
 
   // BIP340 keys are x-only with even Y; deal -x when x·G has odd Y so that X itself is the key.
   let secretNegated = false
-  if (scheme === 'secp256k1' && !hasEvenY(curve.mulBase(x))) {
+  if (dealsEvenY(scheme) && !hasEvenY(curve.mulBase(x))) {
     x = curve.Fn.neg(x)
     secretNegated = true
   }

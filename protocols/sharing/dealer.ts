@@ -5,7 +5,7 @@
 // receiver checks every dealer's sub-share on its own and everyone can check
 // the summed record. Used by DKG (every dealer deals a random scalar) and by
 // resharing (holder i deals w_i = κ_i·s_i, checked by C_{i,0} = κ_i·Y_i).
-import { curveFor, type Point, type RandomBytes, type Scheme } from './curves.js'
+import { curveFor, type Point, type RandomBytes, type CurveName } from './curves.js'
 import type { CommitteeDeal, CommitteePublic, SharingParams } from './deal.js'
 import { validateParams } from './deal.js'
 import { InvalidDealerError, InvalidParamsError, SharingError } from './errors.js'
@@ -15,7 +15,7 @@ import { publicShare, verifyCommitteeConsistency } from './verify.js'
 
 /** The public part of one dealer's nested sharing: `outer[0] = w·G`, and every committee's inner commitments. */
 export interface Contribution {
-  scheme: Scheme
+  scheme: CurveName
   outer: Point[]
   committees: CommitteePublic[]
 }
@@ -121,7 +121,7 @@ export function contributionsEqual (a: Contribution, b: Contribution): boolean {
  * is its public share under the old record. Then `Σ C_{i,0} = Σ κ_i·Y_i = X` over a
  * valid old party: the group key cannot change. Throws `InvalidDealerError` naming `dealer`.
  */
-export function checkResharingConstant (scheme: Scheme, dealer: string, contribution: Contribution, kappa: bigint, oldPublicShare: Point): void {
+export function checkResharingConstant (scheme: CurveName, dealer: string, contribution: Contribution, kappa: bigint, oldPublicShare: Point): void {
   const curve = curveFor(scheme)
   const constant = contribution.outer[0]
   if (constant === undefined || !curve.pointEquals(constant, curve.mulPublic(oldPublicShare, kappa))) {
@@ -141,7 +141,7 @@ export interface ReceivedSubShare {
  * inner commitments for its committee and returns the sum. Throws `InvalidDealerError`
  * naming the first dealer whose sub-share does not match.
  */
-export function combineSubShares (scheme: Scheme, committee: number, member: number, received: readonly ReceivedSubShare[]): SecretScalar {
+export function combineSubShares (scheme: CurveName, committee: number, member: number, received: readonly ReceivedSubShare[]): SecretScalar {
   if (received.length === 0) throw new InvalidParamsError('no sub-shares to add up')
   const curve = curveFor(scheme)
   let sum = 0n
@@ -157,6 +157,6 @@ export function combineSubShares (scheme: Scheme, committee: number, member: num
 }
 
 /** `−s`: a holder's share of the negated sharing. */
-export function negateShare (scheme: Scheme, share: SecretScalar): SecretScalar {
+export function negateShare (scheme: CurveName, share: SecretScalar): SecretScalar {
   return new SecretScalar(curveFor(scheme).Fn.neg(share.expose()))
 }

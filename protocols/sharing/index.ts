@@ -1,7 +1,7 @@
 // Nested threshold sharing for ed25519 and secp256k1 (BIP340) keys; see
 // docs/protocols/sharing.md. Pure: randomness is injected, no I/O.
-export { curveFor, SCHEMES, RANDOM_SCALAR_BYTES, SCALAR_BYTES } from './curves.js'
-export type { Curve, Point, RandomBytes, Scheme } from './curves.js'
+export { curveFor, CURVE_NAMES, RANDOM_SCALAR_BYTES, SCALAR_BYTES } from './curves.js'
+export type { Curve, Point, RandomBytes, CurveName } from './curves.js'
 export { SecretScalar } from './secret.js'
 export {
   SharingError, InvalidParamsError, InvalidPointError, InvalidScalarError, InvalidSubShareError,
@@ -15,7 +15,7 @@ export { signingCoefficient, validateParty, partyCoefficients, partyOfSlots } fr
 export type { Party, PartySigner } from './party.js'
 export {
   encodePoint, decodePoint, encodeScalar, decodeScalar, pointToHex, pointFromHex, scalarToHex, scalarFromHex,
-  hasEvenY, xOnlyPublicKey
+  dealsEvenY, hasEvenY, xOnlyPublicKey
 } from './encoding.js'
 export {
   dealScalar, contributionPublic, verifyContribution, sumContributions, negateContribution, contributionsEqual,

@@ -1,6 +1,6 @@
 // Signing parties and their nested coefficients κ = λ_c·μ_m (DESIGN section 2):
 // a party is exactly tc committees, each with exactly tm of its members.
-import { curveFor, type Scheme } from './curves.js'
+import { curveFor, type CurveName } from './curves.js'
 import type { SharingParams } from './deal.js'
 import { InvalidPartyError } from './errors.js'
 import { lagrangeAtZero } from './polynomial.js'
@@ -22,7 +22,7 @@ export function partyOfSlots (slots: Iterable<{ committee: number, member: numbe
  * coefficients at 0, so that `x = Σ κ·s_{c,m}` over the party.
  */
 export function signingCoefficient (
-  scheme: Scheme, committeeSet: readonly number[], committee: number, memberSet: readonly number[], member: number
+  scheme: CurveName, committeeSet: readonly number[], committee: number, memberSet: readonly number[], member: number
 ): bigint {
   const curve = curveFor(scheme)
   return curve.Fn.mul(lagrangeAtZero(curve, committeeSet, committee), lagrangeAtZero(curve, memberSet, member))

@@ -6,7 +6,7 @@
 import { sha512 } from '@noble/hashes/sha2.js'
 import { bytesToNumberBE } from '@noble/curves/utils.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { curveFor, type Point, type RandomBytes, type Scheme } from './curves.js'
+import { curveFor, type Point, type RandomBytes, type CurveName } from './curves.js'
 import type { SecretScalar } from './secret.js'
 
 export interface KnowledgeProof {
@@ -18,7 +18,7 @@ export interface KnowledgeProof {
 
 const DOMAIN = utf8ToBytes('shardsig/v1/dkg-pok\n')
 
-function challenge (scheme: Scheme, context: Uint8Array, publicValue: Point, commitment: Point): bigint {
+function challenge (scheme: CurveName, context: Uint8Array, publicValue: Point, commitment: Point): bigint {
   const curve = curveFor(scheme)
   const length = new Uint8Array(4)
   new DataView(length.buffer).setUint32(0, context.length)
@@ -28,7 +28,7 @@ function challenge (scheme: Scheme, context: Uint8Array, publicValue: Point, com
 }
 
 /** Proves knowledge of `secret` for `publicValue = secret·G` under `context`. */
-export function proveKnowledge (scheme: Scheme, secret: SecretScalar, publicValue: Point, context: Uint8Array, randomBytes: RandomBytes): KnowledgeProof {
+export function proveKnowledge (scheme: CurveName, secret: SecretScalar, publicValue: Point, context: Uint8Array, randomBytes: RandomBytes): KnowledgeProof {
   const curve = curveFor(scheme)
   const k = curve.randomScalar(randomBytes)
   const commitment = curve.mulBase(k)
@@ -37,7 +37,7 @@ export function proveKnowledge (scheme: Scheme, secret: SecretScalar, publicValu
 }
 
 /** `μ·G == R + c·Z`; false for any proof made for another value, context or scheme. */
-export function verifyKnowledge (scheme: Scheme, publicValue: Point, context: Uint8Array, proof: KnowledgeProof): boolean {
+export function verifyKnowledge (scheme: CurveName, publicValue: Point, context: Uint8Array, proof: KnowledgeProof): boolean {
   const curve = curveFor(scheme)
   if (!curve.isPoint(proof.commitment) || !curve.isPoint(publicValue)) return false
   const c = challenge(scheme, context, publicValue, proof.commitment)

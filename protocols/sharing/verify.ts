@@ -1,8 +1,8 @@
 // Feldman checks on a nested deal (DESIGN section 2): a member checks its
 // sub-share, anyone checks the public record, and public shares Y_{c,m} for FROST.
-import { curveFor, type Point, type Scheme } from './curves.js'
+import { curveFor, type Point, type CurveName } from './curves.js'
 import type { NestedPublic, SharingParams } from './deal.js'
-import { hasEvenY } from './encoding.js'
+import { dealsEvenY, hasEvenY } from './encoding.js'
 import { InconsistentCommitteeError, InvalidGroupKeyError, InvalidParamsError, InvalidSubShareError } from './errors.js'
 import { evaluateCommitments } from './polynomial.js'
 import type { SecretScalar } from './secret.js'
@@ -12,7 +12,7 @@ function assertIndex (what: string, i: number): void {
 }
 
 /** `Y_{c,m} = Σ_k G_{c,k} m^k`, the public share of member `m`: equals `s_{c,m}·G` for an honest deal. */
-export function publicShare (scheme: Scheme, innerCommitments: readonly Point[], member: number): Point {
+export function publicShare (scheme: CurveName, innerCommitments: readonly Point[], member: number): Point {
   assertIndex('member', member)
   return evaluateCommitments(curveFor(scheme), innerCommitments, member)
 }
@@ -23,7 +23,7 @@ export function publicShare (scheme: Scheme, innerCommitments: readonly Point[],
  * committee when given); the dealer or the relay of that share is to blame.
  */
 export function verifySubShare (
-  scheme: Scheme, innerCommitments: readonly Point[], member: number, share: SecretScalar, committee?: number
+  scheme: CurveName, innerCommitments: readonly Point[], member: number, share: SecretScalar, committee?: number
 ): void {
   const curve = curveFor(scheme)
   if (!curve.pointEquals(curve.mulBase(share.expose()), publicShare(scheme, innerCommitments, member))) {
@@ -36,7 +36,7 @@ export function verifySubShare (
  * `G_{c,0} == Σ_j F_j c^j`. Throws `InconsistentCommitteeError` naming the committee.
  */
 export function verifyCommitteeConsistency (
-  scheme: Scheme, outerCommitments: readonly Point[], committee: number, innerCommitments: readonly Point[]
+  scheme: CurveName, outerCommitments: readonly Point[], committee: number, innerCommitments: readonly Point[]
 ): void {
   assertIndex('committee', committee)
   const curve = curveFor(scheme)
@@ -62,7 +62,7 @@ export function verifyNestedPublic (params: SharingParams, record: NestedPublic)
   if (f0 === undefined || !curve.pointEquals(f0, record.groupPublicKey)) {
     throw new InvalidGroupKeyError('group public key differs from the outer commitment F_0')
   }
-  if (scheme === 'secp256k1' && !hasEvenY(record.groupPublicKey)) {
+  if (dealsEvenY(scheme) && !hasEvenY(record.groupPublicKey)) {
     throw new InvalidGroupKeyError('secp256k1 group key has odd Y; BIP340 needs even Y')
   }
   if (record.committees.length !== params.committees) {

@@ -5,6 +5,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { verifyBody } from '../crypto/owner-auth.js'
 import { decodeSignatureShare, SigningSetError, type Frost } from '../frost/index.js'
+import { frostCurveOf, signingProtocolOf } from '../keys/key-scheme.js'
 import { partyOfSlots, type NestedPublic, type SharingParams } from '../sharing/index.js'
 import type { InvalidShareEvidence } from '../wire/blame-evidence.js'
 import type { BlameRecord } from '../wire/http.js'
@@ -50,7 +51,9 @@ function checkInvalidShare (frost: Frost, blame: BlameRecord, e: InvalidShareEvi
   }
   const at = { keyId: request.keyId, requestId: request.requestId, sessionId: e.sessionId, peerId: blame.culprit, share: e.share, commitments: e.commitments }
   if (!checkShareStatement(at, e.statement)) return no(`the statement is not signed by ${blame.culprit} over this share, session and commitments`)
-  const scheme = key.record.scheme
+  // Only a FROST share can be this evidence; a key another protocol signs has none.
+  if (signingProtocolOf(key.record.scheme) !== 'frost') return no(`key ${request.keyId} is a ${key.record.scheme} key, which FROST does not sign`)
+  const scheme = frostCurveOf(key.record.scheme)
   let valid: boolean
   try {
     const session = frost.createSession(key.params, key.nested.groupPublicKey, partyOfSlots(e.party))

@@ -1,6 +1,8 @@
 // What every signer checks about a sign request on its own (DESIGN 5, sign
 // step 4), before it contributes anything: the owner's signature, expiry and
-// lifetime, and the key's policy. Pure: time is passed in.
+// lifetime, the message the key's scheme signs (a 32-byte digest for ECDSA),
+// the key's policy, and that this build signs the key's scheme at all. Pure:
+// time is passed in.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { canonicalJson } from '../wire/canonical.js'
@@ -9,12 +11,21 @@ import { verifyBody } from '../crypto/owner-auth.js'
 import { validateParty, InvalidPartyError } from '../sharing/index.js'
 import type { KeyRecord } from '../wire/key-record.js'
 import { SIGN_REQUEST_KIND, type PartyMember, type SignRequest } from '../wire/sign.js'
+import { digestBytesOf, sharingCurveOf, signingProtocolOf, type SigningProtocol } from '../keys/key-scheme.js'
 
 export type SignRejectionCode =
   | 'unknown-key' | 'bad-owner-signature' | 'expired' | 'lifetime-too-long' | 'message-too-large'
   | 'prefix-mismatch' | 'rate-limited' | 'no-share' | 'invalid-party' | 'completed-before'
   | 'claimed-by-other-coordinator' | 'leased-by-other-coordinator' | 'conflict' | 'deleted' | 'internal'
   | 'no-contribution' | 'session-abandoned' | 'wrong-epoch' | 'presign-unknown'
+  // The key's scheme (protocols/keys/key-scheme.ts): an ECDSA message that is not a digest; a scheme this build does not sign.
+  | 'message-not-digest' | 'scheme-not-signable'
+
+/**
+ * The threshold protocols this build signs with. DKLs23 (ecdsa-secp256k1 keys, DESIGN 11) joins
+ * when the signing engine drives it; until then its keys are refused (scheme-not-signable).
+ */
+export const SIGNING_PROTOCOLS_BUILT: readonly SigningProtocol[] = ['frost']
 
 export class SignRejection extends Error {
   constructor (readonly code: SignRejectionCode, reason: string) {
@@ -32,9 +43,23 @@ export function checkSignRequest (request: SignRequest, record: KeyRecord, nowMs
     fail('lifetime-too-long', `expires ${Math.round((request.expiresAt - nowMs) / 1000)} s from now; at most ${MAX_SIGN_REQUEST_LIFETIME_MS / 1000} s allowed`)
   }
   const message = hexToBytes(request.message)
+  // Before the signable check, so that the rule holds unchanged once DKLs23 signs these keys.
+  const digestBytes = digestBytesOf(record.scheme)
+  if (digestBytes !== undefined && message.length !== digestBytes) {
+    fail('message-not-digest', `a ${record.scheme} key signs a ${digestBytes}-byte digest the client computed (keccak-256 for Ethereum, SHA-256 otherwise); the message is ${message.length} bytes`)
+  }
   if (message.length > record.policy.maxMessageBytes) fail('message-too-large', `message is ${message.length} bytes; the key's policy allows ${record.policy.maxMessageBytes}`)
   const prefix = record.policy.messagePrefix
   if (prefix !== undefined && !request.message.startsWith(prefix)) fail('prefix-mismatch', `message does not start with the prefix ${prefix} the key's policy requires`)
+  checkSignable(record)
+}
+
+/** Throws SignRejection `scheme-not-signable` unless this build runs the protocol that signs the key's scheme. */
+export function checkSignable (record: Pick<KeyRecord, 'keyId' | 'scheme'>): void {
+  const protocol = signingProtocolOf(record.scheme)
+  if (!SIGNING_PROTOCOLS_BUILT.includes(protocol)) {
+    throw new SignRejection('scheme-not-signable', `key ${record.keyId} is a ${record.scheme} key, signed with ${protocol}, which this node does not run yet: nothing was signed`)
+  }
 }
 
 /** The party must be exactly tc committees × tm members of this key, each at its own slot. */
@@ -47,7 +72,7 @@ export function checkParty (party: readonly PartyMember[], record: Pick<KeyRecor
   const byCommittee = new Map<number, number[]>()
   for (const p of party) byCommittee.set(p.committee, [...(byCommittee.get(p.committee) ?? []), p.member])
   try {
-    validateParty({ scheme: record.scheme, committees: record.params.committees, tc: record.params.tc, tm: record.params.tm, members: record.holders.map(h => h.length) }, byCommittee)
+    validateParty({ scheme: sharingCurveOf(record.scheme), committees: record.params.committees, tc: record.params.tc, tm: record.params.tm, members: record.holders.map(h => h.length) }, byCommittee)
   } catch (err) {
     if (err instanceof InvalidPartyError) throw new SignRejection('invalid-party', err.message)
     throw err

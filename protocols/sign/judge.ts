@@ -4,7 +4,7 @@
 // blamed, so every accusation is weighed against the party's majority and the
 // CM's own checks of the request.
 import type { Frost, SigningCommitments } from '../frost/index.js'
-import type { Scheme } from '../sharing/index.js'
+import type { CurveName } from '../sharing/index.js'
 import type { KeyRecord } from '../wire/key-record.js'
 import type { InvalidShareEvidence } from '../wire/blame-evidence.js'
 import type { PartyAnswer, PartyMember, PresignedCommitment, SignRequest } from '../wire/sign.js'
@@ -26,7 +26,7 @@ export interface Culprit {
 }
 
 /** Refusals about the request itself, which the CM can check for itself. */
-const REQUEST_CODES: ReadonlySet<string> = new Set(['bad-owner-signature', 'expired', 'lifetime-too-long', 'message-too-large', 'prefix-mismatch'])
+const REQUEST_CODES: ReadonlySet<string> = new Set(['bad-owner-signature', 'expired', 'lifetime-too-long', 'message-not-digest', 'message-too-large', 'prefix-mismatch', 'scheme-not-signable'])
 /** Refusals from a signer's own safety state: the request cannot go on. */
 const FATAL_CODES: ReadonlySet<string> = new Set(['conflict', 'claimed-by-other-coordinator'])
 
@@ -106,7 +106,7 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
  * member the majority of all reports is the truth: a member whose own report
  * differs equivocated; a signer whose list differs misreported. `frost` decodes the majority's points.
  */
-export function judgeCommitments (frost: Frost, shares: Array<{ member: PartyMember, answer: ShareAnswer }>, scheme: Scheme): { commitments: SigningCommitments[], culprits: Culprit[] } {
+export function judgeCommitments (frost: Frost, shares: Array<{ member: PartyMember, answer: ShareAnswer }>, scheme: CurveName): { commitments: SigningCommitments[], culprits: Culprit[] } {
   const culprits: Culprit[] = []
   const blame = (member: PartyMember, reason: CulpritReason, detail: string): void => {
     if (!culprits.some(c => c.member.peerId === member.peerId)) culprits.push({ member, reason, detail, blame: true })

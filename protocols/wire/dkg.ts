@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
 import { hexString } from './hex.js'
 import { CommitmentsSchema, PeerIdStringSchema, PointHexSchema, SealedGridSchema } from './points.js'
-import { KeyRecordSchema, SchemeSchema } from './key-record.js'
+import { KeyRecordSchema, KeySchemeSchema } from './key-record.js'
 
 export const DKG_REQUEST_KIND = 'dkg_request'
 export const DKG_COMMITMENT_KIND = 'dkg_commitment'
@@ -20,7 +20,7 @@ export const DkgSessionSchema = hexString(16)
 export const DkgRequestSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   session: DkgSessionSchema,
-  scheme: SchemeSchema,
+  scheme: KeySchemeSchema,
   ownerAuthKey: hexString(32),
   network: z.string().min(1).max(64),
   /** The membership the key is generated for: dealers and members refuse any other. */
@@ -39,7 +39,7 @@ export const DkgContributionSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   session: DkgSessionSchema,
   dealer: PeerIdStringSchema,
-  scheme: SchemeSchema,
+  scheme: KeySchemeSchema,
   commitments: CommitmentsSchema,
   /** Schnorr proof of knowledge of the dealt scalar, context session ‖ dealer. */
   proof: z.strictObject({ commitment: PointHexSchema, response: hexString(32) }),

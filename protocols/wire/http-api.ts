@@ -273,7 +273,7 @@ export const HTTP_API = {
       202: { ...json('The request is pending (taken now, or still running after the Prefer wait).', SignResultSchema), headers: { 'Preference-Applied': { description: '`wait=N` when Prefer: wait was applied.', schema: z.string() } } }
     },
     problems: {
-      400: { description: 'Refused: `expired`, `lifetime-too-long`, `message-too-large`, `prefix-mismatch` or another code (`sign-<code>`).', schemas: [P.SignRefusedProblemSchema] },
+      400: { description: 'Refused: `expired`, `lifetime-too-long`, `message-not-digest` (an ecdsa-secp256k1 key signs a 32-byte digest only), `message-too-large`, `prefix-mismatch` or another code (`sign-<code>`).', schemas: [P.SignRefusedProblemSchema] },
       403: { description: 'Refused: `bad-owner-signature`.', schemas: [P.SignRefusedProblemSchema] },
       404: { description: 'Refused: `unknown-key` (not registered here, or not usable yet).', schemas: [P.SignRefusedProblemSchema] },
       409: { description: 'Refused: `conflict` (this CM knows the request id under this key with another message).', schemas: [P.SignRefusedProblemSchema] },
@@ -284,6 +284,7 @@ export const HTTP_API = {
         schemas: [P.CoordinatorBusyProblemSchema, P.OwnerBusyProblemSchema, P.SignRefusedProblemSchema],
         headers: { 'Retry-After': { description: 'Seconds, with rate-limited, coordinator-busy and owner-busy (not with sign-rate-limited).', schema: z.string().regex(/^\d+$/) } }
       },
+      501: { description: 'Refused: `scheme-not-signable`: the key\'s scheme has no signing protocol in this build (ecdsa-secp256k1 until DKLs23 signs); nothing was signed, and every manager answers the same.', schemas: [P.SignRefusedProblemSchema] },
       503: { description: SENT_ON_DESCRIPTION, schemas: [P.CoordinatorRestartedProblemSchema, P.ManagerRoleLostProblemSchema] }
     },
     quota: { client: 'sign', owner: 'sign' }

@@ -5,13 +5,20 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { z } from 'zod'
 import { PROTOCOL_VERSION } from '../constants.js'
+import { KEY_SCHEMES, type KeyScheme } from '../keys/key-scheme.js'
 import { hexString, hexUpTo } from './hex.js'
 import { CommitmentsSchema, PointHexSchema } from './points.js'
 
-export const SCHEMES = ['ed25519', 'secp256k1'] as const
-export const SchemeSchema = z.enum(SCHEMES)
-export type Scheme = z.infer<typeof SchemeSchema>
+export { KEY_SCHEMES, type KeyScheme }
+/** The record's scheme: the signatures the key makes (protocols/keys/key-scheme.ts), not the curve it is shared over. */
+export const KeySchemeSchema = z.enum(KEY_SCHEMES)
 
+/**
+ * An Ethereum address as EIP-55 writes it: `0x` and 40 hex digits in mixed case (the one
+ * exception to lowercase hex on the wire: the case is the checksum). Whether it is the
+ * address of the record's key, checksum included, is checkRecord's (bad-address).
+ */
+export const EthereumAddressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an Ethereum address is 0x and 40 hex digits (EIP-55 case)')
 
 export const MAX_POLICY_MESSAGE_BYTES = 64 * 1024
 export const DEFAULT_POLICY = { maxMessageBytes: 4096, ratePerMinute: 600 } as const
@@ -29,8 +36,13 @@ export const KeyIdSchema = hexString(16)
 export const KeyRecordSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   keyId: KeyIdSchema,
-  scheme: SchemeSchema,
+  scheme: KeySchemeSchema,
   groupPublicKey: PointHexSchema,
+  /**
+   * ecdsa-secp256k1 keys only, and always there for them: the EIP-55 Ethereum address of
+   * groupPublicKey, owner-signed with the rest (docs/decisions/0018-ecdsa-key-scheme.md).
+   */
+  address: EthereumAddressSchema.optional(),
   /** Ed25519 public key that signs this record and every request for the key. */
   ownerAuthKey: hexString(32),
   network: z.string().min(1).max(64),
@@ -52,6 +64,6 @@ export type UnsignedKeyRecord = Omit<KeyRecord, 'signature'>
 export const KEY_RECORD_KIND = 'key_record'
 
 /** keyId = first 16 bytes of SHA-256("shardsig/v1/key-id\n" + scheme + "\n" + groupPublicKey hex). */
-export function deriveKeyId (scheme: Scheme, groupPublicKeyHex: string): string {
+export function deriveKeyId (scheme: KeyScheme, groupPublicKeyHex: string): string {
   return bytesToHex(sha256(new TextEncoder().encode(`shardsig/v1/key-id\n${scheme}\n${groupPublicKeyHex}`)).subarray(0, 16))
 }

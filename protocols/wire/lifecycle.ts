@@ -7,7 +7,7 @@ import { PROTOCOL_VERSION } from '../constants.js'
 import { GenesisSchema } from './genesis.js'
 import { hexString } from './hex.js'
 import { CommitmentsSchema, PeerIdStringSchema, PointHexSchema, SealedGridSchema } from './points.js'
-import { KeyIdSchema, SchemeSchema } from './key-record.js'
+import { KeyIdSchema, KeySchemeSchema } from './key-record.js'
 
 export const MEMBERSHIP_UPDATE_KIND = 'membership_update'
 export const RESHARE_CONTRIBUTION_KIND = 'reshare_contribution'
@@ -39,7 +39,7 @@ export const QuorumSchema = z.array(SlotSchema.extend({ peerId: PeerIdStringSche
 export const ReshareContributionSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   keyId: KeyIdSchema,
-  scheme: SchemeSchema,
+  scheme: KeySchemeSchema,
   fromEpoch: z.int().min(0),
   toEpoch: z.int().min(1),
   /** genesisDigest of the new membership the sub-shares are sealed to. */
@@ -58,7 +58,7 @@ export type ReshareContribution = z.infer<typeof ReshareContributionSchema>
 export const EpochRecordSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   keyId: KeyIdSchema,
-  scheme: SchemeSchema,
+  scheme: KeySchemeSchema,
   epoch: z.int().min(1),
   /** genesisDigest of the membership of `epoch`. */
   genesisDigest: hexString(32),

@@ -15,7 +15,10 @@ export const SIGN_REJECTION_STATUS: Readonly<Record<string, number>> = {
   'unknown-key': 404,
   conflict: 409,
   'rate-limited': 429,
-  deleted: 410
+  deleted: 410,
+  // The key's scheme has no signing protocol in this build (ecdsa-secp256k1 until DKLs23 is plugged in):
+  // every manager answers the same, so a client does not fail over on it.
+  'scheme-not-signable': 501
 }
 
 /** `detail` is always there: the node puts the title in it when it has nothing more to say. */

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { MAX_PRESIGN_BATCH, PROTOCOL_VERSION } from '../constants.js'
 import { hexString, hexUpTo } from './hex.js'
-import { KeyIdSchema, MAX_POLICY_MESSAGE_BYTES, SchemeSchema } from './key-record.js'
+import { KeyIdSchema, MAX_POLICY_MESSAGE_BYTES, KeySchemeSchema } from './key-record.js'
 
 export const SIGN_REQUEST_KIND = 'sign_request'
 
@@ -31,7 +31,7 @@ export const SignResultSchema = z.strictObject({
   requestId: RequestIdSchema,
   keyId: KeyIdSchema,
   status: SignStatusSchema,
-  scheme: SchemeSchema,
+  scheme: KeySchemeSchema,
   groupPublicKey: z.string(),
   /** Present when completed: 64 bytes (Ed25519 R||S, BIP340 r||s). */
   signature: hexString(64).optional(),

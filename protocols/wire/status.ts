@@ -3,7 +3,7 @@
 // For OpenAPI: StatusSchema is the 200 body of both routes (the stream sends it as SSE `data`).
 import { z } from 'zod'
 import { BlameRecordSchema, HealthReasonSchema, HealthStatusSchema, RoleNameSchema } from './http.js'
-import { KeyIdSchema, SchemeSchema } from './key-record.js'
+import { KeyIdSchema, KeySchemeSchema } from './key-record.js'
 import { PartyMemberSchema, RequestIdSchema } from './sign.js'
 
 /** A node named both ways: the genesis nodeId for people, the peer id for the protocol. */
@@ -14,7 +14,7 @@ export type NodeRef = z.infer<typeof NodeRefSchema>
 export const RecentSignRequestSchema = z.strictObject({
   requestId: RequestIdSchema,
   keyId: KeyIdSchema,
-  scheme: SchemeSchema,
+  scheme: KeySchemeSchema,
   status: z.enum(['completed', 'failed']),
   /** Sessions tried (1 when the first party signed). */
   attempts: z.int().min(0),

@@ -25,6 +25,7 @@ import { WhoClSchema } from '../../protocols/wire/http.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import { runCli, useE2eDevnet } from '../helpers/e2e-devnet.js'
 import { verifiesIndependently } from '../helpers/verify.js'
+import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
 
 const net = useE2eDevnet('lifecycle-e2e', { basePortFrom: 30100 })
 /** Keys dealt before the update: enough that resharing takes a few seconds, so the kill lands in it. */
@@ -135,13 +136,13 @@ describe('update_node_set e2e: 9 node processes', () => {
       }
     }
     for (const key of keys.slice(0, 4)) {
-      const curve = curveFor(key.scheme)
-      const params = { scheme: key.scheme, ...m1.params, members: m1.committees.map(c => c.length) }
+      const curve = curveFor(sharingCurveOf(key.scheme))
+      const params = { scheme: sharingCurveOf(key.scheme), ...m1.params, members: m1.committees.map(c => c.length) }
       const reconstruct = (party: Party): bigint => partyCoefficients(params, party).reduce((x, s) =>
-        curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(key.scheme, shares.get(key.keyId)!.get(m1.committees[s.committee - 1]![s.member - 1]!.peerId)!.share))), 0n)
+        curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(sharingCurveOf(key.scheme), shares.get(key.keyId)!.get(m1.committees[s.committee - 1]![s.member - 1]!.peerId)!.share))), 0n)
       const x = reconstruct(new Map([[1, [1, 2]], [3, [1, 2]]]))
       expect(reconstruct(new Map([[2, [1, 2]], [3, [2, 3]]]))).toBe(x)
-      expect(curve.pointEquals(curve.mulBase(x), pointFromHex(key.scheme, key.groupPublicKey))).toBe(true)
+      expect(curve.pointEquals(curve.mulBase(x), pointFromHex(sharingCurveOf(key.scheme), key.groupPublicKey))).toBe(true)
     }
   }, 300_000)
 })

@@ -39,7 +39,8 @@ const E2E_TIMEOUT_MS = 180_000
 const POLL_LIMIT_MS = 30_000
 const MAX_LABEL_CHARS = 64
 
-const cliKeys: Partial<Record<'ed25519' | 'secp256k1', KeyFile>> = {}
+const FROST_SCHEMES = ['ed25519', 'secp256k1'] as const
+const cliKeys: Partial<Record<typeof FROST_SCHEMES[number], KeyFile>> = {}
 /** Ids the test created: none may show up as a label value. */
 const ids = new Set<string>()
 
@@ -135,8 +136,8 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
     const before = await scrapeAll(devnet)
     for (const [i, s] of before) checkLabels(s, devnet, `node ${i} before`)
 
-    // new_user and sign, both schemes, through the CLI.
-    for (const scheme of SCHEMES) {
+    // new_user and sign, both schemes FROST signs, through the CLI (ecdsa-secp256k1 is not signed yet).
+    for (const scheme of FROST_SCHEMES) {
       const keyPath = join(net.dir(), `${scheme}.key.json`)
       const made = await runCli(['new-user', '--node', devnet.node(2).http, '--scheme', scheme, '--out', keyPath])
       expect(made.code, made.stderr).toBe(0)
@@ -150,7 +151,7 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
     }
     phase('new_user and sign, both schemes')
     const after = await scrapeAll(devnet)
-    for (const scheme of SCHEMES) {
+    for (const scheme of FROST_SCHEMES) {
       // One CL per committee relays each key; one CM coordinates each request.
       const relayed = total(after, 'shardsig_new_user_duration_seconds_count', { scheme, outcome: 'completed' }) - total(before, 'shardsig_new_user_duration_seconds_count', { scheme, outcome: 'completed' })
       expect(relayed, `new_user relays (${scheme})`).toBeGreaterThanOrEqual(devnet.params.committees)

@@ -9,18 +9,19 @@ import { signAsPeer } from '../../protocols/crypto/peer-signature.js'
 import { sealShare } from '../../protocols/crypto/share-seal.js'
 import { dealReshare } from '../../protocols/lifecycle/reshare.js'
 import { contributionDigest, dealContribution, dealingContext } from '../../protocols/new-user/dkg.js'
-import { curveFor, encodeScalar, SecretScalar, type Scheme } from '../../protocols/sharing/index.js'
+import { curveFor, encodeScalar, SecretScalar, type CurveName } from '../../protocols/sharing/index.js'
 import { signShareStatement } from '../../protocols/sign/share-statement.js'
 import { frostProtocol, type FrostContribution, type FrostKey, type FrostProtocol } from '../../protocols/sign/machine/frost-protocol.js'
 import type { SessionFacts, SignerProgress } from '../../protocols/sign/machine/threshold-protocol.js'
 import { DKG_COMMITMENT_KIND, DKG_CONTRIBUTION_KIND } from '../../protocols/wire/dkg.js'
 import type { PartyMember } from '../../protocols/wire/sign.js'
 import type { NodeProtocols } from '../../node/node-protocols.js'
+import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
 
 /** A FROST contribution whose signature share is one more than the honest one (its statement left as it was). */
-export function shareOffByOne (c: FrostContribution, scheme: Scheme): FrostContribution {
+export function shareOffByOne (c: FrostContribution, scheme: CurveName): FrostContribution {
   const curve = curveFor(scheme)
   return { ...c, share: { ...c.share, share: bytesToHex(curve.encodeScalar(curve.Fn.add(curve.decodeScalar(hexToBytes(c.share.share)), 1n))) } }
 }
@@ -61,10 +62,10 @@ export function corruptShares (on: () => boolean = () => true): Pick<NodeProtoco
 export const corruptDkgSubShares: Pick<NodeProtocols, 'dealDkg'> = {
   dealDkg: async (request, membership, dealer, seed, randomBytes) => {
     const output = await dealContribution(request, membership, dealer, seed, randomBytes)
-    const curve = curveFor(request.scheme)
+    const curve = curveFor(sharingCurveOf(request.scheme))
     const shares = await Promise.all(membership.committees.map(async (members, c) => await Promise.all(members.map(async (m, i) =>
       await sealShare(hexToBytes(m.encryptionPublicKey), dealerSlot(dealingContext(request), dealer, c + 1, i + 1, m.peerId),
-        encodeScalar(request.scheme, curve.randomScalar(random)))))))
+        encodeScalar(sharingCurveOf(request.scheme), curve.randomScalar(random)))))))
     const { signature: _s, ...unsigned } = output.contribution
     const contribution = signAsPeer(DKG_CONTRIBUTION_KIND, { ...unsigned, shares }, seed)
     const { signature: _c, ...commit } = output.commitment
@@ -75,5 +76,5 @@ export const corruptDkgSubShares: Pick<NodeProtocols, 'dealDkg'> = {
 /** A holder that deals a share of its own choosing instead of κ·s when its key is reshared: the C_{i,0} = κ·Y check must name it. */
 export const corruptReshare: Pick<NodeProtocols, 'dealReshare'> = {
   dealReshare: async (input, randomBytes) =>
-    await dealReshare({ ...input, share: new SecretScalar(curveFor(input.state.scheme).randomScalar(random)) }, randomBytes)
+    await dealReshare({ ...input, share: new SecretScalar(curveFor(sharingCurveOf(input.state.scheme)).randomScalar(random)) }, randomBytes)
 }

@@ -7,7 +7,7 @@ import { createCoordinatorMachine, type CoordinatorMachine } from '../../protoco
 import type { AnyProtocol } from '../../protocols/sign/machine/coordinator-session.js'
 import type { CoordinatorEffect, CoordinatorEvent, CoordinatorKey, CoordinatorState, CoordinatorView } from '../../protocols/sign/machine/coordinator-types.js'
 import type { LedgerContribution, SignerAnswer } from '../../protocols/sign/machine/messages.js'
-import { DEFAULT_POLICY, type KeyRecord, type Scheme } from '../../protocols/wire/key-record.js'
+import { DEFAULT_POLICY, type KeyRecord, type KeyScheme } from '../../protocols/wire/key-record.js'
 import { SIGN_REQUEST_KIND, type NewParty, type PartyMember, type SignRequest } from '../../protocols/wire/sign.js'
 import { seeded } from './deterministic.js'
 import { newOwner } from './owner.js'
@@ -19,7 +19,7 @@ export const SELF = 'cm-self'
 type Effect<K extends CoordinatorEffect['kind']> = Extract<CoordinatorEffect, { kind: K }>
 
 /** A request owned by a fresh owner, and the key record the CM holds for it (only what the machine reads is real). */
-export function ownedRequest (opts: { scheme?: Scheme, message?: string, lifetimeMs?: number, requestId?: string, groupPublicKey?: string } = {}): { request: SignRequest, record: KeyRecord } {
+export function ownedRequest (opts: { scheme?: KeyScheme, message?: string, lifetimeMs?: number, requestId?: string, groupPublicKey?: string } = {}): { request: SignRequest, record: KeyRecord } {
   const owner = newOwner()
   const scheme = opts.scheme ?? 'ed25519'
   const request = signBody(SIGN_REQUEST_KIND, {

@@ -6,12 +6,12 @@ import { ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr_FROST } from '@noble/curves/secp256k1.js'
 import type { FROST } from '@noble/curves/abstract/frost.js'
 import type { SessionSigner, SigningSession } from '../../protocols/frost/index.js'
-import { curveFor, publicShare, type CommitteePublic, type RandomBytes, type Scheme } from '../../protocols/sharing/index.js'
+import { curveFor, publicShare, type CommitteePublic, type RandomBytes, type CurveName } from '../../protocols/sharing/index.js'
 
 export interface NobleCommitments { committee: number, member: number, hiding: Uint8Array, binding: Uint8Array }
 export interface NobleNonces { hiding: Uint8Array, binding: Uint8Array }
 
-const FROSTS: Record<Scheme, FROST> = { ed25519: ed25519_FROST, secp256k1: schnorr_FROST }
+const FROSTS: Record<CurveName, FROST> = { ed25519: ed25519_FROST, secp256k1: schnorr_FROST }
 const own = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b)
 
 function pub (session: SigningSession, verifyingShares: Record<string, Uint8Array>) {
@@ -28,7 +28,7 @@ function list (session: SigningSession, commitments: readonly NobleCommitments[]
 }
 
 /** Round 1 with noble: the same nonce derivation (hedged with the raw sub-share s). */
-export function nobleCommit (scheme: Scheme, share: bigint, randomBytes: RandomBytes): { nonces: NobleNonces, hiding: Uint8Array, binding: Uint8Array } {
+export function nobleCommit (scheme: CurveName, share: bigint, randomBytes: RandomBytes): { nonces: NobleNonces, hiding: Uint8Array, binding: Uint8Array } {
   const frost = FROSTS[scheme]
   const { nonces, commitments } = frost.commit({ identifier: frost.Identifier.fromNumber(1), signingShare: own(curveFor(scheme).encodeScalar(share)) },
     (n?: number) => own(randomBytes(n ?? 32)))

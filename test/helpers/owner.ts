@@ -3,7 +3,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from 'node:crypto'
 import { signBody } from '../../protocols/crypto/owner-auth.js'
 import { dealNewUser, type DealtNewUser } from '../../protocols/new-user/deal-bundles.js'
-import { DEFAULT_POLICY, KEY_RECORD_KIND, type KeyRecord, type Scheme } from '../../protocols/wire/key-record.js'
+import { DEFAULT_POLICY, KEY_RECORD_KIND, type KeyRecord, type KeyScheme } from '../../protocols/wire/key-record.js'
 import type { Membership } from '../../protocols/wire/membership.js'
 import { NEW_USER_KIND, type NewUserBundle } from '../../protocols/wire/new-user.js'
 
@@ -11,7 +11,7 @@ export function newOwner (): Uint8Array {
   return ed25519.utils.randomSecretKey()
 }
 
-export async function deal (membership: Membership, owner: Uint8Array, scheme: Scheme = 'ed25519'): Promise<DealtNewUser> {
+export async function deal (membership: Membership, owner: Uint8Array, scheme: KeyScheme = 'ed25519'): Promise<DealtNewUser> {
   return await dealNewUser({ scheme, membership, ownerSecretKey: owner, policy: { ...DEFAULT_POLICY }, nowMs: Date.now(), randomBytes: n => new Uint8Array(randomBytes(n)) })
 }
 

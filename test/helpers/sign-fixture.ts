@@ -4,7 +4,7 @@
 import { ownerPublicKey, signBody } from '../../protocols/crypto/owner-auth.js'
 import type { SignerKey } from '../../protocols/frost/index.js'
 import type { KeyState } from '../../protocols/lifecycle/reshare.js'
-import { dealNested, type NestedDeal, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
+import { dealNested, type NestedDeal, type CurveName, type SharingParams } from '../../protocols/sharing/index.js'
 import type { FrostKey } from '../../protocols/sign/machine/frost-protocol.js'
 import type { KeyLookup } from '../../protocols/sign/machine/signer-types.js'
 import { DEFAULT_POLICY, type KeyRecord, type Policy } from '../../protocols/wire/key-record.js'
@@ -29,7 +29,7 @@ export interface SignFixture {
   request: (opts?: { message?: string, requestId?: string, expiresAt?: number }) => SignRequest
 }
 
-export function signFixture (opts: { scheme?: Scheme, seed?: string, policy?: Partial<Policy>, committees?: number, size?: number, tc?: number, tm?: number } = {}): SignFixture {
+export function signFixture (opts: { scheme?: CurveName, seed?: string, policy?: Partial<Policy>, committees?: number, size?: number, tc?: number, tm?: number } = {}): SignFixture {
   const scheme = opts.scheme ?? 'ed25519'
   const committees = opts.committees ?? 3
   const size = opts.size ?? 3

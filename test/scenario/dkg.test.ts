@@ -16,6 +16,7 @@ import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, t
 import { flipHexByte, newOwner } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
 import { corruptDkgSubShares } from '../helpers/byzantine.js'
+import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
 
 /** Node index (0-based) whose dealer seals wrong sub-shares: the leader of committee 1 when every node is live (so it is the first candidate there). */
 let BAD_DEALER = -1
@@ -28,12 +29,12 @@ function nodeOf (peerId: string): ShardsigNode {
 
 /** Test-only: the key from the members' stored shares over a party. */
 async function reconstruct (record: KeyRecord, party: Party): Promise<bigint> {
-  const curve = curveFor(record.scheme)
-  const params = { scheme: record.scheme, ...record.params, members: membership.committees.map(c => c.length) }
+  const curve = curveFor(sharingCurveOf(record.scheme))
+  const params = { scheme: sharingCurveOf(record.scheme), ...record.params, members: membership.committees.map(c => c.length) }
   let x = 0n
   for (const s of partyCoefficients(params, party)) {
     const stored = (await nodeOf(membership.committees[s.committee - 1]![s.member - 1]!.peerId).shares.get(record.keyId, 0))!
-    x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(record.scheme, stored.share)))
+    x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(sharingCurveOf(record.scheme), stored.share)))
   }
   return x
 }

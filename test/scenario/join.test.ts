@@ -19,7 +19,7 @@ import { signMembershipUpdate } from '../../protocols/lifecycle/membership-updat
 import { selectParty } from '../../protocols/sign/select-party.js'
 import { curveFor, partyCoefficients, pointFromHex, scalarFromHex, type Party } from '../../protocols/sharing/index.js'
 import type { Genesis } from '../../protocols/wire/genesis.js'
-import type { KeyRecord, Scheme } from '../../protocols/wire/key-record.js'
+import type { KeyRecord, KeyScheme } from '../../protocols/wire/key-record.js'
 import { membershipOf } from '../../protocols/wire/membership.js'
 import type { JoiningNode } from '../../node/join.js'
 import type { ShardsigNode } from '../../node/node.js'
@@ -27,6 +27,7 @@ import { describeLiveness, startInProcessCluster, waitUntil, type InProcessClust
 import { newOwner } from '../helpers/owner.js'
 import { signContinuously, type SignLoopResult } from '../helpers/sign-loop.js'
 import { verifiesIndependently } from '../helpers/verify.js'
+import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
 
 /** The new nodes: node-10 into committee 1, node-11 into committee 2 (0-based indexes). */
 const JOINERS = [{ index: 9, committee: 1 }, { index: 10, committee: 2 }]
@@ -48,7 +49,7 @@ beforeAll(async () => {
   cluster = await startInProcessCluster(9, { basePortFrom: 27100 })
   await waitUntil(() => members().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   g0 = members()[0]!.genesis
-  for (const scheme of ['ed25519', 'secp256k1'] as Scheme[]) {
+  for (const scheme of ['ed25519', 'secp256k1'] as KeyScheme[]) {
     const owner = newOwner()
     keys.push({ record: (await newUser({ node: members()[0]!.http.url, scheme, ownerSecretKey: owner })).record, owner })
   }
@@ -126,8 +127,8 @@ describe('update_node_set adding nodes', () => {
       expect(entry.record).toMatchObject({ epoch: 1, groupPublicKey: record.groupPublicKey })
       for (const j of joining) expect(entry.record.holders.flat()).toContain(j.identity.peerId)
       for (const j of joining) expect((await node(j.identity.peerId).shares.get(record.keyId, 1))?.state).toBe('active')
-      const curve = curveFor(record.scheme)
-      const params = { scheme: record.scheme, ...m1.params, members: m1.committees.map(c => c.length) }
+      const curve = curveFor(sharingCurveOf(record.scheme))
+      const params = { scheme: sharingCurveOf(record.scheme), ...m1.params, members: m1.committees.map(c => c.length) }
       const slotOf = (peerId: string): { committee: number, member: number } => {
         const c = m1.committees.findIndex(members => members.some(m => m.peerId === peerId))
         return { committee: c + 1, member: m1.committees[c]!.findIndex(m => m.peerId === peerId) + 1 }
@@ -136,14 +137,14 @@ describe('update_node_set adding nodes', () => {
         let x = 0n
         for (const s of partyCoefficients(params, party)) {
           const stored = await node(m1.committees[s.committee - 1]![s.member - 1]!.peerId).shares.get(record.keyId, 1)
-          x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(record.scheme, stored!.share)))
+          x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(sharingCurveOf(record.scheme), stored!.share)))
         }
         return x
       }
       // Committees 1 and 2, each with its joiner and one member that was there before.
       const [j1, j2] = joining.map(j => slotOf(j.identity.peerId))
       const x = await reconstruct(new Map([[1, [1, j1!.member]], [2, [1, j2!.member]]]))
-      expect(curve.pointEquals(curve.mulBase(x), pointFromHex(record.scheme, record.groupPublicKey))).toBe(true)
+      expect(curve.pointEquals(curve.mulBase(x), pointFromHex(sharingCurveOf(record.scheme), record.groupPublicKey))).toBe(true)
     }
   })
 

@@ -1,5 +1,6 @@
 // new_user on nine real in-process nodes (libp2p on 127.0.0.1, stores in a
-// temp dir): the happy path for both schemes, hostile bundles, a committee
+// temp dir): the happy path for every scheme (ecdsa-secp256k1's address
+// checked, and its sign requests refused until DKLs23 signs), hostile bundles, a committee
 // leader that equivocates, a member that refused its sub-share left out of
 // the key's parties, and a node that was down catching up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,6 +22,11 @@ import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, t
 import { deal, flipHexByte, newOwner, resign } from '../helpers/owner.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
+import { ethereumAddress } from '../../protocols/keys/eth-address.js'
+import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
+import { KEY_SCHEMES } from '../../protocols/wire/key-record.js'
+import { SignResultSchema } from '../../protocols/wire/sign.js'
+import { ledgerKey } from '../../protocols/sign/ledger-rules.js'
 
 let cluster: InProcessCluster
 let membership: Membership
@@ -55,7 +61,7 @@ beforeAll(async () => {
 afterAll(async () => { await cluster?.close() })
 
 describe('new_user', () => {
-  for (const scheme of ['ed25519', 'secp256k1'] as const) {
+  for (const scheme of KEY_SCHEMES) {
     it(`deals a ${scheme} key: every member verifies and stores its share, every node registers the record`, async () => {
       const owner = newOwner()
       const result = await newUser({ node: cluster.running()[4]!.http.url, scheme, ownerSecretKey: owner })
@@ -67,16 +73,20 @@ describe('new_user', () => {
       const entry = await callJson('GET', `${cluster.running()[8]!.http.url}/keys/${keyId}`, KeyInfoSchema)
       expect(entry.record).toEqual(result.record)
       expect(entry).toMatchObject({ confirmedCommittees: [1, 2, 3], usable: true })
+      if (sharingCurveOf(scheme) === 'secp256k1') expect(result.record.groupPublicKey).toMatch(/^02[0-9a-f]{64}$/)
+      // An ecdsa-secp256k1 record carries its key's EIP-55 address; no other record does.
+      expect(entry.record.address).toBe(scheme === 'ecdsa-secp256k1' ? ethereumAddress(hexToBytes(result.record.groupPublicKey)) : undefined)
 
       // Test-only: any valid party's shares, weighted by κ, give back the dealt key.
-      const curve = curveFor(scheme)
-      const params = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
+      const curveName = sharingCurveOf(scheme)
+      const curve = curveFor(curveName)
+      const params = { scheme: curveName, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
       for (const party of [new Map([[1, [1, 2]], [2, [2, 3]]]), new Map([[2, [1, 3]], [3, [1, 2]]])]) {
         let x = 0n
         for (const s of partyCoefficients(params, party)) {
           const holder = nodeOf(membership.committees[s.committee - 1]![s.member - 1]!.peerId)
           const stored = (await holder.shares.get(keyId, 0))!
-          x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(scheme, stored.share)))
+          x = curve.Fn.add(x, curve.Fn.mul(s.kappa, scalarFromHex(curveName, stored.share)))
         }
         expect(x).toBe(result.secret!.expose())
       }
@@ -102,6 +112,37 @@ describe('new_user', () => {
     const res = await post(leaderOf(1), changed)
     expect(res.status).toBe(409)
     expect(res.body.code).toBe('conflict')
+  })
+
+  it('refuses an ecdsa-secp256k1 sign request: 400 for a message that is not a 32-byte digest, else 501 until DKLs23 signs; nothing signed', async () => {
+    const owner = newOwner()
+    const node = cluster.running()[4]!.http.url
+    const { record } = await newUser({ node, scheme: 'ecdsa-secp256k1', ownerSecretKey: owner })
+    const key = keyFileOf(record, node, owner)
+    expect(key.address).toBe(record.address)
+    await waitUntil(() => cluster.running().every(n => n.registry.get(record.keyId)?.receipts.length === 9), AbortSignal.timeout(5_000))
+    const cm = nodeOf(cluster.running()[0]!.view.roles().managers[0]!)
+    const ask = async (message: Uint8Array): Promise<{ status: number, body: any, requestId: string }> => {
+      const requestId = newRequestId()
+      const request = buildSignRequest(key, message, requestId, Date.now() + 60_000)
+      const res = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=5' }, body: JSON.stringify(request) })
+      return { status: res.status, body: await res.json(), requestId }
+    }
+    for (const length of [0, 31, 33, 64]) {
+      const refused = await ask(new Uint8Array(length).fill(7))
+      expect(refused.status, `${length} bytes`).toBe(400)
+      expect(refused.body).toMatchObject({ type: 'https://shardsig.dev/problems/sign-message-not-digest', code: 'message-not-digest' })
+      expect(refused.body.detail).toContain(`${length} bytes`)
+    }
+    const digest = await ask(new Uint8Array(32).fill(7))
+    expect(digest.status).toBe(501)
+    expect(digest.body).toMatchObject({ type: 'https://shardsig.dev/problems/sign-scheme-not-signable', title: 'Sign Request Refused', status: 501, code: 'scheme-not-signable' })
+    expect(digest.body.detail).toContain('ecdsa-secp256k1')
+    // Not taken: the manager has no result for it, and no signer's ledger holds the request.
+    const status = await fetch(`${cm.http.url}/sign_request/${digest.requestId}?keyId=${record.keyId}`)
+    expect(status.status).toBe(404)
+    for (const n of cluster.running()) expect(await n.store.get(ledgerKey(record.keyId, digest.requestId)), n.nodeId).toBeUndefined()
+    expect(SignResultSchema.shape.scheme.options).toContain('ecdsa-secp256k1')
   })
 
   it('sends a bundle to the backup, not only the leader; any other node answers 421 with the roles', async () => {
@@ -190,6 +231,26 @@ describe('new_user rejects bad bundles and stores nothing', () => {
     expect(res.body.result.receipts).toEqual([])
     expect(new Set(res.body.result.failures.map((f: { code: string }) => f.code))).toEqual(new Set(['bad-share']))
     await nothingStored(dealt.record.keyId)
+  })
+
+  it('an ecdsa-secp256k1 record whose address is missing, re-cased or another key\'s: 400 bad-address naming the field', async () => {
+    const owner = newOwner()
+    const dealt = await deal(membership, owner, 'ecdsa-secp256k1')
+    const other = await deal(membership, newOwner(), 'ecdsa-secp256k1')
+    const { address: _a, ...withoutAddress } = dealt.record
+    for (const record of [withoutAddress, { ...dealt.record, address: dealt.record.address!.toLowerCase() }, { ...dealt.record, address: other.record.address! }]) {
+      const res = await post(leaderOf(1), resign(dealt.bundles[0]!, owner, record as typeof dealt.record))
+      expect(res.status).toBe(400)
+      expect(res.body).toMatchObject({ type: 'https://shardsig.dev/problems/new-user-rejected', code: 'bad-address' })
+      expect(res.body.detail).toContain('record.address')
+    }
+    // An address on a key of another scheme is refused too.
+    const frostOwner = newOwner()
+    const frost = await deal(membership, frostOwner, 'secp256k1')
+    const res = await post(leaderOf(1), resign(frost.bundles[0]!, frostOwner, { ...frost.record, address: dealt.record.address! }))
+    expect(res.body).toMatchObject({ code: 'bad-address' })
+    await nothingStored(dealt.record.keyId)
+    await nothingStored(frost.record.keyId)
   })
 
   it('an unknown scheme, a malformed body and an oversized body', async () => {

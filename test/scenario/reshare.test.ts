@@ -23,7 +23,7 @@ import { signMembershipUpdate } from '../../protocols/lifecycle/membership-updat
 import { chooseQuorum } from '../../protocols/lifecycle/reshare.js'
 import { curveFor, partyCoefficients, pointFromHex, scalarFromHex, type Party } from '../../protocols/sharing/index.js'
 import type { Genesis } from '../../protocols/wire/genesis.js'
-import type { KeyRecord, Scheme } from '../../protocols/wire/key-record.js'
+import type { KeyRecord, KeyScheme } from '../../protocols/wire/key-record.js'
 import { KeyInfoSchema } from '../../protocols/new-user/registry-entry.js'
 import { MembershipStatusSchema } from '../../protocols/wire/lifecycle.js'
 import { membershipOf, type Membership } from '../../protocols/wire/membership.js'
@@ -36,6 +36,7 @@ import { describeLiveness, startInProcessCluster, waitUntil, type InProcessClust
 import { newOwner } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
 import { signContinuously, type SignLoopResult } from '../helpers/sign-loop.js'
+import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
 
 /** Node index (0-based) whose holder deals a value of its own choosing when resharing (node-3, committee 3). */
 const LIAR = 2
@@ -83,7 +84,7 @@ describe('update_node_set to the pending epoch', () => {
     // up to 24 keys leave a failure chance of (5/9)^24, about 1 in 10^6 (8 keys were 1 in 110, and CI hit it).
     for (let i = 0; i < MAX_KEYS_UNTIL_LIAR_IN_QUORUM && (keys.length < 2 || !keys.some(k => chooseQuorum(keyStateOf(k.record), 1, live)!.some(s => s.peerId === liar))); i++) {
       const owner = newOwner()
-      const scheme: Scheme = i % 2 === 0 ? 'ed25519' : 'secp256k1'
+      const scheme: KeyScheme = i % 2 === 0 ? 'ed25519' : 'secp256k1'
       keys.push({ record: (await newUser({ node: url(4), scheme, ownerSecretKey: owner })).record, owner })
     }
     expect(keys.some(k => chooseQuorum(keyStateOf(k.record), 1, live)!.some(s => s.peerId === liar))).toBe(true)
@@ -151,12 +152,12 @@ describe('update_node_set to the pending epoch', () => {
       expect(entry.record.groupPublicKey).toBe(record.groupPublicKey)
       expect(entry.record.holders.flat().some(p => removed.includes(p))).toBe(false)
       // Test-only: two parties of the new structure reconstruct one key whose public key is X.
-      const curve = curveFor(record.scheme)
-      const params = { scheme: record.scheme, ...m1.params, members: m1.committees.map(c => c.length) }
+      const curve = curveFor(sharingCurveOf(record.scheme))
+      const params = { scheme: sharingCurveOf(record.scheme), ...m1.params, members: m1.committees.map(c => c.length) }
       const shareOf = async (committee: number, member: number): Promise<bigint> => {
         const stored = (await nodeOf(m1.committees[committee - 1]![member - 1]!.peerId).shares.get(record.keyId, 1))!
         expect(stored.state).toBe('active')
-        return scalarFromHex(record.scheme, stored.share)
+        return scalarFromHex(sharingCurveOf(record.scheme), stored.share)
       }
       const reconstruct = async (party: Party, share = shareOf): Promise<bigint> => {
         let x = 0n
@@ -166,11 +167,11 @@ describe('update_node_set to the pending epoch', () => {
       // Committee 3's member 3 (node-9) was down: it has no share; parties without it.
       const a = await reconstruct(new Map([[1, [1, 2]], [3, [1, 2]]]))
       expect(await reconstruct(new Map([[2, [1, 2]], [3, [1, 2]]]))).toBe(a)
-      expect(curve.pointEquals(curve.mulBase(a), pointFromHex(record.scheme, record.groupPublicKey))).toBe(true)
+      expect(curve.pointEquals(curve.mulBase(a), pointFromHex(sharingCurveOf(record.scheme), record.groupPublicKey))).toBe(true)
       // Old and new shares do not combine: committee 1's epoch-0 shares (same slots' holders before the update) with committee 3's new ones.
       const old1 = m0.committees[0]!.map(m => epoch0Shares.get(m.peerId)?.get(record.keyId))
       const mixed = await reconstruct(new Map([[1, [1, 2]], [3, [1, 2]]]), async (committee, member) =>
-        committee === 1 ? scalarFromHex(record.scheme, old1[member - 1]!) : await shareOf(committee, member))
+        committee === 1 ? scalarFromHex(sharingCurveOf(record.scheme), old1[member - 1]!) : await shareOf(committee, member))
       expect(mixed).not.toBe(a)
       // No epoch-0 share is left on any node that stays.
       for (const i of stays) expect(await cluster.nodes[i]!.shares.get(record.keyId, 0)).toBeUndefined()

@@ -12,7 +12,7 @@ import { encodeCommitments, encodeSignatureShare } from '../../protocols/frost/i
 import { testFrost } from '../helpers/frost.js'
 import { checkBlameEvidence, type EvidenceKey } from '../../protocols/sign/blame-evidence.js'
 import { signShareStatement } from '../../protocols/sign/share-statement.js'
-import { curveFor, dealNested, publicPart, SCHEMES, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
+import { curveFor, dealNested, publicPart, CURVE_NAMES, type CurveName, type SharingParams } from '../../protocols/sharing/index.js'
 import type { InvalidShareEvidence } from '../../protocols/wire/blame-evidence.js'
 import type { BlameRecord } from '../../protocols/wire/http.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
@@ -28,7 +28,7 @@ const PARTY = new Map([[1, [1, 2]], [2, [1, 3]]])
 interface Case { key: EvidenceKey, blame: BlameRecord, evidence: InvalidShareEvidence, seeds: Map<string, Uint8Array> }
 
 /** One session of a 3 × 3 key (tc = tm = 2); the signer at (1, 2) sends `corrupted` (share + 1) or its honest share. */
-async function session (scheme: Scheme, corrupted: boolean): Promise<Case> {
+async function session (scheme: CurveName, corrupted: boolean): Promise<Case> {
   const params: SharingParams = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
   const deal = dealNested(params, seeded(`evidence/${scheme}`))
   const owner = newOwner()
@@ -66,7 +66,7 @@ async function session (scheme: Scheme, corrupted: boolean): Promise<Case> {
   }
 }
 
-describe.each(SCHEMES)('invalid-share evidence (%s)', scheme => {
+describe.each(CURVE_NAMES)('invalid-share evidence (%s)', scheme => {
   it('proves a share that does not verify, signed by the signer that sent it', async () => {
     const c = await session(scheme, true)
     expect(checkBlameEvidence(testFrost, c.blame, c.key)).toMatchObject({ verdict: 'proven' })

@@ -5,17 +5,19 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { x25519 } from '@noble/curves/ed25519.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { ownerPublicKey, signBody } from '../../protocols/crypto/owner-auth.js'
 import { signAsPeer } from '../../protocols/crypto/peer-signature.js'
-import { DealerFault, NewUserRejection } from '../../protocols/new-user/check-record.js'
+import { checkRecord, DealerFault, NewUserRejection } from '../../protocols/new-user/check-record.js'
+import { ethereumAddress } from '../../protocols/keys/eth-address.js'
+import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
 import {
   checkDealerSet, checkDkgRequest, chooseDealers, contributionDigest, dealContribution, openDkgShare, recordFromTranscript,
   verifyTranscript, checkRecordMatchesTranscript, type DealerOutput
 } from '../../protocols/new-user/dkg.js'
 import { curveFor, partyCoefficients, pointFromHex, scalarToHex } from '../../protocols/sharing/index.js'
 import { DKG_COMMITMENT_KIND, DKG_CONTRIBUTION_KIND, DKG_REQUEST_KIND, type DkgRequest, type DkgTranscript } from '../../protocols/wire/dkg.js'
-import { DEFAULT_POLICY, KEY_RECORD_KIND, type Scheme } from '../../protocols/wire/key-record.js'
+import { DEFAULT_POLICY, KEY_RECORD_KIND, KEY_SCHEMES, type KeyScheme } from '../../protocols/wire/key-record.js'
 import type { Membership } from '../../protocols/wire/membership.js'
 import { flipHexByte, newOwner } from '../helpers/owner.js'
 import { seeded } from '../helpers/deterministic.js'
@@ -39,16 +41,16 @@ beforeAll(async () => {
   }
 })
 
-function request (scheme: Scheme, owner: Uint8Array, extra: Partial<DkgRequest> = {}): DkgRequest {
+function request (scheme: KeyScheme, owner: Uint8Array, extra: Partial<DkgRequest> = {}): DkgRequest {
   return signBody(DKG_REQUEST_KIND, {
     v: 1 as const, session: 'cd'.repeat(16), scheme, ownerAuthKey: ownerPublicKey(owner), network: membership.network,
     genesisDigest: membership.genesisDigest, epoch: 0, expiresAt: NOW + 30_000, ...extra
   }, owner) as DkgRequest
 }
 
-async function runDealers (scheme: Scheme, req: DkgRequest): Promise<{ dealers: TestNode[], outputs: DealerOutput[], transcript: DkgTranscript }> {
+async function runDealers (scheme: KeyScheme, req: DkgRequest, seed: string = scheme): Promise<{ dealers: TestNode[], outputs: DealerOutput[], transcript: DkgTranscript }> {
   const dealers = [nodes[0]![0]!, nodes[1]![1]!, nodes[2]![2]!]
-  const outputs = await Promise.all(dealers.map(async (d, i) => await dealContribution(req, membership, d.peerId, d.seed, seeded(`${scheme}/${i}`))))
+  const outputs = await Promise.all(dealers.map(async (d, i) => await dealContribution(req, membership, d.peerId, d.seed, seeded(`${seed}/${i}`))))
   return { dealers, outputs, transcript: { session: req.session, commitments: outputs.map(o => o.commitment), contributions: outputs.map(o => o.contribution) } }
 }
 
@@ -60,14 +62,19 @@ function resigned (dealer: TestNode, output: DealerOutput, change: (c: DealerOut
   return { contribution, commitment: signAsPeer(DKG_COMMITMENT_KIND, { ...commit, contributionDigest: contributionDigest(contribution) }, dealer.seed) }
 }
 
-describe.each(['ed25519', 'secp256k1'] as const)('%s DKG transcript', (scheme) => {
+describe.each(KEY_SCHEMES)('%s DKG transcript', (scheme) => {
+  const curveName = sharingCurveOf(scheme)
+
   it('verifies, sums to a record members accept, and every member\'s share sum fits it (two parties reconstruct one key)', async () => {
     const owner = newOwner()
     const { transcript } = await runDealers(scheme, request(scheme, owner))
     const verified = verifyTranscript(transcript, membership, scheme)
     const record = signBody(KEY_RECORD_KIND, recordFromTranscript({ scheme, membership, ownerAuthKey: ownerPublicKey(owner), policy: DEFAULT_POLICY, createdAt: NOW }, verified), owner)
     checkRecordMatchesTranscript(record, verified)
-    if (scheme === 'secp256k1') expect(record.groupPublicKey.startsWith('02')).toBe(true)
+    expect(() => checkRecord(record, membership)).not.toThrow()
+    if (curveName === 'secp256k1') expect(record.groupPublicKey).toMatch(/^02[0-9a-f]{64}$/)
+    // The address is the record's for ecdsa-secp256k1, and nobody else's.
+    expect(record.address).toBe(scheme === 'ecdsa-secp256k1' ? ethereumAddress(hexToBytes(record.groupPublicKey)) : undefined)
 
     const shares = new Map<string, bigint>()
     for (const [ci, c] of nodes.entries()) {
@@ -76,12 +83,27 @@ describe.each(['ed25519', 'secp256k1'] as const)('%s DKG transcript', (scheme) =
         shares.set(`${ci + 1}/${mi + 1}`, share.expose())
       }
     }
-    const curve = curveFor(scheme)
-    const params = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
+    const curve = curveFor(curveName)
+    const params = { scheme: curveName, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
     const xs = [new Map([[1, [1, 2]], [3, [2, 3]]]), new Map([[2, [1, 3]], [3, [1, 2]]])].map(party =>
       partyCoefficients(params, party).reduce((x, s) => curve.Fn.add(x, curve.Fn.mul(s.kappa, shares.get(`${s.committee}/${s.member}`)!)), 0n))
     expect(xs[0]).toBe(xs[1])
-    expect(curve.pointEquals(curve.mulBase(xs[0]!), pointFromHex(scheme, record.groupPublicKey))).toBe(true)
+    expect(curve.pointEquals(curve.mulBase(xs[0]!), pointFromHex(curveName, record.groupPublicKey))).toBe(true)
+  })
+
+  it.runIf(curveName === 'secp256k1')('a sum with odd Y is negated into an even-Y key every node accepts', async () => {
+    const owner = newOwner()
+    // Half of all sums have odd Y: the first of a few seeded sessions that does is the case.
+    for (let k = 0; k < 16; k++) {
+      const { transcript } = await runDealers(scheme, request(scheme, owner), `${scheme}/odd/${k}`)
+      const verified = verifyTranscript(transcript, membership, scheme)
+      if (!verified.negated) continue
+      const record = signBody(KEY_RECORD_KIND, recordFromTranscript({ scheme, membership, ownerAuthKey: ownerPublicKey(owner), policy: DEFAULT_POLICY, createdAt: NOW }, verified), owner)
+      expect(record.groupPublicKey.startsWith('02')).toBe(true)
+      expect(() => checkRecord(record, membership)).not.toThrow()
+      return
+    }
+    throw new Error('no seeded session summed to an odd-Y key')
   })
 
   it('names the dealer whose reveal differs from its commit, whose proof fails, or whose reveal someone else signed', async () => {
@@ -98,10 +120,10 @@ describe.each(['ed25519', 'secp256k1'] as const)('%s DKG transcript', (scheme) =
       }
     }
     // A reveal changed after the commit (the commit is the one it signed before).
-    const swapped = { ...transcript, contributions: transcript.contributions.map((c, i) => i === 1 ? resigned(dealers[1]!, outputs[1]!, x => ({ ...x, proof: { ...x.proof, response: scalarToHex(scheme, 1n) } })).contribution : c) }
+    const swapped = { ...transcript, contributions: transcript.contributions.map((c, i) => i === 1 ? resigned(dealers[1]!, outputs[1]!, x => ({ ...x, proof: { ...x.proof, response: scalarToHex(curveName, 1n) } })).contribution : c) }
     expectFault(swapped, /differs from what the dealer committed to/)
     // A consistent commit and reveal whose proof of knowledge fails (e.g. a commitment copied from another dealer).
-    const badProof = resigned(dealers[1]!, outputs[1]!, x => ({ ...x, proof: { ...x.proof, response: scalarToHex(scheme, 1n) } }))
+    const badProof = resigned(dealers[1]!, outputs[1]!, x => ({ ...x, proof: { ...x.proof, response: scalarToHex(curveName, 1n) } }))
     expectFault({ ...transcript, commitments: transcript.commitments.map((c, i) => i === 1 ? badProof.commitment : c), contributions: transcript.contributions.map((c, i) => i === 1 ? badProof.contribution : c) }, /proof of knowledge/)
     // Commitments that do not fit one another.
     const inconsistent = resigned(dealers[1]!, outputs[1]!, x => ({ ...x, commitments: { ...x.commitments, inner: [x.commitments.inner[1]!, x.commitments.inner[0]!, x.commitments.inner[2]!] } }))

@@ -7,7 +7,7 @@ import {
   createFrost, encodeCommitments, InvalidShareError, InvalidWireError, selectBackend, type BackendPreference, type SignerKey,
   type SignerVerifyingShare
 } from '../../protocols/frost/index.js'
-import { curveFor, dealNested, publicShare, SCHEMES, type NestedDeal, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
+import { curveFor, dealNested, publicShare, CURVE_NAMES, type NestedDeal, type CurveName, type SharingParams } from '../../protocols/sharing/index.js'
 import { seeded } from '../helpers/deterministic.js'
 
 const message = utf8ToBytes('edge test')
@@ -21,7 +21,7 @@ function keysOf (deal: NestedDeal, signers: ReadonlyArray<{ committee: number, m
 describe.each(['native', 'noble'] as BackendPreference[])('backend %s', preference => {
   const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares, verifyShare } = createFrost(selectBackend(preference))
 
-  describe.each(SCHEMES)('%s', (scheme: Scheme) => {
+  describe.each(CURVE_NAMES)('%s', (scheme: CurveName) => {
     const params: SharingParams = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
     const deal = dealNested(params, seeded(`edge/${scheme}`))
     const session = createSession(params, deal.groupPublicKey, new Map([[1, [1, 3]], [2, [2, 3]]]))

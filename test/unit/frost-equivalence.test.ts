@@ -12,7 +12,7 @@ import {
 } from '../../protocols/frost/index.js'
 import { cryptoBackendPreference, frostFor } from '../../node/crypto-backend.js'
 import {
-  dealNested, encodePoint, publicPart, SCHEMES, xOnlyPublicKey, type Party, type Scheme, type SharingParams
+  dealNested, encodePoint, publicPart, CURVE_NAMES, xOnlyPublicKey, type Party, type CurveName, type SharingParams
 } from '../../protocols/sharing/index.js'
 import { seeded } from '../helpers/deterministic.js'
 import { nobleAggregate, nobleCommit, nobleSignShare } from '../helpers/noble-frost.js'
@@ -26,7 +26,7 @@ const caseArb = fc.record({
   message: fc.uint8Array({ maxLength: 80 })
 })
 
-function shapeOf (scheme: Scheme, c: { sizes: number[], tcPick: number, tmPick: number }): SharingParams {
+function shapeOf (scheme: CurveName, c: { sizes: number[], tcPick: number, tmPick: number }): SharingParams {
   const committees = c.sizes.length
   const tc = 1 + (c.tcPick % committees)
   const tm = 1 + (c.tmPick % Math.min(...c.sizes))
@@ -43,7 +43,7 @@ function partyOf (p: SharingParams, seed: string): Party {
   return new Map(pick(p.committees, p.tc).map(c => [c, pick(p.members[c - 1]!, p.tm)]))
 }
 
-function independentlyVerifies (scheme: Scheme, groupKey: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean {
+function independentlyVerifies (scheme: CurveName, groupKey: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean {
   if (scheme === 'secp256k1') return schnorr.verify(sig, message, groupKey.subarray(1))
   const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(groupKey).toString('base64url') }, format: 'jwk' })
   return nodeVerify(null, message, key, sig)
@@ -54,7 +54,7 @@ const BACKENDS: BackendPreference[] = ['native', 'noble']
 describe.each(BACKENDS)('backend %s', preference => {
   const { aggregate, commit, createSession, decodeCommitments, signShare, verifyingShares } = createFrost(selectBackend(preference))
 
-  it.each(SCHEMES)('%s: same commitments, shares and signature as noble FROST for the same nonces', scheme => {
+  it.each(CURVE_NAMES)('%s: same commitments, shares and signature as noble FROST for the same nonces', scheme => {
     fc.assert(fc.property(caseArb, c => {
       const params = shapeOf(scheme, c)
       const deal = dealNested(params, seeded(`deal/${c.seed}`))
@@ -127,7 +127,7 @@ describe('backend selection', () => {
 
   it('a signature made on one backend verifies on the other, and commitments decode on both', () => {
     {
-      for (const scheme of SCHEMES) {
+      for (const scheme of CURVE_NAMES) {
         const params: SharingParams = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
         const deal = dealNested(params, seeded(`cross/${scheme}`))
         const party: Party = new Map([[1, [1, 2]], [3, [1, 3]]])

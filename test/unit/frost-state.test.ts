@@ -6,8 +6,8 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { commitmentListDigest, discardNonces, decodeSignatureShare, encodeCommitments, InvalidWireError, NonceReuseError, OwnCommitmentMismatchError, SigningSetError, type SignerKey, type SigningNonces } from '../../protocols/frost/index.js'
 import { testFrost } from '../helpers/frost.js'
 import {
-  curveFor, dealNested, InvalidGroupKeyError, lagrangeAtZero, partyCoefficients, SecretScalar, SCHEMES,
-  type NestedDeal, type Scheme, type SharingParams
+  curveFor, dealNested, InvalidGroupKeyError, lagrangeAtZero, partyCoefficients, SecretScalar, CURVE_NAMES,
+  type NestedDeal, type CurveName, type SharingParams
 } from '../../protocols/sharing/index.js'
 import { seeded } from '../helpers/deterministic.js'
 
@@ -20,7 +20,7 @@ function keyOf (deal: NestedDeal, committee: number, member: number): SignerKey 
 
 const message = utf8ToBytes('state test')
 
-describe.each(SCHEMES)('%s', (scheme: Scheme) => {
+describe.each(CURVE_NAMES)('%s', (scheme: CurveName) => {
   const params: SharingParams = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
   const deal = dealNested(params, seeded(`state/${scheme}`))
   const party = new Map([[1, [1, 2]], [3, [2, 3]]])

@@ -9,11 +9,11 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import {
   createFrost, selectBackend, type BackendPreference, type FlatCommitment, type RawNonces
 } from '../../protocols/frost/index.js'
-import { curveFor, SecretScalar, type Scheme } from '../../protocols/sharing/index.js'
+import { curveFor, SecretScalar, type CurveName } from '../../protocols/sharing/index.js'
 
 interface Participant { id: number, share: string, hidingRandomness: string, bindingRandomness: string,
   hidingNonce: string, bindingNonce: string, hidingCommitment: string, bindingCommitment: string, sigShare: string }
-interface Vector { scheme: Scheme, source: string, groupPublicKey: string, message: string, signers: Participant[], sig: string }
+interface Vector { scheme: CurveName, source: string, groupPublicKey: string, message: string, signers: Participant[], sig: string }
 
 const VECTORS: Vector[] = [
   {
@@ -88,7 +88,7 @@ function replay (...chunks: string[]): (n: number) => Uint8Array {
   }
 }
 
-function independentlyVerifies (scheme: Scheme, sig: Uint8Array, msg: Uint8Array, groupKey: Uint8Array): boolean {
+function independentlyVerifies (scheme: CurveName, sig: Uint8Array, msg: Uint8Array, groupKey: Uint8Array): boolean {
   if (scheme === 'secp256k1') return schnorr.verify(sig, msg, groupKey.subarray(1))
   const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(groupKey).toString('base64url') }, format: 'jwk' })
   return nodeVerify(null, msg, key, sig) && ed25519.verify(sig, msg, groupKey, { zip215: false })

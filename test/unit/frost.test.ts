@@ -6,8 +6,8 @@ import { schnorr } from '@noble/curves/secp256k1.js'
 import { AggregationError, decodeSignatureShare, encodeCommitments, encodeSignatureShare, InvalidShareError, SigningSetError, type SignatureShare, type SignerKey, type SigningCommitments, type SigningSession } from '../../protocols/frost/index.js'
 import { testFrost } from '../helpers/frost.js'
 import {
-  curveFor, dealNested, encodePoint, publicPart, SCHEMES, xOnlyPublicKey,
-  type NestedDeal, type Party, type Scheme, type SharingParams
+  curveFor, dealNested, encodePoint, publicPart, CURVE_NAMES, xOnlyPublicKey,
+  type NestedDeal, type Party, type CurveName, type SharingParams
 } from '../../protocols/sharing/index.js'
 import { allParties, range, seeded } from '../helpers/deterministic.js'
 import { utf8ToBytes } from '@noble/hashes/utils.js'
@@ -54,7 +54,7 @@ function independentlyVerifies (deal: NestedDeal, message: Uint8Array, sig: Uint
 }
 
 /** Adds 1 to a share: still a canonical scalar, no longer the right one. */
-function corrupt (scheme: Scheme, s: SignatureShare): SignatureShare {
+function corrupt (scheme: CurveName, s: SignatureShare): SignatureShare {
   const curve = curveFor(scheme)
   return { ...s, share: curve.encodeScalar(curve.Fn.add(curve.decodeScalar(s.share), 1n)) }
 }
@@ -67,7 +67,7 @@ const CONFIGS: Array<Omit<SharingParams, 'scheme'>> = [
 ]
 const label = (c: Omit<SharingParams, 'scheme'>): string => `(${c.committees},${c.tc},${c.tm},[${c.members.join(',')}])`
 
-describe.each(SCHEMES)('%s', scheme => {
+describe.each(CURVE_NAMES)('%s', scheme => {
   const message = utf8ToBytes(`shardsig frost test ${scheme}`)
   const dealOf = (c: Omit<SharingParams, 'scheme'>): { params: SharingParams, deal: NestedDeal } => {
     const params = { scheme, ...c }

@@ -15,7 +15,7 @@ const NOW = 1_900_000_000_000
 const owner = ed25519.utils.randomSecretKey()
 const party: PartyMember[] = [[1, 1], [1, 2], [2, 1], [2, 2]].map(([committee, member]) => ({ committee: committee!, member: member!, peerId: `p${committee}${member}` }))
 const [a, b, c, d] = party as [PartyMember, PartyMember, PartyMember, PartyMember]
-const record = { keyId: '11'.repeat(16), ownerAuthKey: bytesToHex(ed25519.getPublicKey(owner)), policy: { maxMessageBytes: 64, ratePerMinute: 100 } } as unknown as KeyRecord
+const record = { keyId: '11'.repeat(16), scheme: 'ed25519', ownerAuthKey: bytesToHex(ed25519.getPublicKey(owner)), policy: { maxMessageBytes: 64, ratePerMinute: 100 } } as unknown as KeyRecord
 const request = signBody(SIGN_REQUEST_KIND, { v: 1, keyId: record.keyId, message: 'aa', requestId: 'req-00000001', expiresAt: NOW + 30_000 }, owner) as SignRequest
 
 const share = (m: PartyMember): Answered => ({ member: m, answer: { kind: 'share', sessionId: 's', commitment: commitmentOf(m), commitments: party.map(m => commitmentOf(m)), share: { committee: m.committee, member: m.member, share: '00'.repeat(32) } } })
@@ -53,6 +53,18 @@ describe('judgeRefusals', () => {
   it('blames a signer that refuses a request the CM checked and found valid (false rejection)', () => {
     const r = judgeRefusals([reject(a, 'bad-owner-signature'), share(b), share(c), share(d)], record, request, NOW)
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason])).toEqual([['p11', 'false-rejection']])
+  })
+
+  it('judges the scheme refusals like the other request checks: false for an ed25519 key, fatal for an ecdsa-secp256k1 one', () => {
+    for (const code of ['message-not-digest', 'scheme-not-signable']) {
+      const r = judgeRefusals([reject(a, code), share(b), share(c), share(d)], record, request, NOW)
+      expect('list' in r && r.list.map(x => [x.member.peerId, x.reason]), code).toEqual([['p11', 'false-rejection']])
+    }
+    const ecdsa = { ...record, scheme: 'ecdsa-secp256k1' } as KeyRecord
+    // request.message is 1 byte: not a digest, which is checked first.
+    expect(judgeRefusals([reject(a, 'scheme-not-signable'), share(b), share(c), share(d)], ecdsa, request, NOW)).toEqual({ fatal: expect.objectContaining({ code: 'message-not-digest' }) })
+    const digest = signBody(SIGN_REQUEST_KIND, { v: 1, keyId: record.keyId, message: '07'.repeat(32), requestId: 'req-00000002', expiresAt: NOW + 30_000 }, owner) as SignRequest
+    expect(judgeRefusals([reject(a, 'scheme-not-signable'), share(b), share(c), share(d)], ecdsa, digest, NOW)).toEqual({ fatal: expect.objectContaining({ code: 'scheme-not-signable' }) })
   })
 
   it('ends the request when the refusal is true (the request really expired)', () => {

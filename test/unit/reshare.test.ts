@@ -18,7 +18,7 @@ import {
   verifyReshare, type KeyState, type Quorum
 } from '../../protocols/lifecycle/reshare.js'
 import {
-  curveFor, dealNested, partyCoefficients, pointToHex, SecretScalar, type NestedDeal, type Party, type Scheme
+  curveFor, dealNested, partyCoefficients, pointToHex, SecretScalar, type NestedDeal, type Party, type CurveName
 } from '../../protocols/sharing/index.js'
 import { genesisDigest, type Genesis } from '../../protocols/wire/genesis.js'
 import { RESHARE_CONTRIBUTION_KIND, type EpochEntry, type ReshareContribution } from '../../protocols/wire/lifecycle.js'
@@ -58,7 +58,7 @@ beforeAll(async () => {
 const identOf = (peerId: string): Ident => idents.find(i => i.peerId === peerId)!
 
 /** A key dealt to epoch 0, as the owner's client would, with its state and every holder's share. */
-function dealKey (scheme: Scheme, seed: string): { deal: NestedDeal, state: KeyState, x: bigint } {
+function dealKey (scheme: CurveName, seed: string): { deal: NestedDeal, state: KeyState, x: bigint } {
   const rng = seeded(seed)
   const curve = curveFor(scheme)
   const given = curve.randomScalar(rng)
@@ -96,7 +96,7 @@ async function receiveAll (state: KeyState, contributions: ReshareContribution[]
   return { shares, entry: { record, receipts } }
 }
 
-function reconstruct (scheme: Scheme, to: Membership, shares: Map<string, bigint>, party: Party): bigint {
+function reconstruct (scheme: CurveName, to: Membership, shares: Map<string, bigint>, party: Party): bigint {
   const curve = curveFor(scheme)
   const params = { scheme, ...to.params, members: to.committees.map(c => c.length) }
   return partyCoefficients(params, party).reduce((x, s) => curve.Fn.add(x, curve.Fn.mul(s.kappa, shares.get(`${s.committee}/${s.member}`)!)), 0n)

@@ -7,8 +7,8 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import {
   curveFor, dealNested, decodePoint, decodeScalar, InconsistentCommitteeError, InvalidGroupKeyError, InvalidPartyError,
   InvalidPointError, InvalidScalarError, InvalidSubShareError, partyCoefficients, pointFromHex, pointToHex, publicPart,
-  scalarFromHex, scalarToHex, SecretScalar, SCHEMES, signingCoefficient, validateParams, validateParty, verifyCommitteeConsistency,
-  verifyNestedPublic, verifySubShare, xOnlyPublicKey, type Scheme, type SharingParams
+  scalarFromHex, scalarToHex, SecretScalar, CURVE_NAMES, signingCoefficient, validateParams, validateParty, verifyCommitteeConsistency,
+  verifyNestedPublic, verifySubShare, xOnlyPublicKey, type CurveName, type SharingParams
 } from '../../protocols/sharing/index.js'
 import { seeded } from '../helpers/deterministic.js'
 
@@ -17,7 +17,7 @@ function thrown (f: () => unknown): unknown {
   throw new Error('expected a throw')
 }
 
-describe.each(SCHEMES)('%s checks', (scheme: Scheme) => {
+describe.each(CURVE_NAMES)('%s checks', (scheme: CurveName) => {
   const curve = curveFor(scheme)
   const params: SharingParams = { scheme, committees: 3, tc: 2, tm: 2, members: [3, 3, 3] }
   const deal = dealNested(params, seeded(`checks/${scheme}`))
@@ -169,7 +169,7 @@ describe('signing parties and κ', () => {
     expect(() => validateParams({ ...params, members: [3, 3] })).toThrow(/members/)
     expect(() => validateParams({ ...params, members: [3, 1, 3] })).toThrow(/committee 2/)
     expect(() => validateParams({ ...params, tm: 0 })).toThrow(/tm/)
-    expect(() => validateParams({ ...params, scheme: 'p256' as Scheme })).toThrow(/scheme/)
+    expect(() => validateParams({ ...params, scheme: 'p256' as CurveName })).toThrow(/scheme/)
   })
 })
 

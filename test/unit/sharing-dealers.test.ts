@@ -8,13 +8,13 @@ import { utf8ToBytes } from '@noble/hashes/utils.js'
 import {
   checkResharingConstant, combineSubShares, contributionPublic, contributionsEqual, curveFor, dealNested, dealScalar,
   hasEvenY, InvalidDealerError, lagrangeAtZero, negateContribution, negateShare, partyCoefficients, proveKnowledge,
-  publicShare, SCHEMES, SecretScalar, sumContributions, verifyContribution, verifyKnowledge, verifyNestedPublic,
-  type Contribution, type DealtContribution, type Party, type Scheme, type SharingParams
+  publicShare, CURVE_NAMES, SecretScalar, sumContributions, verifyContribution, verifyKnowledge, verifyNestedPublic,
+  type Contribution, type DealtContribution, type Party, type CurveName, type SharingParams
 } from '../../protocols/sharing/index.js'
 import { allParties, seeded } from '../helpers/deterministic.js'
 
 /** A structure: 1..4 committees of 1..4 members, thresholds within range. */
-const structure = (scheme: Scheme): fc.Arbitrary<SharingParams> =>
+const structure = (scheme: CurveName): fc.Arbitrary<SharingParams> =>
   fc.integer({ min: 1, max: 4 }).chain(committees =>
     fc.tuple(
       fc.integer({ min: 1, max: committees }),
@@ -61,7 +61,7 @@ function asRecord (sum: Contribution): Parameters<typeof verifyNestedPublic>[1] 
   return { scheme: sum.scheme, groupPublicKey: sum.outer[0]!, outer: { commitments: sum.outer }, committees: sum.committees }
 }
 
-describe.each(SCHEMES)('%s: nested dealing by nodes', (scheme) => {
+describe.each(CURVE_NAMES)('%s: nested dealing by nodes', (scheme) => {
   const curve = curveFor(scheme)
 
   test.prop([structure(scheme), fc.integer({ min: 2, max: 4 }), fc.string({ minLength: 1, maxLength: 12 })], { numRuns: 12 })(

@@ -6,8 +6,8 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import {
   curveFor, dealNested, encodeScalar, hasEvenY, lagrangeAtZero, partyCoefficients, pointToHex, publicShare,
-  SecretScalar, SCHEMES, validateParty, xOnlyPublicKey,
-  type NestedDeal, type Party, type Point, type Scheme, type SharingParams
+  SecretScalar, CURVE_NAMES, validateParty, xOnlyPublicKey,
+  type NestedDeal, type Party, type Point, type CurveName, type SharingParams
 } from '../../protocols/sharing/index.js'
 import { allParties, range, seeded } from '../helpers/deterministic.js'
 
@@ -38,7 +38,7 @@ const CONFIGS: Array<{ committees: number, tc: number, tm: number, members: numb
   { committees: 4, tc: 3, tm: 2, members: [3, 3, 2, 4] }
 ]
 
-describe.each(SCHEMES)('%s nested sharing', (scheme: Scheme) => {
+describe.each(CURVE_NAMES)('%s nested sharing', (scheme: CurveName) => {
   const curve = curveFor(scheme)
 
   describe.each(CONFIGS)('C=$committees tc=$tc tm=$tm members=$members', (config) => {

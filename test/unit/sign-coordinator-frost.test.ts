@@ -8,7 +8,7 @@ import { createFrost, encodeCommitments, selectBackend } from '../../protocols/f
 import type { CoordinatorKey } from '../../protocols/sign/machine/coordinator-types.js'
 import { frostProtocol, type FrostContribution, type FrostKey, type FrostPresigned, type FrostProtocol } from '../../protocols/sign/machine/frost-protocol.js'
 import type { LedgerContribution } from '../../protocols/sign/machine/messages.js'
-import { dealNested, pointToHex, publicPart, SCHEMES, SecretScalar, type NestedDeal, type Scheme, type SharingParams } from '../../protocols/sharing/index.js'
+import { dealNested, pointToHex, publicPart, CURVE_NAMES, SecretScalar, type NestedDeal, type CurveName, type SharingParams } from '../../protocols/sharing/index.js'
 import type { NewParty, PartyMember, PresignedCommitment, SignRequest } from '../../protocols/wire/sign.js'
 import { Driver, ownedRequest, SELF, viewOf } from '../helpers/coordinator-driver.js'
 import { seeded } from '../helpers/deterministic.js'
@@ -19,9 +19,9 @@ const protocol = frostProtocol({ frost })
 const HOLDERS = [['a1', 'a2', 'a3'], ['b1', 'b2', 'b3']]
 const LIVE = HOLDERS.flat()
 
-interface World { scheme: Scheme, deal: NestedDeal, key: CoordinatorKey<FrostKey>, d: Driver<FrostKey>, message: Uint8Array, request: SignRequest }
+interface World { scheme: CurveName, deal: NestedDeal, key: CoordinatorKey<FrostKey>, d: Driver<FrostKey>, message: Uint8Array, request: SignRequest }
 
-function world (scheme: Scheme, requestId = 'frost-request-01', epoch?: { params: SharingParams, deal: NestedDeal, holders: string[][] }): World {
+function world (scheme: CurveName, requestId = 'frost-request-01', epoch?: { params: SharingParams, deal: NestedDeal, holders: string[][] }): World {
   const params: SharingParams = epoch?.params ?? { scheme, committees: 2, tc: 2, tm: 2, members: [3, 3] }
   const deal = epoch?.deal ?? dealNested(params, seeded(`coordinator/${scheme}`))
   const holders = epoch?.holders ?? HOLDERS
@@ -65,7 +65,7 @@ function verifies (w: World, signature: string | undefined): boolean {
 /** The same share plus one: a share that does not verify against its public share. */
 const corrupt = (w: World, c: FrostContribution): FrostContribution => shareOffByOne(c, w.scheme)
 
-describe.each(SCHEMES)('sign coordinator machine with FROST (%s)', scheme => {
+describe.each(CURVE_NAMES)('sign coordinator machine with FROST (%s)', scheme => {
   it('combines the party\'s shares after a round-1 exchange into a signature that verifies', () => {
     const w = world(scheme)
     w.d.slot()

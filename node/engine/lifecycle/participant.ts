@@ -20,6 +20,7 @@ import type { ShareStore } from '../new-user/share-store.js'
 import type { KeyRegistry } from '../registry.js'
 import type { KeyStates } from './key-state.js'
 import type { MembershipBook } from './membership-book.js'
+import { sharingCurveOf } from '../../../protocols/keys/key-scheme.js'
 
 export interface ParticipantInit {
   identity: NodeIdentity
@@ -76,7 +77,7 @@ export class ReshareParticipant {
     if (stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest) {
       throw new LifecycleRejection('wrong-key', `this node holds no active share of key ${keyId} at epoch ${state.epoch}`)
     }
-    const share = new SecretScalar(scalarFromHex(state.scheme, stored.share))
+    const share = new SecretScalar(scalarFromHex(sharingCurveOf(state.scheme), stored.share))
     const contribution = await this.init.dealReshare({
       state, quorum, slot: { committee: slot.committee, member: slot.member }, share, dealer: self, seed: this.seed, to: pending.membership
     }, n => new Uint8Array(nodeRandomBytes(n)))
@@ -100,15 +101,15 @@ export class ReshareParticipant {
       const held = await this.init.shares.get(keyId, to.epoch)
       if (held?.recordDigest !== digest) {
         const share = await openReshareShare(state, contributions, verified, to, { committee, member, peerId: self }, this.init.identity.encryptionSecret())
-        verifySubShare(state.scheme, verified.sum.committees[committee - 1]!.innerCommitments, member, share, committee)
+        verifySubShare(sharingCurveOf(state.scheme), verified.sum.committees[committee - 1]!.innerCommitments, member, share, committee)
         await this.init.shares.put({
-          keyId, epoch: to.epoch, scheme: state.scheme, committee, member, share: scalarToHex(state.scheme, share.expose()),
+          keyId, epoch: to.epoch, scheme: state.scheme, committee, member, share: scalarToHex(sharingCurveOf(state.scheme), share.expose()),
           recordDigest: digest, state: 'pending', receivedAt: Date.now()
         })
         log.info({ dealers: quorum.length }, 'reshared sub-share verified and stored as pending')
       }
       // The group key is unchanged by construction (verifyReshare); checked here once more for the log's sake.
-      if (!curveFor(state.scheme).pointEquals(verified.sum.outer[0]!, pointFromHex(state.scheme, state.groupPublicKey))) throw new LifecycleRejection('wrong-key', `key ${keyId}: reshare changes the group key`)
+      if (!curveFor(sharingCurveOf(state.scheme)).pointEquals(verified.sum.outer[0]!, pointFromHex(sharingCurveOf(state.scheme), state.groupPublicKey))) throw new LifecycleRejection('wrong-key', `key ${keyId}: reshare changes the group key`)
       return reshareReceipt(record, { committee, member }, self, this.seed)
     } catch (err) {
       if (err instanceof DealerFault) {

@@ -17,6 +17,7 @@ import type { KeyRegistry } from '../registry.js'
 import type { VerificationGame } from './game.js'
 import type { ShareStore } from './share-store.js'
 import { deadline } from '../../deadline.js'
+import { sharingCurveOf } from '../../../protocols/keys/key-scheme.js'
 
 export interface MemberInit {
   identity: NodeIdentity
@@ -64,7 +65,7 @@ export class NewUserMember {
       let share: SecretScalar
       try {
         share = await this.openShare(bundle, verified)
-        verifySubShare(record.scheme, nested.committees[committee - 1]!.innerCommitments, position, share, committee)
+        verifySubShare(sharingCurveOf(record.scheme), nested.committees[committee - 1]!.innerCommitments, position, share, committee)
       } catch (err) {
         if (err instanceof DealerFault) {
           await this.init.blame.record({
@@ -77,7 +78,7 @@ export class NewUserMember {
       }
       await this.init.shares.put({
         keyId, epoch: record.epoch, scheme: record.scheme, committee, member: position,
-        share: scalarToHex(record.scheme, share.expose()),
+        share: scalarToHex(sharingCurveOf(record.scheme), share.expose()),
         recordDigest: digest, state: 'active', receivedAt: Date.now()
       })
       log.info({ from, ms: Math.round(performance.now() - startedAt) }, 'sub-share verified and stored')
@@ -118,6 +119,6 @@ export class NewUserMember {
     }
     const mine = bundle.shares.find(s => s.member === position)!
     const slot = { keyId: record.keyId, network: record.network, epoch: record.epoch, committee, member: position, peerId: identity.peerId }
-    return new SecretScalar(decodeScalar(record.scheme, await openShare(identity.encryptionSecret(), slot, mine)))
+    return new SecretScalar(decodeScalar(sharingCurveOf(record.scheme), await openShare(identity.encryptionSecret(), slot, mine)))
   }
 }

@@ -1,6 +1,6 @@
 // Where a member keeps its sub-shares: one sealed store record per key and
 // epoch, written with a synced write before any receipt is signed.
-import type { Scheme } from '../../../protocols/wire/key-record.js'
+import type { KeyScheme } from '../../../protocols/wire/key-record.js'
 import type { KeyStore } from '../../store/index.js'
 
 export const SHARE_PREFIX = 'share/'
@@ -8,7 +8,7 @@ export const SHARE_PREFIX = 'share/'
 export interface StoredShare {
   keyId: string
   epoch: number
-  scheme: Scheme
+  scheme: KeyScheme
   committee: number
   member: number
   /** The sub-share scalar as hex; the store seals it, nothing else ever prints it. */

@@ -10,6 +10,7 @@ import type { KeyRecord } from '../../../protocols/wire/key-record.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import type { KeyStates } from '../lifecycle/key-state.js'
 import type { KeyRegistry } from '../registry.js'
+import { sharingCurveOf } from '../../../protocols/keys/key-scheme.js'
 
 export interface KeyMaterial {
   /** The owner's record: owner key, policy, scheme, group key. */
@@ -71,9 +72,9 @@ export class KeyMaterials {
       return checkRecord(record, membership)
     }
     // An epoch entry's commitments were checked (checkEpochEntry) before the entry was kept.
-    const dec = (hex: string): ReturnType<typeof pointFromHex> => pointFromHex(state.scheme, hex)
+    const dec = (hex: string): ReturnType<typeof pointFromHex> => pointFromHex(sharingCurveOf(state.scheme), hex)
     return {
-      scheme: state.scheme,
+      scheme: sharingCurveOf(state.scheme),
       groupPublicKey: dec(state.groupPublicKey),
       outer: { commitments: state.commitments.outer.map(dec) },
       committees: state.commitments.inner.map((inner, i) => ({ committee: i + 1, innerCommitments: inner.map(dec) }))
@@ -82,7 +83,7 @@ export class KeyMaterials {
 }
 
 function paramsOf (state: KeyState): SharingParams {
-  return { scheme: state.scheme, committees: state.params.committees, tc: state.params.tc, tm: state.params.tm, members: state.holders.map(h => h.length) }
+  return { scheme: sharingCurveOf(state.scheme), committees: state.params.committees, tc: state.params.tc, tm: state.params.tm, members: state.holders.map(h => h.length) }
 }
 
 /** The party as the sharing module wants it: committee → member positions. */

@@ -5,7 +5,7 @@
 // request's path. The nonces stay with the members; this holds public data.
 import { signerTag, type Frost, type SigningCommitments } from '../../../protocols/frost/index.js'
 import { MAX_PRESIGN_STOCK_KEYS, PRESIGN_BATCH, PRESIGN_LOW_WATER, PRESIGN_OFFER_MARGIN_MS, PRESIGN_TIMEOUT_MS, PRESIGN_TTL_MS } from '../../../protocols/constants.js'
-import type { Scheme } from '../../../protocols/sharing/index.js'
+import type { CurveName } from '../../../protocols/sharing/index.js'
 import type { PartyAnswer, PartyMember, Presign, PresignedCommitment } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import { deadline } from '../../deadline.js'
@@ -53,7 +53,7 @@ export class PresignPool {
    * taken, unless every member has one fresh enough to offer. A member whose presignature does not
    * decode loses its whole stock here.
    */
-  take (keyId: string, epoch: number, scheme: Scheme, party: readonly PartyMember[]): TakenPresignatures | undefined {
+  take (keyId: string, epoch: number, scheme: CurveName, party: readonly PartyMember[]): TakenPresignatures | undefined {
     const offerable = this.now() - (PRESIGN_TTL_MS - PRESIGN_OFFER_MARGIN_MS)
     const members = this.members(keyId, epoch, false)
     const queues = party.map(m => {

@@ -24,6 +24,7 @@ import type { NetworkView } from '../network-view.js'
 import type { KeyMaterial } from './key-material.js'
 import type { PresignPool } from './presign-pool.js'
 import type { Semaphore } from './semaphore.js'
+import { frostCurveOf, type KeyScheme } from '../../../protocols/keys/key-scheme.js'
 
 /** How long past the machine's own deadline the transport waits for an answer it may still use. */
 const ANSWER_SLACK_MS = 1_000
@@ -181,7 +182,7 @@ export class RequestRun {
         this.slotRelease = undefined
         return
       case 'take-presigns': {
-        const taken = init.presigns.take(e.keyId, e.epoch, this.scheme(), e.party)
+        const taken = init.presigns.take(e.keyId, e.epoch, frostCurveOf(this.scheme()), e.party)
         this.queue.push({ kind: 'presigns', nowMs: now(), ...(taken !== undefined ? { presigned: taken.wire } : {}) })
         return
       }
@@ -208,7 +209,7 @@ export class RequestRun {
     }
   }
 
-  private scheme (): 'ed25519' | 'secp256k1' {
+  private scheme (): KeyScheme {
     const s = this.state
     return s.phase === 'running' ? s.run.key.record.scheme : 'ed25519'
   }

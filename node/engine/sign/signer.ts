@@ -11,7 +11,8 @@ import { EPOCH_SWITCH_RETRY_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../.
 import { encodeCommitments, type Frost, type SignerKey } from '../../../protocols/frost/index.js'
 import { ownerSigningKey } from '../../../protocols/crypto/owner-auth.js'
 import { signAbandonment } from '../../../protocols/sign/dead-session.js'
-import { SignRejection } from '../../../protocols/sign/check-request.js'
+import { checkSignable, SignRejection } from '../../../protocols/sign/check-request.js'
+import { frostCurveOf, signingProtocolOf } from '../../../protocols/keys/key-scheme.js'
 import { ledgerKey, type LedgerEntry } from '../../../protocols/sign/ledger-rules.js'
 import type { FrostContribution, FrostKey, FrostPresigned } from '../../../protocols/sign/machine/frost-protocol.js'
 import type { SignerAnswer, SignMachineMessage } from '../../../protocols/sign/machine/messages.js'
@@ -137,6 +138,8 @@ export class Signer {
       const { key } = await this.lookup(req.keyId)
       if (key.kind === 'refused') throw new SignRejection(key.code, key.reason)
       const { record, state } = key
+      // Presignatures are FROST nonces: none for a key FROST does not sign.
+      checkSignable(record)
       if (key.leavingFor !== undefined || req.epoch !== state.epoch) {
         return { kind: 'reject', sessionId: '', code: 'wrong-epoch', reason: `this signer holds key ${req.keyId} at epoch ${state.epoch}${key.leavingFor !== undefined ? ` and is switching to epoch ${key.leavingFor}` : ''}`, retryAfterMs: EPOCH_SWITCH_RETRY_MS }
       }
@@ -168,10 +171,11 @@ export class Signer {
     const { record, state, params, nested } = material
     const slot = holderSlot(state.holders, this.init.selfPeerId)
     const stored = slot === undefined ? undefined : await this.init.shares.get(record.keyId, state.epoch)
-    // An active share of that very record at that epoch, at this node's slot: anything else is no-share.
-    const secret = slot === undefined || stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest
+    // An active share of that very record at that epoch, at this node's slot: anything else is no-share. Only a key
+    // FROST signs has a FROST share; the machine's checkSignRequest refuses the others (scheme-not-signable) first.
+    const secret = signingProtocolOf(record.scheme) !== 'frost' || slot === undefined || stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest
       ? undefined
-      : { scheme: record.scheme, committee: slot.committee, member: slot.member, share: new SecretScalar(scalarFromHex(record.scheme, stored.share)) }
+      : { scheme: frostCurveOf(record.scheme), committee: slot.committee, member: slot.member, share: new SecretScalar(scalarFromHex(frostCurveOf(record.scheme), stored.share)) }
     const leavingFor = this.init.keys.leavingFor
     return { key: { kind: 'found', record, state, pub: { params, nested }, secret, ...(leavingFor !== undefined ? { leavingFor } : {}) }, material }
   }

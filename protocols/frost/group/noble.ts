@@ -6,13 +6,13 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { bigintFromBE, bigintFromLE, bigintToBE32, bigintToLE32 } from '../bytes.js'
 import type { EdwardsPoint } from '@noble/curves/abstract/edwards.js'
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
-import { curveFor, InvalidPointError, type Scheme } from '../../sharing/index.js'
+import { curveFor, InvalidPointError, type CurveName } from '../../sharing/index.js'
 import { bigintResponse } from './scalars.js'
 import type { Element, GroupBackend } from './types.js'
 
 type P = EdwardsPoint | WeierstrassPoint<bigint>
 
-function nobleGroup (scheme: Scheme): GroupBackend {
+function nobleGroup (scheme: CurveName): GroupBackend {
   const curve = curveFor(scheme)
   const Cons = scheme === 'ed25519' ? ed25519.Point : secp256k1.Point
   const le = scheme === 'ed25519'

@@ -3,7 +3,7 @@
 // passed in; the node reads it at start (SHARDSIG_CRYPTO_BACKEND, node/config) and builds one
 // Frost on the result (../frost.ts). See docs/decisions/0005-crypto-backend.md.
 import { loadAddon, type BackendPreference } from '../../crypto/native-addons.js'
-import type { Scheme } from '../../sharing/index.js'
+import type { CurveName } from '../../sharing/index.js'
 import { sodiumEd25519, type SodiumEd25519 } from './ed25519-sodium.js'
 import { nobleEd25519, nobleSecp256k1 } from './noble.js'
 import { nativeSecp256k1, type Secp256k1Native } from './secp256k1-native.js'
@@ -47,7 +47,7 @@ export function selectBackend (preference: BackendPreference): CryptoBackend {
 }
 
 /** The backend's group of `scheme`; throws for anything else (schemes arrive from the wire as strings). */
-export function groupOf (backend: CryptoBackend, scheme: Scheme): GroupBackend {
+export function groupOf (backend: CryptoBackend, scheme: CurveName): GroupBackend {
   if (scheme === 'ed25519') return backend.ed25519
   if (scheme === 'secp256k1') return backend.secp256k1
   throw new RangeError(`unknown scheme ${String(scheme)}`)

@@ -1,6 +1,6 @@
 // The group operations FROST needs, behind one interface per scheme, so the RFC 9591 rounds
 // (../rfc9591.ts) run unchanged on a native addon, or on noble when no addon loads.
-import type { Scheme } from '../../sharing/index.js'
+import type { CurveName } from '../../sharing/index.js'
 
 declare const elementBrand: unique symbol
 /**
@@ -28,7 +28,7 @@ export interface ResponseInput {
 }
 
 export interface GroupBackend {
-  readonly scheme: Scheme
+  readonly scheme: CurveName
   /** Which library does the work, e.g. `sodium-native`, `secp256k1-native`, `noble`. */
   readonly name: string
   readonly order: bigint

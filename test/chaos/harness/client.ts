@@ -9,7 +9,7 @@ import { newRequestId, sign, SignatureInvalidError } from '../../../cli/client/s
 import { SigningContext } from '../../../cli/client/signing-context.js'
 import { keyFileOf, type KeyFile } from '../../../cli/key-file.js'
 import type { Devnet } from '../../../devnet/api.js'
-import type { Scheme } from '../../../protocols/wire/key-record.js'
+import type { KeyScheme } from '../../../protocols/wire/key-record.js'
 import type { SignerRef } from './types.js'
 import type { Rng } from './rng.js'
 import { newOwner } from '../../helpers/owner.js'
@@ -23,7 +23,7 @@ const ENTRY_RETRY_PAUSE_MS = 250
 export interface SignOutcome {
   requestId: string
   keyId: string
-  scheme: Scheme
+  scheme: KeyScheme
   message: string
   status: 'completed' | 'failed' | 'pending' | 'invalid-signature' | 'client-error'
   reason?: string
@@ -41,7 +41,7 @@ export interface SignOutcome {
 
 export interface NewUserOutcome {
   status: 'usable' | 'failed'
-  scheme: Scheme
+  scheme: KeyScheme
   key?: KeyFile
   reason?: string
   latencyMs: number
@@ -94,7 +94,7 @@ export class ChaosClient {
   }
 
   /** A new key through the real new_user flow, via a random running node; retried once through another. */
-  async newUser (scheme: Scheme): Promise<NewUserOutcome> {
+  async newUser (scheme: KeyScheme): Promise<NewUserOutcome> {
     const startedAt = Date.now()
     const errors: string[] = []
     for (let attempt = 0; attempt < 2; attempt++) {
