@@ -8,15 +8,18 @@
 // entries, so b is statistically uniform even given any s bits of β — what a cheating
 // Alice learns by making some OTs fail (DKLs19 §3, "encoding"). Alice's consistency
 // (the same ã, â in every OT) is checked with the random linear combination of
-// DKLs19 Protocol 1 step 6 (χ̃, χ̂ from the oracle over Bob's message, so no third
-// round), compared as a hash of the rows.
+// DKLs19 Protocol 1 step 6, compared as a hash of the rows. χ̃, χ̂ come from the oracle
+// over Bob's message AND Alice's payloads τ (as θ over ã in DKLs23 Protocol 5.2), so no
+// third round is needed and Alice fixes her correlations before she can know them: from
+// Bob's message alone she would know χ̃, χ̂ before choosing τ, and could shift ã by δ in
+// one OT and â by −(χ̃/χ̂)·δ there, passing the check with an error g_j·β_j·δ on Bob's bit.
 //
 // Roles per ordered pair: Alice is the OT-extension sender, Bob its receiver.
 import { timingSafeEqual } from 'node:crypto'
 import type { Random } from '../machine/types.js'
 import { hashToScalar, hashToScalars, HASH_BYTES, taggedHash, u32 } from './hash.js'
 import {
-  oteReceiverExtend, oteReceiverOutputs, oteSenderTransfer,
+  OteError, oteReceiverExtend, oteReceiverOutputs, oteSenderTransfer,
   type OteReceiverKeep, type OteReceiverMessage, type OteReceiverSetup, type OteSenderSetup
 } from './ot-extension.js'
 import { BATCH_SIZE_OTS as BATCH_SIZE, BATCH_SIZE_BYTES } from './ot-params.js'
@@ -50,8 +53,8 @@ export interface MulBobKeep {
   b: bigint
   choices: Uint8Array
   ote: OteReceiverKeep
-  chiTilde: bigint[]
-  chiHat: bigint[]
+  /** Digest of Bob's message; the challenges also need Alice's τ. */
+  transcript: Uint8Array
 }
 
 /** Alice's answer to Bob. */
@@ -64,14 +67,23 @@ export interface MulAliceMessage {
 
 const choiceBit = (choices: Uint8Array, j: number): boolean => ((choices[j >> 3]! >> (j & 7)) & 1) === 1
 
-/** χ̃_k, χ̂_k: the oracle's challenges over Bob's message (both sides compute them). */
-function challenges (sid: Uint8Array, message: OteReceiverMessage): { chiTilde: bigint[], chiHat: bigint[] } {
-  const transcript = taggedHash('mul/transcript', [sid, message.u, message.verifyX, message.verifyT])
+/** Digest of Bob's message (what he keeps of it for the challenges). */
+const bobTranscript = (sid: Uint8Array, message: OteReceiverMessage): Uint8Array =>
+  taggedHash('mul/transcript', [sid, message.u, message.verifyX, message.verifyT])
+
+/**
+ * χ̃_k, χ̂_k: the oracle's challenges over Bob's message and Alice's τ (both sides compute them).
+ * τ must be in: Alice must be bound to her OT payloads before she can know the challenges.
+ */
+function challenges (sid: Uint8Array, transcript: Uint8Array, tau: readonly (readonly bigint[])[]): { chiTilde: bigint[], chiHat: bigint[] } {
+  const tauBytes = new Uint8Array(tau.length * BATCH_SIZE * 32)
+  tau.forEach((row, w) => row.forEach((t, j) => tauBytes.set(encodeScalar(t), (w * BATCH_SIZE + j) * 32)))
+  const bound = taggedHash('mul/transcript-tau', [sid, transcript, tauBytes])
   const chiTilde: bigint[] = []
   const chiHat: bigint[] = []
   for (let k = 0; k < MUL_INPUTS; k++) {
-    chiTilde.push(hashToScalar('mul/chi-tilde', [sid, u32(k), transcript]))
-    chiHat.push(hashToScalar('mul/chi-hat', [sid, u32(k), transcript]))
+    chiTilde.push(hashToScalar('mul/chi-tilde', [sid, u32(k), bound]))
+    chiHat.push(hashToScalar('mul/chi-hat', [sid, u32(k), bound]))
   }
   return { chiTilde, chiHat }
 }
@@ -89,7 +101,7 @@ export function mulBobStart (bob: MulBob, sid: Uint8Array, random: Random): { b:
   let b = 0n
   for (let j = 0; j < BATCH_SIZE; j++) if (choiceBit(choices, j)) b = add(b, bob.gadget[j]!)
   const { keep, message } = oteReceiverExtend(bob.ote, sid, choices, random)
-  return { b, keep: { b, choices, ote: keep, ...challenges(sid, message) }, message }
+  return { b, keep: { b, choices, ote: keep, transcript: bobTranscript(sid, message) }, message }
 }
 
 /**
@@ -105,11 +117,13 @@ export function mulAliceRespond (alice: MulAlice, sid: Uint8Array, a: readonly b
   try {
     transfer = oteSenderTransfer(alice.ote, sid, MUL_OT_WIDTH, correlations, message)
   } catch (err) {
-    throw new MultiplicationError('bob', `OT extension: ${(err as Error).message}`)
+    // Only the peer's message blames the peer; a local misuse (RangeError) stays a local error.
+    if (err instanceof OteError) throw new MultiplicationError('bob', `OT extension: ${err.message}`)
+    throw err
   }
   const zTilde = transfer.outputs.slice(0, MUL_INPUTS)
   const zHat = transfer.outputs.slice(MUL_INPUTS)
-  const { chiTilde, chiHat } = challenges(sid, message)
+  const { chiTilde, chiHat } = challenges(sid, bobTranscript(sid, message), transfer.tau)
   const rows: bigint[] = []
   const verifyU: bigint[] = []
   for (let k = 0; k < MUL_INPUTS; k++) {
@@ -133,14 +147,17 @@ export function mulBobFinish (bob: MulBob, sid: Uint8Array, keep: MulBobKeep, me
   try {
     t = oteReceiverOutputs(keep.ote, sid, MUL_OT_WIDTH, message.tau)
   } catch (err) {
-    throw new MultiplicationError('alice', `OT extension: ${(err as Error).message}`)
+    // A used-up keep (OteKeepReusedError) or a wrong sid is this side's bug, never Alice's fault.
+    if (err instanceof OteError) throw new MultiplicationError('alice', `OT extension: ${err.message}`)
+    throw err
   }
   const tTilde = t.slice(0, MUL_INPUTS)
   const tHat = t.slice(MUL_INPUTS)
+  const { chiTilde, chiHat } = challenges(sid, keep.transcript, message.tau)
   const rows: bigint[] = []
   for (let k = 0; k < MUL_INPUTS; k++) {
     for (let j = 0; j < BATCH_SIZE; j++) {
-      const r = neg(add(mul(keep.chiTilde[k]!, tTilde[k]![j]!), mul(keep.chiHat[k]!, tHat[k]![j]!)))
+      const r = neg(add(mul(chiTilde[k]!, tTilde[k]![j]!), mul(chiHat[k]!, tHat[k]![j]!)))
       rows.push(choiceBit(keep.choices, j) ? add(r, message.verifyU[k]!) : r)
     }
   }
