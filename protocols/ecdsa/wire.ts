@@ -10,7 +10,9 @@ import { HASH_BYTES } from './hash.js'
 import { MUL_INPUTS, MUL_OT_WIDTH } from './multiplication.js'
 import { decodeOteReceiverMessage, decodeTau, encodeOteReceiverMessage, encodeTau, OTE_RECEIVER_MESSAGE_BYTES, OTE_TAU_BYTES_PER_WIDTH } from './ot-extension-wire.js'
 import { decodeScalar, encodeScalar, ORDER, SCALAR_BYTES } from './scalar.js'
-import type { Round1Message, Round2Message } from './sign.js'
+import type { DleqProof } from './dleq.js'
+import type { ContributedShare, ShareEvidence } from './final-share-evidence.js'
+import type { FinalShare, Round1Message, Round2Message } from './sign.js'
 import { COMMITMENT_SALT_BYTES } from './commitment.js'
 
 export const POINT_BYTES = 33
@@ -90,5 +92,89 @@ export function decodeRound2 (p: Round2Payload): Round2Message {
     gammaV: hexToBytes(p.gammaV),
     psi: scalarOf(p.psi),
     mul: { tau, verifyR: hexToBytes(p.verifyR), verifyU: p.verifyU.map(scalarOf), gamma: p.gamma.map(scalarOf) }
+  }
+}
+
+const DleqSchema = z.strictObject({ c: scalar, s: scalar })
+/** A member tag, `committee/member`. */
+const MemberTagSchema = z.string().regex(/^[1-9][0-9]{0,2}\/[1-9][0-9]{0,2}$/, 'expected committee/member')
+
+export const ShareEvidenceSchema = z.strictObject({
+  instancePoint: point,
+  publicShare: point,
+  phi: point,
+  tu: point,
+  tv: point,
+  proof: DleqSchema,
+  peers: z.array(z.strictObject({
+    peer: MemberTagSchema,
+    sent: z.strictObject({ gammaU: point, gammaV: point, psi: scalar }),
+    got: z.strictObject({ instancePoint: point, publicShare: point, gammaU: point, gammaV: point, psi: scalar }),
+    eu: point,
+    ev: point,
+    proof: DleqSchema
+  })).max(MAX_PARTY_MEMBERS - 1)
+})
+
+/** What a DKLs23 signer hands the coordinator: R, its final share (u, w) and the evidence that fixes it. */
+export const EcdsaContributionSchema = z.strictObject({
+  instancePoint: point,
+  u: scalar,
+  w: scalar,
+  evidence: ShareEvidenceSchema
+})
+export type EcdsaContributionWire = z.infer<typeof EcdsaContributionSchema>
+
+const dleqWire = (p: DleqProof): z.infer<typeof DleqSchema> => ({ c: scalarHex(p.c), s: scalarHex(p.s) })
+const dleqOf = (p: z.infer<typeof DleqSchema>): DleqProof => ({ c: scalarOf(p.c), s: scalarOf(p.s) })
+
+export function encodeContribution (instancePoint: Uint8Array, share: FinalShare, evidence: ShareEvidence): EcdsaContributionWire {
+  return {
+    instancePoint: hex(instancePoint),
+    u: scalarHex(share.u),
+    w: scalarHex(share.w),
+    evidence: {
+      instancePoint: hex(evidence.instancePoint),
+      publicShare: hex(evidence.publicShare),
+      phi: hex(evidence.phi),
+      tu: hex(evidence.tu),
+      tv: hex(evidence.tv),
+      proof: dleqWire(evidence.proof),
+      peers: evidence.peers.map(p => ({
+        peer: p.peer,
+        sent: { gammaU: hex(p.sent.gammaU), gammaV: hex(p.sent.gammaV), psi: scalarHex(p.sent.psi) },
+        got: { instancePoint: hex(p.got.instancePoint), publicShare: hex(p.got.publicShare), gammaU: hex(p.got.gammaU), gammaV: hex(p.got.gammaV), psi: scalarHex(p.got.psi) },
+        eu: hex(p.eu),
+        ev: hex(p.ev),
+        proof: dleqWire(p.proof)
+      }))
+    }
+  }
+}
+
+export function decodeContribution (c: EcdsaContributionWire): { instancePoint: Uint8Array, share: ContributedShare } {
+  const e = c.evidence
+  return {
+    instancePoint: hexToBytes(c.instancePoint),
+    share: {
+      u: scalarOf(c.u),
+      w: scalarOf(c.w),
+      evidence: {
+        instancePoint: hexToBytes(e.instancePoint),
+        publicShare: hexToBytes(e.publicShare),
+        phi: hexToBytes(e.phi),
+        tu: hexToBytes(e.tu),
+        tv: hexToBytes(e.tv),
+        proof: dleqOf(e.proof),
+        peers: e.peers.map(p => ({
+          peer: p.peer,
+          sent: { gammaU: hexToBytes(p.sent.gammaU), gammaV: hexToBytes(p.sent.gammaV), psi: scalarOf(p.sent.psi) },
+          got: { instancePoint: hexToBytes(p.got.instancePoint), publicShare: hexToBytes(p.got.publicShare), gammaU: hexToBytes(p.got.gammaU), gammaV: hexToBytes(p.got.gammaV), psi: scalarOf(p.got.psi) },
+          eu: hexToBytes(p.eu),
+          ev: hexToBytes(p.ev),
+          proof: dleqOf(p.proof)
+        }))
+      }
+    }
   }
 }
