@@ -126,7 +126,9 @@ describe('sign coordinator machine with DKLs23 (ecdsa-secp256k1)', () => {
     const a1 = protocol.accept(pa.state, 1, b, pb.out.find(o => o.to === memberTag(a))!.payload)
     expect('refused' in a1).toBe(false)
     expect(protocol.accept(pa.state, 1, b, { commitment: '00', ote: '' })).toEqual(pa.state) // a second message of b changes nothing
-    const garbled = protocol.accept(protocol.begin(facts, a, secretOf(a), seeded('refuse/a2')).state as never, 1, b, { commitment: '00', ote: '' })
+    const fresh = protocol.begin(facts, a, secretOf(a), seeded('refuse/a2'))
+    if (fresh.kind !== 'round') throw new Error('round expected')
+    const garbled = protocol.accept(fresh.state, 1, b, { commitment: '00', ote: '' })
     expect(garbled).toMatchObject({ refused: expect.stringContaining('round-1') })
   })
 })
