@@ -73,6 +73,14 @@ export class Dkls23Abort extends Error {
   }
 }
 
+/** A second round-1 message from one counterparty in one session: refused, never answered (answerRound1). */
+export class Dkls23ReplayError extends Error {
+  constructor (readonly me: string, readonly from: string) {
+    super(`${me} already answered ${from} in this session: a second answer under one multiplication sid would give away r_i and sk_i`)
+    this.name = 'Dkls23ReplayError'
+  }
+}
+
 export interface Round1Message {
   /** Commitment to R_i (the same to every counterparty). */
   commitment: Uint8Array
@@ -99,6 +107,8 @@ interface Round1Secret {
   salt: Uint8Array
   /** χ_{i,j} and the Bob keep, per counterparty. */
   bob: Map<string, { chi: bigint, keep: MulBobKeep }>
+  /** Counterparties already answered as Alice: never twice (answerRound1). */
+  answered: Set<string>
 }
 
 /** A member after round 1: its public values, and its secrets sealed. */
@@ -176,7 +186,7 @@ export function signRound1 (
     bob.set(j, { chi: started.b, keep: started.keep })
     out.set(j, { commitment, ote: started.message })
   }
-  const secret = new Sealed('DKLs23 round-1 state', { r, phi, keyShare, salt, bob })
+  const secret = new Sealed('DKLs23 round-1 state', { r, phi, keyShare, salt, bob, answered: new Set<string>() })
   return { state: { session, me, counterparties, pairs, instancePoint, publicShare, zeroFragments, secret }, out }
 }
 
@@ -192,6 +202,11 @@ function counterparty (state: Round1State, from: string): void {
 export function answerRound1 (group: GroupBackend, state: Round1State, from: string, msg: Round1Message, random: Random): { reply: Round2Message, kept: AliceKept } {
   counterparty(state, from)
   const s = state.secret.open()
+  // Once per counterparty, whatever happens: two answers under one multiplication sid share the
+  // OT-extension pads, so a Bob who flips one choice bit between his two messages reads ã + ã' at
+  // that OT and ã − ã' at every other, hence ã, and r_i, sk_i from γ = a − ã.
+  if (s.answered.has(from)) throw new Dkls23ReplayError(state.me, from)
+  s.answered.add(from)
   let answer
   try {
     answer = mulAliceRespond(state.pairs.get(from)!.alice, mulSid(state.session.sid, state.me, from), [s.r, s.keyShare], msg.ote, random)
