@@ -1,6 +1,7 @@
 // new_user in DKG mode on nine real in-process nodes (libp2p on 127.0.0.1,
-// stores in a temp dir): keys of both schemes made by dealers nobody trusts
-// sign like dealt ones, no dealer's own scalar is the key, and a dealer that
+// stores in a temp dir): keys of every scheme made by dealers nobody trusts
+// sign like dealt ones (an ecdsa-secp256k1 key carries its address and is
+// refused 501 until DKLs23 signs), no dealer's own scalar is the key, and a dealer that
 // seals bad sub-shares is named by the members, excluded and replaced.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newUserDkg } from '../../cli/client/new-user-dkg.js'
@@ -16,7 +17,11 @@ import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, t
 import { flipHexByte, newOwner } from '../helpers/owner.js'
 import { verifiesIndependently } from '../helpers/verify.js'
 import { corruptDkgSubShares } from '../helpers/byzantine.js'
-import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
+import { sharingCurveOf, signingProtocolOf } from '../../protocols/keys/key-scheme.js'
+import { ethereumAddress } from '../../protocols/keys/eth-address.js'
+import { KEY_SCHEMES } from '../../protocols/wire/key-record.js'
+import { ProblemError } from '../../cli/client/http.js'
+import { hexToBytes } from '@noble/hashes/utils.js'
 
 /** Node index (0-based) whose dealer seals wrong sub-shares: the leader of committee 1 when every node is live (so it is the first candidate there). */
 let BAD_DEALER = -1
@@ -59,8 +64,8 @@ const badPeer = (): string => cluster.nodes[BAD_DEALER]!.identity.peerId
 const url = (i = 4): string => cluster.running()[i]!.http.url
 
 describe('new_user --dkg', () => {
-  for (const scheme of ['ed25519', 'secp256k1'] as const) {
-    it(`generates a ${scheme} key no dealer holds: Σ Z_i is the key, no Z_i is, every party's shares sum to it, and it signs`, async () => {
+  for (const scheme of KEY_SCHEMES) {
+    it(`generates a ${scheme} key no dealer holds: Σ Z_i is the key, no Z_i is, every party's shares sum to it, and it signs (once its protocol is built)`, async () => {
       const owner = newOwner()
       const result = await newUserDkg({ node: url(), scheme, ownerSecretKey: owner, excludeDealers: [badPeer()] })
       const { record } = result
@@ -73,8 +78,11 @@ describe('new_user --dkg', () => {
       expect(new Set(dealers).size).toBe(3)
       expect(dealers.map(d => membership.committees.findIndex(c => c.some(m => m.peerId === d)) + 1).sort()).toEqual([1, 2, 3])
       const verified = verifyTranscript(transcript, membership, scheme)
-      const curve = curveFor(scheme)
-      const X = pointFromHex(scheme, record.groupPublicKey)
+      const curveName = sharingCurveOf(scheme)
+      const curve = curveFor(curveName)
+      const X = pointFromHex(curveName, record.groupPublicKey)
+      if (curveName === 'secp256k1') expect(record.groupPublicKey).toMatch(/^02[0-9a-f]{64}$/)
+      expect(record.address).toBe(scheme === 'ecdsa-secp256k1' ? ethereumAddress(hexToBytes(record.groupPublicKey)) : undefined)
       for (const c of verified.contributions.values()) {
         // No dealer's own constant term is the key (nor its negation).
         expect(curve.pointEquals(c.outer[0]!, X)).toBe(false)
@@ -89,12 +97,36 @@ describe('new_user --dkg', () => {
       expect(a).toBe(b)
       expect(curve.pointEquals(curve.mulBase(a), X)).toBe(true)
 
+      if (signingProtocolOf(scheme) !== 'frost') {
+        // Not signed yet (DKLs23 is not plugged in): refused at once, by the first manager, nothing signed.
+        const refused = await sign({ node: url(2), key: keyFileOf(record, url(), owner), message: new Uint8Array(32).fill(1) }).catch((err: unknown) => err)
+        expect(refused).toBeInstanceOf(ProblemError)
+        expect(refused).toMatchObject({ status: 501, problem: { code: 'scheme-not-signable' } })
+        return
+      }
       const message = new TextEncoder().encode(`dkg ${scheme} key signs`)
       const signed = await sign({ node: url(2), key: keyFileOf(record, url(), owner), message })
       expect(signed.status).toBe('completed')
       expect(verifiesIndependently(record, message, signed.signature!)).toBe(true)
     })
   }
+
+  it('an ecdsa-secp256k1 DKG whose sum has odd Y negates publicly too: every node registers the even-Y record and its address', async () => {
+    for (let run = 1; run <= 12; run++) {
+      const result = await newUserDkg({ node: url(run % 9 === BAD_DEALER ? 1 : run % 9), scheme: 'ecdsa-secp256k1', ownerSecretKey: newOwner(), excludeDealers: [badPeer()] })
+      if (!verifyTranscript(result.dkg.transcript, membership, 'ecdsa-secp256k1').negated) continue
+      const { record } = result
+      expect(record.groupPublicKey.startsWith('02')).toBe(true)
+      expect(record.address).toBe(ethereumAddress(hexToBytes(record.groupPublicKey)))
+      // Every node's registry ran checkRecord (even Y, address) on it and took it; the members' negated shares give the key.
+      await waitUntilKeyHeld(cluster.running(), record.keyId, AbortSignal.timeout(10_000))
+      const x = await reconstruct(record, new Map([[1, [1, 3]], [3, [2, 3]]]))
+      const curve = curveFor('secp256k1')
+      expect(curve.pointEquals(curve.mulBase(x), pointFromHex('secp256k1', record.groupPublicKey))).toBe(true)
+      return
+    }
+    throw new Error('12 DKG runs in a row gave an even-Y sum')
+  })
 
   it('a secp256k1 DKG whose sum has odd Y negates publicly: the record has even Y and the key signs (BIP340)', async () => {
     // Each DKG's sum has odd Y with probability 1/2: go on until one did (at most 12 runs: a miss is 1 in 4096).

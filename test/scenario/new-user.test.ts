@@ -6,7 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newUser } from '../../cli/client/new-user.js'
 import { buildSignRequest, newRequestId } from '../../cli/client/sign.js'
-import { keyFileOf } from '../../cli/key-file.js'
+import { keyFileOf, readKeyFile } from '../../cli/key-file.js'
+import { runNewUser } from '../../cli/commands/new-user.js'
+import { UsageError } from '../../cli/io.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { selectParty } from '../../protocols/sign/select-party.js'
 import { callJson, callRoute } from '../../cli/client/http.js'
 import { HTTP_API } from '../../protocols/wire/http-api.js'
@@ -112,6 +117,29 @@ describe('new_user', () => {
     const res = await post(leaderOf(1), changed)
     expect(res.status).toBe(409)
     expect(res.body.code).toBe('conflict')
+  })
+
+  it('shardsig new-user --scheme ecdsa-secp256k1 --json prints and files the address and the compressed key; an unknown scheme is a usage error naming the three', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shardsig-ecdsa-cli-'))
+    try {
+      const printed: string[] = []
+      const io = { out: (l: string) => printed.push(l), progress: () => {}, env: {}, signal: AbortSignal.timeout(30_000) }
+      const out = join(dir, 'k.json')
+      expect(await runNewUser(['--node', cluster.running()[2]!.http.url, '--scheme', 'ecdsa-secp256k1', '--json', '--out', out], io)).toBe(0)
+      const summary = JSON.parse(printed[0]!) as { keyId: string, scheme: string, groupPublicKey: string, address: string, keyFile: string }
+      expect(summary).toMatchObject({ scheme: 'ecdsa-secp256k1', keyFile: out })
+      expect(summary.groupPublicKey).toMatch(/^02[0-9a-f]{64}$/)
+      expect(summary.address).toBe(ethereumAddress(hexToBytes(summary.groupPublicKey)))
+      const file = await readKeyFile(out)
+      expect(file).toMatchObject({ keyId: summary.keyId, scheme: 'ecdsa-secp256k1', groupPublicKey: summary.groupPublicKey, address: summary.address })
+      const frost: string[] = []
+      expect(await runNewUser(['--node', cluster.running()[2]!.http.url, '--scheme', 'secp256k1', '--json', '--out', join(dir, 'f.json')], { ...io, out: (l: string) => frost.push(l) })).toBe(0)
+      expect(JSON.parse(frost[0]!)).not.toHaveProperty('address')
+      await expect(runNewUser(['--scheme', 'ecdsa'], io)).rejects.toThrow(UsageError)
+      await expect(runNewUser(['--scheme', 'ecdsa'], io)).rejects.toThrow('--scheme must be one of ed25519, secp256k1, ecdsa-secp256k1, got ecdsa')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('refuses an ecdsa-secp256k1 sign request: 400 for a message that is not a 32-byte digest, else 501 until DKLs23 signs; nothing signed', async () => {

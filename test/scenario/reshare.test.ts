@@ -50,6 +50,8 @@ let cluster: InProcessCluster
 let g0: Genesis
 let m0: Membership
 const keys: Array<{ record: KeyRecord, owner: Uint8Array }> = []
+/** Keys reshared like the others but not signed with (ecdsa-secp256k1: DKLs23 is not plugged in yet). */
+const unsignedKeys: Array<{ record: KeyRecord, owner: Uint8Array }> = []
 /** A key dealt at epoch 0 while the update is pending (while the coordinator reshares the others). */
 let lateKey: { record: KeyRecord, owner: Uint8Array } | undefined
 /** Test-only: every node's epoch-0 share of every key, read before the update (peerId → keyId → scalar hex). */
@@ -88,11 +90,14 @@ describe('update_node_set to the pending epoch', () => {
       keys.push({ record: (await newUser({ node: url(4), scheme, ownerSecretKey: owner })).record, owner })
     }
     expect(keys.some(k => chooseQuorum(keyStateOf(k.record), 1, live)!.some(s => s.peerId === liar))).toBe(true)
-    await waitUntil(() => cluster.running().every(n => keys.every(k => n.registry.get(k.record.keyId) !== undefined)), AbortSignal.timeout(10_000))
-    await waitUntil(() => cluster.running().every(n => keys.every(k => n.keyStates.usableKeyIds().includes(k.record.keyId))), AbortSignal.timeout(10_000))
+    const ecdsaOwner = newOwner()
+    unsignedKeys.push({ record: (await newUser({ node: url(4), scheme: 'ecdsa-secp256k1', ownerSecretKey: ecdsaOwner })).record, owner: ecdsaOwner })
+    const all = [...keys, ...unsignedKeys]
+    await waitUntil(() => cluster.running().every(n => all.every(k => n.registry.get(k.record.keyId) !== undefined)), AbortSignal.timeout(10_000))
+    await waitUntil(() => cluster.running().every(n => all.every(k => n.keyStates.usableKeyIds().includes(k.record.keyId))), AbortSignal.timeout(10_000))
     for (const n of cluster.running()) {
       const held = new Map<string, string>()
-      for (const { record } of keys) {
+      for (const { record } of all) {
         const stored = await n.shares.get(record.keyId, 0)
         if (stored !== undefined) held.set(record.keyId, stored.share)
       }
@@ -146,7 +151,9 @@ describe('update_node_set to the pending epoch', () => {
     await Promise.all(cluster.switches)
     const m1 = membershipOf(next)
     const someone = cluster.nodes[stays[0]!]!
-    for (const { record } of keys) {
+    // The ecdsa-secp256k1 key is reshared over secp256k1 exactly like the others: same checks, same group key.
+    expect(unsignedKeys.map(k => k.record.scheme)).toEqual(['ecdsa-secp256k1'])
+    for (const { record } of [...keys, ...unsignedKeys]) {
       const entry = someone.keyStates.entryOf(record.keyId)!
       expect(entry.record.epoch).toBe(1)
       expect(entry.record.groupPublicKey).toBe(record.groupPublicKey)
@@ -261,6 +268,13 @@ describe('update_node_set to the pending epoch', () => {
     const after = await fetch(`${entry}/keys/${gone.keyId}`)
     expect(after.status).toBe(410)
     expect((await after.json() as { deletion: { erased: number } }).deletion.erased).toBe(holders1.flat().length)
+
+    // A reshared ecdsa-secp256k1 key is deleted the same way: every epoch-1 holder erases and signs its receipt.
+    const { record: ecdsa, owner: ecdsaOwner } = unsignedKeys[0]!
+    const ecdsaHolders = someoneAt1().keyStates.entryOf(ecdsa.keyId)!.record.holders
+    expect((await deleteUser({ node: entry, key: keyFileOf(ecdsa, entry, ecdsaOwner) })).holders).toHaveLength(ecdsaHolders.flat().length)
+    await waitUntil(() => cluster.running().every(n => n.registry.tombstone(ecdsa.keyId)?.receipts.filter(r => r.epoch === 1).length === ecdsaHolders.flat().length), AbortSignal.timeout(20_000))
+    for (const n of cluster.running()) expect(await n.shares.get(ecdsa.keyId, 1)).toBeUndefined()
 
     const i = cluster.nodes.findIndex(n => n !== undefined)
     await cluster.stop(i)

@@ -47,6 +47,10 @@ describe('node metrics', () => {
     expect(s.samples.filter(x => x.name === 'shardsig_blame_events_total' && x.labels.reason === 'silent').map(x => [x.labels.flow, x.value]))
       .toEqual([['sign', 0], ['new_user', 0], ['reshare', 0]])
     expect(valueOf(s, 'shardsig_sign_request_duration_seconds_count', { scheme: 'secp256k1', outcome: 'failed' })).toBe(0)
+    // Every key scheme has its series from the start, ecdsa-secp256k1 included (its keys are dealt; its signing comes later).
+    for (const name of ['shardsig_sign_request_duration_seconds_count', 'shardsig_new_user_duration_seconds_count']) {
+      expect(s.samples.filter(x => x.name === name && x.labels.outcome === 'completed').map(x => x.labels.scheme), name).toEqual(['ed25519', 'secp256k1', 'ecdsa-secp256k1'])
+    }
     expect(s.samples.find(x => x.name === 'shardsig_build_info')?.labels)
       .toEqual({ version: '9.9.9', node_id: 'node-1', crypto_backend: 'noble', ed25519: 'noble', secp256k1: 'noble' })
   })
