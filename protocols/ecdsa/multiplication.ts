@@ -19,7 +19,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Random } from '../machine/types.js'
 import { hashToScalar, hashToScalars, HASH_BYTES, taggedHash, u32 } from './hash.js'
 import {
-  OteError, oteReceiverExtend, oteReceiverOutputs, oteSenderTransfer,
+  OteError, oteReceiverExtend, oteReceiverOutputs, oteSenderTransfer, SENDER_NONCE_BYTES,
   type OteReceiverKeep, type OteReceiverMessage, type OteReceiverSetup, type OteSenderSetup
 } from './ot-extension.js'
 import { BATCH_SIZE_OTS as BATCH_SIZE, BATCH_SIZE_BYTES } from './ot-params.js'
@@ -59,6 +59,8 @@ export interface MulBobKeep {
 
 /** Alice's answer to Bob. */
 export interface MulAliceMessage {
+  /** Alice's fresh nonce in the OT extension's randomisation (ot-extension.ts SENDER_NONCE_BYTES). */
+  nonce: Uint8Array
   tau: bigint[][]
   verifyR: Uint8Array
   verifyU: bigint[]
@@ -75,10 +77,10 @@ const bobTranscript = (sid: Uint8Array, message: OteReceiverMessage): Uint8Array
  * χ̃_k, χ̂_k: the oracle's challenges over Bob's message and Alice's τ (both sides compute them).
  * τ must be in: Alice must be bound to her OT payloads before she can know the challenges.
  */
-function challenges (sid: Uint8Array, transcript: Uint8Array, tau: readonly (readonly bigint[])[]): { chiTilde: bigint[], chiHat: bigint[] } {
+function challenges (sid: Uint8Array, transcript: Uint8Array, nonce: Uint8Array, tau: readonly (readonly bigint[])[]): { chiTilde: bigint[], chiHat: bigint[] } {
   const tauBytes = new Uint8Array(tau.length * BATCH_SIZE * 32)
   tau.forEach((row, w) => row.forEach((t, j) => tauBytes.set(encodeScalar(t), (w * BATCH_SIZE + j) * 32)))
-  const bound = taggedHash('mul/transcript-tau', [sid, transcript, tauBytes])
+  const bound = taggedHash('mul/transcript-tau', [sid, transcript, nonce, tauBytes])
   const chiTilde: bigint[] = []
   const chiHat: bigint[] = []
   for (let k = 0; k < MUL_INPUTS; k++) {
@@ -113,9 +115,10 @@ export function mulAliceRespond (alice: MulAlice, sid: Uint8Array, a: readonly b
   const aTilde = a.map(() => randomScalar(random))
   const aHat = a.map(() => randomScalar(random))
   const correlations = [...aTilde, ...aHat].map(x => new Array<bigint>(BATCH_SIZE).fill(x))
+  const nonce = random(SENDER_NONCE_BYTES)
   let transfer
   try {
-    transfer = oteSenderTransfer(alice.ote, sid, MUL_OT_WIDTH, correlations, message)
+    transfer = oteSenderTransfer(alice.ote, sid, MUL_OT_WIDTH, correlations, message, nonce)
   } catch (err) {
     // Only the peer's message blames the peer; a local misuse (RangeError) stays a local error.
     if (err instanceof OteError) throw new MultiplicationError('bob', `OT extension: ${err.message}`)
@@ -123,7 +126,7 @@ export function mulAliceRespond (alice: MulAlice, sid: Uint8Array, a: readonly b
   }
   const zTilde = transfer.outputs.slice(0, MUL_INPUTS)
   const zHat = transfer.outputs.slice(MUL_INPUTS)
-  const { chiTilde, chiHat } = challenges(sid, bobTranscript(sid, message), transfer.tau)
+  const { chiTilde, chiHat } = challenges(sid, bobTranscript(sid, message), nonce, transfer.tau)
   const rows: bigint[] = []
   const verifyU: bigint[] = []
   for (let k = 0; k < MUL_INPUTS; k++) {
@@ -132,7 +135,7 @@ export function mulAliceRespond (alice: MulAlice, sid: Uint8Array, a: readonly b
   }
   const c = zTilde.map(z => z.reduce((sum, zj, j) => add(sum, mul(alice.gadget[j]!, zj)), 0n))
   const gamma = a.map((ak, k) => sub(ak, aTilde[k]!))
-  return { c, message: { tau: transfer.tau, verifyR: rowsDigest(sid, rows), verifyU, gamma } }
+  return { c, message: { nonce, tau: transfer.tau, verifyR: rowsDigest(sid, rows), verifyU, gamma } }
 }
 
 /**
@@ -145,7 +148,7 @@ export function mulBobFinish (bob: MulBob, sid: Uint8Array, keep: MulBobKeep, me
   }
   let t: bigint[][]
   try {
-    t = oteReceiverOutputs(keep.ote, sid, MUL_OT_WIDTH, message.tau)
+    t = oteReceiverOutputs(keep.ote, sid, MUL_OT_WIDTH, message.tau, message.nonce)
   } catch (err) {
     // A used-up keep (OteKeepReusedError) or a wrong sid is this side's bug, never Alice's fault.
     if (err instanceof OteError) throw new MultiplicationError('alice', `OT extension: ${err.message}`)
@@ -153,7 +156,7 @@ export function mulBobFinish (bob: MulBob, sid: Uint8Array, keep: MulBobKeep, me
   }
   const tTilde = t.slice(0, MUL_INPUTS)
   const tHat = t.slice(MUL_INPUTS)
-  const { chiTilde, chiHat } = challenges(sid, keep.transcript, message.tau)
+  const { chiTilde, chiHat } = challenges(sid, keep.transcript, message.nonce, message.tau)
   const rows: bigint[] = []
   for (let k = 0; k < MUL_INPUTS; k++) {
     for (let j = 0; j < BATCH_SIZE; j++) {

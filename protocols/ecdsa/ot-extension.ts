@@ -12,6 +12,8 @@
 //
 // A (setup, sid) pair must never extend twice: the PRG pads depend only on them, and two u
 // under one pad would show the XOR of two choice vectors. The caller's sid is its uniqueness.
+// The sender cannot rely on that (the receiver and a coordinator choose the sid), so every
+// transfer also hashes the sender's fresh nonce into the randomisation (SENDER_NONCE_BYTES).
 import { hashToScalars, taggedXof, u32 } from './hash.js'
 import { ORDER, add, neg, sub } from './scalar.js'
 import type { Random } from '../machine/types.js'
@@ -29,6 +31,13 @@ export { OteKeepReusedError, OteReceiverKeep, OteReceiverSetup, OteSenderSetup, 
 export const OTE_PRG_TAG = 'ote/prg'
 export const OTE_CHI_TAG = 'ote/chi'
 export const OTE_RANDOMIZE_TAG = 'ote/randomize'
+/**
+ * The sender's fresh nonce in every transfer's randomisation hash. The pads of an extension depend
+ * only on (setup, sid) and the receiver picks u, so a receiver that makes one sid extend twice (a
+ * repeated session id, a coordinator replaying one) would get two τ over the same v0, v1 and solve
+ * the sender's correlations; with the sender's nonce in the hash, every transfer's v0, v1 are new.
+ */
+export const SENDER_NONCE_BYTES = 32
 
 /** What the receiver sends: KOS Fig. 10's u (κ rows of ℓ' bits) and the check values x̃, t̃_i. */
 export interface OteReceiverMessage {
@@ -99,8 +108,8 @@ function checkValue (chi: [Gf208Multiplier, Gf208Multiplier], row: Uint8Array, o
 }
 
 /** The `width` pads of OT j from its κ-bit row (KOS Fig. 10, Transpose and randomize step 3). */
-export function randomizeRow (sid: Uint8Array, j: number, row: Uint8Array, width: number): bigint[] {
-  return hashToScalars(OTE_RANDOMIZE_TAG, [sid, u32(j), row], width)
+export function randomizeRow (sid: Uint8Array, nonce: Uint8Array, j: number, row: Uint8Array, width: number): bigint[] {
+  return hashToScalars(OTE_RANDOMIZE_TAG, [sid, nonce, u32(j), row], width)
 }
 
 /** A width is a local choice of the protocol above (a RangeError is a caller's bug, not a peer's fault). */
@@ -167,9 +176,11 @@ export function oteSenderTransfer (
   sid: Uint8Array,
   width: number,
   correlations: readonly (readonly bigint[])[],
-  message: OteReceiverMessage
+  message: OteReceiverMessage,
+  nonce: Uint8Array
 ): { outputs: bigint[][], tau: bigint[][] } {
   checkOtWidth(width)
+  if (nonce.length !== SENDER_NONCE_BYTES) throw new RangeError(`the sender's nonce is ${SENDER_NONCE_BYTES} bytes`)
   checkCorrelations(width, correlations)
   const { u, verifyX, verifyT } = message
   if (u.length !== OTE_U_BYTES || verifyX.length !== FIELD_BYTES || verifyT.length !== OTE_VERIFY_T_BYTES) {
@@ -211,8 +222,8 @@ export function oteSenderTransfer (
   for (let j = 0; j < BATCH_SIZE_OTS; j++) {
     const row = rows.subarray(j * KAPPA_BYTES, (j + 1) * KAPPA_BYTES)
     for (let k = 0; k < KAPPA_BYTES; k++) flipped[k] = row[k]! ^ delta[k]!
-    const v0 = randomizeRow(sid, j, row, width)
-    const v1 = randomizeRow(sid, j, flipped, width)
+    const v0 = randomizeRow(sid, nonce, j, row, width)
+    const v1 = randomizeRow(sid, nonce, j, flipped, width)
     for (let w = 0; w < width; w++) {
       outputs[w]![j] = v0[w]!
       tau[w]![j] = add(sub(v1[w]!, v0[w]!), correlations[w]![j]!)
@@ -228,8 +239,9 @@ export function oteSenderTransfer (
  * Receiver, KOS Fig. 10 Transpose-and-randomize and DKLs18 Protocol 9 Transfer step 2:
  * t[w][j] = b_j·τ[w][j] − v_{b_j}. Uses up `keep` (a second call throws).
  */
-export function oteReceiverOutputs (keep: OteReceiverKeep, sid: Uint8Array, width: number, tau: readonly (readonly bigint[])[]): bigint[][] {
+export function oteReceiverOutputs (keep: OteReceiverKeep, sid: Uint8Array, width: number, tau: readonly (readonly bigint[])[], nonce: Uint8Array): bigint[][] {
   checkOtWidth(width)
+  if (nonce.length !== SENDER_NONCE_BYTES) throw new OteMalformedError('ote-sender', `the sender's nonce is ${SENDER_NONCE_BYTES} bytes`)
   if (tau.length !== width || tau.some(v => v.length !== BATCH_SIZE_OTS)) {
     throw new OteMalformedError('ote-sender', `τ must be ${width} vectors of ${BATCH_SIZE_OTS} scalars`)
   }
@@ -239,7 +251,7 @@ export function oteReceiverOutputs (keep: OteReceiverKeep, sid: Uint8Array, widt
 
   const out = Array.from({ length: width }, () => new Array<bigint>(BATCH_SIZE_OTS))
   for (let j = 0; j < BATCH_SIZE_OTS; j++) {
-    const v = randomizeRow(sid, j, rows.subarray(j * KAPPA_BYTES, (j + 1) * KAPPA_BYTES), width)
+    const v = randomizeRow(sid, nonce, j, rows.subarray(j * KAPPA_BYTES, (j + 1) * KAPPA_BYTES), width)
     const b = (choices[j >>> 3]! >>> (j & 7)) & 1
     // BigInt is not constant time anyway (scalar.ts); the branch on b_j is no worse than the add.
     for (let w = 0; w < width; w++) out[w]![j] = b === 1 ? sub(tau[w]![j]!, v[w]!) : neg(v[w]!)

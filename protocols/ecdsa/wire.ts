@@ -8,6 +8,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { hexString } from '../wire/hex.js'
 import { HASH_BYTES } from './hash.js'
 import { MUL_INPUTS, MUL_OT_WIDTH } from './multiplication.js'
+import { SENDER_NONCE_BYTES } from './ot-extension.js'
 import { decodeOteReceiverMessage, decodeTau, encodeOteReceiverMessage, encodeTau, OTE_RECEIVER_MESSAGE_BYTES, OTE_TAU_BYTES_PER_WIDTH } from './ot-extension-wire.js'
 import { decodeScalar, encodeScalar, ORDER, SCALAR_BYTES } from './scalar.js'
 import type { DleqProof } from './dleq.js'
@@ -42,6 +43,7 @@ export const Round2PayloadSchema = z.strictObject({
   gammaU: point,
   gammaV: point,
   psi: scalar,
+  nonce: hexString(SENDER_NONCE_BYTES),
   tau: base64Bytes(TAU_BYTES),
   verifyR: hexString(HASH_BYTES),
   verifyU: z.array(scalar).length(MUL_INPUTS),
@@ -73,6 +75,7 @@ export function encodeRound2 (m: Round2Message): Round2Payload {
     gammaU: hex(m.gammaU),
     gammaV: hex(m.gammaV),
     psi: scalarHex(m.psi),
+    nonce: hex(m.mul.nonce),
     tau: Buffer.from(encodeTau(m.mul.tau, MUL_OT_WIDTH)).toString('base64'),
     verifyR: hex(m.mul.verifyR),
     verifyU: m.mul.verifyU.map(scalarHex),
@@ -91,7 +94,7 @@ export function decodeRound2 (p: Round2Payload): Round2Message {
     gammaU: hexToBytes(p.gammaU),
     gammaV: hexToBytes(p.gammaV),
     psi: scalarOf(p.psi),
-    mul: { tau, verifyR: hexToBytes(p.verifyR), verifyU: p.verifyU.map(scalarOf), gamma: p.gamma.map(scalarOf) }
+    mul: { nonce: hexToBytes(p.nonce), tau, verifyR: hexToBytes(p.verifyR), verifyU: p.verifyU.map(scalarOf), gamma: p.gamma.map(scalarOf) }
   }
 }
 

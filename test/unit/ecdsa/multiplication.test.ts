@@ -26,20 +26,23 @@ const chiOver = (sid: Uint8Array, transcript: Uint8Array): Chi => ({
 const bobDigest = (sid: Uint8Array, m: OteReceiverMessage): Uint8Array => taggedHash('mul/transcript', [sid, m.u, m.verifyX, m.verifyT])
 /** The challenges as multiplication.ts draws them: over Bob's message and Alice's τ. */
 const boundChi = (sid: Uint8Array, m: OteReceiverMessage, tau: readonly (readonly bigint[])[]): Chi =>
-  chiOver(sid, taggedHash('mul/transcript-tau', [sid, bobDigest(sid, m), scalarsBytes(tau)]))
+  chiOver(sid, taggedHash('mul/transcript-tau', [sid, bobDigest(sid, m), NONCE, scalarsBytes(tau)]))
+/** The cheating Alice's nonce in the OT extension's randomisation. */
+const NONCE = new Uint8Array(32).fill(9)
 
 /**
  * A cheating Alice: mulAliceRespond's steps on correlations of her choice (one per OT, not one
  * ã, â for all), with the challenges `chiFor` gives her once τ is fixed.
  */
 function answerWith (sid: Uint8Array, m: OteReceiverMessage, a: bigint[], aTilde: bigint[], aHat: bigint[], correlations: bigint[][], chiFor: (tau: bigint[][]) => Chi): { c: bigint[], message: MulAliceMessage } {
-  const transfer = oteSenderTransfer(alice.ote, sid, MUL_OT_WIDTH, correlations, m)
+  const transfer = oteSenderTransfer(alice.ote, sid, MUL_OT_WIDTH, correlations, m, NONCE)
   const { chiTilde, chiHat } = chiFor(transfer.tau)
   const rows: bigint[][] = []
   for (let k = 0; k < MUL_INPUTS; k++) rows.push(transfer.outputs[k]!.map((z, i) => add(mul(chiTilde[k]!, z), mul(chiHat[k]!, transfer.outputs[MUL_INPUTS + k]![i]!))))
   return {
     c: transfer.outputs.slice(0, MUL_INPUTS).map(zs => zs.reduce((sum, z, i) => add(sum, mul(alice.gadget[i]!, z)), 0n)),
     message: {
+      nonce: NONCE,
       tau: transfer.tau,
       verifyR: taggedHash('mul/verify', [sid, scalarsBytes(rows)]),
       verifyU: [0, 1].map(k => add(mul(chiTilde[k]!, aTilde[k]!), mul(chiHat[k]!, aHat[k]!))),

@@ -21,6 +21,9 @@ import { ORDER, add, encodeScalar, mul, randomScalar, sub } from '../../../proto
 import type { Random } from '../../../protocols/machine/types.js'
 import { seeded } from '../../helpers/deterministic.js'
 
+/** The sender's nonce of a transfer; fixed here, fresh in the multiplication. */
+const NONCE = new Uint8Array(32).fill(7)
+
 const bitOf = (bytes: Uint8Array, k: number): number => (bytes[k >> 3]! >> (k & 7)) & 1
 const xor = (a: Uint8Array, b: Uint8Array): Uint8Array => a.map((v, k) => v ^ b[k]!)
 
@@ -50,9 +53,9 @@ function run (pair: Pair, random: Random, width: number, sid = utf8('sid/run')) 
   const correlations = randomCorrelations(random, width)
   const { keep, message } = oteReceiverExtend(pair.receiver, sid, choices, random)
   const wire = encodeOteReceiverMessage(message)
-  const { outputs, tau } = oteSenderTransfer(pair.sender, sid, width, correlations, decodeOteReceiverMessage(wire))
+  const { outputs, tau } = oteSenderTransfer(pair.sender, sid, width, correlations, decodeOteReceiverMessage(wire), NONCE)
   const tauWire = encodeTau(tau, width)
-  const received = oteReceiverOutputs(keep, sid, width, decodeTau(tauWire, width))
+  const received = oteReceiverOutputs(keep, sid, width, decodeTau(tauWire, width), NONCE)
   return { choices, correlations, outputs, tau, received, wire, tauWire }
 }
 
@@ -84,7 +87,7 @@ function cheatingMessage (
 }
 
 const transferOf = (pair: Pair, sid: Uint8Array, message: OteReceiverMessage) => () =>
-  oteSenderTransfer(pair.sender, sid, 1, randomCorrelations(seeded('alpha'), 1), message)
+  oteSenderTransfer(pair.sender, sid, 1, randomCorrelations(seeded('alpha'), 1), message, NONCE)
 
 describe('OT extension (KOS Fig. 10 + DKLs18 Protocol 9)', () => {
   const random = seeded('ot-extension')
@@ -121,8 +124,8 @@ describe('OT extension (KOS Fig. 10 + DKLs18 Protocol 9)', () => {
       const tj = columns.subarray(j * KAPPA_BYTES, (j + 1) * KAPPA_BYTES)
       const b = bitOf(choices, j)
       ones += b
-      const v0 = randomizeRow(sid, j, xor(tj, b === 1 ? pair.delta : zero), width)
-      const v1 = randomizeRow(sid, j, xor(tj, b === 1 ? zero : pair.delta), width)
+      const v0 = randomizeRow(sid, NONCE, j, xor(tj, b === 1 ? pair.delta : zero), width)
+      const v1 = randomizeRow(sid, NONCE, j, xor(tj, b === 1 ? zero : pair.delta), width)
       for (let w = 0; w < width; w++) {
         expect(outputs[w]![j]).toBe(v0[w])
         expect(tau[w]![j]).toBe(add(sub(v1[w]!, v0[w]!), correlations[w]![j]!))
@@ -232,8 +235,8 @@ describe('OT extension (KOS Fig. 10 + DKLs18 Protocol 9)', () => {
     const { message } = oteReceiverExtend(pair.receiver, utf8('sid/dims'), random(BATCH_SIZE_BYTES), random)
     expect(transferOf(pair, utf8('sid/dims'), { ...message, verifyT: message.verifyT.subarray(1) })).toThrow(OteMalformedError)
     const { keep } = oteReceiverExtend(pair.receiver, utf8('sid/tau'), random(BATCH_SIZE_BYTES), random)
-    expect(() => oteReceiverOutputs(keep, utf8('sid/tau'), 1, [new Array<bigint>(BATCH_SIZE_OTS).fill(ORDER)])).toThrow(OteMalformedError)
-    expect(() => oteReceiverOutputs(keep, utf8('sid/tau'), 1, [new Array<bigint>(BATCH_SIZE_OTS - 1).fill(0n)])).toThrow(OteMalformedError)
+    expect(() => oteReceiverOutputs(keep, utf8('sid/tau'), 1, [new Array<bigint>(BATCH_SIZE_OTS).fill(ORDER)], NONCE)).toThrow(OteMalformedError)
+    expect(() => oteReceiverOutputs(keep, utf8('sid/tau'), 1, [new Array<bigint>(BATCH_SIZE_OTS - 1).fill(0n)], NONCE)).toThrow(OteMalformedError)
     expect(keep.used).toBe(false) // a bad τ is refused before the state is used up
   })
 
@@ -241,11 +244,11 @@ describe('OT extension (KOS Fig. 10 + DKLs18 Protocol 9)', () => {
     const sid = utf8('sid/local')
     expect(() => oteReceiverExtend(pair.receiver, sid, new Uint8Array(BATCH_SIZE_BYTES - 1), random)).toThrow(RangeError)
     const { message } = oteReceiverExtend(pair.receiver, sid, random(BATCH_SIZE_BYTES), random)
-    for (const width of [0, 256, 1.5]) expect(() => oteSenderTransfer(pair.sender, sid, width, randomCorrelations(random, 1), message)).toThrow(RangeError)
-    expect(() => oteSenderTransfer(pair.sender, sid, 2, randomCorrelations(random, 1), message)).toThrow(RangeError)
+    for (const width of [0, 256, 1.5]) expect(() => oteSenderTransfer(pair.sender, sid, width, randomCorrelations(random, 1), message, NONCE)).toThrow(RangeError)
+    expect(() => oteSenderTransfer(pair.sender, sid, 2, randomCorrelations(random, 1), message, NONCE)).toThrow(RangeError)
     const unreduced = randomCorrelations(random, 1)
     unreduced[0]![7] = ORDER
-    expect(() => oteSenderTransfer(pair.sender, sid, 1, unreduced, message)).toThrow(RangeError)
+    expect(() => oteSenderTransfer(pair.sender, sid, 1, unreduced, message, NONCE)).toThrow(RangeError)
     expect(() => new OteSenderSetup(new Uint8Array(31), pair.seeds0)).toThrow(RangeError)
     expect(() => new OteReceiverSetup(pair.seeds0.slice(1), pair.seeds1)).toThrow(RangeError)
   })
@@ -254,12 +257,12 @@ describe('OT extension (KOS Fig. 10 + DKLs18 Protocol 9)', () => {
     const sid = utf8('sid/once')
     const correlations = randomCorrelations(random, 1)
     const { keep, message } = oteReceiverExtend(pair.receiver, sid, random(BATCH_SIZE_BYTES), random)
-    const { tau } = oteSenderTransfer(pair.sender, sid, 1, correlations, message)
-    expect(() => oteReceiverOutputs(keep, utf8('sid/other'), 1, tau)).toThrow(RangeError)
+    const { tau } = oteSenderTransfer(pair.sender, sid, 1, correlations, message, NONCE)
+    expect(() => oteReceiverOutputs(keep, utf8('sid/other'), 1, tau, NONCE)).toThrow(RangeError)
     expect(keep.used).toBe(false)
-    oteReceiverOutputs(keep, sid, 1, tau)
+    oteReceiverOutputs(keep, sid, 1, tau, NONCE)
     expect(keep.used).toBe(true)
-    expect(() => oteReceiverOutputs(keep, sid, 1, tau)).toThrow(OteKeepReusedError)
+    expect(() => oteReceiverOutputs(keep, sid, 1, tau, NONCE)).toThrow(OteKeepReusedError)
   })
 
   it('never serialises a secret-holding type by accident (setups, receiver state)', () => {

@@ -64,4 +64,32 @@ describe('DKLs23 signing: one answer per counterparty', () => {
     expect(() => answerRound1(group, a.state, 'b', { commitment: new Uint8Array(32), ote: { ...good, u } }, random)).toThrow(Dkls23Abort)
     expect(() => answerRound1(group, a.state, 'b', { commitment: new Uint8Array(32), ote: good }, random)).toThrow(Dkls23ReplayError)
   })
+
+  it('a repeated session id (two sessions under one sid, each answered once) gives away nothing: Alice\'s fresh nonce makes new pads', () => {
+    // The same attack across two round-1 states of one sid, which the once-per-state guard cannot
+    // see (a coordinator replaying a session id, or a signer restarted). Without the sender's nonce
+    // in the randomisation, the recovery below gave sk_a.
+    const random = seeded('replay/two-sessions')
+    const a1 = signRound1(group, session, 'a', party.shares.get('a')!, party.pairs.get('a')!, random)
+    const a2 = signRound1(group, session, 'a', party.shares.get('a')!, party.pairs.get('a')!, random)
+    const setup = party.pairs.get('b')!.get('a')!.bob.ote
+    const sid = mulSid(session.sid, 'a', 'b')
+    const noise = seeded('replay/noise2')(EXTENDED_ROW_BYTES - BATCH_SIZE_BYTES)
+    const choices = seeded('replay/choices2')(BATCH_SIZE_BYTES)
+    const flipped = Uint8Array.from(choices)
+    flipped[0] = flipped[0]! ^ 1
+    const first = oteReceiverExtend(setup, sid, choices, () => Uint8Array.from(noise)).message
+    const second = oteReceiverExtend(setup, sid, flipped, () => Uint8Array.from(noise)).message
+    const commitment = new Uint8Array(32)
+    const one = answerRound1(group, a1.state, 'b', { commitment, ote: first }, random).reply
+    const two = answerRound1(group, a2.state, 'b', { commitment, ote: second }, random).reply
+    // Both states hold the same sk_a (the zero-share depends on the sid only): the attack's formula.
+    const t1 = one.mul.tau[1]!
+    const t2 = two.mul.tau[1]!
+    const k = BATCH_SIZE_OTS - 1
+    const aTilde = mul(add(add(t1[0]!, t2[0]!), sub(t1[k]!, t2[k]!)), inv(2n))
+    const guess = add(one.mul.gamma[1]!, aTilde)
+    expect(group.equals(group.mulBase(encodeScalar(guess)), group.decode(one.publicShare))).toBe(false)
+    expect(one.mul.nonce).not.toEqual(two.mul.nonce)
+  })
 })
