@@ -4,8 +4,9 @@
 // are mapped to the module esbuild put there, from its `// path` comments.
 // --window FROM_US TO_US keeps the samples taken in that span of CLOCK_MONOTONIC (the
 // `monotonicUs` of a phase in bench/results/sign*.json); --callers NAME prints the stacks
-// that lead to a function's self time.
-//   node dist/bench/profile-summary.js [--top N] [--window FROM TO] [--callers NAME] FILE_OR_DIR...
+// that lead to a function's self time; --windows FILE keeps the samples inside any of the spans
+// the JSON file lists ([[FROM_US, TO_US], ...]: one member's calls, bench/ecdsa.ts --profile).
+//   node dist/bench/profile-summary.js [--top N] [--window FROM TO | --windows FILE] [--callers NAME] FILE_OR_DIR...
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -67,7 +68,7 @@ function packageOf (file: string): string {
   return file
 }
 
-export function summarise (files: string[], window?: [number, number], callersOf?: string): Summary {
+export function summarise (files: string[], windows?: ReadonlyArray<readonly [number, number]>, callersOf?: string): Summary {
   const out: Summary = { totalMs: 0, wallMs: 0, byFunction: new Map(), byFile: new Map(), byPackage: new Map(), callers: new Map() }
   const add = (m: Map<string, number>, k: string, v: number): void => { m.set(k, (m.get(k) ?? 0) + v) }
   for (const f of files) {
@@ -79,7 +80,7 @@ export function summarise (files: string[], window?: [number, number], callersOf
     let at = p.startTime
     for (let i = 0; i < p.samples.length; i++) {
       at += p.timeDeltas[i] ?? 0
-      if (window !== undefined && (at < window[0] || at > window[1])) continue
+      if (windows !== undefined && !windows.some(([from, to]) => at >= from && at <= to)) continue
       const node = byId.get(p.samples[i]!)
       if (node === undefined) continue
       const ms = (p.timeDeltas[i + 1] ?? 0) / 1000
@@ -118,14 +119,16 @@ if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${proce
   let top = 30
   const i = args.indexOf('--top')
   if (i >= 0) { top = Number(args[i + 1]); args.splice(i, 2) }
-  let window: [number, number] | undefined
+  let windows: Array<[number, number]> | undefined
   const w = args.indexOf('--window')
-  if (w >= 0) { window = [Number(args[w + 1]), Number(args[w + 2])]; args.splice(w, 3) }
+  if (w >= 0) { windows = [[Number(args[w + 1]), Number(args[w + 2])]]; args.splice(w, 3) }
+  const ws = args.indexOf('--windows')
+  if (ws >= 0) { windows = JSON.parse(readFileSync(args[ws + 1]!, 'utf8')) as Array<[number, number]>; args.splice(ws, 2) }
   let callersOf: string | undefined
   const c = args.indexOf('--callers')
   if (c >= 0) { callersOf = args[c + 1]; args.splice(c, 2) }
   const files = profilesIn(args)
-  const s = summarise(files, window, callersOf)
+  const s = summarise(files, windows, callersOf)
   console.log(`${files.length} profiles, ${s.totalMs.toFixed(0)} ms of samples not idle over ${s.wallMs.toFixed(0)} ms of profile wall time (summed)`)
   print('self time by package / folder', s.byPackage, s.totalMs, top)
   print('self time by file', s.byFile, s.totalMs, top)
