@@ -23,6 +23,7 @@ function copySeeds (what: string, seeds: readonly Uint8Array[]): Uint8Array[] {
 export class OteSenderSetup {
   readonly #correlation: Uint8Array
   readonly #seeds: Uint8Array[]
+  #burned = false
   constructor (correlation: Uint8Array, seeds: readonly Uint8Array[]) {
     if (correlation.length !== KAPPA_BYTES) throw new RangeError(`the correlation Δ is ${KAPPA_BYTES} bytes, not ${correlation.length}`)
     this.#correlation = Uint8Array.from(correlation)
@@ -31,8 +32,22 @@ export class OteSenderSetup {
 
   /** Copies of Δ and the seeds. Every call site is a place where the secret leaves (to the protocol, or sealed to disk). */
   expose (): { correlation: Uint8Array, seeds: Uint8Array[] } {
+    if (this.#burned) throw new OteSetupBurnedError()
     return { correlation: Uint8Array.from(this.#correlation), seeds: this.#seeds.map(s => Uint8Array.from(s)) }
   }
+
+  /**
+   * Ends this setup for good: a receiver's message that failed the consistency check may have
+   * learnt one bit of Δ (whether its guess of Δ_i was right), and Δ serves every later extension
+   * of the pair, so after a failure the pair is set up anew (pair-setup.ts) and this one is zeroed.
+   */
+  burn (): void {
+    this.#burned = true
+    this.#correlation.fill(0)
+    for (const s of this.#seeds) s.fill(0)
+  }
+
+  get burned (): boolean { return this.#burned }
 
   toString (): string { return '[redacted OT-extension sender setup]' }
   toJSON (): string { return this.toString() }
@@ -87,6 +102,14 @@ export class OteReceiverKeep {
   toString (): string { return '[redacted OT-extension receiver state]' }
   toJSON (): string { return this.toString() }
   [INSPECT] (): string { return `OteReceiverKeep(${this.used ? 'used' : this.toString()})` }
+}
+
+/** A burnt sender setup was used: its pair must be set up again. */
+export class OteSetupBurnedError extends Error {
+  constructor () {
+    super('this OT-extension sender setup was burnt after a failed consistency check; set the pair up again')
+    this.name = 'OteSetupBurnedError'
+  }
 }
 
 /** A receiver state reached its outputs step twice: run a new extension under a new sid. */

@@ -25,7 +25,7 @@ import {
 } from './ot-params.js'
 import { OteReceiverKeep, OteReceiverSetup, OteSenderSetup, takeReceiverKeep } from './ot-extension-secrets.js'
 
-export { OteKeepReusedError, OteReceiverKeep, OteReceiverSetup, OteSenderSetup, OTE_SEED_BYTES } from './ot-extension-secrets.js'
+export { OteKeepReusedError, OteSetupBurnedError, OteReceiverKeep, OteReceiverSetup, OteSenderSetup, OTE_SEED_BYTES } from './ot-extension-secrets.js'
 
 /** Oracle tags (hash.ts prefixes the DKLs23 domain). */
 export const OTE_PRG_TAG = 'ote/prg'
@@ -211,6 +211,8 @@ export function oteSenderTransfer (
   if (diff !== 0) {
     q.fill(0)
     delta.fill(0)
+    // Whether the check failed can tell a cheating receiver one bit of Δ: Δ is never used again.
+    setup.burn()
     throw new OteConsistencyError()
   }
 

@@ -142,6 +142,16 @@ export interface Presignature {
   /** What fixes this member's final share for the coordinator (final-share-evidence.ts). Public. */
   evidence: ShareEvidence
   secret: Sealed<{ u: bigint, v: bigint, phi: bigint }>
+  /** Set by the one finalShare it serves: two digests under one R would give the key away. */
+  readonly use: { spent: boolean }
+}
+
+/** A presignature reached finalShare a second time. */
+export class PresignatureReusedError extends Error {
+  constructor () {
+    super('this DKLs23 presignature already made a final share; one R never signs twice')
+    this.name = 'PresignatureReusedError'
+  }
 }
 
 /** What a member hands the coordinator: its shares of u = r·φ and w = (H(m) + r_x·sk)·φ. */
@@ -328,7 +338,7 @@ export function presignature (group: GroupBackend, state: Round1State, alice: Re
   }
   const u = add(mul(s.r, phiSum), sumU)
   const v = add(mul(s.keyShare, phiSum), sumV)
-  return { instancePoint: group.encode(total), evidence: shareEvidence(group, state, alice, bob, random), secret: new Sealed('DKLs23 presignature', { u, v, phi: s.phi }) }
+  return { instancePoint: group.encode(total), evidence: shareEvidence(group, state, alice, bob, random), secret: new Sealed('DKLs23 presignature', { u, v, phi: s.phi }), use: { spent: false } }
 }
 
 function requireAll<M> (state: { counterparties: string[] }, received: ReadonlyMap<string, M>): void {
@@ -347,6 +357,8 @@ function gammaHolds (group: GroupBackend, p: Element, chi: bigint, d: bigint, ga
 /** Step 9's last part: this member's final share on a 32-byte digest. */
 export function finalShare (pre: Presignature, digest: Uint8Array): FinalShare {
   if (digest.length !== DIGEST_BYTES) throw new RangeError(`an ECDSA digest is ${DIGEST_BYTES} bytes`)
+  if (pre.use.spent) throw new PresignatureReusedError()
+  pre.use.spent = true
   const { u, v, phi } = pre.secret.open()
   const { r } = nonceFacts(pre.instancePoint)
   return { u, w: add(mul(digestScalar(digest), phi), mul(r, v)) }

@@ -3,6 +3,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import type { Element, GroupBackend } from '../../protocols/frost/group/types.js'
 import type { Random } from '../../protocols/machine/types.js'
+import { OteSenderSetup } from '../../protocols/ecdsa/ot-extension.js'
 import { pairSetupFinish, pairSetupStart } from '../../protocols/ecdsa/pair-setup.js'
 import { add, encodeScalar, randomScalar, sub } from '../../protocols/ecdsa/scalar.js'
 import {
@@ -34,6 +35,14 @@ export function setUpPairs (group: GroupBackend, members: readonly string[], ran
   }
   return pairs
 }
+
+/** A copy of pair keys with its own sender setup: an attack that burns it (a failed check) leaves the original usable. */
+export function freshPairKeys (keys: PairKeys): PairKeys {
+  const { correlation, seeds } = keys.alice.ote.expose()
+  return { ...keys, alice: { ...keys.alice, ote: new OteSenderSetup(correlation, seeds) } }
+}
+
+export const freshPairs = (pairs: ReadonlyMap<string, PairKeys>): Map<string, PairKeys> => new Map([...pairs].map(([peer, keys]) => [peer, freshPairKeys(keys)]))
 
 /** Additive shares of a random key (or of `secretKey`) over `members`. */
 export function testParty (group: GroupBackend, members: readonly string[], random: Random, secretKey = randomScalar(random), pairs = setUpPairs(group, members, random)): TestParty {
@@ -74,7 +83,7 @@ export interface Tamper {
 
 /** The three rounds for every member, each message handled as it would arrive; `tamper` rewrites messages in flight. */
 export function presign (group: GroupBackend, party: TestParty, session: Dkls23Session, random: Random, tamper: Tamper = {}): Map<string, Presignature> {
-  const r1 = new Map(party.members.map(m => [m, signRound1(group, session, m, party.shares.get(m)!, party.pairs.get(m)!, random)]))
+  const r1 = new Map(party.members.map(m => [m, signRound1(group, session, m, party.shares.get(m)!, freshPairs(party.pairs.get(m)!), random)]))
   const out1 = new Map([...r1].map(([m, r]) => [m, new Map([...r.out].map(([to, msg]) => [to, tamper.round1?.(m, to, msg) ?? msg]))]))
   const in1 = route(out1)
   const alice = new Map<string, Map<string, AliceKept>>()

@@ -16,7 +16,8 @@ const party = testParty(group, ['1/1', '1/2', '2/1', '2/2'], seeded('final/party
 const sid = taggedHash('test/sid', [utf8('final')])
 const digest = taggedHash('test/digest', [utf8('final')])
 const pres = presign(group, party, sessionOf(party, sid), seeded('final/run'))
-const honest = (): Map<string, ContributedShare> => new Map([...finalShares(pres, digest)].map(([m, s]) => [m, { ...s, evidence: pres.get(m)!.evidence }]))
+const honestShares = finalShares(pres, digest)
+const honest = (): Map<string, ContributedShare> => new Map([...honestShares].map(([m, s]) => [m, { ...s, evidence: pres.get(m)!.evidence }]))
 
 describe('DLEQ (Chaum–Pedersen)', () => {
   it('proves one log over several bases, and refuses another point or context', () => {
@@ -56,7 +57,10 @@ describe('identifiable final shares', () => {
 
   it('a share for another digest is pinned on its member', () => {
     const shares = honest()
-    const other = finalShares(pres, taggedHash('test/digest', [utf8('other')])).get('2/2')!
+    // What a cheating member would compute: its presignature spent again on another digest (an honest one refuses).
+    const spent = pres.get('2/2')!
+    spent.use.spent = false
+    const other = finalShares(new Map([['2/2', spent]]), taggedHash('test/digest', [utf8('other')])).get('2/2')!
     shares.set('2/2', { ...shares.get('2/2')!, ...other })
     expect(checkFinalShares(group, sid, party.members, digest, shares).map(f => f.members)).toEqual([['2/2']])
   })

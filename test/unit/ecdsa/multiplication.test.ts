@@ -10,11 +10,13 @@ import { oteSenderTransfer, type OteReceiverMessage } from '../../../protocols/e
 import { BATCH_SIZE_OTS } from '../../../protocols/ecdsa/ot-params.js'
 import { add, encodeScalar, inv, mul, neg, randomScalar, sub } from '../../../protocols/ecdsa/scalar.js'
 import { seeded } from '../../helpers/deterministic.js'
-import { setUpPairs } from '../../helpers/ecdsa-party.js'
+import { freshPairKeys, setUpPairs } from '../../helpers/ecdsa-party.js'
 
 const group = selectBackend('auto').secp256k1
 const pairs = setUpPairs(group, ['alice', 'bob'], seeded('mul/pairs'))
-const alice = pairs.get('alice')!.get('bob')!.alice
+const aliceKeys = pairs.get('alice')!.get('bob')!
+/** Alice's side, with a fresh sender setup at every use (a caught cheat burns the one it ran on). */
+const alice = { get ote () { return freshPairKeys(aliceKeys).alice.ote }, gadget: aliceKeys.alice.gadget }
 const bob = pairs.get('bob')!.get('alice')!.bob
 
 interface Chi { chiTilde: bigint[], chiHat: bigint[] }

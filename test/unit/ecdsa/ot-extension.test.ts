@@ -8,7 +8,7 @@ import { transposeBits } from '../../../protocols/ecdsa/bit-matrix.js'
 import { gf208FromBytes, gf208MulAccumulate, gf208Multiplier, gf208Reduce, gf208ToBytes, gf208Wide, type Gf208Multiplier } from '../../../protocols/ecdsa/gf2-208.js'
 import { taggedXof, utf8 } from '../../../protocols/ecdsa/hash.js'
 import {
-  OTE_CHI_TAG, OteConsistencyError, OteError, OteKeepReusedError, OteMalformedError, OteReceiverSetup, OteSenderSetup,
+  OTE_CHI_TAG, OteConsistencyError, OteError, OteKeepReusedError, OteMalformedError, OteReceiverSetup, OteSenderSetup, OteSetupBurnedError,
   otePrg, oteReceiverExtend, oteReceiverOutputs, oteSenderTransfer, randomizeRow, type OteReceiverMessage
 } from '../../../protocols/ecdsa/ot-extension.js'
 import {
@@ -41,7 +41,8 @@ function makePair (random: Random): Pair {
   const seeds0 = Array.from({ length: KAPPA_BITS }, () => random(32))
   const seeds1 = Array.from({ length: KAPPA_BITS }, () => random(32))
   const seeds = seeds0.map((s0, i) => bitOf(delta, i) === 1 ? seeds1[i]! : s0)
-  return { delta, seeds0, seeds1, sender: new OteSenderSetup(delta, seeds), receiver: new OteReceiverSetup(seeds0, seeds1) }
+  // A fresh sender setup at every use: a failed consistency check burns the one it ran on.
+  return { delta, seeds0, seeds1, get sender () { return new OteSenderSetup(delta, seeds) }, receiver: new OteReceiverSetup(seeds0, seeds1) }
 }
 
 const randomCorrelations = (random: Random, width: number): bigint[][] =>
@@ -280,5 +281,21 @@ describe('OT extension (KOS Fig. 10 + DKLs18 Protocol 9)', () => {
       expect(JSON.stringify(holder)).toMatch(/redacted/)
       expect(inspect(holder)).toMatch(/redacted/)
     }
+  })
+})
+
+describe('OT extension: a failed check ends the sender setup', () => {
+  it('burns the sender setup after a consistency failure (one bit of Δ may have leaked): later transfers refuse it', () => {
+    const random = seeded('burn')
+    const pair = makePair(random)
+    const sender = pair.sender
+    const sid = utf8('sid/burn')
+    const { message } = oteReceiverExtend(pair.receiver, sid, random(BATCH_SIZE_BYTES), random)
+    const u = Uint8Array.from(message.u)
+    u[0] = u[0]! ^ 1
+    expect(() => oteSenderTransfer(sender, sid, 1, randomCorrelations(random, 1), { ...message, u }, NONCE)).toThrow(OteConsistencyError)
+    expect(sender.burned).toBe(true)
+    const again = oteReceiverExtend(pair.receiver, utf8('sid/burn-2'), random(BATCH_SIZE_BYTES), random).message
+    expect(() => oteSenderTransfer(sender, utf8('sid/burn-2'), 1, randomCorrelations(random, 1), again, NONCE)).toThrow(OteSetupBurnedError)
   })
 })

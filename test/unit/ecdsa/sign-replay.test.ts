@@ -10,7 +10,7 @@ import { BATCH_SIZE_BYTES, BATCH_SIZE_OTS, EXTENDED_ROW_BYTES } from '../../../p
 import { add, encodeScalar, inv, mul, sub } from '../../../protocols/ecdsa/scalar.js'
 import { answerRound1, Dkls23Abort, Dkls23ReplayError, mulSid, signRound1 } from '../../../protocols/ecdsa/sign.js'
 import { seeded } from '../../helpers/deterministic.js'
-import { sessionOf, testParty } from '../../helpers/ecdsa-party.js'
+import { freshPairs, sessionOf, testParty } from '../../helpers/ecdsa-party.js'
 
 const group = selectBackend('auto').secp256k1
 
@@ -20,7 +20,7 @@ describe('DKLs23 signing: one answer per counterparty', () => {
 
   it('a second round-1 message from the same counterparty is refused (answering it would give away sk_i)', () => {
     const random = seeded('replay/run')
-    const a = signRound1(group, session, 'a', party.shares.get('a')!, party.pairs.get('a')!, random)
+    const a = signRound1(group, session, 'a', party.shares.get('a')!, freshPairs(party.pairs.get('a')!), random)
     // Malicious b: two OT-extension messages under a's multiplication sid, the same padding
     // columns, choice bit 0 flipped. Both are consistent, so both pass a's KOS check.
     const setup = party.pairs.get('b')!.get('a')!.bob.ote
@@ -55,7 +55,7 @@ describe('DKLs23 signing: one answer per counterparty', () => {
 
   it('the refusal holds even when the first answer failed its check', () => {
     const random = seeded('replay/failed')
-    const a = signRound1(group, session, 'a', party.shares.get('a')!, party.pairs.get('a')!, random)
+    const a = signRound1(group, session, 'a', party.shares.get('a')!, freshPairs(party.pairs.get('a')!), random)
     const setup = party.pairs.get('b')!.get('a')!.bob.ote
     const sid = mulSid(session.sid, 'a', 'b')
     const good = oteReceiverExtend(setup, sid, seeded('replay/c')(BATCH_SIZE_BYTES), random).message
@@ -70,8 +70,8 @@ describe('DKLs23 signing: one answer per counterparty', () => {
     // see (a coordinator replaying a session id, or a signer restarted). Without the sender's nonce
     // in the randomisation, the recovery below gave sk_a.
     const random = seeded('replay/two-sessions')
-    const a1 = signRound1(group, session, 'a', party.shares.get('a')!, party.pairs.get('a')!, random)
-    const a2 = signRound1(group, session, 'a', party.shares.get('a')!, party.pairs.get('a')!, random)
+    const a1 = signRound1(group, session, 'a', party.shares.get('a')!, freshPairs(party.pairs.get('a')!), random)
+    const a2 = signRound1(group, session, 'a', party.shares.get('a')!, freshPairs(party.pairs.get('a')!), random)
     const setup = party.pairs.get('b')!.get('a')!.bob.ote
     const sid = mulSid(session.sid, 'a', 'b')
     const noise = seeded('replay/noise2')(EXTENDED_ROW_BYTES - BATCH_SIZE_BYTES)

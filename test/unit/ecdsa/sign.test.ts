@@ -7,7 +7,7 @@ import { selectBackend } from '../../../protocols/frost/index.js'
 import { combineShares, encodeRecoverable, encodeSignature, normalise, verifyEcdsa } from '../../../protocols/ecdsa/ecdsa-signature.js'
 import { taggedHash, utf8 } from '../../../protocols/ecdsa/hash.js'
 import { add, encodeScalar, mul, inv, ORDER } from '../../../protocols/ecdsa/scalar.js'
-import { Dkls23Abort } from '../../../protocols/ecdsa/sign.js'
+import { Dkls23Abort, PresignatureReusedError } from '../../../protocols/ecdsa/sign.js'
 import { seeded } from '../../helpers/deterministic.js'
 import { compressedKey, finalShares, presign, sessionOf, testParty } from '../../helpers/ecdsa-party.js'
 
@@ -50,6 +50,12 @@ describe('DKLs23 signing (Protocol 3.6)', () => {
     const s = mul(w, inv(u))
     const sig = normalise([...pres.values()][0]!.instancePoint, s)
     expect(verifyEcdsa(compressedKey(party), digest, encodeSignature(sig))).toBe(true)
+  })
+
+  it('a presignature makes one final share: a second digest under the same R is refused', () => {
+    const pres = presign(group, party, sessionOf(party, sid('once')), seeded('once'))
+    finalShares(pres, taggedHash('test/digest', [utf8('first')]))
+    expect(() => finalShares(pres, taggedHash('test/digest', [utf8('second')]))).toThrow(PresignatureReusedError)
   })
 
   it('a party of one member signs alone', () => {
