@@ -87,7 +87,7 @@ export function signOnce (group: GroupBackend, party: TestParty, compressedKey: 
     })
     for (const [to, msg] of out) {
       let text = ''
-      wire(m, () => { text = JSON.stringify(encodeRound1(msg)) })
+      wire(m, () => { text = JSON.stringify(encodeRound1(msg, party.pairs.get(m)!.get(to)!.id)) })
       bytes.get(m)!.round1 += text.length
       wire(to, () => { inbox1.get(to)!.set(m, decodeRound1(Round1PayloadSchema.parse(JSON.parse(text)))) })
     }

@@ -49,6 +49,8 @@ interface PairSetupSecrets {
 
 export interface PairSetupState {
   pair: PairContext
+  /** This side's message, as sent (the setup id digests both). */
+  message: PairSetupMessage
   secret: Sealed<PairSetupSecrets>
 }
 
@@ -58,6 +60,16 @@ export class PairSetupError extends Error {
     super(message, options)
     this.name = 'PairSetupError'
   }
+}
+
+/** Bytes of a pair setup's id (PairKeys.id). */
+export const PAIR_ID_BYTES = 16
+
+/** The id of the setup both messages make: the same at both ends, whichever sent which. */
+export function pairSetupId (pair: PairContext, a: PairSetupMessage, b: PairSetupMessage): Uint8Array {
+  const digest = (m: PairSetupMessage): Uint8Array => taggedHash('pair/message', [m.baseOtSender, m.baseOtReceiver, m.zeroSeed])
+  const [x, y] = [digest(a), digest(b)].sort((p, q) => Buffer.compare(p, q)) as [Uint8Array, Uint8Array]
+  return taggedHash('pair/id', [pairSid(pair), x, y]).slice(0, PAIR_ID_BYTES)
 }
 
 /** The pair's id: the same at both ends. */
@@ -80,26 +92,27 @@ export function pairSetupStart (group: GroupBackend, pair: PairContext, random: 
   const delta = random(KAPPA_BYTES)
   const asAlice = baseOtReceiverStart(group, directionSid(id, pair.me, pair.peer), bitsOf(delta), random)
   const seed = random(ZERO_SEED_BYTES)
+  const message: PairSetupMessage = {
+    baseOtSender: encodeBaseOtSenderMessage(group, asBob.message),
+    baseOtReceiver: encodeBaseOtReceiverMessage(group, asAlice.message),
+    zeroSeed: seed
+  }
   return {
-    state: { pair, secret: new Sealed('pair setup', { asBob: asBob.state, asAlice: asAlice.state, delta, zeroSeed: seed }) },
-    message: {
-      baseOtSender: encodeBaseOtSenderMessage(group, asBob.message),
-      baseOtReceiver: encodeBaseOtReceiverMessage(group, asAlice.message),
-      zeroSeed: seed
-    }
+    state: { pair, message, secret: new Sealed('pair setup', { asBob: asBob.state, asAlice: asAlice.state, delta, zeroSeed: seed }) },
+    message
   }
 }
 
 /** Both base-OT batches finished: this side's pair keys. Throws `PairSetupError` naming the peer. */
 export function pairSetupFinish (group: GroupBackend, state: PairSetupState, theirs: PairSetupMessage): PairKeys {
-  const { pair } = state
+  const { pair, message } = state
   const s = state.secret.open()
   if (theirs.zeroSeed.length !== ZERO_SEED_BYTES) throw new PairSetupError(pair.peer, `a zero-seed contribution is ${ZERO_SEED_BYTES} bytes`)
   try {
     // The peer is Bob where we are Alice: its base-OT SENDER message answers our receiver state.
     const chosen = baseOtReceiverFinish(group, s.asAlice, decodeBaseOtSenderMessage(group, theirs.baseOtSender))
     const { m0, m1 } = baseOtSenderFinish(group, s.asBob, decodeBaseOtReceiverMessage(group, theirs.baseOtReceiver))
-    return pairKeysFrom(pair, new OteSenderSetup(s.delta, chosen), new OteReceiverSetup(m0, m1), zeroSeed(s.zeroSeed, theirs.zeroSeed))
+    return pairKeysFrom(pair, pairSetupId(pair, message, theirs), new OteSenderSetup(s.delta, chosen), new OteReceiverSetup(m0, m1), zeroSeed(s.zeroSeed, theirs.zeroSeed))
   } catch (err) {
     if (err instanceof BaseOtError) throw new PairSetupError(pair.peer, `${pair.peer}'s base OT: ${err.message}`, { cause: err })
     throw err
@@ -107,9 +120,11 @@ export function pairSetupFinish (group: GroupBackend, state: PairSetupState, the
 }
 
 /** The pair keys from their parts (also what unsealing a stored pair state calls). */
-export function pairKeysFrom (pair: PairContext, alice: OteSenderSetup, bob: OteReceiverSetup, seed: Uint8Array): PairKeys {
+export function pairKeysFrom (pair: PairContext, setupId: Uint8Array, alice: OteSenderSetup, bob: OteReceiverSetup, seed: Uint8Array): PairKeys {
+  if (setupId.length !== PAIR_ID_BYTES) throw new RangeError(`a pair setup id is ${PAIR_ID_BYTES} bytes`)
   const id = pairSid(pair)
   return {
+    id: Uint8Array.from(setupId),
     alice: { ote: alice, gadget: publicGadget(directionSid(id, pair.me, pair.peer)) },
     bob: { ote: bob, gadget: publicGadget(directionSid(id, pair.peer, pair.me)) },
     zeroSeed: seed

@@ -41,6 +41,12 @@ import { zeroShare, zeroShareFragment } from './zero-shares.js'
 
 /** One member's view of its pair with a counterparty (pair-setup.ts makes it). */
 export interface PairKeys {
+  /**
+   * Which setup these keys are (PAIR_ID_BYTES, the same at both ends: a digest of both setup
+   * messages). A signer names it to each counterparty in round 1, so two ends holding different
+   * setups (one restarted or set up again) find out at once instead of failing a multiplication.
+   */
+  id: Uint8Array
   /** This member as Alice (OT-extension sender), the counterparty as Bob. */
   alice: MulAlice
   /** This member as Bob, the counterparty as Alice. */

@@ -9,6 +9,7 @@ import { hexString } from '../wire/hex.js'
 import { HASH_BYTES } from './hash.js'
 import { MUL_INPUTS, MUL_OT_WIDTH } from './multiplication.js'
 import { SENDER_NONCE_BYTES } from './ot-extension.js'
+import { PAIR_ID_BYTES } from './pair-setup.js'
 import { decodeOteReceiverMessage, decodeTau, encodeOteReceiverMessage, encodeTau, OTE_RECEIVER_MESSAGE_BYTES, OTE_TAU_BYTES_PER_WIDTH } from './ot-extension-wire.js'
 import { decodeScalar, encodeScalar, ORDER, SCALAR_BYTES } from './scalar.js'
 import type { DleqProof } from './dleq.js'
@@ -31,6 +32,8 @@ const point = hexString(POINT_BYTES)
 const scalar = hexString(SCALAR_BYTES).refine(s => BigInt('0x' + s) < ORDER, 'scalar not below the group order')
 
 export const Round1PayloadSchema = z.strictObject({
+  /** The id of the pair setup the sender uses with the recipient (PairKeys.id). */
+  pair: hexString(PAIR_ID_BYTES),
   commitment: hexString(HASH_BYTES),
   ote: base64Bytes(OTE_RECEIVER_MESSAGE_BYTES)
 })
@@ -57,8 +60,8 @@ const hex = (b: Uint8Array): string => bytesToHex(b)
 const scalarHex = (k: bigint): string => bytesToHex(encodeScalar(k))
 const scalarOf = (h: string): bigint => decodeScalar(hexToBytes(h))
 
-export function encodeRound1 (m: Round1Message): Round1Payload {
-  return { commitment: hex(m.commitment), ote: Buffer.from(encodeOteReceiverMessage(m.ote)).toString('base64') }
+export function encodeRound1 (m: Round1Message, pairId: Uint8Array): Round1Payload {
+  return { pair: hex(pairId), commitment: hex(m.commitment), ote: Buffer.from(encodeOteReceiverMessage(m.ote)).toString('base64') }
 }
 
 /** A checked payload back to the message (the schema already checked every length). */

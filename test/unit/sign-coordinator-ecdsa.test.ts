@@ -16,7 +16,7 @@ import type { NewParty, PartyMember, SignRequest } from '../../protocols/wire/si
 import type { EcdsaContributionWire } from '../../protocols/ecdsa/wire.js'
 import { Driver, ownedRequest, viewOf } from '../helpers/coordinator-driver.js'
 import { seeded } from '../helpers/deterministic.js'
-import { setUpPairs } from '../helpers/ecdsa-party.js'
+import { freshPairKeys, setUpPairs } from '../helpers/ecdsa-party.js'
 
 const group = selectBackend('auto').secp256k1
 const protocol = ecdsaProtocol({ group })
@@ -136,3 +136,25 @@ describe('sign coordinator machine with DKLs23 (ecdsa-secp256k1)', () => {
 function encode (k: bigint): Uint8Array {
   return hexToBytes(k.toString(16).padStart(64, '0'))
 }
+
+describe('DKLs23 pair setups at both ends', () => {
+  it('a counterparty naming another pair setup is refused, and this end\'s setup is burnt so the shell sets the pair up again', () => {
+    const w = world('ecdsa-request-04')
+    w.d.slot()
+    w.d.presigns()
+    const np = w.d.lastNewParty()
+    const facts = { sessionId: np.sessionId, request: np.request, message: digest, party: np.party, key: w.key.key }
+    const [a, b] = np.party as [PartyMember, PartyMember]
+    // b set the pair up again (it restarted without its store, say); a still holds the old setup.
+    const again = setUpPairs(group, [a.peerId, b.peerId], seeded('pairs/again'))
+    const mine = freshPairKeys(pairs.get(a.peerId)!.get(b.peerId)!)
+    const aSecret = { ...secretOf(a), pairs: new Map([...pairs.get(a.peerId)!].map(([p, k]) => [p, p === b.peerId ? mine : k])) }
+    const bSecret = { ...secretOf(b), pairs: new Map([...pairs.get(b.peerId)!].map(([p, k]) => [p, p === a.peerId ? again.get(b.peerId)!.get(a.peerId)! : k])) }
+    const pa = protocol.begin(facts, a, aSecret, seeded('stale/a'))
+    const pb = protocol.begin(facts, b, bSecret, seeded('stale/b'))
+    if (pa.kind !== 'round' || pb.kind !== 'round') throw new Error('round expected')
+    const refused = protocol.accept(pa.state, 1, b, pb.out.find(o => o.to === memberTag(a))!.payload)
+    expect(refused).toMatchObject({ refused: expect.stringContaining('pair setup') })
+    expect(mine.alice.ote.burned).toBe(true)
+  })
+})

@@ -129,7 +129,7 @@ export function ecdsaProtocol (opts: { group: GroupBackend }): EcdsaProtocol {
       const { state: round1, out } = signRound1(group, session, tag, share, pairs, random)
       const state: EcdsaSignerState = { facts, me, random, session, round1, commitments: new Map(), alice: new Map(), replies: new Map(), bob: new Map() }
       if (round1.counterparties.length === 0) return contribute(state)
-      return { kind: 'round', round: 1, state, out: [...out].map(([to, msg]) => ({ to, payload: encodeRound1(msg) })) }
+      return { kind: 'round', round: 1, state, out: [...out].map(([to, msg]) => ({ to, payload: encodeRound1(msg, pairs.get(to)!.id) })) }
     },
 
     accept (state, round, from, payload) {
@@ -138,6 +138,13 @@ export function ecdsaProtocol (opts: { group: GroupBackend }): EcdsaProtocol {
         if (state.commitments.has(tag)) return state
         const parsed = Round1PayloadSchema.safeParse(payload)
         if (!parsed.success) return { refused: `not a DKLs23 round-1 message: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? 'malformed'}` }
+        const keys = state.round1.pairs.get(tag)
+        if (keys === undefined) return { refused: `${tag} is not a counterparty of this signer` }
+        if (parsed.data.pair !== bytesToHex(keys.id)) {
+          // The two ends hold different setups: this one is ended, so the shell sets the pair up again.
+          keys.alice.ote.burn()
+          return { refused: `${tag} uses pair setup ${parsed.data.pair}, this signer holds ${bytesToHex(keys.id)}: the pair is set up again` }
+        }
         try {
           const msg: Round1Message = decodeRound1(parsed.data)
           const { reply, kept } = answerRound1(group, state.round1, tag, msg, state.random)

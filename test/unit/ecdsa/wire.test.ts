@@ -10,6 +10,7 @@ import { seeded } from '../../helpers/deterministic.js'
 import { sessionOf, testParty } from '../../helpers/ecdsa-party.js'
 
 const group = selectBackend('auto').secp256k1
+const PAIR_ID = new Uint8Array(16).fill(3)
 const party = testParty(group, ['1/1', '2/1'], seeded('wire/party'))
 const session = sessionOf(party, taggedHash('test/sid', [utf8('wire')]))
 const random = seeded('wire/run')
@@ -20,14 +21,14 @@ const round2 = answerRound1(group, b.state, '1/1', round1, random).reply
 
 describe('DKLs23 wire payloads', () => {
   it('round 1 and round 2 round-trip through JSON unchanged', () => {
-    const p1 = Round1PayloadSchema.parse(JSON.parse(JSON.stringify(encodeRound1(round1))))
+    const p1 = Round1PayloadSchema.parse(JSON.parse(JSON.stringify(encodeRound1(round1, PAIR_ID))))
     expect(decodeRound1(p1)).toEqual(round1)
     const p2 = Round2PayloadSchema.parse(JSON.parse(JSON.stringify(encodeRound2(round2))))
     expect(decodeRound2(p2)).toEqual(round2)
   })
 
   it('refuses a short OT-extension block, non-canonical base64, an unknown field and a scalar not below n', () => {
-    const p1 = encodeRound1(round1)
+    const p1 = encodeRound1(round1, PAIR_ID)
     expect(Round1PayloadSchema.safeParse({ ...p1, ote: p1.ote.slice(4) }).success).toBe(false)
     expect(Round1PayloadSchema.safeParse({ ...p1, ote: p1.ote.slice(0, -3) + 'B==' }).success).toBe(false)
     expect(Round1PayloadSchema.safeParse({ ...p1, extra: 1 }).success).toBe(false)
