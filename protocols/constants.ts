@@ -5,6 +5,7 @@
 export * from './constants/network.js'
 export * from './constants/keys.js'
 export * from './constants/sign.js'
+export * from './constants/ecdsa.js'
 export * from './constants/retention.js'
 export * from './constants/quotas.js'
 export * from './constants/status.js'

@@ -29,6 +29,8 @@ export const PROTOCOL_REGISTRY_SYNC = '/shardsig/registry-sync/1.0.0'
 export const PROTOCOL_DKG = '/shardsig/dkg/1.0.0'
 export const PROTOCOL_RESHARE = '/shardsig/reshare/1.0.0'
 export const PROTOCOL_MEMBERSHIP_SYNC = '/shardsig/membership-sync/1.0.0'
+/** DKLs23 pair setup: one exchange per pair of nodes and membership epoch (docs/protocols/ecdsa.md#pair-setup). */
+export const PROTOCOL_ECDSA_PAIR = '/shardsig/ecdsa-pair/1.0.0'
 
 // --- streams of the direct protocols (per connection, per protocol, each direction) ---
 // A handler holds a stream until its answer or its deadline, and buffers at
@@ -50,6 +52,8 @@ export const MAX_RESHARE_STREAMS_PER_CONNECTION = 16
 export const MAX_MEMBERSHIP_SYNC_STREAMS_PER_CONNECTION = 4
 /** Anti-entropy runs one exchange at a time per peer and direction; messages are up to 4 MiB. ≤ 16 MiB buffered. */
 export const MAX_REGISTRY_SYNC_STREAMS_PER_CONNECTION = 4
+/** DKLs23 pair setup: a node runs at most one setup per peer at a time, so one stream each way and a spare. ≤ 256 KiB buffered. */
+export const MAX_ECDSA_PAIR_STREAMS_PER_CONNECTION = 4
 
 /** The stream cap of a direct protocol (above); libp2p's default (32 in, 64 out) for anything else. */
 export function maxStreamsPerConnection (protocol: string): number | undefined {
@@ -61,6 +65,7 @@ export function maxStreamsPerConnection (protocol: string): number | undefined {
     case PROTOCOL_DKG: return MAX_DKG_STREAMS_PER_CONNECTION
     case PROTOCOL_RESHARE: return MAX_RESHARE_STREAMS_PER_CONNECTION
     case PROTOCOL_MEMBERSHIP_SYNC: return MAX_MEMBERSHIP_SYNC_STREAMS_PER_CONNECTION
+    case PROTOCOL_ECDSA_PAIR: return MAX_ECDSA_PAIR_STREAMS_PER_CONNECTION
     default: return undefined
   }
 }
@@ -69,6 +74,11 @@ export function maxStreamsPerConnection (protocol: string): number | undefined {
 export const MAX_HTTP_BODY_BYTES = 256 * 1024
 export const MAX_GOSSIP_MESSAGE_BYTES = 64 * 1024
 export const MAX_DIRECT_MESSAGE_BYTES = 256 * 1024
+/**
+ * One pair-setup message as JSON: its two base-OT messages as base64 (41,350 bytes binary,
+ * 55,136 as base64), the zero-seed contribution and the context, about 55.4 KB in all.
+ */
+export const MAX_ECDSA_PAIR_MESSAGE_BYTES = 64 * 1024
 
 // --- dialing ---
 export const DIAL_BACKOFF_INITIAL_MS = 250

@@ -2,7 +2,7 @@
 // direct protocol. Re-exported by protocols/constants.ts.
 
 import {
-  PROTOCOL_DKG, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
+  PROTOCOL_DKG, PROTOCOL_ECDSA_PAIR, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
 } from './network.js'
 
 // --- quotas (docs/protocols/http.md#quotas; node/api/quotas.ts, node/p2p/peer-quotas.ts) ---
@@ -74,6 +74,12 @@ export const RESHARE_REQUESTS_PER_PEER: QuotaRate = { ratePerS: 200, burst: 400 
 export const REGISTRY_SYNC_REQUESTS_PER_PEER: QuotaRate = { ratePerS: 50, burst: 200 }
 /** Membership sync: on every (re)connect and every MEMBERSHIP_SYNC_INTERVAL_MS while an update is pending. */
 export const MEMBERSHIP_SYNC_REQUESTS_PER_PEER: QuotaRate = { ratePerS: 20, burst: 50 }
+/**
+ * DKLs23 pair setups a peer may ask of a node: each costs the node ~150 ms of CPU (base OTs),
+ * and an honest peer asks once per membership epoch, and again only after a failed check burnt
+ * the pair's setup.
+ */
+export const ECDSA_PAIR_REQUESTS_PER_PEER: QuotaRate = { ratePerS: 1, burst: 10 }
 /** Peers a node keeps a bucket for, per protocol (members, a pending update's nodes, removed ones catching up). */
 export const MAX_QUOTA_PEERS = 1_024
 
@@ -87,6 +93,7 @@ export function peerQuotaOf (protocol: string): QuotaRate | undefined {
     case PROTOCOL_DKG: return DKG_REQUESTS_PER_PEER
     case PROTOCOL_RESHARE: return RESHARE_REQUESTS_PER_PEER
     case PROTOCOL_MEMBERSHIP_SYNC: return MEMBERSHIP_SYNC_REQUESTS_PER_PEER
+    case PROTOCOL_ECDSA_PAIR: return ECDSA_PAIR_REQUESTS_PER_PEER
     default: return undefined
   }
 }
