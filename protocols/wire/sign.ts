@@ -33,8 +33,13 @@ export const SignResultSchema = z.strictObject({
   status: SignStatusSchema,
   scheme: KeySchemeSchema,
   groupPublicKey: z.string(),
-  /** Present when completed: 64 bytes (Ed25519 R||S, BIP340 r||s). */
-  signature: hexString(64).optional(),
+  /** Present when completed: 64 bytes (Ed25519 R||S, BIP340 r||s) or 65 (ECDSA r||s||v). */
+  signature: z.union([hexString(64), hexString(65)]).optional(),
+  /** ecdsa-secp256k1, when completed: r and s of `signature`, 32 bytes hex each (the API adds them: protocols/ecdsa/signature-fields.ts). */
+  r: hexString(32).optional(),
+  s: hexString(32).optional(),
+  /** ecdsa-secp256k1, when completed: the recovery id, `signature`'s last byte: 0 or 1 (2 or 3 when x(R) ≥ n). */
+  v: z.int().min(0).max(3).optional(),
   /** Present when completed: who signed, as (committee, member, peerId). */
   signers: z.array(z.strictObject({ committee: z.int(), member: z.int(), peerId: z.string() })).optional(),
   /** Present when failed: why, e.g. "no valid party left: committee 2 has 1 live member, 2 needed". */

@@ -40,6 +40,8 @@ import { deal, newOwner } from '../helpers/owner.js'
 import { checkBlameEvidence } from '../../protocols/sign/blame-evidence.js'
 import type { BlameRecord } from '../../protocols/wire/http.js'
 import { testFrost } from '../helpers/frost.js'
+import { keyFileFor, signRecoverable, WEB3_DIGEST, WEB3_SECRET, WEB3_SIGNATURE } from '../helpers/ecdsa-client-keys.js'
+import { hexToBytes } from '@noble/hashes/utils.js'
 
 const BLAME_EXAMPLE: BlameRecord = { at: 1, culprit: 'peer-3', reason: 'silent', flow: 'sign', keyId: 'ab'.repeat(16), committee: 1, detail: 'no answer', evidence: { kind: 'unprovable', why: 'silence leaves no signed message' } }
 
@@ -397,6 +399,24 @@ describe('real calls validate against the document', () => {
       expect(await res.clone().json()).toMatchObject({ code: why === 'restarted' ? 'coordinator-restarted' : 'manager-role-lost' })
       await expectDocumented('GET', '/sign_request/:requestId', res)
     }
+  })
+
+  it('an ecdsa-secp256k1 result (POST and GET) carries r, s and v next to its 65-byte signature, as documented', async () => {
+    // A real signature (noble, RFC 6979) by a known key on the digest the request carries: what the engine would answer.
+    const key = keyFileFor('ecdsa-secp256k1', WEB3_SECRET)
+    const signature = signRecoverable(WEB3_SECRET, hexToBytes(WEB3_DIGEST))
+    const done: SignResult = { requestId: 'req-openapi-ecdsa', keyId: key.keyId, status: 'completed', scheme: 'ecdsa-secp256k1', groupPublicKey: key.groupPublicKey, attempts: 1, signature, signers: [{ committee: 1, member: 1, peerId: 'peer-1' }] }
+    const request = signBody(SIGN_REQUEST_KIND, { v: PROTOCOL_VERSION, keyId: key.keyId, message: WEB3_DIGEST, requestId: done.requestId, expiresAt: Date.now() + 60_000 }, ctx.owner) as SignRequest
+    ctx.behaviour.submit = async () => ({ result: done, done: Promise.resolve() })
+    ctx.behaviour.get = async () => [done]
+    const answers = [await ctx.app.request('/sign_request', post(request)), await ctx.app.request(`/sign_request/${done.requestId}`)]
+    for (const [res, method, path] of [[answers[0]!, 'POST', '/sign_request'], [answers[1]!, 'GET', '/sign_request/:requestId']] as const) {
+      expect(res.status).toBe(200)
+      const body = await expectDocumented(method, path, res) as Json
+      expect(body).toMatchObject({ signature, ...WEB3_SIGNATURE })
+    }
+    const schema = doc.components.schemas.SignResult as Json
+    expect(schema.properties).toMatchObject({ r: { pattern: '^[0-9a-f]{64}$' }, s: { pattern: '^[0-9a-f]{64}$' }, v: { type: 'integer', minimum: 0, maximum: 3 } })
   })
 
   it('every route with a quota answers the documented 429 rate-limited with Retry-After once the client\'s bucket is empty', async () => {

@@ -3,6 +3,8 @@
 // Input is checked with the route table's schemas (protocols/wire/http-api.ts).
 import type { Hono } from 'hono'
 import { MAX_PREFER_WAIT_S } from '../../../protocols/constants.js'
+import { ecdsaFields } from '../../../protocols/ecdsa/signature-fields.js'
+import { signingProtocolOf } from '../../../protocols/keys/key-scheme.js'
 import { HTTP_API } from '../../../protocols/wire/http-api.js'
 import type { SignRequest, SignResult } from '../../../protocols/wire/sign.js'
 import { readJsonBody } from '../body.js'
@@ -23,6 +25,23 @@ export function preferWaitSeconds (header: string | undefined): number | undefin
   return m === null ? undefined : Math.min(Number(m[1]), MAX_PREFER_WAIT_S)
 }
 
+/**
+ * A result as the API answers it: an ecdsa-secp256k1 signature (r‖s‖v) also as `r`, `s` and `v`, next to
+ * `signature`, so that a caller building an Ethereum transaction need not slice it. Derived here, on every
+ * answer, rather than kept by the engine: stored results stay as they were, and one function decides the fields.
+ */
+export function signResultBody (result: SignResult): SignResult {
+  if (result.signature === undefined || signingProtocolOf(result.scheme) !== 'dkls23') return result
+  const fields = ecdsaFields(result.signature)
+  const body: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(result)) {
+    if (name === 'r' || name === 's' || name === 'v') continue
+    body[name] = value
+    if (name === 'signature') Object.assign(body, fields)
+  }
+  return body as SignResult
+}
+
 export function addSignRoutes (app: Hono, deps: SignDeps, quotas: HttpQuotas): void {
   app.post('/sign_request', async c => {
     const request = await readJsonBody(c, HTTP_API.signRequest.body.schema)
@@ -34,7 +53,7 @@ export function addSignRoutes (app: Hono, deps: SignDeps, quotas: HttpQuotas): v
       clearTimeout(timer)
       c.header('preference-applied', `wait=${wait}`)
     }
-    return c.json(result, result.status === 'pending' ? 202 : 200)
+    return c.json(signResultBody(result), result.status === 'pending' ? 202 : 200)
   })
   app.all('/sign_request', c => { throw new MethodNotAllowedProblem(c.req.method, '/sign_request', ['POST']) })
 
@@ -48,7 +67,7 @@ export function addSignRoutes (app: Hono, deps: SignDeps, quotas: HttpQuotas): v
     if (results.length > 1) {
       throw new HttpProblem(409, 'ambiguous-request-id', 'Conflict', `request id ${requestId} is used with ${results.length} keys here: add ?keyId=`, { keyIds: results.map(r => r.keyId) })
     }
-    return c.json(results[0])
+    return c.json(signResultBody(results[0]!))
   })
   app.all('/sign_request/:requestId', c => { throw new MethodNotAllowedProblem(c.req.method, '/sign_request/:requestId', ['GET', 'HEAD']) })
 }
