@@ -7,8 +7,9 @@ import { GENESIS_USAGE, runGenesis } from './commands/genesis.js'
 import { runKey, KEY_USAGE } from './commands/key.js'
 import { NEW_USER_USAGE, runNewUser } from './commands/new-user.js'
 import { OPERATOR_USAGE, runOperator } from './commands/operator.js'
-import { runSign, runVerify, SIGN_USAGE, VERIFY_USAGE } from './commands/sign.js'
+import { runSign, SIGN_USAGE } from './commands/sign.js'
 import { runStatus, STATUS_USAGE } from './commands/status.js'
+import { runVerify, VERIFY_USAGE } from './commands/verify.js'
 import { UsageError, type Io } from './io.js'
 
 const USAGE = `usage: shardsig <command> [options]
@@ -16,7 +17,7 @@ const USAGE = `usage: shardsig <command> [options]
 commands:
   new-user     deal a new key across the committees (or --dkg: generate it on the nodes) and write its key file
   sign         have the network sign a message with a key
-  verify       check a signature offline
+  verify       check a signature with independent verifiers (ECDSA: r‖s or r‖s‖v; --keccak, --sha256)
   status       the network as a table (--watch, --json); status ID: a sign request
   key KEY_ID   show a key's registry record
   delete-user  delete a key for good (every holder erases its share)

@@ -12,7 +12,11 @@ import type { KeyFile } from '../key-file.js'
 import { callRoute, NodeUnreachableError, ProblemError } from './http.js'
 import { ManagerDirectory } from './managers.js'
 import { SigningContext } from './signing-context.js'
-import { frostCurveOf } from '../../protocols/keys/key-scheme.js'
+import { frostCurveOf, signingProtocolOf } from '../../protocols/keys/key-scheme.js'
+import { ecdsaFields } from '../../protocols/ecdsa/signature-fields.js'
+import { RECOVERABLE_SIGNATURE_BYTES } from '../../protocols/ecdsa/ecdsa-signature.js'
+import { checkSignature } from './check-signature.js'
+import { checkSignedMessage } from './message-digest.js'
 
 /** Default validity of a request: long enough to fail over and retry, short enough to be useless later. */
 export const DEFAULT_REQUEST_LIFETIME_MS = 60_000
@@ -34,6 +38,7 @@ const MANAGERS_RETRY_PAUSE_MS = 500
 export interface SignOptions {
   node: string
   key: KeyFile
+  /** What the key signs: any message for a FROST key, the 32-byte digest for an ecdsa-secp256k1 one (message-digest.ts). */
   message: Uint8Array
   requestId?: string
   lifetimeMs?: number
@@ -53,8 +58,8 @@ export interface SignOptions {
 }
 
 export class SignatureInvalidError extends Error {
-  constructor (readonly manager: string) {
-    super(`${manager} returned a signature that does not verify for this key and message`)
+  constructor (readonly manager: string, readonly reason?: string) {
+    super(`${manager} returned a signature that does not verify for this key and message${reason !== undefined ? `: ${reason}` : ''}`)
     this.name = 'SignatureInvalidError'
   }
 }
@@ -78,6 +83,8 @@ export function buildSignRequest (key: KeyFile, message: Uint8Array, requestId: 
 }
 
 export async function sign (opts: SignOptions): Promise<SignResult> {
+  // Before any request: a manager would refuse it (400 sign-message-not-digest), after a round trip.
+  checkSignedMessage(opts.key.scheme, opts.message)
   const base = opts.node.replace(/\/$/, '')
   const context = opts.context ?? new SigningContext()
   const request = buildSignRequest(opts.key, opts.message, opts.requestId ?? newRequestId(), Date.now() + (opts.lifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS), context)
@@ -137,11 +144,28 @@ export function managerOrder<T> (managers: readonly T[], requestId: string): T[]
 }
 
 function checkResult (context: SigningContext, key: KeyFile, message: Uint8Array, result: SignResult, manager: string): void {
-  // Only FROST keys are signed today; an ecdsa-secp256k1 request is refused before any result (scheme-not-signable).
-  const curve = frostCurveOf(key.scheme)
-  const ok = result.signature !== undefined && result.groupPublicKey === key.groupPublicKey &&
-    context.frost.verifySignature(curve, context.groupKey(curve, key.groupPublicKey), message, hexToBytes(result.signature))
-  if (!ok) throw new SignatureInvalidError(manager)
+  if (result.signature === undefined) throw new SignatureInvalidError(manager, 'a completed result without a signature')
+  if (result.groupPublicKey !== key.groupPublicKey) throw new SignatureInvalidError(manager, `the result names group key ${result.groupPublicKey}, the key file ${key.groupPublicKey}`)
+  if (signingProtocolOf(key.scheme) === 'frost') {
+    const curve = frostCurveOf(key.scheme)
+    if (!context.frost.verifySignature(curve, context.groupKey(curve, key.groupPublicKey), message, hexToBytes(result.signature))) throw new SignatureInvalidError(manager)
+    return
+  }
+  checkEcdsaResult(key, message, result.signature, result, manager)
+}
+
+/**
+ * An ECDSA result: r‖s‖v (65 bytes), low-s, verified by noble and recovering the key (check-signature.ts), and the
+ * `r`, `s`, `v` the manager sent beside it, when it sent them, the signature's own.
+ */
+function checkEcdsaResult (key: KeyFile, digest: Uint8Array, signature: string, result: SignResult, manager: string): void {
+  if (signature.length !== RECOVERABLE_SIGNATURE_BYTES * 2) throw new SignatureInvalidError(manager, `an ECDSA result is ${RECOVERABLE_SIGNATURE_BYTES} bytes r‖s‖v, got ${signature.length / 2}`)
+  const verdict = checkSignature(key, digest, signature)
+  if (!verdict.valid) throw new SignatureInvalidError(manager, verdict.reason)
+  const fields = ecdsaFields(signature)
+  for (const name of ['r', 's', 'v'] as const) {
+    if (result[name] !== undefined && result[name] !== fields[name]) throw new SignatureInvalidError(manager, `its ${name} (${result[name]}) is not the signature's (${fields[name]})`)
+  }
 }
 
 export async function signStatus (node: string, requestId: string, signal?: AbortSignal, keyId?: string, timeoutMs?: number): Promise<SignResult> {
