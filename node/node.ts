@@ -34,6 +34,8 @@ import type { Activation } from './engine/lifecycle/activation.js'
 import { loadEpochChain, type EpochChain } from './engine/lifecycle/epoch-chain.js'
 import type { KeyStates } from './engine/lifecycle/key-state.js'
 import { startSignService } from './engine/sign/service.js'
+import { EcdsaPairService } from './engine/ecdsa/service.js'
+import { pairContextOf } from '../protocols/wire/ecdsa-pair.js'
 import { blameChecker } from './engine/sign/blame-checker.js'
 import { KeyMaterials } from './engine/sign/key-material.js'
 import { HONEST_PROTOCOLS, type NodeProtocols } from './node-protocols.js'
@@ -56,6 +58,8 @@ export interface ShardsigNode {
   readonly blame: BlameLog
   /** update_node_set: pending membership, epoch entries, resharing. */
   readonly lifecycle: LifecycleService
+  /** DKLs23 pair states with the other members: `ecdsaPairs.keysFor(peers, signal)` (node/engine/ecdsa/service.ts). */
+  readonly ecdsaPairs: EcdsaPairService
   readonly http: HttpListener
   readonly log: Logger
   readonly metrics: NodeMetrics
@@ -249,6 +253,15 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
       previousMembers, admission
     })
     cleanups.push(async () => { await lifecycle.stop() })
+    // DKLs23 pairs of this membership; set up ahead only once there is an ECDSA key to sign with.
+    let ecdsaKeyKnown = registry.keyIds().some(id => registry.get(id)?.record.scheme === 'ecdsa-secp256k1')
+    registry.onEntry(entry => { if (entry.record.scheme === 'ecdsa-secp256k1') ecdsaKeyKnown = true })
+    const ecdsaPairs = new EcdsaPairService({
+      libp2p, group: frost.backend.secp256k1, store, self: self.peerId, members: genesis.nodes.map(n => n.peerId),
+      context: pairContextOf(genesis.network, genesis.epoch), log, metrics, wanted: () => ecdsaKeyKnown
+    })
+    await ecdsaPairs.start()
+    cleanups.push(async () => { await ecdsaPairs.stop() })
     const sign = await startSignService({ frost, libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, signing: protocols.signing,
       maxPendingRequests: config.limits.maxPendingSignRequests, ownerShareOfPending: config.limits.ownerShareOfPendingSignRequests
     })
@@ -282,7 +295,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
 
     let stopping: Promise<void> | undefined
     return {
-      nodeId: self.nodeId, genesis, chain, self, identity, libp2p, store, view, registry, keyStates, shares, blame, lifecycle, http, log, metrics,
+      nodeId: self.nodeId, genesis, chain, self, identity, libp2p, store, view, registry, keyStates, shares, blame, lifecycle, ecdsaPairs, http, log, metrics,
       stop: async (stopOpts = {}) => {
         if (stopping === undefined && stopOpts.goodbye === false) graceful = false
         stopping ??= (async () => {

@@ -5,7 +5,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import {
-  peerQuotaOf, PROTOCOL_DKG, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
+  peerQuotaOf, PROTOCOL_DKG, PROTOCOL_ECDSA_PAIR, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
 } from '../../protocols/constants.js'
 import type { CulpritReason } from '../../protocols/sign/judge.js'
 import { HTTP_API, routeLabel, type HttpRoute } from '../../protocols/wire/http-api.js'
@@ -48,6 +48,13 @@ export type Round1Kind = typeof ROUND1_KINDS[number]
 export interface NewUserMetrics {
   newUserFinished: (scheme: KeyScheme, outcome: Outcome, seconds: number) => void
 }
+/** Which end of a DKLs23 pair setup this node was (node/engine/ecdsa/service.ts). */
+export const PAIR_SETUP_ROLES = ['initiator', 'responder'] as const
+export type PairSetupRole = typeof PAIR_SETUP_ROLES[number]
+/** DKLs23 pair setups this node finished, by role and outcome. */
+export interface EcdsaPairMetrics {
+  pairSetupFinished: (role: PairSetupRole, outcome: Outcome) => void
+}
 /** Every blame record this node writes (node/engine/blame.ts). */
 export interface BlameMetrics {
   blamed: (reason: string, flow: Flow) => void
@@ -76,12 +83,12 @@ export function quotaSeries (): Array<{ route: string, quota: QuotaKind }> {
     if (route.quota.owner !== undefined) series.push({ route: routeLabel(route), quota: 'owner' })
   }
   series.push({ route: routeLabel(HTTP_API.signRequest), quota: 'pending' }, { route: routeLabel(HTTP_API.signRequest), quota: 'owner-pending' })
-  const protocols = [PROTOCOL_PARTY, PROTOCOL_SIGN, PROTOCOL_NEW_USER, PROTOCOL_DKG, PROTOCOL_RESHARE, PROTOCOL_REGISTRY_SYNC, PROTOCOL_MEMBERSHIP_SYNC]
+  const protocols = [PROTOCOL_PARTY, PROTOCOL_SIGN, PROTOCOL_NEW_USER, PROTOCOL_DKG, PROTOCOL_RESHARE, PROTOCOL_REGISTRY_SYNC, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_ECDSA_PAIR]
   for (const protocol of protocols) if (peerQuotaOf(protocol) !== undefined) series.push({ route: protocol, quota: 'peer' })
   return series
 }
 
-export interface NodeMetrics extends SignMetrics, NewUserMetrics, BlameMetrics, QuotaMetrics, RetentionMetrics {
+export interface NodeMetrics extends SignMetrics, NewUserMetrics, BlameMetrics, QuotaMetrics, RetentionMetrics, EcdsaPairMetrics {
   readonly registry: Registry
   readonly gossipReceived: Counter<'topic'>
   readonly gossipRejected: Counter<'topic'>
@@ -171,6 +178,12 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
     labelNames: ['route', 'quota'] as const,
     registers
   })
+  const pairSetups = new Counter({
+    name: 'shardsig_ecdsa_pair_setups_total',
+    help: 'DKLs23 pair setups this node finished, by role (initiator: it asked; responder: it answered) and outcome (failed: no answer in time, a refusal, or a message that failed its checks).',
+    labelNames: ['role', 'outcome'] as const,
+    registers
+  })
   new Gauge({
     name: 'shardsig_build_info',
     help: 'Always 1; the labels say which build runs: package version, node id, FROST group-operation backend.',
@@ -197,6 +210,7 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
     }
   }
   for (const flow of FLOWS) for (const reason of BLAME_REASONS) blame.inc({ reason, flow }, 0)
+  for (const role of PAIR_SETUP_ROLES) for (const outcome of OUTCOMES) pairSetups.inc({ role, outcome }, 0)
   for (const topic of TOPIC_KINDS) for (const c of [gossipReceived, gossipRejected, gossipIgnored]) c.inc({ topic }, 0)
   for (const op of STORE_OPS) {
     storeDuration.zero({ op })
@@ -222,6 +236,7 @@ export function createNodeMetrics (build: BuildInfo): NodeMetrics {
     },
     signSessionStarted: (scheme, round1) => { sessionsStarted.inc({ scheme, round1 }) },
     newUserFinished: (scheme, outcome, seconds) => { newUserDuration.observe({ scheme, outcome }, seconds) },
+    pairSetupFinished: (role, outcome) => { pairSetups.inc({ role, outcome }) },
     quotaRefused: (route, quota) => {
       quotaRefusals.inc({ route: knownQuotaSeries.has(`${route}\n${quota}`) ? route : OTHER_ROUTE, quota })
     },
