@@ -14,7 +14,8 @@ export const MESSAGE_OPTIONS = {
 } as const
 
 export const MESSAGE_USAGE = `  --message M         the message as hex (0x allowed), or @path for a file's bytes
-  --keccak            ecdsa-secp256k1 keys: sign keccak-256(message), as Ethereum does
+  --keccak            ecdsa-secp256k1 keys: sign keccak-256(message) as Ethereum does, over the bytes
+                      as given (an EIP-191 personal message: put "\\x19Ethereum Signed Message:\\n" + length first)
   --sha256            ecdsa-secp256k1 keys: sign SHA-256(message)
                       (without either, an ecdsa-secp256k1 message must be the 32-byte digest itself;
                       ed25519 and secp256k1 keys sign the message as is and take neither)`
