@@ -262,7 +262,7 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     })
     await ecdsaPairs.start()
     cleanups.push(async () => { await ecdsaPairs.stop() })
-    const sign = await startSignService({ frost, libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, signing: protocols.signing,
+    const sign = await startSignService({ frost, libp2p, view, membership, memberships: chain, keyStates, peerSeed: identity.libp2pKey.raw.subarray(0, 32), registry, shares, store, blame, log, metrics, signing: protocols.signing, ecdsaSigning: protocols.ecdsaSigning, pairs: ecdsaPairs,
       maxPendingRequests: config.limits.maxPendingSignRequests, ownerShareOfPending: config.limits.ownerShareOfPendingSignRequests
     })
     cleanups.push(async () => { await sign.stop({ drain: graceful }) })

@@ -25,7 +25,7 @@ export type SignRejectionCode =
  * The threshold protocols this build signs with. DKLs23 (ecdsa-secp256k1 keys, DESIGN 11) joins
  * when the signing engine drives it; until then its keys are refused (scheme-not-signable).
  */
-export const SIGNING_PROTOCOLS_BUILT: readonly SigningProtocol[] = ['frost']
+export const SIGNING_PROTOCOLS_BUILT: readonly SigningProtocol[] = ['frost', 'dkls23']
 
 export class SignRejection extends Error {
   constructor (readonly code: SignRejectionCode, reason: string) {

@@ -3,6 +3,7 @@
 // sends each signer over /shardsig/party/1.0.0, the round-1 commitments
 // signers exchange over /shardsig/sign/1.0.0, and the answers.
 import { z } from 'zod'
+import { EcdsaContributionSchema } from '../ecdsa/wire.js'
 import { MAX_PRESIGN_BATCH, PROTOCOL_VERSION } from '../constants.js'
 import { hexString, hexUpTo } from './hex.js'
 import { KeyIdSchema, MAX_POLICY_MESSAGE_BYTES, KeySchemeSchema } from './key-record.js'
@@ -27,6 +28,9 @@ export type SignRequest = z.infer<typeof SignRequestSchema>
 
 export const SignStatusSchema = z.enum(['pending', 'completed', 'failed'])
 
+/** A finished signature: 64 bytes (Ed25519 R‖S, BIP340 r‖s) or 65 (ECDSA r‖s‖v, docs/protocols/ecdsa.md#signature). */
+export const ThresholdSignatureHexSchema = z.string().regex(/^(?:[0-9a-f]{128}|[0-9a-f]{130})$/, 'expected a 64-byte (FROST) or 65-byte (ECDSA r‖s‖v) signature as lowercase hex')
+
 export const SignResultSchema = z.strictObject({
   requestId: RequestIdSchema,
   keyId: KeyIdSchema,
@@ -34,7 +38,7 @@ export const SignResultSchema = z.strictObject({
   scheme: KeySchemeSchema,
   groupPublicKey: z.string(),
   /** Present when completed: 64 bytes (Ed25519 R||S, BIP340 r||s) or 65 (ECDSA r||s||v). */
-  signature: z.union([hexString(64), hexString(65)]).optional(),
+  signature: ThresholdSignatureHexSchema.optional(),
   /** ecdsa-secp256k1, when completed: r and s of `signature`, 32 bytes hex each (the API adds them: protocols/ecdsa/signature-fields.ts). */
   r: hexString(32).optional(),
   s: hexString(32).optional(),
@@ -124,6 +128,19 @@ export type Presign = z.infer<typeof PresignSchema>
 export const ShareWireSchema = z.strictObject({ committee: z.int().min(1).max(64), member: z.int().min(1).max(64), share: hexString(32) })
 export type ShareWire = z.infer<typeof ShareWireSchema>
 
+/**
+ * Signer → signer, over /shardsig/sign/1.0.0: my message of round `round` for a session, for a
+ * protocol whose rounds are not FROST's round-1 commitment (DKLs23: docs/protocols/ecdsa.md#rounds).
+ * The payload is the protocol's, checked by it; its size is bounded by the direct message limit.
+ */
+export const RoundMessageSchema = z.strictObject({
+  kind: z.literal('round'),
+  sessionId: z.string().min(1).max(80),
+  round: z.int().min(1).max(8),
+  payload: z.record(z.string(), z.unknown())
+})
+export type RoundMessageWire = z.infer<typeof RoundMessageSchema>
+
 /** Signer → signer, over /shardsig/sign/1.0.0: my round-1 commitment for a session. */
 export const RoundOneSchema = z.strictObject({
   kind: z.literal('round1'),
@@ -131,6 +148,9 @@ export const RoundOneSchema = z.strictObject({
   commitment: CommitmentWireSchema
 })
 export type RoundOne = z.infer<typeof RoundOneSchema>
+
+/** What /shardsig/sign/1.0.0 carries: a FROST round-1 commitment or another protocol's round message. */
+export const SignRoundSchema = z.discriminatedUnion('kind', [RoundOneSchema, RoundMessageSchema])
 
 export const RoundOneAckSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('ack') }),
@@ -142,7 +162,7 @@ export const CompletedSchema = z.strictObject({
   kind: z.literal('completed'),
   keyId: KeyIdSchema,
   requestId: RequestIdSchema,
-  signature: hexString(64)
+  signature: ThresholdSignatureHexSchema
 })
 
 /**
@@ -151,15 +171,22 @@ export const CompletedSchema = z.strictObject({
  * shares left (docs/protocols/sign.md, "Session recovery"). The share is no
  * secret once sent; the nonces behind it are gone.
  */
-export const ContributionSchema = z.strictObject({
+const ContributionSessionFields = {
   sessionId: z.string().min(1).max(80),
   /** The CM the share was for. */
   coordinator: z.string().min(1).max(128),
-  party: z.array(PartyMemberSchema).min(1).max(64),
-  /** The round-1 commitments the share was computed over, this signer's among them. */
-  commitments: z.array(CommitmentWireSchema).min(1).max(64),
-  share: ShareWireSchema
-})
+  party: z.array(PartyMemberSchema).min(1).max(64)
+}
+export const ContributionSchema = z.union([
+  z.strictObject({
+    ...ContributionSessionFields,
+    /** FROST: the round-1 commitments the share was computed over, this signer's among them. */
+    commitments: z.array(CommitmentWireSchema).min(1).max(64),
+    share: ShareWireSchema
+  }),
+  /** DKLs23: the final share and its evidence, as sent. */
+  z.strictObject({ ...ContributionSessionFields, ecdsa: EcdsaContributionSchema })
+])
 export type Contribution = z.infer<typeof ContributionSchema>
 
 /** CM → party member of a dead CM's session: send me what you contributed to session `sessionId` of this request. */
@@ -187,7 +214,9 @@ export const PartyAnswerSchema = z.discriminatedUnion('kind', [
      */
     statement: hexString(64).optional()
   }),
-  z.strictObject({ kind: z.literal('completed-before'), sessionId: z.string(), signature: hexString(64) }),
+  z.strictObject({ kind: z.literal('completed-before'), sessionId: z.string(), signature: ThresholdSignatureHexSchema }),
+  /** A DKLs23 signer's final share and its evidence (docs/protocols/ecdsa.md#contribution). */
+  z.strictObject({ kind: z.literal('dkls23-share'), sessionId: z.string(), contribution: EcdsaContributionSchema }),
   /** This signer already sent a share for the request in another CM's session: here it is, to finish that session. */
   z.strictObject({ kind: z.literal('contributed'), sessionId: z.string(), contribution: ContributionSchema }),
   z.strictObject({

@@ -32,6 +32,8 @@ import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
 import { KEY_SCHEMES } from '../../protocols/wire/key-record.js'
 import { SignResultSchema } from '../../protocols/wire/sign.js'
 import { ledgerKey } from '../../protocols/sign/ledger-rules.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { verifiesIndependently } from '../helpers/verify.js'
 
 let cluster: InProcessCluster
 let membership: Membership
@@ -142,7 +144,7 @@ describe('new_user', () => {
     }
   })
 
-  it('refuses an ecdsa-secp256k1 sign request: 400 for a message that is not a 32-byte digest, else 501 until DKLs23 signs; nothing signed', async () => {
+  it('signs a dealt ecdsa-secp256k1 key with DKLs23: a 32-byte digest gives r‖s‖v that noble verifies and recovers the key and address from; any other length is 400, nothing signed', async () => {
     const owner = newOwner()
     const node = cluster.running()[4]!.http.url
     const { record } = await newUser({ node, scheme: 'ecdsa-secp256k1', ownerSecretKey: owner })
@@ -153,7 +155,7 @@ describe('new_user', () => {
     const ask = async (message: Uint8Array): Promise<{ status: number, body: any, requestId: string }> => {
       const requestId = newRequestId()
       const request = buildSignRequest(key, message, requestId, Date.now() + 60_000)
-      const res = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=5' }, body: JSON.stringify(request) })
+      const res = await fetch(`${cm.http.url}/sign_request`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=15' }, body: JSON.stringify(request) })
       return { status: res.status, body: await res.json(), requestId }
     }
     for (const length of [0, 31, 33, 64]) {
@@ -162,14 +164,18 @@ describe('new_user', () => {
       expect(refused.body).toMatchObject({ type: 'https://shardsig.dev/problems/sign-message-not-digest', code: 'message-not-digest' })
       expect(refused.body.detail).toContain(`${length} bytes`)
     }
-    const digest = await ask(new Uint8Array(32).fill(7))
-    expect(digest.status).toBe(501)
-    expect(digest.body).toMatchObject({ type: 'https://shardsig.dev/problems/sign-scheme-not-signable', title: 'Sign Request Refused', status: 501, code: 'scheme-not-signable' })
-    expect(digest.body.detail).toContain('ecdsa-secp256k1')
-    // Not taken: the manager has no result for it, and no signer's ledger holds the request.
-    const status = await fetch(`${cm.http.url}/sign_request/${digest.requestId}?keyId=${record.keyId}`)
-    expect(status.status).toBe(404)
-    for (const n of cluster.running()) expect(await n.store.get(ledgerKey(record.keyId, digest.requestId)), n.nodeId).toBeUndefined()
+    // Not taken: no signer's ledger holds a refused request.
+    const refused = await ask(new Uint8Array(33).fill(7))
+    for (const n of cluster.running()) expect(await n.store.get(ledgerKey(record.keyId, refused.requestId)), n.nodeId).toBeUndefined()
+    const message = new Uint8Array(32).fill(7)
+    const signed = await ask(message)
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200)
+    expect(signed.body).toMatchObject({ status: 'completed', scheme: 'ecdsa-secp256k1' })
+    expect(signed.body.signature).toHaveLength(130)
+    expect(signed.body.signature).toBe(`${signed.body.r as string}${signed.body.s as string}${(signed.body.v as number).toString(16).padStart(2, '0')}`)
+    expect(verifiesIndependently(record, message, signed.body.signature)).toBe(true)
+    const recovered = secp256k1.Signature.fromBytes(hexToBytes(signed.body.signature).subarray(0, 64), 'compact').addRecoveryBit(signed.body.v).recoverPublicKey(message)
+    expect(ethereumAddress(recovered.toBytes(true))).toBe(record.address)
     expect(SignResultSchema.shape.scheme.options).toContain('ecdsa-secp256k1')
   })
 

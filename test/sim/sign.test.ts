@@ -3,9 +3,11 @@
 // prints its seed and `npm run sim -- --scenario sign --replay <seed>` replays it.
 import { describe, expect, it } from 'vitest'
 import { replay, runBatch, type Scenario } from './scenario.js'
-import { runSign, signCleanScenario, signScenario, signToyScenario } from './scenarios/sign.js'
+import { runSign, signCleanScenario, signEcdsaScenario, signScenario, signToyScenario } from './scenarios/sign.js'
 
 const SCHEDULES = Number(process.env.SIM_SIGN_SCHEDULES ?? 200)
+/** DKLs23 costs ~100 times FROST's CPU per signer: fewer schedules, the same faults. */
+const ECDSA_SCHEDULES = Number(process.env.SIM_SIGN_ECDSA_SCHEDULES ?? 12)
 
 describe('signing under random schedules', () => {
   it(`${SCHEDULES} schedules with faults: signatures verify, one per request id, no nonce reused, blame only for the faulty, nothing past its deadline`, () => {
@@ -23,6 +25,12 @@ describe('signing under random schedules', () => {
     const report = runBatch([signToyScenario], 2_000, SCHEDULES, Date.now)
     expect(report.failures.map(f => f.failure!.report())).toEqual([])
   })
+
+  it(`${ECDSA_SCHEDULES} schedules with faults under DKLs23 threshold ECDSA: signatures verify and recover the key, one per request id, blame only for the faulty`, () => {
+    const report = runBatch([signEcdsaScenario], 3_000, ECDSA_SCHEDULES, Date.now)
+    console.log(`[sim] sign-ecdsa: ${report.outcomes.length} schedules, ${report.schedulesPerMinute} a minute`)
+    expect(report.failures.map(f => f.failure!.report())).toEqual([])
+  }, 600_000)
 
   it('a signer that forgets its ledger is caught: two sessions of one request get every share, two signatures could be made', () => {
     const broken: Scenario = { ...signScenario, name: 'sign-amnesiac', run: (seed, opts) => runSign(seed, { traceLines: opts.traceLines, amnesiac: true }) }

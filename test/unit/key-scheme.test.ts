@@ -77,9 +77,10 @@ describe('a sign request for an ecdsa-secp256k1 key', () => {
     expect(() => checkSignRequest(requestOf(new Uint8Array(20)), recordOf('ecdsa-secp256k1'), NOW)).toThrow(/ecdsa-secp256k1 key signs a 32-byte digest .*; the message is 20 bytes/)
   })
 
-  it('a 32-byte digest is refused with scheme-not-signable (501) until DKLs23 signs: nothing reaches FROST', () => {
-    expect(codeOf('ecdsa-secp256k1', new Uint8Array(32).fill(7))).toBe('scheme-not-signable')
-    expect(() => { checkSignable(recordOf('ecdsa-secp256k1')) }).toThrow(/ecdsa-secp256k1 key, signed with dkls23, which this node does not run yet/)
+  it('a 32-byte digest passes the request checks: DKLs23 signs it (nothing reaches FROST: the scheme picks the protocol)', () => {
+    expect(codeOf('ecdsa-secp256k1', new Uint8Array(32).fill(7))).toBe('ok')
+    expect(() => { checkSignable(recordOf('ecdsa-secp256k1')) }).not.toThrow()
+    expect(signingProtocolOf('ecdsa-secp256k1')).toBe('dkls23')
     expect(SIGN_REJECTION_STATUS['scheme-not-signable']).toBe(501)
     expect(SIGN_REJECTION_STATUS['message-not-digest']).toBeUndefined() // 400, as every request check
   })

@@ -216,6 +216,7 @@ describe('sign coordinator machine with FROST: completed before, silence, recove
     const ledger = new Map([...contributions(earlier, { sessionId: 'epoch-0-session', request: w.request, party: oldParty })].map(([peerId, c]): [string, LedgerContribution] =>
       [peerId, { sessionId: 'epoch-0-session', coordinator: 'dead-cm', party: oldParty, commitments: c.commitments, share: c.share }]))
     const bad = ledger.get('b1')!
+    if (!('share' in bad)) throw new Error('a FROST contribution')
     ledger.set('b1', { ...bad, share: { ...bad.share, share: (bad.share.share.startsWith('00') ? '01' : '00') + bad.share.share.slice(2) } })
     w.d.slot()
     w.d.presigns()

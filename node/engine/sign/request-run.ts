@@ -10,7 +10,9 @@ import type { Frost } from '../../../protocols/frost/index.js'
 import type { EpochMs } from '../../../protocols/machine/types.js'
 import { createCoordinatorMachine, type CoordinatorMachine } from '../../../protocols/sign/machine/coordinator-machine.js'
 import type { CoordinatorEffect, CoordinatorEvent, CoordinatorState, CoordinatorView, StoredResult } from '../../../protocols/sign/machine/coordinator-types.js'
-import { frostProtocol, type FrostKey } from '../../../protocols/sign/machine/frost-protocol.js'
+import { frostProtocol } from '../../../protocols/sign/machine/frost-protocol.js'
+import { ecdsaProtocol } from '../../../protocols/sign/machine/ecdsa-protocol.js'
+import { schemeProtocol, type SchemeKey } from '../../../protocols/sign/machine/scheme-protocol.js'
 import type { SignerAnswer, SignMachineMessage } from '../../../protocols/sign/machine/messages.js'
 import { PartyAnswerSchema, type NewParty, type PartyAnswer, type PartyMember, type Recover, type SignRequest, type SignResult } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
@@ -24,7 +26,7 @@ import type { NetworkView } from '../network-view.js'
 import type { KeyMaterial } from './key-material.js'
 import type { PresignPool } from './presign-pool.js'
 import type { Semaphore } from './semaphore.js'
-import { frostCurveOf, type KeyScheme } from '../../../protocols/keys/key-scheme.js'
+import { frostCurveOf, signingProtocolOf, type KeyScheme } from '../../../protocols/keys/key-scheme.js'
 
 /** How long past the machine's own deadline the transport waits for an answer it may still use. */
 const ANSWER_SLACK_MS = 1_000
@@ -58,22 +60,23 @@ export interface RequestRunInit {
   log: Logger
 }
 
-/** The machine's answer from the wire's: a FROST share answer's fields are its contribution. */
+/** The machine's answer from the wire's: a FROST share answer's fields are its contribution, a DKLs23 one carries it. */
 export function answerFromWire (answer: PartyAnswer): SignerAnswer {
+  if (answer.kind === 'dkls23-share') return { kind: 'share', sessionId: answer.sessionId, contribution: answer.contribution }
   if (answer.kind !== 'share') return answer as SignerAnswer
   const { kind: _k, sessionId, ...contribution } = answer
   return { kind: 'share', sessionId, contribution }
 }
 
 export class RequestRun {
-  private readonly machine: CoordinatorMachine<FrostKey>
-  private state: CoordinatorState<FrostKey>
+  private readonly machine: CoordinatorMachine<SchemeKey>
+  private state: CoordinatorState<SchemeKey>
   private readonly timers: MachineTimers
   private slotRelease: (() => void) | undefined
   private slotAsk: AbortController | undefined
   private ended!: () => void
   private readonly over = new Promise<void>(resolve => { this.ended = resolve })
-  private readonly queue: Array<CoordinatorEvent<FrostKey>> = []
+  private readonly queue: Array<CoordinatorEvent<SchemeKey>> = []
   private stepping = false
   private expiresAt = 0
   private writing: Promise<void> = Promise.resolve()
@@ -81,7 +84,8 @@ export class RequestRun {
   private durable = false
 
   constructor (private readonly init: RequestRunInit) {
-    this.machine = createCoordinatorMachine<FrostKey>({ protocol: frostProtocol({ frost: init.frost }), random: n => new Uint8Array(randomBytes(n)) })
+    const protocol = schemeProtocol({ frost: frostProtocol({ frost: init.frost }), ecdsa: ecdsaProtocol({ group: init.frost.backend.secp256k1 }) })
+    this.machine = createCoordinatorMachine<SchemeKey>({ protocol, random: n => new Uint8Array(randomBytes(n)) })
     this.state = this.machine.restore(new Map(), init.now()).state
     this.timers = new MachineTimers(timer => { this.feed({ kind: 'timer', timer, nowMs: init.now() }) }, init.now)
   }
@@ -94,7 +98,7 @@ export class RequestRun {
     this.feed({
       kind: 'start', nowMs: this.init.now(), self: this.init.view.selfPeerId, request, view: this.viewNow(),
       key: {
-        record: material.record, key: { params: material.params, nested: material.nested }, epoch: material.state.epoch,
+        record: material.record, key: { params: material.params, nested: material.nested, scheme: material.record.scheme }, epoch: material.state.epoch,
         tc: material.state.params.tc, tm: material.state.params.tm, holders: material.state.holders, confirmed: material.confirmed
       }
     })
@@ -114,7 +118,7 @@ export class RequestRun {
   }
 
   /** Steps events one at a time, in order; effects that answer at once queue their events behind. */
-  private feed (event: CoordinatorEvent<FrostKey>): void {
+  private feed (event: CoordinatorEvent<SchemeKey>): void {
     this.queue.push(event)
     if (this.stepping) return
     this.stepping = true
@@ -182,7 +186,8 @@ export class RequestRun {
         this.slotRelease = undefined
         return
       case 'take-presigns': {
-        const taken = init.presigns.take(e.keyId, e.epoch, frostCurveOf(this.scheme()), e.party)
+        // Presignatures are FROST's (DKLs23 keys sign with both rounds among their signers).
+        const taken = signingProtocolOf(this.scheme()) === 'frost' ? init.presigns.take(e.keyId, e.epoch, frostCurveOf(this.scheme()), e.party) : undefined
         this.queue.push({ kind: 'presigns', nowMs: now(), ...(taken !== undefined ? { presigned: taken.wire } : {}) })
         return
       }
@@ -197,7 +202,7 @@ export class RequestRun {
       case 'sent-on': init.sentOn(e.reason, e.detail); return
       case 'session-started':
         for (const p of e.party) init.signerLoad.set(p.peerId, (init.signerLoad.get(p.peerId) ?? 0) + 1)
-        init.presigns.refill(e.keyId, e.epoch, e.party)
+        if (signingProtocolOf(this.scheme()) === 'frost') init.presigns.refill(e.keyId, e.epoch, e.party)
         init.metrics.signSessionStarted(this.scheme(), e.presigned ? 'presigned' : 'exchanged')
         init.log.info({ sessionId: e.sessionId, attempt: e.attempt, presigned: e.presigned, party: e.party.map(p => ({ committee: p.committee, member: p.member, peerId: p.peerId })) }, 'signing session started')
         return

@@ -5,7 +5,8 @@ import { MAX_PRESIGN_MANAGERS, PARTY_TIMEOUT_MS, PROTOCOL_PARTY, PROTOCOL_SIGN, 
 import type { Frost } from '../../../protocols/frost/index.js'
 import type { Membership } from '../../../protocols/wire/membership.js'
 import type { KeyStates } from '../lifecycle/key-state.js'
-import { PartyRequestSchema, RoundOneSchema, type PartyAnswer } from '../../../protocols/wire/sign.js'
+import type { PairKeysSource } from './signer.js'
+import { PartyRequestSchema, SignRoundSchema, type PartyAnswer } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { QuotaMetrics, RetentionMetrics, SignMetrics } from '../../metrics/index.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
@@ -40,6 +41,9 @@ export interface SignServiceInit {
   metrics: SignMetrics & QuotaMetrics & RetentionMetrics
   /** FROST as this node's signer drives it (node/node-protocols.ts). */
   signing: NodeProtocols['signing']
+  ecdsaSigning: NodeProtocols['ecdsaSigning']
+  /** This node's DKLs23 pair keys (node/engine/ecdsa/). */
+  pairs: PairKeysSource
   /** Seed of this node's libp2p key (signed statements such as a session's abandonment). */
   peerSeed: Uint8Array
   /** Operator limits (config limits.maxPendingSignRequests, limits.ownerShareOfPendingSignRequests). */
@@ -72,7 +76,7 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
   init.metrics.retained('presign_managers', () => presigns.managers, MAX_PRESIGN_MANAGERS)
   const signer = new Signer({
     frost, libp2p, selfPeerId: init.view.selfPeerId, peerSeed: init.peerSeed, keys, shares: init.shares, ledger,
-    rate: signerRate, presigns, log, signing: init.signing, isMember: peerId => members.has(peerId), members
+    rate: signerRate, presigns, log, signing: init.signing, ecdsaSigning: init.ecdsaSigning, pairs: init.pairs, isMember: peerId => members.has(peerId), members
   })
   const coordinator = new SignCoordinator({
     frost, libp2p, view: init.view, keys, store: init.store, blame: init.blame, rate: new RateLimiter(), log, metrics: init.metrics, maxPendingRequests: init.maxPendingRequests, ownerShareOfPending: init.ownerShareOfPending,
@@ -115,13 +119,13 @@ export async function startSignService (init: SignServiceInit): Promise<SignServ
   await handleJson({
     libp2p,
     protocol: PROTOCOL_SIGN,
-    requestSchema: RoundOneSchema,
+    requestSchema: SignRoundSchema,
     malformed: reason => ({ kind: 'reject', reason }),
     overQuota: reason => ({ kind: 'reject', reason }),
     timeoutMs: ROUND_ONE_TIMEOUT_MS,
     log,
     // Only network members sign; anything else is refused before it reaches a session.
-    handle: async (msg, { peerId }) => members.has(peerId) ? signer.onRoundOne(msg, peerId) : { kind: 'reject' as const, reason: `${peerId} is not in this network` }
+    handle: async (msg, { peerId }) => members.has(peerId) ? signer.onRound(msg, peerId) : { kind: 'reject' as const, reason: `${peerId} is not in this network` }
   })
 
   return {

@@ -12,16 +12,20 @@ import { encodeCommitments, type Frost, type SignerKey } from '../../../protocol
 import { ownerSigningKey } from '../../../protocols/crypto/owner-auth.js'
 import { signAbandonment } from '../../../protocols/sign/dead-session.js'
 import { checkSignable, SignRejection } from '../../../protocols/sign/check-request.js'
-import { frostCurveOf, signingProtocolOf } from '../../../protocols/keys/key-scheme.js'
+import { frostCurveOf, sharingCurveOf, signingProtocolOf } from '../../../protocols/keys/key-scheme.js'
 import { ledgerKey, type LedgerEntry } from '../../../protocols/sign/ledger-rules.js'
-import type { FrostContribution, FrostKey, FrostPresigned } from '../../../protocols/sign/machine/frost-protocol.js'
+import { CommitmentWireSchema } from '../../../protocols/wire/sign.js'
+import type { FrostContribution, FrostPresigned } from '../../../protocols/sign/machine/frost-protocol.js'
+import type { EcdsaContributionWire } from '../../../protocols/ecdsa/wire.js'
+import type { PairKeys } from '../../../protocols/ecdsa/sign.js'
+import { schemeProtocol, type SchemeKey, type SchemeSecret } from '../../../protocols/sign/machine/scheme-protocol.js'
 import type { SignerAnswer, SignMachineMessage } from '../../../protocols/sign/machine/messages.js'
 import { signerMachine } from '../../../protocols/sign/machine/signer-machine.js'
 import type { Machine as MachineOf } from '../../../protocols/machine/types.js'
 import type { KeyLookup, PresignLookup, SignerEffect, SignerEvent, SignerState } from '../../../protocols/sign/machine/signer-types.js'
 import { scalarFromHex, SecretScalar } from '../../../protocols/sharing/index.js'
 import type { Completed } from '../../../protocols/sign/machine/messages.js'
-import type { NewParty, PartyAnswer, Presign, Recover, RoundOne } from '../../../protocols/wire/sign.js'
+import type { NewParty, PartyAnswer, PartyMember, Presign, Recover, RoundMessageWire, RoundOne } from '../../../protocols/wire/sign.js'
 import type { Logger } from '../../log.js'
 import type { NodeProtocols } from '../../node-protocols.js'
 import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
@@ -52,6 +56,10 @@ export interface SignerInit {
   log: Logger
   /** FROST as this signer drives it, made for its peer key (node/node-protocols.ts). */
   signing: NodeProtocols['signing']
+  /** DKLs23 as this signer drives it (ecdsa-secp256k1 keys). */
+  ecdsaSigning: NodeProtocols['ecdsaSigning']
+  /** This node's DKLs23 pair keys with other nodes, set up on the fly when missing (node/engine/ecdsa/). */
+  pairs: PairKeysSource
   /** Whether a peer is a node of the active epoch: a session naming one that left can never finish. */
   isMember: (peerId: string) => boolean
   /** The nodes of the active epoch. */
@@ -59,7 +67,12 @@ export interface SignerInit {
   now?: () => number
 }
 
-type Machine = MachineOf<SignerState<unknown>, SignerEvent<FrostKey, SignerKey>, SignerEffect>
+/** Where a DKLs23 signer gets its pair keys: this node's with each of `peers`, any missing one set up now. */
+export interface PairKeysSource {
+  keysFor: (peers: readonly string[], signal: AbortSignal) => Promise<Map<string, PairKeys>>
+}
+
+type Machine = MachineOf<SignerState<unknown>, SignerEvent<SchemeKey, SchemeSecret>, SignerEffect>
 /** A waiting new_party or recover: its answer goes back on its stream. */
 interface Waiting { resolve: (answer: PartyAnswer) => void }
 
@@ -81,13 +94,16 @@ export class Signer {
   /** Ledger writes on their way, by persist token; and how many per entry. */
   private readonly writes = new Map<string, string>()
   private readonly inFlight = new Map<string, number>()
+  /** DKLs23 pair keys set up for a new_party, by session id, until its lookup takes them. */
+  private readonly paired = new Map<string, Map<string, PairKeys>>()
 
   constructor (private readonly init: SignerInit) {
     this.now = init.now ?? Date.now
     this.peerKey = ownerSigningKey(init.peerSeed)
-    this.machine = signerMachine<FrostKey, SignerKey, unknown, FrostPresigned>({
+    const protocol = schemeProtocol({ frost: init.signing({ frost: init.frost, peerKey: this.peerKey }), ecdsa: init.ecdsaSigning({ group: init.frost.backend.secp256k1 }) })
+    this.machine = signerMachine<SchemeKey, SchemeSecret, unknown, FrostPresigned>({
       self: init.selfPeerId,
-      protocol: init.signing({ frost: init.frost, peerKey: this.peerKey }) as never,
+      protocol: protocol as never,
       random: n => new Uint8Array(randomBytes(n)),
       signAbandonment: at => signAbandonment(at, init.peerSeed)
     })
@@ -97,8 +113,11 @@ export class Signer {
 
   /** new_party from `coordinator`: answers with our share, completed-before, or a reject naming why. */
   async onNewParty (np: NewParty, coordinator: string, signal: AbortSignal): Promise<PartyAnswer> {
+    const unpaired = await this.pairUp(np, signal)
+    if (unpaired !== undefined) return unpaired
     return await this.answered(coordinator, np.sessionId, signal, np.request, async () => {
-      const { key, material } = await this.lookup(np.request.keyId)
+      const { key, material } = await this.lookup(np.request.keyId, this.paired.get(np.sessionId))
+      this.paired.delete(np.sessionId)
       return {
         kind: 'new-party', from: coordinator, np, key, stored: await this.stored(np.request.keyId, np.request.requestId), members: this.init.members,
         rateAvailable: key.kind === 'found' && this.init.rate.available(key.record.keyId, key.record.policy.ratePerMinute, this.now()),
@@ -121,10 +140,36 @@ export class Signer {
     await this.keyed(keyId, requestId, async () => ({ kind: 'completed', from: '', msg, key: (await this.lookup(keyId)).key, stored: await this.stored(keyId, requestId), nowMs: this.now() }))
   }
 
-  /** A round-1 commitment from another party member (authenticated by the stream's peer id). */
-  onRoundOne (msg: RoundOne, from: string): { kind: 'ack' } {
-    this.step({ kind: 'message', from, msg: { kind: 'round', sessionId: msg.sessionId, round: 1, payload: msg.commitment }, nowMs: this.now() })
+  /** A round message from another party member (authenticated by the stream's peer id): FROST's round-1 commitment, or another protocol's round. */
+  onRound (msg: RoundOne | RoundMessageWire, from: string): { kind: 'ack' } {
+    const round = msg.kind === 'round1' ? { round: 1, payload: msg.commitment } : { round: msg.round, payload: msg.payload }
+    this.step({ kind: 'message', from, msg: { kind: 'round', sessionId: msg.sessionId, ...round }, nowMs: this.now() })
     return { kind: 'ack' }
+  }
+
+  /**
+   * A DKLs23 session needs this node's pair keys with every other member (set up now when missing,
+   * issue 19 item 2). Undefined: none needed, or all here (kept for the lookup); otherwise the answer
+   * naming the members no pair could be set up with, as members a round never heard from.
+   */
+  private async pairUp (np: NewParty, signal: AbortSignal): Promise<PartyAnswer | undefined> {
+    let scheme
+    try {
+      scheme = this.init.keys.get(np.request.keyId).record.scheme
+    } catch {
+      return undefined // the lookup refuses it, with its reason
+    }
+    if (signingProtocolOf(scheme) !== 'dkls23') return undefined
+    const others = np.party.filter(m => m.peerId !== this.init.selfPeerId)
+    try {
+      this.paired.set(np.sessionId, await this.init.pairs.keysFor(others.map(m => m.peerId), signal))
+      return undefined
+    } catch (err) {
+      const failed = failedPeers(err)
+      const missing: PartyMember[] = others.filter(m => failed === undefined || failed.includes(m.peerId))
+      this.init.log.info({ keyId: np.request.keyId, requestId: np.request.requestId, sessionId: np.sessionId, flow: 'sign', err: (err as Error).message }, 'DKLs23 pair keys could not be set up; share not sent')
+      return { kind: 'reject', sessionId: np.sessionId, code: 'round1-timeout', reason: `session ${np.sessionId}: no DKLs23 pair keys with ${missing.map(m => m.peerId).join(', ')}: ${(err as Error).message}`, missing }
+    }
   }
 
   /**
@@ -140,11 +185,12 @@ export class Signer {
       const { record, state } = key
       // Presignatures are FROST nonces: none for a key FROST does not sign.
       checkSignable(record)
+      if (signingProtocolOf(record.scheme) !== 'frost') throw new SignRejection('scheme-not-signable', `key ${record.keyId} is a ${record.scheme} key: this signer makes presignatures for FROST keys only`)
       if (key.leavingFor !== undefined || req.epoch !== state.epoch) {
         return { kind: 'reject', sessionId: '', code: 'wrong-epoch', reason: `this signer holds key ${req.keyId} at epoch ${state.epoch}${key.leavingFor !== undefined ? ` and is switching to epoch ${key.leavingFor}` : ''}`, retryAfterMs: EPOCH_SWITCH_RETRY_MS }
       }
       if (key.secret === undefined) throw new SignRejection('no-share', `this node holds no usable share of key ${record.keyId} at epoch ${state.epoch}`)
-      const made = this.init.presigns.make(manager, record.keyId, state.epoch, key.secret, req.count)
+      const made = this.init.presigns.make(manager, record.keyId, state.epoch, key.secret as SignerKey, req.count)
       log.debug({ manager, count: made.length, held: this.init.presigns.count(manager) }, 'presignatures made')
       return { kind: 'presigned', keyId: record.keyId, epoch: state.epoch, presigned: made.map(p => ({ id: p.id, commitment: encodeCommitments(p.commitments) })) }
     } catch (err) {
@@ -159,8 +205,8 @@ export class Signer {
     this.timers.clear()
   }
 
-  /** The key's material and this node's usable share of it, as the machine takes them. */
-  private async lookup (keyId: string): Promise<{ key: KeyLookup<FrostKey, SignerKey>, material?: KeyMaterial }> {
+  /** The key's material and this node's usable share of it, as the machine takes them (with `pairs`, for a DKLs23 session). */
+  private async lookup (keyId: string, pairs: ReadonlyMap<string, PairKeys> = new Map()): Promise<{ key: KeyLookup<SchemeKey, SchemeSecret>, material?: KeyMaterial }> {
     let material: KeyMaterial
     try {
       material = this.init.keys.get(keyId)
@@ -171,13 +217,17 @@ export class Signer {
     const { record, state, params, nested } = material
     const slot = holderSlot(state.holders, this.init.selfPeerId)
     const stored = slot === undefined ? undefined : await this.init.shares.get(record.keyId, state.epoch)
-    // An active share of that very record at that epoch, at this node's slot: anything else is no-share. Only a key
-    // FROST signs has a FROST share; the machine's checkSignRequest refuses the others (scheme-not-signable) first.
-    const secret = signingProtocolOf(record.scheme) !== 'frost' || slot === undefined || stored === undefined || stored.state !== 'active' || stored.recordDigest !== state.digest
-      ? undefined
-      : { scheme: frostCurveOf(record.scheme), committee: slot.committee, member: slot.member, share: new SecretScalar(scalarFromHex(frostCurveOf(record.scheme), stored.share)) }
+    // An active share of that very record at that epoch, at this node's slot: anything else is no-share.
+    const usable = slot !== undefined && stored !== undefined && stored.state === 'active' && stored.recordDigest === state.digest
+    let secret: SchemeSecret | undefined
+    if (usable) {
+      const share = new SecretScalar(scalarFromHex(sharingCurveOf(record.scheme), stored.share))
+      secret = signingProtocolOf(record.scheme) === 'frost'
+        ? { scheme: frostCurveOf(record.scheme), committee: slot.committee, member: slot.member, share }
+        : { committee: slot.committee, member: slot.member, share, pairs }
+    }
     const leavingFor = this.init.keys.leavingFor
-    return { key: { kind: 'found', record, state, pub: { params, nested }, secret, ...(leavingFor !== undefined ? { leavingFor } : {}) }, material }
+    return { key: { kind: 'found', record, state, pub: { params, nested, scheme: record.scheme }, secret, ...(leavingFor !== undefined ? { leavingFor } : {}) }, material }
   }
 
   /** The ledger entry as the store has it (with the writes issued so far). */
@@ -199,7 +249,7 @@ export class Signer {
    * Steps a new_party or recover and waits for the answer the machine gives on its stream. A lookup
    * that throws (the store failed) throws here, and its waiter goes with it instead of staying to the deadline.
    */
-  private async answered (from: string, sessionId: string, signal: AbortSignal, request: { keyId: string, requestId: string }, event: () => Promise<SignerEvent<FrostKey, SignerKey>>): Promise<PartyAnswer> {
+  private async answered (from: string, sessionId: string, signal: AbortSignal, request: { keyId: string, requestId: string }, event: () => Promise<SignerEvent<SchemeKey, SchemeSecret>>): Promise<PartyAnswer> {
     const waiting = this.wait(from, sessionId, signal)
     try {
       await this.keyed(request.keyId, request.requestId, event)
@@ -211,7 +261,7 @@ export class Signer {
   }
 
   /** Looks up and steps one event of a request, one at a time per request; then lets the machine forget what the ledger now has. */
-  private async keyed (keyId: string, requestId: string, event: () => Promise<SignerEvent<FrostKey, SignerKey>>): Promise<void> {
+  private async keyed (keyId: string, requestId: string, event: () => Promise<SignerEvent<SchemeKey, SchemeSecret>>): Promise<void> {
     const key = ledgerKey(keyId, requestId)
     await this.lookups.run(key, async () => { this.step(await event()) })
     if ((this.inFlight.get(key) ?? 0) === 0) this.step({ kind: 'forget', key, nowMs: this.now() })
@@ -236,7 +286,7 @@ export class Signer {
     return { answer, withdraw }
   }
 
-  private step (event: SignerEvent<FrostKey, SignerKey>): void {
+  private step (event: SignerEvent<SchemeKey, SchemeSecret>): void {
     const { state, effects } = this.machine.step(this.state, event)
     this.state = state
     for (const e of effects) this.carryOut(e)
@@ -268,8 +318,12 @@ export class Signer {
       return
     }
     if (msg.kind !== 'round') return
-    const wire: RoundOne = { kind: 'round1', sessionId: msg.sessionId, commitment: msg.payload as RoundOne['commitment'] }
-    // No answer wanted: the receiver's ack or refusal changed nothing here (a missing commitment shows as round1-timeout).
+    // FROST's round 1 keeps its own wire form; any other protocol's round goes as a `round` message.
+    const frostCommitment = msg.round === 1 ? CommitmentWireSchema.safeParse(msg.payload) : undefined
+    const wire: RoundOne | RoundMessageWire = frostCommitment?.success === true
+      ? { kind: 'round1', sessionId: msg.sessionId, commitment: frostCommitment.data }
+      : { kind: 'round', sessionId: msg.sessionId, round: msg.round, payload: msg.payload as Record<string, unknown> }
+    // No answer wanted: the receiver's ack or refusal changed nothing here (a missing message shows as a round timeout).
     notifyJson(this.init.libp2p, to, PROTOCOL_SIGN, wire, { signal: deadline(ROUND_MESSAGE_TIMEOUT_MS) }).catch((err: Error) => {
       this.init.log.debug({ to, sessionId: msg.sessionId, err: err.message }, 'round-1 commitment not delivered')
     })
@@ -294,9 +348,21 @@ export class Signer {
   }
 }
 
-/** The machine's answer as today's wire has it: a FROST share answer spreads its contribution's fields. */
+/** The peers a pair setup failed with, when its error names them (PairSetupFailedError); undefined: all. */
+function failedPeers (err: unknown): string[] | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const e = err as { peer?: unknown, peers?: unknown }
+  if (Array.isArray(e.peers) && e.peers.every(p => typeof p === 'string')) return e.peers as string[]
+  if (typeof e.peer === 'string') return [e.peer]
+  return undefined
+}
+
+/** The machine's answer as today's wire has it: a FROST share answer spreads its contribution's fields; a DKLs23 one is a dkls23-share. */
 function toWire (answer: SignerAnswer): PartyAnswer {
   if (answer.kind !== 'share') return answer as PartyAnswer
+  if (typeof answer.contribution === 'object' && answer.contribution !== null && 'evidence' in answer.contribution) {
+    return { kind: 'dkls23-share', sessionId: answer.sessionId, contribution: answer.contribution as EcdsaContributionWire }
+  }
   const c = answer.contribution as FrostContribution
   return { kind: 'share', sessionId: answer.sessionId, commitment: c.commitment, commitments: c.commitments, share: c.share, ...(c.statement !== undefined ? { statement: c.statement } : {}) }
 }

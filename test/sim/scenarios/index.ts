@@ -4,10 +4,10 @@ import type { Scenario } from '../scenario.js'
 import { echoScenario } from './echo.js'
 import { livenessConvergesScenario, livenessRestartsScenario } from './liveness.js'
 import { livenessReplayerScenario, livenessReplayerSeenScenario } from './liveness-replay.js'
-import { signCleanScenario, signScenario, signToyScenario } from './sign.js'
+import { signCleanScenario, signEcdsaScenario, signScenario, signToyScenario } from './sign.js'
 import { versioningScenario } from './versioning.js'
 
-export const SCENARIOS: readonly Scenario[] = [echoScenario, livenessConvergesScenario, livenessRestartsScenario, livenessReplayerScenario, livenessReplayerSeenScenario, versioningScenario, signScenario, signCleanScenario, signToyScenario]
+export const SCENARIOS: readonly Scenario[] = [echoScenario, livenessConvergesScenario, livenessRestartsScenario, livenessReplayerScenario, livenessReplayerSeenScenario, versioningScenario, signScenario, signCleanScenario, signToyScenario, signEcdsaScenario]
 
 export function scenarioNamed (name: string): Scenario {
   const scenario = SCENARIOS.find(s => s.name === name)

@@ -11,6 +11,7 @@
 //   crashes every blame does;
 // - nothing runs past its request's deadline; without any fault, every request completes.
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { PARTY_TIMEOUT_MS, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import { signAbandonment } from '../../../protocols/sign/dead-session.js'
@@ -21,6 +22,11 @@ import { testFrost } from '../../helpers/frost.js'
 import { corruptingContributions, shareOffByOne } from '../../helpers/byzantine.js'
 import type { KeyLookup } from '../../../protocols/sign/machine/signer-types.js'
 import { toyProtocol, type ToyKey } from '../sign/toy-protocol.js'
+import { selectBackend } from '../../../protocols/frost/index.js'
+import { ecdsaProtocol, type EcdsaKey } from '../../../protocols/sign/machine/ecdsa-protocol.js'
+import type { EcdsaContributionWire } from '../../../protocols/ecdsa/wire.js'
+import type { PairKeys } from '../../../protocols/ecdsa/sign.js'
+import { setUpPairs } from '../../helpers/ecdsa-party.js'
 import { signFixture, type SignFixture } from '../../helpers/sign-fixture.js'
 import { Prng } from '../prng.js'
 import type { Scenario } from '../scenario.js'
@@ -50,6 +56,24 @@ function key (): SignFixture {
   return fixture
 }
 
+let ecdsaFixture: { fx: SignFixture, pairs: Map<string, Map<string, PairKeys>> } | undefined
+/**
+ * The ECDSA runs' key (secp256k1 shares, an ecdsa-secp256k1 record) and every node pair's DKLs23
+ * pair keys, set up once for real (base OTs and all): the pair setup is a node's job outside the
+ * signing machines (node/engine/ecdsa/), so the simulated nodes start with theirs.
+ */
+function ecdsaKey (): { fx: SignFixture, pairs: Map<string, Map<string, PairKeys>> } {
+  if (ecdsaFixture === undefined) {
+    const fx = signFixture({ scheme: 'secp256k1', seed: 'sim-sign-ecdsa', policy: { ratePerMinute: 1_000 } })
+    const record = { ...fx.record, scheme: 'ecdsa-secp256k1' } as typeof fx.record
+    const state = { ...fx.state, scheme: 'ecdsa-secp256k1' } as typeof fx.state
+    ecdsaFixture = { fx: { ...fx, record, state }, pairs: setUpPairs(ECDSA_GROUP, fx.holders.flat(), new Prng(19).fork('pairs').random()) }
+  }
+  return ecdsaFixture
+}
+
+const ECDSA_GROUP = selectBackend('auto').secp256k1
+
 /** A signer that adds one to every share it sends (its statement stays the honest one's): the coordinator must name it. */
 export function corrupting (protocol: ThresholdProtocol<FrostKey, unknown, unknown, unknown>): ThresholdProtocol<FrostKey, unknown, unknown, unknown> {
   return corruptingContributions(protocol as unknown as FrostProtocol, (c, facts) => shareOffByOne(c, facts.key.params.scheme)) as unknown as ThresholdProtocol<FrostKey, unknown, unknown, unknown>
@@ -77,6 +101,41 @@ function frostWorld (fx: SignFixture): ProtocolWorld {
     verifies: (message, signature) => ed25519.verify(signature, message, fx.deal.groupPublicKey.toBytes()),
     verifier: "noble's Ed25519",
     nonceOf: c => (c as FrostContribution).commitment.hiding
+  }
+}
+
+/** DKLs23 threshold ECDSA (two pairwise rounds) on the machines, checked by noble's secp256k1 (low-s) and public-key recovery. */
+function ecdsaWorld (): ProtocolWorld {
+  const { fx, pairs } = ecdsaKey()
+  const honest = ecdsaProtocol({ group: ECDSA_GROUP })
+  // A corrupt signer adds one to its final share w: the coordinator's evidence check must name it.
+  const corrupt: typeof honest = {
+    ...honest,
+    advance: (state, round) => {
+      const p = honest.advance(state, round)
+      if (p.kind !== 'contribute') return p
+      const c = p.contribution as EcdsaContributionWire
+      const w = ((BigInt('0x' + c.w) + 1n) % secp256k1.Point.Fn.ORDER).toString(16).padStart(64, '0')
+      return { ...p, contribution: { ...c, w } }
+    }
+  }
+  const key: EcdsaKey = { params: fx.params, nested: fx.deal }
+  const groupKey = fx.deal.groupPublicKey.toBytes(true)
+  return {
+    honest: honest as never,
+    corrupt: corrupt as never,
+    key,
+    lookup: peer => {
+      const secret = fx.secretOf(peer)
+      return { kind: 'found', record: fx.record, state: fx.state, pub: key, secret: secret === undefined ? undefined : { ...secret, pairs: pairs.get(peer)! } } as KeyLookup<unknown, unknown>
+    },
+    verifies: (message, signature) => {
+      if (signature.length !== 65 || !secp256k1.verify(signature.subarray(0, 64), message, groupKey, { prehash: false, lowS: true })) return false
+      const recovered = secp256k1.Signature.fromBytes(signature.subarray(0, 64), 'compact').addRecoveryBit(signature[64]!).recoverPublicKey(message).toBytes(true)
+      return recovered.every((b, i) => b === groupKey[i])
+    },
+    verifier: "noble's secp256k1 ECDSA (low-s) and public-key recovery",
+    nonceOf: c => (c as EcdsaContributionWire).evidence.instancePoint
   }
 }
 
@@ -109,13 +168,13 @@ export interface SignRunOptions {
   amnesiac?: boolean
   /** Whether one node signs corrupt shares (default: drawn). */
   faulty?: boolean
-  /** The threshold protocol the machines drive: FROST (default), or the test-only three-round toy. */
-  protocol?: 'frost' | 'toy'
+  /** The threshold protocol the machines drive: FROST (default), DKLs23 ECDSA, or the test-only three-round toy. */
+  protocol?: 'frost' | 'ecdsa' | 'toy'
   traceLines?: number
 }
 
 export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
-  const fx = key()
+  const fx = opts.protocol === 'ecdsa' ? ecdsaKey().fx : key()
   const nodes = fx.holders.flat()
   const prng = new Prng(seed)
   const limits = { ...LIMITS, ...opts.limits }
@@ -125,7 +184,9 @@ export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
   const sim = new Simulation({ seed, nodes, network: schedule.network, traceLines: opts.traceLines })
   const up = (): ReadonlySet<string> => new Set(nodes.filter(n => sim.node(n).up))
 
-  const world = opts.protocol === 'toy' ? toyWorld(fx) : frostWorld(fx)
+  const world = opts.protocol === 'toy' ? toyWorld(fx) : opts.protocol === 'ecdsa' ? ecdsaWorld() : frostWorld(fx)
+  // ECDSA signs a 32-byte digest; the others any message.
+  const messageBytes = opts.protocol === 'ecdsa' ? 32 : 8
   for (const peer of nodes) {
     const seedBytes = sim.prng.fork(`peer-seed/${peer}`).bytes(32)
     sim.node(peer).add({
@@ -146,7 +207,7 @@ export function runSign (seed: number, opts: SignRunOptions = {}): Simulation {
   let managerCrashes = false
   for (let i = plan.int(1, MAX_REQUESTS); i > 0; i--) {
     const atMs = plan.int(0, SUBMIT_WITHIN_MS)
-    const request = fx.request({ requestId: `sim-${seed}-${i}`.padEnd(8, '0'), message: bytesToHex(plan.bytes(8)), expiresAt: SIM_START_MS + atMs + REQUEST_LIFETIME_MS })
+    const request = fx.request({ requestId: `sim-${seed}-${i}`.padEnd(8, '0'), message: bytesToHex(plan.bytes(messageBytes)), expiresAt: SIM_START_MS + atMs + REQUEST_LIFETIME_MS })
     requests.push(request)
     // Now and then the first manager dies while its session runs, before its completion notices are out: the client then
     // hands the request to a second manager, which must finish it to the same signature.
@@ -243,6 +304,12 @@ export const signToyScenario: Scenario = {
   name: 'sign-toy',
   description: 'the same faults with the test-only three-round toy protocol (a point-to-point round) in place of FROST: the machines drive it unchanged; outputs verify, one per request id, blame only for the faulty',
   run: (seed, opts) => runSign(seed, { traceLines: opts.traceLines, protocol: 'toy' })
+}
+
+export const signEcdsaScenario: Scenario = {
+  name: 'sign-ecdsa',
+  description: 'the same faults with DKLs23 threshold ECDSA (two pairwise rounds, identifiable final shares): signatures verify and recover the key, one per request id, blame only for the faulty, nothing past its deadline',
+  run: (seed, opts) => runSign(seed, { traceLines: opts.traceLines, protocol: 'ecdsa' })
 }
 
 export const signCleanScenario: Scenario = {
