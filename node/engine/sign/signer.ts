@@ -94,8 +94,6 @@ export class Signer {
   /** Ledger writes on their way, by persist token; and how many per entry. */
   private readonly writes = new Map<string, string>()
   private readonly inFlight = new Map<string, number>()
-  /** DKLs23 pair keys set up for a new_party, by session id, until its lookup takes them. */
-  private readonly paired = new Map<string, Map<string, PairKeys>>()
 
   constructor (private readonly init: SignerInit) {
     this.now = init.now ?? Date.now
@@ -113,11 +111,10 @@ export class Signer {
 
   /** new_party from `coordinator`: answers with our share, completed-before, or a reject naming why. */
   async onNewParty (np: NewParty, coordinator: string, signal: AbortSignal): Promise<PartyAnswer> {
-    const unpaired = await this.pairUp(np, signal)
-    if (unpaired !== undefined) return unpaired
+    const paired = await this.pairUp(np, signal)
+    if ('answer' in paired) return paired.answer
     return await this.answered(coordinator, np.sessionId, signal, np.request, async () => {
-      const { key, material } = await this.lookup(np.request.keyId, this.paired.get(np.sessionId))
-      this.paired.delete(np.sessionId)
+      const { key, material } = await this.lookup(np.request.keyId, paired.pairs)
       return {
         kind: 'new-party', from: coordinator, np, key, stored: await this.stored(np.request.keyId, np.request.requestId), members: this.init.members,
         rateAvailable: key.kind === 'found' && this.init.rate.available(key.record.keyId, key.record.policy.ratePerMinute, this.now()),
@@ -149,26 +146,26 @@ export class Signer {
 
   /**
    * A DKLs23 session needs this node's pair keys with every other member (set up now when missing,
-   * issue 19 item 2). Undefined: none needed, or all here (kept for the lookup); otherwise the answer
+   * issue 19 item 2): the keys (none for a FROST key, or a key the lookup will refuse), or the answer
    * naming the members no pair could be set up with, as members a round never heard from.
    */
-  private async pairUp (np: NewParty, signal: AbortSignal): Promise<PartyAnswer | undefined> {
+  private async pairUp (np: NewParty, signal: AbortSignal): Promise<{ pairs: ReadonlyMap<string, PairKeys> } | { answer: PartyAnswer }> {
+    const none = { pairs: new Map<string, PairKeys>() }
     let scheme
     try {
       scheme = this.init.keys.get(np.request.keyId).record.scheme
     } catch {
-      return undefined // the lookup refuses it, with its reason
+      return none // the lookup refuses it, with its reason
     }
-    if (signingProtocolOf(scheme) !== 'dkls23') return undefined
+    if (signingProtocolOf(scheme) !== 'dkls23') return none
     const others = np.party.filter(m => m.peerId !== this.init.selfPeerId)
     try {
-      this.paired.set(np.sessionId, await this.init.pairs.keysFor(others.map(m => m.peerId), signal))
-      return undefined
+      return { pairs: await this.init.pairs.keysFor(others.map(m => m.peerId), signal) }
     } catch (err) {
       const failed = failedPeers(err)
       const missing: PartyMember[] = others.filter(m => failed === undefined || failed.includes(m.peerId))
       this.init.log.info({ keyId: np.request.keyId, requestId: np.request.requestId, sessionId: np.sessionId, flow: 'sign', err: (err as Error).message }, 'DKLs23 pair keys could not be set up; share not sent')
-      return { kind: 'reject', sessionId: np.sessionId, code: 'round1-timeout', reason: `session ${np.sessionId}: no DKLs23 pair keys with ${missing.map(m => m.peerId).join(', ')}: ${(err as Error).message}`, missing }
+      return { answer: { kind: 'reject', sessionId: np.sessionId, code: 'round1-timeout', reason: `session ${np.sessionId}: no DKLs23 pair keys with ${missing.map(m => m.peerId).join(', ')}: ${(err as Error).message}`, missing } }
     }
   }
 
