@@ -14,6 +14,8 @@ import { checkSignRequest, SignRejection } from './check-request.js'
 export type CulpritReason =
   | 'silent' | 'invalid-share' | 'equivocated-commitments' | 'misreported-commitments' | 'false-report'
   | 'false-rejection' | 'no-share' | 'rate-limited' | 'malformed-answer' | 'session-abandoned'
+  /** Two members of a pairwise round, one saying the other's message never came or was refused: one of them is at fault, which is not known. */
+  | 'pair-dispute'
 
 export interface Culprit {
   member: PartyMember
@@ -36,7 +38,13 @@ export type ShareAnswer = Extract<PartyAnswer, { kind: 'share' }>
 export const tagOf = (m: { committee: number, member: number }): string => `${m.committee}/${m.member}`
 
 /** Silence, refusals and round-1 accusations, judged against the CM's own checks and the party's majority. */
-export function judgeRefusals (answers: Answered[], record: KeyRecord, request: SignRequest, nowMs: number): { list: Culprit[], waitMs: number, epochSwitch: boolean } | { fatal: { kind: 'fatal', code: string, reason: string } } {
+/**
+ * `pairwise`: the protocol's round messages differ per recipient (DKLs23), so one member's word that
+ * another's message never came (or failed its checks) is not contradicted by the others having theirs.
+ */
+export function judgeRefusals (
+  answers: Answered[], record: KeyRecord, request: SignRequest, nowMs: number, opts: { pairwise?: boolean } = {}
+): { list: Culprit[], waitMs: number, epochSwitch: boolean } | { fatal: { kind: 'fatal', code: string, reason: string } } {
   const list: Culprit[] = []
   let waitMs = 0
   let epochSwitch = false
@@ -92,6 +100,13 @@ export function judgeRefusals (answers: Answered[], record: KeyRecord, request: 
     if (answers.some(a => a.member.peerId === accused.peerId && a.answer?.kind === 'reject')) continue
     if (accusers.length * 2 > answers.length - 1) {
       list.push({ member: accused, reason: 'silent', detail: `${accusers.length} of the other ${answers.length - 1} signers never got its round-1 commitment`, blame: true })
+    } else if (opts.pairwise === true) {
+      // Each accuser got its own message from the accused: either may be lying. Both leave this request's parties, unblamed.
+      const detail = (accuser: PartyMember): string => `committee ${accuser.committee} member ${accuser.member} says committee ${accused.committee} member ${accused.member}'s message to it never came or failed its checks; one of the two is at fault`
+      for (const accuser of accusers) {
+        if (!list.some(c => c.member.peerId === accuser.peerId)) list.push({ member: accuser, reason: 'pair-dispute', detail: detail(accuser), blame: false })
+      }
+      if (!list.some(c => c.member.peerId === accused.peerId)) list.push({ member: accused, reason: 'pair-dispute', detail: detail(accusers[0]!), blame: false })
     } else {
       for (const accuser of accusers) {
         if (!list.some(c => c.member.peerId === accuser.peerId)) list.push({ member: accuser, reason: 'false-report', detail: `claimed not to have committee ${accused.committee} member ${accused.member}'s commitment, which the others had`, blame: true })

@@ -32,6 +32,18 @@ describe('signing under random schedules', () => {
     expect(report.failures.map(f => f.failure!.report())).toEqual([])
   }, 600_000)
 
+  it('DKLs23 with one cheating signer and no network faults: every cheat is refused or traced to it, and blamed on it alone', () => {
+    // The cheat either sends a counterparty a round-2 message whose Γ^u does not fit its R_i (refused there, named
+    // missing) or adds one to its final share (the coordinator's evidence check names it): both paths, by session.
+    const blamed: string[] = []
+    for (const seed of [11, 12, 13, 14]) {
+      const sim = runSign(seed, { protocol: 'ecdsa', faulty: true, managerCrashes: false, limits: { maxDropRate: 0, maxDuplicateRate: 0, maxPartitions: 0, maxLinkFaults: 0, maxCrashes: 0 }, traceLines: 100_000 })
+      for (const line of sim.trace.lines()) if (line.includes('effect blame')) blamed.push(line)
+    }
+    expect(blamed.length).toBeGreaterThan(0)
+    expect(blamed.some(l => l.includes('invalid-share'))).toBe(true)
+  }, 300_000)
+
   it('a signer that forgets its ledger is caught: two sessions of one request get every share, two signatures could be made', () => {
     const broken: Scenario = { ...signScenario, name: 'sign-amnesiac', run: (seed, opts) => runSign(seed, { traceLines: opts.traceLines, amnesiac: true }) }
     const report = runBatch([broken], 5_000, 40, Date.now)

@@ -11,7 +11,7 @@ import type { Run, Session, SessionOutcome } from './coordinator-types.js'
 import { memberTag, type MemberTag, type ProtocolCulprit, type SessionFacts, type ThresholdProtocol } from './threshold-protocol.js'
 
 /** The coordinator's part of a threshold protocol: any ThresholdProtocol of the key's public material is one. */
-export type AnyProtocol<Pub> = Pick<ThresholdProtocol<Pub, unknown, unknown>, 'name' | 'keep' | 'resume' | 'combine' | 'verify'>
+export type AnyProtocol<Pub> = Pick<ThresholdProtocol<Pub, unknown, unknown>, 'name' | 'keep' | 'resume' | 'combine' | 'verify' | 'pairwise'>
 
 export function newParty<Pub> (run: Run<Pub>, session: Session): NewParty {
   const released = [...run.released.values()]
@@ -120,7 +120,7 @@ export function judgeSession<Pub> (protocol: AnyProtocol<Pub>, run: Run<Pub>, se
   let refusals: ReturnType<typeof judgeRefusals>
   try {
     // The CM's own check of the request is at the session's start, as today.
-    refusals = judgeRefusals(answered, run.key.record, run.request, session.startedAtMs)
+    refusals = judgeRefusals(answered, run.key.record, run.request, session.startedAtMs, { pairwise: protocol.pairwise?.(run.key.key) === true })
   } catch (err) {
     return { kind: 'error', detail: (err as Error).message }
   }
@@ -144,7 +144,7 @@ export function judgeSession<Pub> (protocol: AnyProtocol<Pub>, run: Run<Pub>, se
 }
 
 export const toCulprit = (c: ProtocolCulprit): Culprit => ({
-  member: c.member, reason: c.reason, detail: c.detail, blame: true, ...(c.evidence !== undefined ? { evidence: c.evidence } : {})
+  member: c.member, reason: c.reason, detail: c.detail, blame: c.reason !== 'pair-dispute', ...(c.evidence !== undefined ? { evidence: c.evidence } : {})
 })
 
 /** A share answered to a session of ours, as its signer's ledger keeps it (the protocol's `keep`). */

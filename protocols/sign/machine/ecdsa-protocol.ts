@@ -113,6 +113,7 @@ export function ecdsaProtocol (opts: { group: GroupBackend }): EcdsaProtocol {
   return {
     name: 'dkls23',
     rounds: 2,
+    pairwise: () => true,
 
     begin (facts, me, secret, random) {
       if (facts.message.length !== DIGEST_BYTES) throw new ProtocolInputError('invalid-party', `ECDSA signs a ${DIGEST_BYTES}-byte digest, not ${facts.message.length} bytes`)
@@ -233,7 +234,7 @@ function combineEcdsa (group: GroupBackend, facts: SessionFacts<EcdsaKey>, contr
     kind: 'culprits',
     culprits: faults.flatMap(f => f.members.map(tag => ({
       member: byTag.get(tag)!,
-      reason: f.fault === 'invalid-share' ? 'invalid-share' as const : f.fault === 'pair-disagrees' ? 'misreported-commitments' as const : 'malformed-answer' as const,
+      reason: f.fault === 'invalid-share' ? 'invalid-share' as const : f.fault === 'pair-disagrees' ? 'pair-dispute' as const : 'malformed-answer' as const,
       detail: f.detail
     })))
   }

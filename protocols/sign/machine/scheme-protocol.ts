@@ -32,6 +32,7 @@ export function schemeProtocol<F, E> (p: {
   return {
     name: `${frost.name}+${ecdsa.name}`,
     rounds: Math.max(frost.rounds, ecdsa.rounds),
+    pairwise: key => signingProtocolOf(key.scheme) === 'dkls23',
 
     begin (facts, me, secret, random, pre) {
       if (signingProtocolOf(facts.key.scheme) === 'frost') return tagged('frost', frost.begin(facts, me, secret as SignerKey, random, pre))

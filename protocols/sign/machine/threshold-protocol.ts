@@ -57,6 +57,8 @@ export interface Refused {
 
 export type CulpritReason =
   | 'invalid-share' | 'equivocated-commitments' | 'misreported-commitments' | 'malformed-answer'
+  /** Two members tell different stories of what crossed their pair: one of them lied, which is not known (not blamed). */
+  | 'pair-dispute'
 
 /** A member the coordinator's check of the contributions found at fault, with what shows it. */
 export interface ProtocolCulprit {
@@ -77,6 +79,12 @@ export interface ThresholdProtocol<Pub, Secret, S, Pre = never> {
   readonly name: string
   /** Rounds the signers run among themselves before each hands its contribution to the coordinator. */
   readonly rounds: number
+  /**
+   * Whether a member's round messages differ per recipient (DKLs23's pairwise rounds): then one
+   * member's word that another's message never came cannot be checked against the others' (the
+   * coordinator's judge treats such a dispute as the pair's). Absent: FROST's one broadcast message.
+   */
+  pairwise?: (key: Pub) => boolean
   /**
    * A signer starts a session: its first round's state and messages. `pre` (when the protocol has a
    * preprocessing phase, e.g. FROST presignatures) replaces the rounds it covers, so the progress may

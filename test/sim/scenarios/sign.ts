@@ -108,12 +108,25 @@ function frostWorld (fx: SignFixture): ProtocolWorld {
 function ecdsaWorld (): ProtocolWorld {
   const { fx, pairs } = ecdsaKey()
   const honest = ecdsaProtocol({ group: ECDSA_GROUP })
-  // A corrupt signer adds one to its final share w: the coordinator's evidence check must name it.
+  // A corrupt signer cheats one of two ways, by session: it sends a counterparty a round-2 message whose Γ^u does not
+  // match its R_i (the counterparty refuses it and names it missing), or it adds one to its final share w (the
+  // coordinator's evidence check names it).
+  const cheatsInRound2 = (state: unknown): boolean => {
+    const id = (state as { facts: { sessionId: string } }).facts.sessionId
+    return id.charCodeAt(id.length - 1) % 2 === 0
+  }
   const corrupt: typeof honest = {
     ...honest,
     advance: (state, round) => {
       const p = honest.advance(state, round)
-      if (p.kind !== 'contribute') return p
+      if (p.kind === 'round') {
+        if (!cheatsInRound2(state)) return p
+        const [first, ...rest] = p.out
+        if (first === undefined) return p
+        const payload = first.payload as { gammaU: string, gammaV: string }
+        return { ...p, out: [{ ...first, payload: { ...payload, gammaU: payload.gammaV } }, ...rest] }
+      }
+      if (cheatsInRound2(state)) return p
       const c = p.contribution as EcdsaContributionWire
       const w = ((BigInt('0x' + c.w) + 1n) % secp256k1.Point.Fn.ORDER).toString(16).padStart(64, '0')
       return { ...p, contribution: { ...c, w } }
