@@ -17,7 +17,7 @@ import {
   decodeContribution, decodeRound1, decodeRound2, EcdsaContributionSchema, encodeContribution, encodeRound1, encodeRound2, Round1PayloadSchema, Round2PayloadSchema
 } from '../protocols/ecdsa/wire.js'
 import type { TestParty } from '../test/helpers/ecdsa-party.js'
-import { monotonicUs } from './stats.js'
+import { median, monotonicUs, round1, round2 } from './stats.js'
 
 export const random: Random = n => new Uint8Array(nodeRandomBytes(n))
 
@@ -41,6 +41,35 @@ export interface SignatureRun {
    * the final share alone (u and w as hex).
    */
   bytes: Map<string, { round1: number, round2: number, contribution: number, finalShareOnly: number }>
+}
+
+/** Rounded to 0.001: the online steps take microseconds. */
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000
+const sum = (xs: Iterable<number>): number => [...xs].reduce((a, b) => a + b, 0)
+export const mean = (xs: readonly number[]): number => sum(xs) / xs.length
+export const perSigner = (run: SignatureRun, steps: readonly Step[]): number[] => [...run.cpuMs.values()].map(s => sum(steps.map(k => s[k])))
+const maxOver = (run: SignatureRun, step: Step): number => Math.max(...[...run.cpuMs.values()].map(s => s[step]))
+
+/** Rounds run in parallel across nodes: the slowest member of each round, then the coordinator. */
+const criticalPath = (run: SignatureRun, steps: readonly Step[], coordinator: boolean): number =>
+  sum(steps.map(s => maxOver(run, s))) + (coordinator ? run.combineMs + run.verifyMs : 0)
+
+export interface Figures { perSignerCpuMs: number, criticalPathMs: number, cpuPerSignatureMs: number, bytesPerSigner: number, bytesInAll: number }
+
+type SentBytes = SignatureRun['bytes'] extends Map<string, infer B> ? B : never
+
+/** Medians over `runs` of `steps`, with the coordinator's work unless it is the presignature alone (bench/ecdsa.ts, bench/sign-ecdsa.ts). */
+export function figures (runs: SignatureRun[], steps: readonly Step[], bytesOf: (b: SentBytes) => number, coordinator = true): Figures {
+  const coordinatorMs = (r: SignatureRun): number => coordinator ? r.combineMs + r.verifyMs : 0
+  const last = runs[runs.length - 1]!
+  const bytes = [...last.bytes.values()].map(bytesOf)
+  return {
+    perSignerCpuMs: round3(median(runs.map(r => mean(perSigner(r, steps))))),
+    criticalPathMs: round2(median(runs.map(r => criticalPath(r, steps, coordinator)))),
+    cpuPerSignatureMs: round2(median(runs.map(r => sum(perSigner(r, steps)) + coordinatorMs(r)))),
+    bytesPerSigner: round1(mean(bytes)),
+    bytesInAll: sum(bytes)
+  }
 }
 
 /** Observes the calls: `enter(who)` before each call of member `who` (or 'coordinator'), `leave()` after it. */

@@ -17,7 +17,7 @@ import { testParty, setUpPairs } from '../test/helpers/ecdsa-party.js'
 import type { PairKeys } from '../protocols/ecdsa/sign.js'
 import { measureCryptoFloor } from './crypto-floor.js'
 import { countingGroup, groupFloorMs, timeGroupOps, timeOtExtension, type OpCounts } from './ecdsa-floor.js'
-import { pairSetupOnce, random, signOnce, spansOf, STEPS, type PairSetupRun, type SignatureRun, type Step } from './ecdsa-run.js'
+import { figures, mean, pairSetupOnce, perSigner, random, round3, signOnce, spansOf, STEPS, type Figures, type PairSetupRun, type SignatureRun } from './ecdsa-run.js'
 import { writeBenchResult } from './results.js'
 import { median, round1, round2 } from './stats.js'
 
@@ -36,35 +36,6 @@ const PROFILE_SIGNATURES = 30
 
 function settle (): void {
   (globalThis as { gc?: () => void }).gc?.()
-}
-
-/** Rounded to 0.001: the online steps take microseconds. */
-const round3 = (x: number): number => Math.round(x * 1000) / 1000
-const sum = (xs: Iterable<number>): number => [...xs].reduce((a, b) => a + b, 0)
-const mean = (xs: readonly number[]): number => sum(xs) / xs.length
-const perSigner = (run: SignatureRun, steps: readonly Step[]): number[] => [...run.cpuMs.values()].map(s => sum(steps.map(k => s[k])))
-const maxOver = (run: SignatureRun, step: Step): number => Math.max(...[...run.cpuMs.values()].map(s => s[step]))
-
-/** Rounds run in parallel across nodes: the slowest member of each round, then the coordinator. */
-const criticalPath = (run: SignatureRun, steps: readonly Step[], coordinator: boolean): number =>
-  sum(steps.map(s => maxOver(run, s))) + (coordinator ? run.combineMs + run.verifyMs : 0)
-
-interface Figures { perSignerCpuMs: number, criticalPathMs: number, cpuPerSignatureMs: number, bytesPerSigner: number, bytesInAll: number }
-
-type SentBytes = SignatureRun['bytes'] extends Map<string, infer B> ? B : never
-
-/** Medians over `runs` of `steps`, with the coordinator's work unless it is the presignature alone. */
-function figures (runs: SignatureRun[], steps: readonly Step[], bytesOf: (b: SentBytes) => number, coordinator = true): Figures {
-  const coordinatorMs = (r: SignatureRun): number => coordinator ? r.combineMs + r.verifyMs : 0
-  const last = runs[runs.length - 1]!
-  const bytes = [...last.bytes.values()].map(bytesOf)
-  return {
-    perSignerCpuMs: round3(median(runs.map(r => mean(perSigner(r, steps))))),
-    criticalPathMs: round2(median(runs.map(r => criticalPath(r, steps, coordinator)))),
-    cpuPerSignatureMs: round2(median(runs.map(r => sum(perSigner(r, steps)) + coordinatorMs(r)))),
-    bytesPerSigner: round1(mean(bytes)),
-    bytesInAll: sum(bytes)
-  }
 }
 
 function pairSetupFigures (runs: PairSetupRun[]): Record<string, number> {

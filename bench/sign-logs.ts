@@ -3,7 +3,7 @@
 // to show where a request's time goes.
 import { readFile } from 'node:fs/promises'
 import type { Devnet } from '../devnet/api.js'
-import type { Sample } from './sign.js'
+import type { Sample } from './sign-run.js'
 import { median, round1 } from './stats.js'
 
 /** Request ids, peer ids, hex and numbers out, so that one cause is one line. */

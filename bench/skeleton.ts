@@ -113,7 +113,7 @@ export async function measureSkeleton (runs: SkeletonRuns, progress: (what: stri
   }
 }
 
-/** Issue #8's devnet targets for one scheme against the skeleton with that scheme's FROST steps added. */
+/** Issue #8's devnet targets for one scheme against the skeleton with that scheme's crypto steps added. */
 export interface FloorAgainstTargets {
   p50TargetMs: number
   /** The skeleton's p50 plus FROST's critical path: the devnet's p50 cannot be lower. */
@@ -125,7 +125,8 @@ export interface FloorAgainstTargets {
   throughputCeilingPerS: number
 }
 
-export function floorAgainstTargets (skeleton: SkeletonResult, crypto: CryptoFloor, cores: number): FloorAgainstTargets {
+/** `crypto`: FROST's steps (bench/crypto-floor.ts), or for ecdsa-secp256k1 DKLs23's (bench/sign-ecdsa.ts). */
+export function floorAgainstTargets (skeleton: SkeletonResult, crypto: Pick<CryptoFloor, 'criticalPathMs' | 'cpuPerSignatureMs'>, cores: number): FloorAgainstTargets {
   const cryptoBoundPerS = 1000 / crypto.cpuPerSignatureMs * cores
   const cpuFloorMs = skeleton.concurrent.cpuMsPerOp + crypto.cpuPerSignatureMs
   return {
