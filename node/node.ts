@@ -255,10 +255,15 @@ export async function createNode (config: NodeConfig, opts: CreateNodeOptions = 
     cleanups.push(async () => { await lifecycle.stop() })
     // DKLs23 pairs of this membership; set up ahead only once there is an ECDSA key to sign with.
     let ecdsaKeyKnown = registry.keyIds().some(id => registry.get(id)?.record.scheme === 'ecdsa-secp256k1')
-    registry.onEntry(entry => { if (entry.record.scheme === 'ecdsa-secp256k1') ecdsaKeyKnown = true })
     const ecdsaPairs = new EcdsaPairService({
       libp2p, group: frost.backend.secp256k1, store, self: self.peerId, members: genesis.nodes.map(n => n.peerId),
       context: pairContextOf(genesis.network, genesis.epoch), log, metrics, wanted: () => ecdsaKeyKnown
+    })
+    registry.onEntry(entry => {
+      if (entry.record.scheme !== 'ecdsa-secp256k1' || ecdsaKeyKnown) return
+      ecdsaKeyKnown = true
+      // The first ECDSA key: set the pairs up now, so its first signatures do not pay for them.
+      ecdsaPairs.wake()
     })
     await ecdsaPairs.start()
     cleanups.push(async () => { await ecdsaPairs.stop() })

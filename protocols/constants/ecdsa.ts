@@ -8,6 +8,12 @@
  * ~150 ms of CPU on it; the rest is slack for a busy peer.
  */
 export const PAIR_SETUP_TIMEOUT_MS = 10_000
+/**
+ * How long a signer waits in a session's new_party for pair setups it had to start on the fly: the
+ * rest of the coordinator's PARTY_TIMEOUT_MS (5 s) is for the two rounds. Past it the signer names
+ * the members it has no pair with (round1-timeout) and the setups go on for the next session.
+ */
+export const PAIR_SETUP_IN_SESSION_MS = 3_000
 /** How long a node answering a pair setup may take (its own base OTs and the synced write). */
 export const PAIR_SETUP_ANSWER_TIMEOUT_MS = 8_000
 /** Pair setups a node runs ahead at once, so that setting up every pair at start leaves its event loop room. */

@@ -196,6 +196,16 @@ export class EcdsaPairService {
     return keys === undefined ? undefined : bytesToHex(keys.id)
   }
 
+  /**
+   * A pass of the setups ahead now, not at the next tick (the registry just got its first ECDSA key:
+   * its first signatures should not pay for the pairs). The ticks go on from here.
+   */
+  wake (): void {
+    if (this.stopping.signal.aborted || this.timer === undefined) return
+    clearTimeout(this.timer)
+    this.schedule(0)
+  }
+
   private schedule (delayMs: number): void {
     if (!Number.isFinite(delayMs) || this.stopping.signal.aborted) return
     this.timer = setTimeout(() => {

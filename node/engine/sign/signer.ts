@@ -7,7 +7,7 @@
 // limit, log lines. Every decision is the machine's. Presignatures are made here
 // (onPresign); their nonces live only in memory.
 import { randomBytes, type KeyObject } from 'node:crypto'
-import { EPOCH_SWITCH_RETRY_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { EPOCH_SWITCH_RETRY_MS, PAIR_SETUP_IN_SESSION_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
 import { encodeCommitments, type Frost, type SignerKey } from '../../../protocols/frost/index.js'
 import { ownerSigningKey } from '../../../protocols/crypto/owner-auth.js'
 import { signAbandonment } from '../../../protocols/sign/dead-session.js'
@@ -32,7 +32,7 @@ import type { ShardsigLibp2p } from '../../p2p/create-libp2p.js'
 import { notifyJson } from '../../p2p/direct.js'
 import type { ShareStore } from '../new-user/share-store.js'
 import { holderSlot } from '../lifecycle/key-state.js'
-import { deadline } from '../../deadline.js'
+import { deadline, releaseDeadline } from '../../deadline.js'
 import { KeyedLock } from '../keyed-lock.js'
 import { MachineTimers } from '../machine-timers.js'
 import type { KeyMaterial, KeyMaterials } from './key-material.js'
@@ -159,13 +159,17 @@ export class Signer {
     }
     if (signingProtocolOf(scheme) !== 'dkls23') return none
     const others = np.party.filter(m => m.peerId !== this.init.selfPeerId)
+    // Setups started here continue after this deadline, for the next session; this one needs its answer in time.
+    const until = deadline(PAIR_SETUP_IN_SESSION_MS, signal)
     try {
-      return { pairs: await this.init.pairs.keysFor(others.map(m => m.peerId), signal) }
+      return { pairs: await this.init.pairs.keysFor(others.map(m => m.peerId), until) }
     } catch (err) {
       const failed = failedPeers(err)
       const missing: PartyMember[] = others.filter(m => failed === undefined || failed.includes(m.peerId))
       this.init.log.info({ keyId: np.request.keyId, requestId: np.request.requestId, sessionId: np.sessionId, flow: 'sign', err: (err as Error).message }, 'DKLs23 pair keys could not be set up; share not sent')
       return { answer: { kind: 'reject', sessionId: np.sessionId, code: 'round1-timeout', reason: `session ${np.sessionId}: no DKLs23 pair keys with ${missing.map(m => m.peerId).join(', ')}: ${(err as Error).message}`, missing } }
+    } finally {
+      releaseDeadline(until)
     }
   }
 
