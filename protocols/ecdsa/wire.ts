@@ -27,6 +27,7 @@ export const MAX_PARTY_MEMBERS = 64
 export const base64Bytes = (bytes: number) => z.string()
   .length(4 * Math.ceil(bytes / 3), `expected ${bytes} bytes as base64`)
   .refine(s => Buffer.from(s, 'base64').toString('base64') === s, 'expected canonical base64')
+  .refine(s => Buffer.from(s, 'base64').byteLength === bytes, `expected ${bytes} bytes as base64`) // the length alone lets 1–2 bytes fewer or more through
 
 const point = hexString(POINT_BYTES)
 const scalar = hexString(SCALAR_BYTES).refine(s => BigInt('0x' + s) < ORDER, 'scalar not below the group order')

@@ -16,6 +16,8 @@ import type { SessionFacts, SignerProgress } from '../../protocols/sign/machine/
 import { DKG_COMMITMENT_KIND, DKG_CONTRIBUTION_KIND } from '../../protocols/wire/dkg.js'
 import type { PartyMember } from '../../protocols/wire/sign.js'
 import type { NodeProtocols } from '../../node/node-protocols.js'
+import { ecdsaProtocol } from '../../protocols/sign/machine/ecdsa-protocol.js'
+import type { EcdsaContributionWire } from '../../protocols/ecdsa/wire.js'
 import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
@@ -77,4 +79,19 @@ export const corruptDkgSubShares: Pick<NodeProtocols, 'dealDkg'> = {
 export const corruptReshare: Pick<NodeProtocols, 'dealReshare'> = {
   dealReshare: async (input, randomBytes) =>
     await dealReshare({ ...input, share: new SecretScalar(curveFor(sharingCurveOf(input.state.scheme)).randomScalar(random)) }, randomBytes)
+}
+
+/**
+ * DKLs23 whose every final share (the dkls23-share's contribution) a cheating signer changes
+ * with `change` before it goes out; `change` returning it unchanged signs honestly.
+ */
+export function changingEcdsaContributions (change: (c: EcdsaContributionWire) => unknown): Pick<NodeProtocols, 'ecdsaSigning'> {
+  const changed = <S>(p: SignerProgress<S>): SignerProgress<S> =>
+    p.kind === 'contribute' ? { ...p, contribution: change(p.contribution as EcdsaContributionWire) } : p
+  return {
+    ecdsaSigning: opts => {
+      const honest = ecdsaProtocol(opts)
+      return { ...honest, begin: (...args) => changed(honest.begin(...args)), advance: (state, round) => changed(honest.advance(state, round)) }
+    }
+  }
 }

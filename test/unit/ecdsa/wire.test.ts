@@ -41,6 +41,19 @@ describe('DKLs23 wire payloads', () => {
     expect(issue.error?.issues[0]?.path).toEqual(['salt'])
   })
 
+  it('refuses a block one byte longer or shorter whose base64 has the same length (canonical, padded)', () => {
+    // OTE_RECEIVER_MESSAGE_BYTES and TAU_BYTES are 1 mod 3: one byte more fills the padding, and a string-length check alone passed it.
+    const p1 = encodeRound1(round1, PAIR_ID)
+    const longer = Buffer.concat([Buffer.from(p1.ote, 'base64'), Buffer.of(7)]).toString('base64')
+    expect(longer.length).toBe(p1.ote.length)
+    const refused = Round1PayloadSchema.safeParse({ ...p1, ote: longer })
+    expect(refused.error?.issues.map(i => i.message)).toContain(`expected ${Buffer.from(p1.ote, 'base64').byteLength} bytes as base64`)
+    const p2 = encodeRound2(round2)
+    const tau = Buffer.concat([Buffer.from(p2.tau, 'base64'), Buffer.of(7)]).toString('base64')
+    expect(tau.length).toBe(p2.tau.length)
+    expect(Round2PayloadSchema.safeParse({ ...p2, tau }).success).toBe(false)
+  })
+
   it('refuses a τ entry not below n at decoding', () => {
     const p2 = encodeRound2(round2)
     const tau = Buffer.from(p2.tau, 'base64')
