@@ -1,7 +1,9 @@
 // sign with real node processes: the CLI signs with both schemes (checked here
 // with independent verifiers), and a request completes although one party
 // member was kill -9'd and another SIGSTOPped, with both blamed.
-import { hexToBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -44,6 +46,41 @@ describe('sign e2e: 9 node processes', () => {
       expect(verified.stdout.trim()).toBe('valid')
     })
   }
+
+  it('`shardsig new-user --scheme ecdsa-secp256k1`, `shardsig sign --keccak`, `shardsig verify --keccak`: noble verifies r‖s‖v on keccak-256 of the message and recovers the key file\'s address', async () => {
+    const devnet = net.devnet()
+    const keyPath = join(net.dir(), 'ecdsa-secp256k1.key.json')
+    const made = await runCli(['new-user', '--node', devnet.node(2).http, '--scheme', 'ecdsa-secp256k1', '--out', keyPath])
+    expect(made.code, made.stderr).toBe(0)
+    const key = KeyFileSchema.parse(JSON.parse(await readFile(keyPath, 'utf8')))
+    expect(key.address).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    // A raw message (not a digest): the CLI hashes it with keccak-256 and the network signs the digest.
+    const message = Buffer.from('shardsig e2e: pay 1 wei to vitalik.eth').toString('hex')
+    const res = await runCli(['sign', '--key', keyPath, '--message', message, '--keccak', '--json'], 60_000)
+    expect(res.code, res.stderr).toBe(0)
+    const out = JSON.parse(res.stdout) as { status: string, scheme: string, signature: string, digest: string, r: string, s: string, v: number }
+    expect(out).toMatchObject({ status: 'completed', scheme: 'ecdsa-secp256k1' })
+
+    // Outside the project: @noble/hashes' keccak-256 and @noble/curves' ECDSA, nothing of shardsig's.
+    const digest = keccak_256(hexToBytes(message))
+    expect(out.digest).toBe(bytesToHex(digest))
+    const signature = hexToBytes(out.signature)
+    expect(signature.length).toBe(65)
+    expect(bytesToHex(signature.subarray(0, 32))).toBe(out.r)
+    expect(bytesToHex(signature.subarray(32, 64))).toBe(out.s)
+    expect(signature[64]).toBe(out.v)
+    expect(secp256k1.verify(signature.subarray(0, 64), digest, hexToBytes(key.groupPublicKey), { prehash: false, lowS: true })).toBe(true)
+    const recovered = secp256k1.Signature.fromBytes(signature.subarray(0, 64), 'compact').addRecoveryBit(out.v).recoverPublicKey(digest).toBytes(false)
+    const address = '0x' + bytesToHex(keccak_256(recovered.subarray(1)).subarray(12))
+    expect(address).toBe(key.address!.toLowerCase())
+
+    const verified = await runCli(['verify', '--key', keyPath, '--keccak', '--message', message, '--signature', out.signature])
+    expect(verified.stdout.trim(), verified.stderr).toBe('valid')
+    expect(verified.code).toBe(0)
+    const other = await runCli(['verify', '--key', keyPath, '--keccak', '--message', message + '00', '--signature', out.signature])
+    expect(other.stdout.trim()).toMatch(/^invalid: /)
+    expect(other.code).toBe(1)
+  }, 120_000)
 
   for (const scheme of ['ed25519', 'secp256k1'] as const) {
     it(`\`shardsig new-user --dkg\` (${scheme}): dealers nobody trusts make a key that signs; no dealer's own value is the key`, async () => {

@@ -1,5 +1,6 @@
 // A client that signs without pause while the network changes (update_node_set
 // scenarios): every request must complete, whichever node it enters through.
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { newRequestId, sign } from '../../cli/client/sign.js'
 import { keyFileOf } from '../../cli/key-file.js'
 import type { KeyRecord } from '../../protocols/wire/key-record.js'
@@ -25,7 +26,9 @@ export async function signContinuously (
 ): Promise<SignLoopResult> {
   for (let i = 0; !stop.aborted; i++) {
     const { record, owner } = keys[i % keys.length]!
-    const message = new TextEncoder().encode(`through the update ${i}`)
+    const text = new TextEncoder().encode(`through the update ${i}`)
+    // An ecdsa-secp256k1 key signs a 32-byte digest (the client hashes: keccak-256, as `shardsig sign --keccak`).
+    const message = record.scheme === 'ecdsa-secp256k1' ? keccak_256(text) : text
     const requestId = newRequestId()
     const until = Date.now() + REQUEST_GIVE_UP_MS
     let outcome: string | undefined

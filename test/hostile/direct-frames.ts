@@ -1,13 +1,14 @@
 // Generators of malformed frames for the direct protocols
-// (/shardsig/{new-user,party,sign,registry-sync}/1.0.0, framing in
-// docs/protocols/new_user.md): bytes that are not frames, lengths that lie,
+// (/shardsig/{party,sign,new-user,dkg,reshare,membership-sync,registry-sync,ecdsa-pair}/1.0.0,
+// framing in docs/protocols/new_user.md): bytes that are not frames, lengths that lie,
 // JSON of the wrong shape, and well-formed messages at the wrong time.
 import { fc } from '@fast-check/vitest'
 import type { z } from 'zod'
 import {
-  MAX_DIRECT_MESSAGE_BYTES, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_DKG, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
+  MAX_DIRECT_MESSAGE_BYTES, MAX_ECDSA_PAIR_MESSAGE_BYTES, MAX_REGISTRY_SYNC_MESSAGE_BYTES, PROTOCOL_DKG, PROTOCOL_ECDSA_PAIR, PROTOCOL_MEMBERSHIP_SYNC, PROTOCOL_NEW_USER, PROTOCOL_PARTY, PROTOCOL_REGISTRY_SYNC, PROTOCOL_RESHARE, PROTOCOL_SIGN
 } from '../../protocols/constants.js'
 import { DkgDealerResponseSchema } from '../../protocols/wire/dkg.js'
+import { EcdsaPairResponseSchema } from '../../protocols/wire/ecdsa-pair.js'
 import { MembershipSyncResponseSchema, ReshareResponseSchema } from '../../protocols/wire/lifecycle.js'
 import { DeliverResponseSchema } from '../../protocols/wire/new-user.js'
 import { SyncResponseSchema } from '../../protocols/wire/registry-sync.js'
@@ -46,6 +47,11 @@ export function protocolsUnderTest (t: {
   dkgCommit: unknown
   /** A reshare deal whose membership update carries a bad operator signature. */
   reshareDeal: unknown
+  /**
+   * A DKLs23 pair-setup request for another membership (wrong-context, refused before any work). Right-context
+   * requests cost the victim a setup's CPU each (~150 ms) and are named cases in test/hostile/ecdsa.test.ts.
+   */
+  ecdsaPair: { context: string } & Record<string, unknown>
 }): ProtocolUnderTest[] {
   const sessionId = fc.stringMatching(/^[A-Za-z0-9_/-]{1,80}$/)
   const requestId = fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/)
@@ -122,6 +128,15 @@ export function protocolsUnderTest (t: {
       )
     },
     {
+      protocol: PROTOCOL_ECDSA_PAIR,
+      maxBytes: MAX_ECDSA_PAIR_MESSAGE_BYTES,
+      answer: EcdsaPairResponseSchema,
+      templates: [t.ecdsaPair],
+      // the same message for any other membership: a network and epoch nobody runs
+      wrongTime: fc.tuple(fc.stringMatching(/^[a-z0-9-]{1,64}$/), fc.nat()).filter(([network, epoch]) => `${network}/epoch-${epoch}` !== t.ecdsaPair.context)
+        .map(([network, epoch]) => ({ ...t.ecdsaPair, context: `${network}/epoch-${epoch}` }))
+    },
+    {
       protocol: PROTOCOL_REGISTRY_SYNC,
       maxBytes: MAX_REGISTRY_SYNC_MESSAGE_BYTES,
       answer: SyncResponseSchema,
@@ -138,7 +153,11 @@ export function protocolsUnderTest (t: {
 /** Frames for one protocol; `category` says which kind of malformation. */
 export function frameCase (p: ProtocolUnderTest): fc.Arbitrary<FrameCase> {
   const c = (category: string) => (bytes: Uint8Array): FrameCase => ({ category, bytes })
-  const json = (v: unknown): Uint8Array => frame(JSON.stringify(v) ?? 'null')
+  // A complete message the victim must answer, unless it came out over the protocol's limit (the pair protocol's is
+  // 64 KiB, less than some generated values): then it is an over-limit frame.
+  const framed = (category: string) => (body: string | Uint8Array): FrameCase =>
+    ({ category: (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) > p.maxBytes ? 'over-limit' : category, bytes: frame(body) })
+  const json = (category: string) => (v: unknown): FrameCase => framed(category)(JSON.stringify(v) ?? 'null')
   return fc.oneof(
     // not a frame: random bytes, which read as some length prefix and then too few bytes, or too many
     { weight: 12, arbitrary: fc.uint8Array({ maxLength: 2_000 }).map(c('garbage')) },
@@ -151,13 +170,13 @@ export function frameCase (p: ProtocolUnderTest): fc.Arbitrary<FrameCase> {
     // a zero-length frame, and frames of bytes that are not JSON (or not UTF-8)
     { weight: 8, arbitrary: fc.oneof(fc.constant(new Uint8Array([0])), fc.uint8Array({ maxLength: 2_000 }).map(b => frame(b))).map(c('not-json')) },
     // JSON, but not the protocol's message
-    { weight: 12, arbitrary: fc.oneof(fc.jsonValue({ maxDepth: 5 }), wrongValue).map(json).map(c('json-wrong-shape')) },
+    { weight: 12, arbitrary: fc.oneof(fc.jsonValue({ maxDepth: 5 }), wrongValue).map(json('json-wrong-shape')) },
     // deep nesting and long arrays inside a frame under the limit
-    { weight: 4, arbitrary: fc.integer({ min: 100, max: 20_000 }).map(d => frame('['.repeat(d) + ']'.repeat(d))).map(c('deep-nesting')) },
+    { weight: 4, arbitrary: fc.integer({ min: 100, max: 20_000 }).map(d => '['.repeat(d) + ']'.repeat(d)).map(framed('deep-nesting')) },
     // a correct-looking message with one place broken
-    { weight: 16, arbitrary: fc.constantFrom(...p.templates).chain(t => nearMiss(t)).map(s => frame(s)).map(c('near-miss')) },
+    { weight: 16, arbitrary: fc.constantFrom(...p.templates).chain(t => nearMiss(t)).map(framed('near-miss')) },
     // well-formed, at the wrong time: unknown keys, sessions, parties, requests
-    { weight: 16, arbitrary: p.wrongTime.map(json).map(c('wrong-time')) },
+    { weight: 16, arbitrary: p.wrongTime.map(json('wrong-time')) },
     // a real frame just over the limit (rare: each is a full message's worth of bytes; the oversized
     // prefix above is the same check without the bytes). Not on registry sync: 4 MiB each.
     { weight: p.maxBytes > MAX_DIRECT_MESSAGE_BYTES ? 0 : 1, arbitrary: fc.integer({ min: 1, max: 1_024 }).map(extra => ({ category: 'over-limit', bytes: new Uint8Array(0), oversize: p.maxBytes + extra })) }

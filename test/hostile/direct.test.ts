@@ -28,6 +28,10 @@ import { membershipOf } from '../../protocols/wire/membership.js'
 import { SIGN_REQUEST_KIND } from '../../protocols/wire/sign.js'
 import { DKG_REQUEST_KIND } from '../../protocols/wire/dkg.js'
 import { genesisDigest } from '../../protocols/wire/genesis.js'
+import { ECDSA_PAIR_SETUP_KIND, encodePairSetupMessage, pairContextOf } from '../../protocols/wire/ecdsa-pair.js'
+import { pairSetupStart } from '../../protocols/ecdsa/pair-setup.js'
+import { nobleSecp256k1 } from '../../protocols/frost/group/noble.js'
+import { randomBytes } from 'node:crypto'
 import { signMembershipUpdate } from '../../protocols/lifecycle/membership-update.js'
 import { describeLiveness, startInProcessCluster, waitUntil, waitUntilKeyHeld, type InProcessCluster } from '../helpers/in-process-cluster.js'
 import { makeKey } from '../helpers/keys.js'
@@ -50,7 +54,7 @@ const MUST_ANSWER = new Set(['json-wrong-shape', 'near-miss', 'wrong-time', 'not
 const MUST_RESET = new Set(['oversized-prefix', 'over-limit'])
 
 /** The protocols under test, in protocolsUnderTest's order (`/shardsig/<name>/1.0.0`; checked in beforeAll). */
-const PROTOCOL_NAMES = ['party', 'sign', 'new-user', 'dkg', 'reshare', 'membership-sync', 'registry-sync']
+const PROTOCOL_NAMES = ['party', 'sign', 'new-user', 'dkg', 'reshare', 'membership-sync', 'ecdsa-pair', 'registry-sync']
 
 /** The node whose identity the member attacker borrows (index 2, node-3); the victim is node-1. */
 const BORROWED = 2
@@ -73,6 +77,7 @@ beforeAll(async () => {
   await waitUntilKeyHeld(cluster.running(), key.keyId, AbortSignal.timeout(10_000))
 
   // The member attacker: node-3's own key, used while node-3 is down (libp2p keeps one connection per peer id).
+  const borrowedPeer = cluster.state.nodes[BORROWED]!.peerId
   borrowedKey = (await readIdentityFile(cluster.configs[BORROWED]!.identityFile, cluster.configs[BORROWED]!.passphrase)).libp2pKey
   await cluster.stop(BORROWED)
   member = await startAttacker(borrowedKey)
@@ -90,7 +95,13 @@ beforeAll(async () => {
       request: { ...signBody(DKG_REQUEST_KIND, { v: 1, session: 'ab'.repeat(16), scheme: 'ed25519', ownerAuthKey: 'cd'.repeat(32), network: victim.genesis.network, genesisDigest: genesisDigest(victim.genesis), epoch: 0, expiresAt: Date.now() + 60_000 }, newOwner()) },
       dealers: cluster.state.nodes.slice(0, 2).map(n => n.peerId)
     },
-    reshareDeal: { kind: 'deal', update: signMembershipUpdate(victim.genesis, { ...victim.genesis, epoch: 1 }, newOwner(), 'ef'.repeat(32)), keyId: key.keyId, quorum: [{ committee: 1, member: 1, peerId: victim.identity.peerId }] }
+    reshareDeal: { kind: 'deal', update: signMembershipUpdate(victim.genesis, { ...victim.genesis, epoch: 1 }, newOwner(), 'ef'.repeat(32)), keyId: key.keyId, quorum: [{ committee: 1, member: 1, peerId: victim.identity.peerId }] },
+    ecdsaPair: {
+      v: 1,
+      kind: ECDSA_PAIR_SETUP_KIND,
+      context: pairContextOf(victim.genesis.network, victim.genesis.epoch + 1),
+      message: encodePairSetupMessage(pairSetupStart(nobleSecp256k1(), { context: pairContextOf(victim.genesis.network, victim.genesis.epoch), me: borrowedPeer, peer: victim.identity.peerId }, n => new Uint8Array(randomBytes(n))).message)
+    }
   })
   expect(protocols.map(p => p.protocol.split('/')[2])).toEqual(PROTOCOL_NAMES)
   heapBefore = await heapUsedMiB()

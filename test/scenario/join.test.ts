@@ -28,6 +28,7 @@ import { newOwner } from '../helpers/owner.js'
 import { signContinuously, type SignLoopResult } from '../helpers/sign-loop.js'
 import { verifiesIndependently } from '../helpers/verify.js'
 import { sharingCurveOf } from '../../protocols/keys/key-scheme.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 
 /** The new nodes: node-10 into committee 1, node-11 into committee 2 (0-based indexes). */
 const JOINERS = [{ index: 9, committee: 1 }, { index: 10, committee: 2 }]
@@ -42,6 +43,13 @@ let next: Genesis
 const keys: Array<{ record: KeyRecord, owner: Uint8Array }> = []
 const joining: JoiningNode[] = []
 let signing: { stop: AbortController, done: Promise<SignLoopResult> } | undefined
+/**
+ * The ecdsa-secp256k1 key signs through the update in a loop of its own, whose failures are reported, not asserted:
+ * a request that meets the new epoch's pairs being set up can fail with every member blamed malformed-answer (two
+ * members refusing each other's round 1 are skipped by the judge: the KNOWN BUG case of test/unit/judge.test.ts).
+ */
+let signingEcdsa: Promise<SignLoopResult> | undefined
+const isEcdsa = (k: { record: KeyRecord }): boolean => k.record.scheme === 'ecdsa-secp256k1'
 
 const members = (): ShardsigNode[] => cluster.running()
 
@@ -49,7 +57,8 @@ beforeAll(async () => {
   cluster = await startInProcessCluster(9, { basePortFrom: 27100 })
   await waitUntil(() => members().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   g0 = members()[0]!.genesis
-  for (const scheme of ['ed25519', 'secp256k1'] as KeyScheme[]) {
+  // ecdsa-secp256k1 too: the joiners' DKLs23 pairs (a new membership epoch: every pair) are set up on the fly as they sign.
+  for (const scheme of ['ed25519', 'secp256k1', 'ecdsa-secp256k1'] as KeyScheme[]) {
     const owner = newOwner()
     keys.push({ record: (await newUser({ node: members()[0]!.http.url, scheme, ownerSecretKey: owner })).record, owner })
   }
@@ -59,6 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   signing?.stop.abort()
   await signing?.done.catch(() => {})
+  await signingEcdsa?.catch(() => {})
   await cluster?.close()
 })
 
@@ -102,7 +112,8 @@ describe('update_node_set adding nodes', () => {
     }
     const stays = (): ShardsigNode[] => members().filter(n => n.identity.peerId !== leaving)
     const stop = new AbortController()
-    signing = { stop, done: signContinuously(stop.signal, keys, () => stays().map(n => n.http.url)) }
+    signing = { stop, done: signContinuously(stop.signal, keys.filter(k => !isEcdsa(k)), () => stays().map(n => n.http.url)) }
+    signingEcdsa = signContinuously(stop.signal, keys.filter(isEcdsa), () => stays().map(n => n.http.url))
     const operator = hexToBytes((await readFile(join(cluster.dir, 'operator.key'), 'utf8')).trim())
     const update = signMembershipUpdate(g0, next, operator, bytesToHex(ed25519.getPublicKey(operator)))
     const posted = await fetch(`${stays()[0]!.http.url}/membership`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(update) })
@@ -155,6 +166,10 @@ describe('update_node_set adding nodes', () => {
     expect(result.failed, result.failed.join('\n')).toEqual([])
     expect(result.invalid).toBe(0)
     expect(result.completed).toBeGreaterThan(3)
+    const ecdsa = await signingEcdsa!
+    console.info(`join scenario: ecdsa-secp256k1 signed ${ecdsa.completed} requests through the update; failed (known bug, not asserted): ${ecdsa.failed.length}${ecdsa.failed.length > 0 ? `\n${ecdsa.failed.join('\n')}` : ''}`)
+    expect(ecdsa.invalid).toBe(0)
+    expect(ecdsa.completed).toBeGreaterThan(0)
 
     await waitUntil(() => members().every(n => n.view.liveSet().size === 10), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
     const joinerPeers = new Set(joining.map(j => j.identity.peerId))
@@ -171,7 +186,8 @@ describe('update_node_set adding nodes', () => {
       for (let i = 0; i < MAX_TRIES_FOR_JOINER_PARTY && !withAJoiner; i++) {
         let requestId = newRequestId()
         while (!withJoiner(requestId)) requestId = newRequestId()
-        const message = new TextEncoder().encode(`signed with a joiner ${record.keyId} ${i}`)
+        const text = new TextEncoder().encode(`signed with a joiner ${record.keyId} ${i}`)
+        const message = record.scheme === 'ecdsa-secp256k1' ? keccak_256(text) : text
         const signed = await sign({ node: url, key: keyFileOf(record, url, owner), message, requestId })
         expect(signed.status, signed.reason).toBe('completed')
         expect(verifiesIndependently(record, message, signed.signature!)).toBe(true)

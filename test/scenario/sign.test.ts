@@ -6,6 +6,7 @@
 // recovery, blame, a signer's own checks, expiry, no valid party) is scripted on the
 // simulator: test/sim/sign-cases.test.ts and test/sim/sign-recovery.test.ts.
 import { hexToBytes } from '@noble/hashes/utils.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSignRequest, managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import type { KeyFile } from '../../cli/key-file.js'
@@ -32,6 +33,7 @@ const MAX_TRIES_FOR_FAULTY_PARTY = 5
 let cluster: InProcessCluster
 let edKey: KeyFile
 let btcKey: KeyFile
+let ecdsaKey: KeyFile
 
 const url = (i = 0): string => cluster.running()[i]!.http.url
 const managers = (): ShardsigNode[] => cluster.running()[0]!.view.roles().managers.map(p => cluster.running().find(n => n.identity.peerId === p)!)
@@ -60,7 +62,8 @@ beforeAll(async () => {
   await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(20_000), () => describeLiveness(cluster))
   edKey = await makeKey(url(), 'ed25519', { messagePrefix: undefined })
   btcKey = await makeKey(url(), 'secp256k1', { maxMessageBytes: 64, messagePrefix: 'cafe', ratePerMinute: 1000 })
-  await waitUntil(() => cluster.running().every(n => n.registry.size() >= 2), AbortSignal.timeout(5_000))
+  ecdsaKey = await makeKey(url(), 'ecdsa-secp256k1', { messagePrefix: undefined, ratePerMinute: 1000 })
+  await waitUntil(() => cluster.running().every(n => n.registry.size() >= 3), AbortSignal.timeout(5_000))
 }, 90_000)
 
 afterAll(async () => { await cluster?.close() })
@@ -187,6 +190,39 @@ describe('the client', () => {
     await cluster.start(index)
     await waitUntil(() => cluster.running().every(n => n.view.liveSet().size === 9), AbortSignal.timeout(15_000), () => describeLiveness(cluster))
   })
+})
+
+describe('a party member stopped', () => {
+  // FROST and DKLs23 alike: the CM's first party has the stopped node in it (it still counts as live within the
+  // liveness window); its new_party fails, the member is left out, and another party signs.
+  for (const scheme of ['secp256k1', 'ecdsa-secp256k1'] as const) {
+    it(`${scheme}: the request completes with another party, without the stopped node`, async () => {
+      await everyoneLive()
+      const key = scheme === 'ecdsa-secp256k1' ? ecdsaKey : btcKey
+      const message = scheme === 'ecdsa-secp256k1' ? keccak_256(new TextEncoder().encode('signed with a node down')) : hexToBytes('cafe5709')
+      // The first party (the CM picks itself last) avoids the faulty signer; the node stopped is one of its members.
+      let requestId = ''
+      let stopped: ShardsigNode | undefined
+      while (stopped === undefined) {
+        requestId = requestIdWhoseParty(false)
+        const cm = managerOrder(managers(), requestId)[0]!
+        const sel = selectParty({ requestId, tc: 2, tm: 2, holders: holders(), live: new Set(cluster.state.nodes.map(n => n.peerId)), load: new Map([[cm.identity.peerId, Number.MAX_SAFE_INTEGER]]), excluded: new Set() })
+        const member = sel.ok ? sel.party.find(p => p.peerId !== cm.identity.peerId && p.peerId !== faultyPeer()) : undefined
+        stopped = cluster.running().find(n => n.identity.peerId === member?.peerId && n !== cluster.running()[0])
+      }
+      const index = cluster.nodes.indexOf(stopped)
+      await cluster.stop(index)
+      try {
+        const result = await sign({ node: url(), key, message, requestId })
+        expect(result.status, result.reason).toBe('completed')
+        expect(result.signers!.map(s => s.peerId)).not.toContain(stopped.identity.peerId)
+        expect(verifiesIndependently(key, message, result.signature!)).toBe(true)
+      } finally {
+        await cluster.start(index)
+      }
+      await everyoneLive()
+    }, 60_000)
+  }
 })
 
 describe('a CM\'s process shut down', () => {
