@@ -1,6 +1,6 @@
 // Public API of the node's Prometheus metrics (docs/operations.md).
 export {
-  createNodeMetrics, quotaSeries, BLAME_REASONS, FLOWS, OUTCOMES, QUOTA_KINDS, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS,
+  createNodeMetrics, quotaSeries, BLAME_REASONS, FLOWS, OUTCOMES, PAIR_SETUP_ROLES, QUOTA_KINDS, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS,
   type BlameMetrics, type BuildInfo, type Flow, type NewUserMetrics, type NodeMetrics, type Outcome, type QuotaKind, type QuotaMetrics, type Round1Kind,
   type SignMetrics, type StoreOp, type TopicKind
 } from './metrics.js'

@@ -14,6 +14,8 @@ export const PAIR_SETUP_TIMEOUT_MS = 10_000
  * the members it has no pair with (round1-timeout) and the setups go on for the next session.
  */
 export const PAIR_SETUP_IN_SESSION_MS = 3_000
+/** When a signer's pair setups outlast PAIR_SETUP_IN_SESSION_MS, the coordinator asks the party again this much later (`pairs-pending`, nobody at fault). */
+export const PAIR_SETUP_RETRY_MS = 1_000
 /** How long a node answering a pair setup may take (its own base OTs and the synced write). */
 export const PAIR_SETUP_ANSWER_TIMEOUT_MS = 8_000
 /** Pair setups a node runs ahead at once, so that setting up every pair at start leaves its event loop room. */

@@ -8,7 +8,7 @@ import type { CurveName } from '../sharing/index.js'
 import type { KeyRecord } from '../wire/key-record.js'
 import type { InvalidShareEvidence } from '../wire/blame-evidence.js'
 import type { PartyAnswer, PartyMember, PresignedCommitment, SignRequest } from '../wire/sign.js'
-import { EPOCH_SWITCH_RETRY_MS } from '../constants.js'
+import { EPOCH_SWITCH_RETRY_MS, PAIR_SETUP_RETRY_MS } from '../constants.js'
 import { checkSignRequest, SignRejection } from './check-request.js'
 
 export type CulpritReason =
@@ -65,6 +65,11 @@ export function judgeRefusals (
       epochSwitch = true
       continue
     }
+    if (code === 'pairs-pending') {
+      // DKLs23 pair setups with the party still under way at that signer (a new key or epoch): nobody at fault, ask again shortly.
+      waitMs = Math.max(waitMs, a.answer.retryAfterMs ?? PAIR_SETUP_RETRY_MS)
+      continue
+    }
     if (code === 'leased-by-other-coordinator') {
       // Another CM holds a lease that ends soon (it may have died): wait and try again, nobody to blame.
       waitMs = Math.max(waitMs, a.answer.retryAfterMs ?? 0)
@@ -96,8 +101,19 @@ export function judgeRefusals (
   for (const [tag, accusers] of accusations) {
     const accused = byTag.get(tag)
     if (accused === undefined || list.some(c => c.member.peerId === accused.peerId)) continue
-    // A member that refused outright (e.g. leased to another CM) never ran round 1: its refusal is judged above, not its silence.
-    if (answers.some(a => a.member.peerId === accused.peerId && a.answer?.kind === 'reject')) continue
+    // A member that refused outright (e.g. leased to another CM) never ran round 1: its refusal is judged above, not its
+    // silence. One that timed out in a round did run it (its own accusations are weighed here too).
+    const refusedOutright = answers.some(a => a.member.peerId === accused.peerId && a.answer?.kind === 'reject' &&
+      a.answer.code !== 'round1-timeout' && a.answer.code !== 'round-timeout')
+    if (refusedOutright) continue
+    // In a pairwise round, two members each saying the other's message never came (or failed): one of the two lies, or their
+    // pair is broken (e.g. two different setups), whatever the rest saw. Neither is blamed; both leave the request's parties.
+    const mutual = opts.pairwise === true ? accusers.filter(accuser => accusations.get(tagOf(accuser))?.some(m => m.peerId === accused.peerId) === true) : []
+    if (mutual.length > 0) {
+      const detail = `committee ${accused.committee} member ${accused.member} and ${mutual.map(m => `committee ${m.committee} member ${m.member}`).join(', ')} each say the other's round message never came or failed its checks`
+      for (const m of [accused, ...mutual]) if (!list.some(c => c.member.peerId === m.peerId)) list.push({ member: m, reason: 'pair-dispute', detail, blame: false })
+      continue
+    }
     if (accusers.length * 2 > answers.length - 1) {
       list.push({ member: accused, reason: 'silent', detail: `${accusers.length} of the other ${answers.length - 1} signers never got its round-1 commitment`, blame: true })
     } else if (opts.pairwise === true) {

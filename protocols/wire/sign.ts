@@ -3,7 +3,7 @@
 // sends each signer over /shardsig/party/1.0.0, the round-1 commitments
 // signers exchange over /shardsig/sign/1.0.0, and the answers.
 import { z } from 'zod'
-import { EcdsaContributionSchema } from '../ecdsa/wire.js'
+import { EcdsaContributionSchema, Round1PayloadSchema, Round2PayloadSchema } from '../ecdsa/wire.js'
 import { MAX_PRESIGN_BATCH, PROTOCOL_VERSION } from '../constants.js'
 import { hexString, hexUpTo } from './hex.js'
 import { KeyIdSchema, MAX_POLICY_MESSAGE_BYTES, KeySchemeSchema } from './key-record.js'
@@ -130,15 +130,17 @@ export type ShareWire = z.infer<typeof ShareWireSchema>
 
 /**
  * Signer → signer, over /shardsig/sign/1.0.0: my message of round `round` for a session, for a
- * protocol whose rounds are not FROST's round-1 commitment (DKLs23: docs/protocols/ecdsa.md#rounds).
- * The payload is the protocol's, checked by it; its size is bounded by the direct message limit.
+ * protocol whose rounds are not FROST's round-1 commitment (DKLs23: docs/protocols/ecdsa.md#signing).
+ * The payload is checked against the round's form at the edge, and again by the protocol in its session.
  */
-export const RoundMessageSchema = z.strictObject({
+const roundMessage = <R extends number, P extends z.ZodType> (round: R, payload: P) => z.strictObject({
   kind: z.literal('round'),
   sessionId: z.string().min(1).max(80),
-  round: z.int().min(1).max(8),
-  payload: z.record(z.string(), z.unknown())
+  round: z.literal(round),
+  payload
 })
+/** The only protocol with such rounds today is DKLs23: its two rounds' payloads are checked here, at the edge. */
+export const RoundMessageSchema = z.discriminatedUnion('round', [roundMessage(1, Round1PayloadSchema), roundMessage(2, Round2PayloadSchema)])
 export type RoundMessageWire = z.infer<typeof RoundMessageSchema>
 
 /** Signer → signer, over /shardsig/sign/1.0.0: my round-1 commitment for a session. */

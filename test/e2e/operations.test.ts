@@ -17,7 +17,7 @@ import { managerOrder, newRequestId, sign } from '../../cli/client/sign.js'
 import { KeyFileSchema, keyFileOf, type KeyFile } from '../../cli/key-file.js'
 import type { Devnet } from '../../devnet/api.js'
 import { readIdentityFile } from '../../node/identity.js'
-import { BLAME_REASONS, DIRECT_PROTOCOLS, FLOWS, OUTCOMES, QUOTA_KINDS, quotaSeries, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS, RETAINED_KINDS } from '../../node/metrics/index.js'
+import { BLAME_REASONS, DIRECT_PROTOCOLS, FLOWS, OUTCOMES, PAIR_SETUP_ROLES, QUOTA_KINDS, quotaSeries, ROUND1_KINDS, SCHEMES, STORE_OPS, TOPIC_KINDS, RETAINED_KINDS } from '../../node/metrics/index.js'
 import { createShardsigLibp2p, type ShardsigLibp2p } from '../../node/p2p/create-libp2p.js'
 import { PROTOCOL_PARTY, TOPIC_HEARTBEAT } from '../../protocols/constants.js'
 import { openShare } from '../../protocols/crypto/share-seal.js'
@@ -79,6 +79,8 @@ function checkLabels (s: Scrape, devnet: Devnet, where: string): void {
     op: v => (STORE_OPS as readonly string[]).includes(v),
     protocol: v => (DIRECT_PROTOCOLS as readonly string[]).includes(v),
     direction: v => v === 'inbound' || v === 'outbound',
+    // shardsig_ecdsa_pair_setups_total: which end of a DKLs23 pair setup.
+    role: v => (PAIR_SETUP_ROLES as readonly string[]).includes(v),
     // shardsig_quota_refusals_total: an HTTP route of the route table or a direct protocol id.
     route: v => quotaSeries().some(q => q.route === v),
     quota: v => (QUOTA_KINDS as readonly string[]).includes(v),
@@ -136,7 +138,7 @@ describe('operations e2e: metrics and request-traced logs on 9 node processes', 
     const before = await scrapeAll(devnet)
     for (const [i, s] of before) checkLabels(s, devnet, `node ${i} before`)
 
-    // new_user and sign, both schemes FROST signs, through the CLI (ecdsa-secp256k1 is not signed yet).
+    // new_user and sign, both schemes FROST signs, through the CLI (ecdsa-secp256k1's CLI path is test/e2e/sign.test.ts's).
     for (const scheme of FROST_SCHEMES) {
       const keyPath = join(net.dir(), `${scheme}.key.json`)
       const made = await runCli(['new-user', '--node', devnet.node(2).http, '--scheme', scheme, '--out', keyPath])

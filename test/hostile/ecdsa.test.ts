@@ -188,11 +188,8 @@ describe('DKLs23 round messages on /shardsig/sign/1.0.0 from a member', () => {
     expect((await send(PROTOCOL_SIGN, oversizeFrame(MAX_DIRECT_MESSAGE_BYTES + 1))).kind).toMatch(/^(reset|eof)$/)
   })
 
-  // KNOWN GAP (reported with issue 19 item 6): the payload of a `round` message is checked only inside
-  // its session (ecdsa-protocol.ts accept: the refusal is a debug log line and the sender stays missing
-  // until the round's deadline), not at the edge: node/engine/sign/service.ts answers `ack` to any
-  // object payload whatever its DKLs23 form (protocols/wire/sign.ts RoundMessageSchema: payload is
-  // z.record(z.string(), z.unknown())). These cases say what the edge should answer; they fail today.
+  // The payload of a `round` message is checked at the edge against its round's DKLs23 form
+  // (protocols/wire/sign.ts RoundMessageSchema), not only inside its session: its sender hears why.
   const payloadCases: Array<{ name: string, round: number, payload: unknown }> = [
     { name: 'ote one byte short (wrong-length base64)', round: 1, payload: { ...round1, ote: Buffer.from(round1.ote, 'base64').subarray(1).toString('base64') } },
     { name: 'ote in non-canonical base64', round: 1, payload: { ...round1, ote: nonCanonical(round1.ote) } },
@@ -201,7 +198,7 @@ describe('DKLs23 round messages on /shardsig/sign/1.0.0 from a member', () => {
     { name: 'round 3 (DKLs23 has two rounds)', round: 3, payload: round1 }
   ]
   for (const c of payloadCases) {
-    it.fails(`KNOWN GAP: ${c.name}: reject at the edge (today: ack, refused only inside a session)`, async () => {
+    it(`${c.name}: rejected at the edge, with the reason`, async () => {
       const o = await send(PROTOCOL_SIGN, { kind: 'round', sessionId, round: c.round, payload: c.payload })
       expect(o).toMatchObject({ kind: 'reply', json: { kind: 'reject' } })
     })

@@ -55,14 +55,21 @@ describe('judgeRefusals', () => {
     expect('list' in m && m.list.map(x => [x.member.peerId, x.reason, x.blame])).toEqual([['p22', 'silent', true]])
   })
 
-  // KNOWN BUG (issue 19 item 6, found by test/hostile/ecdsa.test.ts): two members that each answer round1-timeout naming the
-  // other (a DKLs23 pair whose ends hold different setups: both refuse the other's round 1) are both skipped as "refused
-  // outright" (protocols/sign/judge.ts, `if (answers.some(... a.answer?.kind === 'reject')) continue`), so the list is empty,
-  // the session goes on to combine with neither share, and combineEcdsa blames both `malformed-answer` (blamed, with
-  // "no well-formed DKLs23 share: expected object, received undefined"). This says what the judge should answer; it fails today.
-  it.fails('KNOWN BUG: two members accusing each other in a pairwise round are a pair dispute, neither blamed', () => {
+  // Found by test/hostile/ecdsa.test.ts: a DKLs23 pair whose ends hold different setups both refuse the other's round 1;
+  // both were skipped as "refused outright", and the session went on to combine with neither share.
+  it('two members accusing each other in a pairwise round are a pair dispute, neither blamed, even as each other\'s majority', () => {
     const r = judgeRefusals([timeout(a, [b]), timeout(b, [a])], record, request, NOW, { pairwise: true })
     expect('list' in r && r.list.map(x => [x.member.peerId, x.reason, x.blame]).sort()).toEqual([['p11', 'pair-dispute', false], ['p12', 'pair-dispute', false]])
+    // In a larger party too; a broadcast round (FROST) keeps its rule: a timed-out member is weighed, not skipped.
+    const four = judgeRefusals([timeout(a, [d]), share(b), share(c), timeout(d, [a])], record, request, NOW, { pairwise: true })
+    expect('list' in four && four.list.map(x => [x.member.peerId, x.reason, x.blame]).sort()).toEqual([['p11', 'pair-dispute', false], ['p22', 'pair-dispute', false]])
+    const frost = judgeRefusals([timeout(a, [d]), share(b), share(c), timeout(d, [a])], record, request, NOW)
+    expect('list' in frost && frost.list.length > 0 && frost.list.every(x => x.reason === 'false-report')).toBe(true)
+  })
+
+  it('pairs-pending (DKLs23 pair setups under way at a signer) is a wait, nobody at fault', () => {
+    const pending: Answered = { member: a, answer: { kind: 'reject', sessionId: 's', code: 'pairs-pending', reason: 'setting up', retryAfterMs: 1_500 } }
+    expect(judgeRefusals([pending, share(b), share(c), share(d)], record, request, NOW, { pairwise: true })).toEqual({ list: [], waitMs: 1_500, epochSwitch: false })
   })
 
   it('does not believe a lone accuser: the accuser is blamed, not the accused', () => {

@@ -7,7 +7,8 @@
 // limit, log lines. Every decision is the machine's. Presignatures are made here
 // (onPresign); their nonces live only in memory.
 import { randomBytes, type KeyObject } from 'node:crypto'
-import { EPOCH_SWITCH_RETRY_MS, PAIR_SETUP_IN_SESSION_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { EPOCH_SWITCH_RETRY_MS, PAIR_SETUP_IN_SESSION_MS, PAIR_SETUP_RETRY_MS, PROTOCOL_SIGN, ROUND_ONE_TIMEOUT_MS } from '../../../protocols/constants.js'
+import { PairSetupFailedError } from '../ecdsa/errors.js'
 import { encodeCommitments, type Frost, type SignerKey } from '../../../protocols/frost/index.js'
 import { ownerSigningKey } from '../../../protocols/crypto/owner-auth.js'
 import { signAbandonment } from '../../../protocols/sign/dead-session.js'
@@ -164,6 +165,12 @@ export class Signer {
     try {
       return { pairs: await this.init.pairs.keysFor(others.map(m => m.peerId), until) }
     } catch (err) {
+      if (err instanceof PairSetupFailedError && err.failure === 'deadline') {
+        // The setups are under way (a new key, a new epoch, a loaded peer) and go on: ask the coordinator to try again shortly,
+        // nobody at fault. A peer that cannot be reached at all is named missing instead (below).
+        this.init.log.info({ keyId: np.request.keyId, requestId: np.request.requestId, sessionId: np.sessionId, flow: 'sign', err: err.message }, 'DKLs23 pair keys still being set up; asked to retry')
+        return { answer: { kind: 'reject', sessionId: np.sessionId, code: 'pairs-pending', reason: `session ${np.sessionId}: DKLs23 pair setups with the party are still under way: ${err.message}`, retryAfterMs: PAIR_SETUP_RETRY_MS } }
+      }
       const failed = failedPeers(err)
       const missing: PartyMember[] = others.filter(m => failed === undefined || failed.includes(m.peerId))
       this.init.log.info({ keyId: np.request.keyId, requestId: np.request.requestId, sessionId: np.sessionId, flow: 'sign', err: (err as Error).message }, 'DKLs23 pair keys could not be set up; share not sent')
@@ -323,7 +330,7 @@ export class Signer {
     const frostCommitment = msg.round === 1 ? CommitmentWireSchema.safeParse(msg.payload) : undefined
     const wire: RoundOne | RoundMessageWire = frostCommitment?.success === true
       ? { kind: 'round1', sessionId: msg.sessionId, commitment: frostCommitment.data }
-      : { kind: 'round', sessionId: msg.sessionId, round: msg.round, payload: msg.payload as Record<string, unknown> }
+      : { kind: 'round', sessionId: msg.sessionId, round: msg.round, payload: msg.payload } as RoundMessageWire
     // No answer wanted: the receiver's ack or refusal changed nothing here (a missing message shows as a round timeout).
     notifyJson(this.init.libp2p, to, PROTOCOL_SIGN, wire, { signal: deadline(ROUND_MESSAGE_TIMEOUT_MS) }).catch((err: Error) => {
       this.init.log.debug({ to, sessionId: msg.sessionId, err: err.message }, 'round-1 commitment not delivered')
@@ -349,13 +356,9 @@ export class Signer {
   }
 }
 
-/** The peers a pair setup failed with, when its error names them (PairSetupFailedError); undefined: all. */
+/** The peers a pair setup failed with, when its error names them; undefined: all. */
 function failedPeers (err: unknown): string[] | undefined {
-  if (typeof err !== 'object' || err === null) return undefined
-  const e = err as { peer?: unknown, peers?: unknown }
-  if (Array.isArray(e.peers) && e.peers.every(p => typeof p === 'string')) return e.peers as string[]
-  if (typeof e.peer === 'string') return [e.peer]
-  return undefined
+  return err instanceof PairSetupFailedError ? [err.peer, ...err.alsoFailed] : undefined
 }
 
 /** The machine's answer as today's wire has it: a FROST share answer spreads its contribution's fields; a DKLs23 one is a dkls23-share. */

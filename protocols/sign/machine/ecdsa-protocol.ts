@@ -142,9 +142,9 @@ export function ecdsaProtocol (opts: { group: GroupBackend }): EcdsaProtocol {
         const keys = state.round1.pairs.get(tag)
         if (keys === undefined) return { refused: `${tag} is not a counterparty of this signer` }
         if (parsed.data.pair !== bytesToHex(keys.id)) {
-          // The two ends hold different setups: this one is ended, so the shell sets the pair up again.
-          keys.alice.ote.burn()
-          return { refused: `${tag} uses pair setup ${parsed.data.pair}, this signer holds ${bytesToHex(keys.id)}: the pair is set up again` }
+          // The two ends hold different setups only while one is being replaced (a setup stores both ends' keys before
+          // either uses them): refused for this session, not burnt, or two sessions in flight would burn each other's.
+          return { refused: `${tag} uses pair setup ${parsed.data.pair}, this signer holds ${bytesToHex(keys.id)}` }
         }
         try {
           const msg: Round1Message = decodeRound1(parsed.data)
