@@ -138,7 +138,7 @@ function encode (k: bigint): Uint8Array {
 }
 
 describe('DKLs23 pair setups at both ends', () => {
-  it('a counterparty naming another pair setup is refused for the session; this end\'s setup stays (the ends differ only while one is replaced)', () => {
+  it('a counterparty naming another pair setup is refused, and this end\'s setup is burnt so the node sets the pair up again', () => {
     const w = world('ecdsa-request-04')
     w.d.slot()
     w.d.presigns()
@@ -155,6 +155,6 @@ describe('DKLs23 pair setups at both ends', () => {
     if (pa.kind !== 'round' || pb.kind !== 'round') throw new Error('round expected')
     const refused = protocol.accept(pa.state, 1, b, pb.out.find(o => o.to === memberTag(a))!.payload)
     expect(refused).toMatchObject({ refused: expect.stringContaining('pair setup') })
-    expect(mine.alice.ote.burned).toBe(false)
+    expect(mine.alice.ote.burned).toBe(true)
   })
 })

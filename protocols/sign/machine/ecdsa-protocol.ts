@@ -142,9 +142,11 @@ export function ecdsaProtocol (opts: { group: GroupBackend }): EcdsaProtocol {
         const keys = state.round1.pairs.get(tag)
         if (keys === undefined) return { refused: `${tag} is not a counterparty of this signer` }
         if (parsed.data.pair !== bytesToHex(keys.id)) {
-          // The two ends hold different setups only while one is being replaced (a setup stores both ends' keys before
-          // either uses them): refused for this session, not burnt, or two sessions in flight would burn each other's.
-          return { refused: `${tag} uses pair setup ${parsed.data.pair}, this signer holds ${bytesToHex(keys.id)}` }
+          // The two ends hold different setups (one restored an older store, or a setup replaced this one while the
+          // session began): this end's is ended, so the node sets the pair up again and both ends hold one setup. A session
+          // in flight across a replacement costs one more setup; without the burn a lasting mismatch would never heal.
+          keys.alice.ote.burn()
+          return { refused: `${tag} uses pair setup ${parsed.data.pair}, this signer holds ${bytesToHex(keys.id)}: the pair is set up again` }
         }
         try {
           const msg: Round1Message = decodeRound1(parsed.data)
