@@ -19,7 +19,7 @@ import { CommitmentWireSchema } from '../../../protocols/wire/sign.js'
 import type { FrostContribution, FrostPresigned } from '../../../protocols/sign/machine/frost-protocol.js'
 import type { EcdsaContributionWire } from '../../../protocols/ecdsa/wire.js'
 import type { PairKeys } from '../../../protocols/ecdsa/sign.js'
-import { schemeProtocol, type SchemeKey, type SchemeSecret } from '../../../protocols/sign/machine/scheme-protocol.js'
+import { isDkls23Contribution, schemeProtocol, type SchemeKey, type SchemeSecret } from '../../../protocols/sign/machine/scheme-protocol.js'
 import type { SignerAnswer, SignMachineMessage } from '../../../protocols/sign/machine/messages.js'
 import { signerMachine } from '../../../protocols/sign/machine/signer-machine.js'
 import type { Machine as MachineOf } from '../../../protocols/machine/types.js'
@@ -364,7 +364,7 @@ function failedPeers (err: unknown): string[] | undefined {
 /** The machine's answer as today's wire has it: a FROST share answer spreads its contribution's fields; a DKLs23 one is a dkls23-share. */
 function toWire (answer: SignerAnswer): PartyAnswer {
   if (answer.kind !== 'share') return answer as PartyAnswer
-  if (typeof answer.contribution === 'object' && answer.contribution !== null && 'evidence' in answer.contribution) {
+  if (isDkls23Contribution(answer.contribution)) {
     return { kind: 'dkls23-share', sessionId: answer.sessionId, contribution: answer.contribution as EcdsaContributionWire }
   }
   const c = answer.contribution as FrostContribution

@@ -22,7 +22,8 @@ export type SchemeProtocol = ThresholdProtocol<SchemeKey, SchemeSecret, Tagged<u
 const tagged = <S> (protocol: 'frost' | 'dkls23', p: SignerProgress<S>): SignerProgress<Tagged<unknown, unknown>> =>
   p.kind === 'contribute' ? p : { ...p, state: { protocol, state: p.state } }
 
-const isDkls23Contribution = (c: unknown): boolean => typeof c === 'object' && c !== null && 'evidence' in c
+/** Whether a contribution is DKLs23's (it carries its final share's evidence): the form tells the protocols' apart. */
+export const isDkls23Contribution = (c: unknown): boolean => typeof c === 'object' && c !== null && 'evidence' in c
 
 export function schemeProtocol<F, E> (p: {
   frost: ThresholdProtocol<FrostKey, SignerKey, F, FrostPresigned>
